@@ -1,0 +1,472 @@
+//! `aidmesh`: the group's record from a terminal. Every read takes `--json`; bad input gives
+//! one clear line on stderr, a non-zero exit, and writes nothing.
+
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+use crdt_core::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "aidmesh", version, about = "Offline-first mutual aid: needs, offers, volunteers and their matches")]
+struct Cli {
+    /// Where this device keeps its database [default: the platform's data directory]
+    #[arg(long, global = true, env = "AIDMESH_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a new group on this device, with you as its first member
+    Init {
+        #[arg(long, value_name = "NAME")]
+        group: String,
+        #[arg(long, value_name = "ME")]
+        name: String,
+        #[arg(long, default_value = "organizer")]
+        role: Role,
+    },
+    /// The group: name, areas, counts
+    Group,
+    /// Neighbourhood areas of the group
+    #[command(subcommand)]
+    Area(AreaCommand),
+    /// Requests for help
+    #[command(subcommand)]
+    Need(NeedCommand),
+    /// Help members can give
+    #[command(subcommand)]
+    Offer(OfferCommand),
+    /// Assign a volunteer to a need (as proposed)
+    Assign {
+        need: String,
+        #[arg(long, value_name = "MEMBER")]
+        to: String,
+        #[arg(long)]
+        offer: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Volunteers' assignments
+    #[command(subcommand)]
+    Assignment(AssignmentCommand),
+    /// People in the group
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Decisions waiting for an organizer: double assignments, edits made while apart
+    Conflicts,
+    /// Decide a conflict: keep side(s) by number, as listed by `aidmesh conflicts`
+    Resolve {
+        conflict: String,
+        #[arg(long, value_delimiter = ',', required = true, value_name = "N")]
+        keep: Vec<usize>,
+    },
+    /// Everything the group holds, as JSON
+    Export {
+        /// Write to this file instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AreaCommand {
+    /// Add an area, optionally next to existing ones
+    Add {
+        name: String,
+        #[arg(long = "next-to", value_delimiter = ',', value_name = "AREA")]
+        next_to: Vec<String>,
+    },
+    /// List areas and their neighbours
+    List,
+}
+
+#[derive(Subcommand)]
+enum NeedCommand {
+    /// Post a need
+    Add(NeedArgs),
+    /// List needs, most urgent first
+    List {
+        #[arg(long)]
+        status: Option<NeedStatus>,
+        #[arg(long)]
+        category: Option<Category>,
+        #[arg(long)]
+        urgency: Option<Urgency>,
+        #[arg(long)]
+        area: Option<String>,
+        /// Words to find in the title, description or area
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// One need with its assignments and history
+    Show { id: String },
+    /// Change a need's status
+    Status { id: String, status: NeedStatus },
+}
+
+#[derive(Args)]
+struct NeedArgs {
+    #[arg(long)]
+    title: String,
+    #[arg(long)]
+    category: Category,
+    #[arg(long, default_value = "normal")]
+    urgency: Urgency,
+    #[arg(long)]
+    area: String,
+    /// RFC 3339 time (2026-12-01T18:00:00Z) or a date (2026-12-01, meaning the end of that day, UTC)
+    #[arg(long, value_parser = parse_time, value_name = "TIME")]
+    needed_by: Option<DateTime<Utc>>,
+    /// Earliest time help is useful
+    #[arg(long, value_parser = parse_time, value_name = "TIME")]
+    window_start: Option<DateTime<Utc>>,
+    #[arg(long, default_value = "")]
+    description: String,
+    #[arg(long = "language", value_delimiter = ',')]
+    languages: Vec<String>,
+    #[arg(long)]
+    household_size: Option<u32>,
+    #[arg(long)]
+    recurring: bool,
+    #[arg(long, default_value_t = 1)]
+    volunteers: u32,
+    /// Rough location; stored rounded to about 1 km
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    lat: Option<f64>,
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    lon: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum OfferCommand {
+    /// Post an offer of help
+    Add(OfferArgs),
+    /// List offers
+    List {
+        #[arg(long)]
+        status: Option<OfferStatus>,
+        #[arg(long)]
+        category: Option<Category>,
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Pause, withdraw or reactivate an offer
+    Status { id: String, status: OfferStatus },
+}
+
+#[derive(Args)]
+struct OfferArgs {
+    /// What you can do or give
+    #[arg(long)]
+    what: String,
+    #[arg(long = "category", value_delimiter = ',', required = true)]
+    categories: Vec<Category>,
+    #[arg(long, default_value = "skill")]
+    kind: OfferKind,
+    #[arg(long)]
+    area: String,
+    /// Post on behalf of another member (organizers)
+    #[arg(long)]
+    member: Option<String>,
+    /// Most open assignments at once
+    #[arg(long, default_value_t = 1)]
+    capacity: u32,
+    /// A weekly slot like "mon 09:00-12:00" (repeatable)
+    #[arg(long)]
+    weekly: Vec<WeeklySlot>,
+    /// A date you are free, YYYY-MM-DD (repeatable)
+    #[arg(long)]
+    date: Vec<NaiveDate>,
+    #[arg(long = "language", value_delimiter = ',')]
+    languages: Vec<String>,
+    /// Never runs out (a food pantry): capacity is not checked
+    #[arg(long)]
+    inexhaustible: bool,
+}
+
+#[derive(Subcommand)]
+enum AssignmentCommand {
+    /// List assignments, of one need or one volunteer
+    List {
+        #[arg(long)]
+        need: Option<String>,
+        #[arg(long)]
+        volunteer: Option<String>,
+    },
+    /// Accept, decline, mark done or cancel an assignment
+    Status { id: String, status: AssignmentStatus },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Add a member (organizers)
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "volunteer")]
+        role: Role,
+        #[arg(long = "language", value_delimiter = ',')]
+        languages: Vec<String>,
+        #[arg(long = "skill", value_delimiter = ',')]
+        skills: Vec<String>,
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// List members
+    List,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("'{text}' is not a time like 2026-12-01T18:00:00Z or a date like 2026-12-01"))
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", one_line(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Clap's errors span several lines; organizers get the substance on one.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn database(data_dir: Option<PathBuf>) -> Result<PathBuf> {
+    let dir = match data_dir {
+        Some(dir) => dir,
+        None => directories::ProjectDirs::from("org", "aidmesh", "aidmesh")
+            .context("cannot find a data directory for this user; pass --data-dir")?
+            .data_dir()
+            .to_path_buf(),
+    };
+    Ok(dir.join("aidmesh.db"))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let path = database(cli.data_dir)?;
+    let out = Output { json: cli.json };
+    if let Command::Init { group, name, role } = cli.command {
+        let store = Store::create(&path, &group, NewMember::new(&name, role))?;
+        let group = store.group()?;
+        return out.print(&group, || format!("Created group '{}' in {}. You are {name} ({role}).", group.name, path.display()));
+    }
+    let mut store = Store::open(&path)?;
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Group => {
+            let group = store.group()?;
+            let counts = show::Counts::of(&store)?;
+            out.print(&serde_json::json!({ "group": group, "counts": counts }), || show::group(&group, &counts))
+        }
+        Command::Area(AreaCommand::Add { name, next_to }) => {
+            store.act(|doc, me, now| doc.add_area(me, &name, &next_to, now))?;
+            let group = store.group()?;
+            out.print(&group.settings.areas, || format!("Added area '{}'.", name.trim()))
+        }
+        Command::Area(AreaCommand::List) => {
+            let group = store.group()?;
+            out.print(&group.settings.areas, || show::areas(&group))
+        }
+        Command::Need(command) => need(&mut store, out, command),
+        Command::Offer(command) => offer(&mut store, out, command),
+        Command::Assign { need, to, offer, note } => {
+            let need = store.find(Collection::Needs, &need)?;
+            let volunteer = store.find(Collection::Members, &to)?;
+            let offer = offer.map(|o| store.find(Collection::Offers, &o)).transpose()?;
+            let assignment = store.act(|doc, me, now| doc.assign(me, need, volunteer, offer, &note, now))?;
+            out.print(&assignment, || format!("Proposed assignment {}.", short(&store, assignment.id)))
+        }
+        Command::Assignment(AssignmentCommand::List { need, volunteer }) => {
+            let need = need.map(|n| store.find(Collection::Needs, &n)).transpose()?;
+            let volunteer = volunteer.map(|v| store.find(Collection::Members, &v)).transpose()?;
+            let assignments = store.assignments(need, volunteer)?;
+            let labels = show::Labels::of(&store)?;
+            out.print(&assignments, || show::assignments(&assignments, &labels))
+        }
+        Command::Assignment(AssignmentCommand::Status { id, status }) => {
+            let id = store.find(Collection::Assignments, &id)?;
+            let assignment = store.act(|doc, me, now| doc.set_assignment_status(me, id, status, now))?;
+            out.print(&assignment, || format!("Assignment {} is now {status}.", short(&store, id)))
+        }
+        Command::Member(MemberCommand::Add { name, role, languages, skills, area }) => {
+            let input = NewMember { languages, skills, home_area: area, ..NewMember::new(&name, role) };
+            let member = store.act(|doc, me, now| doc.add_member(me, input, now))?;
+            out.print(&member, || format!("Added {} ({}) as {}.", member.display_name, member.role, short(&store, member.id)))
+        }
+        Command::Member(MemberCommand::List) => {
+            let members = store.members()?;
+            let labels = show::Labels::of(&store)?;
+            out.print(&members, || show::members(&members, &labels))
+        }
+        Command::Conflicts => {
+            let conflicts = store.doc()?.conflicts();
+            out.print(&conflicts, || show::conflicts(&conflicts))
+        }
+        Command::Resolve { conflict, keep } => {
+            let id = find_conflict(store.doc()?, &conflict)?;
+            if keep.contains(&0) {
+                bail!("sides are numbered from 1");
+            }
+            let keep: Vec<usize> = keep.iter().map(|k| k - 1).collect();
+            let resolution = store.act(|doc, me, now| doc.resolve(me, id, &keep, now))?;
+            out.print(&resolution, || format!("Resolved: {}.", resolution.summary))
+        }
+        Command::Export { output } => {
+            let export = store.doc()?.export()?;
+            let json = serde_json::to_string_pretty(&export)?;
+            match output {
+                Some(file) => std::fs::write(&file, json).with_context(|| format!("cannot write {}", file.display())),
+                None => {
+                    println!("{json}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
+    match command {
+        NeedCommand::Add(args) => {
+            let coords = match (args.lat, args.lon) {
+                (Some(lat), Some(lon)) => Some(Coords::coarse(lat, lon)?),
+                _ => None,
+            };
+            let input = NewNeed {
+                description: args.description,
+                coords,
+                needed_by: args.needed_by,
+                window_start: args.window_start,
+                languages: args.languages,
+                household_size: args.household_size,
+                recurring: args.recurring,
+                volunteers_needed: args.volunteers,
+                ..NewNeed::new(&args.title, args.category, args.urgency, &args.area)
+            };
+            let need = store.act(|doc, me, now| doc.add_need(me, input, now))?;
+            out.print(&need, || format!("Posted need {}: {}", short(&store, need.id), need.title))
+        }
+        NeedCommand::List { status, category, urgency, area, search, limit } => {
+            let needs = store.needs(&NeedFilter { status, category, urgency, area, search, limit })?;
+            let labels = show::Labels::of(store)?;
+            out.print(&needs, || show::needs(&needs, &labels, Utc::now()))
+        }
+        NeedCommand::Show { id } => {
+            let id = store.find(Collection::Needs, &id)?;
+            let labels = show::Labels::of(store)?;
+            let assignments = store.assignments(Some(id), None)?;
+            let doc = store.doc()?;
+            let need = doc.need(id)?;
+            let history = doc.history(id);
+            out.print(&serde_json::json!({ "need": need, "assignments": assignments, "history": history }), || {
+                show::need(&need, &assignments, &history, &labels, Utc::now())
+            })
+        }
+        NeedCommand::Status { id, status } => {
+            let id = store.find(Collection::Needs, &id)?;
+            let need = store.act(|doc, me, now| doc.set_need_status(me, id, status, now))?;
+            out.print(&need, || format!("Need {} is now {status}.", short(&store, id)))
+        }
+    }
+}
+
+fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
+    match command {
+        OfferCommand::Add(args) => {
+            let member = match &args.member {
+                Some(m) => store.find(Collection::Members, m)?,
+                None => store.me(),
+            };
+            let input = NewOffer {
+                availability: Availability { weekly: args.weekly, dates: args.date },
+                capacity: args.capacity,
+                languages: args.languages,
+                inexhaustible: args.inexhaustible,
+                ..NewOffer::new(member, &args.what, args.categories, args.kind, &args.area)
+            };
+            let offer = store.act(|doc, me, now| doc.add_offer(me, input, now))?;
+            out.print(&offer, || format!("Posted offer {}: {}", short(&store, offer.id), offer.what))
+        }
+        OfferCommand::List { status, category, area } => {
+            let offers = store.offers(&OfferFilter { status, category, area, member: None })?;
+            let labels = show::Labels::of(store)?;
+            out.print(&offers, || show::offers(&offers, &labels))
+        }
+        OfferCommand::Status { id, status } => {
+            let id = store.find(Collection::Offers, &id)?;
+            let offer = store.act(|doc, me, now| doc.set_offer_status(me, id, status, now))?;
+            out.print(&offer, || format!("Offer {} is now {status}.", short(&store, id)))
+        }
+    }
+}
+
+fn find_conflict(doc: &GroupDoc, prefix: &str) -> Result<Uuid> {
+    let prefix = prefix.trim().to_lowercase();
+    let matching: Vec<Uuid> = doc.conflicts().iter().map(|c| c.id).filter(|id| id.to_string().starts_with(&prefix)).collect();
+    match matching.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("no open conflict matches '{prefix}' (see `aidmesh conflicts`)"),
+        many => bail!("'{prefix}' matches {} conflicts; type more of the id", many.len()),
+    }
+}
+
+/// An id as people type it back: its shortest unique prefix.
+fn short(store: &Store, id: Uuid) -> String {
+    show::Labels::of(store).map_or_else(|_| id.to_string(), |labels| labels.short(id))
+}
+
+#[derive(Clone, Copy)]
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn print<T: Serialize>(self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            println!("{}", text());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! Records travel between typed structs and automerge maps through serde's JSON model.
+//!
+//! Writing diffs the new JSON against the old one and touches only the keys that changed, so
+//! two people editing different fields of one record never collide, while two people editing
+//! the same field leave both values for `conflicts()` to show. Maps nest (one key at a time);
+//! lists are replaced whole. Reading goes back through serde, so a field that is missing or
+//! wrongly typed becomes a reason ("invalid type: integer, expected a string"), not a panic.
+
+use automerge::hydrate;
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Number, Value as Json};
+
+use crate::error::Result;
+
+pub(crate) fn to_json<T: Serialize>(record: &T) -> Json {
+    serde_json::to_value(record).expect("domain records always serialize to JSON")
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(json: Json) -> Result<T, String> {
+    serde_json::from_value(json).map_err(|e| e.to_string())
+}
+
+/// Writes `new` under `key` of `obj`, where `old` is what the document holds there now.
+/// `Json::Null` deletes the key; keys absent from `new` are left alone, so fields written by a
+/// newer version of aidmesh survive an edit made by this one.
+pub(crate) fn write<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, new: &Json, old: Option<&Json>) -> Result<()> {
+    match new {
+        Json::Null => {
+            if old.is_some_and(|old| !old.is_null()) {
+                tx.delete(obj, key)?;
+            }
+        }
+        Json::Object(fields) => {
+            let (child, old_fields) = match (old, tx.get(obj, key)?) {
+                (Some(Json::Object(old_fields)), Some((Value::Object(ObjType::Map), child))) => (child, Some(old_fields)),
+                _ => (tx.put_object(obj, key, ObjType::Map)?, None),
+            };
+            for (field, value) in fields {
+                let old_value = old_fields.and_then(|o| o.get(field));
+                if old_value != Some(value) {
+                    write(tx, &child, field, value, old_value)?;
+                }
+            }
+        }
+        Json::Array(items) => {
+            let list = tx.put_object(obj, key, ObjType::List)?;
+            for (index, item) in items.iter().enumerate() {
+                insert(tx, &list, index, item)?;
+            }
+        }
+        scalar => {
+            tx.put(obj, key, to_scalar(scalar))?;
+        }
+    }
+    Ok(())
+}
+
+fn insert<T: Transactable>(tx: &mut T, list: &ObjId, index: usize, item: &Json) -> Result<()> {
+    match item {
+        Json::Object(fields) => {
+            let child = tx.insert_object(list, index, ObjType::Map)?;
+            for (field, value) in fields {
+                write(tx, &child, field, value, None)?;
+            }
+        }
+        Json::Array(items) => {
+            let child = tx.insert_object(list, index, ObjType::List)?;
+            for (i, value) in items.iter().enumerate() {
+                insert(tx, &child, i, value)?;
+            }
+        }
+        scalar => tx.insert(list, index, to_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+fn to_scalar(json: &Json) -> ScalarValue {
+    match json {
+        Json::Bool(b) => ScalarValue::Boolean(*b),
+        Json::String(s) => ScalarValue::Str(s.as_str().into()),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => ScalarValue::Int(i),
+            (None, Some(u)) => ScalarValue::Uint(u),
+            _ => ScalarValue::F64(n.as_f64().unwrap_or_default()),
+        },
+        _ => ScalarValue::Null,
+    }
+}
+
+/// The JSON form of the value under `obj` (a map, list, text or scalar), at `heads` if given.
+pub(crate) fn read<R: ReadDoc>(doc: &R, value: &Value<'_>, id: &ObjId, heads: Option<&[automerge::ChangeHash]>) -> Result<Json> {
+    Ok(match value {
+        Value::Object(_) => hydrated(&doc.hydrate(id, heads)?),
+        Value::Scalar(scalar) => scalar_json(scalar),
+    })
+}
+
+fn hydrated(value: &hydrate::Value) -> Json {
+    match value {
+        hydrate::Value::Scalar(scalar) => scalar_json(scalar),
+        hydrate::Value::Map(map) => {
+            Json::Object(map.iter().map(|(key, entry)| (key.clone(), hydrated(&entry.value))).collect::<Map<_, _>>())
+        }
+        hydrate::Value::List(list) => Json::Array(list.iter().map(|entry| hydrated(&entry.value)).collect()),
+        hydrate::Value::Text(text) => Json::String(text.to_string()),
+    }
+}
+
+fn scalar_json(scalar: &ScalarValue) -> Json {
+    match scalar {
+        ScalarValue::Str(s) => Json::String(s.to_string()),
+        ScalarValue::Int(i) | ScalarValue::Timestamp(i) => Json::from(*i),
+        ScalarValue::Uint(u) => Json::from(*u),
+        ScalarValue::F64(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        ScalarValue::Counter(c) => Json::from(i64::from(c)),
+        ScalarValue::Boolean(b) => Json::Bool(*b),
+        // Bytes, nulls and types from a future automerge have no meaning in aidmesh records.
+        ScalarValue::Bytes(_) | ScalarValue::Null | ScalarValue::Unknown { .. } => Json::Null,
+    }
+}

@@ -1,0 +1,290 @@
+//! Conflicts are decisions for a person, never silently dropped data.
+//!
+//! Found on every replica from the merged document alone, so two replicas with the same changes
+//! list the same conflicts with the same ids. Resolving one writes an ordinary change that
+//! supersedes every side, so after sync it is gone everywhere.
+
+use std::collections::BTreeMap;
+
+use automerge::hydrate;
+use automerge::{ObjId, ReadDoc, Value, ROOT};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value as Json};
+use uuid::Uuid;
+
+use crate::codec;
+use crate::doc::{Collection, GroupDoc, Resolution};
+use crate::error::{Error, Result};
+use crate::model::{Assignment, AssignmentStatus, NeedStatus, Role};
+
+/// Fixed namespace so that every replica derives the same conflict ids.
+const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConflictKind {
+    /// Two people changed the same field while apart.
+    ConcurrentEdit,
+    /// One person marked a need done while another cancelled it.
+    DoneVersusCancelled,
+    /// More volunteers hold a need than it asked for.
+    OverAssigned { volunteers_needed: u32 },
+    /// A volunteer has more open assignments through one offer than its capacity.
+    OverCapacity { capacity: u32 },
+}
+
+impl ConflictKind {
+    /// How many sides a decision keeps: one value of a field, or up to the limit of assignments.
+    fn keep_range(&self) -> (usize, usize) {
+        match self {
+            Self::ConcurrentEdit | Self::DoneVersusCancelled => (1, 1),
+            Self::OverAssigned { volunteers_needed: limit } | Self::OverCapacity { capacity: limit } => (0, *limit as usize),
+        }
+    }
+}
+
+/// One side of a conflict: a value someone wrote, or an assignment someone made.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Side {
+    pub value: Json,
+    pub assignment: Option<Uuid>,
+    pub by: Option<Uuid>,
+    pub by_name: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Conflict {
+    pub id: Uuid,
+    pub kind: ConflictKind,
+    pub collection: Collection,
+    pub record: String,
+    /// What a person recognises the record by: a need's title, a member's name.
+    pub label: String,
+    /// The field's path inside the record, for edit conflicts.
+    pub field: Option<String>,
+    pub sides: Vec<Side>,
+}
+
+impl GroupDoc {
+    /// Every open conflict, in a stable order.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let names: BTreeMap<Uuid, String> = self.members().records.into_iter().map(|m| (m.id, m.display_name)).collect();
+        let mut found = Vec::new();
+        for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments] {
+            let Some(map) = self.collection_obj(collection) else { continue };
+            let Ok(hydrate::Value::Map(records)) = ReadDoc::hydrate(self.automerge(), &map, None) else { continue };
+            for (id, entry) in records.iter() {
+                let hydrate::Value::Map(fields) = &entry.value else { continue };
+                let Ok(Some((_, record_obj))) = self.automerge().get(&map, id.as_str()) else { continue };
+                let label = label(collection, &entry.value);
+                let mut paths = Vec::new();
+                self.conflicted_paths(&record_obj, fields, &mut Vec::new(), &mut paths);
+                for (obj, path) in paths {
+                    if let Some(conflict) = self.edit_conflict(collection, id, &label, &obj, &path, &names) {
+                        found.push(conflict);
+                    }
+                }
+            }
+        }
+        found.extend(self.assignment_conflicts(&names));
+        found.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
+        found
+    }
+
+    fn conflicted_paths(&self, obj: &ObjId, fields: &hydrate::Map, path: &mut Vec<String>, out: &mut Vec<(ObjId, Vec<String>)>) {
+        for (key, entry) in fields.iter() {
+            path.push(key.clone());
+            if entry.conflict {
+                out.push((obj.clone(), path.clone()));
+            } else if let hydrate::Value::Map(children) = &entry.value {
+                if let Ok(Some((Value::Object(_), child))) = self.automerge().get(obj, key.as_str()) {
+                    self.conflicted_paths(&child, children, path, out);
+                }
+            }
+            path.pop();
+        }
+    }
+
+    fn edit_conflict(
+        &self,
+        collection: Collection,
+        record: &str,
+        label: &str,
+        obj: &ObjId,
+        path: &[String],
+        names: &BTreeMap<Uuid, String>,
+    ) -> Option<Conflict> {
+        let key = path.last()?;
+        let values = self.automerge().get_all(obj, key.as_str()).ok()?;
+        let mut sides = Vec::new();
+        let mut op_ids = Vec::new();
+        for (value, op) in &values {
+            let json = codec::read(self.automerge(), value, op, None).ok()?;
+            let (by, at) = self.author_of(op);
+            sides.push(Side { value: json, assignment: None, by, by_name: by.and_then(|id| names.get(&id).cloned()), at });
+            op_ids.push(op.to_string());
+        }
+        // The same value written twice while apart is agreement, not a conflict.
+        if sides.iter().all(|s| s.value == sides[0].value) {
+            return None;
+        }
+        let field = path.join(".");
+        let has = |status: NeedStatus| sides.iter().any(|s| s.value == json!(status.as_str()));
+        let kind = if collection == Collection::Needs && field == "status" && has(NeedStatus::Done) && has(NeedStatus::Cancelled) {
+            ConflictKind::DoneVersusCancelled
+        } else {
+            ConflictKind::ConcurrentEdit
+        };
+        let id = conflict_id(&format!("edit/{}/{record}/{field}/{}", collection.key(), op_ids.join(",")));
+        Some(Conflict { id, kind, collection, record: record.to_string(), label: label.to_string(), field: Some(field), sides })
+    }
+
+    /// The member whose device made an operation, and when.
+    fn author_of(&self, op: &ObjId) -> (Option<Uuid>, Option<DateTime<Utc>>) {
+        let by = match op {
+            ObjId::Id(_, actor, _) => self.member_for_actor(actor),
+            ObjId::Root => None,
+        };
+        let at = self
+            .automerge()
+            .hash_for_opid(op)
+            .and_then(|hash| self.automerge().get_change_meta_by_hash(&hash))
+            .and_then(|meta| DateTime::from_timestamp(meta.timestamp, 0));
+        (by, at)
+    }
+
+    fn assignment_conflicts(&self, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+        let assignments = self.assignments().records;
+        let side = |a: &Assignment| Side {
+            value: json!({
+                "volunteer": a.volunteer,
+                "volunteer_name": names.get(&a.volunteer),
+                "status": a.status,
+            }),
+            assignment: Some(a.id),
+            by: Some(a.assigned_by),
+            by_name: names.get(&a.assigned_by).cloned(),
+            at: Some(a.created_at),
+        };
+        let mut found = Vec::new();
+        for need in self.needs().records {
+            let holding: Vec<&Assignment> = assignments.iter().filter(|a| a.need == need.id && a.status.fills_need()).collect();
+            if holding.len() > need.volunteers_needed as usize {
+                found.push(Conflict {
+                    id: conflict_id(&format!("over/{}/{}", need.id, ids_of(&holding))),
+                    kind: ConflictKind::OverAssigned { volunteers_needed: need.volunteers_needed },
+                    collection: Collection::Needs,
+                    record: need.id.to_string(),
+                    label: need.title.clone(),
+                    field: None,
+                    sides: holding.iter().map(|a| side(a)).collect(),
+                });
+            }
+        }
+        for offer in self.offers().records.into_iter().filter(|o| !o.inexhaustible) {
+            let open: Vec<&Assignment> = assignments.iter().filter(|a| a.offer == Some(offer.id) && a.status.is_active()).collect();
+            if open.len() > offer.capacity as usize {
+                found.push(Conflict {
+                    id: conflict_id(&format!("capacity/{}/{}", offer.id, ids_of(&open))),
+                    kind: ConflictKind::OverCapacity { capacity: offer.capacity },
+                    collection: Collection::Offers,
+                    record: offer.id.to_string(),
+                    label: offer.what.clone(),
+                    field: None,
+                    sides: open.iter().map(|a| side(a)).collect(),
+                });
+            }
+        }
+        found
+    }
+
+    /// Records an organizer's decision. `keep` lists the sides (0-based) that stand: exactly one
+    /// value for an edit conflict; for too many assignments, the ones to keep (the rest are
+    /// cancelled).
+    pub fn resolve(&mut self, by: Uuid, conflict_id: Uuid, keep: &[usize], now: DateTime<Utc>) -> Result<Resolution> {
+        let organizer = self.member(by)?;
+        if organizer.role != Role::Organizer || organizer.removed_at.is_some() {
+            return Err(crate::ValidationError::OrganizersOnly("resolve conflicts").into());
+        }
+        let conflict = self.conflicts().into_iter().find(|c| c.id == conflict_id).ok_or(Error::ConflictGone)?;
+        let (min, max) = conflict.kind.keep_range();
+        let mut keep = keep.to_vec();
+        keep.sort_unstable();
+        keep.dedup();
+        if keep.len() < min || keep.len() > max {
+            let wanted = if min == max { format!("exactly {min}") } else { format!("between {min} and {max}") };
+            return Err(Error::BadResolution(format!("keep {wanted} of the {} sides", conflict.sides.len())));
+        }
+        if let Some(bad) = keep.iter().find(|i| **i >= conflict.sides.len()) {
+            return Err(Error::BadResolution(format!("there is no side {} (sides are 1 to {})", bad + 1, conflict.sides.len())));
+        }
+        let dropped: Vec<Assignment> = conflict
+            .sides
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !keep.contains(i))
+            .filter_map(|(_, side)| side.assignment)
+            .map(|id| self.assignment(id))
+            .collect::<Result<_>>()?;
+        let summary = match &conflict.field {
+            Some(field) => format!("kept {} for {field} of '{}'", conflict.sides[keep[0]].value, conflict.label),
+            None => format!("kept {} of {} assignments for '{}'", keep.len(), conflict.sides.len(), conflict.label),
+        };
+        let resolution = Resolution {
+            id: Uuid::now_v7(),
+            conflict: conflict.id,
+            record: conflict.record.parse().unwrap_or_default(),
+            summary,
+            decided_by: by,
+            decided_at: now,
+        };
+        let record_id = conflict.record.clone();
+        self.change("resolve", &[resolution.record, conflict.id], now, |tx| {
+            if let Some(field) = &conflict.field {
+                let mut obj = match tx.get(ROOT, conflict.collection.key())? {
+                    Some((_, map)) => map,
+                    None => return Err(Error::ConflictGone),
+                };
+                let path: Vec<&str> = std::iter::once(record_id.as_str()).chain(field.split('.')).collect();
+                let (last, parents) = path.split_last().expect("a path has at least the record id");
+                for key in parents {
+                    obj = tx.get(&obj, *key)?.ok_or(Error::ConflictGone)?.1;
+                }
+                // A write made now has every side as its predecessor, so it supersedes them all.
+                codec::write(tx, &obj, last, &conflict.sides[keep[0]].value, None)?;
+            }
+            for old in &dropped {
+                let new = Assignment { status: AssignmentStatus::Cancelled, updated_at: now, ..old.clone() };
+                GroupDoc::put_record(tx, Collection::Assignments, old.id, &new, Some(old))?;
+            }
+            GroupDoc::put_record(tx, Collection::Resolutions, resolution.id, &resolution, None)
+        })?;
+        Ok(resolution)
+    }
+}
+
+fn conflict_id(key: &str) -> Uuid {
+    Uuid::new_v5(&CONFLICT_NAMESPACE, key.as_bytes())
+}
+
+fn ids_of(assignments: &[&Assignment]) -> String {
+    let mut ids: Vec<String> = assignments.iter().map(|a| a.id.to_string()).collect();
+    ids.sort();
+    ids.join(",")
+}
+
+fn label(collection: Collection, record: &hydrate::Value) -> String {
+    let field = match collection {
+        Collection::Needs => "title",
+        Collection::Offers => "what",
+        Collection::Members => "display_name",
+        Collection::Assignments | Collection::Resolutions => "id",
+    };
+    let hydrate::Value::Map(map) = record else { return String::new() };
+    match map.get(field) {
+        Some(hydrate::Value::Scalar(automerge::ScalarValue::Str(s))) => s.to_string(),
+        _ => String::new(),
+    }
+}

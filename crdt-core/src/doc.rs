@@ -1,0 +1,658 @@
+//! `GroupDoc`: the group's whole shared record as one automerge document.
+//!
+//! Layout (every record is a map keyed by its uuid):
+//! ```text
+//! root
+//! ├─ group        { id, name, created_at, settings { areas { <name>: { neighbours } }, expiry_days, categories } }
+//! ├─ members      { <uuid>: Member }
+//! ├─ needs        { <uuid>: Need }
+//! ├─ offers       { <uuid>: Offer }
+//! ├─ assignments  { <uuid>: Assignment }
+//! ├─ resolutions  { <uuid>: Resolution }  organizers' recorded decisions on conflicts
+//! └─ actors       { <actor hex>: member uuid }  who made each change, for history
+//! ```
+//! Each user action is one automerge change whose message is `<action> <record ids…>`.
+
+use std::collections::BTreeSet;
+
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::{ActorId, Automerge, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::codec;
+use crate::error::{Error, Result, ValidationError};
+use crate::model::*;
+
+/// The maps of records under the document root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collection {
+    Members,
+    Needs,
+    Offers,
+    Assignments,
+    Resolutions,
+}
+
+impl Collection {
+    pub const ALL: [Collection; 5] = [Self::Members, Self::Needs, Self::Offers, Self::Assignments, Self::Resolutions];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Members => "members",
+            Self::Needs => "needs",
+            Self::Offers => "offers",
+            Self::Assignments => "assignments",
+            Self::Resolutions => "resolutions",
+        }
+    }
+
+    /// The singular noun used in messages ("no need matches …").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Members => "member",
+            Self::Needs => "need",
+            Self::Offers => "offer",
+            Self::Assignments => "assignment",
+            Self::Resolutions => "resolution",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
+
+const GROUP: &str = "group";
+const ACTORS: &str = "actors";
+
+/// A record that could not be read: the reason is shown to organizers, the rest still loads.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvalidRecord {
+    pub collection: Collection,
+    pub id: String,
+    pub reason: String,
+}
+
+/// Records of one collection, plus those that failed to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded<T> {
+    pub records: Vec<T>,
+    pub invalid: Vec<InvalidRecord>,
+}
+
+/// What an organizer decided about a conflict, kept for the audit trail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub id: Uuid,
+    pub conflict: Uuid,
+    pub record: Uuid,
+    pub summary: String,
+    pub decided_by: Uuid,
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The records an applied set of changes touched, so indexes update only those.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Touched {
+    pub group: bool,
+    pub records: BTreeSet<(Collection, String)>,
+    /// A whole collection appeared or was replaced: re-read all of it.
+    pub collections: BTreeSet<Collection>,
+}
+
+impl Touched {
+    pub fn is_empty(&self) -> bool {
+        !self.group && self.records.is_empty() && self.collections.is_empty()
+    }
+}
+
+pub struct GroupDoc {
+    doc: Automerge,
+}
+
+impl GroupDoc {
+    /// Starts a new group with its first member (an organizer, normally), mapped to `actor`.
+    pub fn create(actor: ActorId, name: &str, founder: NewMember, now: DateTime<Utc>) -> Result<(Self, Member)> {
+        check_text("group name", name, MAX_TITLE)?;
+        let settings = Settings::default();
+        founder.validate(&settings)?;
+        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings };
+        let mut doc = GroupDoc { doc: Automerge::new().with_actor(actor.clone()) };
+        let member = new_member(founder, now);
+        doc.change("group.create", &[member.id], now, |tx| {
+            codec::write(tx, &ROOT, GROUP, &codec::to_json(&group), None)?;
+            for collection in Collection::ALL {
+                tx.put_object(ROOT, collection.key(), ObjType::Map)?;
+            }
+            let actors = tx.put_object(ROOT, ACTORS, ObjType::Map)?;
+            tx.put(&actors, actor.to_hex_string(), member.id.to_string())?;
+            let members = map_id(tx, Collection::Members)?;
+            codec::write(tx, &members, &member.id.to_string(), &codec::to_json(&member), None)
+        })?;
+        Ok((doc, member))
+    }
+
+    /// Loads a saved document (or concatenated saves and change chunks) and acts as `actor`.
+    pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self> {
+        let doc = Automerge::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+            .map_err(|e| Error::BadChanges(e.to_string()))?;
+        Ok(GroupDoc { doc: doc.with_actor(actor) })
+    }
+
+    pub fn empty(actor: ActorId) -> Self {
+        GroupDoc { doc: Automerge::new().with_actor(actor) }
+    }
+
+    /// A copy of this document that makes its own changes as `actor` (a second device in tests).
+    pub fn fork_as(&self, actor: ActorId) -> Self {
+        GroupDoc { doc: self.doc.fork().with_actor(actor) }
+    }
+
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    pub fn actor(&self) -> &ActorId {
+        self.doc.get_actor()
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes made since `heads`, as bytes another replica can apply.
+    pub fn changes_since(&self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// Applies a save or change chunks from elsewhere. Bytes that do not parse as a whole are
+    /// rejected before anything is applied.
+    pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        Automerge::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+            .map_err(|e| Error::BadChanges(e.to_string()))?;
+        self.doc.load_incremental(bytes).map_err(|e| Error::BadChanges(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Applies chunks that this device wrote itself (already validated when written).
+    pub(crate) fn apply_own_chunk(&mut self, bytes: &[u8]) -> Result<(), automerge::AutomergeError> {
+        self.doc.load_incremental(bytes).map(|_| ())
+    }
+
+    pub fn merge(&mut self, other: &mut GroupDoc) -> Result<()> {
+        self.doc.merge(&mut other.doc)?;
+        Ok(())
+    }
+
+    /// Changes that arrived before the changes they depend on, still waiting.
+    pub fn has_missing_changes(&self) -> bool {
+        !self.doc.get_missing_deps(&[]).is_empty()
+    }
+
+    /// Which records changed between two versions of this document.
+    pub fn touched(&self, before: &[ChangeHash]) -> Touched {
+        let mut touched = Touched::default();
+        for patch in self.doc.diff(before, &self.doc.get_heads()) {
+            let key_of = |prop: &automerge::Prop| match prop {
+                automerge::Prop::Map(key) => Some(key.clone()),
+                automerge::Prop::Seq(_) => None,
+            };
+            let action_key = match &patch.action {
+                automerge::PatchAction::PutMap { key, .. } | automerge::PatchAction::DeleteMap { key } => Some(key.clone()),
+                _ => None,
+            };
+            let mut keys = patch.path.iter().map(|(_, prop)| key_of(prop)).collect::<Vec<_>>();
+            keys.push(action_key);
+            match (keys.first().cloned().flatten(), keys.get(1).cloned().flatten()) {
+                (Some(top), _) if top == GROUP => touched.group = true,
+                (Some(top), Some(id)) => {
+                    if let Some(collection) = Collection::from_key(&top) {
+                        touched.records.insert((collection, id));
+                    }
+                }
+                (Some(top), None) => {
+                    if let Some(collection) = Collection::from_key(&top) {
+                        touched.collections.insert(collection);
+                    }
+                }
+                _ => {}
+            }
+        }
+        touched
+    }
+
+    // ----- reading -----
+
+    pub fn group(&self) -> Result<Group> {
+        let (value, id) = self
+            .doc
+            .get(ROOT, GROUP)?
+            .ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
+        codec::from_json(codec::read(&self.doc, &value, &id, None)?)
+            .map_err(|reason| Error::BadChanges(format!("the group settings cannot be read: {reason}")))
+    }
+
+    pub fn members(&self) -> Loaded<Member> {
+        self.collection(Collection::Members)
+    }
+
+    pub fn needs(&self) -> Loaded<Need> {
+        self.collection(Collection::Needs)
+    }
+
+    pub fn offers(&self) -> Loaded<Offer> {
+        self.collection(Collection::Offers)
+    }
+
+    pub fn assignments(&self) -> Loaded<Assignment> {
+        self.collection(Collection::Assignments)
+    }
+
+    pub fn resolutions(&self) -> Loaded<Resolution> {
+        self.collection(Collection::Resolutions)
+    }
+
+    pub fn member(&self, id: Uuid) -> Result<Member> {
+        self.record(Collection::Members, id)
+    }
+
+    pub fn need(&self, id: Uuid) -> Result<Need> {
+        self.record(Collection::Needs, id)
+    }
+
+    pub fn offer(&self, id: Uuid) -> Result<Offer> {
+        self.record(Collection::Offers, id)
+    }
+
+    pub fn assignment(&self, id: Uuid) -> Result<Assignment> {
+        self.record(Collection::Assignments, id)
+    }
+
+    /// The member on whose behalf an automerge actor (a device) writes.
+    pub fn member_for_actor(&self, actor: &ActorId) -> Option<Uuid> {
+        let (_, actors) = self.doc.get(ROOT, ACTORS).ok()??;
+        match self.doc.get(&actors, actor.to_hex_string()).ok()?? {
+            (Value::Scalar(s), _) => s.as_str().and_then(|s| s.parse().ok()),
+            _ => None,
+        }
+    }
+
+    /// The record at `id` as JSON, or why it cannot be had.
+    pub fn record_json(&self, collection: Collection, id: &str) -> Result<Option<Json>> {
+        let Some(map) = self.collection_obj(collection) else { return Ok(None) };
+        match self.doc.get(&map, id)? {
+            None => Ok(None),
+            Some((value, obj)) => Ok(Some(codec::read(&self.doc, &value, &obj, None)?)),
+        }
+    }
+
+    /// Reads one record; it is valid only if it deserializes and carries its own key as `id`.
+    pub fn read_record<T: DeserializeOwned>(&self, collection: Collection, id: &str) -> Result<Option<Result<T, String>>> {
+        Ok(self.record_json(collection, id)?.map(|json| {
+            if json.get("id").and_then(Json::as_str) != Some(id) {
+                return Err("its id does not match its key".to_string());
+            }
+            codec::from_json(json)
+        }))
+    }
+
+    fn record<T: DeserializeOwned>(&self, collection: Collection, id: Uuid) -> Result<T> {
+        match self.read_record(collection, &id.to_string())? {
+            None => Err(Error::NotFound { kind: collection.noun(), id: id.to_string() }),
+            Some(Ok(record)) => Ok(record),
+            Some(Err(reason)) => Err(Error::BadChanges(format!("{} {id} cannot be read: {reason}", collection.noun()))),
+        }
+    }
+
+    pub(crate) fn collection_obj(&self, collection: Collection) -> Option<ObjId> {
+        match self.doc.get(ROOT, collection.key()).ok()?? {
+            (Value::Object(ObjType::Map), id) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn record_ids(&self, collection: Collection) -> Vec<String> {
+        self.collection_obj(collection)
+            .map(|map| self.doc.keys(&map).collect())
+            .unwrap_or_default()
+    }
+
+    fn collection<T: DeserializeOwned>(&self, collection: Collection) -> Loaded<T> {
+        let mut loaded = Loaded { records: Vec::new(), invalid: Vec::new() };
+        for id in self.record_ids(collection) {
+            match self.read_record(collection, &id) {
+                Ok(Some(Ok(record))) => loaded.records.push(record),
+                Ok(Some(Err(reason))) => loaded.invalid.push(InvalidRecord { collection, id, reason }),
+                Ok(None) => {}
+                Err(e) => loaded.invalid.push(InvalidRecord { collection, id, reason: e.to_string() }),
+            }
+        }
+        loaded
+    }
+
+    // ----- actions: each is one change, validated before anything is written -----
+
+    /// Runs `f` as one automerge change. On error nothing is committed.
+    pub(crate) fn change<F>(&mut self, action: &str, ids: &[Uuid], now: DateTime<Utc>, f: F) -> Result<()>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> Result<()>,
+    {
+        let message = std::iter::once(action.to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
+        self.doc
+            .transact_with(|_| CommitOptions::default().with_message(message).with_time(now.timestamp()), f)
+            .map(|_| ())
+            .map_err(|failure| failure.error)
+    }
+
+    /// Writes `new` over `old` (or creates it) in `collection`, touching only changed fields.
+    pub(crate) fn put_record<T: Serialize>(tx: &mut Transaction<'_>, collection: Collection, id: Uuid, new: &T, old: Option<&T>) -> Result<()> {
+        let map = map_id(tx, collection)?;
+        let old = old.map(codec::to_json);
+        codec::write(tx, &map, &id.to_string(), &codec::to_json(new), old.as_ref())
+    }
+
+    fn require_organizer(&self, by: Uuid, action: &'static str) -> Result<Member> {
+        let member = self.member(by)?;
+        if member.role != Role::Organizer {
+            return Err(ValidationError::OrganizersOnly(action).into());
+        }
+        Ok(member)
+    }
+
+    /// Records that this document's actor writes on behalf of `member` (a new device joining).
+    pub fn register_actor(&mut self, member: Uuid, now: DateTime<Utc>) -> Result<()> {
+        let actor = self.actor().to_hex_string();
+        self.change("device.register", &[member], now, |tx| {
+            let actors = match tx.get(ROOT, ACTORS)? {
+                Some((Value::Object(ObjType::Map), id)) => id,
+                _ => tx.put_object(ROOT, ACTORS, ObjType::Map)?,
+            };
+            tx.put(&actors, actor, member.to_string())?;
+            Ok(())
+        })
+    }
+
+    pub fn add_member(&mut self, by: Uuid, input: NewMember, now: DateTime<Utc>) -> Result<Member> {
+        self.require_organizer(by, "add members")?;
+        input.validate(&self.group()?.settings)?;
+        let member = new_member(input, now);
+        self.change("member.add", &[member.id], now, |tx| Self::put_record(tx, Collection::Members, member.id, &member, None))?;
+        Ok(member)
+    }
+
+    pub fn remove_member(&mut self, by: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Member> {
+        self.require_organizer(by, "remove members")?;
+        let old = self.member(id)?;
+        let removed = Member { removed_at: Some(now), ..old.clone() };
+        self.change("member.remove", &[id], now, |tx| Self::put_record(tx, Collection::Members, id, &removed, Some(&old)))?;
+        Ok(removed)
+    }
+
+    pub fn add_area(&mut self, by: Uuid, name: &str, neighbours: &[String], now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "add areas")?;
+        check_text("area name", name, MAX_TITLE)?;
+        let old = self.group()?;
+        if old.settings.areas.contains_key(name.trim()) {
+            return Err(ValidationError::AreaExists(name.trim().to_string()).into());
+        }
+        let mut new = old.clone();
+        new.settings.areas.insert(name.trim().to_string(), AreaInfo { neighbours: neighbours.to_vec() });
+        for neighbour in neighbours {
+            if let Some(area) = new.settings.areas.get_mut(neighbour) {
+                if !area.neighbours.iter().any(|n| n == name.trim()) {
+                    area.neighbours.push(name.trim().to_string());
+                }
+            }
+        }
+        self.change("area.add", &[], now, |tx| {
+            codec::write(tx, &ROOT, GROUP, &codec::to_json(&new), Some(&codec::to_json(&old)))
+        })
+    }
+
+    pub fn add_need(&mut self, by: Uuid, input: NewNeed, now: DateTime<Utc>) -> Result<Need> {
+        self.active_member(by)?;
+        input.validate(&self.group()?.settings, now)?;
+        let need = Need {
+            id: Uuid::now_v7(),
+            title: input.title.trim().to_string(),
+            description: input.description.trim().to_string(),
+            category: input.category,
+            urgency: input.urgency,
+            area: input.area.trim().to_string(),
+            coords: input.coords,
+            needed_by: input.needed_by,
+            window_start: input.window_start,
+            languages: input.languages,
+            household_size: input.household_size,
+            recurring: input.recurring,
+            volunteers_needed: input.volunteers_needed,
+            status: NeedStatus::Open,
+            created_by: by,
+            created_at: now,
+            updated_at: now,
+            sealed_contact: None,
+        };
+        self.change("need.add", &[need.id], now, |tx| Self::put_record(tx, Collection::Needs, need.id, &need, None))?;
+        Ok(need)
+    }
+
+    pub fn set_need_status(&mut self, by: Uuid, id: Uuid, status: NeedStatus, now: DateTime<Utc>) -> Result<Need> {
+        self.active_member(by)?;
+        let old = self.need(id)?;
+        let new = Need { status, updated_at: now, ..old.clone() };
+        self.change("need.status", &[id], now, |tx| Self::put_record(tx, Collection::Needs, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    pub fn add_offer(&mut self, by: Uuid, input: NewOffer, now: DateTime<Utc>) -> Result<Offer> {
+        self.active_member(by)?;
+        let giver = self.active_member(input.member)?;
+        if giver.id != by {
+            self.require_organizer(by, "post offers for someone else")?;
+        }
+        input.validate(&self.group()?.settings)?;
+        let offer = Offer {
+            id: Uuid::now_v7(),
+            member: input.member,
+            what: input.what.trim().to_string(),
+            categories: input.categories,
+            kind: input.kind,
+            area: input.area.trim().to_string(),
+            availability: input.availability,
+            capacity: input.capacity,
+            languages: input.languages,
+            inexhaustible: input.inexhaustible,
+            status: OfferStatus::Active,
+            created_by: by,
+            created_at: now,
+            updated_at: now,
+        };
+        self.change("offer.add", &[offer.id], now, |tx| Self::put_record(tx, Collection::Offers, offer.id, &offer, None))?;
+        Ok(offer)
+    }
+
+    pub fn set_offer_status(&mut self, by: Uuid, id: Uuid, status: OfferStatus, now: DateTime<Utc>) -> Result<Offer> {
+        self.active_member(by)?;
+        let old = self.offer(id)?;
+        if old.member != by {
+            self.require_organizer(by, "change someone else's offer")?;
+        }
+        let new = Offer { status, updated_at: now, ..old.clone() };
+        self.change("offer.status", &[id], now, |tx| Self::put_record(tx, Collection::Offers, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// Assigns a volunteer to a need (as *proposed*). Organizers assign anyone; a volunteer may
+    /// take a need on themselves. Places and capacity are checked against what this device knows;
+    /// what others did meanwhile shows up as a conflict after sync.
+    pub fn assign(&mut self, by: Uuid, need_id: Uuid, volunteer: Uuid, offer_id: Option<Uuid>, note: &str, now: DateTime<Utc>) -> Result<Assignment> {
+        self.active_member(by)?;
+        if by != volunteer {
+            self.require_organizer(by, "assign other members")?;
+        }
+        let volunteer = self.active_member(volunteer)?;
+        let need = self.need(need_id)?;
+        if !matches!(need.status, NeedStatus::Open | NeedStatus::Matched | NeedStatus::InProgress) {
+            return Err(ValidationError::NeedClosed(need.status.to_string()).into());
+        }
+        let existing = self.assignments().records;
+        let filling: Vec<_> = existing.iter().filter(|a| a.need == need_id && a.status.fills_need()).collect();
+        if filling.iter().any(|a| a.volunteer == volunteer.id) {
+            return Err(ValidationError::AlreadyAssigned(volunteer.display_name).into());
+        }
+        if filling.len() >= need.volunteers_needed as usize {
+            return Err(ValidationError::NeedFull(need.volunteers_needed).into());
+        }
+        if let Some(offer_id) = offer_id {
+            let offer = self.offer(offer_id)?;
+            if offer.status != OfferStatus::Active {
+                return Err(ValidationError::OfferNotActive { what: offer.what, status: offer.status.to_string() }.into());
+            }
+            if offer.member != volunteer.id {
+                return Err(ValidationError::OfferOfAnotherMember { what: offer.what }.into());
+            }
+            let open = existing.iter().filter(|a| a.offer == Some(offer_id) && a.status.is_active()).count();
+            if !offer.inexhaustible && open >= offer.capacity as usize {
+                return Err(ValidationError::AtCapacity { what: offer.what, capacity: offer.capacity }.into());
+            }
+        }
+        check_length_of_note(note)?;
+        let assignment = Assignment {
+            id: Uuid::now_v7(),
+            need: need_id,
+            volunteer: volunteer.id,
+            offer: offer_id,
+            assigned_by: by,
+            status: AssignmentStatus::Proposed,
+            note: note.trim().to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        let filled = filling.len() + 1 >= need.volunteers_needed as usize;
+        let need_after = (need.status == NeedStatus::Open && filled).then(|| Need { status: NeedStatus::Matched, updated_at: now, ..need.clone() });
+        self.change("assign", &[assignment.id, need_id], now, |tx| {
+            Self::put_record(tx, Collection::Assignments, assignment.id, &assignment, None)?;
+            if let Some(new) = &need_after {
+                Self::put_record(tx, Collection::Needs, need_id, new, Some(&need))?;
+            }
+            Ok(())
+        })?;
+        Ok(assignment)
+    }
+
+    /// Moves an assignment along, and the need with it: accepted work puts the need in progress,
+    /// the last assignment done marks the need done, a decline reopens the need's place.
+    pub fn set_assignment_status(&mut self, by: Uuid, id: Uuid, status: AssignmentStatus, now: DateTime<Utc>) -> Result<Assignment> {
+        self.active_member(by)?;
+        let old = self.assignment(id)?;
+        if old.volunteer != by {
+            self.require_organizer(by, "change someone else's assignment")?;
+        }
+        let new = Assignment { status, updated_at: now, ..old.clone() };
+        let need = self.need(old.need)?;
+        let others: Vec<_> = self.assignments().records.into_iter().filter(|a| a.need == old.need && a.id != id).collect();
+        let filling = others.iter().filter(|a| a.status.fills_need()).count() + usize::from(status.fills_need());
+        let need_status = match status {
+            AssignmentStatus::Accepted if need.status == NeedStatus::Matched => Some(NeedStatus::InProgress),
+            AssignmentStatus::Done if others.iter().all(|a| !a.status.is_active()) && filling >= need.volunteers_needed as usize => {
+                Some(NeedStatus::Done)
+            }
+            AssignmentStatus::Declined | AssignmentStatus::Cancelled
+                if matches!(need.status, NeedStatus::Matched | NeedStatus::InProgress) && filling < need.volunteers_needed as usize =>
+            {
+                Some(NeedStatus::Open)
+            }
+            _ => None,
+        }
+        .filter(|s| *s != need.status);
+        let need_after = need_status.map(|status| Need { status, updated_at: now, ..need.clone() });
+        self.change("assignment.status", &[id, old.need], now, |tx| {
+            Self::put_record(tx, Collection::Assignments, id, &new, Some(&old))?;
+            if let Some(after) = &need_after {
+                Self::put_record(tx, Collection::Needs, need.id, after, Some(&need))?;
+            }
+            Ok(())
+        })?;
+        Ok(new)
+    }
+
+    fn active_member(&self, id: Uuid) -> Result<Member> {
+        let member = self.member(id)?;
+        if member.removed_at.is_some() {
+            return Err(ValidationError::MemberRemoved(member.display_name).into());
+        }
+        Ok(member)
+    }
+}
+
+fn check_length_of_note(note: &str) -> Result<(), ValidationError> {
+    if note.chars().count() > MAX_TEXT {
+        return Err(ValidationError::TooLong { field: "note", max: MAX_TEXT });
+    }
+    Ok(())
+}
+
+fn new_member(input: NewMember, now: DateTime<Utc>) -> Member {
+    Member {
+        id: Uuid::now_v7(),
+        display_name: input.display_name.trim().to_string(),
+        role: input.role,
+        languages: input.languages,
+        skills: input.skills,
+        home_area: input.home_area,
+        device_ids: Vec::new(),
+        removed_at: None,
+        created_at: now,
+    }
+}
+
+fn map_id(tx: &Transaction<'_>, collection: Collection) -> Result<ObjId> {
+    match tx.get(ROOT, collection.key())? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(Error::BadChanges(format!("the document has no {} map", collection.key()))),
+    }
+}
+
+/// Everything the group holds, for `aidmesh export` and backups.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Export {
+    pub group: Group,
+    pub members: Vec<Member>,
+    pub needs: Vec<Need>,
+    pub offers: Vec<Offer>,
+    pub assignments: Vec<Assignment>,
+    pub resolutions: Vec<Resolution>,
+    pub conflicts: Vec<crate::conflict::Conflict>,
+    pub invalid_records: Vec<InvalidRecord>,
+}
+
+impl GroupDoc {
+    pub fn export(&self) -> Result<Export> {
+        let (members, needs, offers, assignments, resolutions) =
+            (self.members(), self.needs(), self.offers(), self.assignments(), self.resolutions());
+        let invalid_records = [&members.invalid, &needs.invalid, &offers.invalid, &assignments.invalid, &resolutions.invalid]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        Ok(Export {
+            group: self.group()?,
+            members: members.records,
+            needs: needs.records,
+            offers: offers.records,
+            assignments: assignments.records,
+            resolutions: resolutions.records,
+            conflicts: self.conflicts(),
+            invalid_records,
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! Typed errors. Every message is written for the person at the screen: what is wrong and,
+//! where it helps, what to do.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::Category;
+
+/// Input that cannot become a record. Nothing is written when one of these is returned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("the {0} cannot be empty")]
+    Empty(&'static str),
+    #[error("the {field} is too long (at most {max} characters)")]
+    TooLong { field: &'static str, max: usize },
+    #[error("unknown {what} '{value}' (expected one of: {allowed})")]
+    Unknown { what: &'static str, value: String, allowed: String },
+    #[error("this group does not use the category '{0}'")]
+    CategoryNotUsed(Category),
+    #[error("'needed by' ({0}) is already in the past")]
+    NeededByInPast(DateTime<Utc>),
+    #[error("the time window starts after 'needed by'")]
+    WindowAfterNeededBy,
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+    #[error("coordinates {lat}, {lon} are outside the map")]
+    BadCoordinates { lat: f64, lon: f64 },
+    #[error("'{0}' is not a weekly slot like 'mon 09:00-12:00'")]
+    BadSlot(String),
+    #[error("the offer '{what}' is {status} and cannot take assignments")]
+    OfferNotActive { what: String, status: String },
+    #[error("the offer '{what}' belongs to another member")]
+    OfferOfAnotherMember { what: String },
+    #[error("{0} has been removed from the group")]
+    MemberRemoved(String),
+    #[error("{0} is already assigned to this need")]
+    AlreadyAssigned(String),
+    #[error("an area called '{0}' already exists")]
+    AreaExists(String),
+    #[error("only organizers can {0}")]
+    OrganizersOnly(&'static str),
+    #[error("this need is {0}; reopen it before assigning anyone")]
+    NeedClosed(String),
+    #[error("this need already has the {0} volunteer(s) it asked for")]
+    NeedFull(u32),
+    #[error("the offer '{what}' is at its capacity of {capacity} open assignment(s)")]
+    AtCapacity { what: String, capacity: u32 },
+}
+
+/// Everything that can go wrong in the core and the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("no {kind} matches '{id}'")]
+    NotFound { kind: &'static str, id: String },
+    #[error("'{prefix}' matches {count} {kind}s; type more of the id")]
+    Ambiguous { kind: &'static str, prefix: String, count: usize },
+    #[error("that conflict is no longer open (someone may have resolved it already)")]
+    ConflictGone,
+    #[error("{0}")]
+    BadResolution(String),
+    #[error("the received changes are damaged or not aidmesh data: {0}")]
+    BadChanges(String),
+    #[error("no aidmesh database at {0}; create a group with `aidmesh init` first")]
+    NoDatabase(PathBuf),
+    #[error("an aidmesh database already exists at {0}")]
+    AlreadyExists(PathBuf),
+    #[error(
+        "the database at {path} was written by a newer aidmesh (schema {found}, this version knows {supported}); \
+         update aidmesh, the file was left untouched"
+    )]
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    #[error("the database at {path} is damaged ({detail}); it was left untouched — restore a backup or sync from another device")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the shared record is damaged: {0}")]
+    Document(#[from] automerge::AutomergeError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,49 @@
+-- aidmesh device database, schema 1.
+-- `chunks` is the source of truth (automerge saves and change chunks, applied in id order).
+-- Everything else is an index derived from the document, rebuilt when it falls behind.
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    snapshot INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE TABLE needs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    category TEXT NOT NULL,
+    urgency INTEGER NOT NULL,
+    area TEXT NOT NULL,
+    needed_by INTEGER,
+    created_at INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX needs_in_order ON needs (urgency, needed_by IS NULL, needed_by, created_at);
+CREATE INDEX needs_by_status ON needs (status, urgency, needed_by IS NULL, needed_by, created_at);
+CREATE INDEX needs_by_area ON needs (area, urgency);
+CREATE VIRTUAL TABLE needs_text USING fts5 (title, description, area, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE offers (
+    id TEXT PRIMARY KEY,
+    member TEXT NOT NULL,
+    status TEXT NOT NULL,
+    area TEXT NOT NULL,
+    categories TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE TABLE assignments (
+    id TEXT PRIMARY KEY,
+    need TEXT NOT NULL,
+    volunteer TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX assignments_by_need ON assignments (need);
+CREATE INDEX assignments_by_volunteer ON assignments (volunteer);
+CREATE TABLE members (id TEXT PRIMARY KEY, display_name TEXT NOT NULL, json TEXT NOT NULL);
+CREATE TABLE invalid_records (
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+);

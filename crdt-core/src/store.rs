@@ -1,0 +1,567 @@
+//! The device's durable copy of the group: one SQLite file.
+//!
+//! Durability contract: an action returns only after its automerge change chunk has been
+//! committed in WAL mode with `synchronous=FULL`. The `chunks` table is the source of truth;
+//! everything else (the query index, the FTS table) is derived from the document in the same
+//! transaction, so lists never disagree with the record. The document itself is loaded only when
+//! an action, history or conflicts need it: the first screen reads the index alone.
+//!
+//! Several processes may share the file (the app and the CLI). Every write takes SQLite's write
+//! lock first and catches up on chunks others wrote, so compaction never drops a chunk that the
+//! snapshot does not contain.
+
+use std::path::{Path, PathBuf};
+
+use automerge::ActorId;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::doc::{Collection, GroupDoc, InvalidRecord, Touched};
+use crate::error::{Error, Result};
+use crate::model::{Assignment, Category, Group, Member, Need, NeedStatus, NewMember, Offer, OfferStatus, Urgency};
+
+/// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
+pub const SCHEMA_VERSION: i64 = 1;
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+
+/// After this many change chunks the store folds them into one snapshot.
+const COMPACT_AFTER: i64 = 500;
+
+pub struct Store {
+    path: PathBuf,
+    conn: Connection,
+    actor: ActorId,
+    me: Uuid,
+    doc: Option<GroupDoc>,
+    /// The highest chunk id already applied to `doc`.
+    loaded_up_to: i64,
+    chunks_since_snapshot: i64,
+}
+
+/// Filters for the needs list; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct NeedFilter {
+    pub status: Option<NeedStatus>,
+    pub category: Option<Category>,
+    pub urgency: Option<Urgency>,
+    pub area: Option<String>,
+    /// Words that must all appear (as prefixes) in the title, description or area.
+    pub search: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct OfferFilter {
+    pub status: Option<OfferStatus>,
+    pub category: Option<Category>,
+    pub area: Option<String>,
+    pub member: Option<Uuid>,
+}
+
+impl Store {
+    /// Creates the database for a new group, with this device's first member. The file appears
+    /// only when complete: it is built beside its final name and renamed into place.
+    pub fn create(path: &Path, group_name: &str, founder: NewMember) -> Result<Store> {
+        if path.exists() {
+            return Err(Error::AlreadyExists(path.to_path_buf()));
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io { context: format!("cannot create {}", dir.display()), source })?;
+        }
+        let actor = ActorId::random();
+        let (doc, member) = GroupDoc::create(actor.clone(), group_name, founder, Utc::now())?;
+        let partial = path.with_extension("partial");
+        let _ = std::fs::remove_file(&partial);
+        {
+            let mut conn = Connection::open(&partial)?;
+            configure(&conn)?;
+            migrate(&mut conn, 0)?;
+            let tx = conn.transaction()?;
+            set_meta(&tx, "actor", &actor.to_hex_string())?;
+            set_meta(&tx, "member", &member.id.to_string())?;
+            insert_chunk(&tx, true, &doc.save())?;
+            reindex_all(&tx, &doc)?;
+            tx.commit()?;
+            conn.pragma_update(None, "journal_mode", "DELETE")?;
+        }
+        std::fs::rename(&partial, path).map_err(|source| Error::Io { context: format!("cannot create {}", path.display()), source })?;
+        Store::open(path)
+    }
+
+    /// Opens an existing database. A damaged file or one from a newer aidmesh is refused
+    /// before anything is written to it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(Error::NoDatabase(path.to_path_buf()));
+        }
+        let corrupt = |e: rusqlite::Error| Error::Corrupt { path: path.to_path_buf(), detail: e.to_string() };
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(corrupt)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(corrupt)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(corrupt)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::NewerSchema { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
+        }
+        if version == 0 {
+            return Err(Error::Corrupt { path: path.to_path_buf(), detail: "it is not an aidmesh database".into() });
+        }
+        configure(&conn).map_err(|e| classify(path, e))?;
+        migrate(&mut conn, version)?;
+        let identity = (get_meta(&conn, "actor"), get_meta(&conn, "member"));
+        let (Ok(Some(actor)), Ok(Some(member))) = identity else {
+            return Err(Error::Corrupt { path: path.to_path_buf(), detail: "this device's identity is missing".into() });
+        };
+        let actor = ActorId::from(hex_decode(&actor).ok_or_else(|| Error::Corrupt { path: path.to_path_buf(), detail: "bad device identity".into() })?);
+        let me = member.parse().map_err(|_| Error::Corrupt { path: path.to_path_buf(), detail: "bad member identity".into() })?;
+        Ok(Store { path: path.to_path_buf(), conn, actor, me, doc: None, loaded_up_to: 0, chunks_since_snapshot: 0 })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The member this device acts for.
+    pub fn me(&self) -> Uuid {
+        self.me
+    }
+
+    /// The whole document, loaded (and caught up with other writers) on first use.
+    pub fn doc(&mut self) -> Result<&GroupDoc> {
+        self.catch_up()?;
+        Ok(self.doc.as_ref().expect("catch_up loads the document"))
+    }
+
+    /// Runs one user action against the document and makes it durable before returning.
+    /// `f` gets the document, this device's member id and the current time.
+    pub fn act<T>(&mut self, f: impl FnOnce(&mut GroupDoc, Uuid, DateTime<Utc>) -> Result<T>) -> Result<T> {
+        let me = self.me;
+        self.write(|doc| f(doc, me, Utc::now()))
+    }
+
+    /// Applies changes received from another device (sync, bundle). Returns what they touched.
+    pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<Touched> {
+        self.write(|doc| {
+            let before = doc.heads();
+            doc.apply_bytes(bytes)?;
+            Ok(doc.touched(&before))
+        })
+    }
+
+    /// The write path shared by local actions and received changes: lock, catch up, change,
+    /// persist the new chunk and the index in one transaction.
+    fn write<T>(&mut self, f: impl FnOnce(&mut GroupDoc) -> Result<T>) -> Result<T> {
+        self.catch_up()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let doc = self.doc.as_mut().expect("catch_up loads the document");
+        // Another process may have written between our catch-up and taking the lock.
+        let mut loaded_up_to = self.loaded_up_to;
+        for (id, data) in chunks_after(&tx, loaded_up_to).map_err(|e| classify(&self.path, e))? {
+            doc.apply_own_chunk(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("stored change {id} cannot be read: {e}") })?;
+            loaded_up_to = id;
+        }
+        self.loaded_up_to = loaded_up_to;
+        let before = doc.heads();
+        let result = f(doc)?;
+        let chunk = doc.changes_since(&before);
+        if chunk.is_empty() {
+            return Ok(result);
+        }
+        let persisted = (|| -> Result<i64> {
+            let id = insert_chunk(&tx, false, &chunk)?;
+            reindex(&tx, doc, &doc.touched(&before))?;
+            tx.commit()?;
+            Ok(id)
+        })();
+        match persisted {
+            Ok(id) => {
+                self.loaded_up_to = id;
+                self.chunks_since_snapshot += 1;
+            }
+            Err(e) => {
+                // The change lives only in memory: forget it so nothing unpersisted is ever shown.
+                self.doc = None;
+                return Err(e);
+            }
+        }
+        if self.chunks_since_snapshot >= COMPACT_AFTER {
+            self.compact()?;
+        }
+        Ok(result)
+    }
+
+    /// Folds every chunk into one snapshot. Only chunks already in the in-memory document
+    /// (which the snapshot is saved from) are deleted, under the write lock.
+    pub fn compact(&mut self) -> Result<()> {
+        self.catch_up()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let doc = self.doc.as_mut().expect("catch_up loads the document");
+        for (_, data) in chunks_after(&tx, self.loaded_up_to)? {
+            doc.apply_own_chunk(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
+        }
+        let newest: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM chunks", [], |r| r.get(0))?;
+        tx.execute("DELETE FROM chunks WHERE id <= ?1", [newest])?;
+        let snapshot = insert_chunk(&tx, true, &doc.save())?;
+        tx.commit()?;
+        self.loaded_up_to = snapshot;
+        self.chunks_since_snapshot = 0;
+        Ok(())
+    }
+
+    /// Loads the document if needed, then applies chunks other processes wrote since.
+    fn catch_up(&mut self) -> Result<()> {
+        let rows = chunks_after(&self.conn, self.loaded_up_to).map_err(|e| classify(&self.path, e))?;
+        let first_load = self.doc.is_none();
+        let doc = self.doc.get_or_insert_with(|| GroupDoc::empty(self.actor.clone()));
+        for (id, data) in rows {
+            if let Err(e) = doc.apply_own_chunk(&data) {
+                self.doc = None;
+                return Err(Error::Corrupt { path: self.path.clone(), detail: format!("stored change {id} cannot be read: {e}") });
+            }
+            self.loaded_up_to = id;
+            self.chunks_since_snapshot += 1;
+        }
+        if first_load {
+            self.chunks_since_snapshot = self.conn.query_row("SELECT count(*) FROM chunks WHERE snapshot = 0", [], |r| r.get(0))?;
+            self.check_index()?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the index if it does not describe the document (after a migration that
+    /// changed it, or if a crash ever left it behind).
+    fn check_index(&mut self) -> Result<()> {
+        let doc = self.doc.as_ref().expect("loaded");
+        let heads = heads_text(doc);
+        if get_meta(&self.conn, "index_heads")?.as_deref() != Some(heads.as_str()) {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            reindex_all(&tx, doc)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    // ----- reads from the index (no document load) -----
+
+    pub fn group(&self) -> Result<Group> {
+        let json = get_meta(&self.conn, "group")?.ok_or_else(|| Error::Corrupt { path: self.path.clone(), detail: "the group is missing".into() })?;
+        serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })
+    }
+
+    /// Needs, most urgent first, then soonest `needed_by`, then oldest.
+    pub fn needs(&self, filter: &NeedFilter) -> Result<Vec<Need>> {
+        let mut sql = String::from("SELECT needs.json FROM needs");
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        let mut clauses = Vec::new();
+        if let Some(query) = filter.search.as_deref().and_then(fts_query) {
+            sql.push_str(" JOIN needs_text ON needs_text.rowid = needs.rowid");
+            clauses.push("needs_text MATCH ?");
+            args.push(Box::new(query));
+        }
+        for (clause, value) in [
+            ("needs.status = ?", filter.status.map(|s| s.as_str().to_string())),
+            ("needs.category = ?", filter.category.map(|c| c.as_str().to_string())),
+            ("needs.urgency = ?", filter.urgency.map(|u| (u as i64).to_string())),
+            ("needs.area = ?", filter.area.clone()),
+        ] {
+            if let Some(value) = value {
+                clauses.push(clause);
+                args.push(Box::new(value));
+            }
+        }
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        sql.push_str(" ORDER BY needs.urgency, needs.needed_by IS NULL, needs.needed_by, needs.created_at");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        self.json_rows(&sql, rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())))
+    }
+
+    pub fn offers(&self, filter: &OfferFilter) -> Result<Vec<Offer>> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        for (clause, value) in [
+            ("status = ?", filter.status.map(|s| s.as_str().to_string())),
+            ("categories LIKE ?", filter.category.map(|c| format!("%,{c},%"))),
+            ("area = ?", filter.area.clone()),
+            ("member = ?", filter.member.map(|m| m.to_string())),
+        ] {
+            if let Some(value) = value {
+                clauses.push(clause);
+                args.push(value);
+            }
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        self.json_rows(&format!("SELECT json FROM offers{filter} ORDER BY created_at"), rusqlite::params_from_iter(args))
+    }
+
+    /// Assignments, optionally of one need or one volunteer, oldest first.
+    pub fn assignments(&self, need: Option<Uuid>, volunteer: Option<Uuid>) -> Result<Vec<Assignment>> {
+        self.json_rows(
+            "SELECT json FROM assignments WHERE (?1 IS NULL OR need = ?1) AND (?2 IS NULL OR volunteer = ?2) ORDER BY created_at",
+            params![need.map(|n| n.to_string()), volunteer.map(|v| v.to_string())],
+        )
+    }
+
+    pub fn members(&self) -> Result<Vec<Member>> {
+        self.json_rows("SELECT json FROM members ORDER BY display_name COLLATE NOCASE", [])
+    }
+
+    /// Records received from elsewhere that could not be read, with the reason.
+    pub fn invalid_records(&self) -> Result<Vec<InvalidRecord>> {
+        let mut stmt = self.conn.prepare("SELECT collection, id, reason FROM invalid_records ORDER BY collection, id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (collection, id, reason) = row?;
+            let collection = serde_json::from_value(serde_json::Value::String(collection))
+                .map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
+            out.push(InvalidRecord { collection, id, reason });
+        }
+        Ok(out)
+    }
+
+    /// Every id in `collection`, sorted (for abbreviating ids in lists).
+    pub fn ids(&self, collection: Collection) -> Result<Vec<Uuid>> {
+        let Some(table) = index_table(collection) else { return Ok(Vec::new()) };
+        let mut stmt = self.conn.prepare(&format!("SELECT id FROM {table} ORDER BY id"))?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(ids.filter_map(|id| id.ok()?.parse().ok()).collect())
+    }
+
+    /// The full id of the record in `collection` whose id starts with `prefix` (hyphens optional).
+    pub fn find(&self, collection: Collection, prefix: &str) -> Result<Uuid> {
+        let table = index_table(collection).ok_or(Error::NotFound { kind: collection.noun(), id: prefix.to_string() })?;
+        let not_found = || Error::NotFound { kind: collection.noun(), id: prefix.trim().to_string() };
+        let digits: String = prefix.trim().to_lowercase().chars().filter(|c| *c != '-').collect();
+        if digits.is_empty() || digits.len() > 32 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        // Back into the stored, hyphenated form: 8-4-4-4-12.
+        let mut prefix = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                prefix.push('-');
+            }
+            prefix.push(c);
+        }
+        let mut stmt = self.conn.prepare(&format!("SELECT id FROM {table} WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2"))?;
+        let ids: Vec<String> = stmt.query_map([&prefix], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        match ids.as_slice() {
+            [] => Err(not_found()),
+            [one] => one.parse().map_err(|_| not_found()),
+            _ => {
+                let count: i64 = self.conn.query_row(
+                    &format!("SELECT count(*) FROM {table} WHERE id >= ?1 AND id < ?1 || 'g'"),
+                    [&prefix],
+                    |r| r.get(0),
+                )?;
+                Err(Error::Ambiguous { kind: collection.noun(), prefix, count: count as usize })
+            }
+        }
+    }
+
+    fn json_rows<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
+        let rows = stmt.query_map(params, |r| r.get::<_, String>(0)).map_err(|e| classify(&self.path, e))?;
+        rows.map(|json| {
+            let json = json.map_err(|e| classify(&self.path, e))?;
+            serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {e}") })
+        })
+        .collect()
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a commit is on disk when it returns, even across power loss (NORMAL is not).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+}
+
+fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// SQLite's "damaged" errors become `Corrupt`, which promises the file was left alone.
+fn classify(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            Error::Corrupt { path: path.to_path_buf(), detail: e.to_string() }
+        }
+        _ => Error::Sqlite(e),
+    }
+}
+
+fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
+}
+
+fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])?;
+    Ok(())
+}
+
+fn insert_chunk(tx: &Transaction<'_>, snapshot: bool, data: &[u8]) -> rusqlite::Result<i64> {
+    tx.execute("INSERT INTO chunks (snapshot, data) VALUES (?1, ?2)", params![snapshot, data])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn chunks_after(conn: &Connection, id: i64) -> rusqlite::Result<Vec<(i64, Vec<u8>)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, data FROM chunks WHERE id > ?1 ORDER BY id")?;
+    let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+fn heads_text(doc: &GroupDoc) -> String {
+    doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn hex_decode(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
+}
+
+fn index_table(collection: Collection) -> Option<&'static str> {
+    match collection {
+        Collection::Needs => Some("needs"),
+        Collection::Offers => Some("offers"),
+        Collection::Assignments => Some("assignments"),
+        Collection::Members => Some("members"),
+        Collection::Resolutions => None,
+    }
+}
+
+fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
+    let everything = Touched { group: true, records: Default::default(), collections: Collection::ALL.into_iter().collect() };
+    reindex(tx, doc, &everything)
+}
+
+/// Brings the index rows of the touched records in line with the document.
+fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
+    if touched.group {
+        // A group that cannot be read leaves the last good copy in place.
+        if let Ok(group) = doc.group() {
+            set_meta(tx, "group", &serde_json::to_string(&group).expect("serializable"))?;
+        }
+    }
+    let mut records = touched.records.clone();
+    for &collection in &touched.collections {
+        let Some(table) = index_table(collection) else { continue };
+        let mut stmt = tx.prepare(&format!("SELECT id FROM {table}"))?;
+        let indexed: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        records.extend(indexed.into_iter().chain(doc.record_ids(collection)).map(|id| (collection, id)));
+    }
+    for (collection, id) in &records {
+        reindex_record(tx, doc, *collection, id)?;
+    }
+    set_meta(tx, "index_heads", &heads_text(doc))?;
+    Ok(())
+}
+
+fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, id: &str) -> Result<()> {
+    let Some(table) = index_table(collection) else { return Ok(()) };
+    if collection == Collection::Needs {
+        tx.execute("DELETE FROM needs_text WHERE rowid = (SELECT rowid FROM needs WHERE id = ?1)", [id])?;
+    }
+    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?;
+    tx.execute("DELETE FROM invalid_records WHERE collection = ?1 AND id = ?2", [collection.key(), id])?;
+    let outcome = match collection {
+        Collection::Needs => doc.read_record::<Need>(collection, id)?.map(|r| r.map(|need| index_need(tx, &need))),
+        Collection::Offers => doc.read_record::<Offer>(collection, id)?.map(|r| r.map(|offer| index_offer(tx, &offer))),
+        Collection::Assignments => doc.read_record::<Assignment>(collection, id)?.map(|r| r.map(|a| index_assignment(tx, &a))),
+        Collection::Members => doc.read_record::<Member>(collection, id)?.map(|r| r.map(|m| index_member(tx, &m))),
+        Collection::Resolutions => None,
+    };
+    match outcome {
+        None => Ok(()),
+        Some(Ok(written)) => Ok(written?),
+        Some(Err(reason)) => {
+            tx.execute("INSERT INTO invalid_records (collection, id, reason) VALUES (?1, ?2, ?3)", [collection.key(), id, &reason])?;
+            Ok(())
+        }
+    }
+}
+
+fn index_need(tx: &Transaction<'_>, need: &Need) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO needs (id, status, category, urgency, area, needed_by, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            need.id.to_string(),
+            need.status.as_str(),
+            need.category.as_str(),
+            need.urgency as i64,
+            need.area,
+            need.needed_by.map(|t| t.timestamp_millis()),
+            need.created_at.timestamp_millis(),
+            serde_json::to_string(need).expect("serializable"),
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO needs_text (rowid, title, description, area) VALUES (last_insert_rowid(), ?1, ?2, ?3)",
+        params![need.title, need.description, need.area],
+    )?;
+    Ok(())
+}
+
+fn index_offer(tx: &Transaction<'_>, offer: &Offer) -> rusqlite::Result<()> {
+    let categories = format!(",{},", offer.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
+    tx.execute(
+        "INSERT INTO offers (id, member, status, area, categories, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            offer.id.to_string(),
+            offer.member.to_string(),
+            offer.status.as_str(),
+            offer.area,
+            categories,
+            offer.created_at.timestamp_millis(),
+            serde_json::to_string(offer).expect("serializable"),
+        ],
+    )?;
+    Ok(())
+}
+
+fn index_assignment(tx: &Transaction<'_>, a: &Assignment) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO assignments (id, need, volunteer, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            a.id.to_string(),
+            a.need.to_string(),
+            a.volunteer.to_string(),
+            a.status.as_str(),
+            a.created_at.timestamp_millis(),
+            serde_json::to_string(a).expect("serializable"),
+        ],
+    )?;
+    Ok(())
+}
+
+fn index_member(tx: &Transaction<'_>, m: &Member) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO members (id, display_name, json) VALUES (?1, ?2, ?3)",
+        params![m.id.to_string(), m.display_name, serde_json::to_string(m).expect("serializable")],
+    )?;
+    Ok(())
+}
+
+/// Turns what a person typed into an FTS5 query: every word must appear, as a prefix.
+/// Quoting each word means no input can be FTS syntax (and so none can be an error).
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
