@@ -18,6 +18,9 @@ use crate::doc::{Collection, GroupDoc, Resolution};
 use crate::error::{Error, Result};
 use crate::model::{Assignment, AssignmentStatus, NeedStatus, Role};
 
+/// Fields every edit rewrites: concurrent values there are bookkeeping, not decisions.
+const BOOKKEEPING: &[&str] = &["updated_at"];
+
 /// Fixed namespace so that every replica derives the same conflict ids.
 const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
 
@@ -96,7 +99,7 @@ impl GroupDoc {
     fn conflicted_paths(&self, obj: &ObjId, fields: &hydrate::Map, path: &mut Vec<String>, out: &mut Vec<(ObjId, Vec<String>)>) {
         for (key, entry) in fields.iter() {
             path.push(key.clone());
-            if entry.conflict {
+            if entry.conflict && !(path.len() == 1 && BOOKKEEPING.contains(&key.as_str())) {
                 out.push((obj.clone(), path.clone()));
             } else if let hydrate::Value::Map(children) = &entry.value {
                 if let Ok(Some((Value::Object(_), child))) = self.automerge().get(obj, key.as_str()) {

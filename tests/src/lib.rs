@@ -1,1 +1,136 @@
+//! Boundary helpers for aidmesh's integration tests: a group with a few people on several
+//! devices, message passing between them, and the real `aidmesh` binary.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Once;
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, TimeZone, Utc};
+use crdt_core::{ActorId, GroupDoc, NewMember, Role};
+use uuid::Uuid;
+
+/// A fixed moment for deterministic tests: 2030-01-01 plus `minutes`.
+pub fn at(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 1, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+/// One person's device: their own copy of the document, writing as their own actor.
+pub struct Device {
+    pub doc: GroupDoc,
+    pub member: Uuid,
+}
+
+/// A group with two organizers and two volunteers, each on their own device, all in step.
+pub struct Group {
+    pub devices: Vec<Device>,
+}
+
+impl Group {
+    pub const ORGANIZER_A: usize = 0;
+    pub const ORGANIZER_B: usize = 1;
+    pub const VOLUNTEER_A: usize = 2;
+    pub const VOLUNTEER_B: usize = 3;
+
+    pub fn new() -> Group {
+        let (mut first, founder) =
+            GroupDoc::create(ActorId::random(), "Eastside Mutual Aid", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
+        let mut members = vec![founder.id];
+        for (name, role) in [("Bea", Role::Organizer), ("Cai", Role::Volunteer), ("Dev", Role::Volunteer)] {
+            members.push(first.add_member(founder.id, NewMember::new(name, role), at(1)).unwrap().id);
+        }
+        let mut devices = vec![Device { doc: first, member: founder.id }];
+        for &member in &members[1..] {
+            let mut doc = devices[0].doc.fork_as(ActorId::random());
+            doc.register_actor(member, at(2)).unwrap();
+            devices.push(Device { doc, member });
+        }
+        let mut group = Group { devices };
+        group.sync_all();
+        group
+    }
+
+    pub fn member(&self, device: usize) -> Uuid {
+        self.devices[device].member
+    }
+
+    /// Everyone meets: every device ends with every change.
+    pub fn sync_all(&mut self) {
+        for _ in 0..2 {
+            for i in 0..self.devices.len() {
+                for j in 0..self.devices.len() {
+                    if i != j {
+                        self.sync(i, j);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `to` receives everything `from` has.
+    pub fn sync(&mut self, from: usize, to: usize) {
+        let bytes = self.devices[from].doc.changes_since(&[]);
+        self.devices[to].doc.apply_bytes(&bytes).unwrap();
+    }
+}
+
+impl Default for Group {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `aidmesh` binary of this workspace, built on first use if `cargo build` has not yet.
+pub fn aidmesh_bin() -> PathBuf {
+    static BUILD: Once = Once::new();
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/<test> → target/<profile>/aidmesh
+    let bin = exe.parent().and_then(Path::parent).expect("target dir").join(format!("aidmesh{}", std::env::consts::EXE_SUFFIX));
+    BUILD.call_once(|| {
+        if !bin.exists() {
+            let status = Command::new(env!("CARGO")).args(["build", "-p", "aidmesh", "--bin", "aidmesh"]).status().expect("run cargo");
+            assert!(status.success(), "building the aidmesh binary failed");
+        }
+    });
+    bin
+}
+
+/// Runs the real CLI against its own data directory.
+pub struct Cli {
+    pub data_dir: PathBuf,
+}
+
+impl Cli {
+    pub fn new(data_dir: &Path) -> Cli {
+        Cli { data_dir: data_dir.to_path_buf() }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(aidmesh_bin()).arg("--data-dir").arg(&self.data_dir).args(args).env_remove("AIDMESH_DATA_DIR").output().expect("run aidmesh")
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> Result<String> {
+        let out = self.run(args);
+        if !out.status.success() {
+            bail!("aidmesh {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    pub fn json(&self, args: &[&str]) -> Result<serde_json::Value> {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let text = self.ok(&all)?;
+        serde_json::from_str(&text).with_context(|| format!("aidmesh {args:?} printed no JSON: {text}"))
+    }
+
+    /// Runs a command that must fail; returns its standard error.
+    pub fn fails(&self, args: &[&str]) -> Result<String> {
+        let out = self.run(args);
+        if out.status.success() {
+            bail!("aidmesh {args:?} should have failed but printed {}", String::from_utf8_lossy(&out.stdout));
+        }
+        Ok(String::from_utf8(out.stderr)?)
+    }
+}

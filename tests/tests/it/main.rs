@@ -1,0 +1,10 @@
+//! aidmesh's integration tests, one binary (ripgrep style). Each module tests through the real
+//! parts: real automerge documents, real SQLite files, the real `aidmesh` binary.
+
+mod bad_input;
+mod cli;
+mod conflicts;
+mod convergence;
+mod durability;
+mod history;
+mod store;
