@@ -244,8 +244,13 @@ impl GroupDoc {
             decided_at: now,
         };
         let record_id = conflict.record.clone();
-        self.change("resolve", &[resolution.record, conflict.id], now, |tx| {
+        self.change("resolve", now, |w| {
+            w.mention(conflict.id);
+            if let Ok(record) = record_id.parse() {
+                w.mention(record);
+            }
             if let Some(field) = &conflict.field {
+                let tx = &mut *w.tx;
                 let mut obj = match tx.get(ROOT, conflict.collection.key())? {
                     Some((_, map)) => map,
                     None => return Err(Error::ConflictGone),
@@ -260,9 +265,9 @@ impl GroupDoc {
             }
             for old in &dropped {
                 let new = Assignment { status: AssignmentStatus::Cancelled, updated_at: now, ..old.clone() };
-                GroupDoc::put_record(tx, Collection::Assignments, old.id, &new, Some(old))?;
+                w.put(Collection::Assignments, old.id, &new, Some(old))?;
             }
-            GroupDoc::put_record(tx, Collection::Resolutions, resolution.id, &resolution, None)
+            w.put(Collection::Resolutions, resolution.id, &resolution, None)
         })?;
         Ok(resolution)
     }

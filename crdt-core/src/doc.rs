@@ -16,13 +16,14 @@
 use std::collections::BTreeSet;
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
-use automerge::{ActorId, Automerge, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
+use automerge::{ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use crate::chunks::{self, Chunk};
 use crate::codec;
 use crate::error::{Error, Result, ValidationError};
 use crate::model::*;
@@ -115,6 +116,29 @@ pub struct GroupDoc {
     doc: Automerge,
 }
 
+/// Writes inside one change, remembering which records it touched.
+pub(crate) struct Writer<'a, 'b> {
+    pub(crate) tx: &'a mut Transaction<'b>,
+    ids: Vec<Uuid>,
+}
+
+impl Writer<'_, '_> {
+    /// Writes `new` over `old` (or creates it) in `collection`, touching only changed fields.
+    pub(crate) fn put<T: Serialize>(&mut self, collection: Collection, id: Uuid, new: &T, old: Option<&T>) -> Result<()> {
+        self.mention(id);
+        let map = map_id(self.tx, collection)?;
+        let old = old.map(codec::to_json);
+        codec::write(self.tx, &map, &id.to_string(), &codec::to_json(new), old.as_ref())
+    }
+
+    /// Names a record in the change's message without writing it (a resolved conflict).
+    pub(crate) fn mention(&mut self, id: Uuid) {
+        if !self.ids.contains(&id) {
+            self.ids.push(id);
+        }
+    }
+}
+
 impl GroupDoc {
     /// Starts a new group with its first member (an organizer, normally), mapped to `actor`.
     pub fn create(actor: ActorId, name: &str, founder: NewMember, now: DateTime<Utc>) -> Result<(Self, Member)> {
@@ -124,15 +148,15 @@ impl GroupDoc {
         let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings };
         let mut doc = GroupDoc { doc: Automerge::new().with_actor(actor.clone()) };
         let member = new_member(founder, now);
-        doc.change("group.create", &[member.id], now, |tx| {
+        doc.change("group.create", now, |w| {
+            let tx = &mut *w.tx;
             codec::write(tx, &ROOT, GROUP, &codec::to_json(&group), None)?;
             for collection in Collection::ALL {
                 tx.put_object(ROOT, collection.key(), ObjType::Map)?;
             }
             let actors = tx.put_object(ROOT, ACTORS, ObjType::Map)?;
             tx.put(&actors, actor.to_hex_string(), member.id.to_string())?;
-            let members = map_id(tx, Collection::Members)?;
-            codec::write(tx, &members, &member.id.to_string(), &codec::to_json(&member), None)
+            w.put(Collection::Members, member.id, &member, None)
         })?;
         Ok((doc, member))
     }
@@ -174,18 +198,22 @@ impl GroupDoc {
         self.doc.save_after(heads)
     }
 
-    /// Applies a save or change chunks from elsewhere. Bytes that do not parse as a whole are
-    /// rejected before anything is applied.
+    /// Applies saves or change chunks from elsewhere, in any order and any number of times:
+    /// changes whose predecessors have not arrived wait for them. Every chunk is checked first,
+    /// so damaged bytes are refused with nothing applied.
     pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        Automerge::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
-            .map_err(|e| Error::BadChanges(e.to_string()))?;
-        self.doc.load_incremental(bytes).map_err(|e| Error::BadChanges(e.to_string()))?;
-        Ok(())
-    }
-
-    /// Applies chunks that this device wrote itself (already validated when written).
-    pub(crate) fn apply_own_chunk(&mut self, bytes: &[u8]) -> Result<(), automerge::AutomergeError> {
-        self.doc.load_incremental(bytes).map(|_| ())
+        let bad = |e: &dyn std::fmt::Display| Error::BadChanges(e.to_string());
+        let mut changes = Vec::new();
+        for chunk in chunks::split(bytes).map_err(|e| bad(&e))? {
+            match chunk {
+                Chunk::Document(data) => {
+                    let doc = Automerge::load_with_options(data, LoadOptions::new().on_partial_load(OnPartialLoad::Error)).map_err(|e| bad(&e))?;
+                    changes.extend(doc.get_changes(&[]));
+                }
+                Chunk::Change(data) => changes.push(Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?),
+            }
+        }
+        self.doc.apply_changes(changes).map_err(|e| bad(&e))
     }
 
     pub fn merge(&mut self, other: &mut GroupDoc) -> Result<()> {
@@ -341,23 +369,24 @@ impl GroupDoc {
 
     // ----- actions: each is one change, validated before anything is written -----
 
-    /// Runs `f` as one automerge change. On error nothing is committed.
-    pub(crate) fn change<F>(&mut self, action: &str, ids: &[Uuid], now: DateTime<Utc>, f: F) -> Result<()>
+    /// Runs `f` as one automerge change. On error nothing is committed. The change's message is
+    /// the action followed by the id of every record `f` wrote, which is what history reads.
+    pub(crate) fn change<F>(&mut self, action: &str, now: DateTime<Utc>, f: F) -> Result<()>
     where
-        F: FnOnce(&mut Transaction<'_>) -> Result<()>,
+        F: FnOnce(&mut Writer<'_, '_>) -> Result<()>,
     {
-        let message = std::iter::once(action.to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
+        let commit = |ids: &Vec<Uuid>| {
+            let message = std::iter::once(action.to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
+            CommitOptions::default().with_message(message).with_time(now.timestamp())
+        };
         self.doc
-            .transact_with(|_| CommitOptions::default().with_message(message).with_time(now.timestamp()), f)
+            .transact_with(commit, |tx| {
+                let mut writer = Writer { tx, ids: Vec::new() };
+                f(&mut writer)?;
+                Ok(writer.ids)
+            })
             .map(|_| ())
             .map_err(|failure| failure.error)
-    }
-
-    /// Writes `new` over `old` (or creates it) in `collection`, touching only changed fields.
-    pub(crate) fn put_record<T: Serialize>(tx: &mut Transaction<'_>, collection: Collection, id: Uuid, new: &T, old: Option<&T>) -> Result<()> {
-        let map = map_id(tx, collection)?;
-        let old = old.map(codec::to_json);
-        codec::write(tx, &map, &id.to_string(), &codec::to_json(new), old.as_ref())
     }
 
     fn require_organizer(&self, by: Uuid, action: &'static str) -> Result<Member> {
@@ -371,7 +400,9 @@ impl GroupDoc {
     /// Records that this document's actor writes on behalf of `member` (a new device joining).
     pub fn register_actor(&mut self, member: Uuid, now: DateTime<Utc>) -> Result<()> {
         let actor = self.actor().to_hex_string();
-        self.change("device.register", &[member], now, |tx| {
+        self.change("device.register", now, |w| {
+            w.mention(member);
+            let tx = &mut *w.tx;
             let actors = match tx.get(ROOT, ACTORS)? {
                 Some((Value::Object(ObjType::Map), id)) => id,
                 _ => tx.put_object(ROOT, ACTORS, ObjType::Map)?,
@@ -385,7 +416,7 @@ impl GroupDoc {
         self.require_organizer(by, "add members")?;
         input.validate(&self.group()?.settings)?;
         let member = new_member(input, now);
-        self.change("member.add", &[member.id], now, |tx| Self::put_record(tx, Collection::Members, member.id, &member, None))?;
+        self.change("member.add", now, |w| w.put(Collection::Members, member.id, &member, None))?;
         Ok(member)
     }
 
@@ -393,7 +424,7 @@ impl GroupDoc {
         self.require_organizer(by, "remove members")?;
         let old = self.member(id)?;
         let removed = Member { removed_at: Some(now), ..old.clone() };
-        self.change("member.remove", &[id], now, |tx| Self::put_record(tx, Collection::Members, id, &removed, Some(&old)))?;
+        self.change("member.remove", now, |w| w.put(Collection::Members, id, &removed, Some(&old)))?;
         Ok(removed)
     }
 
@@ -413,8 +444,8 @@ impl GroupDoc {
                 }
             }
         }
-        self.change("area.add", &[], now, |tx| {
-            codec::write(tx, &ROOT, GROUP, &codec::to_json(&new), Some(&codec::to_json(&old)))
+        self.change("area.add", now, |w| {
+            codec::write(w.tx, &ROOT, GROUP, &codec::to_json(&new), Some(&codec::to_json(&old)))
         })
     }
 
@@ -441,7 +472,7 @@ impl GroupDoc {
             updated_at: now,
             sealed_contact: None,
         };
-        self.change("need.add", &[need.id], now, |tx| Self::put_record(tx, Collection::Needs, need.id, &need, None))?;
+        self.change("need.add", now, |w| w.put(Collection::Needs, need.id, &need, None))?;
         Ok(need)
     }
 
@@ -449,7 +480,7 @@ impl GroupDoc {
         self.active_member(by)?;
         let old = self.need(id)?;
         let new = Need { status, updated_at: now, ..old.clone() };
-        self.change("need.status", &[id], now, |tx| Self::put_record(tx, Collection::Needs, id, &new, Some(&old)))?;
+        self.change("need.status", now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
         Ok(new)
     }
 
@@ -476,7 +507,7 @@ impl GroupDoc {
             created_at: now,
             updated_at: now,
         };
-        self.change("offer.add", &[offer.id], now, |tx| Self::put_record(tx, Collection::Offers, offer.id, &offer, None))?;
+        self.change("offer.add", now, |w| w.put(Collection::Offers, offer.id, &offer, None))?;
         Ok(offer)
     }
 
@@ -487,7 +518,7 @@ impl GroupDoc {
             self.require_organizer(by, "change someone else's offer")?;
         }
         let new = Offer { status, updated_at: now, ..old.clone() };
-        self.change("offer.status", &[id], now, |tx| Self::put_record(tx, Collection::Offers, id, &new, Some(&old)))?;
+        self.change("offer.status", now, |w| w.put(Collection::Offers, id, &new, Some(&old)))?;
         Ok(new)
     }
 
@@ -539,10 +570,10 @@ impl GroupDoc {
         };
         let filled = filling.len() + 1 >= need.volunteers_needed as usize;
         let need_after = (need.status == NeedStatus::Open && filled).then(|| Need { status: NeedStatus::Matched, updated_at: now, ..need.clone() });
-        self.change("assign", &[assignment.id, need_id], now, |tx| {
-            Self::put_record(tx, Collection::Assignments, assignment.id, &assignment, None)?;
+        self.change("assign", now, |w| {
+            w.put(Collection::Assignments, assignment.id, &assignment, None)?;
             if let Some(new) = &need_after {
-                Self::put_record(tx, Collection::Needs, need_id, new, Some(&need))?;
+                w.put(Collection::Needs, need_id, new, Some(&need))?;
             }
             Ok(())
         })?;
@@ -575,10 +606,10 @@ impl GroupDoc {
         }
         .filter(|s| *s != need.status);
         let need_after = need_status.map(|status| Need { status, updated_at: now, ..need.clone() });
-        self.change("assignment.status", &[id, old.need], now, |tx| {
-            Self::put_record(tx, Collection::Assignments, id, &new, Some(&old))?;
+        self.change("assignment.status", now, |w| {
+            w.put(Collection::Assignments, id, &new, Some(&old))?;
             if let Some(after) = &need_after {
-                Self::put_record(tx, Collection::Needs, need.id, after, Some(&need))?;
+                w.put(Collection::Needs, need.id, after, Some(&need))?;
             }
             Ok(())
         })?;

@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: this crate knows nothing about Tauri, IPC, the UI or sockets.
 
+mod chunks;
 mod codec;
 pub mod conflict;
 pub mod doc;

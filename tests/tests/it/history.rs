@@ -29,3 +29,25 @@ fn a_needs_history_names_people_fields_and_old_and_new_values() {
     assert_eq!(status_changes, [(json!("open"), json!("matched")), (json!("matched"), json!("in_progress"))]);
     assert!(history[1].fields.iter().all(|f| f.field == "status" || f.field == "updated_at"), "only changed fields are written: {:?}", history[1].fields);
 }
+
+/// Regression (found by the convergence property): a resolution that cancels an assignment
+/// must show in that assignment's history, not only in the need's.
+#[test]
+fn assignments_cancelled_by_a_resolution_show_it_in_their_history() {
+    let mut group = Group::new();
+    let (a, b) = (group.member(Group::ORGANIZER_A), group.member(Group::ORGANIZER_B));
+    let (cai, dev) = (group.member(Group::VOLUNTEER_A), group.member(Group::VOLUNTEER_B));
+    let need = group.devices[0].doc.add_need(a, NewNeed::new("Meals", Category::Meals, Urgency::Normal, "North"), at(10)).unwrap();
+    group.sync_all();
+    let first = group.devices[0].doc.assign(a, need.id, cai, None, "", at(20)).unwrap();
+    group.devices[1].doc.assign(b, need.id, dev, None, "", at(21)).unwrap();
+    group.sync_all();
+    let conflict = group.devices[0].doc.conflicts().remove(0);
+    let keep_dev = conflict.sides.iter().position(|s| s.assignment != Some(first.id)).unwrap();
+    group.devices[0].doc.resolve(a, conflict.id, &[keep_dev], at(30)).unwrap();
+
+    let history = group.devices[0].doc.history(first.id);
+    let last = history.last().unwrap();
+    assert_eq!(last.action, "resolve");
+    assert!(last.fields.iter().any(|f| f.field == "status" && f.old == json!("proposed") && f.new == json!("cancelled")), "{last:?}");
+}
