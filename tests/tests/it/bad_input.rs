@@ -1,1 +1,172 @@
-// placeholder
+//! Data from outside (a damaged database, garbage or truncated changes, records of the wrong
+//! shape from another device) gets a clear error or an "invalid record" report, never a panic,
+//! and nothing already stored is lost or overwritten.
+
+use std::path::Path;
+
+use aidmesh_tests::at;
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ReadDoc, ROOT};
+use crdt_core::*;
+use proptest::prelude::*;
+
+fn filled_store(dir: &Path) -> Store {
+    let mut store = Store::create(&dir.join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    for i in 0..30 {
+        let input = NewNeed::new(&format!("Need number {i}"), Category::Meals, Urgency::Normal, "North");
+        store.act(|doc, me, now| doc.add_need(me, input, now)).unwrap();
+    }
+    store.compact().unwrap();
+    store
+}
+
+/// Opens the file and reads everything; the first error, as a person would see it.
+fn open_and_read(path: &Path) -> Result<()> {
+    let mut store = Store::open(path)?;
+    store.needs(&NeedFilter::default())?;
+    store.doc()?;
+    Ok(())
+}
+
+#[test]
+fn damaged_databases_are_refused_clearly_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(filled_store(dir.path()));
+    let good = std::fs::read(dir.path().join("aidmesh.db")).unwrap();
+    let damaged: [(&str, Vec<u8>); 4] = [
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("garbage", (0..good.len()).map(|i| (i * 7919 % 251) as u8).collect()),
+        ("empty", Vec::new()),
+        ("header only", good[..100].to_vec()),
+    ];
+    for (what, bytes) in damaged {
+        let path = dir.path().join(format!("{what}.db"));
+        std::fs::write(&path, &bytes).unwrap();
+        let err = open_and_read(&path).expect_err(what);
+        assert!(matches!(err, Error::Corrupt { .. }), "{what}: {err}");
+        assert!(err.to_string().contains("left untouched"), "{what}: {err}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{what}: the file was changed");
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_aidmesh_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aidmesh.db");
+    drop(filled_store(dir.path()));
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = open_and_read(&path).unwrap_err();
+    assert!(matches!(err, Error::NewerSchema { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("update aidmesh"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_damaged_stored_change_is_reported_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aidmesh.db");
+    drop(filled_store(dir.path()));
+    let mut store = Store::open(&path).unwrap();
+    store.act(|doc, me, now| doc.add_need(me, NewNeed::new("Last", Category::Meals, Urgency::Low, "North"), now)).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE chunks SET data = substr(data, 1, length(data) - 5) WHERE id = (SELECT max(id) FROM chunks)", []).unwrap();
+    drop(conn);
+    let err = open_and_read(&path).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("a stored change cannot be read"), "{err}");
+}
+
+#[test]
+fn garbage_or_cut_changes_from_elsewhere_are_refused_with_nothing_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = filled_store(dir.path());
+    let heads = store.doc().unwrap().heads();
+    let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
+    let me = store.me();
+    for i in 0..3 {
+        phone.add_need(me, NewNeed::new(&format!("Phone {i}"), Category::Meals, Urgency::Low, "North"), at(i)).unwrap();
+    }
+    let good = phone.changes_since(&heads);
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0xff;
+    for bad in [b"not automerge at all".to_vec(), good[..good.len() - 3].to_vec(), flipped, [good.clone(), vec![0x85, 0x6f]].concat()] {
+        let err = store.apply_remote(&bad).unwrap_err();
+        assert!(matches!(err, Error::BadChanges(_)), "{err}");
+        assert_eq!(store.doc().unwrap().heads(), heads, "nothing may be applied");
+        assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 30);
+    }
+    store.apply_remote(&good).unwrap();
+    assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 33);
+}
+
+#[test]
+fn records_of_the_wrong_shape_are_reported_and_the_rest_still_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = filled_store(dir.path());
+    let heads = store.doc().unwrap().heads();
+    // Another device (a buggy or hostile one) writes records aidmesh cannot read.
+    let mut raw = automerge::Automerge::load(&store.doc().unwrap().save()).unwrap();
+    let (wrong_type, missing, mislabelled) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    raw.transact::<_, _, automerge::AutomergeError>(|tx| {
+        let (_, needs) = tx.get(ROOT, "needs")?.unwrap();
+        let valid = tx.get(&needs, tx.keys(&needs).next().unwrap())?.unwrap().1;
+        for (id, title_is_number, drop_category, id_field) in
+            [(wrong_type, true, false, wrong_type), (missing, false, true, missing), (mislabelled, false, false, uuid::Uuid::nil())]
+        {
+            let need = tx.put_object(&needs, id.to_string(), ObjType::Map)?;
+            for key in tx.keys(&valid).collect::<Vec<_>>() {
+                if let Some((automerge::Value::Scalar(v), _)) = tx.get(&valid, key.as_str())? {
+                    tx.put(&need, key.as_str(), v.into_owned())?;
+                }
+            }
+            tx.put(&need, "id", id_field.to_string())?;
+            if title_is_number {
+                tx.put(&need, "title", 5)?;
+            }
+            if drop_category {
+                tx.delete(&need, "category")?;
+            }
+        }
+        // And the members map replaced by a string.
+        tx.put(ROOT, "offers", "not a map")?;
+        Ok(())
+    })
+    .unwrap();
+    store.apply_remote(&raw.save_after(&heads)).unwrap();
+
+    let invalid = store.invalid_records().unwrap();
+    let reasons: Vec<(String, String)> = invalid.iter().map(|r| (r.id.clone(), r.reason.clone())).collect();
+    assert!(reasons.contains(&(wrong_type.to_string(), "invalid type: integer `5`, expected a string".into())), "{reasons:?}");
+    assert!(reasons.contains(&(missing.to_string(), "missing field `category`".into())), "{reasons:?}");
+    assert!(reasons.contains(&(mislabelled.to_string(), "its id does not match its key".into())), "{reasons:?}");
+    assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 30, "the good needs still list");
+    let doc = store.doc().unwrap();
+    assert_eq!(doc.needs().records.len(), 30);
+    assert_eq!(doc.needs().invalid.len(), 3);
+    assert!(doc.offers().records.is_empty());
+    doc.conflicts();
+    doc.export().unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// No bytes from outside can make the core panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600), cut in any::<usize>(), flip in any::<usize>()) {
+        let (mut doc, member) = GroupDoc::create(ActorId::random(), "G", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
+        let _ = doc.apply_bytes(&bytes);
+        // Valid changes, cut or with one byte flipped.
+        let mut other = doc.fork_as(ActorId::random());
+        other.add_need(member.id, NewNeed::new("x", Category::Meals, Urgency::Low, "a"), at(1)).unwrap();
+        let mut changes = other.changes_since(&doc.heads());
+        let flip_at = flip % changes.len();
+        changes[flip_at] ^= 1 << (flip % 8);
+        let _ = doc.apply_bytes(&changes[..cut % (changes.len() + 1)]);
+        doc.conflicts();
+        doc.needs();
+    }
+}

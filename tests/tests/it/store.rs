@@ -1,1 +1,122 @@
-// placeholder
+//! The device store: the index answers lists and filters as the document says, several
+//! processes can share the file, compaction keeps everything, received changes reach the index.
+
+use aidmesh_tests::at;
+use crdt_core::*;
+use tempfile::TempDir;
+
+fn store() -> (TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::create(&dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    (dir, store)
+}
+
+fn add(store: &mut Store, title: &str, category: Category, urgency: Urgency, area: &str, needed_by: Option<i64>) -> Need {
+    let input = NewNeed { needed_by: needed_by.map(|m| chrono::Utc::now() + chrono::Duration::minutes(m)), ..NewNeed::new(title, category, urgency, area) };
+    store.act(|doc, me, now| doc.add_need(me, input, now)).unwrap()
+}
+
+fn titles(needs: Vec<Need>) -> Vec<String> {
+    needs.into_iter().map(|n| n.title).collect()
+}
+
+#[test]
+fn lists_come_most_urgent_first_then_soonest_and_filters_narrow_them() {
+    let (_dir, mut store) = store();
+    add(&mut store, "Dog walking", Category::Other, Urgency::Low, "North", None);
+    add(&mut store, "Insulin pick-up", Category::Medical, Urgency::Critical, "River", Some(300));
+    add(&mut store, "Groceries for Mrs K", Category::Groceries, Urgency::High, "North", Some(600));
+    add(&mut store, "Ride to the clinic", Category::Transport, Urgency::High, "River", Some(60));
+    let cancelled = add(&mut store, "Old request", Category::Groceries, Urgency::Critical, "North", None);
+    store.act(|doc, me, now| doc.set_need_status(me, cancelled.id, NeedStatus::Cancelled, now)).unwrap();
+
+    assert_eq!(
+        titles(store.needs(&NeedFilter::default()).unwrap()),
+        ["Insulin pick-up", "Old request", "Ride to the clinic", "Groceries for Mrs K", "Dog walking"]
+    );
+    let open = NeedFilter { status: Some(NeedStatus::Open), ..Default::default() };
+    assert_eq!(titles(store.needs(&open).unwrap()), ["Insulin pick-up", "Ride to the clinic", "Groceries for Mrs K", "Dog walking"]);
+    let north_groceries = NeedFilter { category: Some(Category::Groceries), area: Some("North".into()), ..Default::default() };
+    assert_eq!(titles(store.needs(&north_groceries).unwrap()), ["Old request", "Groceries for Mrs K"]);
+    let high = NeedFilter { urgency: Some(Urgency::High), limit: Some(1), ..Default::default() };
+    assert_eq!(titles(store.needs(&high).unwrap()), ["Ride to the clinic"]);
+}
+
+#[test]
+fn search_matches_word_prefixes_ignores_accents_and_never_errors_on_odd_input() {
+    let (_dir, mut store) = store();
+    let input = NewNeed { description: "Necesita medicación para la diabetes".into(), ..NewNeed::new("Farmacia", Category::Medical, Urgency::High, "Centro") };
+    store.act(|doc, me, now| doc.add_need(me, input, now)).unwrap();
+    add(&mut store, "Groceries", Category::Groceries, Urgency::Normal, "North", None);
+    let search = |text: &str| titles(store.needs(&NeedFilter { search: Some(text.into()), ..Default::default() }).unwrap());
+    assert_eq!(search("medicacion"), ["Farmacia"]);
+    assert_eq!(search("diab"), ["Farmacia"]);
+    assert_eq!(search("groc north"), ["Groceries"]);
+    assert!(search("groc centro").is_empty());
+    for odd in ["\"", "*", "AND OR NOT", "(", "title:x", "'; DROP TABLE needs; --", ""] {
+        store.needs(&NeedFilter { search: Some(odd.into()), ..Default::default() }).unwrap();
+    }
+}
+
+#[test]
+fn ids_are_found_by_unique_prefix_with_or_without_hyphens() {
+    let (_dir, mut store) = store();
+    let need = add(&mut store, "One", Category::Meals, Urgency::Normal, "North", None);
+    let id = need.id.to_string();
+    assert_eq!(store.find(Collection::Needs, &id[..13]).unwrap(), need.id);
+    assert_eq!(store.find(Collection::Needs, &id.replace('-', "")[..20]).unwrap(), need.id);
+    assert_eq!(store.find(Collection::Needs, &id.to_uppercase()).unwrap(), need.id);
+    add(&mut store, "Two", Category::Meals, Urgency::Normal, "North", None);
+    assert!(matches!(store.find(Collection::Needs, &id[..4]), Err(Error::Ambiguous { count: 2, .. })));
+    assert!(matches!(store.find(Collection::Needs, "zz"), Err(Error::NotFound { .. })));
+    assert!(matches!(store.find(Collection::Offers, &id[..13]), Err(Error::NotFound { .. })));
+}
+
+#[test]
+fn two_processes_share_one_file_and_compaction_keeps_the_others_writes() {
+    let (dir, mut app) = store();
+    let mut cli = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    app.doc().unwrap();
+    let from_app = add(&mut app, "From the app", Category::Meals, Urgency::Normal, "North", None);
+    // The other handle sees it in lists at once, and in its document when it next acts.
+    assert_eq!(titles(cli.needs(&NeedFilter::default()).unwrap()), ["From the app"]);
+    let from_cli = add(&mut cli, "From the CLI", Category::Meals, Urgency::Normal, "North", None);
+    assert!(cli.doc().unwrap().need(from_app.id).is_ok());
+    // The app compacts without having seen the CLI's change: it must still be kept.
+    app.compact().unwrap();
+    let mut reopened = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    let doc = reopened.doc().unwrap();
+    assert!(doc.need(from_app.id).is_ok() && doc.need(from_cli.id).is_ok());
+    assert_eq!(reopened.needs(&NeedFilter::default()).unwrap().len(), 2);
+}
+
+#[test]
+fn changes_from_another_device_reach_the_index_and_history() {
+    let (_dir, mut store) = store();
+    let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
+    let me = store.me();
+    phone.register_actor(me, at(0)).unwrap();
+    let need = phone.add_need(me, NewNeed::new("Posted offline", Category::Childcare, Urgency::High, "North"), at(1)).unwrap();
+    let heads = store.doc().unwrap().heads();
+    let touched = store.apply_remote(&phone.changes_since(&heads)).unwrap();
+    assert!(touched.records.contains(&(Collection::Needs, need.id.to_string())));
+    assert_eq!(titles(store.needs(&NeedFilter::default()).unwrap()), ["Posted offline"]);
+    // Applying the same changes again changes nothing.
+    let again = store.apply_remote(&phone.save()).unwrap();
+    assert!(again.is_empty());
+    assert_eq!(store.doc().unwrap().history(need.id)[0].by_name.as_deref(), Some("Ana"));
+}
+
+#[test]
+fn an_explicit_compaction_folds_everything_into_one_snapshot() {
+    let (dir, mut store) = store();
+    let ids: Vec<_> = (0..20).map(|i| add(&mut store, &format!("Need {i}"), Category::Meals, Urgency::Normal, "North", None).id).collect();
+    store.compact().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("aidmesh.db")).unwrap();
+    let chunks: i64 = conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get(0)).unwrap();
+    assert_eq!(chunks, 1);
+    let mut reopened = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    for id in ids {
+        reopened.doc().unwrap().need(id).unwrap();
+    }
+}
