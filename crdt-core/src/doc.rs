@@ -13,7 +13,7 @@
 //! ```
 //! Each user action is one automerge change whose message is `<action> <record ids…>`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
@@ -110,25 +110,66 @@ impl Touched {
     pub fn is_empty(&self) -> bool {
         !self.group && self.records.is_empty() && self.collections.is_empty()
     }
+
+    fn extend(&mut self, other: Touched) {
+        self.group |= other.group;
+        self.records.extend(other.records);
+        self.collections.extend(other.collections);
+    }
+}
+
+/// Changes applied to the in-memory document that the store has not written yet.
+#[derive(Default)]
+pub(crate) struct Unsaved {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) touched: Touched,
+}
+
+/// Which assignments belong to which need and which offer, so that assigning reads a handful
+/// of records rather than all of them. Built on first use, then updated by every change.
+#[derive(Default)]
+struct Links {
+    by_need: HashMap<Uuid, BTreeSet<Uuid>>,
+    by_offer: HashMap<Uuid, BTreeSet<Uuid>>,
+}
+
+impl Links {
+    fn add(&mut self, assignment: &Assignment) {
+        self.by_need.entry(assignment.need).or_default().insert(assignment.id);
+        if let Some(offer) = assignment.offer {
+            self.by_offer.entry(offer).or_default().insert(assignment.id);
+        }
+    }
 }
 
 pub struct GroupDoc {
     doc: Automerge,
+    links: Option<Links>,
+    unsaved: Unsaved,
 }
 
 /// Writes inside one change, remembering which records it touched.
 pub(crate) struct Writer<'a, 'b> {
     pub(crate) tx: &'a mut Transaction<'b>,
     ids: Vec<Uuid>,
+    touched: Touched,
 }
 
 impl Writer<'_, '_> {
     /// Writes `new` over `old` (or creates it) in `collection`, touching only changed fields.
     pub(crate) fn put<T: Serialize>(&mut self, collection: Collection, id: Uuid, new: &T, old: Option<&T>) -> Result<()> {
         self.mention(id);
+        self.touched.records.insert((collection, id.to_string()));
         let map = map_id(self.tx, collection)?;
         let old = old.map(codec::to_json);
         codec::write(self.tx, &map, &id.to_string(), &codec::to_json(new), old.as_ref())
+    }
+
+    /// Writes the group itself (name, settings).
+    pub(crate) fn put_group(&mut self, new: &Group, old: Option<&Group>) -> Result<()> {
+        self.touched.group = true;
+        let old = old.map(codec::to_json);
+        codec::write(self.tx, &ROOT, GROUP, &codec::to_json(new), old.as_ref())
     }
 
     /// Names a record in the change's message without writing it (a resolved conflict).
@@ -146,11 +187,12 @@ impl GroupDoc {
         let settings = Settings::default();
         founder.validate(&settings)?;
         let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings };
-        let mut doc = GroupDoc { doc: Automerge::new().with_actor(actor.clone()) };
+        let mut doc = GroupDoc::empty(actor.clone());
         let member = new_member(founder, now);
         doc.change("group.create", now, |w| {
+            w.put_group(&group, None)?;
+            w.touched.collections.extend(Collection::ALL);
             let tx = &mut *w.tx;
-            codec::write(tx, &ROOT, GROUP, &codec::to_json(&group), None)?;
             for collection in Collection::ALL {
                 tx.put_object(ROOT, collection.key(), ObjType::Map)?;
             }
@@ -165,16 +207,20 @@ impl GroupDoc {
     pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self> {
         let doc = Automerge::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
             .map_err(|e| Error::BadChanges(e.to_string()))?;
-        Ok(GroupDoc { doc: doc.with_actor(actor) })
+        Ok(GroupDoc::wrap(doc.with_actor(actor)))
     }
 
     pub fn empty(actor: ActorId) -> Self {
-        GroupDoc { doc: Automerge::new().with_actor(actor) }
+        GroupDoc::wrap(Automerge::new().with_actor(actor))
+    }
+
+    fn wrap(doc: Automerge) -> Self {
+        GroupDoc { doc, links: None, unsaved: Unsaved::default() }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
     pub fn fork_as(&self, actor: ActorId) -> Self {
-        GroupDoc { doc: self.doc.fork().with_actor(actor) }
+        GroupDoc::wrap(self.doc.fork().with_actor(actor))
     }
 
     pub fn automerge(&self) -> &Automerge {
@@ -213,7 +259,55 @@ impl GroupDoc {
                 Chunk::Change(data) => changes.push(Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?),
             }
         }
-        self.doc.apply_changes(changes).map_err(|e| bad(&e))
+        let before = self.heads();
+        self.doc.apply_changes(changes).map_err(|e| bad(&e))?;
+        if self.heads() != before {
+            let touched = self.touched(&before);
+            self.unsaved.bytes.extend(self.doc.save_after(&before));
+            self.note(touched);
+        }
+        Ok(())
+    }
+
+    /// Hands over the changes made since the last call, for the store to write.
+    pub(crate) fn take_unsaved(&mut self) -> Unsaved {
+        std::mem::take(&mut self.unsaved)
+    }
+
+    /// Records what a change touched, and keeps the assignment links in step.
+    fn note(&mut self, touched: Touched) {
+        if touched.collections.contains(&Collection::Assignments) {
+            self.links = None;
+        }
+        if let Some(mut links) = self.links.take() {
+            for (_, id) in touched.records.iter().filter(|(c, _)| *c == Collection::Assignments) {
+                if let Ok(Some(Ok(assignment))) = self.read_record::<Assignment>(Collection::Assignments, id) {
+                    links.add(&assignment);
+                }
+            }
+            self.links = Some(links);
+        }
+        self.unsaved.touched.extend(touched);
+    }
+
+    /// The assignments of a need, or of an offer, read through the links.
+    fn assignments_of(&mut self, need: Option<Uuid>, offer: Option<Uuid>) -> Vec<Assignment> {
+        if self.links.is_none() {
+            let mut links = Links::default();
+            self.assignments().records.iter().for_each(|a| links.add(a));
+            self.links = Some(links);
+        }
+        let links = self.links.as_ref().expect("built above");
+        let ids: Vec<Uuid> = match (need, offer) {
+            (Some(need), _) => links.by_need.get(&need).into_iter().flatten().copied().collect(),
+            (None, Some(offer)) => links.by_offer.get(&offer).into_iter().flatten().copied().collect(),
+            (None, None) => Vec::new(),
+        };
+        // A link can be stale only if another device rewrote an assignment's need or offer.
+        ids.into_iter()
+            .filter_map(|id| self.assignment(id).ok())
+            .filter(|a| need.is_none_or(|n| a.need == n) && offer.is_none_or(|o| a.offer == Some(o)))
+            .collect()
     }
 
     pub fn merge(&mut self, other: &mut GroupDoc) -> Result<()> {
@@ -227,7 +321,7 @@ impl GroupDoc {
     }
 
     /// Which records changed between two versions of this document.
-    pub fn touched(&self, before: &[ChangeHash]) -> Touched {
+    pub(crate) fn touched(&self, before: &[ChangeHash]) -> Touched {
         let mut touched = Touched::default();
         for patch in self.doc.diff(before, &self.doc.get_heads()) {
             let key_of = |prop: &automerge::Prop| match prop {
@@ -379,14 +473,23 @@ impl GroupDoc {
             let message = std::iter::once(action.to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
             CommitOptions::default().with_message(message).with_time(now.timestamp())
         };
-        self.doc
-            .transact_with(commit, |tx| {
-                let mut writer = Writer { tx, ids: Vec::new() };
-                f(&mut writer)?;
-                Ok(writer.ids)
-            })
-            .map(|_| ())
-            .map_err(|failure| failure.error)
+        let (ids_and_touched, hash) = self
+            .doc
+            .transact_with(
+                |(ids, _): &(Vec<Uuid>, Touched)| commit(ids),
+                |tx| {
+                    let mut writer = Writer { tx, ids: Vec::new(), touched: Touched::default() };
+                    f(&mut writer)?;
+                    Ok((writer.ids, writer.touched))
+                },
+            )
+            .map(|success| (success.result, success.hash))
+            .map_err(|failure: automerge::transaction::Failure<Error>| failure.error)?;
+        if let Some(change) = hash.and_then(|hash| self.doc.get_change_by_hash(&hash)) {
+            self.unsaved.bytes.extend(change.raw_bytes());
+        }
+        self.note(ids_and_touched.1);
+        Ok(())
     }
 
     fn require_organizer(&self, by: Uuid, action: &'static str) -> Result<Member> {
@@ -444,9 +547,7 @@ impl GroupDoc {
                 }
             }
         }
-        self.change("area.add", now, |w| {
-            codec::write(w.tx, &ROOT, GROUP, &codec::to_json(&new), Some(&codec::to_json(&old)))
-        })
+        self.change("area.add", now, |w| w.put_group(&new, Some(&old)))
     }
 
     pub fn add_need(&mut self, by: Uuid, input: NewNeed, now: DateTime<Utc>) -> Result<Need> {
@@ -535,8 +636,8 @@ impl GroupDoc {
         if !matches!(need.status, NeedStatus::Open | NeedStatus::Matched | NeedStatus::InProgress) {
             return Err(ValidationError::NeedClosed(need.status.to_string()).into());
         }
-        let existing = self.assignments().records;
-        let filling: Vec<_> = existing.iter().filter(|a| a.need == need_id && a.status.fills_need()).collect();
+        let of_need = self.assignments_of(Some(need_id), None);
+        let filling: Vec<_> = of_need.iter().filter(|a| a.status.fills_need()).collect();
         if filling.iter().any(|a| a.volunteer == volunteer.id) {
             return Err(ValidationError::AlreadyAssigned(volunteer.display_name).into());
         }
@@ -551,7 +652,7 @@ impl GroupDoc {
             if offer.member != volunteer.id {
                 return Err(ValidationError::OfferOfAnotherMember { what: offer.what }.into());
             }
-            let open = existing.iter().filter(|a| a.offer == Some(offer_id) && a.status.is_active()).count();
+            let open = self.assignments_of(None, Some(offer_id)).iter().filter(|a| a.status.is_active()).count();
             if !offer.inexhaustible && open >= offer.capacity as usize {
                 return Err(ValidationError::AtCapacity { what: offer.what, capacity: offer.capacity }.into());
             }
@@ -590,7 +691,7 @@ impl GroupDoc {
         }
         let new = Assignment { status, updated_at: now, ..old.clone() };
         let need = self.need(old.need)?;
-        let others: Vec<_> = self.assignments().records.into_iter().filter(|a| a.need == old.need && a.id != id).collect();
+        let others: Vec<_> = self.assignments_of(Some(old.need), None).into_iter().filter(|a| a.id != id).collect();
         let filling = others.iter().filter(|a| a.status.fills_need()).count() + usize::from(status.fills_need());
         let need_status = match status {
             AssignmentStatus::Accepted if need.status == NeedStatus::Matched => Some(NeedStatus::InProgress),

@@ -76,6 +76,8 @@ impl Store {
         let _ = std::fs::remove_file(&partial);
         {
             let mut conn = Connection::open(&partial)?;
+            // Lets compaction hand freed pages back to the filesystem (set before any table).
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
             configure(&conn)?;
             migrate(&mut conn, 0)?;
             let tx = conn.transaction()?;
@@ -136,21 +138,17 @@ impl Store {
     /// `f` gets the document, this device's member id and the current time.
     pub fn act<T>(&mut self, f: impl FnOnce(&mut GroupDoc, Uuid, DateTime<Utc>) -> Result<T>) -> Result<T> {
         let me = self.me;
-        self.write(|doc| f(doc, me, Utc::now()))
+        Ok(self.write(|doc| f(doc, me, Utc::now()))?.0)
     }
 
     /// Applies changes received from another device (sync, bundle). Returns what they touched.
     pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<Touched> {
-        self.write(|doc| {
-            let before = doc.heads();
-            doc.apply_bytes(bytes)?;
-            Ok(doc.touched(&before))
-        })
+        Ok(self.write(|doc| doc.apply_bytes(bytes))?.1)
     }
 
     /// The write path shared by local actions and received changes: lock, catch up, change,
     /// persist the new chunk and the index in one transaction.
-    fn write<T>(&mut self, f: impl FnOnce(&mut GroupDoc) -> Result<T>) -> Result<T> {
+    fn write<T>(&mut self, f: impl FnOnce(&mut GroupDoc) -> Result<T>) -> Result<(T, Touched)> {
         self.catch_up()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let doc = self.doc.as_mut().expect("catch_up loads the document");
@@ -161,15 +159,16 @@ impl Store {
             loaded_up_to = id;
         }
         self.loaded_up_to = loaded_up_to;
-        let before = doc.heads();
+        // What catch-up applied is stored already.
+        doc.take_unsaved();
         let result = f(doc)?;
-        let chunk = doc.changes_since(&before);
-        if chunk.is_empty() {
-            return Ok(result);
+        let unsaved = doc.take_unsaved();
+        if unsaved.bytes.is_empty() {
+            return Ok((result, unsaved.touched));
         }
         let persisted = (|| -> Result<i64> {
-            let id = insert_chunk(&tx, false, &chunk)?;
-            reindex(&tx, doc, &doc.touched(&before))?;
+            let id = insert_chunk(&tx, false, &unsaved.bytes)?;
+            reindex(&tx, doc, &unsaved.touched)?;
             tx.commit()?;
             Ok(id)
         })();
@@ -187,7 +186,7 @@ impl Store {
         if self.chunks_since_snapshot >= COMPACT_AFTER {
             self.compact()?;
         }
-        Ok(result)
+        Ok((result, unsaved.touched))
     }
 
     /// Folds every chunk into one snapshot. Only chunks already in the in-memory document
@@ -199,10 +198,13 @@ impl Store {
         for (_, data) in chunks_after(&tx, self.loaded_up_to)? {
             doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
         }
+        doc.take_unsaved();
         let newest: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM chunks", [], |r| r.get(0))?;
         tx.execute("DELETE FROM chunks WHERE id <= ?1", [newest])?;
         let snapshot = insert_chunk(&tx, true, &doc.save())?;
         tx.commit()?;
+        // Best effort: give back the pages the old chunks used, and shrink the WAL.
+        let _ = self.conn.execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);");
         self.loaded_up_to = snapshot;
         self.chunks_since_snapshot = 0;
         Ok(())
@@ -223,6 +225,7 @@ impl Store {
                 for (_, data) in &rows {
                     doc.apply_bytes(data).map_err(damaged)?;
                 }
+                doc.take_unsaved();
                 self.chunks_since_snapshot += rows.len() as i64;
             }
             None => {

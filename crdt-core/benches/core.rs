@@ -1,0 +1,194 @@
+//! `cargo bench -p crdt-core --bench core`: the store on a group with 10,000 needs, 5,000 offers
+//! and 5,000 assignments. Prints one JSON line per case. Peak RSS is measured in a fresh child
+//! process doing what the app does at start (open, first list, full load, a few adds), so the
+//! dataset generation does not count.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::{Duration, TimeZone, Utc};
+use crdt_core::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+const NEEDS: usize = 10_000;
+const OFFERS: usize = 5_000;
+const ASSIGNMENTS: usize = 5_000;
+const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
+const WORDS: [&str; 12] = ["groceries", "ride", "clinic", "meals", "pharmacy", "school", "rent", "forms", "laptop", "repair", "visit", "childcare"];
+const RSS_CHILD: &str = "AIDMESH_BENCH_RSS_DB";
+
+fn main() -> anyhow::Result<()> {
+    if let Ok(path) = std::env::var(RSS_CHILD) {
+        return working_set(Path::new(&path));
+    }
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("aidmesh.db");
+    let started = Instant::now();
+    build_group(&path)?;
+    emit(json!({"case": "dataset", "needs": NEEDS, "offers": OFFERS, "assignments": ASSIGNMENTS, "build_ms": ms(started)}));
+
+    let first_list = median(20, || {
+        let t = Instant::now();
+        let store = Store::open(&path).unwrap();
+        let page = store.needs(&NeedFilter { limit: Some(50), ..Default::default() }).unwrap();
+        assert_eq!(page.len(), 50);
+        ms(t)
+    });
+    emit(json!({"case": "open_to_first_list", "ms": first_list, "target_ms": 50}));
+
+    let full_load = median(5, || {
+        let t = Instant::now();
+        let mut store = Store::open(&path).unwrap();
+        store.doc().unwrap();
+        ms(t)
+    });
+    emit(json!({"case": "full_document_load", "ms": full_load}));
+
+    let mut store = Store::open(&path)?;
+    let filter = NeedFilter { status: Some(NeedStatus::Open), category: Some(Category::Groceries), area: Some("Harbour".into()), ..Default::default() };
+    let search = NeedFilter { status: Some(NeedStatus::Open), search: Some("pharm clinic".into()), ..Default::default() };
+    let (mut filtered_rows, mut searched_rows) = (0, 0);
+    let filtered = median(50, || {
+        let t = Instant::now();
+        filtered_rows = store.needs(&filter).unwrap().len();
+        ms(t)
+    });
+    let searched = median(50, || {
+        let t = Instant::now();
+        searched_rows = store.needs(&search).unwrap().len();
+        ms(t)
+    });
+    emit(json!({"case": "filtered_list", "ms": filtered, "rows": filtered_rows, "target_ms": 10}));
+    emit(json!({"case": "search_list", "ms": searched, "rows": searched_rows, "target_ms": 10}));
+
+    store.doc()?;
+    let mut durable = Vec::new();
+    let mut last = None;
+    for i in 0..200 {
+        let input = NewNeed::new(&format!("Bench need {i}"), Category::Meals, Urgency::Normal, "North");
+        let t = Instant::now();
+        last = Some(store.act(|doc, me, now| doc.add_need(me, input, now))?);
+        durable.push(ms(t));
+    }
+    let plain = plain_inserts(dir.path(), &serde_json::to_string(&last.expect("added"))?, 200)?;
+    let (add_p50, add_p99, plain_p50, plain_p99) = (percentile(&durable, 50), percentile(&durable, 99), percentile(&plain, 50), percentile(&plain, 99));
+    emit(json!({
+        "case": "add_need_durable",
+        "p50_ms": add_p50, "p99_ms": add_p99,
+        "plain_insert_p50_ms": plain_p50, "plain_insert_p99_ms": plain_p99,
+        "ratio_p50": round(add_p50 / plain_p50), "target_ratio": 3,
+    }));
+
+    let rss = Command::new(std::env::current_exe()?).env(RSS_CHILD, &path).output()?;
+    anyhow::ensure!(rss.status.success(), "the RSS child failed: {}", String::from_utf8_lossy(&rss.stderr));
+    let peak: f64 = String::from_utf8(rss.stdout)?.trim().parse()?;
+    emit(json!({"case": "peak_rss", "mb": peak, "target_mb": 80}));
+
+    store.compact()?;
+    let size: u64 = ["", "-wal"].iter().filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok()).map(|m| m.len()).sum();
+    emit(json!({"case": "database_size", "mb": round(size as f64 / 1e6)}));
+    Ok(())
+}
+
+/// What the app does when it starts: open, show the first screen, load the record, add a few.
+/// Prints the process's peak resident memory in MB.
+fn working_set(path: &Path) -> anyhow::Result<()> {
+    let mut store = Store::open(path)?;
+    store.needs(&NeedFilter { limit: Some(50), ..Default::default() })?;
+    store.doc()?;
+    for i in 0..20 {
+        store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("RSS need {i}"), Category::Meals, Urgency::Low, "North"), now))?;
+    }
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
+    println!("{}", round(kb / 1024.0));
+    Ok(())
+}
+
+/// The group, built on a second "device" through the public API and received by the store in
+/// one go, as a first sync would deliver it.
+fn build_group(path: &Path) -> anyhow::Result<()> {
+    let mut store = Store::create(path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let me = store.me();
+    let base = store.doc()?.heads();
+    let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
+    let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
+    doc.register_actor(me, now)?;
+    let mut rng = StdRng::seed_from_u64(7);
+    for (i, area) in AREAS.iter().enumerate() {
+        let next: Vec<String> = AREAS[..i].iter().rev().take(2).map(|a| a.to_string()).collect();
+        doc.add_area(me, area, &next, now)?;
+    }
+    let volunteers: Vec<_> = (0..500).map(|i| doc.add_member(me, NewMember::new(&format!("Volunteer {i}"), Role::Volunteer), now)).collect::<Result<_>>()?;
+    let pick = |rng: &mut StdRng, items: &[&'static str]| items[rng.random_range(0..items.len())];
+    let mut needs = Vec::new();
+    for i in 0..NEEDS {
+        let title = format!("{} {} #{i}", pick(&mut rng, &WORDS), pick(&mut rng, &WORDS));
+        let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
+        let urgency = Urgency::ALL[rng.random_range(0..Urgency::ALL.len())];
+        let input = NewNeed {
+            description: format!("Please help with {} and {}", pick(&mut rng, &WORDS), pick(&mut rng, &WORDS)),
+            needed_by: Some(now + Duration::hours(rng.random_range(1..24 * 30))),
+            ..NewNeed::new(&title, category, urgency, pick(&mut rng, &AREAS))
+        };
+        needs.push(doc.add_need(me, input, now)?.id);
+    }
+    let mut offers = Vec::new();
+    for i in 0..OFFERS {
+        let volunteer = volunteers[i % volunteers.len()].id;
+        let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
+        let input = NewOffer { capacity: 3, ..NewOffer::new(volunteer, &format!("Help with {}", pick(&mut rng, &WORDS)), vec![category], OfferKind::Time, pick(&mut rng, &AREAS)) };
+        offers.push((volunteer, doc.add_offer(me, input, now)?.id));
+    }
+    for i in 0..ASSIGNMENTS {
+        let (volunteer, offer) = offers[i];
+        doc.assign(me, needs[i], volunteer, Some(offer), "", now)?;
+    }
+    store.apply_remote(&doc.changes_since(&base))?;
+    store.compact()?;
+    Ok(())
+}
+
+fn plain_inserts(dir: &Path, row: &str, count: usize) -> anyhow::Result<Vec<f64>> {
+    let conn = rusqlite::Connection::open(dir.join("plain.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute("CREATE TABLE needs (id TEXT PRIMARY KEY, json TEXT NOT NULL)", [])?;
+    (0..count)
+        .map(|i| {
+            let t = Instant::now();
+            conn.execute("INSERT INTO needs (id, json) VALUES (?1, ?2)", (i.to_string(), row))?;
+            Ok(ms(t))
+        })
+        .collect()
+}
+
+fn emit(value: serde_json::Value) {
+    println!("{value}");
+}
+
+fn ms(since: Instant) -> f64 {
+    round(since.elapsed().as_secs_f64() * 1000.0)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
+    let samples: Vec<f64> = (0..runs).map(|_| f()).collect();
+    percentile(&samples, 50)
+}
+
+fn percentile(samples: &[f64], p: usize) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[((sorted.len() - 1) * p) / 100]
+}
