@@ -5,6 +5,8 @@
 //! the same field leave both values for `conflicts()` to show. Maps nest (one key at a time);
 //! lists are replaced whole. Reading goes back through serde, so a field that is missing or
 //! wrongly typed becomes a reason ("invalid type: integer, expected a string"), not a panic.
+//!
+//! A record's id is its key in the collection map and is not stored again inside it.
 
 use automerge::hydrate;
 use automerge::transaction::Transactable;
@@ -40,6 +42,11 @@ pub(crate) fn write<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, new: &J
             };
             for (field, value) in fields {
                 let old_value = old_fields.and_then(|o| o.get(field));
+                // A field that starts out empty is not written at all (fewer operations to keep
+                // in memory); every such field has a serde default that reads it back.
+                if old_value.is_none() && starts_empty(value) {
+                    continue;
+                }
                 if old_value != Some(value) {
                     write(tx, &child, field, value, old_value)?;
                 }
@@ -56,6 +63,17 @@ pub(crate) fn write<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, new: &J
         }
     }
     Ok(())
+}
+
+/// Empty lists, empty text and `false`. Empty maps are still created: they are the containers
+/// that let two devices add different keys without colliding.
+fn starts_empty(value: &Json) -> bool {
+    match value {
+        Json::Null | Json::Bool(false) => true,
+        Json::String(s) => s.is_empty(),
+        Json::Array(items) => items.is_empty(),
+        _ => false,
+    }
 }
 
 fn insert<T: Transactable>(tx: &mut T, list: &ObjId, index: usize, item: &Json) -> Result<()> {

@@ -81,7 +81,7 @@ impl GroupDoc {
             for (id, entry) in records.iter() {
                 let hydrate::Value::Map(fields) = &entry.value else { continue };
                 let Ok(Some((_, record_obj))) = self.automerge().get(&map, id.as_str()) else { continue };
-                let label = label(collection, &entry.value);
+                let label = label(collection, id, &entry.value);
                 let mut paths = Vec::new();
                 self.conflicted_paths(&record_obj, fields, &mut Vec::new(), &mut paths);
                 for (obj, path) in paths {
@@ -283,12 +283,12 @@ fn ids_of(assignments: &[&Assignment]) -> String {
     ids.join(",")
 }
 
-fn label(collection: Collection, record: &hydrate::Value) -> String {
+fn label(collection: Collection, id: &str, record: &hydrate::Value) -> String {
     let field = match collection {
         Collection::Needs => "title",
         Collection::Offers => "what",
         Collection::Members => "display_name",
-        Collection::Assignments | Collection::Resolutions => "id",
+        Collection::Assignments | Collection::Resolutions => return id.to_string(),
     };
     let hydrate::Value::Map(map) = record else { return String::new() };
     match map.get(field) {

@@ -13,6 +13,7 @@
 //! ```
 //! Each user action is one automerge change whose message is `<action> <record ids…>`.
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
@@ -146,6 +147,8 @@ pub struct GroupDoc {
     doc: Automerge,
     links: Option<Links>,
     unsaved: Unsaved,
+    /// The group's settings are read by nearly every action; keep them until a change touches them.
+    group: RefCell<Option<Group>>,
 }
 
 /// Writes inside one change, remembering which records it touched.
@@ -161,8 +164,13 @@ impl Writer<'_, '_> {
         self.mention(id);
         self.touched.records.insert((collection, id.to_string()));
         let map = map_id(self.tx, collection)?;
-        let old = old.map(codec::to_json);
-        codec::write(self.tx, &map, &id.to_string(), &codec::to_json(new), old.as_ref())
+        let without_id = |record: &T| {
+            let mut json = codec::to_json(record);
+            json.as_object_mut().map(|fields| fields.remove("id"));
+            json
+        };
+        let old = old.map(without_id);
+        codec::write(self.tx, &map, &id.to_string(), &without_id(new), old.as_ref())
     }
 
     /// Writes the group itself (name, settings).
@@ -215,7 +223,7 @@ impl GroupDoc {
     }
 
     fn wrap(doc: Automerge) -> Self {
-        GroupDoc { doc, links: None, unsaved: Unsaved::default() }
+        GroupDoc { doc, links: None, unsaved: Unsaved::default(), group: RefCell::new(None) }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
@@ -276,6 +284,9 @@ impl GroupDoc {
 
     /// Records what a change touched, and keeps the assignment links in step.
     fn note(&mut self, touched: Touched) {
+        if touched.group {
+            self.group.take();
+        }
         if touched.collections.contains(&Collection::Assignments) {
             self.links = None;
         }
@@ -355,6 +366,15 @@ impl GroupDoc {
     // ----- reading -----
 
     pub fn group(&self) -> Result<Group> {
+        if let Some(group) = self.group.borrow().as_ref() {
+            return Ok(group.clone());
+        }
+        let group = self.read_group()?;
+        *self.group.borrow_mut() = Some(group.clone());
+        Ok(group)
+    }
+
+    fn read_group(&self) -> Result<Group> {
         let (value, id) = self
             .doc
             .get(ROOT, GROUP)?
@@ -417,12 +437,10 @@ impl GroupDoc {
         }
     }
 
-    /// Reads one record; it is valid only if it deserializes and carries its own key as `id`.
+    /// Reads one record (its id is its key); the error says why it is not a valid record.
     pub fn read_record<T: DeserializeOwned>(&self, collection: Collection, id: &str) -> Result<Option<Result<T, String>>> {
-        Ok(self.record_json(collection, id)?.map(|json| {
-            if json.get("id").and_then(Json::as_str) != Some(id) {
-                return Err("its id does not match its key".to_string());
-            }
+        Ok(self.record_json(collection, id)?.map(|mut json| {
+            json.as_object_mut().map(|fields| fields.insert("id".into(), Json::String(id.to_string())));
             codec::from_json(json)
         }))
     }

@@ -20,7 +20,12 @@ CREATE TABLE needs (
 CREATE INDEX needs_in_order ON needs (urgency, needed_by IS NULL, needed_by, created_at);
 CREATE INDEX needs_by_status ON needs (status, urgency, needed_by IS NULL, needed_by, created_at);
 CREATE INDEX needs_by_area ON needs (area, urgency);
-CREATE VIRTUAL TABLE needs_text USING fts5 (title, description, area, tokenize = 'unicode61 remove_diacritics 2');
+-- Contentless: the text lives in `needs.json`; this holds only the search index.
+CREATE VIRTUAL TABLE needs_text USING fts5 (
+    title, description, area,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
 CREATE TABLE offers (
     id TEXT PRIMARY KEY,
     member TEXT NOT NULL,

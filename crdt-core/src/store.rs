@@ -419,12 +419,12 @@ fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
 }
 
 fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
-    tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])?;
+    tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?.execute([key, value])?;
     Ok(())
 }
 
 fn insert_chunk(tx: &Transaction<'_>, snapshot: bool, data: &[u8]) -> rusqlite::Result<i64> {
-    tx.execute("INSERT INTO chunks (snapshot, data) VALUES (?1, ?2)", params![snapshot, data])?;
+    tx.prepare_cached("INSERT INTO chunks (snapshot, data) VALUES (?1, ?2)")?.execute(params![snapshot, data])?;
     Ok(tx.last_insert_rowid())
 }
 
@@ -485,10 +485,10 @@ fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()
 fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, id: &str) -> Result<()> {
     let Some(table) = index_table(collection) else { return Ok(()) };
     if collection == Collection::Needs {
-        tx.execute("DELETE FROM needs_text WHERE rowid = (SELECT rowid FROM needs WHERE id = ?1)", [id])?;
+        tx.prepare_cached("DELETE FROM needs_text WHERE rowid = (SELECT rowid FROM needs WHERE id = ?1)")?.execute([id])?;
     }
-    tx.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [id])?;
-    tx.execute("DELETE FROM invalid_records WHERE collection = ?1 AND id = ?2", [collection.key(), id])?;
+    tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id])?;
+    tx.prepare_cached("DELETE FROM invalid_records WHERE collection = ?1 AND id = ?2")?.execute([collection.key(), id])?;
     let outcome = match collection {
         Collection::Needs => doc.read_record::<Need>(collection, id)?.map(|r| r.map(|need| index_need(tx, &need))),
         Collection::Offers => doc.read_record::<Offer>(collection, id)?.map(|r| r.map(|offer| index_offer(tx, &offer))),
@@ -500,15 +500,14 @@ fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, 
         None => Ok(()),
         Some(Ok(written)) => Ok(written?),
         Some(Err(reason)) => {
-            tx.execute("INSERT INTO invalid_records (collection, id, reason) VALUES (?1, ?2, ?3)", [collection.key(), id, &reason])?;
+            tx.prepare_cached("INSERT INTO invalid_records (collection, id, reason) VALUES (?1, ?2, ?3)")?.execute([collection.key(), id, &reason])?;
             Ok(())
         }
     }
 }
 
 fn index_need(tx: &Transaction<'_>, need: &Need) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO needs (id, status, category, urgency, area, needed_by, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    tx.prepare_cached("INSERT INTO needs (id, status, category, urgency, area, needed_by, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
         params![
             need.id.to_string(),
             need.status.as_str(),
@@ -520,8 +519,7 @@ fn index_need(tx: &Transaction<'_>, need: &Need) -> rusqlite::Result<()> {
             serde_json::to_string(need).expect("serializable"),
         ],
     )?;
-    tx.execute(
-        "INSERT INTO needs_text (rowid, title, description, area) VALUES (last_insert_rowid(), ?1, ?2, ?3)",
+    tx.prepare_cached("INSERT INTO needs_text (rowid, title, description, area) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?.execute(
         params![need.title, need.description, need.area],
     )?;
     Ok(())
@@ -529,8 +527,7 @@ fn index_need(tx: &Transaction<'_>, need: &Need) -> rusqlite::Result<()> {
 
 fn index_offer(tx: &Transaction<'_>, offer: &Offer) -> rusqlite::Result<()> {
     let categories = format!(",{},", offer.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
-    tx.execute(
-        "INSERT INTO offers (id, member, status, area, categories, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    tx.prepare_cached("INSERT INTO offers (id, member, status, area, categories, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
         params![
             offer.id.to_string(),
             offer.member.to_string(),
@@ -545,8 +542,7 @@ fn index_offer(tx: &Transaction<'_>, offer: &Offer) -> rusqlite::Result<()> {
 }
 
 fn index_assignment(tx: &Transaction<'_>, a: &Assignment) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO assignments (id, need, volunteer, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    tx.prepare_cached("INSERT INTO assignments (id, need, volunteer, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
         params![
             a.id.to_string(),
             a.need.to_string(),
@@ -560,8 +556,7 @@ fn index_assignment(tx: &Transaction<'_>, a: &Assignment) -> rusqlite::Result<()
 }
 
 fn index_member(tx: &Transaction<'_>, m: &Member) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO members (id, display_name, json) VALUES (?1, ?2, ?3)",
+    tx.prepare_cached("INSERT INTO members (id, display_name, json) VALUES (?1, ?2, ?3)")?.execute(
         params![m.id.to_string(), m.display_name, serde_json::to_string(m).expect("serializable")],
     )?;
     Ok(())
