@@ -301,11 +301,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Area(AreaCommand::Add { name, next_to }) => {
             store.act(|doc, me, now| doc.add_area(me, &name, &next_to, now))?;
             let group = store.group()?;
-            out.print(&group.settings.areas, || format!("Added area '{}'.", name.trim()))
+            out.print(&show::adjacency(&group), || format!("Added area '{}'.", name.trim()))
         }
         Command::Area(AreaCommand::List) => {
             let group = store.group()?;
-            out.print(&group.settings.areas, || show::areas(&group))
+            out.print(&show::adjacency(&group), || show::areas(&group))
         }
         Command::Need(command) => need(&mut store, out, command),
         Command::Offer(command) => offer(&mut store, out, command),

@@ -96,16 +96,16 @@ pub fn areas(group: &Group) -> String {
     if group.settings.areas.is_empty() {
         return "No areas yet. Add one with `aidmesh area add NAME --next-to OTHER`.".into();
     }
-    group
-        .settings
-        .areas
-        .iter()
-        .map(|(name, info)| match info.neighbours.as_slice() {
-            [] => name.clone(),
-            next => format!("{name} (next to {})", next.join(", ")),
-        })
+    adjacency(group)
+        .into_iter()
+        .map(|(name, next)| if next.is_empty() { name } else { format!("{name} (next to {})", next.join(", ")) })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Each area with the areas next to it (in either direction).
+pub fn adjacency(group: &Group) -> std::collections::BTreeMap<String, Vec<String>> {
+    group.settings.areas.keys().map(|name| (name.clone(), group.settings.neighbours(name))).collect()
 }
 
 /// "3d", "5h", "12m": how long someone has been waiting.

@@ -64,7 +64,14 @@ fn main() -> anyhow::Result<()> {
     emit(json!({"case": "filtered_list", "ms": filtered, "rows": filtered_rows, "target_ms": 10}));
     emit(json!({"case": "search_list", "ms": searched, "rows": searched_rows, "target_ms": 10}));
 
-    store.doc()?;
+    let some_need = store.needs(&NeedFilter { limit: Some(1), ..Default::default() })?[0].id;
+    let doc = store.doc()?;
+    let read = median(200, || {
+        let t = Instant::now();
+        doc.need(some_need).unwrap();
+        ms(t)
+    });
+    emit(json!({"case": "read_one_need", "ms": read}));
     let mut durable = Vec::new();
     let mut last = None;
     for i in 0..200 {

@@ -91,6 +91,14 @@ impl GroupDoc {
                 }
             }
         }
+        if let (Ok(Some((_, group_obj))), Ok(group)) = (self.automerge().get(ROOT, Collection::Group.key()), self.group()) {
+            if let Ok(hydrate::Value::Map(fields)) = ReadDoc::hydrate(self.automerge(), &group_obj, None) {
+                let mut paths = Vec::new();
+                self.conflicted_paths(&group_obj, &fields, &mut Vec::new(), &mut paths);
+                let record = group.id.to_string();
+                found.extend(paths.iter().filter_map(|(obj, path)| self.edit_conflict(Collection::Group, &record, &group.name, obj, path, &names)));
+            }
+        }
         found.extend(self.assignment_conflicts(&names));
         found.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
         found
@@ -255,7 +263,9 @@ impl GroupDoc {
                     Some((_, map)) => map,
                     None => return Err(Error::ConflictGone),
                 };
-                let path: Vec<&str> = std::iter::once(record_id.as_str()).chain(field.split('.')).collect();
+                // The group is one map; every other collection is a map of records by id.
+                let record_key = (conflict.collection != Collection::Group).then_some(record_id.as_str());
+                let path: Vec<&str> = record_key.into_iter().chain(field.split('.')).collect();
                 let (last, parents) = path.split_last().expect("a path has at least the record id");
                 for key in parents {
                     obj = tx.get(&obj, *key)?.ok_or(Error::ConflictGone)?.1;
@@ -288,7 +298,7 @@ fn label(collection: Collection, id: &str, record: &hydrate::Value) -> String {
         Collection::Needs => "title",
         Collection::Offers => "what",
         Collection::Members => "display_name",
-        Collection::Assignments | Collection::Resolutions => return id.to_string(),
+        Collection::Group | Collection::Assignments | Collection::Resolutions => return id.to_string(),
     };
     let hydrate::Value::Map(map) = record else { return String::new() };
     match map.get(field) {

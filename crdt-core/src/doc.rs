@@ -33,6 +33,8 @@ use crate::model::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Collection {
+    /// The group record itself (name and settings): not a map of records, but it can conflict.
+    Group,
     Members,
     Needs,
     Offers,
@@ -41,10 +43,12 @@ pub enum Collection {
 }
 
 impl Collection {
+    /// The maps of records (everything but the group itself).
     pub const ALL: [Collection; 5] = [Self::Members, Self::Needs, Self::Offers, Self::Assignments, Self::Resolutions];
 
     pub fn key(self) -> &'static str {
         match self {
+            Self::Group => GROUP,
             Self::Members => "members",
             Self::Needs => "needs",
             Self::Offers => "offers",
@@ -56,6 +60,7 @@ impl Collection {
     /// The singular noun used in messages ("no need matches …").
     pub fn noun(self) -> &'static str {
         match self {
+            Self::Group => "group",
             Self::Members => "member",
             Self::Needs => "need",
             Self::Offers => "offer",
@@ -147,8 +152,10 @@ pub struct GroupDoc {
     doc: Automerge,
     links: Option<Links>,
     unsaved: Unsaved,
-    /// The group's settings are read by nearly every action; keep them until a change touches them.
+    /// The group's settings and its members are read by nearly every action; they are kept
+    /// here until a change touches them.
     group: RefCell<Option<Group>>,
+    members: RefCell<HashMap<Uuid, Member>>,
 }
 
 /// Writes inside one change, remembering which records it touched.
@@ -223,7 +230,7 @@ impl GroupDoc {
     }
 
     fn wrap(doc: Automerge) -> Self {
-        GroupDoc { doc, links: None, unsaved: Unsaved::default(), group: RefCell::new(None) }
+        GroupDoc { doc, links: None, unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
@@ -286,6 +293,13 @@ impl GroupDoc {
     fn note(&mut self, touched: Touched) {
         if touched.group {
             self.group.take();
+        }
+        let members = self.members.get_mut();
+        if touched.collections.contains(&Collection::Members) {
+            members.clear();
+        }
+        for (_, id) in touched.records.iter().filter(|(c, _)| *c == Collection::Members) {
+            id.parse().map(|id| members.remove(&id)).ok();
         }
         if touched.collections.contains(&Collection::Assignments) {
             self.links = None;
@@ -404,7 +418,12 @@ impl GroupDoc {
     }
 
     pub fn member(&self, id: Uuid) -> Result<Member> {
-        self.record(Collection::Members, id)
+        if let Some(member) = self.members.borrow().get(&id) {
+            return Ok(member.clone());
+        }
+        let member: Member = self.record(Collection::Members, id)?;
+        self.members.borrow_mut().insert(id, member.clone());
+        Ok(member)
     }
 
     pub fn need(&self, id: Uuid) -> Result<Need> {
@@ -556,15 +575,18 @@ impl GroupDoc {
         if old.settings.areas.contains_key(name.trim()) {
             return Err(ValidationError::AreaExists(name.trim().to_string()).into());
         }
+        if let Some(unknown) = neighbours.iter().find(|n| !old.settings.areas.contains_key(n.as_str())) {
+            return Err(ValidationError::Unknown {
+                what: "area",
+                value: unknown.clone(),
+                allowed: old.settings.areas.keys().cloned().collect::<Vec<_>>().join(", "),
+            }
+            .into());
+        }
+        // Only the new area's own entry is written: adjacency is read both ways (see
+        // `Settings::neighbours`), so organizers adding areas apart never touch the same list.
         let mut new = old.clone();
         new.settings.areas.insert(name.trim().to_string(), AreaInfo { neighbours: neighbours.to_vec() });
-        for neighbour in neighbours {
-            if let Some(area) = new.settings.areas.get_mut(neighbour) {
-                if !area.neighbours.iter().any(|n| n == name.trim()) {
-                    area.neighbours.push(name.trim().to_string());
-                }
-            }
-        }
         self.change("area.add", now, |w| w.put_group(&new, Some(&old)))
     }
 

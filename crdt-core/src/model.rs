@@ -127,6 +127,22 @@ pub struct Settings {
     pub categories: Vec<Category>,
 }
 
+impl Settings {
+    /// Areas next to `area`, in either direction: listing B as next to A makes them neighbours.
+    pub fn neighbours(&self, area: &str) -> Vec<String> {
+        let mut next: Vec<String> = self
+            .areas
+            .iter()
+            .filter(|(name, info)| name.as_str() != area && info.neighbours.iter().any(|n| n == area))
+            .map(|(name, _)| name.clone())
+            .chain(self.areas.get(area).into_iter().flat_map(|info| info.neighbours.iter().cloned()))
+            .collect();
+        next.sort();
+        next.dedup();
+        next
+    }
+}
+
 fn default_expiry_days() -> u32 {
     30
 }

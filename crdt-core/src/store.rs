@@ -451,7 +451,7 @@ fn index_table(collection: Collection) -> Option<&'static str> {
         Collection::Offers => Some("offers"),
         Collection::Assignments => Some("assignments"),
         Collection::Members => Some("members"),
-        Collection::Resolutions => None,
+        Collection::Group | Collection::Resolutions => None,
     }
 }
 
@@ -494,7 +494,7 @@ fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, 
         Collection::Offers => doc.read_record::<Offer>(collection, id)?.map(|r| r.map(|offer| index_offer(tx, &offer))),
         Collection::Assignments => doc.read_record::<Assignment>(collection, id)?.map(|r| r.map(|a| index_assignment(tx, &a))),
         Collection::Members => doc.read_record::<Member>(collection, id)?.map(|r| r.map(|m| index_member(tx, &m))),
-        Collection::Resolutions => None,
+        Collection::Group | Collection::Resolutions => None,
     };
     match outcome {
         None => Ok(()),

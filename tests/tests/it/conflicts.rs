@@ -152,3 +152,51 @@ fn assigning_to_a_withdrawn_offer_or_a_removed_member_is_refused() {
     assert_ne!(heads, heads_after_removal);
     assert_eq!(doc.heads(), heads_after_removal, "a refused action writes nothing");
 }
+
+#[test]
+fn areas_added_apart_next_to_the_same_area_both_count_as_its_neighbours() {
+    let mut group = Group::new();
+    let (a, b) = (group.member(Group::ORGANIZER_A), group.member(Group::ORGANIZER_B));
+    group.devices[0].doc.add_area(a, "North", &[], at(5)).unwrap();
+    group.sync_all();
+    group.devices[0].doc.add_area(a, "River", &["North".to_string()], at(6)).unwrap();
+    group.devices[1].doc.add_area(b, "Hillside", &["North".to_string()], at(7)).unwrap();
+    group.sync_all();
+    let settings = group.devices[2].doc.group().unwrap().settings;
+    assert_eq!(settings.neighbours("North"), ["Hillside", "River"]);
+    assert_eq!(settings.neighbours("River"), ["North"]);
+    assert!(group.devices[2].doc.conflicts().is_empty());
+    let err = group.devices[0].doc.add_area(a, "Docks", &["Atlantis".to_string()], at(8)).unwrap_err();
+    assert!(err.to_string().starts_with("unknown area 'Atlantis'"), "{err}");
+}
+
+#[test]
+fn group_settings_changed_apart_are_a_conflict_too() {
+    let mut group = Group::new();
+    let a = group.member(Group::ORGANIZER_A);
+    // Two devices change the group's expiry setting while apart (written raw: no action does it yet).
+    let base = group.devices[0].doc.heads();
+    let mut edits = Vec::new();
+    for days in [14, 60] {
+        let mut raw = automerge::Automerge::load(&group.devices[0].doc.save()).unwrap();
+        raw.transact::<_, _, automerge::AutomergeError>(|tx| {
+            use automerge::transaction::Transactable;
+            use automerge::ReadDoc;
+            let (_, group_obj) = tx.get(automerge::ROOT, "group")?.unwrap();
+            let (_, settings) = tx.get(&group_obj, "settings")?.unwrap();
+            tx.put(&settings, "expiry_days", days)
+        })
+        .unwrap();
+        edits.push(raw.save_after(&base));
+    }
+    for edit in &edits {
+        group.devices[0].doc.apply_bytes(edit).unwrap();
+    }
+    let conflicts = group.devices[0].doc.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
+    assert_eq!((conflicts[0].collection, conflicts[0].field.as_deref()), (Collection::Group, Some("settings.expiry_days")));
+    let keep_60 = conflicts[0].sides.iter().position(|s| s.value == 60).unwrap();
+    group.devices[0].doc.resolve(a, conflicts[0].id, &[keep_60], at(20)).unwrap();
+    assert!(group.devices[0].doc.conflicts().is_empty());
+    assert_eq!(group.devices[0].doc.group().unwrap().settings.expiry_days, 60);
+}
