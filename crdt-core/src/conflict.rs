@@ -258,20 +258,8 @@ impl GroupDoc {
                 w.mention(record);
             }
             if let Some(field) = &conflict.field {
-                let tx = &mut *w.tx;
-                let mut obj = match tx.get(ROOT, conflict.collection.key())? {
-                    Some((_, map)) => map,
-                    None => return Err(Error::ConflictGone),
-                };
-                // The group is one map; every other collection is a map of records by id.
-                let record_key = (conflict.collection != Collection::Group).then_some(record_id.as_str());
-                let path: Vec<&str> = record_key.into_iter().chain(field.split('.')).collect();
-                let (last, parents) = path.split_last().expect("a path has at least the record id");
-                for key in parents {
-                    obj = tx.get(&obj, *key)?.ok_or(Error::ConflictGone)?.1;
-                }
                 // A write made now has every side as its predecessor, so it supersedes them all.
-                codec::write(tx, &obj, last, &conflict.sides[keep[0]].value, None)?;
+                w.put_field(conflict.collection, &record_id, field, &conflict.sides[keep[0]].value)?;
             }
             for old in &dropped {
                 let new = Assignment { status: AssignmentStatus::Cancelled, updated_at: now, ..old.clone() };

@@ -187,6 +187,27 @@ impl Writer<'_, '_> {
         codec::write(self.tx, &ROOT, GROUP, &codec::to_json(new), old.as_ref())
     }
 
+    /// Writes one field (a dotted path) of a record, or of the group itself.
+    pub(crate) fn put_field(&mut self, collection: Collection, record: &str, field: &str, value: &Json) -> Result<()> {
+        let gone = || Error::ConflictGone;
+        let mut obj = self.tx.get(ROOT, collection.key())?.ok_or_else(gone)?.1;
+        // The group is one map; every other collection is a map of records by id.
+        let record_key = (collection != Collection::Group).then_some(record);
+        let path: Vec<&str> = record_key.into_iter().chain(field.split('.')).collect();
+        let (last, parents) = path.split_last().ok_or_else(gone)?;
+        for key in parents {
+            obj = self.tx.get(&obj, *key)?.ok_or_else(gone)?.1;
+        }
+        codec::write(self.tx, &obj, last, value, None)?;
+        match collection {
+            Collection::Group => self.touched.group = true,
+            _ => {
+                self.touched.records.insert((collection, record.to_string()));
+            }
+        }
+        Ok(())
+    }
+
     /// Names a record in the change's message without writing it (a resolved conflict).
     pub(crate) fn mention(&mut self, id: Uuid) {
         if !self.ids.contains(&id) {

@@ -26,6 +26,9 @@ use crate::model::{Assignment, Category, Group, Member, Need, NeedStatus, NewMem
 pub const SCHEMA_VERSION: i64 = 1;
 const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
 
+/// How the index tables are derived from the document; a change here rebuilds every index.
+const INDEX_VERSION: &str = "1";
+
 /// After this many change chunks the store folds them into one snapshot.
 const COMPACT_AFTER: i64 = 500;
 
@@ -232,24 +235,19 @@ impl Store {
                 // One load of the snapshot and every chunk after it: much faster than applying
                 // them one by one, and it refuses a damaged or incomplete sequence.
                 let all: Vec<u8> = rows.iter().flat_map(|(_, data)| data.iter().copied()).collect();
-                self.doc = Some(GroupDoc::load(&all, self.actor.clone()).map_err(damaged)?);
+                let doc = GroupDoc::load(&all, self.actor.clone()).map_err(damaged)?;
                 self.chunks_since_snapshot = self.conn.query_row("SELECT count(*) FROM chunks WHERE snapshot = 0", [], |r| r.get(0))?;
+                // The index commits with every chunk, so it can only be stale if this build derives
+                // it differently from the one that wrote it.
+                if get_meta(&self.conn, "index_version")?.as_deref() != Some(INDEX_VERSION) {
+                    let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                    reindex_all(&tx, &doc)?;
+                    tx.commit()?;
+                }
+                self.doc = Some(doc);
             }
         }
         self.loaded_up_to = newest;
-        self.check_index()
-    }
-
-    /// Rebuilds the index if it does not describe the document (after a migration that
-    /// changed it, or if a crash ever left it behind).
-    fn check_index(&mut self) -> Result<()> {
-        let doc = self.doc.as_ref().expect("loaded");
-        let heads = heads_text(doc);
-        if get_meta(&self.conn, "index_heads")?.as_deref() != Some(heads.as_str()) {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            reindex_all(&tx, doc)?;
-            tx.commit()?;
-        }
         Ok(())
     }
 
@@ -434,10 +432,6 @@ fn chunks_after(conn: &Connection, id: i64) -> rusqlite::Result<Vec<(i64, Vec<u8
     rows.collect()
 }
 
-fn heads_text(doc: &GroupDoc) -> String {
-    doc.heads().iter().map(|h| h.to_string()).collect::<Vec<_>>().join(",")
-}
-
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
     if hex.len() % 2 != 0 {
         return None;
@@ -457,7 +451,9 @@ fn index_table(collection: Collection) -> Option<&'static str> {
 
 fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
     let everything = Touched { group: true, records: Default::default(), collections: Collection::ALL.into_iter().collect() };
-    reindex(tx, doc, &everything)
+    reindex(tx, doc, &everything)?;
+    set_meta(tx, "index_version", INDEX_VERSION)?;
+    Ok(())
 }
 
 /// Brings the index rows of the touched records in line with the document.
@@ -471,14 +467,17 @@ fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()
     let mut records = touched.records.clone();
     for &collection in &touched.collections {
         let Some(table) = index_table(collection) else { continue };
-        let mut stmt = tx.prepare(&format!("SELECT id FROM {table}"))?;
-        let indexed: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        records.extend(indexed.into_iter().chain(doc.record_ids(collection)).map(|id| (collection, id)));
+        // Rebuilt whole: clear the table, its search index and its invalid records, then refill.
+        if collection == Collection::Needs {
+            tx.execute("INSERT INTO needs_text (needs_text) VALUES ('delete-all')", [])?;
+        }
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+        tx.execute("DELETE FROM invalid_records WHERE collection = ?1", [collection.key()])?;
+        records.extend(doc.record_ids(collection).into_iter().map(|id| (collection, id)));
     }
     for (collection, id) in &records {
         reindex_record(tx, doc, *collection, id)?;
     }
-    set_meta(tx, "index_heads", &heads_text(doc))?;
     Ok(())
 }
 

@@ -120,3 +120,38 @@ fn an_explicit_compaction_folds_everything_into_one_snapshot() {
         reopened.doc().unwrap().need(id).unwrap();
     }
 }
+
+#[test]
+fn an_index_written_by_another_version_is_rebuilt_from_the_record() {
+    let (dir, mut store) = store();
+    add(&mut store, "Kept in the record", Category::Meals, Urgency::Normal, "North", None);
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join("aidmesh.db")).unwrap();
+    conn.execute_batch("DELETE FROM needs; UPDATE meta SET value = '0' WHERE key = 'index_version';").unwrap();
+    drop(conn);
+    let mut store = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    store.doc().unwrap();
+    assert_eq!(titles(store.needs(&NeedFilter::default()).unwrap()), ["Kept in the record"]);
+    assert_eq!(titles(store.needs(&NeedFilter { search: Some("kept".into()), ..Default::default() }).unwrap()), ["Kept in the record"]);
+}
+
+/// Regression: resolving an edit conflict must reach the index, not only the document.
+#[test]
+fn resolving_a_conflict_updates_the_lists() {
+    let (_dir, mut store) = store();
+    let need = add(&mut store, "Ride to clinic", Category::Transport, Urgency::High, "North", None);
+    let heads = store.doc().unwrap().heads();
+    let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
+    let me = store.me();
+    phone.register_actor(me, at(0)).unwrap();
+    phone.set_need_status(me, need.id, NeedStatus::Referred, at(1)).unwrap();
+    store.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Cancelled, now)).unwrap();
+    store.apply_remote(&phone.changes_since(&heads)).unwrap();
+
+    let conflict = store.doc().unwrap().conflicts().remove(0);
+    let keep = conflict.sides.iter().position(|s| s.value == "referred").unwrap();
+    store.act(|doc, me, now| doc.resolve(me, conflict.id, &[keep], now)).unwrap();
+    let listed = store.needs(&NeedFilter::default()).unwrap();
+    assert_eq!(listed[0].status, NeedStatus::Referred);
+    assert_eq!(store.needs(&NeedFilter { status: Some(NeedStatus::Referred), ..Default::default() }).unwrap().len(), 1);
+}
