@@ -286,7 +286,9 @@ fn label(collection: Collection, id: &str, record: &hydrate::Value) -> String {
         Collection::Needs => "title",
         Collection::Offers => "what",
         Collection::Members => "display_name",
-        Collection::Group | Collection::Assignments | Collection::Resolutions => return id.to_string(),
+        Collection::Group | Collection::Assignments | Collection::Resolutions | Collection::HourEntries | Collection::HourVerdicts => {
+            return id.to_string()
+        }
     };
     let hydrate::Value::Map(map) = record else { return String::new() };
     match map.get(field) {

@@ -9,9 +9,13 @@
 //! ├─ offers       { <uuid>: Offer }
 //! ├─ assignments  { <uuid>: Assignment }
 //! ├─ resolutions  { <uuid>: Resolution }  organizers' recorded decisions on conflicts
+//! ├─ hour_entries { <uuid>: HourEntry }   timebank hours, written once, never edited
+//! ├─ hour_verdicts { <uuid>: HourVerdict } confirmations, disputes and voids of entries
 //! └─ actors       { <actor hex>: member uuid }  who made each change, for history
 //! ```
 //! Each user action is one automerge change whose message is `<action> <record ids…>`.
+//! Every map above exists from the group's creation: a map two devices created apart would be
+//! two different objects under one key, and automerge would show only one of them.
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -27,6 +31,7 @@ use uuid::Uuid;
 use crate::chunks::{self, Chunk};
 use crate::codec;
 use crate::error::{Error, Result, ValidationError};
+use crate::ledger::{HourEntry, HourVerdict, LedgerLinks};
 use crate::model::*;
 
 /// The maps of records under the document root.
@@ -40,11 +45,14 @@ pub enum Collection {
     Offers,
     Assignments,
     Resolutions,
+    HourEntries,
+    HourVerdicts,
 }
 
 impl Collection {
     /// The maps of records (everything but the group itself).
-    pub const ALL: [Collection; 5] = [Self::Members, Self::Needs, Self::Offers, Self::Assignments, Self::Resolutions];
+    pub const ALL: [Collection; 7] =
+        [Self::Members, Self::Needs, Self::Offers, Self::Assignments, Self::Resolutions, Self::HourEntries, Self::HourVerdicts];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -54,6 +62,8 @@ impl Collection {
             Self::Offers => "offers",
             Self::Assignments => "assignments",
             Self::Resolutions => "resolutions",
+            Self::HourEntries => "hour_entries",
+            Self::HourVerdicts => "hour_verdicts",
         }
     }
 
@@ -66,6 +76,8 @@ impl Collection {
             Self::Offers => "offer",
             Self::Assignments => "assignment",
             Self::Resolutions => "resolution",
+            Self::HourEntries => "hour entry",
+            Self::HourVerdicts => "hour verdict",
         }
     }
 
@@ -151,6 +163,7 @@ impl Links {
 pub struct GroupDoc {
     doc: Automerge,
     links: Option<Links>,
+    ledger_links: Option<LedgerLinks>,
     unsaved: Unsaved,
     /// The group's settings and its members are read by nearly every action; they are kept
     /// here until a change touches them.
@@ -251,7 +264,7 @@ impl GroupDoc {
     }
 
     fn wrap(doc: Automerge) -> Self {
-        GroupDoc { doc, links: None, unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
+        GroupDoc { doc, links: None, ledger_links: None, unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
@@ -325,15 +338,44 @@ impl GroupDoc {
         if touched.collections.contains(&Collection::Assignments) {
             self.links = None;
         }
-        if let Some(mut links) = self.links.take() {
-            for (_, id) in touched.records.iter().filter(|(c, _)| *c == Collection::Assignments) {
-                if let Ok(Some(Ok(assignment))) = self.read_record::<Assignment>(Collection::Assignments, id) {
-                    links.add(&assignment);
-                }
-            }
-            self.links = Some(links);
+        if touched.collections.contains(&Collection::HourEntries) || touched.collections.contains(&Collection::HourVerdicts) {
+            self.ledger_links = None;
         }
+        let (mut links, mut ledger_links) = (self.links.take(), self.ledger_links.take());
+        for (collection, id) in &touched.records {
+            match (collection, links.as_mut(), ledger_links.as_mut()) {
+                (Collection::Assignments, Some(links), _) => {
+                    if let Ok(Some(Ok(assignment))) = self.read_record(*collection, id) {
+                        links.add(&assignment);
+                    }
+                }
+                (Collection::HourEntries, _, Some(ledger_links)) => {
+                    if let Ok(Some(Ok(entry))) = self.read_record(*collection, id) {
+                        ledger_links.add_entry(&entry);
+                    }
+                }
+                (Collection::HourVerdicts, _, Some(ledger_links)) => {
+                    if let Ok(Some(Ok(verdict))) = self.read_record(*collection, id) {
+                        ledger_links.add_verdict(&verdict);
+                    }
+                }
+                _ => {}
+            }
+        }
+        (self.links, self.ledger_links) = (links, ledger_links);
         self.unsaved.touched.extend(touched);
+    }
+
+    /// Verdicts by entry and entries by assignment, so that a confirmation reads one entry's
+    /// verdicts rather than the whole ledger. Built on first use, then updated by every change.
+    pub(crate) fn ledger_links(&mut self) -> &LedgerLinks {
+        if self.ledger_links.is_none() {
+            let mut links = LedgerLinks::default();
+            self.hour_entries().records.iter().for_each(|e| links.add_entry(e));
+            self.hour_verdicts().records.iter().for_each(|v| links.add_verdict(v));
+            self.ledger_links = Some(links);
+        }
+        self.ledger_links.as_ref().expect("built above")
     }
 
     /// The assignments of a need, or of an offer, read through the links.
@@ -485,7 +527,7 @@ impl GroupDoc {
         }))
     }
 
-    fn record<T: DeserializeOwned>(&self, collection: Collection, id: Uuid) -> Result<T> {
+    pub(crate) fn record<T: DeserializeOwned>(&self, collection: Collection, id: Uuid) -> Result<T> {
         match self.read_record(collection, &id.to_string())? {
             None => Err(Error::NotFound { kind: collection.noun(), id: id.to_string() }),
             Some(Ok(record)) => Ok(record),
@@ -506,7 +548,7 @@ impl GroupDoc {
             .unwrap_or_default()
     }
 
-    fn collection<T: DeserializeOwned>(&self, collection: Collection) -> Loaded<T> {
+    pub(crate) fn collection<T: DeserializeOwned>(&self, collection: Collection) -> Loaded<T> {
         let mut loaded = Loaded { records: Vec::new(), invalid: Vec::new() };
         for id in self.record_ids(collection) {
             match self.read_record(collection, &id) {
@@ -550,7 +592,7 @@ impl GroupDoc {
         Ok(())
     }
 
-    fn require_organizer(&self, by: Uuid, action: &'static str) -> Result<Member> {
+    pub(crate) fn require_organizer(&self, by: Uuid, action: &'static str) -> Result<Member> {
         let member = self.member(by)?;
         if member.role != Role::Organizer {
             return Err(ValidationError::OrganizersOnly(action).into());
@@ -660,6 +702,7 @@ impl GroupDoc {
             categories: input.categories,
             kind: input.kind,
             area: input.area.trim().to_string(),
+            coords: input.coords,
             availability: input.availability,
             capacity: input.capacity,
             languages: input.languages,
@@ -694,7 +737,7 @@ impl GroupDoc {
         }
         let volunteer = self.active_member(volunteer)?;
         let need = self.need(need_id)?;
-        if !matches!(need.status, NeedStatus::Open | NeedStatus::Matched | NeedStatus::InProgress) {
+        if !need.status.takes_assignments() {
             return Err(ValidationError::NeedClosed(need.status.to_string()).into());
         }
         let of_need = self.assignments_of(Some(need_id), None);
@@ -718,7 +761,7 @@ impl GroupDoc {
                 return Err(ValidationError::AtCapacity { what: offer.what, capacity: offer.capacity }.into());
             }
         }
-        check_length_of_note(note)?;
+        check_length("note", note, MAX_TEXT)?;
         let assignment = Assignment {
             id: Uuid::now_v7(),
             need: need_id,
@@ -778,20 +821,13 @@ impl GroupDoc {
         Ok(new)
     }
 
-    fn active_member(&self, id: Uuid) -> Result<Member> {
+    pub(crate) fn active_member(&self, id: Uuid) -> Result<Member> {
         let member = self.member(id)?;
         if member.removed_at.is_some() {
             return Err(ValidationError::MemberRemoved(member.display_name).into());
         }
         Ok(member)
     }
-}
-
-fn check_length_of_note(note: &str) -> Result<(), ValidationError> {
-    if note.chars().count() > MAX_TEXT {
-        return Err(ValidationError::TooLong { field: "note", max: MAX_TEXT });
-    }
-    Ok(())
 }
 
 fn new_member(input: NewMember, now: DateTime<Utc>) -> Member {
@@ -824,6 +860,8 @@ pub struct Export {
     pub offers: Vec<Offer>,
     pub assignments: Vec<Assignment>,
     pub resolutions: Vec<Resolution>,
+    pub hour_entries: Vec<HourEntry>,
+    pub hour_verdicts: Vec<HourVerdict>,
     pub conflicts: Vec<crate::conflict::Conflict>,
     pub invalid_records: Vec<InvalidRecord>,
 }
@@ -832,11 +870,20 @@ impl GroupDoc {
     pub fn export(&self) -> Result<Export> {
         let (members, needs, offers, assignments, resolutions) =
             (self.members(), self.needs(), self.offers(), self.assignments(), self.resolutions());
-        let invalid_records = [&members.invalid, &needs.invalid, &offers.invalid, &assignments.invalid, &resolutions.invalid]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
+        let (hour_entries, hour_verdicts) = (self.hour_entries(), self.hour_verdicts());
+        let invalid_records = [
+            &members.invalid,
+            &needs.invalid,
+            &offers.invalid,
+            &assignments.invalid,
+            &resolutions.invalid,
+            &hour_entries.invalid,
+            &hour_verdicts.invalid,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
         Ok(Export {
             group: self.group()?,
             members: members.records,
@@ -844,6 +891,8 @@ impl GroupDoc {
             offers: offers.records,
             assignments: assignments.records,
             resolutions: resolutions.records,
+            hour_entries: hour_entries.records,
+            hour_verdicts: hour_verdicts.records,
             conflicts: self.conflicts(),
             invalid_records,
         })

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::model::Category;
 
@@ -46,6 +47,30 @@ pub enum ValidationError {
     NeedFull(u32),
     #[error("the offer '{what}' is at its capacity of {capacity} open assignment(s)")]
     AtCapacity { what: String, capacity: u32 },
+    #[error("'{0}' is not a number of hours in whole quarter hours (like 1.5 or 0.25)")]
+    NotQuarterHours(String),
+    #[error("an entry must be more than 0 and at most 24 hours (got {0})")]
+    HoursOutOfRange(String),
+    #[error("hours cannot go from a member to themselves")]
+    HoursToSelf,
+    #[error("this assignment is {0}; log its hours once it is done")]
+    AssignmentNotDone(String),
+    #[error("this assignment is {0}'s, so its hours are logged as given by them")]
+    AssignmentOfAnotherMember(String),
+    #[error("hours for this assignment are already logged (entry {0}); void that entry to log them again")]
+    AlreadyLogged(Uuid),
+    #[error("these hours are already confirmed; an organizer can void them if they are wrong")]
+    AlreadyConfirmed,
+    #[error("these hours are already disputed; an organizer confirms or voids them")]
+    AlreadyDisputed,
+    #[error("these hours have been voided")]
+    Voided,
+    #[error("hours you gave are confirmed by the one who received the help, or by an organizer")]
+    ConfirmOwnHours,
+    #[error("only the member who received the help, or an organizer, can confirm these hours")]
+    NotTheReceiver,
+    #[error("only the members in this entry, or an organizer, can {0}")]
+    NotAParty(&'static str),
 }
 
 /// Everything that can go wrong in the core and the store.

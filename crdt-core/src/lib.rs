@@ -1,6 +1,7 @@
 //! aidmesh's core: the group's shared record as one automerge document, typed reads and
-//! validated actions over it, conflicts surfaced as decisions, per-record history, and the
-//! device's durable SQLite store with its query index.
+//! validated actions over it, conflicts surfaced as decisions, per-record history, explained
+//! matching of offers to needs, the timebank ledger, and the device's durable SQLite store
+//! with its query index.
 //!
 //! Architecture invariant: this crate knows nothing about Tauri, IPC, the UI or sockets.
 
@@ -10,6 +11,8 @@ pub mod conflict;
 pub mod doc;
 pub mod error;
 pub mod history;
+pub mod ledger;
+pub mod matching;
 pub mod model;
 pub mod store;
 
@@ -18,5 +21,7 @@ pub use conflict::{Conflict, ConflictKind, Side};
 pub use doc::{Collection, Export, GroupDoc, InvalidRecord, Loaded, Resolution, Touched};
 pub use error::{Error, Result, ValidationError};
 pub use history::{FieldChange, HistoryEntry};
+pub use ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, LedgerEntry, NewHours, Party, Statement, StatementLine, VerdictKind};
+pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ranking, Reason};
 pub use model::*;
-pub use store::{NeedFilter, OfferFilter, Store};
+pub use store::{LedgerFilter, NeedFilter, OfferFilter, Store};

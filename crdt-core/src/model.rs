@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use crate::error::ValidationError;
 
-/// A closed set of lower-case names, stored in the document as those names.
+/// A closed set of lower-case names, stored in the document as those names. (Used by `ledger.rs` too.)
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident ($what:literal) { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
 
         impl $name {
@@ -26,18 +26,18 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.pad(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = ValidationError;
-            fn from_str(s: &str) -> Result<Self, ValidationError> {
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::ValidationError;
+            fn from_str(s: &str) -> Result<Self, $crate::error::ValidationError> {
                 let wanted = s.trim().to_lowercase().replace('-', "_");
                 Self::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
-                    ValidationError::Unknown {
+                    $crate::error::ValidationError::Unknown {
                         what: $what,
                         value: s.to_string(),
                         allowed: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
@@ -47,6 +47,7 @@ macro_rules! string_enum {
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(Role("role") { Organizer = "organizer", Volunteer = "volunteer" });
 
@@ -83,6 +84,13 @@ string_enum!(NeedStatus("need status") {
     Expired = "expired",
     Referred = "referred",
 });
+
+impl NeedStatus {
+    /// Whether volunteers can still be assigned (places permitting): the need is not closed.
+    pub fn takes_assignments(self) -> bool {
+        matches!(self, Self::Open | Self::Matched | Self::InProgress)
+    }
+}
 
 string_enum!(OfferKind("offer kind") { Skill = "skill", Item = "item", Transport = "transport", Time = "time" });
 
@@ -275,6 +283,8 @@ pub struct Offer {
     pub categories: Vec<Category>,
     pub kind: OfferKind,
     pub area: String,
+    /// Where the volunteer helps from, rounded like a need's (for distance in matching).
+    pub coords: Option<Coords>,
     #[serde(default)]
     pub availability: Availability,
     /// How many open assignments the member takes on through this offer at once.
@@ -372,6 +382,7 @@ pub struct NewOffer {
     pub categories: Vec<Category>,
     pub kind: OfferKind,
     pub area: String,
+    pub coords: Option<Coords>,
     pub availability: Availability,
     pub capacity: u32,
     pub languages: Vec<String>,
@@ -386,6 +397,7 @@ impl NewOffer {
             categories,
             kind,
             area: area.to_string(),
+            coords: None,
             availability: Availability::default(),
             capacity: 1,
             languages: Vec::new(),
@@ -445,14 +457,14 @@ pub(crate) fn check_text(field: &'static str, value: &str, max: usize) -> Result
     check_length(field, value, max)
 }
 
-fn check_length(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
+pub(crate) fn check_length(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
     if value.chars().count() > max {
         return Err(ValidationError::TooLong { field, max });
     }
     Ok(())
 }
 
-fn check_category(settings: &Settings, category: Category) -> Result<(), ValidationError> {
+pub(crate) fn check_category(settings: &Settings, category: Category) -> Result<(), ValidationError> {
     if settings.categories.contains(&category) {
         Ok(())
     } else {

@@ -52,3 +52,20 @@ CREATE TABLE invalid_records (
     reason TEXT NOT NULL,
     PRIMARY KEY (collection, id)
 );
+-- The timebank. `status` is derived from the entry's verdicts (see `ledger.rs`) when either is
+-- indexed, so balances are sums over confirmed rows.
+CREATE TABLE hour_entries (
+    id TEXT PRIMARY KEY,
+    from_member TEXT NOT NULL,
+    to_party TEXT NOT NULL,
+    quarters INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX hour_entries_given ON hour_entries (status, from_member, quarters);
+CREATE INDEX hour_entries_received ON hour_entries (status, to_party, quarters);
+CREATE INDEX hour_entries_from ON hour_entries (from_member, created_at);
+CREATE INDEX hour_entries_to ON hour_entries (to_party, created_at);
+CREATE TABLE hour_verdicts (id TEXT PRIMARY KEY, entry TEXT NOT NULL, json TEXT NOT NULL);
+CREATE INDEX hour_verdicts_by_entry ON hour_verdicts (entry);

@@ -20,6 +20,8 @@ use uuid::Uuid;
 
 use crate::doc::{Collection, GroupDoc, InvalidRecord, Touched};
 use crate::error::{Error, Result};
+use crate::ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, Party, Totals};
+use crate::matching::Matcher;
 use crate::model::{Assignment, Category, Group, Member, Need, NeedStatus, NewMember, Offer, OfferStatus, Urgency};
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
@@ -27,7 +29,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
 
 /// How the index tables are derived from the document; a change here rebuilds every index.
-const INDEX_VERSION: &str = "1";
+const INDEX_VERSION: &str = "2";
 
 /// After this many change chunks the store folds them into one snapshot.
 const COMPACT_AFTER: i64 = 500;
@@ -61,6 +63,14 @@ pub struct OfferFilter {
     pub category: Option<Category>,
     pub area: Option<String>,
     pub member: Option<Uuid>,
+}
+
+/// Filters for the timebank's entries; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct LedgerFilter {
+    /// Entries this party gave or received.
+    pub party: Option<Party>,
+    pub status: Option<EntryStatus>,
 }
 
 impl Store {
@@ -164,7 +174,17 @@ impl Store {
         self.loaded_up_to = loaded_up_to;
         // What catch-up applied is stored already.
         doc.take_unsaved();
-        let result = f(doc)?;
+        let result = match f(doc) {
+            Ok(result) => result,
+            Err(e) => {
+                // An action that made changes before failing (several in one `act`) has left
+                // them in memory only: forget the document so they are never shown.
+                if !doc.take_unsaved().bytes.is_empty() {
+                    (self.doc, self.loaded_up_to) = (None, 0);
+                }
+                return Err(e);
+            }
+        };
         let unsaved = doc.take_unsaved();
         if unsaved.bytes.is_empty() {
             return Ok((result, unsaved.touched));
@@ -182,7 +202,8 @@ impl Store {
             }
             Err(e) => {
                 // The change lives only in memory: forget it so nothing unpersisted is ever shown.
-                self.doc = None;
+                // The next read loads the document again from the first chunk.
+                (self.doc, self.loaded_up_to) = (None, 0);
                 return Err(e);
             }
         }
@@ -320,6 +341,50 @@ impl Store {
         self.json_rows("SELECT json FROM members ORDER BY display_name COLLATE NOCASE", [])
     }
 
+    pub fn need(&self, id: Uuid) -> Result<Need> {
+        let found = self.json_rows("SELECT json FROM needs WHERE id = ?1", [id.to_string()])?;
+        found.into_iter().next().ok_or(Error::NotFound { kind: Collection::Needs.noun(), id: id.to_string() })
+    }
+
+    /// A matcher over the index: the group's areas, members, offers and assignments.
+    pub fn matcher(&self) -> Result<Matcher> {
+        Ok(Matcher::new(self.group()?.settings, self.members()?, self.offers(&OfferFilter::default())?, &self.assignments(None, None)?))
+    }
+
+    /// Timebank entries with their statuses, oldest first.
+    pub fn ledger(&self, filter: &LedgerFilter) -> Result<Ledger> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        if let Some(party) = filter.party {
+            clauses.push("(from_member = ?1 OR to_party = ?1)");
+            args.push(party.to_string());
+        }
+        if let Some(status) = filter.status {
+            clauses.push(if args.is_empty() { "status = ?1" } else { "status = ?2" });
+            args.push(status.as_str().to_string());
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        let sql = format!("SELECT json_set(json, '$.status', status) FROM hour_entries{filter} ORDER BY created_at, id");
+        Ok(Ledger::in_order(self.json_rows(&sql, rusqlite::params_from_iter(args))?))
+    }
+
+    /// Every party's confirmed hours, summed in the index (no document load).
+    pub fn balances(&self) -> Result<Vec<Balance>> {
+        let mut totals = Totals::default();
+        let sides: [(&str, fn(&mut Totals, Party, Hours)); 2] = [("from_member", Totals::given), ("to_party", Totals::received)];
+        for (column, add) in sides {
+            let sql = format!("SELECT {column}, sum(quarters) FROM hour_entries WHERE status = ?1 GROUP BY {column}");
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| classify(&self.path, e))?;
+            let rows = stmt.query_map([EntryStatus::Confirmed.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (party, quarters) = row?;
+                let party = party.parse().map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {e}") })?;
+                add(&mut totals, party, Hours::from_quarters(quarters));
+            }
+        }
+        Ok(totals.balances())
+    }
+
     /// Records received from elsewhere that could not be read, with the reason.
     pub fn invalid_records(&self) -> Result<Vec<InvalidRecord>> {
         let mut stmt = self.conn.prepare("SELECT collection, id, reason FROM invalid_records ORDER BY collection, id")?;
@@ -445,6 +510,8 @@ fn index_table(collection: Collection) -> Option<&'static str> {
         Collection::Offers => Some("offers"),
         Collection::Assignments => Some("assignments"),
         Collection::Members => Some("members"),
+        Collection::HourEntries => Some("hour_entries"),
+        Collection::HourVerdicts => Some("hour_verdicts"),
         Collection::Group | Collection::Resolutions => None,
     }
 }
@@ -465,7 +532,13 @@ fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()
         }
     }
     let mut records = touched.records.clone();
-    for &collection in &touched.collections {
+    let mut collections = touched.collections.clone();
+    // Entries take their status from their verdicts, so rebuilding the verdicts rebuilds the
+    // entries too (entries sort first: every verdict then sets its entry's status again).
+    if collections.contains(&Collection::HourVerdicts) {
+        collections.insert(Collection::HourEntries);
+    }
+    for &collection in &collections {
         let Some(table) = index_table(collection) else { continue };
         // Rebuilt whole: clear the table, its search index and its invalid records, then refill.
         if collection == Collection::Needs {
@@ -493,6 +566,8 @@ fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, 
         Collection::Offers => doc.read_record::<Offer>(collection, id)?.map(|r| r.map(|offer| index_offer(tx, &offer))),
         Collection::Assignments => doc.read_record::<Assignment>(collection, id)?.map(|r| r.map(|a| index_assignment(tx, &a))),
         Collection::Members => doc.read_record::<Member>(collection, id)?.map(|r| r.map(|m| index_member(tx, &m))),
+        Collection::HourEntries => doc.read_record::<HourEntry>(collection, id)?.map(|r| r.map(|e| index_hour_entry(tx, &e))),
+        Collection::HourVerdicts => doc.read_record::<HourVerdict>(collection, id)?.map(|r| r.map(|v| index_hour_verdict(tx, &v))),
         Collection::Group | Collection::Resolutions => None,
     };
     match outcome {
@@ -559,6 +634,45 @@ fn index_member(tx: &Transaction<'_>, m: &Member) -> rusqlite::Result<()> {
         params![m.id.to_string(), m.display_name, serde_json::to_string(m).expect("serializable")],
     )?;
     Ok(())
+}
+
+fn index_hour_entry(tx: &Transaction<'_>, entry: &HourEntry) -> rusqlite::Result<()> {
+    let status = status_in_index(tx, entry.id)?;
+    tx.prepare_cached("INSERT INTO hour_entries (id, from_member, to_party, quarters, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        .execute(params![
+            entry.id.to_string(),
+            entry.from.to_string(),
+            entry.to.to_string(),
+            entry.hours.quarters(),
+            status.as_str(),
+            entry.created_at.timestamp_millis(),
+            serde_json::to_string(entry).expect("serializable"),
+        ])?;
+    Ok(())
+}
+
+/// Indexes a verdict and moves its entry to the status its verdicts now give it.
+fn index_hour_verdict(tx: &Transaction<'_>, verdict: &HourVerdict) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO hour_verdicts (id, entry, json) VALUES (?1, ?2, ?3)")?.execute(params![
+        verdict.id.to_string(),
+        verdict.entry.to_string(),
+        serde_json::to_string(verdict).expect("serializable"),
+    ])?;
+    let status = status_in_index(tx, verdict.entry)?;
+    tx.prepare_cached("UPDATE hour_entries SET status = ?2 WHERE id = ?1")?.execute(params![verdict.entry.to_string(), status.as_str()])?;
+    Ok(())
+}
+
+/// An entry's status from the verdicts in the index, by the same rule the document uses.
+fn status_in_index(tx: &Transaction<'_>, entry: Uuid) -> rusqlite::Result<EntryStatus> {
+    let mut stmt = tx.prepare_cached("SELECT json FROM hour_verdicts WHERE entry = ?1")?;
+    let rows = stmt.query_map([entry.to_string()], |r| r.get::<_, String>(0))?;
+    let mut verdicts = Vec::new();
+    for json in rows {
+        // Rows are written from typed verdicts just above, so they always read back.
+        verdicts.extend(serde_json::from_str::<HourVerdict>(&json?).ok());
+    }
+    Ok(EntryStatus::of(&verdicts))
 }
 
 /// Turns what a person typed into an FTS5 query: every word must appear, as a prefix.
