@@ -61,6 +61,25 @@ enum Command {
     /// Volunteers' assignments
     #[command(subcommand)]
     Assignment(AssignmentCommand),
+    /// Offers ranked for one need, with the reasons behind each score
+    Match {
+        need: String,
+        /// How many candidates to show
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Also list the offers left out, and why
+        #[arg(long)]
+        excluded: bool,
+    },
+    /// Proposals for every open need at once, with the best total score (organizers)
+    Automatch {
+        /// Create the proposals as proposed assignments; without it nothing is written
+        #[arg(long)]
+        apply: bool,
+    },
+    /// The timebank: hours of help given and received
+    #[command(subcommand)]
+    Hours(HoursCommand),
     /// People in the group
     #[command(subcommand)]
     Member(MemberCommand),
@@ -196,6 +215,11 @@ struct OfferArgs {
     /// Never runs out (a food pantry): capacity is not checked
     #[arg(long)]
     inexhaustible: bool,
+    /// Rough location you help from; stored rounded to about 1 km
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    lat: Option<f64>,
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    lon: Option<f64>,
 }
 
 #[derive(Subcommand)]
@@ -209,6 +233,62 @@ enum AssignmentCommand {
     },
     /// Accept, decline, mark done or cancel an assignment
     Status { id: String, status: AssignmentStatus },
+}
+
+#[derive(Subcommand)]
+enum HoursCommand {
+    /// Log hours of help you gave (organizers: --from someone else)
+    Log {
+        /// Who received the help: a member, or `group`
+        #[arg(long, value_name = "MEMBER|group")]
+        to: String,
+        /// In quarter hours, more than 0 and at most 24: 1.5, 0.25, 2
+        #[arg(long, allow_hyphen_values = true)]
+        hours: Hours,
+        /// Who gave the help [default: you]
+        #[arg(long, value_name = "MEMBER")]
+        from: Option<String>,
+        /// The finished assignment the hours were for
+        #[arg(long)]
+        assignment: Option<String>,
+        /// [default: the assignment's need's category]
+        #[arg(long)]
+        category: Option<Category>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Confirm hours you received (organizers: any, including hours given to the group)
+    Confirm { id: String },
+    /// Dispute hours that are not right; an organizer then confirms or voids them
+    Dispute {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Void hours for good
+    Void {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List entries, oldest first
+    List {
+        /// Entries a member (or `group`) gave or received
+        #[arg(long, value_name = "MEMBER|group")]
+        member: Option<String>,
+        #[arg(long)]
+        status: Option<EntryStatus>,
+    },
+    /// Confirmed hours given, received and net, for everyone with any
+    Balance,
+    /// A member's (or the group's) entries with a running balance
+    Statement {
+        #[arg(value_name = "MEMBER|group")]
+        member: String,
+        /// As CSV, for a spreadsheet
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -326,8 +406,36 @@ fn run(cli: Cli) -> Result<()> {
         Command::Assignment(AssignmentCommand::Status { id, status }) => {
             let id = store.find(Collection::Assignments, &id)?;
             let assignment = store.act(|doc, me, now| doc.set_assignment_status(me, id, status, now))?;
-            out.print(&assignment, || format!("Assignment {} is now {status}.", short(&store, id)))
+            let labels = show::Labels::of(&store)?;
+            out.print(&assignment, || show::assignment_moved(&assignment, &labels, store.me()))
         }
+        Command::Match { need, limit, excluded } => {
+            let need = store.need(store.find(Collection::Needs, &need)?)?;
+            let mut ranking = store.matcher()?.rank(&need, Utc::now())?;
+            ranking.candidates.truncate(limit);
+            if !excluded {
+                ranking.excluded.clear();
+            }
+            let (labels, offers) = (show::Labels::of(&store)?, offers_by_id(&store)?);
+            out.print(&ranking, || show::ranking(&need, &ranking, &labels, &offers))
+        }
+        Command::Automatch { apply } => {
+            if apply {
+                let (batch, assignments) = store.act(|doc, me, now| {
+                    let batch = doc.matcher()?.propose(&doc.needs().records, now);
+                    let assignments = doc.apply_proposals(me, &batch.proposals, now)?;
+                    Ok((batch, assignments))
+                })?;
+                let (labels, offers, needs) = (show::Labels::of(&store)?, offers_by_id(&store)?, needs_by_id(&store)?);
+                out.print(&assignments, || show::applied(&batch, &assignments, &labels, &offers, &needs))
+            } else {
+                let open = store.needs(&NeedFilter { status: Some(NeedStatus::Open), ..Default::default() })?;
+                let batch = store.matcher()?.propose(&open, Utc::now());
+                let (labels, offers, needs) = (show::Labels::of(&store)?, offers_by_id(&store)?, needs_by_id(&store)?);
+                out.print(&batch, || show::batch(&batch, &labels, &offers, &needs))
+            }
+        }
+        Command::Hours(command) => hours(&mut store, out, command),
         Command::Member(MemberCommand::Add { name, role, languages, skills, area }) => {
             let input = NewMember { languages, skills, home_area: area, ..NewMember::new(&name, role) };
             let member = store.act(|doc, me, now| doc.add_member(me, input, now))?;
@@ -368,13 +476,9 @@ fn run(cli: Cli) -> Result<()> {
 fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
     match command {
         NeedCommand::Add(args) => {
-            let coords = match (args.lat, args.lon) {
-                (Some(lat), Some(lon)) => Some(Coords::coarse(lat, lon)?),
-                _ => None,
-            };
             let input = NewNeed {
                 description: args.description,
-                coords,
+                coords: coords(args.lat, args.lon)?,
                 needed_by: args.needed_by,
                 window_start: args.window_start,
                 languages: args.languages,
@@ -418,6 +522,7 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
                 None => store.me(),
             };
             let input = NewOffer {
+                coords: coords(args.lat, args.lon)?,
                 availability: Availability { weekly: args.weekly, dates: args.date },
                 capacity: args.capacity,
                 languages: args.languages,
@@ -438,6 +543,85 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
             out.print(&offer, || format!("Offer {} is now {status}.", short(&store, id)))
         }
     }
+}
+
+fn hours(store: &mut Store, out: Output, command: HoursCommand) -> Result<()> {
+    match command {
+        HoursCommand::Log { to, hours, from, assignment, category, note } => {
+            let to = party(store, &to)?;
+            let from = from.map(|f| store.find(Collection::Members, &f)).transpose()?.unwrap_or(store.me());
+            let assignment = assignment.map(|a| store.find(Collection::Assignments, &a)).transpose()?;
+            let input = NewHours { assignment, category, note, ..NewHours::new(from, to, hours) };
+            let entry = store.act(|doc, me, now| doc.log_hours(me, input, now))?;
+            let labels = show::Labels::of(store)?;
+            out.print(&entry, || show::logged(&entry, &labels))
+        }
+        HoursCommand::Confirm { id } => {
+            let id = store.find(Collection::HourEntries, &id)?;
+            let verdict = store.act(|doc, me, now| doc.confirm_hours(me, id, now))?;
+            verdict_done(store, out, &verdict)
+        }
+        HoursCommand::Dispute { id, reason } => {
+            let id = store.find(Collection::HourEntries, &id)?;
+            let verdict = store.act(|doc, me, now| doc.dispute_hours(me, id, &reason, now))?;
+            verdict_done(store, out, &verdict)
+        }
+        HoursCommand::Void { id, reason } => {
+            let id = store.find(Collection::HourEntries, &id)?;
+            let verdict = store.act(|doc, me, now| doc.void_hours(me, id, &reason, now))?;
+            verdict_done(store, out, &verdict)
+        }
+        HoursCommand::List { member, status } => {
+            let party = member.map(|m| party(store, &m)).transpose()?;
+            let ledger = store.ledger(&LedgerFilter { party, status })?;
+            let labels = show::Labels::of(store)?;
+            out.print(&ledger.entries, || show::entries(&ledger.entries, &labels))
+        }
+        HoursCommand::Balance => {
+            let balances = store.balances()?;
+            let labels = show::Labels::of(store)?;
+            out.print(&balances, || show::balances(&balances, &labels))
+        }
+        HoursCommand::Statement { member, csv } => {
+            let party = party(store, &member)?;
+            let statement = store.ledger(&LedgerFilter { party: Some(party), status: None })?.statement(party);
+            let labels = show::Labels::of(store)?;
+            if csv {
+                print!("{}", statement.to_csv(|p| labels.party(p)));
+                return Ok(());
+            }
+            out.print(&statement, || show::statement(&statement, &labels))
+        }
+    }
+}
+
+fn verdict_done(store: &Store, out: Output, verdict: &HourVerdict) -> Result<()> {
+    let entry = store.hour_entry(verdict.entry)?;
+    let labels = show::Labels::of(store)?;
+    out.print(verdict, || show::verdict(verdict, &entry, &labels))
+}
+
+/// `group`, or a member's id prefix.
+fn party(store: &Store, text: &str) -> Result<Party> {
+    if text.trim().eq_ignore_ascii_case("group") {
+        return Ok(Party::Group);
+    }
+    Ok(Party::Member(store.find(Collection::Members, text)?))
+}
+
+fn offers_by_id(store: &Store) -> Result<std::collections::HashMap<Uuid, Offer>> {
+    Ok(store.offers(&OfferFilter::default())?.into_iter().map(|o| (o.id, o)).collect())
+}
+
+fn needs_by_id(store: &Store) -> Result<std::collections::HashMap<Uuid, Need>> {
+    Ok(store.needs(&NeedFilter::default())?.into_iter().map(|n| (n.id, n)).collect())
+}
+
+fn coords(lat: Option<f64>, lon: Option<f64>) -> Result<Option<Coords>> {
+    Ok(match (lat, lon) {
+        (Some(lat), Some(lon)) => Some(Coords::coarse(lat, lon)?),
+        _ => None,
+    })
 }
 
 fn find_conflict(doc: &GroupDoc, prefix: &str) -> Result<Uuid> {

@@ -19,7 +19,7 @@ impl Labels {
     pub fn of(store: &Store) -> crdt_core::Result<Self> {
         let names = store.members()?.into_iter().map(|m| (m.id, m.display_name)).collect();
         let mut short = HashMap::new();
-        for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments] {
+        for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments, Collection::HourEntries] {
             abbreviate(&store.ids(collection)?, &mut short);
         }
         Ok(Labels { names, short })
@@ -31,6 +31,13 @@ impl Labels {
 
     fn name(&self, id: Uuid) -> String {
         self.names.get(&id).cloned().unwrap_or_else(|| self.short(id))
+    }
+
+    pub fn party(&self, party: Party) -> String {
+        match party {
+            Party::Member(id) => self.name(id),
+            Party::Group => "the group".into(),
+        }
     }
 }
 
@@ -239,4 +246,181 @@ pub fn conflicts(conflicts: &[Conflict]) -> String {
         let _ = writeln!(text, "   decide with: aidmesh resolve {} --keep N", conflict_short(c.id));
     }
     text.trim_end().to_string()
+}
+
+/// What an assignment's new status means, and after finished work, how to log its hours.
+pub fn assignment_moved(assignment: &Assignment, labels: &Labels, me: Uuid) -> String {
+    let short = labels.short(assignment.id);
+    let mut text = format!("Assignment {short} is now {}.", assignment.status);
+    if assignment.status == AssignmentStatus::Done {
+        let from = if assignment.volunteer == me { String::new() } else { format!(" --from {}", labels.short(assignment.volunteer)) };
+        let _ = write!(
+            text,
+            "\nLog the hours it took with:\n  aidmesh hours log --assignment {short}{from} --to group --hours H\n\
+             (H in quarter hours, like 1.5; --to MEMBER instead if a member of the group received the help)"
+        );
+    }
+    text
+}
+
+fn offer_label(offer: Option<&Offer>, labels: &Labels, id: Uuid) -> String {
+    match offer {
+        Some(offer) => format!("{}: {} ({})", labels.name(offer.member), offer.what, labels.short(id)),
+        None => labels.short(id),
+    }
+}
+
+fn need_label(needs: &HashMap<Uuid, Need>, labels: &Labels, id: Uuid) -> String {
+    match needs.get(&id) {
+        Some(need) => format!("{} ({})", need.title, labels.short(id)),
+        None => labels.short(id),
+    }
+}
+
+pub fn ranking(need: &Need, ranking: &Ranking, labels: &Labels, offers: &HashMap<Uuid, Offer>) -> String {
+    let places = match ranking.places_left {
+        0 => "it already has the volunteers it asked for".to_string(),
+        n => format!("{n} place(s) left"),
+    };
+    let mut text = format!("Suggestions for '{}' ({} · {} · {}), {places}:", need.title, need.urgency, need.category, need.area);
+    if ranking.candidates.is_empty() {
+        text.push_str("\n  No active offer fits this need.");
+    }
+    for (i, c) in ranking.candidates.iter().enumerate() {
+        let _ = write!(text, "\n\n{}. {}  score {}", i + 1, offer_label(offers.get(&c.offer), labels, c.offer), c.score);
+        for reason in &c.reasons {
+            let _ = write!(text, "\n     {:>3}  {reason}", format!("+{}", reason.points()));
+        }
+    }
+    if !ranking.excluded.is_empty() {
+        text.push_str("\n\nLeft out:");
+        for e in &ranking.excluded {
+            let _ = write!(text, "\n  {}: {}", offer_label(offers.get(&e.offer), labels, e.offer), e.why);
+        }
+    }
+    text
+}
+
+pub fn batch(batch: &Batch, labels: &Labels, offers: &HashMap<Uuid, Offer>, needs: &HashMap<Uuid, Need>) -> String {
+    if batch.proposals.is_empty() {
+        return "No proposals: no open need has an available offer that fits.".into();
+    }
+    let mut text = format!("{} proposal(s), total score {}:", batch.proposals.len(), batch.total_score);
+    for p in &batch.proposals {
+        let _ = write!(
+            text,
+            "\n  {}  ←  {}  score {}",
+            need_label(needs, labels, p.need),
+            offer_label(offers.get(&p.candidate.offer), labels, p.candidate.offer),
+            p.candidate.score
+        );
+    }
+    for u in &batch.unfilled {
+        let _ = write!(text, "\nStill short of volunteers: {} needs {} more.", need_label(needs, labels, u.need), u.places_left);
+    }
+    text.push_str("\nNothing was assigned. To propose these assignments, run: aidmesh automatch --apply");
+    text
+}
+
+pub fn applied(batch: &Batch, assignments: &[Assignment], labels: &Labels, offers: &HashMap<Uuid, Offer>, needs: &HashMap<Uuid, Need>) -> String {
+    if assignments.is_empty() {
+        return "Nothing to propose: no open need has an available offer that fits.".into();
+    }
+    let mut text = format!("Proposed {} assignment(s), total score {}:", assignments.len(), batch.total_score);
+    for a in assignments {
+        let offer = a.offer.map(|o| offer_label(offers.get(&o), labels, o)).unwrap_or_else(|| labels.name(a.volunteer));
+        let _ = write!(text, "\n  {}  {}  ←  {offer}", labels.short(a.id), need_label(needs, labels, a.need));
+    }
+    text.push_str("\nEach volunteer accepts or declines theirs with `aidmesh assignment status ID accepted|declined`.");
+    text
+}
+
+/// Hours with a sign: what a line adds to or takes from a balance.
+fn signed(hours: Hours) -> String {
+    if hours > Hours::ZERO {
+        format!("+{hours}")
+    } else {
+        hours.to_string()
+    }
+}
+
+pub fn logged(entry: &HourEntry, labels: &Labels) -> String {
+    let confirmer = match entry.to {
+        Party::Member(id) => format!("{} (or an organizer)", labels.name(id)),
+        Party::Group => "an organizer".into(),
+    };
+    let short = labels.short(entry.id);
+    format!(
+        "Logged {} h from {} to {} as entry {short}.\nIt counts once {confirmer} confirms it: aidmesh hours confirm {short}",
+        entry.hours,
+        labels.name(entry.from),
+        labels.party(entry.to),
+    )
+}
+
+pub fn verdict(verdict: &HourVerdict, entry: &LedgerEntry, labels: &Labels) -> String {
+    let what = format!("{} h from {} to {} (entry {})", entry.entry.hours, labels.name(entry.entry.from), labels.party(entry.entry.to), labels.short(entry.entry.id));
+    match verdict.kind {
+        VerdictKind::Confirm => format!("Confirmed {what}; it is now {}.", entry.status),
+        VerdictKind::Dispute => format!("Disputed {what}: {}. An organizer confirms or voids it.", verdict.reason),
+        VerdictKind::Void => format!("Voided {what}: {}.", verdict.reason),
+    }
+}
+
+pub fn entries(entries: &[LedgerEntry], labels: &Labels) -> String {
+    if entries.is_empty() {
+        return "No hours logged. Log some with `aidmesh hours log`.".into();
+    }
+    let mut text = format!("{:<13}  {:<16}  {:<16}  {:<16}  {:>5}  {:<9}  NOTE", "ID", "DATE", "FROM", "TO", "HOURS", "STATUS");
+    for LedgerEntry { entry, status } in entries {
+        let _ = write!(
+            text,
+            "\n{:<13}  {:<16}  {:<16}  {:<16}  {:>5}  {:<9}  {}",
+            labels.short(entry.id),
+            entry.created_at.format("%Y-%m-%d %H:%M"),
+            labels.name(entry.from),
+            labels.party(entry.to),
+            entry.hours,
+            status,
+            entry.note
+        );
+    }
+    text
+}
+
+pub fn balances(balances: &[Balance], labels: &Labels) -> String {
+    if balances.is_empty() {
+        return "No confirmed hours yet. Log some with `aidmesh hours log`.".into();
+    }
+    let mut rows: Vec<(String, &Balance)> = balances.iter().map(|b| (labels.party(b.party), b)).collect();
+    // People by name, the group's own account last.
+    rows.sort_by_key(|(name, b)| (b.party == Party::Group, name.to_lowercase()));
+    let mut text = format!("{:<20}  {:>7}  {:>8}  {:>7}", "WHO", "GIVEN", "RECEIVED", "NET");
+    for (name, b) in rows {
+        let _ = write!(text, "\n{name:<20}  {:>7}  {:>8}  {:>7}", b.given, b.received, signed(b.net));
+    }
+    text
+}
+
+pub fn statement(statement: &Statement, labels: &Labels) -> String {
+    let mut text = format!("Statement for {}: balance {} h (confirmed hours only)", labels.party(statement.party), signed(statement.balance));
+    if statement.lines.is_empty() {
+        text.push_str("\nNo hours given or received yet.");
+        return text;
+    }
+    let _ = write!(text, "\n{:<16}  {:<13}  {:<16}  {:>6}  {:<9}  {:>7}  NOTE", "DATE", "ENTRY", "WITH", "HOURS", "STATUS", "BALANCE");
+    for line in &statement.lines {
+        let _ = write!(
+            text,
+            "\n{:<16}  {:<13}  {:<16}  {:>6}  {:<9}  {:>7}  {}",
+            line.at.format("%Y-%m-%d %H:%M"),
+            labels.short(line.entry),
+            labels.party(line.with),
+            signed(line.hours),
+            line.status,
+            signed(line.balance),
+            line.note
+        );
+    }
+    text
 }

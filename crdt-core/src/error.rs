@@ -65,7 +65,7 @@ pub enum ValidationError {
     AlreadyDisputed,
     #[error("these hours have been voided")]
     Voided,
-    #[error("hours you gave are confirmed by the one who received the help, or by an organizer")]
+    #[error("you gave these hours, so the member who received the help (or another organizer) confirms them")]
     ConfirmOwnHours,
     #[error("only the member who received the help, or an organizer, can confirm these hours")]
     NotTheReceiver,

@@ -12,7 +12,7 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Neg, Sub};
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
@@ -553,7 +553,7 @@ impl Statement {
         let mut csv = String::from("date,entry,with,hours,status,balance,category,assignment,note\r\n");
         for line in &self.lines {
             let fields = [
-                line.at.to_rfc3339(),
+                line.at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 line.entry.to_string(),
                 csv_text(&name(line.with)),
                 line.hours.to_string(),

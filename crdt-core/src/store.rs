@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::doc::{Collection, GroupDoc, InvalidRecord, Touched};
 use crate::error::{Error, Result};
-use crate::ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, Party, Totals};
+use crate::ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, LedgerEntry, Party, Totals};
 use crate::matching::Matcher;
 use crate::model::{Assignment, Category, Group, Member, Need, NeedStatus, NewMember, Offer, OfferStatus, Urgency};
 
@@ -346,6 +346,12 @@ impl Store {
         found.into_iter().next().ok_or(Error::NotFound { kind: Collection::Needs.noun(), id: id.to_string() })
     }
 
+    /// One timebank entry with its status.
+    pub fn hour_entry(&self, id: Uuid) -> Result<LedgerEntry> {
+        let found = self.json_rows("SELECT json_set(json, '$.status', status) FROM hour_entries WHERE id = ?1", [id.to_string()])?;
+        found.into_iter().next().ok_or(Error::NotFound { kind: Collection::HourEntries.noun(), id: id.to_string() })
+    }
+
     /// A matcher over the index: the group's areas, members, offers and assignments.
     pub fn matcher(&self) -> Result<Matcher> {
         Ok(Matcher::new(self.group()?.settings, self.members()?, self.offers(&OfferFilter::default())?, &self.assignments(None, None)?))
@@ -371,15 +377,19 @@ impl Store {
     /// Every party's confirmed hours, summed in the index (no document load).
     pub fn balances(&self) -> Result<Vec<Balance>> {
         let mut totals = Totals::default();
-        let sides: [(&str, fn(&mut Totals, Party, Hours)); 2] = [("from_member", Totals::given), ("to_party", Totals::received)];
-        for (column, add) in sides {
+        for (column, given) in [("from_member", true), ("to_party", false)] {
             let sql = format!("SELECT {column}, sum(quarters) FROM hour_entries WHERE status = ?1 GROUP BY {column}");
             let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| classify(&self.path, e))?;
             let rows = stmt.query_map([EntryStatus::Confirmed.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (party, quarters) = row?;
                 let party = party.parse().map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {e}") })?;
-                add(&mut totals, party, Hours::from_quarters(quarters));
+                let hours = Hours::from_quarters(quarters);
+                if given {
+                    totals.given(party, hours);
+                } else {
+                    totals.received(party, hours);
+                }
             }
         }
         Ok(totals.balances())
