@@ -22,6 +22,6 @@ pub use doc::{Collection, Export, GroupDoc, InvalidRecord, Loaded, Resolution, T
 pub use error::{Error, Result, ValidationError};
 pub use history::{FieldChange, HistoryEntry};
 pub use ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, LedgerEntry, NewHours, Party, Statement, StatementLine, VerdictKind};
-pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ranking, Reason};
+pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ranking, Reason, Unfilled};
 pub use model::*;
 pub use store::{LedgerFilter, NeedFilter, OfferFilter, Store};

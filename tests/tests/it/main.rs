@@ -7,4 +7,6 @@ mod conflicts;
 mod convergence;
 mod durability;
 mod history;
+mod ledger;
+mod matching;
 mod store;
