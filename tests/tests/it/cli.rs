@@ -88,3 +88,100 @@ fn without_a_group_the_cli_says_how_to_start_one() {
     let stderr = Cli::new(dir.path()).fails(&["need", "list"]).unwrap();
     assert!(stderr.contains("create a group with `aidmesh init` first"), "{stderr}");
 }
+
+#[test]
+fn an_organizer_sees_why_offers_rank_and_applies_batch_proposals() {
+    let (_dir, cli) = group();
+    let cai = cli.json(&["member", "add", "--name", "Cai", "--language", "es", "--skill", "shopping"]).unwrap();
+    let dev = cli.json(&["member", "add", "--name", "Dev"]).unwrap();
+    let groceries = cli
+        .json(&["need", "add", "--title", "Weekly shopping for Mrs K", "--category", "groceries", "--urgency", "high", "--area", "North", "--language", "es"])
+        .unwrap();
+    cli.json(&["need", "add", "--title", "Ride to the clinic", "--category", "transport", "--urgency", "critical", "--area", "River"]).unwrap();
+    let car = cli
+        .json(&["offer", "add", "--member", &id(&cai), "--what", "Car rides", "--category", "transport,groceries", "--area", "North", "--capacity", "2", "--lat", "51.5", "--lon", "-0.12"])
+        .unwrap();
+    assert_eq!(car["coords"], serde_json::json!({"lat": 51.5, "lon": -0.12}));
+    let paused = cli.json(&["offer", "add", "--member", &id(&dev), "--what", "Shopping", "--category", "groceries", "--area", "River"]).unwrap();
+    cli.ok(&["offer", "status", &id(&paused), "paused"]).unwrap();
+
+    let ranking = cli.json(&["match", &id(&groceries)[..13], "--excluded"]).unwrap();
+    assert_eq!(ranking["candidates"][0]["offer"], car["id"]);
+    let rules: Vec<&str> = ranking["candidates"][0]["reasons"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["category", "skill", "same_area", "shared_language", "load", "urgency"]);
+    assert_eq!(ranking["excluded"][0]["why"]["text"], "the offer is paused");
+    assert!(cli.json(&["match", &id(&groceries)]).unwrap()["excluded"].as_array().unwrap().is_empty(), "left-out offers only when asked");
+    let text = cli.ok(&["match", &id(&groceries), "--excluded"]).unwrap();
+    assert!(text.contains("1. Cai: Car rides") && text.contains("+30  in North, the need's area"), "{text}");
+    assert!(text.contains("Dev: Shopping") && text.contains("the offer is paused"), "{text}");
+
+    let before = cli.json(&["export"]).unwrap();
+    let batch = cli.json(&["automatch"]).unwrap();
+    assert_eq!(batch["proposals"].as_array().unwrap().len(), 2, "{batch:#}");
+    assert!(cli.ok(&["automatch"]).unwrap().contains("Nothing was assigned. To propose these assignments, run: aidmesh automatch --apply"));
+    assert_eq!(cli.json(&["export"]).unwrap(), before, "automatch without --apply writes nothing");
+
+    let created = cli.json(&["automatch", "--apply"]).unwrap();
+    let created = created.as_array().unwrap();
+    assert_eq!(created.len(), 2);
+    assert!(created.iter().all(|a| a["status"] == "proposed" && a["volunteer"] == cai["id"]));
+    assert!(cli.ok(&["automatch"]).unwrap().contains("No proposals"));
+    let stderr = cli.fails(&["match", "ffff"]).unwrap();
+    assert!(stderr.contains("no need matches 'ffff'"), "{stderr}");
+}
+
+#[test]
+fn hours_are_logged_confirmed_balanced_and_exported_from_the_command_line() {
+    let (_dir, cli) = group();
+    let cai = cli.json(&["member", "add", "--name", "Cai"]).unwrap();
+    let need = cli.json(&["need", "add", "--title", "Groceries", "--category", "groceries", "--area", "North"]).unwrap();
+    let assignment = cli.json(&["assign", &id(&need), "--to", &id(&cai)]).unwrap();
+    cli.ok(&["assignment", "status", &id(&assignment), "accepted"]).unwrap();
+    // Marking it done prints the command that logs its hours; run it as printed.
+    let done = cli.ok(&["assignment", "status", &id(&assignment), "done"]).unwrap();
+    let command = done.lines().map(str::trim).find(|l| l.starts_with("aidmesh hours log")).unwrap_or_else(|| panic!("{done}"));
+    let args: Vec<&str> = command.split_whitespace().skip(1).map(|word| if word == "H" { "1.5" } else { word }).collect();
+    let entry = cli.json(&args).unwrap();
+    assert_eq!((&entry["from"], &entry["to"], &entry["hours"], &entry["category"]), (&cai["id"], &serde_json::json!("group"), &serde_json::json!(1.5), &serde_json::json!("groceries")));
+    assert!(cli.ok(&["hours", "balance"]).unwrap().contains("No confirmed hours yet"));
+
+    let confirmed = cli.ok(&["hours", "confirm", &id(&entry)]).unwrap();
+    assert!(confirmed.contains("Confirmed 1.5 h from Cai to the group"), "{confirmed}");
+    let balances = cli.json(&["hours", "balance"]).unwrap();
+    assert_eq!(balances, serde_json::json!([
+        {"party": cai["id"], "given": 1.5, "received": 0.0, "net": 1.5},
+        {"party": "group", "given": 0.0, "received": 1.5, "net": -1.5},
+    ]));
+
+    let bike = cli.json(&["hours", "log", "--to", &id(&cai), "--hours", "2", "--note", "Fixed the bike, quickly"]).unwrap();
+    let before = cli.json(&["export"]).unwrap();
+    let cases: [(&[&str], &str, i32); 7] = [
+        (&["hours", "confirm", &id(&entry)], "these hours are already confirmed", 1),
+        (&["hours", "log", "--to", &id(&cai), "--hours", "0.3"], "'0.3' is not a number of hours in whole quarter hours", 2),
+        (&["hours", "log", "--to", &id(&cai), "--hours", "0"], "an entry must be more than 0 and at most 24 hours (got 0)", 1),
+        (&["hours", "log", "--to", &id(&cai), "--hours", "-2"], "an entry must be more than 0 and at most 24 hours (got -2)", 1),
+        (&["hours", "log", "--to", &id(&cai), "--hours", "25"], "at most 24 hours (got 25)", 1),
+        (&["hours", "void", &id(&bike), "--reason", " "], "the reason cannot be empty", 1),
+        (&["hours", "void", &id(&bike)], "--reason", 2),
+    ];
+    for (args, expected, code) in cases {
+        let out = cli.run(args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?} printed more than one line: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert_eq!(cli.json(&["export"]).unwrap(), before, "refused commands wrote something");
+    cli.ok(&["hours", "void", &id(&bike), "--reason", "logged twice"]).unwrap();
+    assert_eq!(cli.json(&["hours", "list", "--status", "voided"]).unwrap().as_array().unwrap().len(), 1);
+
+    let statement = cli.ok(&["hours", "statement", &id(&cai)]).unwrap();
+    assert!(statement.starts_with("Statement for Cai: balance +1.5 h"), "{statement}");
+    let csv = cli.ok(&["hours", "statement", &id(&cai), "--csv"]).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "date,entry,with,hours,status,balance,category,assignment,note");
+    assert!(rows[1].contains(",the group,1.5,confirmed,1.5,groceries,"), "{csv}");
+    assert!(rows[2].contains(",Ana,-2,voided,1.5,,,\"Fixed the bike, quickly\""), "{csv}");
+    let group_statement = cli.json(&["hours", "statement", "group"]).unwrap();
+    assert_eq!(group_statement["balance"], -1.5);
+}
