@@ -3,6 +3,8 @@
 //! process doing what the app does at start (open, first list, full load, a few adds), so the
 //! dataset generation does not count.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -12,6 +14,8 @@ use crdt_core::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
+
+use common::{emit, median, ms, percentile, round};
 
 const NEEDS: usize = 10_000;
 const OFFERS: usize = 5_000;
@@ -175,27 +179,4 @@ fn plain_inserts(dir: &Path, row: &str, count: usize) -> anyhow::Result<Vec<f64>
             Ok(ms(t))
         })
         .collect()
-}
-
-fn emit(value: serde_json::Value) {
-    println!("{value}");
-}
-
-fn ms(since: Instant) -> f64 {
-    round(since.elapsed().as_secs_f64() * 1000.0)
-}
-
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
-    let samples: Vec<f64> = (0..runs).map(|_| f()).collect();
-    percentile(&samples, 50)
-}
-
-fn percentile(samples: &[f64], p: usize) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[((sorted.len() - 1) * p) / 100]
 }

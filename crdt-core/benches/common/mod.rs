@@ -1,0 +1,27 @@
+//! What every benchmark prints and how it times: one JSON object per line, milliseconds to
+//! two decimals, medians and percentiles of repeated runs.
+
+use std::time::Instant;
+
+pub fn emit(value: serde_json::Value) {
+    println!("{value}");
+}
+
+pub fn ms(since: Instant) -> f64 {
+    round(since.elapsed().as_secs_f64() * 1000.0)
+}
+
+pub fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+pub fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
+    let samples: Vec<f64> = (0..runs).map(|_| f()).collect();
+    percentile(&samples, 50)
+}
+
+pub fn percentile(samples: &[f64], p: usize) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[((sorted.len() - 1) * p) / 100]
+}
