@@ -7,7 +7,7 @@
 //! confirmations made apart are two records about one entry, and the entry still counts once.
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::ops::{Add, AddAssign, Neg, Sub};
 use std::str::FromStr;
@@ -203,12 +203,12 @@ impl EntryStatus {
     /// The status an entry's verdicts give it, in whatever order they arrived: a void ends it;
     /// a dispute that no confirmation settles holds it; otherwise any confirmation confirms it.
     pub fn of<V: Borrow<HourVerdict>>(verdicts: &[V]) -> EntryStatus {
-        let verdicts: Vec<&HourVerdict> = verdicts.iter().map(Borrow::borrow).collect();
-        if verdicts.iter().any(|v| v.kind == VerdictKind::Void) {
+        let has = |kind| verdicts.iter().any(|v| v.borrow().kind == kind);
+        if has(VerdictKind::Void) {
             EntryStatus::Voided
-        } else if !open_disputes(&verdicts).is_empty() {
+        } else if open_disputes(verdicts).next().is_some() {
             EntryStatus::Disputed
-        } else if verdicts.iter().any(|v| v.kind == VerdictKind::Confirm) {
+        } else if has(VerdictKind::Confirm) {
             EntryStatus::Confirmed
         } else {
             EntryStatus::Pending
@@ -217,10 +217,9 @@ impl EntryStatus {
 }
 
 /// Disputes no confirmation has settled.
-fn open_disputes<V: Borrow<HourVerdict>>(verdicts: &[V]) -> Vec<Uuid> {
-    let verdicts = verdicts.iter().map(Borrow::borrow);
-    let settled: BTreeSet<Uuid> = verdicts.clone().filter(|v| v.kind == VerdictKind::Confirm).flat_map(|v| v.settles.iter().copied()).collect();
-    verdicts.filter(|v| v.kind == VerdictKind::Dispute && !settled.contains(&v.id)).map(|v| v.id).collect()
+fn open_disputes<V: Borrow<HourVerdict>>(verdicts: &[V]) -> impl Iterator<Item = Uuid> + '_ {
+    let settled = |dispute: Uuid| verdicts.iter().any(|v| v.borrow().kind == VerdictKind::Confirm && v.borrow().settles.contains(&dispute));
+    verdicts.iter().map(Borrow::borrow).filter(move |v| v.kind == VerdictKind::Dispute && !settled(v.id)).map(|v| v.id)
 }
 
 /// Hours as typed into the form or the CLI, before they become an entry.
@@ -329,7 +328,8 @@ impl GroupDoc {
         if member.role != Role::Organizer && entry.to != Party::Member(by) {
             return Err(ValidationError::NotTheReceiver.into());
         }
-        self.add_verdict(by, &entry, VerdictKind::Confirm, "", open_disputes(&verdicts), now)
+        let settles = open_disputes(&verdicts).collect();
+        self.add_verdict(by, &entry, VerdictKind::Confirm, "", settles, now)
     }
 
     /// Disputes an entry that is not yet confirmed: either member in it, or an organizer, with a reason.
@@ -434,14 +434,15 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn new(entries: Vec<HourEntry>, verdicts: &[HourVerdict]) -> Ledger {
-        let mut by_entry: HashMap<Uuid, Vec<&HourVerdict>> = HashMap::new();
-        for verdict in verdicts {
-            by_entry.entry(verdict.entry).or_default().push(verdict);
-        }
+        // Verdicts sorted by entry, so each entry's are one slice (no map of lists to build).
+        let mut verdicts: Vec<&HourVerdict> = verdicts.iter().collect();
+        verdicts.sort_unstable_by_key(|v| v.entry);
         let entries = entries
             .into_iter()
             .map(|entry| {
-                let status = EntryStatus::of(by_entry.get(&entry.id).map_or(&[][..], Vec::as_slice));
+                let first = verdicts.partition_point(|v| v.entry < entry.id);
+                let count = verdicts[first..].iter().take_while(|v| v.entry == entry.id).count();
+                let status = EntryStatus::of(&verdicts[first..first + count]);
                 LedgerEntry { entry, status }
             })
             .collect();
@@ -506,7 +507,7 @@ pub struct Balance {
 
 /// Sums confirmed hours per party; shared by the ledger in memory and the store's index.
 #[derive(Default)]
-pub(crate) struct Totals(BTreeMap<Party, (Hours, Hours)>);
+pub(crate) struct Totals(HashMap<Party, (Hours, Hours)>);
 
 impl Totals {
     pub(crate) fn given(&mut self, party: Party, hours: Hours) {
@@ -517,8 +518,11 @@ impl Totals {
         self.0.entry(party).or_default().1 += hours;
     }
 
+    /// Members by id, then the group.
     pub(crate) fn balances(self) -> Vec<Balance> {
-        self.0.into_iter().map(|(party, (given, received))| Balance { party, given, received, net: given - received }).collect()
+        let mut balances: Vec<Balance> = self.0.into_iter().map(|(party, (given, received))| Balance { party, given, received, net: given - received }).collect();
+        balances.sort_by_key(|b| b.party);
+        balances
     }
 }
 

@@ -5,16 +5,18 @@
 //! ```
 //! Edges in one bundle (one volunteer's offers for one need) meet in a node that passes one
 //! unit, so a volunteer takes at most one place of a need, whichever offer it comes through.
-//! An assignment matrix (Kuhn–Munkres) cannot say that once capacities are expanded into
-//! slots, which is why this is a flow.
+//! (Only needs with several places need it: one place cannot be taken twice.) An assignment
+//! matrix (Kuhn–Munkres) cannot say that once capacities are expanded into slots, which is
+//! why this is a flow.
 //!
-//! Solved by successive shortest paths: Dijkstra with potentials finds the cheapest way to add
-//! one more unit, then every path of that cost is used at once (Dinic's blocking flow over the
-//! edges of zero reduced cost), so there are about as many Dijkstra rounds as distinct path
-//! costs. An edge costs `max_weight - weight`, never negative; each augmenting path crosses one
-//! more weighted edge forwards than backwards, so a path of cost `c` adds `max_weight - c` to
-//! the total weight, and augmenting stops when that is no longer positive. The result is
-//! deterministic: it depends only on the order of the input.
+//! Solved by successive shortest paths: Dijkstra with potentials finds the cost of the cheapest
+//! way to add one more unit, then every path of that cost is used at once (Dinic's blocking
+//! flow over the arcs of zero reduced cost, gathered once per round since they are few), so
+//! there are about as many Dijkstra rounds as distinct path costs. An edge costs
+//! `max_weight - weight`, never negative; each augmenting path crosses one more weighted edge
+//! forwards than backwards, so a path of cost `c` adds `max_weight - c` to the total weight,
+//! and augmenting stops when that is no longer positive. The result is deterministic: it
+//! depends only on the order of the input.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -39,129 +41,180 @@ pub(super) fn best(supply: &[u32], demand: &[u32], edges: &[Edge]) -> Vec<bool> 
     for edge in edges {
         *edges_in_bundle.entry(edge.bundle).or_default() += 1;
     }
-    let mut net = Network::new(2 + supply.len() + demand.len());
-    for (i, &units) in supply.iter().enumerate() {
-        net.add(source, left(i), i64::from(units), 0);
-    }
-    for (j, &units) in demand.iter().enumerate() {
-        net.add(right(j), sink, i64::from(units), 0);
-    }
+    let mut nodes = 2 + supply.len() + demand.len();
+    let mut arcs: Vec<(usize, usize, i64, i64)> = Vec::new();
+    arcs.extend(supply.iter().enumerate().map(|(i, &units)| (source, left(i), i64::from(units), 0)));
+    arcs.extend(demand.iter().enumerate().map(|(j, &units)| (right(j), sink, i64::from(units), 0)));
     let mut bundle_nodes: HashMap<usize, usize> = HashMap::new();
     let ids: Vec<usize> = edges
         .iter()
         .map(|edge| {
             let cost = max_weight - i64::from(edge.weight);
-            if edges_in_bundle[&edge.bundle] == 1 {
-                return net.add(left(edge.left), right(edge.right), 1, cost);
-            }
-            let through = *bundle_nodes.entry(edge.bundle).or_insert_with(|| {
-                let node = net.node();
-                net.add(node, right(edge.right), 1, 0);
-                node
-            });
-            net.add(left(edge.left), through, 1, cost)
+            let to = if edges_in_bundle[&edge.bundle] == 1 || demand[edge.right] == 1 {
+                right(edge.right)
+            } else {
+                *bundle_nodes.entry(edge.bundle).or_insert_with(|| {
+                    nodes += 1;
+                    arcs.push((nodes - 1, right(edge.right), 1, 0));
+                    nodes - 1
+                })
+            };
+            arcs.push((left(edge.left), to, 1, cost));
+            arcs.len() - 1
         })
         .collect();
+    let mut net = Network::new(nodes, &arcs);
     net.send_while_cheaper(source, sink, max_weight);
     ids.into_iter().map(|id| net.flow(id) > 0).collect()
 }
 
 const UNREACHED: i64 = i64::MAX;
 
-/// A residual network: edge `e` and its reverse `e ^ 1` are stored side by side.
+struct Arc {
+    to: usize,
+    /// Where this arc's reverse is stored.
+    reverse: usize,
+    capacity: i64,
+    cost: i64,
+}
+
+/// A residual network in one flat list, the arcs leaving node `u` at `start[u]..start[u + 1]`
+/// (kept together because Dijkstra reads them together).
 struct Network {
-    adjacent: Vec<Vec<usize>>,
-    to: Vec<usize>,
-    capacity: Vec<i64>,
-    cost: Vec<i64>,
+    start: Vec<usize>,
+    arcs: Vec<Arc>,
+    /// Where the forward arc of each added edge is stored.
+    forward: Vec<usize>,
+}
+
+/// Arc positions grouped by the node they leave: `arcs[start[u]..start[u + 1]]`.
+struct Tight {
+    start: Vec<usize>,
+    arcs: Vec<usize>,
+}
+
+impl Tight {
+    fn from(&self, node: usize) -> &[usize] {
+        &self.arcs[self.start[node]..self.start[node + 1]]
+    }
 }
 
 impl Network {
-    fn new(nodes: usize) -> Network {
-        Network { adjacent: vec![Vec::new(); nodes], to: Vec::new(), capacity: Vec::new(), cost: Vec::new() }
+    /// `edges` are (from, to, capacity, cost); each gets a reverse arc of capacity 0.
+    fn new(nodes: usize, edges: &[(usize, usize, i64, i64)]) -> Network {
+        let mut start = vec![0; nodes + 1];
+        for &(from, to, ..) in edges {
+            start[from + 1] += 1;
+            start[to + 1] += 1;
+        }
+        for u in 0..nodes {
+            start[u + 1] += start[u];
+        }
+        let mut next = start.clone();
+        let mut arcs: Vec<Arc> = (0..2 * edges.len()).map(|_| Arc { to: 0, reverse: 0, capacity: 0, cost: 0 }).collect();
+        let mut forward = Vec::with_capacity(edges.len());
+        for &(from, to, capacity, cost) in edges {
+            let (there, back) = (next[from], next[to]);
+            next[from] += 1;
+            next[to] += 1;
+            arcs[there] = Arc { to, reverse: back, capacity, cost };
+            arcs[back] = Arc { to: from, reverse: there, capacity: 0, cost: -cost };
+            forward.push(there);
+        }
+        Network { start, arcs, forward }
     }
 
-    fn node(&mut self) -> usize {
-        self.adjacent.push(Vec::new());
-        self.adjacent.len() - 1
+    fn nodes(&self) -> usize {
+        self.start.len() - 1
     }
 
-    fn add(&mut self, from: usize, to: usize, capacity: i64, cost: i64) -> usize {
-        let id = self.to.len();
-        self.to.extend([to, from]);
-        self.capacity.extend([capacity, 0]);
-        self.cost.extend([cost, -cost]);
-        self.adjacent[from].push(id);
-        self.adjacent[to].push(id + 1);
-        id
+    fn arcs_from(&self, node: usize) -> std::ops::Range<usize> {
+        self.start[node]..self.start[node + 1]
     }
 
     fn flow(&self, edge: usize) -> i64 {
-        self.capacity[edge ^ 1]
+        self.arcs[self.arcs[self.forward[edge]].reverse].capacity
     }
 
     /// Sends flow along cheapest paths while a path costs less than `limit`.
     fn send_while_cheaper(&mut self, source: usize, sink: usize, limit: i64) {
-        // Distances from the source so far; they keep every residual edge's reduced cost
-        // non-negative, which is what lets Dijkstra run on a graph with negative reverse edges.
-        let mut potential = vec![0; self.adjacent.len()];
-        loop {
-            let distance = self.dijkstra(source, &potential);
-            if distance[sink] == UNREACHED {
-                return;
-            }
-            for (p, d) in potential.iter_mut().zip(&distance) {
-                if *d != UNREACHED {
-                    *p += d;
-                }
-            }
-            if potential[sink] >= limit {
-                return;
-            }
-            // Every cheapest path now runs along edges of zero reduced cost.
-            while let Some(level) = self.levels(source, sink, &potential) {
-                let mut next_edge = vec![0; self.adjacent.len()];
-                while self.push(source, sink, i64::MAX, &level, &potential, &mut next_edge) > 0 {}
+        // They keep every residual arc's reduced cost non-negative, which is what lets Dijkstra
+        // run on a graph with negative reverse arcs; `potential[sink]` is the cheapest path's cost.
+        let mut potential = vec![0; self.nodes()];
+        while self.settle(source, sink, &mut potential) && potential[sink] < limit {
+            // Every cheapest path now runs along arcs of zero reduced cost.
+            let tight = self.tight_arcs(&potential);
+            while let Some(level) = self.levels(source, sink, &tight) {
+                let mut next_arc = vec![0; self.nodes()];
+                while self.push(source, sink, i64::MAX, &tight, &level, &mut next_arc) > 0 {}
             }
         }
     }
 
-    fn reduced_cost(&self, edge: usize, from: usize, potential: &[i64]) -> i64 {
-        self.cost[edge] + potential[from] - potential[self.to[edge]]
+    fn reduced_cost(&self, arc: usize, from: usize, potential: &[i64]) -> i64 {
+        let arc = &self.arcs[arc];
+        arc.cost + potential[from] - potential[arc.to]
     }
 
-    fn dijkstra(&self, source: usize, potential: &[i64]) -> Vec<i64> {
-        let mut distance = vec![UNREACHED; self.adjacent.len()];
+    /// Dijkstra over reduced costs until the sink is settled, then moves the potentials so the
+    /// cheapest paths to the sink cost nothing. Nodes not settled by then are at least as far
+    /// as the sink and move by its distance, which keeps every reduced cost non-negative.
+    /// Returns false when the sink cannot be reached.
+    fn settle(&self, source: usize, sink: usize, potential: &mut [i64]) -> bool {
+        let mut distance = vec![UNREACHED; self.nodes()];
+        let mut settled = vec![false; self.nodes()];
         distance[source] = 0;
         let mut queue = BinaryHeap::from([Reverse((0, source))]);
         while let Some(Reverse((d, u))) = queue.pop() {
-            if d > distance[u] {
+            if settled[u] {
                 continue;
             }
-            for &e in &self.adjacent[u] {
-                let v = self.to[e];
-                let through = d + self.reduced_cost(e, u, potential);
-                if self.capacity[e] > 0 && through < distance[v] {
-                    distance[v] = through;
-                    queue.push(Reverse((through, v)));
+            settled[u] = true;
+            if u == sink {
+                break;
+            }
+            for arc in self.arcs_from(u) {
+                let Arc { to, capacity, .. } = self.arcs[arc];
+                let through = d + self.reduced_cost(arc, u, potential);
+                if capacity > 0 && through < distance[to] {
+                    distance[to] = through;
+                    queue.push(Reverse((through, to)));
                 }
             }
         }
-        distance
+        if !settled[sink] {
+            return false;
+        }
+        for (v, p) in potential.iter_mut().enumerate() {
+            *p += if settled[v] { distance[v] } else { distance[sink] };
+        }
+        true
     }
 
-    /// Breadth-first levels over the residual edges of zero reduced cost; `None` once the sink
-    /// cannot be reached that way.
-    fn levels(&self, source: usize, sink: usize, potential: &[i64]) -> Option<Vec<usize>> {
-        let mut level = vec![usize::MAX; self.adjacent.len()];
+    /// The arcs of zero reduced cost, by the node they leave, in both directions (an arc's
+    /// reverse is as tight as the arc, and gains capacity as flow is pushed).
+    fn tight_arcs(&self, potential: &[i64]) -> Tight {
+        let mut tight = Tight { start: Vec::with_capacity(self.nodes() + 1), arcs: Vec::new() };
+        for u in 0..self.nodes() {
+            tight.start.push(tight.arcs.len());
+            tight.arcs.extend(self.arcs_from(u).filter(|&arc| self.reduced_cost(arc, u, potential) == 0));
+        }
+        tight.start.push(tight.arcs.len());
+        tight
+    }
+
+    /// Breadth-first levels over tight arcs with room left; `None` once the sink cannot be
+    /// reached that way.
+    fn levels(&self, source: usize, sink: usize, tight: &Tight) -> Option<Vec<usize>> {
+        let mut level = vec![usize::MAX; self.nodes()];
         level[source] = 0;
         let mut queue = std::collections::VecDeque::from([source]);
         while let Some(u) = queue.pop_front() {
-            for &e in &self.adjacent[u] {
-                let v = self.to[e];
-                if self.capacity[e] > 0 && level[v] == usize::MAX && self.reduced_cost(e, u, potential) == 0 {
-                    level[v] = level[u] + 1;
-                    queue.push_back(v);
+            for &arc in tight.from(u) {
+                let Arc { to, capacity, .. } = self.arcs[arc];
+                if capacity > 0 && level[to] == usize::MAX {
+                    level[to] = level[u] + 1;
+                    queue.push_back(to);
                 }
             }
         }
@@ -169,21 +222,21 @@ impl Network {
     }
 
     /// Pushes one path's worth of flow from `u` to the sink along the level graph.
-    fn push(&mut self, u: usize, sink: usize, limit: i64, level: &[usize], potential: &[i64], next_edge: &mut [usize]) -> i64 {
+    fn push(&mut self, u: usize, sink: usize, limit: i64, tight: &Tight, level: &[usize], next_arc: &mut [usize]) -> i64 {
         if u == sink {
             return limit;
         }
-        while let Some(&e) = self.adjacent[u].get(next_edge[u]) {
-            let v = self.to[e];
-            if self.capacity[e] > 0 && level[v] == level[u] + 1 && self.reduced_cost(e, u, potential) == 0 {
-                let pushed = self.push(v, sink, limit.min(self.capacity[e]), level, potential, next_edge);
+        while let Some(&arc) = tight.from(u).get(next_arc[u]) {
+            let Arc { to, capacity, reverse, .. } = self.arcs[arc];
+            if capacity > 0 && level[to] == level[u] + 1 {
+                let pushed = self.push(to, sink, limit.min(capacity), tight, level, next_arc);
                 if pushed > 0 {
-                    self.capacity[e] -= pushed;
-                    self.capacity[e ^ 1] += pushed;
+                    self.arcs[arc].capacity -= pushed;
+                    self.arcs[reverse].capacity += pushed;
                     return pushed;
                 }
             }
-            next_edge[u] += 1;
+            next_arc[u] += 1;
         }
         0
     }
