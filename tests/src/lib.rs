@@ -80,6 +80,30 @@ impl Default for Group {
     }
 }
 
+/// Partial, disordered, repeated delivery, as phones meeting by chance give it: `to` receives
+/// the changes of `from` it lacks that `subset`'s bits pick, backwards if `reverse`, twice if
+/// `duplicate`, one change at a time.
+pub fn deliver_some(devices: &mut [Device], from: usize, to: usize, subset: u64, reverse: bool, duplicate: bool) {
+    if from == to {
+        return;
+    }
+    let mut changes = devices[from].doc.automerge().get_changes(&devices[to].doc.heads());
+    let mut i = 0;
+    changes.retain(|_| {
+        i += 1;
+        subset & (1 << (i % 64)) != 0
+    });
+    if reverse {
+        changes.reverse();
+    }
+    if duplicate {
+        changes.extend(changes.clone());
+    }
+    for change in changes {
+        devices[to].doc.apply_bytes(change.raw_bytes()).unwrap();
+    }
+}
+
 /// The `aidmesh` binary of this workspace, built on first use if `cargo build` has not yet.
 pub fn aidmesh_bin() -> PathBuf {
     static BUILD: Once = Once::new();

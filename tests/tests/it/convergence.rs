@@ -2,7 +2,7 @@
 //! twice), once everyone has everything they hold identical records and identical conflicts, and
 //! every acknowledged write is still there or was superseded by a later write in the history.
 
-use aidmesh_tests::{at, Device, Group};
+use aidmesh_tests::{at, deliver_some, Device, Group};
 use automerge::{ChangeHash, ReadDoc, ROOT};
 use crdt_core::*;
 use proptest::prelude::*;
@@ -75,27 +75,7 @@ impl World {
         let now = at(self.clock);
         let n = self.devices.len();
         match *op {
-            Op::Deliver { from, to, subset, reverse, duplicate } => {
-                let (from, to) = (from % n, to % n);
-                if from == to {
-                    return;
-                }
-                let mut changes = self.devices[from].doc.automerge().get_changes(&self.devices[to].doc.heads());
-                let mut i = 0;
-                changes.retain(|_| {
-                    i += 1;
-                    subset & (1 << (i % 64)) != 0
-                });
-                if reverse {
-                    changes.reverse();
-                }
-                if duplicate {
-                    changes.extend(changes.clone());
-                }
-                for change in changes {
-                    self.devices[to].doc.apply_bytes(change.raw_bytes()).unwrap();
-                }
-            }
+            Op::Deliver { from, to, subset, reverse, duplicate } => deliver_some(&mut self.devices, from % n, to % n, subset, reverse, duplicate),
             ref action => {
                 let device = action_device(action) % n;
                 let me = self.devices[device].member;

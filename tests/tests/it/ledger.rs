@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aidmesh_tests::{at, Device, Group};
+use aidmesh_tests::{at, deliver_some, Device, Group};
 use crdt_core::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -349,26 +349,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn apply(devices: &mut [Device], op: &Op, clock: i64) {
     let now = at(clock);
     match *op {
-        Op::Deliver { from, to, subset, reverse, duplicate } => {
-            if from == to {
-                return;
-            }
-            let mut changes = devices[from].doc.automerge().get_changes(&devices[to].doc.heads());
-            let mut i = 0;
-            changes.retain(|_| {
-                i += 1;
-                subset & (1 << (i % 64)) != 0
-            });
-            if reverse {
-                changes.reverse();
-            }
-            if duplicate {
-                changes.extend(changes.clone());
-            }
-            for change in changes {
-                devices[to].doc.apply_bytes(change.raw_bytes()).unwrap();
-            }
-        }
+        Op::Deliver { from, to, subset, reverse, duplicate } => deliver_some(devices, from, to, subset, reverse, duplicate),
         Op::Log { device, to, quarters } => {
             let me = devices[device].member;
             let to = if to == 4 { Party::Group } else { Party::Member(devices[to].member) };
