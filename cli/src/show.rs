@@ -232,10 +232,12 @@ pub fn conflicts(conflicts: &[Conflict]) -> String {
             ConflictKind::DoneVersusCancelled => "marked done on one device and cancelled on another".into(),
             ConflictKind::OverAssigned { volunteers_needed } => format!("has {} volunteers but asked for {volunteers_needed}", c.sides.len()),
             ConflictKind::OverCapacity { capacity } => format!("has {} open assignments but capacity {capacity}", c.sides.len()),
+            ConflictKind::HoursLoggedTwice => format!("has its hours logged {} times", c.sides.len()),
         };
         let _ = writeln!(text, "{}  {} '{}' {what}", conflict_short(c.id), c.collection.noun(), c.label);
         for (i, side) in c.sides.iter().enumerate() {
             let shown = match &side.value {
+                Json::Object(fields) if side.entry.is_some() => format!("{} h ({})", value(&fields["hours"]), value(&fields["status"])),
                 Json::Object(fields) => format!("{} ({})", value(&fields["volunteer_name"]), value(&fields["status"])),
                 other => value(other),
             };

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::codec;
 use crate::doc::{Collection, GroupDoc, Resolution};
 use crate::error::{Error, Result};
+use crate::ledger::{HourVerdict, LedgerEntry, VerdictKind};
 use crate::model::{Assignment, AssignmentStatus, NeedStatus, Role};
 
 /// Fields every edit rewrites: concurrent values there are bookkeeping, not decisions.
@@ -35,23 +36,26 @@ pub enum ConflictKind {
     OverAssigned { volunteers_needed: u32 },
     /// A volunteer has more open assignments through one offer than its capacity.
     OverCapacity { capacity: u32 },
+    /// Hours for one assignment were logged more than once, on devices apart.
+    HoursLoggedTwice,
 }
 
 impl ConflictKind {
     /// How many sides a decision keeps: one value of a field, or up to the limit of assignments.
     fn keep_range(&self) -> (usize, usize) {
         match self {
-            Self::ConcurrentEdit | Self::DoneVersusCancelled => (1, 1),
+            Self::ConcurrentEdit | Self::DoneVersusCancelled | Self::HoursLoggedTwice => (1, 1),
             Self::OverAssigned { volunteers_needed: limit } | Self::OverCapacity { capacity: limit } => (0, *limit as usize),
         }
     }
 }
 
-/// One side of a conflict: a value someone wrote, or an assignment someone made.
+/// One side of a conflict: a value someone wrote, an assignment someone made, or hours someone logged.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Side {
     pub value: Json,
     pub assignment: Option<Uuid>,
+    pub entry: Option<Uuid>,
     pub by: Option<Uuid>,
     pub by_name: Option<String>,
     pub at: Option<DateTime<Utc>>,
@@ -100,6 +104,7 @@ impl GroupDoc {
             }
         }
         found.extend(self.assignment_conflicts(&names));
+        found.extend(self.hours_conflicts(&names));
         found.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
         found
     }
@@ -134,7 +139,7 @@ impl GroupDoc {
         for (value, op) in &values {
             let json = codec::read(self.automerge(), value, op, None).ok()?;
             let (by, at) = self.author_of(op);
-            sides.push(Side { value: json, assignment: None, by, by_name: by.and_then(|id| names.get(&id).cloned()), at });
+            sides.push(Side { value: json, assignment: None, entry: None, by, by_name: by.and_then(|id| names.get(&id).cloned()), at });
             op_ids.push(op.to_string());
         }
         // The same value written twice while apart is agreement, not a conflict.
@@ -175,6 +180,7 @@ impl GroupDoc {
                 "status": a.status,
             }),
             assignment: Some(a.id),
+            entry: None,
             by: Some(a.assigned_by),
             by_name: names.get(&a.assigned_by).cloned(),
             at: Some(a.created_at),
@@ -211,9 +217,37 @@ impl GroupDoc {
         found
     }
 
+    /// Assignments whose hours were logged more than once (each device allowed one).
+    fn hours_conflicts(&self, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+        let side = |e: &LedgerEntry| Side {
+            value: json!({ "hours": e.entry.hours, "status": e.status, "note": e.entry.note }),
+            assignment: None,
+            entry: Some(e.entry.id),
+            by: Some(e.entry.created_by),
+            by_name: names.get(&e.entry.created_by).cloned(),
+            at: Some(e.entry.created_at),
+        };
+        let mut found = Vec::new();
+        for (assignment, entries) in self.hours_logged_twice() {
+            let mut ids: Vec<String> = entries.iter().map(|e| e.entry.id.to_string()).collect();
+            ids.sort();
+            let need = self.assignment(assignment).and_then(|a| self.need(a.need));
+            found.push(Conflict {
+                id: conflict_id(&format!("hours/{assignment}/{}", ids.join(","))),
+                kind: ConflictKind::HoursLoggedTwice,
+                collection: Collection::Assignments,
+                record: assignment.to_string(),
+                label: need.map_or_else(|_| assignment.to_string(), |n| n.title),
+                field: None,
+                sides: entries.iter().map(side).collect(),
+            });
+        }
+        found
+    }
+
     /// Records an organizer's decision. `keep` lists the sides (0-based) that stand: exactly one
     /// value for an edit conflict; for too many assignments, the ones to keep (the rest are
-    /// cancelled).
+    /// cancelled); for hours logged twice, the entry that stands (the rest are voided).
     pub fn resolve(&mut self, by: Uuid, conflict_id: Uuid, keep: &[usize], now: DateTime<Utc>) -> Result<Resolution> {
         let organizer = self.member(by)?;
         if organizer.role != Role::Organizer || organizer.removed_at.is_some() {
@@ -239,10 +273,19 @@ impl GroupDoc {
             .filter_map(|(_, side)| side.assignment)
             .map(|id| self.assignment(id))
             .collect::<Result<_>>()?;
-        let summary = match &conflict.field {
-            Some(field) => format!("kept {} for {field} of '{}'", conflict.sides[keep[0]].value, conflict.label),
-            None => format!("kept {} of {} assignments for '{}'", keep.len(), conflict.sides.len(), conflict.label),
+        let summary = match (&conflict.field, &conflict.kind) {
+            (Some(field), _) => format!("kept {} for {field} of '{}'", conflict.sides[keep[0]].value, conflict.label),
+            (None, ConflictKind::HoursLoggedTwice) => format!("kept 1 of {} hour entries for '{}'", conflict.sides.len(), conflict.label),
+            (None, _) => format!("kept {} of {} assignments for '{}'", keep.len(), conflict.sides.len(), conflict.label),
         };
+        let voids: Vec<HourVerdict> = conflict
+            .sides
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !keep.contains(i))
+            .filter_map(|(_, side)| side.entry)
+            .map(|entry| HourVerdict::new(entry, VerdictKind::Void, "logged twice for one assignment", by, now))
+            .collect();
         let resolution = Resolution {
             id: Uuid::now_v7(),
             conflict: conflict.id,
@@ -260,6 +303,10 @@ impl GroupDoc {
             if let Some(field) = &conflict.field {
                 // A write made now has every side as its predecessor, so it supersedes them all.
                 w.put_field(conflict.collection, &record_id, field, &conflict.sides[keep[0]].value)?;
+            }
+            for void in &voids {
+                w.mention(void.entry);
+                w.put(Collection::HourVerdicts, void.id, void, None)?;
             }
             for old in &dropped {
                 let new = Assignment { status: AssignmentStatus::Cancelled, updated_at: now, ..old.clone() };

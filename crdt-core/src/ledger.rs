@@ -7,11 +7,12 @@
 //! confirmations made apart are two records about one entry, and the entry still counts once.
 
 use std::borrow::Borrow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::ops::{Add, AddAssign, Neg, Sub};
 use std::str::FromStr;
 
+use automerge::ReadDoc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
@@ -199,6 +200,12 @@ pub struct HourVerdict {
     pub at: DateTime<Utc>,
 }
 
+impl HourVerdict {
+    pub(crate) fn new(entry: Uuid, kind: VerdictKind, reason: &str, by: Uuid, at: DateTime<Utc>) -> HourVerdict {
+        HourVerdict { id: Uuid::now_v7(), entry, kind, reason: reason.trim().to_string(), settles: Vec::new(), by, at }
+    }
+}
+
 impl EntryStatus {
     /// The status an entry's verdicts give it, in whatever order they arrived: a void ends it;
     /// a dispute that no confirmation settles holds it; otherwise any confirmation confirms it.
@@ -371,7 +378,7 @@ impl GroupDoc {
     }
 
     fn add_verdict(&mut self, by: Uuid, entry: &HourEntry, kind: VerdictKind, reason: &str, settles: Vec<Uuid>, now: DateTime<Utc>) -> Result<HourVerdict> {
-        let verdict = HourVerdict { id: Uuid::now_v7(), entry: entry.id, kind, reason: reason.trim().to_string(), settles, by, at: now };
+        let verdict = HourVerdict { settles, ..HourVerdict::new(entry.id, kind, reason, by, now) };
         let action = match kind {
             VerdictKind::Confirm => "hours.confirm",
             VerdictKind::Dispute => "hours.dispute",
@@ -398,6 +405,34 @@ impl GroupDoc {
         entries.into_iter().find(|id| {
             self.entry_with_verdicts(*id).is_ok_and(|(_, verdicts)| EntryStatus::of(&verdicts) != EntryStatus::Voided)
         })
+    }
+
+    /// Assignments with more than one entry that is not voided: `log_hours` allows one, so
+    /// these were logged on devices apart. Reads only each entry's `assignment` field unless
+    /// there is such a pair, so that a large ledger costs little here.
+    pub(crate) fn hours_logged_twice(&self) -> Vec<(Uuid, Vec<LedgerEntry>)> {
+        let Some(map) = self.collection_obj(Collection::HourEntries) else { return Vec::new() };
+        let doc = self.automerge();
+        let mut by_assignment: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+        for id in doc.keys(&map) {
+            let assignment = doc.get(&map, id.as_str()).ok().flatten().and_then(|(_, record)| doc.get(&record, "assignment").ok().flatten());
+            if let (Some((automerge::Value::Scalar(value), _)), Ok(entry)) = (assignment, id.parse::<Uuid>()) {
+                if let Some(assignment) = value.as_str().and_then(|s| s.parse().ok()) {
+                    by_assignment.entry(assignment).or_default().push(entry);
+                }
+            }
+        }
+        by_assignment.retain(|_, entries| entries.len() > 1);
+        if by_assignment.is_empty() {
+            return Vec::new();
+        }
+        let ledger = self.ledger();
+        let live = |id: &Uuid| ledger.entries.iter().find(|e| e.entry.id == *id && e.status != EntryStatus::Voided).cloned();
+        by_assignment
+            .into_iter()
+            .map(|(assignment, ids)| (assignment, ids.iter().filter_map(live).collect::<Vec<_>>()))
+            .filter(|(_, entries)| entries.len() > 1)
+            .collect()
     }
 
     pub fn hour_entries(&self) -> Loaded<HourEntry> {

@@ -278,6 +278,42 @@ fn a_confirmation_and_a_dispute_made_apart_wait_for_an_organizer_and_a_void_wins
 }
 
 #[test]
+fn hours_logged_twice_for_one_assignment_apart_are_a_conflict_an_organizer_settles() {
+    let mut group = Group::new();
+    let (ana, cai) = (group.member(ANA), group.member(CAI));
+    let doc = &mut group.devices[ANA].doc;
+    let need = doc.add_need(ana, NewNeed::new("Groceries", Category::Groceries, Urgency::High, "North"), at(10)).unwrap();
+    let assignment = doc.assign(ana, need.id, cai, None, "", at(11)).unwrap();
+    doc.set_assignment_status(ana, assignment.id, AssignmentStatus::Done, at(20)).unwrap();
+    group.sync_all();
+    // Cai logs his hours on his phone; Ana, not knowing, logs them for him on hers.
+    let for_assignment = |amount| NewHours { assignment: Some(assignment.id), ..NewHours::new(cai, Party::Group, hours(amount)) };
+    let cais = group.devices[CAI].doc.log_hours(cai, for_assignment("2"), at(30)).unwrap();
+    let anas = group.devices[ANA].doc.log_hours(ana, for_assignment("1.5"), at(31)).unwrap();
+    group.sync_all();
+
+    let conflicts = group.devices[BEA].doc.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:#?}");
+    let conflict = &conflicts[0];
+    assert_eq!((conflict.kind.clone(), conflict.label.as_str()), (ConflictKind::HoursLoggedTwice, "Groceries"));
+    let sides: Vec<(Option<Uuid>, serde_json::Value, Option<String>)> = conflict.sides.iter().map(|s| (s.entry, s.value["hours"].clone(), s.by_name.clone())).collect();
+    assert_eq!(sides, [(Some(cais.id), json!(2.0), Some("Cai".into())), (Some(anas.id), json!(1.5), Some("Ana".into()))]);
+    for device in &group.devices {
+        assert_eq!(&device.doc.conflicts(), &conflicts);
+    }
+
+    // Bea keeps Cai's entry; Ana's is voided everywhere after the next meeting.
+    let bea = group.member(BEA);
+    group.devices[BEA].doc.resolve(bea, conflict.id, &[0], at(40)).unwrap();
+    group.sync_all();
+    for device in &group.devices {
+        assert!(device.doc.conflicts().is_empty());
+        assert_eq!(status(&device.doc, anas.id), EntryStatus::Voided);
+        assert_eq!(status(&device.doc, cais.id), EntryStatus::Pending);
+    }
+}
+
+#[test]
 fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::create(&dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
