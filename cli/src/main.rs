@@ -415,7 +415,7 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
         OfferCommand::Add(args) => {
             let member = match &args.member {
                 Some(m) => store.find(Collection::Members, m)?,
-                None => store.me(),
+                None => store.me()?,
             };
             let input = NewOffer {
                 availability: Availability { weekly: args.weekly, dates: args.date },

@@ -4,7 +4,7 @@
 //! list the same conflicts with the same ids. Resolving one writes an ordinary change that
 //! supersedes every side, so after sync it is gone everywhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::hydrate;
 use automerge::{ObjId, ReadDoc, Value, ROOT};
@@ -14,7 +14,7 @@ use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
 use crate::codec;
-use crate::doc::{Collection, GroupDoc, Resolution};
+use crate::doc::{Collection, GroupDoc, Resolution, Touched};
 use crate::error::{Error, Result};
 use crate::model::{Assignment, AssignmentStatus, NeedStatus, Role};
 
@@ -73,35 +73,58 @@ pub struct Conflict {
 impl GroupDoc {
     /// Every open conflict, in a stable order.
     pub fn conflicts(&self) -> Vec<Conflict> {
+        self.find_conflicts(None)
+    }
+
+    /// The open conflicts that involve these records (what a sync just touched): the same
+    /// answer as `conflicts()` for them, without reading every record.
+    pub fn conflicts_touching(&self, touched: &Touched) -> Vec<Conflict> {
+        self.find_conflicts(Some(touched))
+    }
+
+    fn find_conflicts(&self, scope: Option<&Touched>) -> Vec<Conflict> {
         let names: BTreeMap<Uuid, String> = self.members().records.into_iter().map(|m| (m.id, m.display_name)).collect();
         let mut found = Vec::new();
         for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments] {
             let Some(map) = self.collection_obj(collection) else { continue };
-            let Ok(hydrate::Value::Map(records)) = ReadDoc::hydrate(self.automerge(), &map, None) else { continue };
-            for (id, entry) in records.iter() {
-                let hydrate::Value::Map(fields) = &entry.value else { continue };
+            let ids: Vec<String> = match scope {
+                Some(touched) if !touched.collections.contains(&collection) => {
+                    touched.records.iter().filter(|(c, _)| *c == collection).map(|(_, id)| id.clone()).collect()
+                }
+                _ => self.record_ids(collection),
+            };
+            for id in ids {
                 let Ok(Some((_, record_obj))) = self.automerge().get(&map, id.as_str()) else { continue };
-                let label = label(collection, id, &entry.value);
-                let mut paths = Vec::new();
-                self.conflicted_paths(&record_obj, fields, &mut Vec::new(), &mut paths);
-                for (obj, path) in paths {
-                    if let Some(conflict) = self.edit_conflict(collection, id, &label, &obj, &path, &names) {
-                        found.push(conflict);
-                    }
+                let Ok(record @ hydrate::Value::Map(_)) = ReadDoc::hydrate(self.automerge(), &record_obj, None) else { continue };
+                let label = label(collection, &id, &record);
+                found.extend(self.edit_conflicts(collection, &id, &label, &record_obj, &record, &names));
+            }
+        }
+        if scope.is_none_or(|touched| touched.group) {
+            if let (Ok(Some((_, group_obj))), Ok(group)) = (self.automerge().get(ROOT, Collection::Group.key()), self.group()) {
+                if let Ok(fields @ hydrate::Value::Map(_)) = ReadDoc::hydrate(self.automerge(), &group_obj, None) {
+                    found.extend(self.edit_conflicts(Collection::Group, &group.id.to_string(), &group.name, &group_obj, &fields, &names));
                 }
             }
         }
-        if let (Ok(Some((_, group_obj))), Ok(group)) = (self.automerge().get(ROOT, Collection::Group.key()), self.group()) {
-            if let Ok(hydrate::Value::Map(fields)) = ReadDoc::hydrate(self.automerge(), &group_obj, None) {
-                let mut paths = Vec::new();
-                self.conflicted_paths(&group_obj, &fields, &mut Vec::new(), &mut paths);
-                let record = group.id.to_string();
-                found.extend(paths.iter().filter_map(|(obj, path)| self.edit_conflict(Collection::Group, &record, &group.name, obj, path, &names)));
-            }
-        }
-        found.extend(self.assignment_conflicts(&names));
+        found.extend(self.assignment_conflicts(scope, &names));
         found.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
         found
+    }
+
+    fn edit_conflicts(
+        &self,
+        collection: Collection,
+        record: &str,
+        label: &str,
+        obj: &ObjId,
+        fields: &hydrate::Value,
+        names: &BTreeMap<Uuid, String>,
+    ) -> Vec<Conflict> {
+        let hydrate::Value::Map(fields) = fields else { return Vec::new() };
+        let mut paths = Vec::new();
+        self.conflicted_paths(obj, fields, &mut Vec::new(), &mut paths);
+        paths.iter().filter_map(|(obj, path)| self.edit_conflict(collection, record, label, obj, path, names)).collect()
     }
 
     fn conflicted_paths(&self, obj: &ObjId, fields: &hydrate::Map, path: &mut Vec<String>, out: &mut Vec<(ObjId, Vec<String>)>) {
@@ -166,8 +189,22 @@ impl GroupDoc {
         (by, at)
     }
 
-    fn assignment_conflicts(&self, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+    fn assignment_conflicts(&self, scope: Option<&Touched>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
         let assignments = self.assignments().records;
+        // In scope: the needs and offers touched, and those of the assignments touched.
+        let scoped = scope.map(|touched| {
+            let mut ids: BTreeSet<(Collection, String)> = touched.records.clone();
+            for a in assignments.iter().filter(|a| touched.records.contains(&(Collection::Assignments, a.id.to_string()))) {
+                ids.insert((Collection::Needs, a.need.to_string()));
+                ids.extend(a.offer.map(|o| (Collection::Offers, o.to_string())));
+            }
+            (touched.collections.clone(), ids)
+        });
+        let in_scope = |collection: Collection, id: Uuid| {
+            scoped.as_ref().is_none_or(|(whole, ids)| {
+                whole.contains(&collection) || whole.contains(&Collection::Assignments) || ids.contains(&(collection, id.to_string()))
+            })
+        };
         let side = |a: &Assignment| Side {
             value: json!({
                 "volunteer": a.volunteer,
@@ -180,7 +217,7 @@ impl GroupDoc {
             at: Some(a.created_at),
         };
         let mut found = Vec::new();
-        for need in self.needs().records {
+        for need in self.needs().records.into_iter().filter(|n| in_scope(Collection::Needs, n.id)) {
             let holding: Vec<&Assignment> = assignments.iter().filter(|a| a.need == need.id && a.status.fills_need()).collect();
             if holding.len() > need.volunteers_needed as usize {
                 found.push(Conflict {
@@ -194,7 +231,7 @@ impl GroupDoc {
                 });
             }
         }
-        for offer in self.offers().records.into_iter().filter(|o| !o.inexhaustible) {
+        for offer in self.offers().records.into_iter().filter(|o| !o.inexhaustible && in_scope(Collection::Offers, o.id)) {
             let open: Vec<&Assignment> = assignments.iter().filter(|a| a.offer == Some(offer.id) && a.status.is_active()).collect();
             if open.len() > offer.capacity as usize {
                 found.push(Conflict {

@@ -208,6 +208,16 @@ impl Writer<'_, '_> {
         Ok(())
     }
 
+    /// Records that `actor` writes on behalf of `member`.
+    pub(crate) fn put_actor(&mut self, actor: &str, member: Uuid) -> Result<()> {
+        let actors = match self.tx.get(ROOT, ACTORS)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => self.tx.put_object(ROOT, ACTORS, ObjType::Map)?,
+        };
+        self.tx.put(&actors, actor, member.to_string())?;
+        Ok(())
+    }
+
     /// Names a record in the change's message without writing it (a resolved conflict).
     pub(crate) fn mention(&mut self, id: Uuid) {
         if !self.ids.contains(&id) {
@@ -297,12 +307,22 @@ impl GroupDoc {
         }
         let before = self.heads();
         self.doc.apply_changes(changes).map_err(|e| bad(&e))?;
+        self.after_external_change(&before);
+        Ok(())
+    }
+
+    pub(crate) fn automerge_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    /// After changes arrived from elsewhere: keep them for the store to persist, and note what
+    /// they touched.
+    pub(crate) fn after_external_change(&mut self, before: &[ChangeHash]) {
         if self.heads() != before {
-            let touched = self.touched(&before);
-            self.unsaved.bytes.extend(self.doc.save_after(&before));
+            let touched = self.touched(before);
+            self.unsaved.bytes.extend(self.doc.save_after(before));
             self.note(touched);
         }
-        Ok(())
     }
 
     /// Hands over the changes made since the last call, for the store to write.
@@ -563,14 +583,38 @@ impl GroupDoc {
         let actor = self.actor().to_hex_string();
         self.change("device.register", now, |w| {
             w.mention(member);
-            let tx = &mut *w.tx;
-            let actors = match tx.get(ROOT, ACTORS)? {
-                Some((Value::Object(ObjType::Map), id)) => id,
-                _ => tx.put_object(ROOT, ACTORS, ObjType::Map)?,
-            };
-            tx.put(&actors, actor, member.to_string())?;
-            Ok(())
+            w.put_actor(&actor, member)
         })
+    }
+
+    /// Records one of `member`'s devices (its public key), and that this document's actor writes
+    /// for them.
+    pub fn add_device(&mut self, member: Uuid, device: &str, now: DateTime<Utc>) -> Result<Member> {
+        let old = self.member(member)?;
+        let mut new = old.clone();
+        if !new.device_ids.iter().any(|d| d == device) {
+            new.device_ids.push(device.to_string());
+        }
+        let actor = self.actor().to_hex_string();
+        self.change("device.add", now, |w| {
+            w.put(Collection::Members, member, &new, Some(&old))?;
+            w.put_actor(&actor, member)
+        })?;
+        Ok(new)
+    }
+
+    /// A device that joined by invite adds its person as a volunteer. Holding the group secret
+    /// is what lets it in; organizers can change the role later.
+    pub fn join_as(&mut self, name: &str, device: &str, now: DateTime<Utc>) -> Result<Member> {
+        let input = NewMember::new(name, Role::Volunteer);
+        input.validate(&self.group()?.settings)?;
+        let member = Member { device_ids: vec![device.to_string()], ..new_member(input, now) };
+        let actor = self.actor().to_hex_string();
+        self.change("member.join", now, |w| {
+            w.put(Collection::Members, member.id, &member, None)?;
+            w.put_actor(&actor, member.id)
+        })?;
+        Ok(member)
     }
 
     pub fn add_member(&mut self, by: Uuid, input: NewMember, now: DateTime<Utc>) -> Result<Member> {

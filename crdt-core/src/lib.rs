@@ -2,16 +2,22 @@
 //! validated actions over it, conflicts surfaced as decisions, per-record history, and the
 //! device's durable SQLite store with its query index.
 //!
-//! Architecture invariant: this crate knows nothing about Tauri, IPC, the UI or sockets.
+//! Architecture invariant: this crate knows nothing about Tauri, IPC, the UI or sockets. Sync
+//! is a state machine here; moving its frames is a driver's job (`aidmesh-net`).
 
+pub mod bundle;
 mod chunks;
 mod codec;
 pub mod conflict;
 pub mod doc;
 pub mod error;
+pub mod frame;
 pub mod history;
+pub mod invite;
 pub mod model;
+pub mod secret;
 pub mod store;
+pub mod sync;
 
 pub use automerge::ActorId;
 pub use conflict::{Conflict, ConflictKind, Side};
@@ -19,4 +25,7 @@ pub use doc::{Collection, Export, GroupDoc, InvalidRecord, Loaded, Resolution, T
 pub use error::{Error, Result, ValidationError};
 pub use history::{FieldChange, HistoryEntry};
 pub use model::*;
+pub use invite::{Invite, InviteError};
+pub use secret::{DeviceKey, GroupSecret};
 pub use store::{NeedFilter, OfferFilter, Store};
+pub use sync::{Digest, Progress, SyncSession};

@@ -52,3 +52,10 @@ CREATE TABLE invalid_records (
     reason TEXT NOT NULL,
     PRIMARY KEY (collection, id)
 );
+-- Devices this one has synced with, and the automerge sync state to resume from.
+CREATE TABLE peers (
+    device TEXT PRIMARY KEY,
+    address TEXT,
+    last_synced_at INTEGER,
+    sync_state BLOB
+);
