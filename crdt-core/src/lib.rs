@@ -20,6 +20,7 @@ pub mod store;
 pub mod sync;
 
 pub use automerge::ActorId;
+pub use uuid::Uuid;
 pub use conflict::{Conflict, ConflictKind, Side};
 pub use doc::{Collection, Export, GroupDoc, InvalidRecord, Loaded, Resolution, Touched};
 pub use error::{Error, Result, ValidationError};
