@@ -19,6 +19,7 @@ use tokio::time::timeout;
 const PARAMS: &str = "Noise_XXpsk3_25519_ChaChaPoly_BLAKE2s";
 const NOISE_MAX: usize = 65535;
 const TAG: usize = 16;
+const CONFIRM: &[u8] = b"aidmesh/1";
 /// Every read and write must make progress within this time, or the peer is gone.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -92,7 +93,16 @@ impl Channel {
             }
         }
         let peer = noise.get_remote_static().map(|key| key.iter().map(|b| format!("{b:02x}")).collect()).ok_or(NetError::Handshake)?;
-        let noise = noise.into_transport_mode().map_err(|_| NetError::Handshake)?;
+        let mut noise = noise.into_transport_mode().map_err(|_| NetError::Handshake)?;
+        // Only the responder can tell a wrong group secret (in the last handshake message). It
+        // confirms a good one, so the initiator learns the outcome too, instead of a bare hang-up.
+        if initiator {
+            let confirmation = read_noise(&mut stream).await.map_err(|_| NetError::Handshake)?;
+            noise.read_message(&confirmation, &mut buffer).map_err(|_| NetError::Handshake)?;
+        } else {
+            let len = noise.write_message(CONFIRM, &mut buffer).map_err(|_| NetError::Handshake)?;
+            written += write_noise(&mut stream, &buffer[..len]).await?;
+        }
         Ok(Channel { stream, noise, inbox: Vec::new(), peer, bytes_written: written })
     }
 

@@ -2,9 +2,12 @@
 //! parts: real automerge documents, real SQLite files, the real `aidmesh` binary.
 
 mod bad_input;
+mod bundles;
 mod cli;
 mod conflicts;
 mod convergence;
 mod durability;
 mod history;
+mod meeting;
+mod network;
 mod store;
