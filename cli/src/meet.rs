@@ -61,11 +61,14 @@ pub fn serve(store: Store, listen: &str, discovery: DiscoveryMode, run_for: Opti
     let store: SharedStore = aidmesh_net::shared(store);
     let options = HubOptions { discovery, max_connections: 64, run_for: run_for.map(Duration::from_secs) };
     runtime()?.block_on(async {
+        // Handlers first: a signal that arrives once "listening" is printed must stop us cleanly.
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-        let shutdown = async {
-            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        let shutdown = async move {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = interrupt.recv() => {}
                 _ = terminate.recv() => {}
             }
         };

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::codec;
 use crate::doc::{Collection, GroupDoc, Resolution, Touched};
 use crate::error::{Error, Result};
-use crate::model::{Assignment, AssignmentStatus, NeedStatus, Role};
+use crate::model::{Assignment, AssignmentStatus, Need, NeedStatus, Offer, Role};
 
 /// Fields every edit rewrites: concurrent values there are bookkeeping, not decisions.
 const BOOKKEEPING: &[&str] = &["updated_at"];
@@ -190,20 +190,36 @@ impl GroupDoc {
     }
 
     fn assignment_conflicts(&self, scope: Option<&Touched>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
-        let assignments = self.assignments().records;
-        // In scope: the needs and offers touched, and those of the assignments touched.
-        let scoped = scope.map(|touched| {
-            let mut ids: BTreeSet<(Collection, String)> = touched.records.clone();
-            for a in assignments.iter().filter(|a| touched.records.contains(&(Collection::Assignments, a.id.to_string()))) {
-                ids.insert((Collection::Needs, a.need.to_string()));
-                ids.extend(a.offer.map(|o| (Collection::Offers, o.to_string())));
+        // Everything, or only the needs and offers a change touched, directly or through one of
+        // their assignments.
+        let whole = |touched: &Touched| touched.collections.iter().any(|c| matches!(c, Collection::Needs | Collection::Offers | Collection::Assignments));
+        let (needs, offers): (Vec<Need>, Vec<Offer>) = match scope {
+            Some(touched) if !whole(touched) => {
+                let (mut need_ids, mut offer_ids) = (BTreeSet::new(), BTreeSet::new());
+                for (collection, id) in &touched.records {
+                    let Ok(id) = id.parse::<Uuid>() else { continue };
+                    match collection {
+                        Collection::Needs => {
+                            need_ids.insert(id);
+                        }
+                        Collection::Offers => {
+                            offer_ids.insert(id);
+                        }
+                        Collection::Assignments => {
+                            if let Ok(a) = self.assignment(id) {
+                                need_ids.insert(a.need);
+                                offer_ids.extend(a.offer);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                (
+                    need_ids.into_iter().filter_map(|id| self.need(id).ok()).collect(),
+                    offer_ids.into_iter().filter_map(|id| self.offer(id).ok()).collect(),
+                )
             }
-            (touched.collections.clone(), ids)
-        });
-        let in_scope = |collection: Collection, id: Uuid| {
-            scoped.as_ref().is_none_or(|(whole, ids)| {
-                whole.contains(&collection) || whole.contains(&Collection::Assignments) || ids.contains(&(collection, id.to_string()))
-            })
+            _ => (self.needs().records, self.offers().records),
         };
         let side = |a: &Assignment| Side {
             value: json!({
@@ -217,8 +233,9 @@ impl GroupDoc {
             at: Some(a.created_at),
         };
         let mut found = Vec::new();
-        for need in self.needs().records.into_iter().filter(|n| in_scope(Collection::Needs, n.id)) {
-            let holding: Vec<&Assignment> = assignments.iter().filter(|a| a.need == need.id && a.status.fills_need()).collect();
+        for need in needs {
+            let of_need = self.assignments_of(Some(need.id), None);
+            let holding: Vec<&Assignment> = of_need.iter().filter(|a| a.status.fills_need()).collect();
             if holding.len() > need.volunteers_needed as usize {
                 found.push(Conflict {
                     id: conflict_id(&format!("over/{}/{}", need.id, ids_of(&holding))),
@@ -231,8 +248,9 @@ impl GroupDoc {
                 });
             }
         }
-        for offer in self.offers().records.into_iter().filter(|o| !o.inexhaustible && in_scope(Collection::Offers, o.id)) {
-            let open: Vec<&Assignment> = assignments.iter().filter(|a| a.offer == Some(offer.id) && a.status.is_active()).collect();
+        for offer in offers.into_iter().filter(|o| !o.inexhaustible) {
+            let of_offer = self.assignments_of(None, Some(offer.id));
+            let open: Vec<&Assignment> = of_offer.iter().filter(|a| a.status.is_active()).collect();
             if open.len() > offer.capacity as usize {
                 found.push(Conflict {
                     id: conflict_id(&format!("capacity/{}/{}", offer.id, ids_of(&open))),

@@ -150,7 +150,7 @@ impl Links {
 
 pub struct GroupDoc {
     doc: Automerge,
-    links: Option<Links>,
+    links: RefCell<Option<Links>>,
     unsaved: Unsaved,
     /// The group's settings and its members are read by nearly every action; they are kept
     /// here until a change touches them.
@@ -261,7 +261,7 @@ impl GroupDoc {
     }
 
     fn wrap(doc: Automerge) -> Self {
-        GroupDoc { doc, links: None, unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
+        GroupDoc { doc, links: RefCell::default(), unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
@@ -343,27 +343,28 @@ impl GroupDoc {
             id.parse().map(|id| members.remove(&id)).ok();
         }
         if touched.collections.contains(&Collection::Assignments) {
-            self.links = None;
+            self.links.get_mut().take();
         }
-        if let Some(mut links) = self.links.take() {
+        if let Some(mut links) = self.links.get_mut().take() {
             for (_, id) in touched.records.iter().filter(|(c, _)| *c == Collection::Assignments) {
                 if let Ok(Some(Ok(assignment))) = self.read_record::<Assignment>(Collection::Assignments, id) {
                     links.add(&assignment);
                 }
             }
-            self.links = Some(links);
+            *self.links.get_mut() = Some(links);
         }
         self.unsaved.touched.extend(touched);
     }
 
     /// The assignments of a need, or of an offer, read through the links.
-    fn assignments_of(&mut self, need: Option<Uuid>, offer: Option<Uuid>) -> Vec<Assignment> {
-        if self.links.is_none() {
+    pub(crate) fn assignments_of(&self, need: Option<Uuid>, offer: Option<Uuid>) -> Vec<Assignment> {
+        if self.links.borrow().is_none() {
             let mut links = Links::default();
             self.assignments().records.iter().for_each(|a| links.add(a));
-            self.links = Some(links);
+            *self.links.borrow_mut() = Some(links);
         }
-        let links = self.links.as_ref().expect("built above");
+        let links = self.links.borrow();
+        let links = links.as_ref().expect("built above");
         let ids: Vec<Uuid> = match (need, offer) {
             (Some(need), _) => links.by_need.get(&need).into_iter().flatten().copied().collect(),
             (None, Some(offer)) => links.by_offer.get(&offer).into_iter().flatten().copied().collect(),
@@ -386,36 +387,52 @@ impl GroupDoc {
         !self.doc.get_missing_deps(&[]).is_empty()
     }
 
-    /// Which records changed between two versions of this document.
+    /// Which records the changes since `before` wrote. Read from the changes' own operations,
+    /// so the cost follows the size of the changes, not of the document (a diff walks it all).
     pub(crate) fn touched(&self, before: &[ChangeHash]) -> Touched {
         let mut touched = Touched::default();
-        for patch in self.doc.diff(before, &self.doc.get_heads()) {
-            let key_of = |prop: &automerge::Prop| match prop {
-                automerge::Prop::Map(key) => Some(key.clone()),
-                automerge::Prop::Seq(_) => None,
-            };
-            let action_key = match &patch.action {
-                automerge::PatchAction::PutMap { key, .. } | automerge::PatchAction::DeleteMap { key } => Some(key.clone()),
-                _ => None,
-            };
-            let mut keys = patch.path.iter().map(|(_, prop)| key_of(prop)).collect::<Vec<_>>();
-            keys.push(action_key);
-            match (keys.first().cloned().flatten(), keys.get(1).cloned().flatten()) {
-                (Some(top), _) if top == GROUP => touched.group = true,
-                (Some(top), Some(id)) => {
-                    if let Some(collection) = Collection::from_key(&top) {
-                        touched.records.insert((collection, id));
+        // Record path (collection key, record key) of each object seen, looked up once.
+        let mut paths: HashMap<String, Vec<String>> = HashMap::new();
+        for change in self.doc.get_changes(before) {
+            for op in change.decode().operations {
+                let mut path = match &op.obj {
+                    automerge::legacy::ObjectId::Root => Vec::new(),
+                    automerge::legacy::ObjectId::Id(automerge::legacy::OpId(counter, actor)) => {
+                        let id = format!("{counter}@{}", actor.to_hex_string());
+                        paths.entry(id).or_insert_with_key(|id| self.path_of(id)).clone()
                     }
+                };
+                if let automerge::legacy::Key::Map(key) = &op.key {
+                    path.push(key.to_string());
                 }
-                (Some(top), None) => {
-                    if let Some(collection) = Collection::from_key(&top) {
-                        touched.collections.insert(collection);
+                match (path.first(), path.get(1)) {
+                    (Some(top), _) if top == GROUP => touched.group = true,
+                    (Some(top), Some(id)) => {
+                        if let Some(collection) = Collection::from_key(top) {
+                            touched.records.insert((collection, id.clone()));
+                        }
                     }
+                    (Some(top), None) => touched.collections.extend(Collection::from_key(top)),
+                    _ => {}
                 }
-                _ => {}
             }
         }
         touched
+    }
+
+    /// The first two map keys on the way from the root to an object (`needs`, then the record).
+    fn path_of(&self, object: &str) -> Vec<String> {
+        let Ok(object) = self.doc.import_obj(object) else { return Vec::new() };
+        let Ok(parents) = self.doc.parents(&object) else { return Vec::new() };
+        let mut keys: Vec<String> = parents
+            .filter_map(|parent| match parent.prop {
+                automerge::Prop::Map(key) => Some(key),
+                automerge::Prop::Seq(_) => None,
+            })
+            .collect();
+        keys.reverse();
+        keys.truncate(2);
+        keys
     }
 
     // ----- reading -----

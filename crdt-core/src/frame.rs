@@ -15,14 +15,12 @@ pub const MAX_FRAME: usize = 16 << 20;
 pub const MAX_MESSAGE: usize = 128 << 20;
 
 const KIND_SYNC: u8 = 1;
-const KIND_DONE: u8 = 2;
 
+/// The one kind of frame so far; the kind byte leaves room for more.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     /// An automerge sync message.
     Sync(Vec<u8>),
-    /// "I have nothing more for you unless you send me something."
-    Done,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -41,7 +39,6 @@ pub enum FrameError {
 
 pub fn encode(frame: &Frame) -> Vec<u8> {
     match frame {
-        Frame::Done => vec![VERSION, KIND_DONE],
         Frame::Sync(message) => {
             let mut out = DeflateEncoder::new(vec![VERSION, KIND_SYNC], Compression::best());
             out.write_all(message).expect("writing to memory");
@@ -59,7 +56,6 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
         return Err(FrameError::Version(*version));
     }
     match *kind {
-        KIND_DONE => Ok(Frame::Done),
         KIND_SYNC => {
             let mut message = Vec::new();
             DeflateDecoder::new(payload)

@@ -3,8 +3,11 @@
 //! driver (sockets, encryption) moves the frames. One automerge `sync::State` per peer device is
 //! persisted by the store, so the next meeting resumes from the heads both sides already share.
 //!
-//! The session is finished when both sides have said `Done` after their last sync message and
-//! this side knows the other's heads equal its own.
+//! Two things keep a meeting to two round trips. A resumed session assumes the peer still has
+//! exactly what both shared last time, so its first message already carries every change made
+//! since (automerge alone would first exchange summaries). And the session is finished as soon as
+//! this side knows the peer's heads equal its own and has sent its own heads: both sides then
+//! know they hold the same record, with no closing handshake.
 
 use std::collections::BTreeMap;
 
@@ -59,8 +62,6 @@ impl Digest {
 pub struct SyncSession {
     state: sync::State,
     before: Vec<automerge::ChangeHash>,
-    sent_done: bool,
-    peer_done: bool,
     progress: Progress,
 }
 
@@ -68,22 +69,20 @@ impl SyncSession {
     /// Starts a sync from the state saved after the last one with this peer (if any). A saved
     /// state that cannot be read only costs a full exchange, so it is dropped, not an error.
     pub fn new(doc: &GroupDoc, saved: Option<&[u8]>) -> Self {
-        let state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
-        SyncSession { state, before: doc.heads(), sent_done: false, peer_done: false, progress: Progress::default() }
+        let mut state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
+        if !state.shared_heads.is_empty() {
+            // "They have what we shared": send what is new at once. If they got some of it from
+            // someone else meanwhile, the cost is a few duplicate bytes, never a wrong result.
+            state.their_have = Some(vec![sync::Have { last_sync: state.shared_heads.clone(), bloom: Default::default() }]);
+            state.their_need = Some(Vec::new());
+        }
+        SyncSession { state, before: doc.heads(), progress: Progress::default() }
     }
 
     /// The next frame to send, if there is one now.
     pub fn next_frame(&mut self, doc: &GroupDoc) -> Option<Vec<u8>> {
-        let frame = if let Some(message) = doc.automerge().generate_sync_message(&mut self.state) {
-            self.sent_done = false;
-            Frame::Sync(message.encode())
-        } else if !self.sent_done && self.state.their_heads.as_deref() == Some(&doc.heads()) {
-            self.sent_done = true;
-            Frame::Done
-        } else {
-            return None;
-        };
-        let bytes = frame::encode(&frame);
+        let message = doc.automerge().generate_sync_message(&mut self.state)?;
+        let bytes = frame::encode(&Frame::Sync(message.encode()));
         self.progress.frames_sent += 1;
         self.progress.bytes_sent += bytes.len() as u64;
         Some(bytes)
@@ -93,22 +92,20 @@ impl SyncSession {
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
-        match frame::decode(bytes)? {
-            Frame::Done => self.peer_done = true,
-            Frame::Sync(message) => {
-                self.peer_done = false;
-                let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
-                let changes = message.changes.len() as u64;
-                doc.receive_sync(&mut self.state, message)?;
-                self.progress.changes_in_last_message = changes;
-                self.progress.changes_received += changes;
-            }
-        }
+        let Frame::Sync(message) = frame::decode(bytes)?;
+        let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
+        let changes = message.changes.len() as u64;
+        doc.receive_sync(&mut self.state, message)?;
+        self.progress.changes_in_last_message = changes;
+        self.progress.changes_received += changes;
         Ok(self.progress.clone())
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.sent_done && self.peer_done
+    /// Both sides hold the same record, and both know it: the peer told us its heads, and we
+    /// have sent ours. Call after sending whatever `next_frame` had.
+    pub fn is_finished(&self, doc: &GroupDoc) -> bool {
+        let heads = doc.heads();
+        self.state.their_heads.as_ref() == Some(&heads) && self.state.last_sent_heads == heads
     }
 
     pub fn progress(&self) -> &Progress {

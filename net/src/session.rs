@@ -1,5 +1,5 @@
 //! One sync over an open channel: the same loop on both sides. Send whatever the session has,
-//! then wait for the peer's next frame, until both have said they are done.
+//! then wait for the peer's next frame, until both sides hold the same record and know it.
 
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ pub async fn sync_over(channel: &mut Channel, store: &SharedStore, address: Opti
             let Some(frame) = frame else { break };
             timeout_at(deadline, channel.send(&frame)).await.map_err(|_| NetError::Timeout("syncing"))??;
         }
-        if session.is_finished() {
+        if lock(store).sync_finished(&session)? {
             break;
         }
         let frame = timeout_at(deadline, channel.recv()).await.map_err(|_| NetError::Timeout("syncing"))??;

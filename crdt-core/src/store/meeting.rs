@@ -24,6 +24,11 @@ impl Store {
         Ok(session.next_frame(self.doc()?))
     }
 
+    /// Whether both sides now hold the same record, and know it.
+    pub fn sync_finished(&mut self, session: &SyncSession) -> Result<bool> {
+        Ok(session.is_finished(self.doc()?))
+    }
+
     /// Applies a frame from the peer; changes it carries are durable when this returns.
     pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
         let progress = self.write(|doc| session.receive(doc, frame))?.0;
