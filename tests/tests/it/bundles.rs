@@ -1,6 +1,7 @@
 //! Invites and sneakernet bundles: what a person types or carries, and everything that can be
 //! wrong with it.
 
+use aidmesh_tests::sync_stores;
 use crdt_core::bundle::{self, BundleError, MAX_BUNDLE};
 use crdt_core::*;
 
@@ -55,17 +56,8 @@ fn a_bundle_for_one_peer_leaves_out_what_it_already_has() {
     let (_dir, mut ana) = founder();
     let dir = tempfile::tempdir().unwrap();
     let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None), "Bo").unwrap();
-    let (ana_id, bo_id) = (ana.device().id(), bo.device().id());
-    let (mut sa, mut sb) = (ana.begin_sync(&bo_id).unwrap(), bo.begin_sync(&ana_id).unwrap());
-    for _ in 0..20 {
-        while let Some(f) = ana.next_sync_frame(&mut sa).unwrap() {
-            bo.receive_sync_frame(&mut sb, &f).unwrap();
-        }
-        while let Some(f) = bo.next_sync_frame(&mut sb).unwrap() {
-            ana.receive_sync_frame(&mut sa, &f).unwrap();
-        }
-    }
-    ana.end_sync(&sa, &bo_id, None).unwrap();
+    sync_stores(&mut ana, &mut bo);
+    let bo_id = bo.device().id();
     ana.act(|doc, me, now| doc.add_need(me, NewNeed::new("After the meeting", Category::Meals, Urgency::High, "North"), now)).unwrap();
     let whole = ana.export_bundle(None).unwrap();
     let just_new = ana.export_bundle(Some(&bo_id)).unwrap();

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use aidmesh_tests::sync_stores;
 use crdt_core::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -154,22 +155,7 @@ fn a_resumed_sync_sends_only_what_is_new() {
     // One new need since they last met: the state saved then makes this meeting small.
     devices[1].store.act(|doc, me, now| doc.add_need(me, NewNeed::new("One more", Category::Meals, Urgency::Low, "North"), now)).unwrap();
     let (a, b) = pair(&mut devices, 0, 1);
-    let (id_a, id_b) = (a.device().id(), b.device().id());
-    let mut session_a = a.begin_sync(&id_b).unwrap();
-    let mut session_b = b.begin_sync(&id_a).unwrap();
-    let mut total = 0usize;
-    for _ in 0..20 {
-        while let Some(frame) = a.next_sync_frame(&mut session_a).unwrap() {
-            total += frame.len();
-            b.receive_sync_frame(&mut session_b, &frame).unwrap();
-        }
-        while let Some(frame) = b.next_sync_frame(&mut session_b).unwrap() {
-            total += frame.len();
-            a.receive_sync_frame(&mut session_a, &frame).unwrap();
-        }
-    }
-    assert!(a.sync_finished(&session_a).unwrap() && b.sync_finished(&session_b).unwrap());
-    let digest = a.end_sync(&session_a, &id_b, None).unwrap();
+    let (total, digest, _) = sync_stores(a, b);
     assert_eq!((digest.needs.new, digest.needs.updated), (1, 0));
     assert!(total < 2_000, "a resumed sync with one new need sent {total} bytes");
 }
@@ -183,17 +169,7 @@ fn a_sync_reports_conflicts_it_brings_in_its_digest() {
     devices[0].store.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Cancelled, now)).unwrap();
     devices[1].store.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Referred, now)).unwrap();
     let (a, b) = pair(&mut devices, 0, 1);
-    let (id_a, id_b) = (a.device().id(), b.device().id());
-    let (mut sa, mut sb) = (a.begin_sync(&id_b).unwrap(), b.begin_sync(&id_a).unwrap());
-    for _ in 0..20 {
-        while let Some(f) = a.next_sync_frame(&mut sa).unwrap() {
-            b.receive_sync_frame(&mut sb, &f).unwrap();
-        }
-        while let Some(f) = b.next_sync_frame(&mut sb).unwrap() {
-            a.receive_sync_frame(&mut sa, &f).unwrap();
-        }
-    }
-    let digest = a.end_sync(&sa, &id_b, None).unwrap();
+    let (_, digest, _) = sync_stores(a, b);
     assert_eq!(digest.needs.updated, 1);
     assert_eq!(digest.conflicts.len(), 1);
     assert_eq!(digest.conflicts[0].label, "Ride");
