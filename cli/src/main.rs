@@ -1,6 +1,7 @@
 //! `aidmesh`: the group's record from a terminal. Every read takes `--json`; bad input gives
 //! one clear line on stderr, a non-zero exit, and writes nothing.
 
+mod meet;
 mod show;
 
 use std::path::PathBuf;
@@ -91,12 +92,61 @@ enum Command {
         #[arg(long, value_delimiter = ',', required = true, value_name = "N")]
         keep: Vec<usize>,
     },
+    /// Show an invite to this group (a link, a short code, and a QR code)
+    Invite {
+        /// Where this device can be reached (HOST:PORT), to put in the link
+        #[arg(long)]
+        address: Option<String>,
+        /// Also print the link as a QR code
+        #[arg(long)]
+        qr: bool,
+    },
+    /// Join a group with an invite (the link or the short code)
+    Join {
+        invite: String,
+        #[arg(long, value_name = "ME")]
+        name: String,
+    },
+    /// Keep this device available for members' devices to sync with, until stopped
+    Serve {
+        #[arg(long, default_value = "0.0.0.0:7370", value_name = "ADDR:PORT")]
+        listen: String,
+        /// Find members on the network: off, loopback (only inside a private network namespace) or lan
+        #[arg(long, default_value = "off")]
+        discovery: aidmesh_net::DiscoveryMode,
+        /// Stop by itself after this many seconds
+        #[arg(long = "for", value_name = "SECONDS")]
+        run_for: Option<u64>,
+    },
+    /// Sync once with a member's device and say what changed
+    Sync {
+        #[arg(value_name = "ADDR:PORT")]
+        address: String,
+    },
+    /// Devices this one has synced with
+    Peers,
+    /// Changes in a file, for carrying by hand (a USB stick)
+    #[command(subcommand)]
+    Bundle(BundleCommand),
     /// Everything the group holds, as JSON
     Export {
         /// Write to this file instead of standard output
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Write this device's changes to a sealed file
+    Export {
+        file: PathBuf,
+        /// Only what this device (as listed by `aidmesh peers`) has not had yet
+        #[arg(long = "for", value_name = "PEER")]
+        peer: Option<String>,
+    },
+    /// Apply a bundle; importing the same one twice is harmless
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -365,14 +415,25 @@ fn database(data_dir: Option<PathBuf>) -> Result<PathBuf> {
 fn run(cli: Cli) -> Result<()> {
     let path = database(cli.data_dir)?;
     let out = Output { json: cli.json };
-    if let Command::Init { group, name, role } = cli.command {
-        let store = Store::create(&path, &group, NewMember::new(&name, role))?;
-        let group = store.group()?;
-        return out.print(&group, || format!("Created group '{}' in {}. You are {name} ({role}).", group.name, path.display()));
-    }
+    // The two commands that make the database; every other one opens it.
+    let command = match cli.command {
+        Command::Init { group, name, role } => {
+            let store = Store::create(&path, &group, NewMember::new(&name, role))?;
+            let group = store.group()?;
+            return out.print(&group, || format!("Created group '{}' in {}. You are {name} ({role}).", group.name, path.display()));
+        }
+        Command::Join { invite, name } => return meet::join(&path, &invite, &name, out),
+        other => other,
+    };
     let mut store = Store::open(&path)?;
-    match cli.command {
-        Command::Init { .. } => unreachable!("handled above"),
+    match command {
+        Command::Init { .. } | Command::Join { .. } => unreachable!("handled above"),
+        Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
+        Command::Serve { listen, discovery, run_for } => meet::serve(store, &listen, discovery, run_for, out),
+        Command::Sync { address } => meet::sync(store, &address, out),
+        Command::Peers => meet::peers(&store, out),
+        Command::Bundle(BundleCommand::Export { file, peer }) => meet::export_bundle(&mut store, &file, peer.as_deref(), out),
+        Command::Bundle(BundleCommand::Import { file }) => meet::import_bundle(&mut store, &file, out),
         Command::Group => {
             let group = store.group()?;
             let counts = show::Counts::of(&store)?;
@@ -407,7 +468,8 @@ fn run(cli: Cli) -> Result<()> {
             let id = store.find(Collection::Assignments, &id)?;
             let assignment = store.act(|doc, me, now| doc.set_assignment_status(me, id, status, now))?;
             let labels = show::Labels::of(&store)?;
-            out.print(&assignment, || show::assignment_moved(&assignment, &labels, store.me()))
+            let me = store.me()?;
+            out.print(&assignment, || show::assignment_moved(&assignment, &labels, me))
         }
         Command::Match { need, limit, excluded } => {
             let need = store.need(store.find(Collection::Needs, &need)?)?;
@@ -519,7 +581,7 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
         OfferCommand::Add(args) => {
             let member = match &args.member {
                 Some(m) => store.find(Collection::Members, m)?,
-                None => store.me(),
+                None => store.me()?,
             };
             let input = NewOffer {
                 coords: coords(args.lat, args.lon)?,
@@ -549,7 +611,10 @@ fn hours(store: &mut Store, out: Output, command: HoursCommand) -> Result<()> {
     match command {
         HoursCommand::Log { to, hours, from, assignment, category, note } => {
             let to = party(store, &to)?;
-            let from = from.map(|f| store.find(Collection::Members, &f)).transpose()?.unwrap_or(store.me());
+            let from = match from {
+                Some(member) => store.find(Collection::Members, &member)?,
+                None => store.me()?,
+            };
             let assignment = assignment.map(|a| store.find(Collection::Assignments, &a)).transpose()?;
             let input = NewHours { assignment, category, note, ..NewHours::new(from, to, hours) };
             let entry = store.act(|doc, me, now| doc.log_hours(me, input, now))?;
@@ -640,12 +705,12 @@ fn short(store: &Store, id: Uuid) -> String {
 }
 
 #[derive(Clone, Copy)]
-struct Output {
+pub(crate) struct Output {
     json: bool,
 }
 
 impl Output {
-    fn print<T: Serialize>(self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
+    pub(crate) fn print<T: Serialize>(self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
         if self.json {
             println!("{}", serde_json::to_string_pretty(value)?);
         } else {

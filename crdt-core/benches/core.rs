@@ -127,7 +127,7 @@ fn working_set(path: &Path) -> anyhow::Result<()> {
 /// one go, as a first sync would deliver it.
 fn build_group(path: &Path) -> anyhow::Result<()> {
     let mut store = Store::create(path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
-    let me = store.me();
+    let me = store.me()?;
     let base = store.doc()?.heads();
     let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
     let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();

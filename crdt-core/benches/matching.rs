@@ -119,7 +119,7 @@ fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
 /// A new group in a store, and a second device that builds the data through the public API.
 fn phone(path: &Path, start: DateTime<Utc>) -> anyhow::Result<(Store, GroupDoc, Uuid)> {
     let mut store = Store::create(path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
-    let me = store.me();
+    let me = store.me()?;
     let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
     doc.register_actor(me, start)?;
     Ok((store, doc, me))

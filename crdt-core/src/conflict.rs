@@ -4,7 +4,7 @@
 //! list the same conflicts with the same ids. Resolving one writes an ordinary change that
 //! supersedes every side, so after sync it is gone everywhere.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::hydrate;
 use automerge::{ObjId, ReadDoc, Value, ROOT};
@@ -14,10 +14,10 @@ use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
 use crate::codec;
-use crate::doc::{Collection, GroupDoc, Resolution};
+use crate::doc::{Collection, GroupDoc, Resolution, Touched};
 use crate::error::{Error, Result};
 use crate::ledger::{HourVerdict, LedgerEntry, VerdictKind};
-use crate::model::{Assignment, AssignmentStatus, NeedStatus, Role};
+use crate::model::{Assignment, AssignmentStatus, Need, NeedStatus, Offer, Role};
 
 /// Fields every edit rewrites: concurrent values there are bookkeeping, not decisions.
 const BOOKKEEPING: &[&str] = &["updated_at"];
@@ -77,36 +77,59 @@ pub struct Conflict {
 impl GroupDoc {
     /// Every open conflict, in a stable order.
     pub fn conflicts(&self) -> Vec<Conflict> {
+        self.find_conflicts(None)
+    }
+
+    /// The open conflicts that involve these records (what a sync just touched): the same
+    /// answer as `conflicts()` for them, without reading every record.
+    pub fn conflicts_touching(&self, touched: &Touched) -> Vec<Conflict> {
+        self.find_conflicts(Some(touched))
+    }
+
+    fn find_conflicts(&self, scope: Option<&Touched>) -> Vec<Conflict> {
         let names: BTreeMap<Uuid, String> = self.members().records.into_iter().map(|m| (m.id, m.display_name)).collect();
         let mut found = Vec::new();
         for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments] {
             let Some(map) = self.collection_obj(collection) else { continue };
-            let Ok(hydrate::Value::Map(records)) = ReadDoc::hydrate(self.automerge(), &map, None) else { continue };
-            for (id, entry) in records.iter() {
-                let hydrate::Value::Map(fields) = &entry.value else { continue };
+            let ids: Vec<String> = match scope {
+                Some(touched) if !touched.collections.contains(&collection) => {
+                    touched.records.iter().filter(|(c, _)| *c == collection).map(|(_, id)| id.clone()).collect()
+                }
+                _ => self.record_ids(collection),
+            };
+            for id in ids {
                 let Ok(Some((_, record_obj))) = self.automerge().get(&map, id.as_str()) else { continue };
-                let label = label(collection, id, &entry.value);
-                let mut paths = Vec::new();
-                self.conflicted_paths(&record_obj, fields, &mut Vec::new(), &mut paths);
-                for (obj, path) in paths {
-                    if let Some(conflict) = self.edit_conflict(collection, id, &label, &obj, &path, &names) {
-                        found.push(conflict);
-                    }
+                let Ok(record @ hydrate::Value::Map(_)) = ReadDoc::hydrate(self.automerge(), &record_obj, None) else { continue };
+                let label = label(collection, &id, &record);
+                found.extend(self.edit_conflicts(collection, &id, &label, &record_obj, &record, &names));
+            }
+        }
+        if scope.is_none_or(|touched| touched.group) {
+            if let (Ok(Some((_, group_obj))), Ok(group)) = (self.automerge().get(ROOT, Collection::Group.key()), self.group()) {
+                if let Ok(fields @ hydrate::Value::Map(_)) = ReadDoc::hydrate(self.automerge(), &group_obj, None) {
+                    found.extend(self.edit_conflicts(Collection::Group, &group.id.to_string(), &group.name, &group_obj, &fields, &names));
                 }
             }
         }
-        if let (Ok(Some((_, group_obj))), Ok(group)) = (self.automerge().get(ROOT, Collection::Group.key()), self.group()) {
-            if let Ok(hydrate::Value::Map(fields)) = ReadDoc::hydrate(self.automerge(), &group_obj, None) {
-                let mut paths = Vec::new();
-                self.conflicted_paths(&group_obj, &fields, &mut Vec::new(), &mut paths);
-                let record = group.id.to_string();
-                found.extend(paths.iter().filter_map(|(obj, path)| self.edit_conflict(Collection::Group, &record, &group.name, obj, path, &names)));
-            }
-        }
-        found.extend(self.assignment_conflicts(&names));
-        found.extend(self.hours_conflicts(&names));
+        found.extend(self.assignment_conflicts(scope, &names));
+        found.extend(self.hours_conflicts(scope, &names));
         found.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
         found
+    }
+
+    fn edit_conflicts(
+        &self,
+        collection: Collection,
+        record: &str,
+        label: &str,
+        obj: &ObjId,
+        fields: &hydrate::Value,
+        names: &BTreeMap<Uuid, String>,
+    ) -> Vec<Conflict> {
+        let hydrate::Value::Map(fields) = fields else { return Vec::new() };
+        let mut paths = Vec::new();
+        self.conflicted_paths(obj, fields, &mut Vec::new(), &mut paths);
+        paths.iter().filter_map(|(obj, path)| self.edit_conflict(collection, record, label, obj, path, names)).collect()
     }
 
     fn conflicted_paths(&self, obj: &ObjId, fields: &hydrate::Map, path: &mut Vec<String>, out: &mut Vec<(ObjId, Vec<String>)>) {
@@ -171,8 +194,38 @@ impl GroupDoc {
         (by, at)
     }
 
-    fn assignment_conflicts(&self, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
-        let assignments = self.assignments().records;
+    fn assignment_conflicts(&self, scope: Option<&Touched>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+        // Everything, or only the needs and offers a change touched, directly or through one of
+        // their assignments.
+        let whole = |touched: &Touched| touched.collections.iter().any(|c| matches!(c, Collection::Needs | Collection::Offers | Collection::Assignments));
+        let (needs, offers): (Vec<Need>, Vec<Offer>) = match scope {
+            Some(touched) if !whole(touched) => {
+                let (mut need_ids, mut offer_ids) = (BTreeSet::new(), BTreeSet::new());
+                for (collection, id) in &touched.records {
+                    let Ok(id) = id.parse::<Uuid>() else { continue };
+                    match collection {
+                        Collection::Needs => {
+                            need_ids.insert(id);
+                        }
+                        Collection::Offers => {
+                            offer_ids.insert(id);
+                        }
+                        Collection::Assignments => {
+                            if let Ok(a) = self.assignment(id) {
+                                need_ids.insert(a.need);
+                                offer_ids.extend(a.offer);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                (
+                    need_ids.into_iter().filter_map(|id| self.need(id).ok()).collect(),
+                    offer_ids.into_iter().filter_map(|id| self.offer(id).ok()).collect(),
+                )
+            }
+            _ => (self.needs().records, self.offers().records),
+        };
         let side = |a: &Assignment| Side {
             value: json!({
                 "volunteer": a.volunteer,
@@ -186,8 +239,9 @@ impl GroupDoc {
             at: Some(a.created_at),
         };
         let mut found = Vec::new();
-        for need in self.needs().records {
-            let holding: Vec<&Assignment> = assignments.iter().filter(|a| a.need == need.id && a.status.fills_need()).collect();
+        for need in needs {
+            let of_need = self.assignments_of(Some(need.id), None);
+            let holding: Vec<&Assignment> = of_need.iter().filter(|a| a.status.fills_need()).collect();
             if holding.len() > need.volunteers_needed as usize {
                 found.push(Conflict {
                     id: conflict_id(&format!("over/{}/{}", need.id, ids_of(&holding))),
@@ -200,8 +254,9 @@ impl GroupDoc {
                 });
             }
         }
-        for offer in self.offers().records.into_iter().filter(|o| !o.inexhaustible) {
-            let open: Vec<&Assignment> = assignments.iter().filter(|a| a.offer == Some(offer.id) && a.status.is_active()).collect();
+        for offer in offers.into_iter().filter(|o| !o.inexhaustible) {
+            let of_offer = self.assignments_of(None, Some(offer.id));
+            let open: Vec<&Assignment> = of_offer.iter().filter(|a| a.status.is_active()).collect();
             if open.len() > offer.capacity as usize {
                 found.push(Conflict {
                     id: conflict_id(&format!("capacity/{}/{}", offer.id, ids_of(&open))),
@@ -217,8 +272,27 @@ impl GroupDoc {
         found
     }
 
-    /// Assignments whose hours were logged more than once (each device allowed one).
-    fn hours_conflicts(&self, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+    /// Assignments whose hours were logged more than once (each device allowed one); in a
+    /// scope, those where one of the entries, or a verdict on one, was touched.
+    fn hours_conflicts(&self, scope: Option<&Touched>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+        let whole = |touched: &Touched| touched.collections.iter().any(|c| matches!(c, Collection::HourEntries | Collection::HourVerdicts));
+        let touched_entries: Option<BTreeSet<Uuid>> = match scope {
+            Some(touched) if !whole(touched) => Some(
+                touched
+                    .records
+                    .iter()
+                    .filter_map(|(collection, id)| match collection {
+                        Collection::HourEntries => id.parse().ok(),
+                        Collection::HourVerdicts => self.hour_verdict(id.parse().ok()?).ok().map(|v| v.entry),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        if touched_entries.as_ref().is_some_and(BTreeSet::is_empty) {
+            return Vec::new();
+        }
         let side = |e: &LedgerEntry| Side {
             value: json!({ "hours": e.entry.hours, "status": e.status, "note": e.entry.note }),
             assignment: None,
@@ -229,6 +303,9 @@ impl GroupDoc {
         };
         let mut found = Vec::new();
         for (assignment, entries) in self.hours_logged_twice() {
+            if touched_entries.as_ref().is_some_and(|touched| !entries.iter().any(|e| touched.contains(&e.entry.id))) {
+                continue;
+            }
             let mut ids: Vec<String> = entries.iter().map(|e| e.entry.id.to_string()).collect();
             ids.sort();
             let need = self.assignment(assignment).and_then(|a| self.need(a.need));

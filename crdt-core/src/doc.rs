@@ -162,7 +162,7 @@ impl Links {
 
 pub struct GroupDoc {
     doc: Automerge,
-    links: Option<Links>,
+    links: RefCell<Option<Links>>,
     ledger_links: Option<LedgerLinks>,
     unsaved: Unsaved,
     /// The group's settings and its members are read by nearly every action; they are kept
@@ -221,6 +221,16 @@ impl Writer<'_, '_> {
         Ok(())
     }
 
+    /// Records that `actor` writes on behalf of `member`.
+    pub(crate) fn put_actor(&mut self, actor: &str, member: Uuid) -> Result<()> {
+        let actors = match self.tx.get(ROOT, ACTORS)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => self.tx.put_object(ROOT, ACTORS, ObjType::Map)?,
+        };
+        self.tx.put(&actors, actor, member.to_string())?;
+        Ok(())
+    }
+
     /// Names a record in the change's message without writing it (a resolved conflict).
     pub(crate) fn mention(&mut self, id: Uuid) {
         if !self.ids.contains(&id) {
@@ -264,7 +274,7 @@ impl GroupDoc {
     }
 
     fn wrap(doc: Automerge) -> Self {
-        GroupDoc { doc, links: None, ledger_links: None, unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
+        GroupDoc { doc, links: RefCell::default(), ledger_links: None, unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
@@ -310,12 +320,22 @@ impl GroupDoc {
         }
         let before = self.heads();
         self.doc.apply_changes(changes).map_err(|e| bad(&e))?;
+        self.after_external_change(&before);
+        Ok(())
+    }
+
+    pub(crate) fn automerge_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    /// After changes arrived from elsewhere: keep them for the store to persist, and note what
+    /// they touched.
+    pub(crate) fn after_external_change(&mut self, before: &[ChangeHash]) {
         if self.heads() != before {
-            let touched = self.touched(&before);
-            self.unsaved.bytes.extend(self.doc.save_after(&before));
+            let touched = self.touched(before);
+            self.unsaved.bytes.extend(self.doc.save_after(before));
             self.note(touched);
         }
-        Ok(())
     }
 
     /// Hands over the changes made since the last call, for the store to write.
@@ -336,12 +356,12 @@ impl GroupDoc {
             id.parse().map(|id| members.remove(&id)).ok();
         }
         if touched.collections.contains(&Collection::Assignments) {
-            self.links = None;
+            self.links.get_mut().take();
         }
         if touched.collections.contains(&Collection::HourEntries) || touched.collections.contains(&Collection::HourVerdicts) {
             self.ledger_links = None;
         }
-        let (mut links, mut ledger_links) = (self.links.take(), self.ledger_links.take());
+        let (mut links, mut ledger_links) = (self.links.get_mut().take(), self.ledger_links.take());
         for (collection, id) in &touched.records {
             match (collection, links.as_mut(), ledger_links.as_mut()) {
                 (Collection::Assignments, Some(links), _) => {
@@ -362,7 +382,7 @@ impl GroupDoc {
                 _ => {}
             }
         }
-        (self.links, self.ledger_links) = (links, ledger_links);
+        (*self.links.get_mut(), self.ledger_links) = (links, ledger_links);
         self.unsaved.touched.extend(touched);
     }
 
@@ -379,13 +399,14 @@ impl GroupDoc {
     }
 
     /// The assignments of a need, or of an offer, read through the links.
-    fn assignments_of(&mut self, need: Option<Uuid>, offer: Option<Uuid>) -> Vec<Assignment> {
-        if self.links.is_none() {
+    pub(crate) fn assignments_of(&self, need: Option<Uuid>, offer: Option<Uuid>) -> Vec<Assignment> {
+        if self.links.borrow().is_none() {
             let mut links = Links::default();
             self.assignments().records.iter().for_each(|a| links.add(a));
-            self.links = Some(links);
+            *self.links.borrow_mut() = Some(links);
         }
-        let links = self.links.as_ref().expect("built above");
+        let links = self.links.borrow();
+        let links = links.as_ref().expect("built above");
         let ids: Vec<Uuid> = match (need, offer) {
             (Some(need), _) => links.by_need.get(&need).into_iter().flatten().copied().collect(),
             (None, Some(offer)) => links.by_offer.get(&offer).into_iter().flatten().copied().collect(),
@@ -408,36 +429,52 @@ impl GroupDoc {
         !self.doc.get_missing_deps(&[]).is_empty()
     }
 
-    /// Which records changed between two versions of this document.
+    /// Which records the changes since `before` wrote. Read from the changes' own operations,
+    /// so the cost follows the size of the changes, not of the document (a diff walks it all).
     pub(crate) fn touched(&self, before: &[ChangeHash]) -> Touched {
         let mut touched = Touched::default();
-        for patch in self.doc.diff(before, &self.doc.get_heads()) {
-            let key_of = |prop: &automerge::Prop| match prop {
-                automerge::Prop::Map(key) => Some(key.clone()),
-                automerge::Prop::Seq(_) => None,
-            };
-            let action_key = match &patch.action {
-                automerge::PatchAction::PutMap { key, .. } | automerge::PatchAction::DeleteMap { key } => Some(key.clone()),
-                _ => None,
-            };
-            let mut keys = patch.path.iter().map(|(_, prop)| key_of(prop)).collect::<Vec<_>>();
-            keys.push(action_key);
-            match (keys.first().cloned().flatten(), keys.get(1).cloned().flatten()) {
-                (Some(top), _) if top == GROUP => touched.group = true,
-                (Some(top), Some(id)) => {
-                    if let Some(collection) = Collection::from_key(&top) {
-                        touched.records.insert((collection, id));
+        // Record path (collection key, record key) of each object seen, looked up once.
+        let mut paths: HashMap<String, Vec<String>> = HashMap::new();
+        for change in self.doc.get_changes(before) {
+            for op in change.decode().operations {
+                let mut path = match &op.obj {
+                    automerge::legacy::ObjectId::Root => Vec::new(),
+                    automerge::legacy::ObjectId::Id(automerge::legacy::OpId(counter, actor)) => {
+                        let id = format!("{counter}@{}", actor.to_hex_string());
+                        paths.entry(id).or_insert_with_key(|id| self.path_of(id)).clone()
                     }
+                };
+                if let automerge::legacy::Key::Map(key) = &op.key {
+                    path.push(key.to_string());
                 }
-                (Some(top), None) => {
-                    if let Some(collection) = Collection::from_key(&top) {
-                        touched.collections.insert(collection);
+                match (path.first(), path.get(1)) {
+                    (Some(top), _) if top == GROUP => touched.group = true,
+                    (Some(top), Some(id)) => {
+                        if let Some(collection) = Collection::from_key(top) {
+                            touched.records.insert((collection, id.clone()));
+                        }
                     }
+                    (Some(top), None) => touched.collections.extend(Collection::from_key(top)),
+                    _ => {}
                 }
-                _ => {}
             }
         }
         touched
+    }
+
+    /// The first two map keys on the way from the root to an object (`needs`, then the record).
+    fn path_of(&self, object: &str) -> Vec<String> {
+        let Ok(object) = self.doc.import_obj(object) else { return Vec::new() };
+        let Ok(parents) = self.doc.parents(&object) else { return Vec::new() };
+        let mut keys: Vec<String> = parents
+            .filter_map(|parent| match parent.prop {
+                automerge::Prop::Map(key) => Some(key),
+                automerge::Prop::Seq(_) => None,
+            })
+            .collect();
+        keys.reverse();
+        keys.truncate(2);
+        keys
     }
 
     // ----- reading -----
@@ -605,14 +642,38 @@ impl GroupDoc {
         let actor = self.actor().to_hex_string();
         self.change("device.register", now, |w| {
             w.mention(member);
-            let tx = &mut *w.tx;
-            let actors = match tx.get(ROOT, ACTORS)? {
-                Some((Value::Object(ObjType::Map), id)) => id,
-                _ => tx.put_object(ROOT, ACTORS, ObjType::Map)?,
-            };
-            tx.put(&actors, actor, member.to_string())?;
-            Ok(())
+            w.put_actor(&actor, member)
         })
+    }
+
+    /// Records one of `member`'s devices (its public key), and that this document's actor writes
+    /// for them.
+    pub fn add_device(&mut self, member: Uuid, device: &str, now: DateTime<Utc>) -> Result<Member> {
+        let old = self.member(member)?;
+        let mut new = old.clone();
+        if !new.device_ids.iter().any(|d| d == device) {
+            new.device_ids.push(device.to_string());
+        }
+        let actor = self.actor().to_hex_string();
+        self.change("device.add", now, |w| {
+            w.put(Collection::Members, member, &new, Some(&old))?;
+            w.put_actor(&actor, member)
+        })?;
+        Ok(new)
+    }
+
+    /// A device that joined by invite adds its person as a volunteer. Holding the group secret
+    /// is what lets it in; organizers can change the role later.
+    pub fn join_as(&mut self, name: &str, device: &str, now: DateTime<Utc>) -> Result<Member> {
+        let input = NewMember::new(name, Role::Volunteer);
+        input.validate(&self.group()?.settings)?;
+        let member = Member { device_ids: vec![device.to_string()], ..new_member(input, now) };
+        let actor = self.actor().to_hex_string();
+        self.change("member.join", now, |w| {
+            w.put(Collection::Members, member.id, &member, None)?;
+            w.put_actor(&actor, member.id)
+        })?;
+        Ok(member)
     }
 
     pub fn add_member(&mut self, by: Uuid, input: NewMember, now: DateTime<Utc>) -> Result<Member> {

@@ -99,6 +99,16 @@ pub enum Error {
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("the database at {path} is damaged ({detail}); it was left untouched — restore a backup or sync from another device")]
     Corrupt { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Frame(#[from] crate::frame::FrameError),
+    #[error(transparent)]
+    Invite(#[from] crate::invite::InviteError),
+    #[error(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
+    #[error("this device joined {0} but has not synced with it yet: sync with a member's device (`aidmesh sync ADDRESS`) or import a bundle")]
+    NotSyncedYet(String),
+    #[error("this device was invited to another group than the one it just synced with")]
+    WrongGroup,
     #[error("the shared record is damaged: {0}")]
     Document(#[from] automerge::AutomergeError),
     #[error("database error: {0}")]

@@ -447,6 +447,10 @@ impl GroupDoc {
         self.record(Collection::HourEntries, id)
     }
 
+    pub fn hour_verdict(&self, id: Uuid) -> Result<HourVerdict> {
+        self.record(Collection::HourVerdicts, id)
+    }
+
     /// Every entry with its status: what balances and statements are computed from.
     pub fn ledger(&self) -> Ledger {
         Ledger::new(self.hour_entries().records, &self.hour_verdicts().records)

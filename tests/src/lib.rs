@@ -7,7 +7,7 @@ use std::sync::Once;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
-use crdt_core::{ActorId, GroupDoc, NewMember, Role};
+use crdt_core::{ActorId, Digest, GroupDoc, NewMember, Role, Store};
 use uuid::Uuid;
 
 /// A fixed moment for deterministic tests: 2030-01-01 plus `minutes`.
@@ -102,6 +102,28 @@ pub fn deliver_some(devices: &mut [Device], from: usize, to: usize, subset: u64,
     for change in changes {
         devices[to].doc.apply_bytes(change.raw_bytes()).unwrap();
     }
+}
+
+/// Syncs two stores directly, with no network, until both hold the same record and know it.
+/// Returns the bytes that crossed and what the sync changed on `a` and on `b`.
+pub fn sync_stores(a: &mut Store, b: &mut Store) -> (usize, Digest, Digest) {
+    let (id_a, id_b) = (a.device().id(), b.device().id());
+    let (mut session_a, mut session_b) = (a.begin_sync(&id_b).unwrap(), b.begin_sync(&id_a).unwrap());
+    let mut bytes = 0;
+    for _ in 0..50 {
+        while let Some(frame) = a.next_sync_frame(&mut session_a).unwrap() {
+            bytes += frame.len();
+            b.receive_sync_frame(&mut session_b, &frame).unwrap();
+        }
+        while let Some(frame) = b.next_sync_frame(&mut session_b).unwrap() {
+            bytes += frame.len();
+            a.receive_sync_frame(&mut session_a, &frame).unwrap();
+        }
+        if a.sync_finished(&session_a).unwrap() && b.sync_finished(&session_b).unwrap() {
+            return (bytes, a.end_sync(&session_a, &id_b, None).unwrap(), b.end_sync(&session_b, &id_a, None).unwrap());
+        }
+    }
+    panic!("two stores on a perfect link did not finish syncing");
 }
 
 /// The `aidmesh` binary of this workspace, built on first use if `cargo build` has not yet.

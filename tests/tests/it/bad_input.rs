@@ -84,7 +84,7 @@ fn garbage_or_cut_changes_from_elsewhere_are_refused_with_nothing_applied() {
     let mut store = filled_store(dir.path());
     let heads = store.doc().unwrap().heads();
     let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
-    let me = store.me();
+    let me = store.me().unwrap();
     for i in 0..3 {
         phone.add_need(me, NewNeed::new(&format!("Phone {i}"), Category::Meals, Urgency::Low, "North"), at(i)).unwrap();
     }

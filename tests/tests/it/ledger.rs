@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aidmesh_tests::{at, deliver_some, Device, Group};
+use aidmesh_tests::{at, deliver_some, sync_stores, Device, Group};
 use crdt_core::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -317,7 +317,7 @@ fn hours_logged_twice_for_one_assignment_apart_are_a_conflict_an_organizer_settl
 fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::create(&dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
-    let ana = store.me();
+    let ana = store.me().unwrap();
     let cai = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Cai", Role::Volunteer), now)).unwrap().id;
     let dev = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Dev", Role::Volunteer), now)).unwrap().id;
     let base = store.doc().unwrap().heads();
@@ -358,6 +358,23 @@ fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
     let nets: BTreeMap<Party, String> = store.balances().unwrap().into_iter().map(|b| (b.party, b.net.to_string())).collect();
     assert_eq!(nets, [(Party::Member(cai), "3.5".into()), (Party::Member(dev), "-2".into()), (Party::Group, "-1.5".into())].into());
     assert_eq!(store.hour_entry(second.id).unwrap().status, EntryStatus::Confirmed);
+}
+
+#[test]
+fn hours_travel_between_stores_in_a_meeting_and_its_digest_counts_them() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut ana = Store::create(&dir_a.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let mut bo = Store::join(&dir_b.path().join("aidmesh.db"), &ana.invite(None), "Bo").unwrap();
+    sync_stores(&mut ana, &mut bo);
+    let ana_id = ana.me().unwrap();
+    let entry = bo.act(|doc, me, now| doc.log_hours(me, NewHours::new(me, Party::Member(ana_id), hours("2")), now)).unwrap();
+    let (_, on_ana, _) = sync_stores(&mut ana, &mut bo);
+    assert_eq!((on_ana.hours.new, on_ana.hours.updated, on_ana.is_empty()), (1, 0, false));
+    ana.act(|doc, me, now| doc.confirm_hours(me, entry.id, now)).unwrap();
+    let (_, _, on_bo) = sync_stores(&mut ana, &mut bo);
+    assert_eq!((on_bo.hours.new, on_bo.hours.updated), (0, 1), "a confirmation updates the entry it confirms");
+    assert_eq!(bo.balances().unwrap(), ana.balances().unwrap());
+    assert_eq!(bo.hour_entry(entry.id).unwrap().status, EntryStatus::Confirmed);
 }
 
 #[derive(Clone, Debug)]

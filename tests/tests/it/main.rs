@@ -2,6 +2,7 @@
 //! parts: real automerge documents, real SQLite files, the real `aidmesh` binary.
 
 mod bad_input;
+mod bundles;
 mod cli;
 mod conflicts;
 mod convergence;
@@ -9,4 +10,6 @@ mod durability;
 mod history;
 mod ledger;
 mod matching;
+mod meeting;
+mod network;
 mod store;

@@ -94,7 +94,7 @@ fn two_processes_share_one_file_and_compaction_keeps_the_others_writes() {
 fn changes_from_another_device_reach_the_index_and_history() {
     let (_dir, mut store) = store();
     let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
-    let me = store.me();
+    let me = store.me().unwrap();
     phone.register_actor(me, at(0)).unwrap();
     let need = phone.add_need(me, NewNeed::new("Posted offline", Category::Childcare, Urgency::High, "North"), at(1)).unwrap();
     let heads = store.doc().unwrap().heads();
@@ -142,7 +142,7 @@ fn resolving_a_conflict_updates_the_lists() {
     let need = add(&mut store, "Ride to clinic", Category::Transport, Urgency::High, "North", None);
     let heads = store.doc().unwrap().heads();
     let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
-    let me = store.me();
+    let me = store.me().unwrap();
     phone.register_actor(me, at(0)).unwrap();
     phone.set_need_status(me, need.id, NeedStatus::Referred, at(1)).unwrap();
     store.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Cancelled, now)).unwrap();

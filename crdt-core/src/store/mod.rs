@@ -15,14 +15,19 @@ use std::path::{Path, PathBuf};
 use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::doc::{Collection, GroupDoc, InvalidRecord, Touched};
 use crate::error::{Error, Result};
+use crate::invite::Invite;
 use crate::ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, LedgerEntry, Party, Totals};
 use crate::matching::Matcher;
-use crate::model::{Assignment, Category, Group, Member, Need, NeedStatus, NewMember, Offer, OfferStatus, Urgency};
+use crate::model::{check_text, Assignment, Category, Group, Member, Need, NeedStatus, NewMember, Offer, OfferStatus, Urgency, MAX_TITLE};
+use crate::secret::{DeviceKey, GroupSecret};
+
+mod meeting;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -38,11 +43,25 @@ pub struct Store {
     path: PathBuf,
     conn: Connection,
     actor: ActorId,
-    me: Uuid,
+    device: DeviceKey,
+    secret: GroupSecret,
+    group_id: Uuid,
+    /// The member this device acts for; `None` on a device that joined but has not synced yet.
+    me: Option<Uuid>,
     doc: Option<GroupDoc>,
     /// The highest chunk id already applied to `doc`.
     loaded_up_to: i64,
     chunks_since_snapshot: i64,
+}
+
+/// A device this one has synced with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Peer {
+    pub device: String,
+    /// The member whose device it is, once the record says so.
+    pub member: Option<String>,
+    pub address: Option<String>,
+    pub last_synced_at: Option<DateTime<Utc>>,
 }
 
 /// Filters for the needs list; `None` means any.
@@ -74,34 +93,34 @@ pub struct LedgerFilter {
 }
 
 impl Store {
-    /// Creates the database for a new group, with this device's first member. The file appears
-    /// only when complete: it is built beside its final name and renamed into place.
+    /// Creates the database for a new group, with this device's first member.
     pub fn create(path: &Path, group_name: &str, founder: NewMember) -> Result<Store> {
-        if path.exists() {
-            return Err(Error::AlreadyExists(path.to_path_buf()));
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io { context: format!("cannot create {}", dir.display()), source })?;
-        }
+        refuse_existing(path)?;
         let actor = ActorId::random();
-        let (doc, member) = GroupDoc::create(actor.clone(), group_name, founder, Utc::now())?;
-        let partial = path.with_extension("partial");
-        let _ = std::fs::remove_file(&partial);
-        {
-            let mut conn = Connection::open(&partial)?;
-            // Lets compaction hand freed pages back to the filesystem (set before any table).
-            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
-            configure(&conn)?;
-            migrate(&mut conn, 0)?;
-            let tx = conn.transaction()?;
-            set_meta(&tx, "actor", &actor.to_hex_string())?;
-            set_meta(&tx, "member", &member.id.to_string())?;
-            insert_chunk(&tx, true, &doc.save())?;
-            reindex_all(&tx, &doc)?;
-            tx.commit()?;
-            conn.pragma_update(None, "journal_mode", "DELETE")?;
-        }
-        std::fs::rename(&partial, path).map_err(|source| Error::Io { context: format!("cannot create {}", path.display()), source })?;
+        let device = DeviceKey::generate();
+        let now = Utc::now();
+        let (mut doc, member) = GroupDoc::create(actor.clone(), group_name, founder, now)?;
+        doc.add_device(member.id, &device.id(), now)?;
+        let group_id = doc.group()?.id;
+        let identity = Identity { actor, device, secret: GroupSecret::generate(), group_id, member: Some(member.id), join_name: None };
+        build(path, &identity, Some(&doc))?;
+        Store::open(path)
+    }
+
+    /// Creates the database of a device joining a group by invite. It holds no record until its
+    /// first sync (or bundle); then the device adds itself as a volunteer named `name`.
+    pub fn join(path: &Path, invite: &Invite, name: &str) -> Result<Store> {
+        refuse_existing(path)?;
+        check_text("name", name, MAX_TITLE)?;
+        let identity = Identity {
+            actor: ActorId::random(),
+            device: DeviceKey::generate(),
+            secret: invite.secret.clone(),
+            group_id: invite.group,
+            member: None,
+            join_name: Some(name.trim().to_string()),
+        };
+        build(path, &identity, None)?;
         Store::open(path)
     }
 
@@ -111,25 +130,32 @@ impl Store {
         if !path.is_file() {
             return Err(Error::NoDatabase(path.to_path_buf()));
         }
-        let corrupt = |e: rusqlite::Error| Error::Corrupt { path: path.to_path_buf(), detail: e.to_string() };
-        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(corrupt)?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(corrupt)?;
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(corrupt)?;
+        let corrupt = |detail: String| Error::Corrupt { path: path.to_path_buf(), detail };
+        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| corrupt(e.to_string()))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| corrupt(e.to_string()))?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerSchema { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
         }
         if version == 0 {
-            return Err(Error::Corrupt { path: path.to_path_buf(), detail: "it is not an aidmesh database".into() });
+            return Err(corrupt("it is not an aidmesh database".into()));
         }
         configure(&conn).map_err(|e| classify(path, e))?;
         migrate(&mut conn, version)?;
-        let identity = (get_meta(&conn, "actor"), get_meta(&conn, "member"));
-        let (Ok(Some(actor)), Ok(Some(member))) = identity else {
-            return Err(Error::Corrupt { path: path.to_path_buf(), detail: "this device's identity is missing".into() });
-        };
-        let actor = ActorId::from(hex_decode(&actor).ok_or_else(|| Error::Corrupt { path: path.to_path_buf(), detail: "bad device identity".into() })?);
-        let me = member.parse().map_err(|_| Error::Corrupt { path: path.to_path_buf(), detail: "bad member identity".into() })?;
-        Ok(Store { path: path.to_path_buf(), conn, actor, me, doc: None, loaded_up_to: 0, chunks_since_snapshot: 0 })
+        let identity = Identity::read(&conn).map_err(corrupt)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn,
+            actor: identity.actor,
+            device: identity.device,
+            secret: identity.secret,
+            group_id: identity.group_id,
+            me: identity.member,
+            doc: None,
+            loaded_up_to: 0,
+            chunks_since_snapshot: 0,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -137,8 +163,26 @@ impl Store {
     }
 
     /// The member this device acts for.
-    pub fn me(&self) -> Uuid {
-        self.me
+    pub fn me(&self) -> Result<Uuid> {
+        self.me.ok_or(Error::NotSyncedYet(format!("group {}", self.group_id)))
+    }
+
+    /// This device's long-term key; its public half is the device id.
+    pub fn device(&self) -> &DeviceKey {
+        &self.device
+    }
+
+    pub fn secret(&self) -> &GroupSecret {
+        &self.secret
+    }
+
+    pub fn group_id(&self) -> Uuid {
+        self.group_id
+    }
+
+    /// An invite to this group; `address` is where this device can be reached, if known.
+    pub fn invite(&self, address: Option<String>) -> Invite {
+        Invite { group: self.group_id, secret: self.secret.clone(), address }
     }
 
     /// The whole document, loaded (and caught up with other writers) on first use.
@@ -150,7 +194,7 @@ impl Store {
     /// Runs one user action against the document and makes it durable before returning.
     /// `f` gets the document, this device's member id and the current time.
     pub fn act<T>(&mut self, f: impl FnOnce(&mut GroupDoc, Uuid, DateTime<Utc>) -> Result<T>) -> Result<T> {
-        let me = self.me;
+        let me = self.me()?;
         Ok(self.write(|doc| f(doc, me, Utc::now()))?.0)
     }
 
@@ -238,9 +282,14 @@ impl Store {
     fn catch_up(&mut self) -> Result<()> {
         let rows = chunks_after(&self.conn, self.loaded_up_to).map_err(|e| classify(&self.path, e))?;
         let Some(&(newest, _)) = rows.last() else {
-            return match self.doc {
-                Some(_) => Ok(()),
-                None => Err(Error::Corrupt { path: self.path.clone(), detail: "it holds no group record".into() }),
+            return match (&self.doc, self.me) {
+                (Some(_), _) => Ok(()),
+                // A device that joined starts from nothing and fills up at its first sync.
+                (None, None) => {
+                    self.doc = Some(GroupDoc::empty(self.actor.clone()));
+                    Ok(())
+                }
+                (None, Some(_)) => Err(Error::Corrupt { path: self.path.clone(), detail: "it holds no group record".into() }),
             };
         };
         let damaged = |e: Error| Error::Corrupt { path: self.path.clone(), detail: format!("a stored change cannot be read: {e}") };
@@ -275,7 +324,11 @@ impl Store {
     // ----- reads from the index (no document load) -----
 
     pub fn group(&self) -> Result<Group> {
-        let json = get_meta(&self.conn, "group")?.ok_or_else(|| Error::Corrupt { path: self.path.clone(), detail: "the group is missing".into() })?;
+        let json = match (get_meta(&self.conn, "group")?, self.me) {
+            (Some(json), _) => json,
+            (None, None) => return Err(Error::NotSyncedYet(format!("group {}", self.group_id))),
+            (None, Some(_)) => return Err(Error::Corrupt { path: self.path.clone(), detail: "the group is missing".into() }),
+        };
         serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })
     }
 
@@ -460,6 +513,84 @@ impl Store {
     }
 }
 
+/// Who this device is, kept in `meta`: never in the shared record.
+struct Identity {
+    actor: ActorId,
+    device: DeviceKey,
+    secret: GroupSecret,
+    group_id: Uuid,
+    member: Option<Uuid>,
+    /// The name a joining device will use once it has the group's record.
+    join_name: Option<String>,
+}
+
+impl Identity {
+    fn write(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        set_meta(tx, "actor", &self.actor.to_hex_string())?;
+        set_meta(tx, "device_key", &data_encoding::HEXLOWER.encode(&self.device.private_bytes()))?;
+        set_meta(tx, "group_secret", &data_encoding::HEXLOWER.encode(self.secret.as_bytes()))?;
+        set_meta(tx, "group_id", &self.group_id.to_string())?;
+        if let Some(member) = self.member {
+            set_meta(tx, "member", &member.to_string())?;
+        }
+        if let Some(name) = &self.join_name {
+            set_meta(tx, "join_name", name)?;
+        }
+        Ok(())
+    }
+
+    fn read(conn: &Connection) -> Result<Identity, String> {
+        let get = |key: &str| get_meta(conn, key).map_err(|e| e.to_string());
+        let required = |key: &str| get(key)?.ok_or_else(|| format!("this device's {key} is missing"));
+        let bytes32 = |key: &str| -> Result<[u8; 32], String> {
+            let bytes = data_encoding::HEXLOWER.decode(required(key)?.as_bytes()).map_err(|_| format!("bad {key}"))?;
+            bytes.try_into().map_err(|_| format!("bad {key}"))
+        };
+        let actor = data_encoding::HEXLOWER.decode(required("actor")?.as_bytes()).map_err(|_| "bad actor".to_string())?;
+        Ok(Identity {
+            actor: ActorId::from(actor),
+            device: DeviceKey::from_bytes(bytes32("device_key")?),
+            secret: GroupSecret::from_bytes(bytes32("group_secret")?),
+            group_id: required("group_id")?.parse().map_err(|_| "bad group id".to_string())?,
+            member: get("member")?.map(|m| m.parse().map_err(|_| "bad member id".to_string())).transpose()?,
+            join_name: get("join_name")?,
+        })
+    }
+}
+
+fn refuse_existing(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Err(Error::AlreadyExists(path.to_path_buf()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io { context: format!("cannot create {}", dir.display()), source })?;
+    }
+    Ok(())
+}
+
+/// Writes a new database beside its final name and renames it into place, so a half-made one
+/// never appears.
+fn build(path: &Path, identity: &Identity, doc: Option<&GroupDoc>) -> Result<()> {
+    let partial = path.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    {
+        let mut conn = Connection::open(&partial)?;
+        // Lets compaction hand freed pages back to the filesystem (set before any table).
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        configure(&conn)?;
+        migrate(&mut conn, 0)?;
+        let tx = conn.transaction()?;
+        identity.write(&tx)?;
+        if let Some(doc) = doc {
+            insert_chunk(&tx, true, &doc.save())?;
+            reindex_all(&tx, doc)?;
+        }
+        tx.commit()?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+    }
+    std::fs::rename(&partial, path).map_err(|source| Error::Io { context: format!("cannot create {}", path.display()), source })
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a commit is on disk when it returns, even across power loss (NORMAL is not).
@@ -505,13 +636,6 @@ fn chunks_after(conn: &Connection, id: i64) -> rusqlite::Result<Vec<(i64, Vec<u8
     let mut stmt = conn.prepare_cached("SELECT id, data FROM chunks WHERE id > ?1 ORDER BY id")?;
     let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
-}
-
-fn hex_decode(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
-        return None;
-    }
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()
 }
 
 fn index_table(collection: Collection) -> Option<&'static str> {

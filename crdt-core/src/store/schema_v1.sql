@@ -52,6 +52,13 @@ CREATE TABLE invalid_records (
     reason TEXT NOT NULL,
     PRIMARY KEY (collection, id)
 );
+-- Devices this one has synced with, and the automerge sync state to resume from.
+CREATE TABLE peers (
+    device TEXT PRIMARY KEY,
+    address TEXT,
+    last_synced_at INTEGER,
+    sync_state BLOB
+);
 -- The timebank. `status` is derived from the entry's verdicts (see `ledger.rs`) when either is
 -- indexed, so balances are sums over confirmed rows.
 CREATE TABLE hour_entries (

@@ -1,0 +1,128 @@
+//! Invites: how a new device learns which group to join, its secret, and (optionally) where a
+//! member is listening. Two written forms, both checksummed so that a mistyped or damaged invite
+//! is refused clearly: a link (`aidmesh:join?…`, carries an address) and a short code for reading
+//! aloud or typing (no address). Both render as QR codes.
+
+use data_encoding::{BASE32_NOPAD, HEXLOWER};
+use qrcode::render::{svg, unicode};
+use qrcode::QrCode;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::secret::{GroupSecret, SECRET_LEN};
+
+const VERSION: u8 = 1;
+const LINK_PREFIX: &str = "aidmesh:join?";
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InviteError {
+    #[error("this is not an aidmesh invite (it should start with 'aidmesh:join?' or be a code of letters and digits)")]
+    NotAnInvite,
+    #[error("the invite is incomplete: its {0} is missing")]
+    Missing(&'static str),
+    #[error("the invite is damaged (its checksum does not match); ask for it again")]
+    Checksum,
+    #[error("the invite is damaged: {0}")]
+    Malformed(&'static str),
+    #[error("this invite was made by a newer aidmesh (invite version {0}); update aidmesh to use it")]
+    Version(u8),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invite {
+    pub group: Uuid,
+    pub secret: GroupSecret,
+    /// Where a member's device listens (`host:port`), if the inviter shared it.
+    pub address: Option<String>,
+}
+
+impl Invite {
+    /// `aidmesh:join?v=1&g=<group>&k=<secret>[&a=<address>]&c=<checksum>`.
+    pub fn to_link(&self) -> String {
+        let mut link = format!("{LINK_PREFIX}v={VERSION}&g={}&k={}", self.group.simple(), BASE32_NOPAD.encode(self.secret.as_bytes()));
+        if let Some(address) = &self.address {
+            link.push_str(&format!("&a={address}"));
+        }
+        link.push_str(&format!("&c={}", HEXLOWER.encode(&self.checksum(self.address.as_deref()))));
+        link
+    }
+
+    /// The short form, in groups of five characters: group and secret, no address.
+    pub fn to_code(&self) -> String {
+        let mut bytes = vec![VERSION];
+        bytes.extend_from_slice(self.group.as_bytes());
+        bytes.extend_from_slice(self.secret.as_bytes());
+        bytes.extend_from_slice(&self.checksum(None));
+        let code = BASE32_NOPAD.encode(&bytes);
+        code.as_bytes().chunks(5).map(|c| std::str::from_utf8(c).expect("base32 is ASCII")).collect::<Vec<_>>().join("-")
+    }
+
+    pub fn parse(text: &str) -> Result<Invite, InviteError> {
+        let text = text.trim();
+        match text.strip_prefix(LINK_PREFIX) {
+            Some(query) => Self::parse_link(query),
+            None => Self::parse_code(text),
+        }
+    }
+
+    fn parse_link(query: &str) -> Result<Invite, InviteError> {
+        let field = |name: &str| query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='));
+        let version: u8 = field("v").ok_or(InviteError::Missing("version"))?.parse().map_err(|_| InviteError::Malformed("bad version"))?;
+        if version != VERSION {
+            return Err(InviteError::Version(version));
+        }
+        let group = Uuid::try_parse(field("g").ok_or(InviteError::Missing("group"))?).map_err(|_| InviteError::Malformed("bad group id"))?;
+        let secret = BASE32_NOPAD.decode(field("k").ok_or(InviteError::Missing("key"))?.as_bytes()).map_err(|_| InviteError::Malformed("bad key"))?;
+        let secret: [u8; SECRET_LEN] = secret.try_into().map_err(|_| InviteError::Malformed("bad key length"))?;
+        let address = field("a").map(str::to_string);
+        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), address };
+        let checksum = HEXLOWER.decode(field("c").ok_or(InviteError::Missing("checksum"))?.as_bytes()).map_err(|_| InviteError::Checksum)?;
+        if checksum != invite.checksum(invite.address.as_deref()) {
+            return Err(InviteError::Checksum);
+        }
+        Ok(invite)
+    }
+
+    fn parse_code(code: &str) -> Result<Invite, InviteError> {
+        let cleaned: String = code.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
+        let bytes = BASE32_NOPAD.decode(cleaned.as_bytes()).map_err(|_| InviteError::NotAnInvite)?;
+        let Some((&version, rest)) = bytes.split_first() else { return Err(InviteError::NotAnInvite) };
+        if version != VERSION {
+            return Err(if bytes.len() == 53 { InviteError::Version(version) } else { InviteError::NotAnInvite });
+        }
+        if rest.len() != 16 + SECRET_LEN + 4 {
+            return Err(InviteError::Malformed("wrong length"));
+        }
+        let group = Uuid::from_slice(&rest[..16]).expect("16 bytes");
+        let secret: [u8; SECRET_LEN] = rest[16..16 + SECRET_LEN].try_into().expect("32 bytes");
+        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), address: None };
+        if rest[16 + SECRET_LEN..] != invite.checksum(None) {
+            return Err(InviteError::Checksum);
+        }
+        Ok(invite)
+    }
+
+    fn checksum(&self, address: Option<&str>) -> [u8; 4] {
+        let mut hash = Sha256::new();
+        hash.update(b"aidmesh-invite");
+        hash.update([VERSION]);
+        hash.update(self.group.as_bytes());
+        hash.update(self.secret.as_bytes());
+        hash.update(address.unwrap_or_default().as_bytes());
+        hash.finalize()[..4].try_into().expect("4 of 32 bytes")
+    }
+
+    /// The link as an SVG QR code, for the app.
+    pub fn qr_svg(&self) -> String {
+        self.qr().render::<svg::Color<'_>>().min_dimensions(240, 240).quiet_zone(true).build()
+    }
+
+    /// The link as a QR code in Unicode blocks, for a terminal.
+    pub fn qr_text(&self) -> String {
+        self.qr().render::<unicode::Dense1x2>().quiet_zone(true).build()
+    }
+
+    fn qr(&self) -> QrCode {
+        QrCode::new(self.to_link().as_bytes()).expect("an invite link always fits a QR code")
+    }
+}

@@ -1,0 +1,103 @@
+//! The group secret and the keys derived from it. Whoever holds the secret is in the group:
+//! it authenticates the sync handshake, encrypts bundles and hides which group meets on a LAN.
+//! Each use gets its own key (HKDF with a distinct label), so no key ever serves two purposes.
+
+use std::fmt;
+
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+
+pub const SECRET_LEN: usize = 32;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct GroupSecret([u8; SECRET_LEN]);
+
+impl GroupSecret {
+    pub fn generate() -> Self {
+        GroupSecret(rand::random())
+    }
+
+    pub fn from_bytes(bytes: [u8; SECRET_LEN]) -> Self {
+        GroupSecret(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; SECRET_LEN] {
+        &self.0
+    }
+
+    fn derive(&self, label: &str) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        Hkdf::<Sha256>::new(None, &self.0).expand(label.as_bytes(), &mut key).expect("32 bytes is a valid HKDF length");
+        key
+    }
+
+    /// The pre-shared key for the Noise `XXpsk3` handshake between members' devices.
+    pub fn noise_psk(&self) -> [u8; 32] {
+        self.derive("aidmesh/noise-psk/v1")
+    }
+
+    /// The key that encrypts and authenticates sneakernet bundles.
+    pub fn bundle_key(&self) -> [u8; 32] {
+        self.derive("aidmesh/bundle/v1")
+    }
+
+    /// What a device announces on the LAN: a keyed hash of the group id for one UTC day. Members
+    /// recognise their group; outsiders learn nothing, and cannot link one day's tag to the next.
+    pub fn discovery_tag(&self, group: Uuid, day: i64) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.derive("aidmesh/discovery/v1")).expect("any key length works");
+        mac.update(group.as_bytes());
+        mac.update(&day.to_be_bytes());
+        data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes()[..10])
+    }
+
+    /// A short tag naming the group inside a bundle, so that a bundle for another group is told
+    /// apart from a damaged one without revealing the group id.
+    pub fn bundle_tag(&self, group: Uuid) -> [u8; 16] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.derive("aidmesh/bundle-tag/v1")).expect("any key length works");
+        mac.update(group.as_bytes());
+        mac.finalize().into_bytes()[..16].try_into().expect("16 of 32 bytes")
+    }
+}
+
+/// Never printed: a secret in a log is a secret given away.
+impl fmt::Debug for GroupSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GroupSecret(…)")
+    }
+}
+
+/// A device's long-term X25519 key. Its public half is the device id: the Noise handshake proves
+/// a peer holds the matching private key.
+#[derive(Clone)]
+pub struct DeviceKey(x25519_dalek::StaticSecret);
+
+impl DeviceKey {
+    pub fn generate() -> Self {
+        DeviceKey(x25519_dalek::StaticSecret::from(rand::random::<[u8; 32]>()))
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        DeviceKey(x25519_dalek::StaticSecret::from(bytes))
+    }
+
+    pub fn private_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    pub fn public_bytes(&self) -> [u8; 32] {
+        x25519_dalek::PublicKey::from(&self.0).to_bytes()
+    }
+
+    /// The device id: the public key in hex.
+    pub fn id(&self) -> String {
+        data_encoding::HEXLOWER.encode(&self.public_bytes())
+    }
+}
+
+impl fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeviceKey({})", self.id())
+    }
+}

@@ -1,0 +1,114 @@
+//! Meeting other devices: sync sessions whose state outlives the meeting, the devices met, and
+//! sealed bundles for the USB stick. The network is not here (see `aidmesh-net`): a driver hands
+//! frames in and out.
+
+use automerge::ChangeHash;
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::Store;
+use crate::bundle;
+use crate::error::{Error, Result};
+use crate::store::Peer;
+use crate::sync::{self, Digest, Progress, SyncSession};
+
+impl Store {
+    /// Starts a sync with the device `peer`, resuming from what the last one left.
+    pub fn begin_sync(&mut self, peer: &str) -> Result<SyncSession> {
+        let saved = self.saved_sync_state(peer)?;
+        Ok(SyncSession::new(self.doc()?, saved.as_deref()))
+    }
+
+    /// The next frame for the peer, if any.
+    pub fn next_sync_frame(&mut self, session: &mut SyncSession) -> Result<Option<Vec<u8>>> {
+        Ok(session.next_frame(self.doc()?))
+    }
+
+    /// Whether both sides now hold the same record, and know it.
+    pub fn sync_finished(&mut self, session: &SyncSession) -> Result<bool> {
+        Ok(session.is_finished(self.doc()?))
+    }
+
+    /// Applies a frame from the peer; changes it carries are durable when this returns.
+    pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
+        let progress = self.write(|doc| session.receive(doc, frame))?.0;
+        self.complete_join()?;
+        Ok(progress)
+    }
+
+    /// Records the meeting (state to resume from, when, where) and says what it changed.
+    pub fn end_sync(&mut self, session: &SyncSession, peer: &str, address: Option<&str>) -> Result<Digest> {
+        self.conn.execute(
+            "INSERT INTO peers (device, address, last_synced_at, sync_state) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device) DO UPDATE SET address = coalesce(excluded.address, address),
+                 last_synced_at = excluded.last_synced_at, sync_state = excluded.sync_state",
+            params![peer, address, Utc::now().timestamp_millis(), session.saved_state()],
+        )?;
+        Ok(session.digest(self.doc()?))
+    }
+
+    /// The devices this one has synced with, most recent first.
+    pub fn peers(&self) -> Result<Vec<Peer>> {
+        let members = self.members()?;
+        let mut stmt = self.conn.prepare("SELECT device, address, last_synced_at FROM peers ORDER BY last_synced_at DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?)))?;
+        rows.map(|row| {
+            let (device, address, last) = row?;
+            let member = members.iter().find(|m| m.device_ids.contains(&device)).map(|m| m.display_name.clone());
+            Ok(Peer { device, member, address, last_synced_at: last.and_then(DateTime::from_timestamp_millis) })
+        })
+        .collect()
+    }
+
+    /// Changes sealed for carrying by hand: all of them, or only those `peer` (a device this one
+    /// has synced with) does not have yet.
+    pub fn export_bundle(&mut self, peer: Option<&str>) -> Result<Vec<u8>> {
+        let since = match peer {
+            None => Vec::new(),
+            Some(peer) => self.shared_heads(peer)?,
+        };
+        let changes = self.doc()?.changes_since(&since);
+        Ok(bundle::seal(&self.secret, self.group_id, &changes))
+    }
+
+    /// Applies a bundle. Importing the same bundle twice changes nothing the second time.
+    pub fn import_bundle(&mut self, bytes: &[u8]) -> Result<Digest> {
+        let changes = bundle::open(&self.secret, self.group_id, bytes)?;
+        let before = self.doc()?.heads();
+        self.apply_remote(&changes)?;
+        self.complete_join()?;
+        Ok(sync::digest(self.doc()?, &before, Progress::default()))
+    }
+
+    /// The heads this device and `peer` were known to share after their last sync.
+    fn shared_heads(&self, peer: &str) -> Result<Vec<ChangeHash>> {
+        let saved = self.saved_sync_state(peer)?.ok_or_else(|| Error::NotFound { kind: "device this one has synced with", id: peer.to_string() })?;
+        let state = automerge::sync::State::decode(&saved).map_err(|e| Error::BadChanges(e.to_string()))?;
+        Ok(state.shared_heads)
+    }
+
+    fn saved_sync_state(&self, peer: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.conn.query_row("SELECT sync_state FROM peers WHERE device = ?1", [peer], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// A device that joined by invite becomes a member once the group's record has arrived.
+    fn complete_join(&mut self) -> Result<()> {
+        if self.me.is_some() {
+            return Ok(());
+        }
+        let Some(name) = super::get_meta(&self.conn, "join_name")? else { return Ok(()) };
+        let doc = self.doc()?;
+        let Ok(group) = doc.group() else { return Ok(()) };
+        if group.id != self.group_id {
+            return Err(Error::WrongGroup);
+        }
+        let device = self.device.id();
+        let member = self.write(|doc| doc.join_as(&name, &device, Utc::now()))?.0;
+        let tx = self.conn.transaction()?;
+        super::set_meta(&tx, "member", &member.id.to_string())?;
+        tx.execute("DELETE FROM meta WHERE key = 'join_name'", [])?;
+        tx.commit()?;
+        self.me = Some(member.id);
+        Ok(())
+    }
+}

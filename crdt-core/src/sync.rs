@@ -1,0 +1,181 @@
+//! One sync between this device and another, as a state machine with no I/O: frames in,
+//! frames out, progress and a digest of what changed. It drives automerge's sync protocol; a
+//! driver (sockets, encryption) moves the frames. One automerge `sync::State` per peer device is
+//! persisted by the store, so the next meeting resumes from the heads both sides already share.
+//!
+//! Two things keep a meeting to two round trips. A resumed session assumes the peer still has
+//! exactly what both shared last time, so its first message already carries every change made
+//! since (automerge alone would first exchange summaries). And the session is finished as soon as
+//! this side knows the peer's heads equal its own and has sent its own heads: both sides then
+//! know they hold the same record, with no closing handshake.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::ReadDoc;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::conflict::Conflict;
+use crate::doc::{Collection, GroupDoc};
+use crate::error::{Error, Result};
+use crate::frame::{self, Frame};
+
+/// How far a sync has come, for a progress bar.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Progress {
+    pub frames_sent: u64,
+    pub frames_received: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub changes_received: u64,
+    /// The changes the last message carried, when one is being applied: the total so far is known
+    /// only message by message.
+    pub changes_in_last_message: u64,
+}
+
+/// New and updated records of one kind.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Counts {
+    pub new: usize,
+    pub updated: usize,
+}
+
+/// What a sync changed on this device: shown to people after a meeting ("3 new needs, 1 conflict").
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Digest {
+    pub needs: Counts,
+    pub offers: Counts,
+    pub assignments: Counts,
+    pub members: Counts,
+    /// Timebank entries: new ones, and ones confirmed, disputed or voided since.
+    pub hours: Counts,
+    pub group_changed: bool,
+    /// Conflicts among the records this sync touched.
+    pub conflicts: Vec<Conflict>,
+    pub progress: Progress,
+}
+
+impl Digest {
+    pub fn is_empty(&self) -> bool {
+        [&self.needs, &self.offers, &self.assignments, &self.members, &self.hours].iter().all(|c| c.new + c.updated == 0) && !self.group_changed
+    }
+}
+
+pub struct SyncSession {
+    state: sync::State,
+    before: Vec<automerge::ChangeHash>,
+    progress: Progress,
+}
+
+impl SyncSession {
+    /// Starts a sync from the state saved after the last one with this peer (if any). A saved
+    /// state that cannot be read only costs a full exchange, so it is dropped, not an error.
+    pub fn new(doc: &GroupDoc, saved: Option<&[u8]>) -> Self {
+        let mut state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
+        if !state.shared_heads.is_empty() {
+            // "They have what we shared": send what is new at once. If they got some of it from
+            // someone else meanwhile, the cost is a few duplicate bytes, never a wrong result.
+            state.their_have = Some(vec![sync::Have { last_sync: state.shared_heads.clone(), bloom: Default::default() }]);
+            state.their_need = Some(Vec::new());
+        }
+        SyncSession { state, before: doc.heads(), progress: Progress::default() }
+    }
+
+    /// The next frame to send, if there is one now.
+    pub fn next_frame(&mut self, doc: &GroupDoc) -> Option<Vec<u8>> {
+        let message = doc.automerge().generate_sync_message(&mut self.state)?;
+        let bytes = frame::encode(&Frame::Sync(message.encode()));
+        self.progress.frames_sent += 1;
+        self.progress.bytes_sent += bytes.len() as u64;
+        Some(bytes)
+    }
+
+    /// Takes a frame from the other device, applying any changes it carries to `doc`.
+    pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
+        self.progress.frames_received += 1;
+        self.progress.bytes_received += bytes.len() as u64;
+        let Frame::Sync(message) = frame::decode(bytes)?;
+        let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
+        let changes = message.changes.len() as u64;
+        doc.receive_sync(&mut self.state, message)?;
+        self.progress.changes_in_last_message = changes;
+        self.progress.changes_received += changes;
+        Ok(self.progress.clone())
+    }
+
+    /// Both sides hold the same record, and both know it: the peer told us its heads, and we
+    /// have sent ours. Call after sending whatever `next_frame` had.
+    pub fn is_finished(&self, doc: &GroupDoc) -> bool {
+        let heads = doc.heads();
+        self.state.their_heads.as_ref() == Some(&heads) && self.state.last_sent_heads == heads
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// What to keep for the next sync with this peer.
+    pub fn saved_state(&self) -> Vec<u8> {
+        self.state.encode()
+    }
+
+    /// The heads both sides share: what a bundle for this peer can leave out.
+    pub fn shared_heads(&self) -> &[automerge::ChangeHash] {
+        &self.state.shared_heads
+    }
+
+    /// What this sync changed on this device.
+    pub fn digest(&self, doc: &GroupDoc) -> Digest {
+        digest(doc, &self.before, self.progress.clone())
+    }
+}
+
+/// What changed in `doc` since `before`, by kind of record, with the conflicts among them.
+pub fn digest(doc: &GroupDoc, before: &[automerge::ChangeHash], progress: Progress) -> Digest {
+    let touched = doc.touched(before);
+    let mut counts: BTreeMap<Collection, Counts> = BTreeMap::new();
+    for (collection, id) in &touched.records {
+        let existed = doc
+            .collection_obj(*collection)
+            .and_then(|map| doc.automerge().get_at(&map, id.as_str(), before).ok().flatten())
+            .is_some();
+        let entry = counts.entry(*collection).or_default();
+        if existed {
+            entry.updated += 1;
+        } else {
+            entry.new += 1;
+        }
+    }
+    // A verdict is something that happened to an entry: it counts as an update of that entry,
+    // unless the entry itself is new.
+    let judged: BTreeSet<Uuid> = touched
+        .records
+        .iter()
+        .filter(|(collection, _)| *collection == Collection::HourVerdicts)
+        .filter_map(|(_, id)| doc.hour_verdict(id.parse().ok()?).ok())
+        .map(|verdict| verdict.entry)
+        .filter(|entry| !touched.records.contains(&(Collection::HourEntries, entry.to_string())))
+        .collect();
+    let mut take = |collection| counts.remove(&collection).unwrap_or_default();
+    Digest {
+        needs: take(Collection::Needs),
+        offers: take(Collection::Offers),
+        assignments: take(Collection::Assignments),
+        members: take(Collection::Members),
+        hours: Counts { new: take(Collection::HourEntries).new, updated: judged.len() },
+        group_changed: touched.group,
+        conflicts: doc.conflicts_touching(&touched),
+        progress,
+    }
+}
+
+impl GroupDoc {
+    /// Applies a sync message: its changes become unsaved changes for the store to persist.
+    pub(crate) fn receive_sync(&mut self, state: &mut sync::State, message: sync::Message) -> Result<()> {
+        let before = self.heads();
+        self.automerge_mut().receive_sync_message(state, message)?;
+        self.after_external_change(&before);
+        Ok(())
+    }
+}

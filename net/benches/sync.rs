@@ -1,0 +1,232 @@
+//! `cargo bench -p aidmesh-net --bench sync`: what a meeting costs. One JSON line per case.
+//!
+//! Two devices share 10,000 needs and each has 100 new ones since they last met. Side by side:
+//! (a) aidmesh sync resuming from saved state, (b) aidmesh sync with no saved state, (c) raw
+//! automerge sync messages, uncompressed and with fresh state (what automerge-repo puts on the
+//! wire), (d) each side sending its whole saved document, (e) the floor: each side's new changes
+//! compressed with zlib level 9. (a) and (b) run over real loopback sockets with Noise.
+//! Then a meetup: 20 devices converge through one hub on loopback.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aidmesh_net::{sync_over, Channel, SharedStore};
+use automerge::sync::{State, SyncDoc};
+use chrono::Utc;
+use crdt_core::*;
+use serde_json::json;
+
+const SHARED: usize = 10_000;
+const NEW_EACH: usize = 100;
+const MEETUP_DEVICES: usize = 20;
+const MEETUP_SHARED: usize = 1_000;
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let dir = tempfile::tempdir()?;
+    let (a_path, b_path) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let (mut a, mut b) = two_devices(&a_path, &b_path, SHARED)?;
+    let shared_heads = a.doc()?.heads();
+    for (store, who) in [(&mut a, "A"), (&mut b, "B")] {
+        for i in 0..NEW_EACH {
+            let input = NewNeed::new(&format!("{who} new {i}"), Category::Meals, Urgency::Normal, "North");
+            store.act(|doc, me, now| doc.add_need(me, input, now))?;
+        }
+    }
+    // The other cases start from the same two files as (a).
+    drop((a, b));
+    let (a_copy, b_copy) = (dir.path().join("a-copy.db"), dir.path().join("b-copy.db"));
+    std::fs::copy(&a_path, &a_copy)?;
+    std::fs::copy(&b_path, &b_copy)?;
+
+    let resumed = runtime.block_on(sync_pair(Store::open(&a_path)?, Store::open(&b_path)?))?;
+    emit(json!({"case": "a_aidmesh_resumed", "bytes": resumed.bytes, "round_trips": resumed.round_trips, "ms": resumed.ms}));
+
+    let (mut a, mut b) = (Store::open(&a_copy)?, Store::open(&b_copy)?);
+    let (a_doc, b_doc) = (a.doc()?.save(), b.doc()?.save());
+    for path in [&a_copy, &b_copy] {
+        rusqlite::Connection::open(path)?.execute("DELETE FROM peers", [])?;
+    }
+    let fresh = runtime.block_on(sync_pair(Store::open(&a_copy)?, Store::open(&b_copy)?))?;
+    emit(json!({"case": "b_aidmesh_no_saved_state", "bytes": fresh.bytes, "round_trips": fresh.round_trips, "ms": fresh.ms}));
+
+    let (raw_bytes, raw_messages) = raw_automerge(&a_doc, &b_doc)?;
+    emit(json!({"case": "c_raw_automerge_messages", "bytes": raw_bytes, "messages": raw_messages}));
+    emit(json!({"case": "d_whole_documents", "bytes": a_doc.len() + b_doc.len()}));
+
+    let floor: usize = [&mut a, &mut b]
+        .into_iter()
+        .map(|store| zlib9(&store.doc().expect("loaded").changes_since(&shared_heads)).len())
+        .sum();
+    emit(json!({"case": "e_floor_new_changes_zlib9", "bytes": floor}));
+    emit(json!({
+        "case": "sync_ratios",
+        "a_over_e": round(resumed.bytes as f64 / floor as f64), "target_a_over_e": 1.5,
+        "c_over_a": round(raw_bytes as f64 / resumed.bytes as f64), "target_c_over_a": 4,
+    }));
+
+    let meetup = runtime.block_on(meetup(dir.path()))?;
+    emit(json!({"case": "meetup_20_devices_one_hub", "devices": MEETUP_DEVICES, "shared_records": MEETUP_SHARED, "new_each": 10, "ms": meetup, "target_ms": 5000}));
+    Ok(())
+}
+
+/// Two devices with `shared` needs in common, their sync state saved.
+fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(Store, Store)> {
+    let mut a = Store::create(a_path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let me = a.me()?;
+    let base = a.doc()?.heads();
+    let mut writer = GroupDoc::load(&a.doc()?.save(), ActorId::random())?;
+    let now = Utc::now();
+    writer.register_actor(me, now)?;
+    for i in 0..shared {
+        writer.add_need(me, NewNeed::new(&format!("Shared need {i}"), Category::Groceries, Urgency::Normal, "North"), now)?;
+    }
+    a.apply_remote(&writer.changes_since(&base))?;
+    a.compact()?;
+    let mut b = Store::join(b_path, &a.invite(None), "Bo")?;
+    let (id_a, id_b) = (a.device().id(), b.device().id());
+    let (mut sa, mut sb) = (a.begin_sync(&id_b)?, b.begin_sync(&id_a)?);
+    while !(a.sync_finished(&sa)? && b.sync_finished(&sb)?) {
+        while let Some(frame) = a.next_sync_frame(&mut sa)? {
+            b.receive_sync_frame(&mut sb, &frame)?;
+        }
+        while let Some(frame) = b.next_sync_frame(&mut sb)? {
+            a.receive_sync_frame(&mut sa, &frame)?;
+        }
+    }
+    a.end_sync(&sa, &id_b, None)?;
+    b.end_sync(&sb, &id_a, None)?;
+    Ok((a, b))
+}
+
+struct Measured {
+    bytes: u64,
+    round_trips: u64,
+    ms: f64,
+}
+
+/// One sync between two stores over loopback TCP with Noise, handshake included. The documents
+/// are loaded first, as in a running app or hub.
+async fn sync_pair(mut a: Store, mut b: Store) -> anyhow::Result<Measured> {
+    a.doc()?;
+    b.doc()?;
+    let (a, b) = (aidmesh_net::shared(a), aidmesh_net::shared(b));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let (b_key, b_secret) = keys(&b);
+    let (a_key, a_secret) = keys(&a);
+    let started = Instant::now();
+    let responder = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await?;
+        let mut channel = Channel::accept(stream, &b_key, &b_secret).await?;
+        let digest = sync_over(&mut channel, &b, None, |_| {}).await?;
+        Ok::<_, anyhow::Error>((channel.bytes_written, digest))
+    });
+    let mut channel = Channel::connect(&address, &a_key, &a_secret).await?;
+    let digest = sync_over(&mut channel, &a, None, |_| {}).await?;
+    let (b_written, _) = responder.await??;
+    let ms = round(started.elapsed().as_secs_f64() * 1000.0);
+    anyhow::ensure!(digest.needs.new == NEW_EACH, "the sync did not bring the other side's needs: {digest:?}");
+    // Each frame the initiator waited for is one trip across and back.
+    Ok(Measured { bytes: channel.bytes_written + b_written, round_trips: digest.progress.frames_received, ms })
+}
+
+fn keys(store: &SharedStore) -> (DeviceKey, GroupSecret) {
+    let store = store.lock().expect("not poisoned");
+    (store.device().clone(), store.secret().clone())
+}
+
+/// Plain automerge sync between the two documents, fresh state, messages as encoded.
+fn raw_automerge(a: &[u8], b: &[u8]) -> anyhow::Result<(usize, usize)> {
+    let (mut a, mut b) = (automerge::Automerge::load(a)?, automerge::Automerge::load(b)?);
+    let (mut sa, mut sb) = (State::new(), State::new());
+    let (mut bytes, mut messages) = (0, 0);
+    loop {
+        let mut moved = false;
+        if let Some(message) = a.generate_sync_message(&mut sa) {
+            let encoded = message.encode();
+            (bytes, messages, moved) = (bytes + encoded.len(), messages + 1, true);
+            b.receive_sync_message(&mut sb, automerge::sync::Message::decode(&encoded)?)?;
+        }
+        if let Some(message) = b.generate_sync_message(&mut sb) {
+            let encoded = message.encode();
+            (bytes, messages, moved) = (bytes + encoded.len(), messages + 1, true);
+            a.receive_sync_message(&mut sa, automerge::sync::Message::decode(&encoded)?)?;
+        }
+        if !moved {
+            anyhow::ensure!(a.get_heads() == b.get_heads(), "raw automerge sync did not converge");
+            return Ok((bytes, messages));
+        }
+    }
+}
+
+fn zlib9(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(9));
+    encoder.write_all(bytes).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+/// A hub and 20 devices that synced with it once, then each posted 10 needs apart. Time from
+/// everyone connecting at once until every device holds every need (two rounds through the hub).
+async fn meetup(dir: &Path) -> anyhow::Result<f64> {
+    let hub_path = dir.join("hub.db");
+    let first_path = dir.join("device-0.db");
+    let (hub, first) = two_devices(&hub_path, &first_path, MEETUP_SHARED)?;
+    let invite = hub.invite(None);
+    let hub = aidmesh_net::shared(hub);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 64, run_for: Some(Duration::from_secs(120)) };
+    tokio::spawn(aidmesh_net::serve(hub.clone(), listener, options, std::future::pending(), |_| {}));
+
+    let mut devices = vec![aidmesh_net::shared(first)];
+    for i in 1..MEETUP_DEVICES {
+        let store = Store::join(&dir.join(format!("device-{i}.db")), &invite, &format!("Member {i}"))?;
+        devices.push(aidmesh_net::shared(store));
+    }
+    // Everyone's first sync (not timed), then 10 needs each while apart.
+    sync_all(&devices, &address).await?;
+    for (i, device) in devices.iter().enumerate() {
+        let mut store = device.lock().expect("not poisoned");
+        for n in 0..10 {
+            let input = NewNeed::new(&format!("Device {i} need {n}"), Category::Meals, Urgency::Normal, "North");
+            store.act(|doc, me, now| doc.add_need(me, input, now))?;
+        }
+    }
+    let started = Instant::now();
+    sync_all(&devices, &address).await?;
+    sync_all(&devices, &address).await?;
+    let elapsed = round(started.elapsed().as_secs_f64() * 1000.0);
+    let expected = hub.lock().expect("not poisoned").doc()?.heads();
+    for device in &devices {
+        anyhow::ensure!(device.lock().expect("not poisoned").doc()?.heads() == expected, "a device did not converge");
+    }
+    Ok(elapsed)
+}
+
+/// Every device syncs with the hub at once.
+async fn sync_all(devices: &[SharedStore], address: &str) -> anyhow::Result<()> {
+    let mut tasks = Vec::new();
+    for device in devices {
+        let (device, address) = (device.clone(), address.to_string());
+        tasks.push(tokio::spawn(async move {
+            let (key, secret) = keys(&device);
+            let mut channel = Channel::connect(&address, &key, &secret).await?;
+            sync_over(&mut channel, &device, Some(&address), |_| {}).await?;
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}
+
+fn emit(value: serde_json::Value) {
+    println!("{value}");
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

@@ -1,0 +1,162 @@
+//! An encrypted, authenticated channel between two members' devices: TCP carrying Noise
+//! `XXpsk3_25519_ChaChaPoly_BLAKE2s`. The PSK comes from the group secret, so a device outside
+//! the group fails the handshake before a single byte of the record is sent. Each side's static
+//! key is its device key, so the peer's device id is authenticated too.
+//!
+//! On the wire every Noise message is `[u16 length][ciphertext]`. Above it, frames are
+//! `[u32 length][frame]`, split across Noise messages; a length over `frame::MAX_FRAME` is
+//! refused before anything is allocated. A message that fails to decrypt ends the connection
+//! (a failed decryption must never be retried: TOB-SNOW-7).
+
+use std::time::Duration;
+
+use crdt_core::frame::MAX_FRAME;
+use crdt_core::{DeviceKey, GroupSecret};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+const PARAMS: &str = "Noise_XXpsk3_25519_ChaChaPoly_BLAKE2s";
+const NOISE_MAX: usize = 65535;
+const TAG: usize = 16;
+const CONFIRM: &[u8] = b"aidmesh/1";
+/// Every read and write must make progress within this time, or the peer is gone.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("could not reach {0}: {1}")]
+    Connect(String, std::io::Error),
+    #[error("the connection failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the other device stopped answering ({0})")]
+    Timeout(&'static str),
+    #[error("the other device is not in this group, or not an aidmesh device (handshake failed)")]
+    Handshake,
+    #[error("the connection was tampered with or damaged; it was closed")]
+    Decrypt,
+    #[error("the other device sent a frame of {0} bytes, over the limit")]
+    TooLarge(usize),
+    #[error("the other device closed the connection")]
+    Closed,
+    #[error(transparent)]
+    Core(#[from] crdt_core::Error),
+}
+
+pub type Result<T> = std::result::Result<T, NetError>;
+
+pub struct Channel {
+    stream: TcpStream,
+    noise: snow::TransportState,
+    /// Decrypted bytes not yet taken as a frame.
+    inbox: Vec<u8>,
+    /// The peer's device id (its authenticated static public key, hex).
+    pub peer: String,
+    /// Bytes written to the socket, handshake included.
+    pub bytes_written: u64,
+}
+
+impl Channel {
+    /// Connects to a member's device and runs the handshake as initiator.
+    pub async fn connect(address: &str, device: &DeviceKey, secret: &GroupSecret) -> Result<Channel> {
+        let stream = timeout(IO_TIMEOUT, TcpStream::connect(address))
+            .await
+            .map_err(|_| NetError::Timeout("connecting"))?
+            .map_err(|e| NetError::Connect(address.to_string(), e))?;
+        Self::handshake(stream, device, secret, true).await
+    }
+
+    /// Runs the handshake as responder on a connection someone opened to us.
+    pub async fn accept(stream: TcpStream, device: &DeviceKey, secret: &GroupSecret) -> Result<Channel> {
+        Self::handshake(stream, device, secret, false).await
+    }
+
+    async fn handshake(mut stream: TcpStream, device: &DeviceKey, secret: &GroupSecret, initiator: bool) -> Result<Channel> {
+        stream.set_nodelay(true)?;
+        let private = device.private_bytes();
+        let psk = secret.noise_psk();
+        let builder = snow::Builder::new(PARAMS.parse().expect("valid Noise parameters"))
+            .local_private_key(&private)
+            .and_then(|b| b.psk(3, &psk))
+            .map_err(|_| NetError::Handshake)?;
+        let mut noise = if initiator { builder.build_initiator() } else { builder.build_responder() }.map_err(|_| NetError::Handshake)?;
+        let mut buffer = vec![0u8; NOISE_MAX];
+        let mut written = 0u64;
+        // XX: -> e; <- e, ee, s, es; -> s, se, psk.
+        while !noise.is_handshake_finished() {
+            if noise.is_my_turn() {
+                let len = noise.write_message(&[], &mut buffer).map_err(|_| NetError::Handshake)?;
+                written += write_noise(&mut stream, &buffer[..len]).await?;
+            } else {
+                let message = read_noise(&mut stream).await?;
+                noise.read_message(&message, &mut buffer).map_err(|_| NetError::Handshake)?;
+            }
+        }
+        let peer = noise.get_remote_static().map(|key| key.iter().map(|b| format!("{b:02x}")).collect()).ok_or(NetError::Handshake)?;
+        let mut noise = noise.into_transport_mode().map_err(|_| NetError::Handshake)?;
+        // Only the responder can tell a wrong group secret (in the last handshake message). It
+        // confirms a good one, so the initiator learns the outcome too, instead of a bare hang-up.
+        if initiator {
+            let confirmation = read_noise(&mut stream).await.map_err(|_| NetError::Handshake)?;
+            noise.read_message(&confirmation, &mut buffer).map_err(|_| NetError::Handshake)?;
+        } else {
+            let len = noise.write_message(CONFIRM, &mut buffer).map_err(|_| NetError::Handshake)?;
+            written += write_noise(&mut stream, &buffer[..len]).await?;
+        }
+        Ok(Channel { stream, noise, inbox: Vec::new(), peer, bytes_written: written })
+    }
+
+    /// Sends one frame.
+    pub async fn send(&mut self, frame: &[u8]) -> Result<()> {
+        let mut plain = Vec::with_capacity(frame.len() + 4);
+        plain.extend_from_slice(&(frame.len() as u32).to_be_bytes());
+        plain.extend_from_slice(frame);
+        let mut sealed = vec![0u8; NOISE_MAX];
+        for chunk in plain.chunks(NOISE_MAX - TAG) {
+            let len = self.noise.write_message(chunk, &mut sealed).map_err(|_| NetError::Decrypt)?;
+            self.bytes_written += write_noise(&mut self.stream, &sealed[..len]).await?;
+        }
+        Ok(())
+    }
+
+    /// Receives one frame.
+    pub async fn recv(&mut self) -> Result<Vec<u8>> {
+        loop {
+            if self.inbox.len() >= 4 {
+                let len = u32::from_be_bytes(self.inbox[..4].try_into().expect("4 bytes")) as usize;
+                if len > MAX_FRAME {
+                    return Err(NetError::TooLarge(len));
+                }
+                if self.inbox.len() >= 4 + len {
+                    let frame = self.inbox[4..4 + len].to_vec();
+                    self.inbox.drain(..4 + len);
+                    return Ok(frame);
+                }
+            }
+            let message = read_noise(&mut self.stream).await?;
+            let mut plain = vec![0u8; message.len()];
+            let len = self.noise.read_message(&message, &mut plain).map_err(|_| NetError::Decrypt)?;
+            self.inbox.extend_from_slice(&plain[..len]);
+        }
+    }
+}
+
+async fn write_noise(stream: &mut TcpStream, message: &[u8]) -> Result<u64> {
+    let mut out = Vec::with_capacity(message.len() + 2);
+    out.extend_from_slice(&(message.len() as u16).to_be_bytes());
+    out.extend_from_slice(message);
+    timeout(IO_TIMEOUT, stream.write_all(&out)).await.map_err(|_| NetError::Timeout("sending"))??;
+    Ok(out.len() as u64)
+}
+
+async fn read_noise(stream: &mut TcpStream) -> Result<Vec<u8>> {
+    let mut len = [0u8; 2];
+    match timeout(IO_TIMEOUT, stream.read_exact(&mut len)).await.map_err(|_| NetError::Timeout("receiving"))? {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(NetError::Closed),
+        Err(e) => return Err(e.into()),
+    }
+    let mut message = vec![0u8; u16::from_be_bytes(len) as usize];
+    timeout(IO_TIMEOUT, stream.read_exact(&mut message)).await.map_err(|_| NetError::Timeout("receiving"))??;
+    Ok(message)
+}

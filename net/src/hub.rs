@@ -1,0 +1,138 @@
+//! The always-on hub (a laptop at the community centre, or any device left serving): accepts
+//! syncs from members' devices, many at once, and syncs with members it discovers on the LAN.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crdt_core::Digest;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::time::{timeout, Instant};
+
+use crate::channel::{Channel, NetError, IO_TIMEOUT};
+use crate::discovery::{Discovery, DiscoveryError, DiscoveryMode};
+use crate::session::sync_over;
+use crate::{lock, SharedStore};
+
+/// After a good sync with a discovered device, wait this long before syncing with it again.
+const RESYNC_AFTER: Duration = Duration::from_secs(30);
+/// After a failed one, wait this long, doubling up to `MAX_BACKOFF`.
+const FIRST_BACKOFF: Duration = Duration::from_secs(2);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+pub struct HubOptions {
+    pub discovery: DiscoveryMode,
+    /// Connections served at once; more wait for a free place.
+    pub max_connections: usize,
+    /// Stop by itself after this long (tests and demos); `None` runs until shut down.
+    pub run_for: Option<Duration>,
+}
+
+/// What the hub did, for its log.
+#[derive(Debug)]
+pub enum HubEvent {
+    Listening(SocketAddr),
+    Refused { from: SocketAddr, reason: String },
+    Synced { peer: String, digest: Box<Digest> },
+    Failed { peer: String, reason: String },
+    Discovered(SocketAddr),
+}
+
+pub async fn serve(
+    store: SharedStore,
+    listener: TcpListener,
+    options: HubOptions,
+    shutdown: impl Future<Output = ()>,
+    events: impl Fn(HubEvent) + Send + Sync + 'static,
+) -> Result<(), DiscoveryError> {
+    let events = Arc::new(events);
+    let local = listener.local_addr()?;
+    let (device, secret, group) = {
+        let store = lock(&store);
+        (store.device().clone(), store.secret().clone(), store.group_id())
+    };
+    let discovery = Discovery::start(options.discovery, &secret, group, &device.id(), local.port())?;
+    events(HubEvent::Listening(local));
+    let places = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let stop_at = options.run_for.map(|d| Instant::now() + d);
+    // When each discovered device may be synced with next, and the backoff after that.
+    let next_try: Arc<Mutex<HashMap<SocketAddr, (Instant, Duration)>>> = Arc::default();
+    tokio::pin!(shutdown);
+    loop {
+        let stopped = async {
+            match stop_at {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        let look_around = async {
+            match &discovery {
+                Some(discovery) => discovery.found(Duration::from_secs(1)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = stopped => break,
+            accepted = listener.accept() => {
+                let (stream, from) = accepted?;
+                let Ok(place) = places.clone().acquire_owned().await else { break };
+                let (store, device, secret, events) = (store.clone(), device.clone(), secret.clone(), events.clone());
+                tokio::spawn(async move {
+                    let _place = place;
+                    let channel = match timeout(IO_TIMEOUT, Channel::accept(stream, &device, &secret)).await {
+                        Ok(Ok(channel)) => channel,
+                        Ok(Err(e)) => return events(HubEvent::Refused { from, reason: e.to_string() }),
+                        Err(_) => return events(HubEvent::Refused { from, reason: NetError::Timeout("handshake").to_string() }),
+                    };
+                    let peer = channel.peer.clone();
+                    let outcome = sync_with(channel, &store, None).await;
+                    report(&*events, peer, outcome);
+                });
+            }
+            found = look_around => {
+                for address in found.into_iter().filter(|a| *a != local) {
+                    let now = Instant::now();
+                    {
+                        let mut next_try = next_try.lock().unwrap_or_else(|p| p.into_inner());
+                        if next_try.get(&address).is_some_and(|(at, _)| *at > now) {
+                            continue;
+                        }
+                        // Assume failure until the sync says otherwise; a success resets it.
+                        let backoff = next_try.get(&address).map_or(FIRST_BACKOFF, |(_, b)| *b);
+                        next_try.insert(address, (now + backoff, (backoff * 2).min(MAX_BACKOFF)));
+                    }
+                    events(HubEvent::Discovered(address));
+                    let (store, device, secret, events, next_try) = (store.clone(), device.clone(), secret.clone(), events.clone(), next_try.clone());
+                    tokio::spawn(async move {
+                        let channel = match Channel::connect(&address.to_string(), &device, &secret).await {
+                            Ok(channel) => channel,
+                            Err(e) => return events(HubEvent::Failed { peer: address.to_string(), reason: e.to_string() }),
+                        };
+                        let peer = channel.peer.clone();
+                        let outcome = sync_with(channel, &store, Some(address.to_string())).await;
+                        if outcome.is_ok() {
+                            next_try.lock().unwrap_or_else(|p| p.into_inner()).insert(address, (Instant::now() + RESYNC_AFTER, FIRST_BACKOFF));
+                        }
+                        report(&*events, peer, outcome);
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn sync_with(mut channel: Channel, store: &SharedStore, address: Option<String>) -> Result<Digest, NetError> {
+    sync_over(&mut channel, store, address.as_deref(), |_| {}).await
+}
+
+fn report(events: &(dyn Fn(HubEvent) + Send + Sync), peer: String, outcome: Result<Digest, NetError>) {
+    match outcome {
+        Ok(digest) => events(HubEvent::Synced { peer, digest: Box::new(digest) }),
+        Err(e) => events(HubEvent::Failed { peer, reason: e.to_string() }),
+    }
+}

@@ -1,0 +1,160 @@
+//! Real sockets on loopback: the hub and `aidmesh` processes, a device outside the group, a
+//! sync killed half way, and discovery inside a private network namespace.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aidmesh_net::{DiscoveryMode, HubOptions};
+use aidmesh_tests::{aidmesh_bin, Cli};
+use crdt_core::*;
+
+fn founder(dir: &std::path::Path, needs: usize) -> Store {
+    let mut store = Store::create(&dir.join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    for i in 0..needs {
+        store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("Need {i}"), Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    }
+    store
+}
+
+/// Starts `aidmesh serve` on a free loopback port; returns the process and its address.
+fn serve(cli: &Cli, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(aidmesh_bin())
+        .arg("--data-dir")
+        .arg(&cli.data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--for", "60"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
+    let address = first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line: {first}")).to_string();
+    (child, address)
+}
+
+#[test]
+fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = aidmesh_net::shared(founder(dir.path(), 20));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let log = events.clone();
+    let options = HubOptions { discovery: DiscoveryMode::Off, max_connections: 4, run_for: Some(Duration::from_secs(20)) };
+    runtime.spawn(aidmesh_net::serve(store, listener, options, std::future::pending(), move |e| log.lock().unwrap().push(format!("{e:?}"))));
+
+    // An outsider runs a correct Noise handshake with a wrong group secret, then reads all it gets.
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let wrong = GroupSecret::generate().noise_psk();
+    let key = DeviceKey::generate().private_bytes();
+    let mut noise = snow::Builder::new("Noise_XXpsk3_25519_ChaChaPoly_BLAKE2s".parse().unwrap())
+        .local_private_key(&key)
+        .unwrap()
+        .psk(3, &wrong)
+        .unwrap()
+        .build_initiator()
+        .unwrap();
+    let mut buffer = vec![0u8; 65535];
+    let send = |stream: &mut TcpStream, message: &[u8]| {
+        stream.write_all(&(message.len() as u16).to_be_bytes()).unwrap();
+        stream.write_all(message).unwrap();
+    };
+    let len = noise.write_message(&[], &mut buffer).unwrap();
+    send(&mut stream, &buffer[..len]);
+    let mut length = [0u8; 2];
+    stream.read_exact(&mut length).unwrap();
+    let mut second = vec![0u8; u16::from_be_bytes(length) as usize];
+    stream.read_exact(&mut second).unwrap();
+    noise.read_message(&second, &mut buffer).unwrap();
+    let len = noise.write_message(&[], &mut buffer).unwrap();
+    send(&mut stream, &buffer[..len]);
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    // Everything the hub sent: its handshake message (ephemeral and encrypted static key), then nothing.
+    assert_eq!(2 + second.len(), 98);
+    assert!(rest.is_empty(), "the hub sent {} bytes after a failed handshake", rest.len());
+    std::thread::sleep(Duration::from_millis(200));
+    let logged = events.lock().unwrap().clone();
+    assert!(logged.iter().any(|e| e.contains("Refused") && e.contains("not in this group")), "{logged:?}");
+
+    // The same through aidmesh's own client: a clear error, not a hang.
+    let other = tempfile::tempdir().unwrap();
+    let outsider = founder(other.path(), 0);
+    let err = runtime.block_on(aidmesh_net::Channel::connect(&address.to_string(), outsider.device(), outsider.secret())).err().unwrap();
+    assert_eq!(err.to_string(), "the other device is not in this group, or not an aidmesh device (handshake failed)");
+}
+
+#[test]
+fn three_processes_converge_even_when_one_is_killed_mid_sync() {
+    let (hub_dir, ana_dir, bo_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (hub, ana, bo) = (Cli::new(hub_dir.path()), Cli::new(ana_dir.path()), Cli::new(bo_dir.path()));
+    hub.ok(&["init", "--group", "Eastside", "--name", "Hub"]).unwrap();
+    let (mut hub_process, address) = serve(&hub, &[]);
+    let link = hub.json(&["invite", "--address", &address]).unwrap()["link"].as_str().unwrap().to_string();
+    ana.ok(&["join", &link, "--name", "Ana"]).unwrap();
+    bo.ok(&["join", &link, "--name", "Bo"]).unwrap();
+
+    // Ana posts a lot offline; her first sync is killed half way, then run again.
+    let mut store = Store::open(&ana.data_dir.join("aidmesh.db")).unwrap();
+    for i in 0..1500 {
+        store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("Ana's need {i}"), Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    }
+    drop(store);
+    let mut interrupted = Command::new(aidmesh_bin()).arg("--data-dir").arg(&ana.data_dir).args(["sync", &address]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    interrupted.kill().unwrap(); // SIGKILL
+    interrupted.wait().unwrap();
+    bo.ok(&["need", "add", "--title", "Bo's need", "--category", "meals", "--area", "North"]).unwrap();
+    ana.ok(&["sync", &address]).unwrap();
+    bo.ok(&["sync", &address]).unwrap();
+    ana.ok(&["sync", &address]).unwrap();
+
+    let count = |cli: &Cli| cli.json(&["need", "list"]).unwrap().as_array().unwrap().len();
+    assert_eq!((count(&hub), count(&ana), count(&bo)), (1501, 1501, 1501));
+    let conflicts = hub.json(&["conflicts"]).unwrap();
+    assert!(conflicts.as_array().unwrap().is_empty());
+    let peers = hub.json(&["peers"]).unwrap();
+    assert_eq!(peers.as_array().unwrap().len(), 2, "{peers}");
+    hub_process.kill().unwrap();
+    hub_process.wait().unwrap();
+}
+
+#[test]
+fn the_hub_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(dir.path());
+    cli.ok(&["init", "--group", "Eastside", "--name", "Hub"]).unwrap();
+    let (child, _) = serve(&cli, &[]);
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait_with_output().unwrap().status;
+    assert!(status.success(), "{status:?}");
+}
+
+/// Two hubs in a private network namespace (loopback is its only interface) find each other
+/// over mDNS and sync with no address given.
+#[test]
+fn members_find_each_other_on_the_lan_and_sync() {
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (Cli::new(a_dir.path()), Cli::new(b_dir.path()));
+    a.ok(&["init", "--group", "Eastside", "--name", "Ana"]).unwrap();
+    a.ok(&["need", "add", "--title", "Found by discovery", "--category", "meals", "--area", "North"]).unwrap();
+    let code = a.json(&["invite"]).unwrap()["code"].as_str().unwrap().to_string();
+    b.ok(&["join", &code, "--name", "Bo"]).unwrap();
+    let bin = aidmesh_bin();
+    let serve = |cli: &Cli, port: u16| {
+        format!("{} --data-dir {} serve --listen 127.0.0.1:{port} --discovery loopback --for 12", bin.display(), cli.data_dir.display())
+    };
+    let script = format!("ip link set lo up && ip link set lo multicast on && ({} & {}; wait)", serve(&a, 7411), serve(&b, 7412));
+    let output = Command::new("unshare").args(["--net", "--map-root-user", "sh", "-c", &script]).output().unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{log}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(log.contains("found a member's device at 127.0.0.1:"), "{log}");
+    let titles = b.json(&["need", "list"]).unwrap();
+    assert_eq!(titles[0]["title"], "Found by discovery", "{log}");
+}
