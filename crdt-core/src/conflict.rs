@@ -342,25 +342,16 @@ impl GroupDoc {
         if let Some(bad) = keep.iter().find(|i| **i >= conflict.sides.len()) {
             return Err(Error::BadResolution(format!("there is no side {} (sides are 1 to {})", bad + 1, conflict.sides.len())));
         }
-        let dropped: Vec<Assignment> = conflict
-            .sides
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !keep.contains(i))
-            .filter_map(|(_, side)| side.assignment)
-            .map(|id| self.assignment(id))
-            .collect::<Result<_>>()?;
+        let not_kept: Vec<&Side> = conflict.sides.iter().enumerate().filter(|(i, _)| !keep.contains(i)).map(|(_, side)| side).collect();
+        let dropped: Vec<Assignment> = not_kept.iter().filter_map(|side| side.assignment).map(|id| self.assignment(id)).collect::<Result<_>>()?;
         let summary = match (&conflict.field, &conflict.kind) {
             (Some(field), _) => format!("kept {} for {field} of '{}'", conflict.sides[keep[0]].value, conflict.label),
             (None, ConflictKind::HoursLoggedTwice) => format!("kept 1 of {} hour entries for '{}'", conflict.sides.len(), conflict.label),
             (None, _) => format!("kept {} of {} assignments for '{}'", keep.len(), conflict.sides.len(), conflict.label),
         };
-        let voids: Vec<HourVerdict> = conflict
-            .sides
+        let voids: Vec<HourVerdict> = not_kept
             .iter()
-            .enumerate()
-            .filter(|(i, _)| !keep.contains(i))
-            .filter_map(|(_, side)| side.entry)
+            .filter_map(|side| side.entry)
             .map(|entry| HourVerdict::new(entry, VerdictKind::Void, "logged twice for one assignment", by, now))
             .collect();
         let resolution = Resolution {
