@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use automerge::sync::{self, SyncDoc};
 use automerge::ReadDoc;
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 
 use crate::conflict::Conflict;
 use crate::doc::{Collection, GroupDoc};
@@ -61,6 +62,10 @@ pub struct SyncSession {
     before: Vec<automerge::ChangeHash>,
     sent_done: bool,
     peer_done: bool,
+    /// A hash of the last sync message sent, until the peer's next frame. automerge offers some
+    /// messages again every time it is asked (a reset, when the peer names changes this device
+    /// lacks), and the driver asks until there is nothing to send: a repeat is not sent.
+    unanswered: Option<[u8; 32]>,
     progress: Progress,
 }
 
@@ -69,14 +74,17 @@ impl SyncSession {
     /// state that cannot be read only costs a full exchange, so it is dropped, not an error.
     pub fn new(doc: &GroupDoc, saved: Option<&[u8]>) -> Self {
         let state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
-        SyncSession { state, before: doc.heads(), sent_done: false, peer_done: false, progress: Progress::default() }
+        SyncSession { state, before: doc.heads(), sent_done: false, peer_done: false, unanswered: None, progress: Progress::default() }
     }
 
     /// The next frame to send, if there is one now.
     pub fn next_frame(&mut self, doc: &GroupDoc) -> Option<Vec<u8>> {
-        let frame = if let Some(message) = doc.automerge().generate_sync_message(&mut self.state) {
+        let message = doc.automerge().generate_sync_message(&mut self.state).map(|m| m.encode());
+        let hash = message.as_ref().map(|m| <[u8; 32]>::from(Sha256::digest(m)));
+        let frame = if let Some(message) = message.filter(|_| hash != self.unanswered) {
             self.sent_done = false;
-            Frame::Sync(message.encode())
+            self.unanswered = hash;
+            Frame::Sync(message)
         } else if !self.sent_done && self.state.their_heads.as_deref() == Some(&doc.heads()) {
             self.sent_done = true;
             Frame::Done
@@ -93,6 +101,7 @@ impl SyncSession {
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
+        self.unanswered = None;
         match frame::decode(bytes)? {
             Frame::Done => self.peer_done = true,
             Frame::Sync(message) => {
