@@ -38,7 +38,7 @@ pub(crate) fn split(mut bytes: &[u8]) -> Result<Vec<Chunk<'_>>, String> {
 }
 
 /// An unsigned LEB128 number and how many bytes it took; `None` if it is cut short or overlong.
-fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
+pub(crate) fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
     let mut value = 0u64;
     for (i, byte) in bytes.iter().enumerate().take(10) {
         value |= u64::from(byte & 0x7f).checked_shl(7 * i as u32)?;

@@ -13,6 +13,7 @@ use automerge::ReadDoc;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
+use crate::chunks;
 use crate::conflict::Conflict;
 use crate::doc::{Collection, GroupDoc};
 use crate::error::{Error, Result};
@@ -107,6 +108,9 @@ impl SyncSession {
             Frame::Sync(message) => {
                 self.peer_done = false;
                 let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
+                if !message.have.iter().all(|have| usable_bloom(&have.bloom)) {
+                    return Err(Error::BadChanges("a sync message carries a damaged bloom filter".into()));
+                }
                 let changes = message.changes.len() as u64;
                 doc.receive_sync(&mut self.state, message)?;
                 self.progress.changes_in_last_message = changes;
@@ -137,6 +141,28 @@ impl SyncSession {
     /// What this sync changed on this device.
     pub fn digest(&self, doc: &GroupDoc) -> Digest {
         digest(doc, &self.before, self.progress.clone())
+    }
+}
+
+/// More probes than any sensible filter uses (automerge uses 7); each costs work per change.
+const MAX_BLOOM_PROBES: u64 = 64;
+
+/// automerge 0.12 trusts a peer's bloom filter: one with entries but no bits per entry makes it
+/// divide by zero, and a huge probe count makes it allocate and loop without bound, the next
+/// time it picks changes to send. Its fields are private, so they are read back from its bytes.
+fn usable_bloom(bloom: &sync::BloomFilter) -> bool {
+    let bytes = bloom.to_bytes();
+    let mut rest = bytes.as_slice();
+    let mut next = || {
+        let (value, length) = chunks::uleb128(rest)?;
+        rest = &rest[length..];
+        Some(value)
+    };
+    match (next(), next(), next()) {
+        // No entries: automerge never probes it.
+        (None, _, _) => true,
+        (Some(_entries), Some(bits_per_entry), Some(probes)) => bits_per_entry > 0 && probes <= MAX_BLOOM_PROBES,
+        _ => false,
     }
 }
 

@@ -200,6 +200,24 @@ fn a_device_restored_from_an_older_backup_syncs_again() {
     assert_eq!(phone.needs().records.len(), 1);
 }
 
+/// Found while reading automerge for the fuzz harness and replayed through the `frame` fuzz
+/// target (its runs had not hit them): sync messages with a bloom filter that claims entries but
+/// has no bits (automerge 0.12 divides by zero and panics), or asks for 2^32 - 1 probes per
+/// change (a 16 GiB allocation, then billions of steps). Same input format as above.
+#[test]
+fn sync_messages_with_damaged_bloom_filters_are_refused() {
+    let inputs: [&[u8]; 2] =
+        [include_bytes!("../fuzz-regressions/frame-bloom-without-bits"), include_bytes!("../fuzz-regressions/frame-bloom-huge-probes")];
+    for input in inputs {
+        let (mut doc, _) = GroupDoc::create(ActorId::random(), "G", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
+        let mut session = SyncSession::new(&doc, None);
+        frames_until_quiet(&mut session, &doc);
+        let err = session.receive(&mut doc, &frame::encode(&frame::Frame::Sync(input[1..].to_vec()))).unwrap_err();
+        assert!(matches!(err, Error::BadChanges(_)), "{err}");
+        frames_until_quiet(&mut session, &doc);
+    }
+}
+
 /// Frames the session sends before it has nothing more to say (stops counting at 10).
 fn frames_until_quiet(session: &mut SyncSession, doc: &GroupDoc) -> usize {
     (0..10).take_while(|_| session.next_frame(doc).is_some()).count()
