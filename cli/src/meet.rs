@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::Output;
 
 pub fn invite(store: &Store, address: Option<String>, qr: bool, out: Output) -> Result<()> {
-    let invite = store.invite(address);
+    let invite = store.invite(address)?;
     let (link, code) = (invite.to_link(), invite.to_code());
     out.print(&json!({ "link": link, "code": code, "qr_svg": invite.qr_svg() }), || {
         let mut text = format!("Invite link (keep it among members: it lets a device into the group):\n  {link}\n\nShort code:\n  {code}");

@@ -37,8 +37,14 @@ pub(crate) fn split(mut bytes: &[u8]) -> Result<Vec<Chunk<'_>>, String> {
     Ok(chunks)
 }
 
+/// The checksum a chunk's header carries: the first 4 bytes of its hash. `chunk` is one that
+/// `split` returned.
+pub(crate) fn checksum(chunk: &[u8]) -> [u8; 4] {
+    chunk[4..8].try_into().expect("split checks the header is there")
+}
+
 /// An unsigned LEB128 number and how many bytes it took; `None` if it is cut short or overlong.
-fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
+pub(crate) fn uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
     let mut value = 0u64;
     for (i, byte) in bytes.iter().enumerate().take(10) {
         value |= u64::from(byte & 0x7f).checked_shl(7 * i as u32)?;

@@ -315,7 +315,16 @@ impl GroupDoc {
                     let doc = Automerge::load_with_options(data, LoadOptions::new().on_partial_load(OnPartialLoad::Error)).map_err(|e| bad(&e))?;
                     changes.extend(doc.get_changes(&[]));
                 }
-                Chunk::Change(data) => changes.push(Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?),
+                Chunk::Change(data) => {
+                    // Unlike automerge's own loading, `Change::from_bytes` does not check the
+                    // checksum, and automerge 0.12 applies a damaged change that still parses (then
+                    // panics, or saves a document that no longer loads).
+                    let change = Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?;
+                    if change.hash().0[..4] != chunks::checksum(data) {
+                        return Err(bad(&"a change is damaged: its checksum does not match"));
+                    }
+                    changes.push(change);
+                }
             }
         }
         let before = self.heads();

@@ -26,6 +26,20 @@ pub enum InviteError {
     Malformed(&'static str),
     #[error("this invite was made by a newer aidmesh (invite version {0}); update aidmesh to use it")]
     Version(u8),
+    #[error("'{0}' is not an address like 192.168.1.20:7370 or hub.local:7370")]
+    BadAddress(String),
+}
+
+/// An address fit for an invite: a host name or IP address and a port. Anything else could
+/// break the link's fields or make it too long for a QR code.
+pub fn check_address(address: &str) -> Result<(), InviteError> {
+    let bad = || InviteError::BadAddress(address.chars().take(80).collect());
+    let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
+    let host_chars = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':');
+    if address.len() > 255 || host.is_empty() || !host.chars().all(host_chars) || port.parse::<u16>().is_err() {
+        return Err(bad());
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +89,9 @@ impl Invite {
         let secret = BASE32_NOPAD.decode(field("k").ok_or(InviteError::Missing("key"))?.as_bytes()).map_err(|_| InviteError::Malformed("bad key"))?;
         let secret: [u8; SECRET_LEN] = secret.try_into().map_err(|_| InviteError::Malformed("bad key length"))?;
         let address = field("a").map(str::to_string);
+        if let Some(address) = &address {
+            check_address(address).map_err(|_| InviteError::Malformed("bad address"))?;
+        }
         let invite = Invite { group, secret: GroupSecret::from_bytes(secret), address };
         let checksum = HEXLOWER.decode(field("c").ok_or(InviteError::Missing("checksum"))?.as_bytes()).map_err(|_| InviteError::Checksum)?;
         if checksum != invite.checksum(invite.address.as_deref()) {

@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::sync::{self, SyncDoc};
 use automerge::ReadDoc;
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
+use crate::chunks;
 use crate::conflict::Conflict;
 use crate::doc::{Collection, GroupDoc};
 use crate::error::{Error, Result};
@@ -65,6 +67,10 @@ impl Digest {
 pub struct SyncSession {
     state: sync::State,
     before: Vec<automerge::ChangeHash>,
+    /// A hash of the last sync message sent, until the peer's next frame. automerge offers some
+    /// messages again every time it is asked (a reset, when the peer names changes this device
+    /// lacks), and the driver asks until there is nothing to send: a repeat is not sent.
+    unanswered: Option<[u8; 32]>,
     progress: Progress,
 }
 
@@ -79,13 +85,18 @@ impl SyncSession {
             state.their_have = Some(vec![sync::Have { last_sync: state.shared_heads.clone(), bloom: Default::default() }]);
             state.their_need = Some(Vec::new());
         }
-        SyncSession { state, before: doc.heads(), progress: Progress::default() }
+        SyncSession { state, before: doc.heads(), unanswered: None, progress: Progress::default() }
     }
 
     /// The next frame to send, if there is one now.
     pub fn next_frame(&mut self, doc: &GroupDoc) -> Option<Vec<u8>> {
-        let message = doc.automerge().generate_sync_message(&mut self.state)?;
-        let bytes = frame::encode(&Frame::Sync(message.encode()));
+        let message = doc.automerge().generate_sync_message(&mut self.state)?.encode();
+        let hash = <[u8; 32]>::from(Sha256::digest(&message));
+        if self.unanswered == Some(hash) {
+            return None;
+        }
+        self.unanswered = Some(hash);
+        let bytes = frame::encode(&Frame::Sync(message));
         self.progress.frames_sent += 1;
         self.progress.bytes_sent += bytes.len() as u64;
         Some(bytes)
@@ -95,8 +106,12 @@ impl SyncSession {
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
+        self.unanswered = None;
         let Frame::Sync(message) = frame::decode(bytes)?;
         let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
+        if !message.have.iter().all(|have| usable_bloom(&have.bloom)) {
+            return Err(Error::BadChanges("a sync message carries a damaged bloom filter".into()));
+        }
         let changes = message.changes.len() as u64;
         doc.receive_sync(&mut self.state, message)?;
         self.progress.changes_in_last_message = changes;
@@ -128,6 +143,28 @@ impl SyncSession {
     /// What this sync changed on this device.
     pub fn digest(&self, doc: &GroupDoc) -> Digest {
         digest(doc, &self.before, self.progress.clone())
+    }
+}
+
+/// More probes than any sensible filter uses (automerge uses 7); each costs work per change.
+const MAX_BLOOM_PROBES: u64 = 64;
+
+/// automerge 0.12 trusts a peer's bloom filter: one with entries but no bits per entry makes it
+/// divide by zero, and a huge probe count makes it allocate and loop without bound, the next
+/// time it picks changes to send. Its fields are private, so they are read back from its bytes.
+fn usable_bloom(bloom: &sync::BloomFilter) -> bool {
+    let bytes = bloom.to_bytes();
+    let mut rest = bytes.as_slice();
+    let mut next = || {
+        let (value, length) = chunks::uleb128(rest)?;
+        rest = &rest[length..];
+        Some(value)
+    };
+    match (next(), next(), next()) {
+        // No entries: automerge never probes it.
+        (None, _, _) => true,
+        (Some(_entries), Some(bits_per_entry), Some(probes)) => bits_per_entry > 0 && probes <= MAX_BLOOM_PROBES,
+        _ => false,
     }
 }
 

@@ -84,7 +84,7 @@ fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(S
     }
     a.apply_remote(&writer.changes_since(&base))?;
     a.compact()?;
-    let mut b = Store::join(b_path, &a.invite(None), "Bo")?;
+    let mut b = Store::join(b_path, &a.invite(None)?, "Bo")?;
     let (id_a, id_b) = (a.device().id(), b.device().id());
     let (mut sa, mut sb) = (a.begin_sync(&id_b)?, b.begin_sync(&id_a)?);
     while !(a.sync_finished(&sa)? && b.sync_finished(&sb)?) {
@@ -173,7 +173,7 @@ async fn meetup(dir: &Path) -> anyhow::Result<f64> {
     let hub_path = dir.join("hub.db");
     let first_path = dir.join("device-0.db");
     let (hub, first) = two_devices(&hub_path, &first_path, MEETUP_SHARED)?;
-    let invite = hub.invite(None);
+    let invite = hub.invite(None)?;
     let hub = aidmesh_net::shared(hub);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();

@@ -181,8 +181,11 @@ impl Store {
     }
 
     /// An invite to this group; `address` is where this device can be reached, if known.
-    pub fn invite(&self, address: Option<String>) -> Invite {
-        Invite { group: self.group_id, secret: self.secret.clone(), address }
+    pub fn invite(&self, address: Option<String>) -> Result<Invite> {
+        if let Some(address) = &address {
+            crate::invite::check_address(address)?;
+        }
+        Ok(Invite { group: self.group_id, secret: self.secret.clone(), address })
     }
 
     /// The whole document, loaded (and caught up with other writers) on first use.

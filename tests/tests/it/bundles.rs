@@ -17,7 +17,7 @@ fn founder() -> (tempfile::TempDir, Store) {
 #[test]
 fn invites_round_trip_as_link_and_code_and_refuse_damage() {
     let (_dir, store) = founder();
-    let invite = store.invite(Some("192.0.2.7:7370".into()));
+    let invite = store.invite(Some("192.0.2.7:7370".into())).unwrap();
     assert_eq!(Invite::parse(&invite.to_link()).unwrap(), invite);
     let from_code = Invite::parse(&invite.to_code().to_lowercase()).unwrap();
     assert_eq!((from_code.group, from_code.secret.clone(), from_code.address), (invite.group, invite.secret.clone(), None));
@@ -34,6 +34,10 @@ fn invites_round_trip_as_link_and_code_and_refuse_damage() {
     assert_eq!(Invite::parse("aidmesh:join?v=1&g=zz").unwrap_err(), InviteError::Malformed("bad group id"));
     assert_eq!(Invite::parse("aidmesh:join?v=9&g=x").unwrap_err(), InviteError::Version(9));
     assert!(matches!(Invite::parse("aidmesh:join?v=1"), Err(InviteError::Missing("group"))));
+    // Addresses that would break the link's fields, or make it too long for a QR code.
+    for address in ["10.0.0.1:7370&k=x", "no-port", "host:99999", &format!("{}:7370", "a".repeat(3000))] {
+        assert!(matches!(store.invite(Some(address.to_string())), Err(Error::Invite(InviteError::BadAddress(_)))), "{address}");
+    }
 }
 
 #[test]
@@ -41,7 +45,7 @@ fn a_bundle_carries_the_record_to_a_new_device_once() {
     let (_dir, mut ana) = founder();
     let bundle = ana.export_bundle(None).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None), "Bo").unwrap();
+    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
     assert!(matches!(bo.group(), Err(Error::NotSyncedYet(_))));
     let digest = bo.import_bundle(&bundle).unwrap();
     assert_eq!(digest.needs.new, 5);
@@ -55,7 +59,7 @@ fn a_bundle_carries_the_record_to_a_new_device_once() {
 fn a_bundle_for_one_peer_leaves_out_what_it_already_has() {
     let (_dir, mut ana) = founder();
     let dir = tempfile::tempdir().unwrap();
-    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None), "Bo").unwrap();
+    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
     sync_stores(&mut ana, &mut bo);
     let bo_id = bo.device().id();
     ana.act(|doc, me, now| doc.add_need(me, NewNeed::new("After the meeting", Category::Meals, Urgency::High, "North"), now)).unwrap();
@@ -74,7 +78,7 @@ fn bad_bundles_are_refused_and_nothing_is_applied() {
     let good = ana.export_bundle(None).unwrap();
     let from_another_group = stranger.export_bundle(None).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None), "Bo").unwrap();
+    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
     let mut tampered = good.clone();
     let last = tampered.len() - 20;
     tampered[last] ^= 0x01;

@@ -364,7 +364,7 @@ fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
 fn hours_travel_between_stores_in_a_meeting_and_its_digest_counts_them() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut ana = Store::create(&dir_a.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
-    let mut bo = Store::join(&dir_b.path().join("aidmesh.db"), &ana.invite(None), "Bo").unwrap();
+    let mut bo = Store::join(&dir_b.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
     sync_stores(&mut ana, &mut bo);
     let ana_id = ana.me().unwrap();
     let entry = bo.act(|doc, me, now| doc.log_hours(me, NewHours::new(me, Party::Member(ana_id), hours("2")), now)).unwrap();

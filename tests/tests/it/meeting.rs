@@ -30,7 +30,7 @@ const PERFECT: Faults = Faults { drop: 0.0, duplicate: 0.0, reorder: 0.0, cut: 0
 fn group(count: usize) -> Vec<Device> {
     let first_dir = tempfile::tempdir().unwrap();
     let first = Store::create(&first_dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
-    let invite = first.invite(None);
+    let invite = first.invite(None).unwrap();
     let mut devices = vec![Device { store: first, _dir: first_dir }];
     for i in 1..count {
         let dir = tempfile::tempdir().unwrap();

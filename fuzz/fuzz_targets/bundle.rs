@@ -1,0 +1,42 @@
+//! Sneakernet bundles: a file from a USB stick, opened with the group's key and applied to the
+//! document as `Store::import_bundle` does.
+//!
+//! Input: one mode byte, then
+//! - mode even: a bundle file, as found on the stick (the seeds include real sealed bundles);
+//! - mode odd: a bundle's content, sealed here with the group key. A mutated sealed bundle never
+//!   gets past the AEAD tag, so this is how the fuzzer reaches `apply_bytes` with bytes it
+//!   controls. Any member's device holds the key and can seal exactly this.
+
+#![no_main]
+
+use crdt_core::sync::{self, Progress};
+use crdt_core::{bundle, GroupDoc};
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+/// A small group (members, needs, offers, an assignment), made by `examples/seeds.rs`.
+const BASE_DOC: &[u8] = include_bytes!("../seeds/base.automerge");
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let secret = common::secret();
+    let content = if mode % 2 == 0 {
+        match bundle::open(&secret, common::GROUP, rest) {
+            Ok(content) => content,
+            Err(_) => return,
+        }
+    } else {
+        let sealed = bundle::seal(&secret, common::GROUP, rest);
+        let content = bundle::open(&secret, common::GROUP, &sealed).expect("a bundle just sealed opens");
+        assert_eq!(content, rest);
+        content
+    };
+
+    let mut doc = GroupDoc::load(BASE_DOC, common::receiver()).expect("the base document loads");
+    let before = doc.heads();
+    if doc.apply_bytes(&content).is_ok() {
+        sync::digest(&doc, &before, Progress::default());
+        let _ = doc.export();
+    }
+});
