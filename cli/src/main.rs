@@ -550,7 +550,7 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
                 ..NewNeed::new(&args.title, args.category, args.urgency, &args.area)
             };
             let need = store.act(|doc, me, now| doc.add_need(me, input, now))?;
-            out.print(&need, || format!("Posted need {}: {}", short(&store, need.id), need.title))
+            out.print(&need, || format!("Posted need {}: {}", short(store, need.id), need.title))
         }
         NeedCommand::List { status, category, urgency, area, search, limit } => {
             let needs = store.needs(&NeedFilter { status, category, urgency, area, search, limit })?;
@@ -571,7 +571,7 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
         NeedCommand::Status { id, status } => {
             let id = store.find(Collection::Needs, &id)?;
             let need = store.act(|doc, me, now| doc.set_need_status(me, id, status, now))?;
-            out.print(&need, || format!("Need {} is now {status}.", short(&store, id)))
+            out.print(&need, || format!("Need {} is now {status}.", short(store, id)))
         }
     }
 }
@@ -592,7 +592,7 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
                 ..NewOffer::new(member, &args.what, args.categories, args.kind, &args.area)
             };
             let offer = store.act(|doc, me, now| doc.add_offer(me, input, now))?;
-            out.print(&offer, || format!("Posted offer {}: {}", short(&store, offer.id), offer.what))
+            out.print(&offer, || format!("Posted offer {}: {}", short(store, offer.id), offer.what))
         }
         OfferCommand::List { status, category, area } => {
             let offers = store.offers(&OfferFilter { status, category, area, member: None })?;
@@ -602,7 +602,7 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
         OfferCommand::Status { id, status } => {
             let id = store.find(Collection::Offers, &id)?;
             let offer = store.act(|doc, me, now| doc.set_offer_status(me, id, status, now))?;
-            out.print(&offer, || format!("Offer {} is now {status}.", short(&store, id)))
+            out.print(&offer, || format!("Offer {} is now {status}.", short(store, id)))
         }
     }
 }
