@@ -4,6 +4,9 @@
 need_packages=()
 command -v cc >/dev/null 2>&1 || need_packages+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_packages+=(pkg-config)
+# The discovery test runs two hubs in a private network namespace (`unshare`, `ip`).
+command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need_packages+=(util-linux)
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=sudo; else sudo=; fi
   echo "aidmesh: installing ${need_packages[*]}" >&2
