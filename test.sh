@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds, and runs every test. CI runs exactly this.
+# The test command: installs what is missing, builds, and runs every test (Rust, the UI's unit
+# tests, and the end-to-end tests in the real app). CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")"
+export AIDMESH_SETUP_E2E=1
 source scripts/setup.sh
-# The CLI tests run the real binary, so build it first.
+# The CLI and end-to-end tests run the real binaries, so build them first.
 cargo build --workspace --bins --locked
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+ui_report=$(mktemp --suffix=.json)
+trap 'rm -f "$log" "$ui_report"' EXIT
 set +e
+(cd ui && npx vitest run --reporter=default --reporter=json --outputFile="$ui_report")
+ui_status=$?
 cargo test --workspace --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-# One closing line with the totals over every test binary.
-awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"
-exit "$status"
+# One closing line with the totals over every test binary and the UI's tests.
+ui_counts=$(node -e 'try { const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests) } catch { console.log(0, 1) }' "$ui_report")
+awk -v ui="$ui_counts" '/^test result:/ { passed += $4; failed += $6 } END { split(ui, u, " "); printf "tests: %d passed, %d failed\n", passed + u[1], failed + u[2] }' "$log"
+[ "$ui_status" -eq 0 ] && exit "$status" || exit "$ui_status"

@@ -7,6 +7,17 @@ command -v pkg-config >/dev/null 2>&1 || need_packages+=(pkg-config)
 # The discovery test runs two hubs in a private network namespace (`unshare`, `ip`).
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_packages+=(util-linux)
+# The app: Tauri 2 on WebKitGTK, and its UI built with Node.
+for lib in webkit2gtk-4.1 libsoup-3.0 librsvg-2.0 ayatana-appindicator3-0.1 openssl; do
+  pkg-config --exists "$lib" 2>/dev/null || { need_packages+=(libwebkit2gtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev); break; }
+done
+command -v node >/dev/null 2>&1 || need_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_packages+=(npm)
+if [ "${AIDMESH_SETUP_E2E:-0}" = 1 ]; then
+  # The end-to-end tests drive the real webview under a virtual display.
+  command -v Xvfb >/dev/null 2>&1 || need_packages+=(xvfb)
+  command -v WebKitWebDriver >/dev/null 2>&1 || need_packages+=(webkit2gtk-driver)
+fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=sudo; else sudo=; fi
   echo "aidmesh: installing ${need_packages[*]}" >&2
@@ -18,3 +29,11 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "aidmesh: cargo (Rust 1.90 or newer) is needed; install it with rustup (https://rustup.rs) and run this again." >&2
   exit 1
 fi
+if [ "${AIDMESH_SETUP_E2E:-0}" = 1 ] && ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "aidmesh: installing tauri-driver" >&2
+  cargo install tauri-driver --version '^2' --locked --quiet
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+# The UI: dependencies exactly as locked, then a build the app embeds.
+(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)

@@ -358,6 +358,8 @@ enum MemberCommand {
     },
     /// List members
     List,
+    /// Make a member an organizer, or a volunteer again (organizers)
+    Role { id: String, role: Role },
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
@@ -502,6 +504,11 @@ fn run(cli: Cli) -> Result<()> {
             let input = NewMember { languages, skills, home_area: area, ..NewMember::new(&name, role) };
             let member = store.act(|doc, me, now| doc.add_member(me, input, now))?;
             out.print(&member, || format!("Added {} ({}) as {}.", member.display_name, member.role, short(&store, member.id)))
+        }
+        Command::Member(MemberCommand::Role { id, role }) => {
+            let id = store.find(Collection::Members, &id)?;
+            let member = store.act(|doc, me, now| doc.set_role(me, id, role, now))?;
+            out.print(&member, || format!("{} is now {}.", member.display_name, article(member.role)))
         }
         Command::Member(MemberCommand::List) => {
             let members = store.members()?;
@@ -717,5 +724,12 @@ impl Output {
             println!("{}", text());
         }
         Ok(())
+    }
+}
+
+fn article(role: Role) -> &'static str {
+    match role {
+        Role::Organizer => "an organizer",
+        Role::Volunteer => "a volunteer",
     }
 }

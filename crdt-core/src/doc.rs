@@ -701,6 +701,19 @@ impl GroupDoc {
         Ok(removed)
     }
 
+    /// Makes a member an organizer or a volunteer again. Organizers only; nobody changes their
+    /// own role, so a group always keeps the organizer who made the change.
+    pub fn set_role(&mut self, by: Uuid, id: Uuid, role: Role, now: DateTime<Utc>) -> Result<Member> {
+        self.require_organizer(by, "change roles")?;
+        if by == id {
+            return Err(ValidationError::OwnRole.into());
+        }
+        let old = self.active_member(id)?;
+        let new = Member { role, ..old.clone() };
+        self.change("member.role", now, |w| w.put(Collection::Members, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
     pub fn add_area(&mut self, by: Uuid, name: &str, neighbours: &[String], now: DateTime<Utc>) -> Result<()> {
         self.require_organizer(by, "add areas")?;
         check_text("area name", name, MAX_TITLE)?;

@@ -71,6 +71,8 @@ pub enum ValidationError {
     NotTheReceiver,
     #[error("only the members in this entry, or an organizer, can {0}")]
     NotAParty(&'static str),
+    #[error("nobody changes their own role; ask another organizer")]
+    OwnRole,
 }
 
 /// Everything that can go wrong in the core and the store.

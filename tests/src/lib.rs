@@ -1,8 +1,9 @@
 //! Boundary helpers for aidmesh's integration tests: a group with a few people on several
 //! devices, message passing between them, and the real `aidmesh` binary.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Once;
 
 use anyhow::{bail, Context, Result};
@@ -129,16 +130,21 @@ pub fn sync_stores(a: &mut Store, b: &mut Store) -> (usize, Digest, Digest) {
 /// The `aidmesh` binary of this workspace, built on first use if `cargo build` has not yet.
 pub fn aidmesh_bin() -> PathBuf {
     static BUILD: Once = Once::new();
+    workspace_bin("aidmesh", "aidmesh", &BUILD)
+}
+
+/// A binary of this workspace (`target/<profile>/<bin>`), built once if it is missing.
+pub fn workspace_bin(package: &str, bin: &str, build: &Once) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> → target/<profile>/aidmesh
-    let bin = exe.parent().and_then(Path::parent).expect("target dir").join(format!("aidmesh{}", std::env::consts::EXE_SUFFIX));
-    BUILD.call_once(|| {
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO")).args(["build", "-p", "aidmesh", "--bin", "aidmesh"]).status().expect("run cargo");
-            assert!(status.success(), "building the aidmesh binary failed");
+    // target/<profile>/deps/<test> → target/<profile>/<bin>
+    let path = exe.parent().and_then(Path::parent).expect("target dir").join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    build.call_once(|| {
+        if !path.exists() {
+            let status = Command::new(env!("CARGO")).args(["build", "-p", package, "--bin", bin]).status().expect("run cargo");
+            assert!(status.success(), "building the {bin} binary failed");
         }
     });
-    bin
+    path
 }
 
 /// Runs the real CLI against its own data directory.
@@ -169,6 +175,23 @@ impl Cli {
         all.extend_from_slice(args);
         let text = self.ok(&all)?;
         serde_json::from_str(&text).with_context(|| format!("aidmesh {args:?} printed no JSON: {text}"))
+    }
+
+    /// Starts `aidmesh serve` on a free loopback port for at most a minute; returns the process
+    /// and the address it listens on.
+    pub fn serve(&self, extra: &[&str]) -> Result<(Child, String)> {
+        let mut child = Command::new(aidmesh_bin())
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["serve", "--listen", "127.0.0.1:0", "--for", "60"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().context("no stdout")?).read_line(&mut first)?;
+        let address = first.trim().strip_prefix("listening on ").with_context(|| format!("unexpected first line: {first}"))?.to_string();
+        Ok((child, address))
     }
 
     /// Runs a command that must fail; returns its standard error.

@@ -19,23 +19,6 @@ fn founder(dir: &std::path::Path, needs: usize) -> Store {
     store
 }
 
-/// Starts `aidmesh serve` on a free loopback port; returns the process and its address.
-fn serve(cli: &Cli, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(aidmesh_bin())
-        .arg("--data-dir")
-        .arg(&cli.data_dir)
-        .args(["serve", "--listen", "127.0.0.1:0", "--for", "60"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut first).unwrap();
-    let address = first.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line: {first}")).to_string();
-    (child, address)
-}
-
 #[test]
 fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,7 +78,7 @@ fn three_processes_converge_even_when_one_is_killed_mid_sync() {
     let (hub_dir, ana_dir, bo_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (hub, ana, bo) = (Cli::new(hub_dir.path()), Cli::new(ana_dir.path()), Cli::new(bo_dir.path()));
     hub.ok(&["init", "--group", "Eastside", "--name", "Hub"]).unwrap();
-    let (mut hub_process, address) = serve(&hub, &[]);
+    let (mut hub_process, address) = hub.serve(&[]).unwrap();
     let link = hub.json(&["invite", "--address", &address]).unwrap()["link"].as_str().unwrap().to_string();
     ana.ok(&["join", &link, "--name", "Ana"]).unwrap();
     bo.ok(&["join", &link, "--name", "Bo"]).unwrap();
@@ -130,7 +113,7 @@ fn the_hub_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let cli = Cli::new(dir.path());
     cli.ok(&["init", "--group", "Eastside", "--name", "Hub"]).unwrap();
-    let (child, _) = serve(&cli, &[]);
+    let (child, _) = cli.serve(&[]).unwrap();
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait_with_output().unwrap().status;
     assert!(status.success(), "{status:?}");

@@ -1,0 +1,439 @@
+//! The commands the UI invokes. Each one reads the index or runs one core action through
+//! `Store::act` (durable before it returns), and shapes the answer as a DTO. No rule lives here.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+
+use chrono::Utc;
+use crdt_core::{
+    AssignmentStatus, Collection, Conflict, EntryStatus, Hours, Invite, LedgerFilter, Member, NeedFilter, NeedStatus, NewHours, NewMember,
+    OfferFilter, OfferStatus, Party, Role, Store, Uuid,
+};
+use tauri::{AppHandle, Manager, State};
+
+use crate::dto::*;
+use crate::error::{AppError, AppResult};
+use crate::service::{self, data_changed};
+use crate::state::{lock, App};
+
+type Digest = crdt_core::Digest;
+
+/// Runs `f` on the store, then tells the UI the record changed.
+fn write<T>(app: &AppHandle, state: &App, f: impl FnOnce(&mut Store) -> crdt_core::Result<T>) -> AppResult<T> {
+    let store = state.store()?;
+    let value = f(&mut lock(&store))?;
+    data_changed(app, "local");
+    Ok(value)
+}
+
+fn read<T>(state: &App, f: impl FnOnce(&mut Store) -> AppResult<T>) -> AppResult<T> {
+    let store = state.store()?;
+    let mut store = lock(&store);
+    f(&mut store)
+}
+
+fn names(store: &Store) -> AppResult<Names> {
+    Ok(Names::new(&store.members()?))
+}
+
+#[tauri::command]
+pub async fn status(state: State<'_, App>) -> AppResult<Status> {
+    state.check_usable()?;
+    let listening = lock(&state.listening).map(|a| a.to_string());
+    let discovery = match state.net.discovery {
+        aidmesh_net::DiscoveryMode::Off => "off",
+        aidmesh_net::DiscoveryMode::Loopback => "loopback",
+        aidmesh_net::DiscoveryMode::Lan => "lan",
+    };
+    let Some(store) = state.shared_store() else {
+        return Ok(Status { state: "new", group: None, me: None, device_id: None, listening, discovery });
+    };
+    let store = lock(&store);
+    let device_id = Some(store.device().id());
+    let Ok(me) = store.me() else {
+        return Ok(Status { state: "waiting", group: None, me: None, device_id, listening, discovery });
+    };
+    let me = store.members()?.into_iter().find(|m| m.id == me);
+    Ok(Status { state: "ready", group: Some(store.group()?.into()), me, device_id, listening, discovery })
+}
+
+#[tauri::command]
+pub async fn create_group(app: AppHandle, state: State<'_, App>, group_name: String, your_name: String, role: Role) -> AppResult<Status> {
+    let store = state.adopt(|path| Ok(Store::create(path, group_name.trim(), NewMember::new(your_name.trim(), role))?))?;
+    service::start(&app, store);
+    status(state).await
+}
+
+#[tauri::command]
+pub async fn join_group(app: AppHandle, state: State<'_, App>, invite: String, your_name: String) -> AppResult<Status> {
+    let invite = Invite::parse(&invite)?;
+    let store = state.adopt(|path| Ok(Store::join(path, &invite, your_name.trim())?))?;
+    service::start(&app, store.clone());
+    if let Some(address) = &invite.address {
+        service::sync_with(&app, &store, address).await?;
+    }
+    status(state).await
+}
+
+#[tauri::command]
+pub async fn list_needs(state: State<'_, App>, filter: NeedFilterInput) -> AppResult<Vec<NeedSummary>> {
+    let conflicts = lock(&state.conflicts_by_record).clone();
+    read(&state, |store| {
+        let needs = store.needs(&NeedFilter {
+            status: filter.status,
+            category: filter.category,
+            urgency: filter.urgency,
+            area: filter.area.filter(|a| !a.is_empty()),
+            search: filter.search.filter(|s| !s.trim().is_empty()),
+            limit: None,
+        })?;
+        let mut filled: HashMap<Uuid, usize> = HashMap::new();
+        for a in store.assignments(None, None)?.into_iter().filter(|a| a.status.fills_need()) {
+            *filled.entry(a.need).or_default() += 1;
+        }
+        let names = names(store)?;
+        Ok(needs
+            .into_iter()
+            .map(|need| {
+                let (filled, conflicts) = (filled.get(&need.id).copied().unwrap_or(0), conflicts.get(&need.id.to_string()).copied().unwrap_or(0));
+                NeedSummary::new(need, filled, conflicts, &names)
+            })
+            .collect())
+    })
+}
+
+#[tauri::command]
+pub async fn get_need(state: State<'_, App>, id: Uuid) -> AppResult<NeedDetail> {
+    read(&state, |store| {
+        let need = store.need(id)?;
+        let names = names(store)?;
+        let logged = assignments_with_hours(store)?;
+        let assignments: Vec<_> = store.assignments(Some(id), None)?.into_iter().map(|a| {
+            let hours_logged = logged.contains(&a.id);
+            AssignmentView::new(a, &need, hours_logged, &names)
+        }).collect();
+        let records: HashSet<String> = assignments.iter().map(|a| a.id.to_string()).chain([id.to_string()]).collect();
+        let doc = store.doc()?;
+        let conflicts = doc.conflicts().into_iter().filter(|c| records.contains(&c.record)).collect();
+        Ok(NeedDetail { created_by_name: names.of(need.created_by), history: doc.history(id), need: need.into(), assignments, conflicts })
+    })
+}
+
+#[tauri::command]
+pub async fn add_need(app: AppHandle, state: State<'_, App>, input: NewNeedInput) -> AppResult<NeedSummary> {
+    let input = input.into_new_need()?;
+    let need = write(&app, &state, |store| store.act(|doc, me, now| doc.add_need(me, input, now)))?;
+    read(&state, |store| Ok(NeedSummary::new(need, 0, 0, &names(store)?)))
+}
+
+#[tauri::command]
+pub async fn set_need_status(app: AppHandle, state: State<'_, App>, id: Uuid, status: NeedStatus) -> AppResult<NeedSummary> {
+    let need = write(&app, &state, |store| store.act(|doc, me, now| doc.set_need_status(me, id, status, now)))?;
+    read(&state, |store| {
+        let filled = store.assignments(Some(id), None)?.iter().filter(|a| a.status.fills_need()).count();
+        Ok(NeedSummary::new(need, filled, 0, &names(store)?))
+    })
+}
+
+/// Open assignments per offer: what capacity is used.
+fn open_by_offer(store: &Store) -> AppResult<HashMap<Uuid, usize>> {
+    let mut open = HashMap::new();
+    for a in store.assignments(None, None)?.into_iter().filter(|a| a.status.is_active()) {
+        if let Some(offer) = a.offer {
+            *open.entry(offer).or_default() += 1;
+        }
+    }
+    Ok(open)
+}
+
+#[tauri::command]
+pub async fn list_offers(state: State<'_, App>, mine: bool) -> AppResult<Vec<OfferView>> {
+    read(&state, |store| {
+        let member = if mine { Some(store.me()?) } else { None };
+        let offers = store.offers(&OfferFilter { member, ..OfferFilter::default() })?;
+        let (open, names) = (open_by_offer(store)?, names(store)?);
+        Ok(offers.into_iter().map(|o| {
+            let open = open.get(&o.id).copied().unwrap_or(0);
+            OfferView::new(o, open, &names)
+        }).collect())
+    })
+}
+
+#[tauri::command]
+pub async fn add_offer(app: AppHandle, state: State<'_, App>, input: NewOfferInput) -> AppResult<OfferView> {
+    let me = read(&state, |store| Ok(store.me()?))?;
+    let input = input.into_new_offer(me)?;
+    let offer = write(&app, &state, |store| store.act(|doc, me, now| doc.add_offer(me, input, now)))?;
+    read(&state, |store| Ok(OfferView::new(offer, 0, &names(store)?)))
+}
+
+#[tauri::command]
+pub async fn set_offer_status(app: AppHandle, state: State<'_, App>, id: Uuid, status: OfferStatus) -> AppResult<OfferView> {
+    let offer = write(&app, &state, |store| store.act(|doc, me, now| doc.set_offer_status(me, id, status, now)))?;
+    read(&state, |store| {
+        let open = open_by_offer(store)?.get(&id).copied().unwrap_or(0);
+        Ok(OfferView::new(offer, open, &names(store)?))
+    })
+}
+
+fn offers_by_id(store: &Store) -> AppResult<HashMap<Uuid, crdt_core::Offer>> {
+    Ok(store.offers(&OfferFilter::default())?.into_iter().map(|o| (o.id, o)).collect())
+}
+
+#[tauri::command]
+pub async fn rank_need(state: State<'_, App>, id: Uuid) -> AppResult<RankingView> {
+    read(&state, |store| {
+        let ranking = store.matcher()?.rank(&store.need(id)?, Utc::now())?;
+        let (offers, names) = (offers_by_id(store)?, names(store)?);
+        Ok(RankingView {
+            need: ranking.need,
+            places_left: ranking.places_left,
+            candidates: ranking.candidates.into_iter().map(|c| CandidateView::new(c, &offers, &names)).collect(),
+            excluded: ranking.excluded.into_iter().map(|e| ExcludedView::new(e, &offers, &names)).collect(),
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn assign(app: AppHandle, state: State<'_, App>, need: Uuid, member: Uuid, offer: Option<Uuid>) -> AppResult<AssignmentView> {
+    let assignment = write(&app, &state, |store| store.act(|doc, me, now| doc.assign(me, need, member, offer, "", now)))?;
+    read(&state, |store| Ok(AssignmentView::new(assignment, &store.need(need)?, false, &names(store)?)))
+}
+
+#[tauri::command]
+pub async fn propose_batch(state: State<'_, App>) -> AppResult<BatchView> {
+    read(&state, |store| {
+        let needs: Vec<_> = store.needs(&NeedFilter::default())?.into_iter().filter(|n| n.status.takes_assignments()).collect();
+        let batch = store.matcher()?.propose(&needs, Utc::now());
+        let needs: HashMap<Uuid, _> = needs.into_iter().map(|n| (n.id, n)).collect();
+        let (offers, names) = (offers_by_id(store)?, names(store)?);
+        let title = |id: &Uuid| needs.get(id).map(|n| n.title.clone()).unwrap_or_default();
+        Ok(BatchView {
+            proposals: batch
+                .proposals
+                .into_iter()
+                .map(|p| ProposalView {
+                    need_title: title(&p.need),
+                    need_urgency: needs.get(&p.need).map_or(crdt_core::Urgency::Normal, |n| n.urgency),
+                    need: p.need,
+                    candidate: CandidateView::new(p.candidate, &offers, &names),
+                })
+                .collect(),
+            total_score: batch.total_score,
+            unfilled: batch.unfilled.into_iter().map(|u| UnfilledView { need_title: title(&u.need), need: u.need, places_left: u.places_left }).collect(),
+        })
+    })
+}
+
+/// Assigns the proposals an organizer kept: one change each, all durable together or none.
+#[tauri::command]
+pub async fn apply_batch(app: AppHandle, state: State<'_, App>, picks: Vec<Pick>) -> AppResult<Vec<AssignmentView>> {
+    let made = write(&app, &state, |store| {
+        store.act(|doc, me, now| picks.iter().map(|p| doc.assign(me, p.need, p.member, Some(p.offer), "", now)).collect::<Result<Vec<_>, _>>())
+    })?;
+    read(&state, |store| {
+        let names = names(store)?;
+        made.into_iter().map(|a| Ok(AssignmentView::new(a.clone(), &store.need(a.need)?, false, &names))).collect()
+    })
+}
+
+#[tauri::command]
+pub async fn list_conflicts(state: State<'_, App>) -> AppResult<Vec<Conflict>> {
+    let conflicts = read(&state, |store| Ok(store.doc()?.conflicts()))?;
+    remember_conflicts(&state, &conflicts, read(&state, |store| Ok(store.assignments(None, None)?))?);
+    Ok(conflicts)
+}
+
+/// Counts conflicts per need (an assignment's conflict counts for its need), for the list badges.
+fn remember_conflicts(state: &App, conflicts: &[Conflict], assignments: Vec<crdt_core::Assignment>) {
+    let need_of: HashMap<String, String> = assignments.into_iter().map(|a| (a.id.to_string(), a.need.to_string())).collect();
+    let mut counts = BTreeMap::new();
+    for c in conflicts {
+        let record = if c.collection == Collection::Assignments { need_of.get(&c.record).cloned().unwrap_or_else(|| c.record.clone()) } else { c.record.clone() };
+        *counts.entry(record).or_default() += 1;
+    }
+    *lock(&state.conflicts_by_record) = counts;
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(app: AppHandle, state: State<'_, App>, id: Uuid, keep: Vec<usize>) -> AppResult<()> {
+    write(&app, &state, |store| store.act(|doc, me, now| doc.resolve(me, id, &keep, now)))?;
+    list_conflicts(state).await.map(|_| ())
+}
+
+/// Assignments that have hours logged (and not voided).
+fn assignments_with_hours(store: &Store) -> AppResult<HashSet<Uuid>> {
+    Ok(store.ledger(&LedgerFilter::default())?.entries.into_iter().filter(|e| e.status != EntryStatus::Voided).filter_map(|e| e.entry.assignment).collect())
+}
+
+#[tauri::command]
+pub async fn my_assignments(state: State<'_, App>) -> AppResult<Vec<AssignmentView>> {
+    read(&state, |store| {
+        let me = store.me()?;
+        let (names, logged) = (names(store)?, assignments_with_hours(store)?);
+        let mut mine = store
+            .assignments(None, Some(me))?
+            .into_iter()
+            .map(|a| {
+                let hours_logged = logged.contains(&a.id);
+                Ok(AssignmentView::new(a.clone(), &store.need(a.need)?, hours_logged, &names))
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        // What still needs doing first, then the newest.
+        mine.sort_by_key(|a| (!a.status.is_active(), std::cmp::Reverse(a.updated_at)));
+        Ok(mine)
+    })
+}
+
+#[tauri::command]
+pub async fn set_assignment_status(app: AppHandle, state: State<'_, App>, id: Uuid, status: AssignmentStatus) -> AppResult<AssignmentView> {
+    let a = write(&app, &state, |store| store.act(|doc, me, now| doc.set_assignment_status(me, id, status, now)))?;
+    read(&state, |store| {
+        let hours_logged = assignments_with_hours(store)?.contains(&a.id);
+        Ok(AssignmentView::new(a.clone(), &store.need(a.need)?, hours_logged, &names(store)?))
+    })
+}
+
+fn parse_party(text: &str) -> AppResult<Party> {
+    text.parse().map_err(|_| AppError::Input { code: "unknown", field: "to", message: format!("'{text}' is neither a member nor the group") })
+}
+
+#[tauri::command]
+pub async fn log_hours(app: AppHandle, state: State<'_, App>, input: NewHoursInput) -> AppResult<HourEntryView> {
+    let hours = input.hours.trim().parse::<Hours>()?.check_entry()?;
+    let to = parse_party(&input.to)?;
+    let entry = write(&app, &state, |store| {
+        store.act(|doc, me, now| {
+            let new = NewHours { assignment: input.assignment, note: input.note.trim().to_string(), ..NewHours::new(me, to, hours) };
+            doc.log_hours(me, new, now)
+        })
+    })?;
+    read(&state, |store| Ok(HourEntryView::of(entry, EntryStatus::Pending, &names(store)?)))
+}
+
+/// Entries this member may confirm: hours given to them, and for organizers every entry another
+/// member gave that is pending or disputed.
+#[tauri::command]
+pub async fn hours_to_confirm(state: State<'_, App>) -> AppResult<Vec<HourEntryView>> {
+    read(&state, |store| {
+        let me = store.me()?;
+        let organizer = store.members()?.iter().any(|m| m.id == me && m.role == Role::Organizer);
+        let names = names(store)?;
+        Ok(store
+            .ledger(&LedgerFilter::default())?
+            .entries
+            .into_iter()
+            .filter(|e| e.entry.from != me)
+            .filter(|e| match e.status {
+                EntryStatus::Pending => organizer || e.entry.to == Party::Member(me),
+                EntryStatus::Disputed => organizer,
+                _ => false,
+            })
+            .map(|e| HourEntryView::new(e, &names))
+            .collect())
+    })
+}
+
+fn entry_view(store: &Store, id: Uuid) -> AppResult<HourEntryView> {
+    Ok(HourEntryView::new(store.hour_entry(id)?, &names(store)?))
+}
+
+#[tauri::command]
+pub async fn confirm_hours(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<HourEntryView> {
+    write(&app, &state, |store| store.act(|doc, me, now| doc.confirm_hours(me, id, now)))?;
+    read(&state, |store| entry_view(store, id))
+}
+
+#[tauri::command]
+pub async fn dispute_hours(app: AppHandle, state: State<'_, App>, id: Uuid, reason: String) -> AppResult<HourEntryView> {
+    write(&app, &state, |store| store.act(|doc, me, now| doc.dispute_hours(me, id, &reason, now)))?;
+    read(&state, |store| entry_view(store, id))
+}
+
+#[tauri::command]
+pub async fn my_hours(state: State<'_, App>) -> AppResult<MyHours> {
+    read(&state, |store| {
+        let me = Party::Member(store.me()?);
+        let names = names(store)?;
+        let statement = store.ledger(&LedgerFilter { party: Some(me), status: None })?.statement(me);
+        let balance = store.balances()?.into_iter().find(|b| b.party == me);
+        let csv = statement.to_csv(|party| names.party(party));
+        Ok(MyHours {
+            given: balance.as_ref().map_or(Hours::ZERO, |b| b.given),
+            received: balance.as_ref().map_or(Hours::ZERO, |b| b.received),
+            net: balance.as_ref().map_or(Hours::ZERO, |b| b.net),
+            lines: statement.lines.into_iter().map(|l| StatementLineView::new(l, &names)).collect(),
+            csv,
+        })
+    })
+}
+
+#[tauri::command]
+pub async fn list_members(state: State<'_, App>) -> AppResult<Vec<Member>> {
+    read(&state, |store| {
+        let mut members = store.members()?;
+        members.sort_by(|a, b| (a.removed_at.is_some(), a.display_name.to_lowercase()).cmp(&(b.removed_at.is_some(), b.display_name.to_lowercase())));
+        Ok(members)
+    })
+}
+
+#[tauri::command]
+pub async fn set_member_role(app: AppHandle, state: State<'_, App>, id: Uuid, role: Role) -> AppResult<Member> {
+    write(&app, &state, |store| store.act(|doc, me, now| doc.set_role(me, id, role, now)))
+}
+
+/// An invite carrying where this device listens, so a joining device can sync with it at once.
+#[tauri::command]
+pub async fn invite(state: State<'_, App>, address: Option<String>) -> AppResult<InviteView> {
+    let address = address.filter(|a| !a.trim().is_empty()).or_else(|| reachable_address(&state));
+    let invite = read(&state, |store| Ok(store.invite(address)?))?;
+    Ok(InviteView { link: invite.to_link(), code: invite.to_code(), qr_svg: invite.qr_svg() })
+}
+
+/// Where others can reach this device: the listening address, or this device's first private
+/// LAN address when it listens on every interface.
+fn reachable_address(state: &App) -> Option<String> {
+    let listening = (*lock(&state.listening))?;
+    if !listening.ip().is_unspecified() {
+        return Some(listening.to_string());
+    }
+    let lan = if_addrs::get_if_addrs().ok()?.into_iter().map(|i| i.ip()).find(|ip| matches!(ip, IpAddr::V4(v4) if v4.is_private()))?;
+    Some(std::net::SocketAddr::new(lan, listening.port()).to_string())
+}
+
+#[tauri::command]
+pub async fn peers(state: State<'_, App>) -> AppResult<Vec<crdt_core::store::Peer>> {
+    read(&state, |store| Ok(store.peers()?))
+}
+
+#[tauri::command]
+pub async fn nearby(state: State<'_, App>) -> AppResult<Vec<Nearby>> {
+    Ok(lock(&state.nearby).iter().map(|(address, seen_at)| Nearby { address: address.clone(), seen_at: *seen_at }).collect())
+}
+
+#[tauri::command]
+pub async fn sync_with(app: AppHandle, state: State<'_, App>, address: String) -> AppResult<Digest> {
+    crdt_core::invite::check_address(address.trim())?;
+    service::sync_with(&app, &state.store()?, address.trim()).await
+}
+
+/// Writes a sealed bundle of the whole record where the person can find it: the downloads
+/// folder, or the app's data folder where there is none.
+#[tauri::command]
+pub async fn export_bundle(app: AppHandle, state: State<'_, App>) -> AppResult<BundleWritten> {
+    let bytes = read(&state, |store| Ok(store.export_bundle(None)?))?;
+    let folder = app.path().download_dir().unwrap_or_else(|_| state.data_dir.clone());
+    let path = folder.join(format!("aidmesh-{}.aidmesh", Utc::now().format("%Y%m%d-%H%M%S")));
+    std::fs::create_dir_all(&folder)
+        .and_then(|_| std::fs::write(&path, &bytes))
+        .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
+    Ok(BundleWritten { path: path.display().to_string(), bytes: bytes.len() })
+}
+
+#[tauri::command]
+pub async fn import_bundle(app: AppHandle, state: State<'_, App>, bytes: Vec<u8>) -> AppResult<Digest> {
+    let store = state.store()?;
+    let digest = lock(&store).import_bundle(&bytes)?;
+    service::report_digest(&app, &store, "bundle", None, &digest);
+    Ok(digest)
+}

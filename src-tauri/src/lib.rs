@@ -1,0 +1,71 @@
+//! The aidmesh app: a Tauri 2 shell over `crdt-core`. This crate is the edge: it turns the
+//! core's records into DTOs (`dto.rs`), its errors into one serializable error (`error.rs`), runs
+//! the sync service in the background (`service.rs`) and tells the UI what happened through events.
+//!
+//! Architecture invariant: no domain rule lives here. Commands read the index or run one core
+//! action; everything they check, the core checks.
+
+mod commands;
+mod dto;
+mod error;
+mod service;
+mod state;
+
+use tauri::Manager;
+
+use crate::state::{App, NetConfig};
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tauri::Builder::default()
+        .setup(|app| {
+            let net = NetConfig::from_env()?;
+            // AIDMESH_DATA_DIR lets the app share a folder with the CLI, and tests use their own.
+            let data_dir = match std::env::var_os("AIDMESH_DATA_DIR") {
+                Some(dir) => dir.into(),
+                None => app.path().app_data_dir()?,
+            };
+            let state = App::new(data_dir, net);
+            let store = state.shared_store();
+            app.manage(state);
+            if let Some(store) = store {
+                service::start(app.handle(), store);
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::create_group,
+            commands::join_group,
+            commands::list_needs,
+            commands::get_need,
+            commands::add_need,
+            commands::set_need_status,
+            commands::list_offers,
+            commands::add_offer,
+            commands::set_offer_status,
+            commands::rank_need,
+            commands::assign,
+            commands::propose_batch,
+            commands::apply_batch,
+            commands::list_conflicts,
+            commands::resolve_conflict,
+            commands::my_assignments,
+            commands::set_assignment_status,
+            commands::log_hours,
+            commands::hours_to_confirm,
+            commands::confirm_hours,
+            commands::dispute_hours,
+            commands::my_hours,
+            commands::list_members,
+            commands::set_member_role,
+            commands::invite,
+            commands::peers,
+            commands::nearby,
+            commands::sync_with,
+            commands::export_bundle,
+            commands::import_bundle,
+        ])
+        .run(tauri::generate_context!())
+        .expect("aidmesh could not start its window");
+}

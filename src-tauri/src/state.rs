@@ -1,0 +1,105 @@
+//! What the app holds while it runs: where its data lives, the device's store once there is a
+//! group, how it meets other devices, and who it has seen nearby.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use aidmesh_net::{DiscoveryMode, SharedStore};
+use chrono::{DateTime, Utc};
+use crdt_core::Store;
+
+use crate::error::{AppError, AppResult};
+
+/// The database's name inside the data directory; the CLI uses the same, so both can share one.
+const DATABASE: &str = "aidmesh.db";
+/// Where the app accepts syncs unless `AIDMESH_LISTEN` says otherwise (the CLI hub's default too).
+const DEFAULT_LISTEN: &str = "0.0.0.0:7370";
+
+/// How this device meets others, from the environment:
+/// - `AIDMESH_LISTEN`: address to accept syncs on (default `0.0.0.0:7370`);
+/// - `AIDMESH_DISCOVERY`: `off` (default), `loopback` (private network namespaces only) or
+///   `lan`. Off by default so that no run multicasts on a network nobody chose.
+pub struct NetConfig {
+    pub listen: String,
+    pub discovery: DiscoveryMode,
+}
+
+impl NetConfig {
+    pub fn from_env() -> Result<NetConfig, String> {
+        let listen = std::env::var("AIDMESH_LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.into());
+        let discovery = match std::env::var("AIDMESH_DISCOVERY") {
+            Ok(mode) => mode.parse()?,
+            Err(_) => DiscoveryMode::Off,
+        };
+        Ok(NetConfig { listen, discovery })
+    }
+}
+
+pub struct App {
+    pub data_dir: PathBuf,
+    pub net: NetConfig,
+    store: Mutex<Option<SharedStore>>,
+    /// Where the sync service listens, once it does.
+    pub listening: Mutex<Option<std::net::SocketAddr>>,
+    /// Members' devices discovery found, and when last.
+    pub nearby: Mutex<BTreeMap<String, DateTime<Utc>>>,
+    /// Open conflicts per record id, as of the last time they were computed (for list badges,
+    /// which must not load the whole document).
+    pub conflicts_by_record: Mutex<BTreeMap<String, usize>>,
+    /// Why the device's database could not be opened (damaged, newer, wrong file); it is left
+    /// untouched and every command says so.
+    pub unusable: Option<String>,
+}
+
+impl App {
+    /// Opens the device's store if this device is already in a group.
+    pub fn new(data_dir: PathBuf, net: NetConfig) -> App {
+        let path = data_dir.join(DATABASE);
+        let (store, unusable) = match path.exists().then(|| Store::open(&path)) {
+            None => (None, None),
+            Some(Ok(store)) => (Some(aidmesh_net::shared(store)), None),
+            Some(Err(e)) => (None, Some(e.to_string())),
+        };
+        App { data_dir, net, store: Mutex::new(store), listening: Mutex::default(), nearby: Mutex::default(), conflicts_by_record: Mutex::default(), unusable }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join(DATABASE)
+    }
+
+    pub fn shared_store(&self) -> Option<SharedStore> {
+        lock(&self.store).clone()
+    }
+
+    /// The store, or "start or join a group first".
+    pub fn store(&self) -> AppResult<SharedStore> {
+        self.check_usable()?;
+        self.shared_store().ok_or(AppError::NoGroup)
+    }
+
+    pub fn check_usable(&self) -> AppResult<()> {
+        match &self.unusable {
+            Some(why) => Err(AppError::Io(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Creates the device's store with `make` (a new group, or a join), once.
+    pub fn adopt(&self, make: impl FnOnce(&Path) -> AppResult<Store>) -> AppResult<SharedStore> {
+        self.check_usable()?;
+        let mut slot = lock(&self.store);
+        if slot.is_some() {
+            return Err(AppError::AlreadyInGroup);
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(|e| AppError::Io(format!("cannot create {}: {e}", self.data_dir.display())))?;
+        let store = aidmesh_net::shared(make(&self.database_path())?);
+        *slot = Some(store.clone());
+        Ok(store)
+    }
+}
+
+/// A poisoned lock still guards consistent data: SQLite rolls back what a panic interrupted.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,230 @@
+//! The real app under test: its own X display (Xvfb), tauri-driver with WebKitWebDriver, the
+//! `aidmesh-app` binary with its own data folder and a loopback sync port, and a WebDriver client.
+//! Elements are found by their `data-testid`.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, Once};
+use std::time::{Duration, Instant};
+
+use aidmesh_tests::workspace_bin;
+use anyhow::{bail, Context, Result};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tempfile::TempDir;
+
+/// How long an element may take to appear (a sync, a reload) before the test fails.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// One app at a time: each brings its own X server and webview, and the machine has two cores.
+pub fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn app_bin() -> PathBuf {
+    static BUILD: Once = Once::new();
+    workspace_bin("aidmesh-app", "aidmesh-app", &BUILD)
+}
+
+/// Screenshots go to `screenshots/` at the workspace root (not committed).
+pub fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").join("screenshots")
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A child started in its own process group, so that everything it starts ends with it.
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.0.id())).status();
+        let _ = self.0.wait();
+    }
+}
+
+pub struct App {
+    pub client: Client,
+    /// Where the app accepts syncs: give it to `aidmesh sync`.
+    pub address: String,
+    pub data_dir: TempDir,
+    _driver: Group,
+    _display: Group,
+}
+
+impl App {
+    pub async fn launch() -> Result<App> {
+        let data_dir = tempfile::tempdir()?;
+        let (display_process, display) = start_xvfb()?;
+        let (port, native_port, sync_port) = (free_port()?, free_port()?, free_port()?);
+        let address = format!("127.0.0.1:{sync_port}");
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("AIDMESH_DATA_DIR", data_dir.path())
+            .env("AIDMESH_LISTEN", &address)
+            .env("AIDMESH_DISCOVERY", "off")
+            .env("LANG", "en_US.UTF-8")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .context("tauri-driver is missing: `cargo install tauri-driver --version ^2 --locked` (test.sh does this)")?;
+        let driver = Group(driver);
+        wait_for_port(port)?;
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("tauri:options".into(), serde_json::json!({ "application": app_bin() }));
+        let client = ClientBuilder::native()
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("could not start the app through tauri-driver")?;
+        client.set_window_size(390, 844).await?;
+        let app = App { client, address, data_dir, _driver: driver, _display: display_process };
+        app.wait("nav-needs, [data-testid=create-group-name]").await?;
+        Ok(app)
+    }
+
+    /// Closes the WebDriver session (and the app); the processes end when `self` drops.
+    pub async fn close(self) -> Result<()> {
+        self.client.clone().close().await?;
+        Ok(())
+    }
+
+    /// Waits for the first element matching `testid` (or a CSS list starting with one).
+    pub async fn wait(&self, testid: &str) -> Result<Element> {
+        let css = css(testid);
+        self.client.wait().at_most(WAIT).for_element(Locator::Css(&css)).await.with_context(|| format!("no element {css} appeared"))
+    }
+
+    pub async fn click(&self, testid: &str) -> Result<()> {
+        let element = self.wait(testid).await?;
+        element.click().await.with_context(|| format!("cannot click {testid}"))?;
+        Ok(())
+    }
+
+    /// Clicks `testid` inside the first `item` whose text contains `text`.
+    pub async fn click_in(&self, item: &str, text: &str, testid: &str) -> Result<()> {
+        self.item_with_text(item, text).await?.find(Locator::Css(&css(testid))).await?.click().await?;
+        Ok(())
+    }
+
+    pub async fn item_with_text(&self, item: &str, text: &str) -> Result<Element> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for element in self.client.find_all(Locator::Css(&css(item))).await? {
+                if element.text().await.unwrap_or_default().contains(text) {
+                    return Ok(element);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("no {item} shows '{text}'");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn fill(&self, testid: &str, text: &str) -> Result<()> {
+        let element = self.wait(testid).await?;
+        element.clear().await?;
+        element.send_keys(text).await?;
+        Ok(())
+    }
+
+    pub async fn choose(&self, testid: &str, value: &str) -> Result<()> {
+        self.wait(testid).await?.select_by_value(value).await.with_context(|| format!("cannot choose {value} in {testid}"))?;
+        Ok(())
+    }
+
+    pub async fn value(&self, testid: &str) -> Result<String> {
+        Ok(self.wait(testid).await?.prop("value").await?.unwrap_or_default())
+    }
+
+    pub async fn text(&self, testid: &str) -> Result<String> {
+        Ok(self.wait(testid).await?.text().await?)
+    }
+
+    /// Waits until the element's text contains `wanted`.
+    pub async fn wait_text(&self, testid: &str, wanted: &str) -> Result<String> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.client.find(Locator::Css(&css(testid))).await.ok();
+            let text = match text {
+                Some(element) => element.text().await.unwrap_or_default(),
+                None => String::new(),
+            };
+            if text.contains(wanted) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                bail!("{testid} never showed '{wanted}' (it shows '{text}')");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn count(&self, testid: &str) -> Result<usize> {
+        Ok(self.client.find_all(Locator::Css(&css(testid))).await?.len())
+    }
+
+    /// Saves the window as `screenshots/<lang>/<name>.png`.
+    pub async fn screenshot(&self, lang: &str, name: &str) -> Result<()> {
+        // Let transitions and reloads settle so the picture shows the screen, not a blink.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let png = self.client.screenshot().await?;
+        let dir = screenshot_dir().join(lang);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+}
+
+/// `need-item` → `[data-testid="need-item"]`; anything already CSS after a comma is kept.
+fn css(testid: &str) -> String {
+    let (first, rest) = testid.split_once(", ").map_or((testid, None), |(a, b)| (a, Some(b)));
+    let first = if first.starts_with('[') || first.contains(' ') { first.to_string() } else { format!("[data-testid=\"{first}\"]") };
+    match rest {
+        Some(rest) => format!("{first}, {rest}"),
+        None => first,
+    }
+}
+
+/// An X server on a display number it picks itself (`-displayfd`), so runs never collide.
+fn start_xvfb() -> Result<(Group, String)> {
+    use std::io::Read;
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("Xvfb is missing (apt-get install xvfb; test.sh does this)")?;
+    let mut stdout = child.stdout.take().context("Xvfb stdout")?;
+    let child = Group(child);
+    let mut number = String::new();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte)? == 1 && byte[0] != b'\n' {
+        number.push(byte[0] as char);
+    }
+    if number.trim().is_empty() {
+        bail!("Xvfb did not say which display it took");
+    }
+    Ok((child, format!(":{}", number.trim())))
+}
+
+fn wait_for_port(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("tauri-driver did not start listening on {port}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}

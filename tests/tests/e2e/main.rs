@@ -1,0 +1,296 @@
+//! End-to-end: the real app (Rust core, SQLite, the WebKitGTK webview) driven over WebDriver,
+//! with the real `aidmesh` CLI as the other device. No part is mocked. Each test starts its own
+//! app with its own data folder; they run one at a time.
+//!
+//! The screenshots of every main screen, in English and Spanish, land in `screenshots/`.
+
+mod harness;
+
+use aidmesh_tests::Cli;
+use anyhow::{ensure, Context, Result};
+use harness::{one_at_a_time, App};
+
+async fn start_group(app: &App, lang: Option<&str>) -> Result<()> {
+    app.fill("create-group-name", "Eastside Mutual Aid").await?;
+    app.fill("create-your-name", "Ana").await?;
+    app.choose("create-role", "organizer").await?;
+    if let Some(lang) = lang {
+        app.screenshot(lang, "01-first-run").await?;
+    }
+    app.click("create-submit").await?;
+    app.wait("nav-needs").await?;
+    Ok(())
+}
+
+async fn post_need(app: &App, title: &str, category: &str, urgency: &str) -> Result<()> {
+    app.click("nav-needs").await?;
+    app.click("need-add").await?;
+    app.fill("need-title", title).await?;
+    app.choose("need-category", category).await?;
+    app.choose("need-urgency", urgency).await?;
+    app.fill("need-area", "Riverside").await?;
+    app.click("need-submit").await?;
+    app.item_with_text("need-item", title).await?;
+    Ok(())
+}
+
+async fn post_offer(app: &App, what: &str, category: &str) -> Result<()> {
+    app.click("nav-offers").await?;
+    app.click("offer-add").await?;
+    app.fill("offer-what", what).await?;
+    app.click(&format!("offer-category-{category}")).await?;
+    app.fill("offer-area", "Riverside").await?;
+    app.click("offer-submit").await?;
+    app.item_with_text("offer-item", what).await?;
+    Ok(())
+}
+
+/// A second device, run by the CLI, that joins the app's group with the invite the app shows
+/// and gets the record by syncing with the app's background service.
+fn join_with_cli(app_address: &str, invite_code: &str, name: &str) -> Result<(tempfile::TempDir, Cli)> {
+    let dir = tempfile::tempdir()?;
+    let cli = Cli::new(dir.path());
+    cli.ok(&["join", invite_code, "--name", name])?;
+    cli.ok(&["sync", app_address])?;
+    Ok((dir, cli))
+}
+
+async fn invite_code(app: &App) -> Result<String> {
+    app.click("nav-members").await?;
+    app.click("invite-show").await?;
+    let code = app.text("invite-code").await?;
+    app.wait("invite-qr").await?;
+    Ok(code.trim().to_string())
+}
+
+fn cli_member_id(cli: &Cli, name: &str) -> Result<String> {
+    let members = cli.json(&["member", "list"])?;
+    members.as_array().context("members")?.iter().find(|m| m["display_name"] == name).and_then(|m| m["id"].as_str()).map(String::from).context("member not found")
+}
+
+fn cli_need_id(cli: &Cli, title: &str) -> Result<String> {
+    let needs = cli.json(&["need", "list"])?;
+    needs.as_array().context("needs")?.iter().find(|n| n["title"] == title).and_then(|n| n["id"].as_str()).map(String::from).context("need not found")
+}
+
+#[tokio::test]
+async fn an_organizer_posts_matches_and_assigns_and_the_volunteer_finishes() -> Result<()> {
+    let _one = one_at_a_time();
+    let app = App::launch().await?;
+    start_group(&app, Some("en")).await?;
+    post_need(&app, "Groceries for Mrs. Alvarez", "groceries", "high").await?;
+    post_offer(&app, "Car and two free afternoons", "groceries").await?;
+
+    app.click("nav-needs").await?;
+    app.click_in("need-item", "Groceries for Mrs. Alvarez", "need-item-title").await?;
+    app.wait_text("need-detail-title", "Groceries for Mrs. Alvarez").await?;
+    app.click("need-find-volunteers").await?;
+    app.item_with_text("candidate", "Car and two free afternoons").await?;
+    app.click_in("candidate", "Car and two free afternoons", "candidate-assign").await?;
+
+    app.click("nav-mine").await?;
+    app.click_in("my-assignment", "Groceries for Mrs. Alvarez", "assignment-accept").await?;
+    app.click_in("my-assignment", "Groceries for Mrs. Alvarez", "assignment-done").await?;
+    app.click("nav-needs").await?;
+    app.choose("need-filter-status", "done").await?;
+    app.click_in("need-item", "Groceries for Mrs. Alvarez", "need-item-title").await?;
+    app.wait_text("need-status", "Done").await?;
+    ensure!(app.count("history-item").await? >= 3, "the history shows the need being posted, assigned and done");
+    app.close().await
+}
+
+#[tokio::test]
+async fn a_wrong_form_shows_the_error_and_keeps_what_was_typed() -> Result<()> {
+    let _one = one_at_a_time();
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    app.click("need-add").await?;
+    app.fill("need-description", "Two bags, no pork, ring twice").await?;
+    app.fill("need-area", "Riverside").await?;
+    app.fill("need-volunteers", "0").await?;
+    app.click("need-submit").await?;
+    app.wait("error-title").await?;
+    app.wait("error-volunteers_needed").await?;
+    app.screenshot("en", "04-need-form-errors").await?;
+    ensure!(app.value("need-description").await? == "Two bags, no pork, ring twice", "the description was kept");
+    ensure!(app.value("need-area").await? == "Riverside", "the area was kept");
+    // Fixing the fields is enough: nothing else has to be typed again.
+    app.fill("need-title", "Groceries").await?;
+    app.fill("need-volunteers", "1").await?;
+    app.click("need-submit").await?;
+    app.item_with_text("need-item", "Groceries").await?;
+    app.close().await
+}
+
+#[tokio::test]
+async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
+    let _one = one_at_a_time();
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let code = invite_code(&app).await?;
+    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    app.click("nav-members").await?;
+    app.item_with_text("member-item", "Bea").await?;
+
+    // Bea helped the group for an hour and a half; she logs it on her device and syncs.
+    bea.ok(&["hours", "log", "--to", "group", "--hours", "1.5", "--note", "Sorted the pantry"])?;
+    bea.ok(&["sync", &app.address])?;
+
+    // Ana, the organizer, sees it waiting for her and confirms it.
+    app.click("nav-mine").await?;
+    app.item_with_text("hours-pending-item", "Sorted the pantry").await?;
+    app.click_in("hours-pending-item", "Sorted the pantry", "hours-confirm").await?;
+
+    bea.ok(&["sync", &app.address])?;
+    let entries = bea.json(&["hours", "list"])?;
+    ensure!(entries[0]["status"] == "confirmed", "Bea's device sees the hours confirmed: {entries}");
+    let balance = bea.ok(&["hours", "balance"])?;
+    ensure!(balance.contains("1.5"), "Bea's balance counts them: {balance}");
+
+    // And the app logs hours too: Ana's own, for Bea to confirm.
+    app.click("nav-mine").await?;
+    app.click("hours-open").await?;
+    app.fill("hours-amount", "2").await?;
+    app.choose("hours-to", &cli_member_id(&bea, "Bea")?).await?;
+    app.fill("hours-note", "Drove Bea to the clinic").await?;
+    app.click("hours-submit").await?;
+    bea.ok(&["sync", &app.address])?;
+    let pending = bea.json(&["hours", "list", "--status", "pending"])?;
+    ensure!(pending.to_string().contains("Drove Bea to the clinic"), "the app's entry reached Bea: {pending}");
+    app.close().await
+}
+
+#[tokio::test]
+async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_digest() -> Result<()> {
+    let _one = one_at_a_time();
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let code = invite_code(&app).await?;
+    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+
+    // Bea syncs into the app while its needs list is on screen: the list updates by itself.
+    app.click("nav-needs").await?;
+    bea.ok(&["need", "add", "--title", "Ride to the pharmacy", "--category", "transport", "--area", "Hillside"])?;
+    bea.ok(&["sync", &app.address])?;
+    app.item_with_text("need-item", "Ride to the pharmacy").await?;
+
+    // Bea's laptop serves; the app connects by address and shows progress and what changed.
+    bea.ok(&["need", "add", "--title", "Hot meals for a family of five", "--category", "meals", "--urgency", "critical", "--area", "Hillside"])?;
+    bea.ok(&["offer", "add", "--what", "Cooking on weekends", "--category", "meals", "--area", "Hillside"])?;
+    let (mut serving, address) = bea.serve(&[])?;
+    app.click("nav-sync").await?;
+    app.fill("sync-address", &address).await?;
+    app.click("sync-connect").await?;
+    app.wait("sync-progress").await?;
+    let digest = app.wait_text("sync-digest", "1").await?;
+    ensure!(digest.contains("need") && digest.contains("offer"), "the digest names what came: {digest}");
+    app.screenshot("en", "30-sync-digest").await?;
+    app.item_with_text("peer-item", "Bea").await?;
+    serving.kill()?;
+    serving.wait()?;
+
+    app.click("nav-needs").await?;
+    app.item_with_text("need-item", "Hot meals for a family of five").await?;
+    app.close().await
+}
+
+#[tokio::test]
+async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both() -> Result<()> {
+    let _one = one_at_a_time();
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let code = invite_code(&app).await?;
+    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+
+    // Ana makes Bea an organizer; both offer help; Ana posts a need with one place.
+    app.click("nav-members").await?;
+    app.click_in("member-item", "Bea", "member-make-organizer").await?;
+    post_offer(&app, "Groceries by bike", "groceries").await?;
+    post_need(&app, "Weekly shop for Mr. Okafor", "groceries", "normal").await?;
+    bea.ok(&["offer", "add", "--what", "Groceries by car", "--category", "groceries", "--area", "Riverside"])?;
+    bea.ok(&["sync", &app.address])?;
+
+    // Apart: Ana assigns herself in the app, Bea assigns herself on her device.
+    app.click("nav-needs").await?;
+    app.click_in("need-item", "Weekly shop for Mr. Okafor", "need-item-title").await?;
+    app.click("need-find-volunteers").await?;
+    app.click_in("candidate", "Groceries by bike", "candidate-assign").await?;
+    let need = cli_need_id(&bea, "Weekly shop for Mr. Okafor")?;
+    let bea_id = cli_member_id(&bea, "Bea")?;
+    bea.ok(&["assign", &need, "--to", &bea_id])?;
+
+    // They meet: the double booking is a decision in Ana's inbox, with both sides.
+    bea.ok(&["sync", &app.address])?;
+    app.click("nav-organize").await?;
+    app.click("conflicts-open").await?;
+    let conflict = app.item_with_text("conflict-item", "Weekly shop for Mr. Okafor").await?;
+    let text = conflict.text().await?;
+    ensure!(text.contains("Ana") && text.contains("Bea"), "both sides are shown with who made them: {text}");
+    app.screenshot("en", "22-conflicts").await?;
+    app.click("conflict-keep-0").await?;
+    app.click("conflict-resolve").await?;
+    app.wait("conflicts-empty").await?;
+
+    // Resolved on Ana's phone; after the next sync, on Bea's too.
+    bea.ok(&["sync", &app.address])?;
+    let left = bea.json(&["conflicts"])?;
+    ensure!(left.as_array().is_some_and(|c| c.is_empty()), "Bea's device has no conflict left: {left}");
+    app.close().await
+}
+
+/// Every main screen at phone size, in English and in Spanish, with a group that has some life in it.
+#[tokio::test]
+async fn every_main_screen_in_both_languages() -> Result<()> {
+    let _one = one_at_a_time();
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let code = invite_code(&app).await?;
+    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    post_need(&app, "Groceries for Mrs. Alvarez", "groceries", "high").await?;
+    post_need(&app, "Translate a letter from the council", "translation", "normal").await?;
+    post_offer(&app, "Car and two free afternoons", "groceries").await?;
+    bea.ok(&["need", "add", "--title", "Ride to the clinic on Friday", "--category", "transport", "--urgency", "critical", "--area", "Hillside"])?;
+    bea.ok(&["offer", "add", "--what", "Spanish and English translation", "--category", "translation", "--area", "Riverside"])?;
+    bea.ok(&["hours", "log", "--to", "group", "--hours", "2", "--note", "Pantry shift"])?;
+    bea.ok(&["sync", &app.address])?;
+
+    for lang in ["en", "es"] {
+        app.click("nav-settings").await?;
+        app.choose("lang-select", lang).await?;
+        app.screenshot(lang, "90-settings").await?;
+        app.click("nav-needs").await?;
+        app.item_with_text("need-item", "Ride to the clinic on Friday").await?;
+        app.screenshot(lang, "02-needs").await?;
+        app.click("need-add").await?;
+        app.screenshot(lang, "03-need-form").await?;
+        app.click("nav-needs").await?;
+        app.click_in("need-item", "Groceries for Mrs. Alvarez", "need-item-title").await?;
+        app.wait("need-detail-title").await?;
+        app.screenshot(lang, "05-need-detail").await?;
+        app.click("need-find-volunteers").await?;
+        app.wait("candidate").await?;
+        app.screenshot(lang, "20-match").await?;
+        app.click("nav-offers").await?;
+        app.wait("offer-item").await?;
+        app.screenshot(lang, "10-offers").await?;
+        app.click("offer-add").await?;
+        app.screenshot(lang, "11-offer-form").await?;
+        app.click("nav-organize").await?;
+        app.screenshot(lang, "21-organize").await?;
+        app.click("batch-open").await?;
+        app.wait("batch-item").await?;
+        app.screenshot(lang, "23-batch").await?;
+        app.click("nav-mine").await?;
+        app.wait("hours-pending-item").await?;
+        app.screenshot(lang, "40-mine").await?;
+        app.click("nav-sync").await?;
+        app.screenshot(lang, "30-sync").await?;
+        app.click("invite-show").await?;
+        app.wait("invite-qr").await?;
+        app.screenshot(lang, "31-invite").await?;
+        app.click("nav-members").await?;
+        app.wait("member-item").await?;
+        app.screenshot(lang, "50-members").await?;
+    }
+    app.close().await
+}

@@ -1,0 +1,60 @@
+// One typed function per Tauri command (src-tauri/src/commands.rs). A rejected promise carries an
+// AppError.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AppError, AssignmentStatus, Batch, Conflict, Digest, HourEntryView, Invite, Member, MyHours,
+  Nearby, NeedDetail, NeedFilter, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  NewOfferInput, OfferStatus, OfferView, Peer, Pick, Ranking, Role, Status, AssignmentView,
+} from './types';
+
+export const api = {
+  status: () => invoke<Status>('status'),
+  createGroup: (groupName: string, yourName: string, role: Role) => invoke<Status>('create_group', { groupName, yourName, role }),
+  /** Joins with a link or short code; syncs at once when the invite carries an address. */
+  joinGroup: (invite: string, yourName: string) => invoke<Status>('join_group', { invite, yourName }),
+
+  listNeeds: (filter: NeedFilter) => invoke<NeedSummary[]>('list_needs', { filter }),
+  getNeed: (id: string) => invoke<NeedDetail>('get_need', { id }),
+  addNeed: (input: NewNeedInput) => invoke<NeedSummary>('add_need', { input }),
+  setNeedStatus: (id: string, status: NeedStatus) => invoke<NeedSummary>('set_need_status', { id, status }),
+
+  /** `mine`: only this member's offers. */
+  listOffers: (mine: boolean) => invoke<OfferView[]>('list_offers', { mine }),
+  addOffer: (input: NewOfferInput) => invoke<OfferView>('add_offer', { input }),
+  setOfferStatus: (id: string, status: OfferStatus) => invoke<OfferView>('set_offer_status', { id, status }),
+
+  rankNeed: (id: string) => invoke<Ranking>('rank_need', { id }),
+  assign: (need: string, member: string, offer: string | null) => invoke<AssignmentView>('assign', { need, member, offer }),
+  proposeBatch: () => invoke<Batch>('propose_batch'),
+  applyBatch: (picks: Pick[]) => invoke<AssignmentView[]>('apply_batch', { picks }),
+
+  listConflicts: () => invoke<Conflict[]>('list_conflicts'),
+  /** `keep`: indexes into the conflict's sides. */
+  resolveConflict: (id: string, keep: number[]) => invoke<void>('resolve_conflict', { id, keep }),
+
+  myAssignments: () => invoke<AssignmentView[]>('my_assignments'),
+  setAssignmentStatus: (id: string, status: AssignmentStatus) => invoke<AssignmentView>('set_assignment_status', { id, status }),
+
+  logHours: (input: NewHoursInput) => invoke<HourEntryView>('log_hours', { input }),
+  /** Entries logged to this member (or to the group, for organizers) waiting for a confirmation. */
+  hoursToConfirm: () => invoke<HourEntryView[]>('hours_to_confirm'),
+  confirmHours: (id: string) => invoke<HourEntryView>('confirm_hours', { id }),
+  disputeHours: (id: string, reason: string) => invoke<HourEntryView>('dispute_hours', { id, reason }),
+  myHours: () => invoke<MyHours>('my_hours'),
+
+  listMembers: () => invoke<Member[]>('list_members'),
+  setMemberRole: (id: string, role: Role) => invoke<Member>('set_member_role', { id, role }),
+  invite: (address: string | null) => invoke<Invite>('invite', { address }),
+
+  peers: () => invoke<Peer[]>('peers'),
+  nearby: () => invoke<Nearby[]>('nearby'),
+  /** Syncs with a device at "host:port". Progress and the digest also arrive as events. */
+  syncWith: (address: string) => invoke<Digest>('sync_with', { address }),
+  /** Writes a sealed bundle of everything to the device's downloads folder; returns its path. */
+  exportBundle: () => invoke<{ path: string; bytes: number }>('export_bundle'),
+  importBundle: (bytes: number[]) => invoke<Digest>('import_bundle', { bytes }),
+};
+
+export function isAppError(e: unknown): e is AppError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
