@@ -39,7 +39,7 @@ fn names(store: &Store) -> AppResult<Names> {
 #[tauri::command]
 pub async fn status(state: State<'_, App>) -> AppResult<Status> {
     state.check_usable()?;
-    let listening = lock(&state.listening).map(|a| a.to_string());
+    let listening = reachable_address(&state).or_else(|| lock(&state.listening).map(|a| a.to_string()));
     let discovery = match state.net.discovery {
         aidmesh_net::DiscoveryMode::Off => "off",
         aidmesh_net::DiscoveryMode::Loopback => "loopback",

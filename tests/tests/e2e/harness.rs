@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant};
 
 use aidmesh_tests::workspace_bin;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tempfile::TempDir;
@@ -43,7 +43,13 @@ struct Group(Child);
 
 impl Drop for Group {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-KILL").arg(format!("-{}", self.0.id())).status();
+        // Its own group, so the id is the group's id; never 0 or 1, which would mean far more.
+        if let Ok(group) = i32::try_from(self.0.id()) {
+            if group > 1 {
+                // SAFETY: kill(2) with a negative id signals one process group; it touches no memory.
+                unsafe { libc::kill(-group, libc::SIGKILL) };
+            }
+        }
         let _ = self.0.wait();
     }
 }
@@ -52,7 +58,7 @@ pub struct App {
     pub client: Client,
     /// Where the app accepts syncs: give it to `aidmesh sync`.
     pub address: String,
-    pub data_dir: TempDir,
+    _data_dir: TempDir,
     _driver: Group,
     _display: Group,
 }
@@ -86,7 +92,7 @@ impl App {
             .await
             .context("could not start the app through tauri-driver")?;
         client.set_window_size(390, 844).await?;
-        let app = App { client, address, data_dir, _driver: driver, _display: display_process };
+        let app = App { client, address, _data_dir: data_dir, _driver: driver, _display: display_process };
         app.wait("nav-needs, [data-testid=create-group-name]").await?;
         Ok(app)
     }
@@ -100,19 +106,33 @@ impl App {
     /// Waits for the first element matching `testid` (or a CSS list starting with one).
     pub async fn wait(&self, testid: &str) -> Result<Element> {
         let css = css(testid);
-        self.client.wait().at_most(WAIT).for_element(Locator::Css(&css)).await.with_context(|| format!("no element {css} appeared"))
+        match self.client.wait().at_most(WAIT).for_element(Locator::Css(&css)).await {
+            Ok(element) => Ok(element),
+            Err(e) => {
+                // What the screen showed instead is the first thing to look at.
+                let _ = self.screenshot("failures", testid).await;
+                Err(e).with_context(|| format!("no element {css} appeared (screenshots/failures/{testid}.png shows the screen)"))
+            }
+        }
     }
 
     pub async fn click(&self, testid: &str) -> Result<()> {
         let element = self.wait(testid).await?;
-        element.click().await.with_context(|| format!("cannot click {testid}"))?;
-        Ok(())
+        self.press(&element).await.with_context(|| format!("cannot click {testid}"))
     }
 
     /// Clicks `testid` inside the first `item` whose text contains `text`.
     pub async fn click_in(&self, item: &str, text: &str, testid: &str) -> Result<()> {
-        self.item_with_text(item, text).await?.find(Locator::Css(&css(testid))).await?.click().await?;
-        Ok(())
+        let element = self.item_with_text(item, text).await?.find(Locator::Css(&css(testid))).await.with_context(|| format!("no {testid} in the {item} '{text}'"))?;
+        self.press(&element).await.with_context(|| format!("cannot click {testid} in the {item} '{text}'"))
+    }
+
+    /// Scrolls the element to the middle of the screen first, as a thumb would: at the edges the
+    /// fixed header and tab bar cover it.
+    async fn press(&self, element: &Element) -> Result<()> {
+        let arg = serde_json::to_value(element)?;
+        self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await?;
+        element.click().await.map_err(|e| anyhow::anyhow!("{e:?}"))
     }
 
     pub async fn item_with_text(&self, item: &str, text: &str) -> Result<Element> {
@@ -124,16 +144,23 @@ impl App {
                 }
             }
             if Instant::now() > deadline {
-                bail!("no {item} shows '{text}'");
+                let _ = self.screenshot("failures", item).await;
+                bail!("no {item} shows '{text}' (screenshots/failures/{item}.png shows the screen)");
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
+    /// Empties the field as a person would (the page hears it) and types `text`.
     pub async fn fill(&self, testid: &str, text: &str) -> Result<()> {
         let element = self.wait(testid).await?;
-        element.clear().await?;
+        let arg = serde_json::to_value(&element)?;
+        self.client.execute("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))", vec![arg]).await?;
         element.send_keys(text).await?;
+        let typed = element.prop("value").await?.unwrap_or_default();
+        ensure!(typed == text, "typed '{text}' into {testid}, but it holds '{typed}'");
+        // Move on from the field, so that its check runs (and moves the page) before the next click.
+        self.client.execute("arguments[0].blur()", vec![serde_json::to_value(&element)?]).await?;
         Ok(())
     }
 

@@ -92,7 +92,7 @@ async fn an_organizer_posts_matches_and_assigns_and_the_volunteer_finishes() -> 
     app.click_in("my-assignment", "Groceries for Mrs. Alvarez", "assignment-accept").await?;
     app.click_in("my-assignment", "Groceries for Mrs. Alvarez", "assignment-done").await?;
     app.click("nav-needs").await?;
-    app.choose("need-filter-status", "done").await?;
+    app.click("needs-status-done").await?;
     app.click_in("need-item", "Groceries for Mrs. Alvarez", "need-item-title").await?;
     app.wait_text("need-status", "Done").await?;
     ensure!(app.count("history-item").await? >= 3, "the history shows the need being posted, assigned and done");
@@ -116,6 +116,7 @@ async fn a_wrong_form_shows_the_error_and_keeps_what_was_typed() -> Result<()> {
     ensure!(app.value("need-area").await? == "Riverside", "the area was kept");
     // Fixing the fields is enough: nothing else has to be typed again.
     app.fill("need-title", "Groceries").await?;
+    app.choose("need-category", "groceries").await?;
     app.fill("need-volunteers", "1").await?;
     app.click("need-submit").await?;
     app.item_with_text("need-item", "Groceries").await?;

@@ -1,9 +1,9 @@
 //! Real sockets on loopback: the hub and `aidmesh` processes, a device outside the group, a
 //! sync killed half way, and discovery inside a private network namespace.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

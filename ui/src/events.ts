@@ -1,0 +1,67 @@
+// Backend events → store updates. Every data change bumps the version so visible lists reload.
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import { api } from './api/commands';
+import { EVENTS, type SyncDigestEvent, type SyncProgressEvent } from './api/types';
+import { digestIsEmpty, digestSummary } from './logic/digest';
+import { href } from './router';
+import { shortId } from './logic/time';
+import { dataChanged, getState, setState, toast } from './store';
+
+async function refreshNearby(): Promise<void> {
+  try {
+    setState({ nearby: await api.nearby() });
+  } catch {
+    /* discovery off or not ready: keep what we had */
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Who a sync was with, for people: a member's name (also when the event carries their id), else the address. */
+async function peerLabel(p: SyncDigestEvent): Promise<string> {
+  const named = p.peer_name && !UUID.test(p.peer_name) ? p.peer_name : null;
+  if (named) return named;
+  if (p.peer_name) {
+    try {
+      const m = (await api.listMembers()).find((x) => x.id === p.peer_name);
+      if (m) return m.display_name;
+    } catch {
+      /* fall through */
+    }
+  }
+  return p.address ?? getState().t('sync.device_n', { id: shortId(p.peer) });
+}
+
+export async function startEvents(): Promise<UnlistenFn[]> {
+  const subs = await Promise.allSettled([
+    listen(EVENTS.dataChanged, () => dataChanged()),
+    listen<SyncProgressEvent>(EVENTS.syncProgress, (e) => {
+      const p = e.payload;
+      setState({ progress: p, syncing: p.phase === 'connecting' || p.phase === 'syncing' });
+    }),
+    listen<SyncDigestEvent>(EVENTS.syncDigest, async (e) => {
+      const p = e.payload;
+      const initiatedHere = getState().ownSync;
+      const from = await peerLabel(p);
+      setState({ digest: { digest: p.digest, from, at: new Date().toISOString() } });
+      dataChanged();
+      // A sync another device started: say what it brought (our own syncs show it on the Sync screen).
+      if (!initiatedHere && !digestIsEmpty(p.digest)) {
+        const { t } = getState();
+        toast({ text: t('digest.toast', { from, summary: digestSummary(p.digest, t) }), link: { href: href.sync(), text: t('digest.toast_link') } });
+      }
+    }),
+    listen(EVENTS.peerFound, () => void refreshNearby()),
+    listen(EVENTS.peerLost, () => void refreshNearby()),
+    listen(EVENTS.conflictAppeared, () => {
+      const { t } = getState();
+      dataChanged();
+      // During a sync started here the digest on the Sync screen already links to the inbox.
+      if (getState().status?.me?.role === 'organizer' && !getState().ownSync) {
+        toast({ text: t('conflicts.appeared'), link: { href: href.conflicts(), text: t('conflicts.open_inbox') } });
+      }
+    }),
+  ]);
+  void refreshNearby();
+  return subs.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+}

@@ -1,0 +1,58 @@
+// The needs list's filters: what the screen holds → what list_needs takes, plus the part the
+// backend cannot express (several statuses at once).
+import type { Category, NeedFilter, NeedStatus, NeedSummary, Urgency } from '../api/types';
+import { ACTIVE_NEED_STATUSES } from './time';
+
+/** 'active' = open, matched or in progress; 'all' = any status. */
+export type StatusChoice = 'active' | 'all' | NeedStatus;
+
+export interface NeedsFilterState {
+  status: StatusChoice;
+  category: Category | '';
+  urgency: Urgency | '';
+  area: string;
+  search: string;
+}
+
+export const DEFAULT_NEEDS_FILTER: NeedsFilterState = { status: 'active', category: '', urgency: '', area: '', search: '' };
+
+const blank = (s: string) => (s.trim() === '' ? null : s.trim());
+
+export function toNeedFilter(s: NeedsFilterState): NeedFilter {
+  return {
+    status: s.status === 'active' || s.status === 'all' ? null : s.status,
+    category: s.category || null,
+    urgency: s.urgency || null,
+    area: blank(s.area),
+    search: blank(s.search),
+  };
+}
+
+/** Applies what the backend filter left out: the 'active' group of statuses. */
+export function applyClientFilter(needs: NeedSummary[], s: NeedsFilterState): NeedSummary[] {
+  if (s.status === 'active') return needs.filter((n) => ACTIVE_NEED_STATUSES.includes(n.status));
+  return needs;
+}
+
+/** How many filters differ from the default (for a "2 filters" hint and a reset button). */
+export function activeFilterCount(s: NeedsFilterState): number {
+  let n = 0;
+  if (s.status !== DEFAULT_NEEDS_FILTER.status) n++;
+  if (s.category) n++;
+  if (s.urgency) n++;
+  if (s.area.trim()) n++;
+  return n;
+}
+
+const URGENCY_ORDER: Record<Urgency, number> = { critical: 0, high: 1, normal: 2, low: 3 };
+
+/** Active needs first, then the most urgent, then the longest waiting. */
+export function sortNeeds(needs: NeedSummary[]): NeedSummary[] {
+  const active = (n: NeedSummary) => (ACTIVE_NEED_STATUSES.includes(n.status) ? 0 : 1);
+  return [...needs].sort(
+    (a, b) =>
+      active(a) - active(b) ||
+      URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] ||
+      a.created_at.localeCompare(b.created_at),
+  );
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import {
+  emptyNeedDraft, emptyOfferDraft, firstInvalid, formFieldOf, NEED_FIELDS, needInput, OFFER_FIELDS, offerInput, parseList,
+  slotString, validateName, validateNeed, validateNeedField, validateOffer,
+} from './validation';
+
+const today = '2025-03-10';
+const goodNeed = { ...emptyNeedDraft(), title: 'Groceries for 4', category: 'groceries' as const, area: 'North' };
+
+describe('need form', () => {
+  it('accepts a minimal need', () => {
+    expect(validateNeed(goodNeed, today)).toEqual({});
+  });
+
+  it('requires title, category and area', () => {
+    const errs = validateNeed(emptyNeedDraft(), today);
+    expect(errs.title?.code).toBe('empty');
+    expect(errs.category?.code).toBe('empty');
+    expect(errs.area?.code).toBe('empty');
+    expect(firstInvalid(NEED_FIELDS, errs)).toBe('title');
+    expect(validateNeedField('title', { ...goodNeed, title: '   ' }, today)?.code).toBe('empty');
+  });
+
+  it('limits lengths like the core', () => {
+    expect(validateNeedField('title', { ...goodNeed, title: 'x'.repeat(200) }, today)).toBeUndefined();
+    expect(validateNeedField('title', { ...goodNeed, title: 'x'.repeat(201) }, today)).toEqual({ code: 'too_long', params: { max: 200 } });
+    expect(validateNeedField('description', { ...goodNeed, description: 'x'.repeat(4001) }, today)?.code).toBe('too_long');
+  });
+
+  it('checks numbers are whole and at least 1', () => {
+    expect(validateNeedField('volunteers_needed', { ...goodNeed, volunteers_needed: '0' }, today)?.code).toBe('zero');
+    expect(validateNeedField('volunteers_needed', { ...goodNeed, volunteers_needed: '1.5' }, today)?.code).toBe('not_a_number');
+    expect(validateNeedField('volunteers_needed', { ...goodNeed, volunteers_needed: '' }, today)?.code).toBe('empty');
+    expect(validateNeedField('household_size', { ...goodNeed, household_size: '' }, today)).toBeUndefined();
+    expect(validateNeedField('household_size', { ...goodNeed, household_size: '0' }, today)?.code).toBe('zero');
+  });
+
+  it('rejects a needed-by date in the past, allows today', () => {
+    expect(validateNeedField('needed_by', { ...goodNeed, needed_by: '2025-03-09' }, today)?.code).toBe('needed_by_in_past');
+    expect(validateNeedField('needed_by', { ...goodNeed, needed_by: today }, today)).toBeUndefined();
+  });
+
+  it('builds the command input', () => {
+    const input = needInput({ ...goodNeed, title: ' Groceries ', volunteers_needed: '2', household_size: '4', languages: 'es, en ,ES', needed_by: '' });
+    expect(input).toMatchObject({ title: 'Groceries', volunteers_needed: 2, household_size: 4, languages: ['es', 'en'], needed_by: null, recurring: false });
+    expect(needInput({ ...goodNeed, needed_by: '2025-03-14' }).needed_by).toMatch(/^2025-03-1[45]T/);
+  });
+});
+
+describe('offer form', () => {
+  const good = { ...emptyOfferDraft(), what: 'Rides', categories: ['transport' as const], area: 'North' };
+  it('accepts a minimal offer', () => {
+    expect(validateOffer(good)).toEqual({});
+  });
+  it('needs what, one category, an area and a capacity ≥ 1', () => {
+    const errs = validateOffer({ ...emptyOfferDraft(), capacity: '0' });
+    expect(errs.what?.code).toBe('empty');
+    expect(errs.categories?.code).toBe('pick_one');
+    expect(errs.area?.code).toBe('empty');
+    expect(errs.capacity?.code).toBe('zero');
+    expect(firstInvalid(OFFER_FIELDS, errs)).toBe('what');
+  });
+  it('checks weekly slots', () => {
+    expect(slotString({ day: 'mon', start: '09:00', end: '12:00' })).toBe('mon 09:00-12:00');
+    expect(slotString({ day: 'mon', start: '12:00', end: '09:00' })).toBeNull();
+    expect(validateOffer({ ...good, slots: [{ day: 'tue', start: '10:00', end: '10:00' }] }).weekly?.code).toBe('bad_slot');
+    expect(offerInput({ ...good, slots: [{ day: 'sat', start: '08:30', end: '11:00' }], languages: 'es' })).toMatchObject({
+      weekly: ['sat 08:30-11:00'], capacity: 1, languages: ['es'], categories: ['transport'],
+    });
+  });
+});
+
+describe('helpers', () => {
+  it('parses comma lists without duplicates', () => {
+    expect(parseList(' es, en,, ES ; fr ')).toEqual(['es', 'en', 'fr']);
+  });
+  it('validates names', () => {
+    expect(validateName('')?.code).toBe('empty');
+    expect(validateName('Ana')).toBeUndefined();
+  });
+  it('maps backend field names to form fields', () => {
+    expect(formFieldOf('volunteers needed', NEED_FIELDS)).toBe('volunteers_needed');
+    expect(formFieldOf('offer description', OFFER_FIELDS)).toBe('what');
+    expect(formFieldOf('title', NEED_FIELDS)).toBe('title');
+    expect(formFieldOf('nonsense', NEED_FIELDS)).toBeNull();
+    expect(formFieldOf(null, NEED_FIELDS)).toBeNull();
+  });
+});

@@ -1,0 +1,204 @@
+// Client-side checks for the need and offer forms. They mirror the core's rules (crdt-core
+// model.rs) so most mistakes show before a round trip; the backend's AppError is still shown
+// by field when it disagrees.
+import type { Category, NewNeedInput, NewOfferInput, OfferKind, Urgency } from '../api/types';
+import type { Params } from '../i18n/core';
+import { endOfLocalDay } from './time';
+
+export const MAX_TITLE = 200;
+export const MAX_TEXT = 4000;
+
+export interface FieldError { code: string; params?: Params }
+export type FieldErrors<F extends string> = Partial<Record<F, FieldError>>;
+
+export function parseList(s: string): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const part of s.split(/[,;\n]/)) {
+    const v = part.trim();
+    if (v && !seen.has(v.toLowerCase())) {
+      seen.add(v.toLowerCase());
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+function text(value: string, max: number, required: boolean): FieldError | undefined {
+  if (required && value.trim() === '') return { code: 'empty' };
+  if ([...value].length > max) return { code: 'too_long', params: { max } };
+  return undefined;
+}
+
+/** A whole number ≥ 1 typed in a field; `optional` lets it be blank. */
+function count(value: string, optional: boolean): FieldError | undefined {
+  const v = value.trim();
+  if (v === '') return optional ? undefined : { code: 'empty' };
+  if (!/^\d+$/.test(v)) return { code: 'not_a_number' };
+  if (Number(v) < 1) return { code: 'zero' };
+  if (Number(v) > 10000) return { code: 'too_big' };
+  return undefined;
+}
+
+// ---------- needs ----------
+
+export interface NeedDraft {
+  title: string;
+  description: string;
+  category: Category | '';
+  urgency: Urgency;
+  area: string;
+  needed_by: string; // as the date input writes it, or ''
+  volunteers_needed: string;
+  household_size: string;
+  languages: string;
+  recurring: boolean;
+}
+export type NeedField = keyof NeedDraft;
+/** Form order: the first invalid one gets the focus. */
+export const NEED_FIELDS: NeedField[] = [
+  'title', 'description', 'category', 'urgency', 'area', 'needed_by', 'volunteers_needed', 'household_size', 'languages', 'recurring',
+];
+
+export function emptyNeedDraft(): NeedDraft {
+  return {
+    title: '', description: '', category: '', urgency: 'normal', area: '', needed_by: '',
+    volunteers_needed: '1', household_size: '', languages: '', recurring: false,
+  };
+}
+
+export function validateNeedField(field: NeedField, d: NeedDraft, today: string): FieldError | undefined {
+  switch (field) {
+    case 'title': return text(d.title, MAX_TITLE, true);
+    case 'description': return text(d.description, MAX_TEXT, false);
+    case 'category': return d.category ? undefined : { code: 'empty' };
+    case 'area': return text(d.area, MAX_TITLE, true);
+    case 'needed_by':
+      if (!d.needed_by) return undefined;
+      if (!endOfLocalDay(d.needed_by)) return { code: 'bad_date' };
+      return d.needed_by < today ? { code: 'needed_by_in_past' } : undefined;
+    case 'volunteers_needed': return count(d.volunteers_needed, false);
+    case 'household_size': return count(d.household_size, true);
+    default: return undefined;
+  }
+}
+
+export function validateNeed(d: NeedDraft, today: string): FieldErrors<NeedField> {
+  const errors: FieldErrors<NeedField> = {};
+  for (const f of NEED_FIELDS) {
+    const e = validateNeedField(f, d, today);
+    if (e) errors[f] = e;
+  }
+  return errors;
+}
+
+export function needInput(d: NeedDraft): NewNeedInput {
+  return {
+    title: d.title.trim(),
+    description: d.description.trim(),
+    category: d.category as Category,
+    urgency: d.urgency,
+    area: d.area.trim(),
+    needed_by: d.needed_by ? endOfLocalDay(d.needed_by) : null,
+    volunteers_needed: Number(d.volunteers_needed.trim()),
+    household_size: d.household_size.trim() ? Number(d.household_size.trim()) : null,
+    languages: parseList(d.languages),
+    recurring: d.recurring,
+  };
+}
+
+// ---------- offers ----------
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export interface SlotDraft { day: Weekday; start: string; end: string }
+
+export interface OfferDraft {
+  what: string;
+  categories: Category[];
+  kind: OfferKind;
+  area: string;
+  capacity: string;
+  languages: string;
+  slots: SlotDraft[];
+  inexhaustible: boolean;
+}
+export type OfferField = 'what' | 'categories' | 'kind' | 'area' | 'capacity' | 'languages' | 'weekly' | 'inexhaustible';
+export const OFFER_FIELDS: OfferField[] = ['what', 'categories', 'kind', 'area', 'capacity', 'languages', 'weekly', 'inexhaustible'];
+
+export function emptyOfferDraft(): OfferDraft {
+  return { what: '', categories: [], kind: 'skill', area: '', capacity: '1', languages: '', slots: [], inexhaustible: false };
+}
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** "mon 09:00-12:00", or null when the row is incomplete or ends before it starts. */
+export function slotString(s: SlotDraft): string | null {
+  if (!TIME.test(s.start) || !TIME.test(s.end) || s.start >= s.end) return null;
+  return `${s.day} ${s.start}-${s.end}`;
+}
+
+export function validateOfferField(field: OfferField, d: OfferDraft): FieldError | undefined {
+  switch (field) {
+    case 'what': return text(d.what, MAX_TITLE, true);
+    case 'categories': return d.categories.length ? undefined : { code: 'pick_one' };
+    case 'area': return text(d.area, MAX_TITLE, true);
+    case 'capacity': return count(d.capacity, false);
+    case 'weekly': return d.slots.every((s) => slotString(s) !== null) ? undefined : { code: 'bad_slot' };
+    default: return undefined;
+  }
+}
+
+export function validateOffer(d: OfferDraft): FieldErrors<OfferField> {
+  const errors: FieldErrors<OfferField> = {};
+  for (const f of OFFER_FIELDS) {
+    const e = validateOfferField(f, d);
+    if (e) errors[f] = e;
+  }
+  return errors;
+}
+
+export function offerInput(d: OfferDraft): NewOfferInput {
+  return {
+    what: d.what.trim(),
+    categories: [...d.categories],
+    kind: d.kind,
+    area: d.area.trim(),
+    capacity: Number(d.capacity.trim()),
+    languages: parseList(d.languages),
+    weekly: d.slots.map(slotString).filter((s): s is string => s !== null),
+    inexhaustible: d.inexhaustible,
+  };
+}
+
+// ---------- first run ----------
+
+export function validateName(name: string): FieldError | undefined {
+  return text(name, MAX_TITLE, true);
+}
+
+/** The first field, in form order, that has an error. */
+export function firstInvalid<F extends string>(order: readonly F[], errors: FieldErrors<F>): F | null {
+  return order.find((f) => errors[f]) ?? null;
+}
+
+/** Maps a backend error's `field` ("volunteers needed", "offer description"…) to a form field. */
+export function formFieldOf(serverField: string | null | undefined, known: readonly string[]): string | null {
+  if (!serverField) return null;
+  const f = serverField.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const aliases: Record<string, string> = {
+    offer_description: 'what',
+    volunteers: 'volunteers_needed',
+    household: 'household_size',
+    name: 'your_name',
+    display_name: 'your_name',
+    group: 'group_name',
+    slot: 'weekly',
+    availability: 'weekly',
+    amount: 'hours',
+  };
+  for (const candidate of [f, aliases[f]]) {
+    if (candidate && known.includes(candidate)) return candidate;
+  }
+  return null;
+}

@@ -1,0 +1,208 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api } from '../api/commands';
+import type { Role, Status } from '../api/types';
+import { Field, fieldAria } from '../components/ui';
+import { BundleControls, ConnectForm, LastDigest } from '../components/SyncControls';
+import { Icon } from '../components/Icon';
+import { validateName, formFieldOf, type FieldError as FE } from '../logic/validation';
+import { describeError, errorText } from '../logic/words';
+import { dataChanged, getState, setState, showBanner, useApp } from '../store';
+import { href } from '../router';
+
+type Errors = Partial<Record<'group_name' | 'your_name' | 'invite', string>>;
+
+function useErrText() {
+  const { t } = useApp();
+  return (e: FE | undefined) => (e ? errorText(t, e.code, e.params) ?? e.code : undefined);
+}
+
+function CreateForm(): JSX.Element {
+  const { t } = useApp();
+  const errText = useErrText();
+  const [group, setGroup] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('organizer');
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+
+  const check = (): Errors => ({ group_name: errText(validateName(group)), your_name: errText(validateName(name)) });
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const errs = check();
+    setErrors(errs);
+    if (errs.group_name || errs.your_name) {
+      document.getElementById(errs.group_name ? 'create-group-name' : 'create-your-name')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const status = await api.createGroup(group.trim(), name.trim(), role);
+      showBanner(null);
+      setState({ status });
+      dataChanged();
+      location.hash = href.needs();
+    } catch (err) {
+      const shown = describeError(err, getState().t);
+      const f = formFieldOf(shown.field, ['group_name', 'your_name']);
+      if (f) {
+        setErrors({ [f]: shown.text });
+        document.getElementById(f === 'group_name' ? 'create-group-name' : 'create-your-name')?.focus();
+      } else showBanner(shown.text);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="create-title">
+      <h2 id="create-title">{t('first.create_title')}</h2>
+      <p class="muted">{t('first.create_explain')}</p>
+      <Field id="create-group-name" label={t('first.group_name')} error={errors.group_name} errorTestid="error-group-name" errorAlias="error-group_name">
+        <input
+          {...fieldAria('create-group-name', errors.group_name)}
+          data-testid="create-group-name"
+          type="text"
+          autoComplete="off"
+          value={group}
+          onInput={(e) => setGroup(e.currentTarget.value)}
+          onBlur={() => setErrors((prev) => ({ ...prev, group_name: errText(validateName(group)) }))}
+        />
+      </Field>
+      <Field id="create-your-name" label={t('first.your_name')} hint={t('first.your_name_hint')} error={errors.your_name} errorTestid="error-your-name" errorAlias="error-your_name">
+        <input
+          {...fieldAria('create-your-name', errors.your_name, t('first.your_name_hint'))}
+          data-testid="create-your-name"
+          type="text"
+          autoComplete="name"
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+          onBlur={() => setErrors((prev) => ({ ...prev, your_name: errText(validateName(name)) }))}
+        />
+      </Field>
+      <Field id="create-role" label={t('first.role')} hint={t('first.role_hint')} errorTestid="error-role">
+        <select {...fieldAria('create-role', null, t('first.role_hint'))} data-testid="create-role" value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
+          <option value="organizer">{t('role.organizer')}</option>
+          <option value="volunteer">{t('role.volunteer')}</option>
+        </select>
+      </Field>
+      <button type="submit" class="btn btn-primary btn-block" data-testid="create-submit" disabled={busy}>
+        {busy ? t('common.working') : t('first.create_submit')}
+      </button>
+    </form>
+  );
+}
+
+function JoinForm(): JSX.Element {
+  const { t } = useApp();
+  const errText = useErrText();
+  const [invite, setInvite] = useState('');
+  const [name, setName] = useState('');
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const errs: Errors = {
+      invite: invite.trim() ? undefined : errText({ code: 'empty' }),
+      your_name: errText(validateName(name)),
+    };
+    setErrors(errs);
+    if (errs.invite || errs.your_name) {
+      document.getElementById(errs.invite ? 'join-invite' : 'join-name')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const status = await api.joinGroup(invite.trim(), name.trim());
+      showBanner(null);
+      setState({ status });
+      dataChanged();
+    } catch (err) {
+      const shown = describeError(err, getState().t);
+      const f = formFieldOf(shown.field, ['invite', 'your_name']) ?? (['invite_invalid', 'tampered', 'wrong_group'].includes(shown.code) ? 'invite' : null);
+      if (f) {
+        setErrors({ [f]: shown.text });
+        document.getElementById(f === 'invite' ? 'join-invite' : 'join-name')?.focus();
+      } else showBanner(shown.text);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="card form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="join-title">
+      <h2 id="join-title">{t('first.join_title')}</h2>
+      <p class="muted">{t('first.join_explain')}</p>
+      <Field id="join-invite" label={t('first.invite')} hint={t('first.invite_hint')} error={errors.invite} errorTestid="error-invite">
+        <textarea
+          {...fieldAria('join-invite', errors.invite, t('first.invite_hint'))}
+          data-testid="join-invite"
+          rows={3}
+          autoComplete="off"
+          autoCapitalize="off"
+          spellcheck={false}
+          value={invite}
+          onInput={(e) => setInvite(e.currentTarget.value)}
+        />
+      </Field>
+      <Field id="join-name" label={t('first.your_name')} error={errors.your_name} errorTestid="error-join-name" errorAlias="error-your_name">
+        <input
+          {...fieldAria('join-name', errors.your_name)}
+          data-testid="join-name"
+          type="text"
+          autoComplete="name"
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+          onBlur={() => name && setErrors((prev) => ({ ...prev, your_name: errText(validateName(name)) }))}
+        />
+      </Field>
+      <button type="submit" class="btn btn-primary btn-block" data-testid="join-submit" disabled={busy}>
+        {busy ? t('common.working') : t('first.join_submit')}
+      </button>
+    </form>
+  );
+}
+
+function Waiting({ status }: { status: Status }): JSX.Element {
+  const { t } = useApp();
+  return (
+    <div class="stack-lg">
+      <div class="hero">
+        <h1 tabIndex={-1}>{t('first.waiting_title')}</h1>
+        <p>{t('first.waiting_explain', { group: status.group?.name ?? t('first.the_group') })}</p>
+        <ol class="steps">
+          <li>{t('first.waiting_step1')}</li>
+          <li>{t('first.waiting_step2')}</li>
+        </ol>
+        {status.listening ? <p class="muted">{t('sync.listening_at', { address: status.listening })}</p> : null}
+      </div>
+      <ConnectForm />
+      <LastDigest />
+      <BundleControls exportable={false} />
+    </div>
+  );
+}
+
+export function FirstRun({ status }: { status: Status }): JSX.Element {
+  const { t } = useApp();
+  if (status.state === 'waiting') return <Waiting status={status} />;
+  return (
+    <div class="stack-lg">
+      <div class="hero">
+        <div class="hero-mark" aria-hidden="true">
+          <Icon name="people" size={34} />
+        </div>
+        <h1 tabIndex={-1}>{t('first.welcome')}</h1>
+        <p>{t('first.intro')}</p>
+      </div>
+      <CreateForm />
+      <div class="or" aria-hidden="true">
+        <span>{t('first.or')}</span>
+      </div>
+      <JoinForm />
+      <p class="center">
+        <a href={href.settings()} class="link-btn">
+          <Icon name="globe" size={18} /> {t('settings.language')}
+        </a>
+      </p>
+    </div>
+  );
+}

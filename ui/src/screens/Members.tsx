@@ -1,0 +1,75 @@
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api } from '../api/commands';
+import type { Member, Role } from '../api/types';
+import { InvitePanel } from '../components/SyncControls';
+import { LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
+import { languageName } from '../logic/words';
+import { dataChanged, isOrganizer, run, toast, useApp } from '../store';
+
+function MemberItem({ m, canManage, isMe }: { m: Member; canManage: boolean; isMe: boolean }): JSX.Element {
+  const { t } = useApp();
+  const [busy, setBusy] = useState(false);
+  const setRole = async (role: Role) => {
+    setBusy(true);
+    const out = await run(() => api.setMemberRole(m.id, role));
+    setBusy(false);
+    if (!out) return;
+    dataChanged();
+    toast({ text: t('members.role_changed', { name: m.display_name, role: t(`role.${role}`).toLocaleLowerCase(t.lang) }) });
+  };
+  const initials = m.display_name.trim().split(/\s+/).slice(0, 2).map((w) => w[0]?.toUpperCase() ?? '').join('');
+  return (
+    <li class={`item row-item member${m.removed_at ? ' removed' : ''}`} data-testid="member-item" data-member-id={m.id}>
+      <span class="avatar" aria-hidden="true">{initials}</span>
+      <div class="grow">
+        <p class="item-title-sm">
+          {m.display_name}
+          {isMe ? <span class="muted"> ({t('members.you')})</span> : null}
+        </p>
+        <p class="item-top">
+          <span class={`badge role-${m.role}`}>{t(`role.${m.role}`)}</span>
+          {m.removed_at ? <span class="badge">{t('members.removed')}</span> : null}
+        </p>
+        {m.home_area || m.languages.length ? (
+          <p class="muted small">{[m.home_area, ...m.languages.map((l) => languageName(l, t))].filter(Boolean).join(' · ')}</p>
+        ) : null}
+      </div>
+      {canManage && !isMe && !m.removed_at ? (
+        m.role === 'volunteer' ? (
+          <button type="button" class="btn btn-secondary btn-small" data-testid="member-make-organizer" disabled={busy} onClick={() => void setRole('organizer')} aria-label={t('members.make_organizer_for', { name: m.display_name })}>
+            {t('members.make_organizer')}
+          </button>
+        ) : (
+          <button type="button" class="btn btn-ghost btn-small" data-testid="member-make-volunteer" disabled={busy} onClick={() => void setRole('volunteer')} aria-label={t('members.make_volunteer_for', { name: m.display_name })}>
+            {t('members.make_volunteer')}
+          </button>
+        )
+      ) : null}
+    </li>
+  );
+}
+
+export function MembersScreen(): JSX.Element {
+  const app = useApp();
+  const { t } = app;
+  const { data, error, loading, reload } = useLoad(() => api.listMembers(), []);
+  const me = app.status?.me?.id;
+  const organizer = isOrganizer(app);
+  const list = data ? [...data].sort((a, b) => Number(!!a.removed_at) - Number(!!b.removed_at) || (a.role === b.role ? a.display_name.localeCompare(b.display_name) : a.role === 'organizer' ? -1 : 1)) : undefined;
+  return (
+    <div class="screen">
+      <ScreenTitle sub={data ? t('members.count', { count: data.filter((m) => !m.removed_at).length }) : null}>{t('members.title')}</ScreenTitle>
+      {error ? <LoadError error={error} retry={reload} /> : null}
+      {!list && loading ? <Loading /> : null}
+      {list ? (
+        <ul class="list compact">
+          {list.map((m) => (
+            <MemberItem key={m.id} m={m} canManage={organizer} isMe={m.id === me} />
+          ))}
+        </ul>
+      ) : null}
+      <InvitePanel />
+    </div>
+  );
+}
