@@ -15,19 +15,14 @@ async function refreshNearby(): Promise<void> {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Who a sync was with, for people: a member's name (also when the event carries their id), else the address. */
+/** Who a sync was with, for people: the member whose device it is, else the address. */
 async function peerLabel(p: SyncDigestEvent): Promise<string> {
-  const named = p.peer_name && !UUID.test(p.peer_name) ? p.peer_name : null;
-  if (named) return named;
-  if (p.peer_name) {
-    try {
-      const m = (await api.listMembers()).find((x) => x.id === p.peer_name);
-      if (m) return m.display_name;
-    } catch {
-      /* fall through */
-    }
+  if (p.peer_name) return p.peer_name;
+  try {
+    const m = (await api.listMembers()).find((x) => x.device_ids.includes(p.peer));
+    if (m) return m.display_name;
+  } catch {
+    /* the address still says where */
   }
   return p.address ?? getState().t('sync.device_n', { id: shortId(p.peer) });
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use aidmesh_tests::workspace_bin;
 use anyhow::{bail, ensure, Context, Result};
 use fantoccini::elements::Element;
+use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
 use tempfile::TempDir;
 
@@ -129,10 +130,20 @@ impl App {
 
     /// Scrolls the element to the middle of the screen first, as a thumb would: at the edges the
     /// fixed header and tab bar cover it.
+    /// A toast may still cover it for a few seconds, as it would a thumb: then try again.
     async fn press(&self, element: &Element) -> Result<()> {
-        let arg = serde_json::to_value(element)?;
-        self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await?;
-        element.click().await.map_err(|e| anyhow::anyhow!("{e:?}"))
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let arg = serde_json::to_value(element)?;
+            self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(CmdError::Standard(e)) if e.error == ErrorStatus::ElementClickIntercepted && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(e) => bail!("{e:?}"),
+            }
+        }
     }
 
     pub async fn item_with_text(&self, item: &str, text: &str) -> Result<Element> {

@@ -30,7 +30,7 @@ async fn post_need(app: &App, title: &str, category: &str, urgency: &str) -> Res
     app.choose("need-urgency", urgency).await?;
     app.fill("need-area", "Riverside").await?;
     app.click("need-submit").await?;
-    app.item_with_text("need-item", title).await?;
+    app.wait_text("need-detail-title", title).await?;
     Ok(())
 }
 
@@ -119,7 +119,7 @@ async fn a_wrong_form_shows_the_error_and_keeps_what_was_typed() -> Result<()> {
     app.choose("need-category", "groceries").await?;
     app.fill("need-volunteers", "1").await?;
     app.click("need-submit").await?;
-    app.item_with_text("need-item", "Groceries").await?;
+    app.wait_text("need-detail-title", "Groceries").await?;
     app.close().await
 }
 
@@ -150,7 +150,7 @@ async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
 
     // And the app logs hours too: Ana's own, for Bea to confirm.
     app.click("nav-mine").await?;
-    app.click("hours-open").await?;
+    app.click("hours-log").await?;
     app.fill("hours-amount", "2").await?;
     app.choose("hours-to", &cli_member_id(&bea, "Bea")?).await?;
     app.fill("hours-note", "Drove Bea to the clinic").await?;
@@ -186,7 +186,7 @@ async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_d
     let digest = app.wait_text("sync-digest", "1").await?;
     ensure!(digest.contains("need") && digest.contains("offer"), "the digest names what came: {digest}");
     app.screenshot("en", "30-sync-digest").await?;
-    app.item_with_text("peer-item", "Bea").await?;
+    app.item_with_text("synced-peer", "Bea").await?;
     serving.kill()?;
     serving.wait()?;
 

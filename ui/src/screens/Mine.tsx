@@ -13,7 +13,8 @@ import { dataChanged, getState, run, showBanner, toast, useApp } from '../store'
 
 const ACTION_TESTID: Record<string, string> = { accepted: 'assignment-accept', declined: 'assignment-decline', done: 'assignment-done' };
 
-function LogHoursForm({ a, members, onDone }: { a: AssignmentView; members: Member[]; onDone: () => void }): JSX.Element {
+/** Hours for a finished assignment (`a`), or for help given outside one (`a` null). */
+function LogHoursForm({ a, members, onDone }: { a: AssignmentView | null; members: Member[]; onDone: () => void }): JSX.Element {
   const app = useApp();
   const { t } = app;
   const me = app.status?.me?.id;
@@ -22,7 +23,7 @@ function LogHoursForm({ a, members, onDone }: { a: AssignmentView; members: Memb
   const [note, setNote] = useState('');
   const [errors, setErrors] = useState<Partial<Record<'hours' | 'to' | 'note', string>>>({});
   const [busy, setBusy] = useState(false);
-  const base = `hours-${a.id}`;
+  const base = `hours-${a?.id ?? 'other'}`;
   const check = (v: string) => {
     const p = parseHours(v);
     return p.ok ? undefined : errorText(t, p.code) ?? p.code;
@@ -37,7 +38,7 @@ function LogHoursForm({ a, members, onDone }: { a: AssignmentView; members: Memb
     }
     setBusy(true);
     try {
-      await api.logHours({ assignment: a.id, to, hours: p.text, note: note.trim() });
+      await api.logHours({ assignment: a?.id ?? null, to, hours: p.text, note: note.trim() });
       showBanner(null);
       dataChanged();
       toast({ text: t('hours.logged_toast', { count: p.value, hours: t.number(p.value) }) });
@@ -174,10 +175,11 @@ function AssignmentItem({ a, members }: { a: AssignmentView; members: Member[] }
   );
 }
 
-function Balance(): JSX.Element {
+function Balance({ members }: { members: Member[] }): JSX.Element {
   const { t } = useApp();
   const { data, error, reload } = useLoad(() => api.myHours(), []);
   const [showAll, setShowAll] = useState(false);
+  const [logging, setLogging] = useState(false);
   if (error) return <LoadError error={error} retry={reload} />;
   if (!data) return <Loading />;
   const fmt = (n: number) => t.number(n);
@@ -204,6 +206,13 @@ function Balance(): JSX.Element {
           </div>
         </dl>
       </div>
+      {logging ? (
+        <LogHoursForm a={null} members={members} onDone={() => setLogging(false)} />
+      ) : (
+        <button type="button" class="btn btn-secondary" data-testid="hours-log" onClick={() => setLogging(true)}>
+          {t('hours.log')}
+        </button>
+      )}
       {data.lines.length ? (
         <>
           <h3 class="sub-heading">{t('hours.statement')}</h3>
@@ -277,7 +286,7 @@ export function MineScreen(): JSX.Element {
         ) : null}
       </section>
       <HoursToConfirm title={t('hours.to_confirm')} />
-      <Balance />
+      <Balance members={members.data ?? []} />
     </div>
   );
 }

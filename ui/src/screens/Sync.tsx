@@ -11,8 +11,6 @@ export function SyncScreen(): JSX.Element {
   const { t } = app;
   const s = app.status;
   const peers = useLoad(() => api.peers(), []);
-  const members = useLoad(() => api.listMembers(), []);
-  const nameOf = (id: string | null) => (id ? members.data?.find((m) => m.id === id)?.display_name : undefined);
   const fill = (address: string) => void syncNow(address);
   return (
     <div class="screen">
@@ -80,7 +78,7 @@ export function SyncScreen(): JSX.Element {
                 <li key={p.device} class="item row-item" data-testid="synced-peer">
                   <Icon name="device" size={22} />
                   <div class="grow">
-                    <p class="item-title-sm">{nameOf(p.member) ?? t('sync.device_n', { id: shortId(p.device) })}</p>
+                    <p class="item-title-sm">{p.member ?? t('sync.device_n', { id: shortId(p.device) })}</p>
                     <p class="muted small">
                       {p.last_synced_at ? t('sync.last_synced', { when: t.relative(p.last_synced_at) }) : t('sync.never_synced')}
                       {p.address ? ` · ${p.address}` : ''}
