@@ -17,6 +17,7 @@ if [ "${AIDMESH_SETUP_E2E:-0}" = 1 ]; then
   # The end-to-end tests drive the real webview under a virtual display.
   command -v Xvfb >/dev/null 2>&1 || need_packages+=(xvfb)
   command -v WebKitWebDriver >/dev/null 2>&1 || need_packages+=(webkit2gtk-driver)
+  command -v import >/dev/null 2>&1 || need_packages+=(imagemagick)
 fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=sudo; else sudo=; fi

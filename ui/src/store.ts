@@ -97,7 +97,7 @@ const timers = new Map<number, ReturnType<typeof setTimeout>>();
 export function toast(t: Omit<Toast, 'id'>): number {
   const id = nextToast++;
   // Keep at most three on screen: the newest matter most.
-  setState({ toasts: [...state.toasts.slice(-2), { ...t, id }] });
+  setState({ toasts: [...state.toasts.slice(-1), { ...t, id }] });
   timers.set(id, setTimeout(() => dismissToast(id), TOAST_MS));
   return id;
 }

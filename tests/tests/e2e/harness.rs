@@ -60,6 +60,7 @@ pub struct App {
     /// Where the app accepts syncs: give it to `aidmesh sync`.
     pub address: String,
     _data_dir: TempDir,
+    display: String,
     _driver: Group,
     _display: Group,
 }
@@ -93,7 +94,7 @@ impl App {
             .await
             .context("could not start the app through tauri-driver")?;
         client.set_window_size(390, 844).await?;
-        let app = App { client, address, _data_dir: data_dir, _driver: driver, _display: display_process };
+        let app = App { client, address, _data_dir: data_dir, display: display.clone(), _driver: driver, _display: display_process };
         app.wait("nav-needs, [data-testid=create-group-name]").await?;
         Ok(app)
     }
@@ -135,8 +136,8 @@ impl App {
         let deadline = Instant::now() + WAIT;
         loop {
             let arg = serde_json::to_value(element)?;
-            self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg]).await?;
-            match element.click().await {
+            within("a scroll", self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])).await??;
+            match within("a click", element.click()).await? {
                 Ok(()) => return Ok(()),
                 Err(CmdError::Standard(e)) if e.error == ErrorStatus::ElementClickIntercepted && Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -211,16 +212,28 @@ impl App {
         Ok(self.client.find_all(Locator::Css(&css(testid))).await?.len())
     }
 
-    /// Saves the window as `screenshots/<lang>/<name>.png`.
+    /// Saves the window as `screenshots/<lang>/<name>.png`. The picture is taken from the X
+    /// server (the window sits at its top left corner): WebKitWebDriver's own screenshot now and
+    /// then never returns.
     pub async fn screenshot(&self, lang: &str, name: &str) -> Result<()> {
         // Let transitions and reloads settle so the picture shows the screen, not a blink.
         tokio::time::sleep(Duration::from_millis(400)).await;
-        let png = self.client.screenshot().await?;
         let dir = screenshot_dir().join(lang);
         std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join(format!("{name}.png")), png)?;
+        let file = dir.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root", "-crop", "390x844+0+0", "+repage"])
+            .arg(&file)
+            .status()
+            .context("ImageMagick's import is missing (apt-get install imagemagick; test.sh does this)")?;
+        ensure!(status.success(), "taking a screenshot failed");
         Ok(())
     }
+}
+
+/// A WebDriver call has no deadline of its own; a hung one must fail the test, not stall it.
+async fn within<T, E: std::fmt::Debug>(what: &str, call: impl std::future::Future<Output = Result<T, E>>) -> Result<Result<T, E>> {
+    tokio::time::timeout(WAIT, call).await.with_context(|| format!("{what} did not finish within {WAIT:?}"))
 }
 
 /// `need-item` → `[data-testid="need-item"]`; anything already CSS after a comma is kept.
