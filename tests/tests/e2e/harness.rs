@@ -78,6 +78,10 @@ impl App {
             .env("AIDMESH_DATA_DIR", data_dir.path())
             .env("AIDMESH_LISTEN", &address)
             .env("AIDMESH_DISCOVERY", "off")
+            // The webview keeps its storage (the chosen language) under XDG folders: one per app.
+            .env("XDG_DATA_HOME", data_dir.path().join("xdg-data"))
+            .env("XDG_CONFIG_HOME", data_dir.path().join("xdg-config"))
+            .env("XDG_CACHE_HOME", data_dir.path().join("xdg-cache"))
             .env("LANG", "en_US.UTF-8")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -131,12 +135,17 @@ impl App {
 
     /// Scrolls the element to the middle of the screen first, as a thumb would: at the edges the
     /// fixed header and tab bar cover it.
+    pub async fn scroll_to(&self, element: &Element) -> Result<()> {
+        let arg = serde_json::to_value(element)?;
+        within("a scroll", self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])).await??;
+        Ok(())
+    }
+
     /// A toast may still cover it for a few seconds, as it would a thumb: then try again.
     async fn press(&self, element: &Element) -> Result<()> {
         let deadline = Instant::now() + WAIT;
         loop {
-            let arg = serde_json::to_value(element)?;
-            within("a scroll", self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])).await??;
+            self.scroll_to(element).await?;
             match within("a click", element.click()).await? {
                 Ok(()) => return Ok(()),
                 Err(CmdError::Standard(e)) if e.error == ErrorStatus::ElementClickIntercepted && Instant::now() < deadline => {

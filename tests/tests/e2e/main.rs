@@ -236,7 +236,8 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
     let text = conflict.text().await?;
     ensure!(text.contains("Ana") && text.contains("Bea"), "both sides are shown with who made them: {text}");
     app.screenshot("en", "22-conflicts").await?;
-    app.click("conflict-keep-0").await?;
+    // The side is chosen by tapping its card (the label); the radio inside is only its state.
+    app.click("[data-testid=conflict-keep-0] + label").await?;
     app.click("conflict-resolve").await?;
     app.wait("conflicts-empty").await?;
 
@@ -298,7 +299,7 @@ async fn every_main_screen_in_both_languages() -> Result<()> {
         app.wait("member-item").await?;
         app.screenshot(lang, "50-members").await?;
         open_invite(&app).await?;
-        app.client.find(fantoccini::Locator::Css("[data-testid=invite-qr]")).await?.scroll_into_view().await?;
+        app.scroll_to(&app.wait("invite-qr").await?).await?;
         app.screenshot(lang, "51-invite").await?;
     }
     app.close().await

@@ -43,10 +43,11 @@ function PendingItem({ entry }: { entry: HourEntryView }): JSX.Element {
       setBusy(false);
     }
   };
-  const to = entry.to === 'group' ? t('hours.the_group_inline') : entry.to_name;
+  // Spanish contracts "a el grupo" to "al grupo": the group gets a sentence of its own.
+  const line = entry.to === 'group' ? 'hours.entry_line_group' : 'hours.entry_line';
   return (
     <li class="item" data-testid="hours-pending-item">
-      <p class="item-title-sm">{t('hours.entry_line', { count: entry.hours, hours: t.number(entry.hours), from: entry.from_name, to })}</p>
+      <p class="item-title-sm">{t(line, { count: entry.hours, hours: t.number(entry.hours), from: entry.from_name, to: entry.to_name })}</p>
       <p class="muted small">
         {entry.category ? `${t(`category.${entry.category}`)} · ` : ''}
         {t.relative(entry.created_at)}

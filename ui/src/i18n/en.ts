@@ -440,7 +440,7 @@ export const en = {
   'hours.to': 'Given to',
   'hours.to_hint': 'Who received the help.',
   'hours.the_group': 'The group',
-  'hours.the_group_inline': 'the group',
+  'hours.entry_line_group': { one: '{from} gave {hours} hour to the group', other: '{from} gave {hours} hours to the group' },
   'hours.note': 'Note',
   'hours.submit': 'Save hours',
   'hours.logged_toast': { one: '{hours} hour logged. It counts once confirmed.', other: '{hours} hours logged. They count once confirmed.' },

@@ -442,7 +442,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'hours.to': 'Para',
   'hours.to_hint': 'Quién recibió la ayuda.',
   'hours.the_group': 'El grupo',
-  'hours.the_group_inline': 'el grupo',
+  'hours.entry_line_group': { one: '{from} dio {hours} hora al grupo', other: '{from} dio {hours} horas al grupo' },
   'hours.note': 'Nota',
   'hours.submit': 'Guardar horas',
   'hours.logged_toast': { one: 'Registrada {hours} hora. Contará cuando se confirme.', other: 'Registradas {hours} horas. Contarán cuando se confirmen.' },
