@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from './api/commands';
 import type { Digest, Invite, Nearby, Status, SyncProgressEvent } from './api/types';
 import { createTranslator, initialLang, saveLang, type Lang, type Translator } from './i18n';
+import { offersUndo, undoStatus, type Undoable } from './logic/undo';
 import { describeError } from './logic/words';
 
 export interface Toast {
@@ -175,4 +176,24 @@ export async function run<T>(fn: () => Promise<T>): Promise<T | undefined> {
     showError(e);
     return undefined;
   }
+}
+
+/** Moves a record to `change.to`, and says so in a toast; a change hard to come back from gets
+ * Undo, which sets the status before it back. `text` words a status for the toast. */
+export async function changeStatus<C extends Undoable>(
+  change: C,
+  apply: (status: C['to']) => Promise<unknown>,
+  text: (status: C['to']) => string,
+): Promise<void> {
+  if ((await run(() => apply(change.to))) === undefined) return;
+  dataChanged();
+  const back = undoStatus(change);
+  toast({
+    text: text(change.to),
+    undo: offersUndo(change) && back ? async () => {
+      await apply(back);
+      dataChanged();
+      toast({ text: getState().t('need.status_restored', { status: text(back) }) });
+    } : undefined,
+  });
 }

@@ -71,6 +71,15 @@ async fn invite_code(app: &App) -> Result<String> {
     Ok(app.text("invite-code").await?.trim().to_string())
 }
 
+/// The app with Ana's new group, and Bea's device (the CLI) in it.
+async fn group_with_bea() -> Result<(App, tempfile::TempDir, Cli)> {
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let code = invite_code(&app).await?;
+    let (dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    Ok((app, dir, bea))
+}
+
 fn cli_member_id(cli: &Cli, name: &str) -> Result<String> {
     let members = cli.json(&["member", "list"])?;
     members.as_array().context("members")?.iter().find(|m| m["display_name"] == name).and_then(|m| m["id"].as_str()).map(String::from).context("member not found")
@@ -134,10 +143,7 @@ async fn a_wrong_form_shows_the_error_and_keeps_what_was_typed() -> Result<()> {
 #[tokio::test]
 async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
     let _one = one_at_a_time();
-    let app = App::launch().await?;
-    start_group(&app, None).await?;
-    let code = invite_code(&app).await?;
-    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    let (app, _dir, bea) = group_with_bea().await?;
     app.click("nav-members").await?;
     app.item_with_text("member-item", "Bea").await?;
 
@@ -172,10 +178,7 @@ async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
 #[tokio::test]
 async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_digest() -> Result<()> {
     let _one = one_at_a_time();
-    let app = App::launch().await?;
-    start_group(&app, None).await?;
-    let code = invite_code(&app).await?;
-    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    let (app, _dir, bea) = group_with_bea().await?;
 
     // Bea syncs into the app while its needs list is on screen: the list updates by itself.
     app.click("nav-needs").await?;
@@ -206,10 +209,7 @@ async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_d
 #[tokio::test]
 async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both() -> Result<()> {
     let _one = one_at_a_time();
-    let app = App::launch().await?;
-    start_group(&app, None).await?;
-    let code = invite_code(&app).await?;
-    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    let (app, _dir, bea) = group_with_bea().await?;
 
     // Ana makes Bea an organizer; both offer help; Ana posts a need with one place.
     app.click("nav-members").await?;
@@ -252,10 +252,7 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
 #[tokio::test]
 async fn every_main_screen_in_both_languages() -> Result<()> {
     let _one = one_at_a_time();
-    let app = App::launch().await?;
-    start_group(&app, None).await?;
-    let code = invite_code(&app).await?;
-    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    let (app, _dir, bea) = group_with_bea().await?;
     post_need(&app, "Groceries for Mrs. Alvarez", "groceries", "high").await?;
     post_need(&app, "Translate a letter from the council", "translation", "normal").await?;
     post_offer(&app, "Car and two free afternoons", "groceries").await?;

@@ -21,7 +21,7 @@ function lastAddress(): string {
   }
 }
 
-/** "host:port", "[::1]:7878" — a loose check; the backend has the last word. */
+/** "host:port", "[::1]:7370" — a loose check; the backend has the last word. */
 export function looksLikeAddress(s: string): boolean {
   return /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i.test(s.trim());
 }
@@ -90,7 +90,7 @@ export function ConnectForm(): JSX.Element {
             autoComplete="off"
             autoCapitalize="off"
             spellcheck={false}
-            placeholder="192.168.1.20:7878"
+            placeholder="192.168.1.20:7370"
             value={address}
             onInput={(e) => setAddress(e.currentTarget.value)}
           />

@@ -1,13 +1,14 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { Role, Status } from '../api/types';
 import { Field, fieldAria } from '../components/ui';
 import { BundleControls, ConnectForm, LastDigest } from '../components/SyncControls';
 import { Icon } from '../components/Icon';
+import { QrScanner, useHasCamera } from '../components/QrScanner';
 import { validateName, formFieldOf, type FieldError as FE } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
-import { dataChanged, getState, setState, showBanner, useApp } from '../store';
+import { dataChanged, getState, setState, showBanner, toast, useApp } from '../store';
 import { href } from '../router';
 
 type Errors = Partial<Record<'group_name' | 'your_name' | 'invite', string>>;
@@ -99,6 +100,25 @@ function JoinForm(): JSX.Element {
   const [name, setName] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  const hasCamera = useHasCamera();
+  const [scanning, setScanning] = useState(false);
+  // Where the focus goes once the scanner panel has closed (the scan button only exists then).
+  const focusAfterScan = useRef<string | null>(null);
+  useEffect(() => {
+    if (scanning || !focusAfterScan.current) return;
+    document.getElementById(focusAfterScan.current)?.focus();
+    focusAfterScan.current = null;
+  }, [scanning]);
+  const closeScanner = (focusId: string) => {
+    focusAfterScan.current = focusId;
+    setScanning(false);
+  };
+  const scanned = (text: string) => {
+    setInvite(text);
+    setErrors((prev) => ({ ...prev, invite: undefined }));
+    toast({ text: t('first.scan_done') });
+    closeScanner('join-name');
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     const errs: Errors = {
@@ -143,6 +163,14 @@ function JoinForm(): JSX.Element {
           onInput={(e) => setInvite(e.currentTarget.value)}
         />
       </Field>
+      {scanning ? (
+        <QrScanner onResult={scanned} onCancel={() => closeScanner('join-scan')} />
+      ) : hasCamera ? (
+        <button type="button" id="join-scan" class="btn btn-secondary" data-testid="join-scan" onClick={() => setScanning(true)}>
+          <Icon name="qr" size={20} />
+          {t('first.scan')}
+        </button>
+      ) : null}
       <Field id="join-name" label={t('first.your_name')} error={errors.your_name} errorTestid="error-join-name" errorAlias="error-your_name">
         <input
           {...fieldAria('join-name', errors.your_name)}

@@ -6,10 +6,10 @@ import { HoursToConfirm } from '../components/HoursToConfirm';
 import { Icon } from '../components/Icon';
 import { Empty, FieldError, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { parseHours, signedHours } from '../logic/hours';
-import { assignmentActions, offersUndo, undoStatus } from '../logic/undo';
+import { assignmentActions } from '../logic/undo';
 import { describeError, errorText } from '../logic/words';
 import { href } from '../router';
-import { dataChanged, getState, run, showBanner, toast, useApp } from '../store';
+import { changeStatus, dataChanged, getState, showBanner, toast, useApp } from '../store';
 
 const ACTION_TESTID: Record<string, string> = { accepted: 'assignment-accept', declined: 'assignment-decline', done: 'assignment-done' };
 
@@ -115,21 +115,10 @@ function AssignmentItem({ a, members }: { a: AssignmentView; members: Member[] }
   const [busy, setBusy] = useState(false);
   const [logging, setLogging] = useState(false);
   const setStatus = async (to: AssignmentStatus) => {
-    const from = a.status;
     setBusy(true);
-    const out = await run(() => api.setAssignmentStatus(a.id, to));
+    await changeStatus({ kind: 'assignment', from: a.status, to }, (s) => api.setAssignmentStatus(a.id, s), (s) =>
+      t('assignment.status_changed', { title: a.need_title, status: t(`assignment_status.${s}`).toLocaleLowerCase(t.lang) }));
     setBusy(false);
-    if (!out) return;
-    dataChanged();
-    const change = { kind: 'assignment' as const, from, to };
-    const back = undoStatus(change);
-    toast({
-      text: t('assignment.status_changed', { title: a.need_title, status: t(`assignment_status.${to}`).toLocaleLowerCase(t.lang) }),
-      undo: offersUndo(change) && back ? async () => {
-        await api.setAssignmentStatus(a.id, back);
-        dataChanged();
-      } : undefined,
-    });
   };
   return (
     <li class="item" data-testid="my-assignment" data-assignment-id={a.id}>

@@ -5,10 +5,10 @@ import type { HistoryEntry, NeedDetail, NeedStatus } from '../api/types';
 import { Icon } from '../components/Icon';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { isLongWait, waitingLabel } from '../logic/time';
-import { needActions, offersUndo, undoStatus } from '../logic/undo';
+import { needActions } from '../logic/undo';
 import { actionText, conflictKindText, fieldName, languageName, valueText } from '../logic/words';
 import { href } from '../router';
-import { dataChanged, isOrganizer, run, toast, useApp } from '../store';
+import { changeStatus, isOrganizer, useApp } from '../store';
 
 const ACTION_TESTID: Partial<Record<NeedStatus, string>> = {
   done: 'need-action-done',
@@ -81,22 +81,10 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
   const [busy, setBusy] = useState(false);
 
   const setStatus = async (to: NeedStatus) => {
-    const from = need.status;
     setBusy(true);
-    const out = await run(() => api.setNeedStatus(need.id, to));
+    await changeStatus({ kind: 'need', from: need.status, to }, (s) => api.setNeedStatus(need.id, s), (s) =>
+      t('need.status_changed', { title: need.title, status: t(`need_status.${s}`).toLocaleLowerCase(t.lang) }));
     setBusy(false);
-    if (!out) return;
-    dataChanged();
-    const change = { kind: 'need' as const, from, to };
-    const back = undoStatus(change);
-    toast({
-      text: t('need.status_changed', { title: need.title, status: t(`need_status.${to}`).toLocaleLowerCase(t.lang) }),
-      undo: offersUndo(change) && back ? async () => {
-        await api.setNeedStatus(need.id, back);
-        dataChanged();
-        toast({ text: t('need.status_restored', { status: t(`need_status.${back}`).toLocaleLowerCase(t.lang) }) });
-      } : undefined,
-    });
   };
 
   const actions = needActions(need.status);

@@ -4,10 +4,10 @@ import { api } from '../api/commands';
 import type { OfferStatus, OfferView } from '../api/types';
 import { Icon } from '../components/Icon';
 import { Empty, LoadError, Loading, ScreenTitle, StatusBadge, useLoad } from '../components/ui';
-import { offerActions, offersUndo, undoStatus } from '../logic/undo';
+import { offerActions } from '../logic/undo';
 import { languageName, slotText } from '../logic/words';
 import { href } from '../router';
-import { dataChanged, run, toast, useApp } from '../store';
+import { changeStatus, useApp } from '../store';
 
 const ACTION_TESTID: Record<string, string> = { paused: 'offer-pause', active: 'offer-resume', withdrawn: 'offer-withdraw' };
 
@@ -15,21 +15,10 @@ function OfferItem({ offer, mine }: { offer: OfferView; mine: boolean }): JSX.El
   const { t } = useApp();
   const [busy, setBusy] = useState(false);
   const setStatus = async (to: OfferStatus) => {
-    const from = offer.status;
     setBusy(true);
-    const out = await run(() => api.setOfferStatus(offer.id, to));
+    await changeStatus({ kind: 'offer', from: offer.status, to }, (s) => api.setOfferStatus(offer.id, s), (s) =>
+      t('offer.status_changed', { what: offer.what, status: t(`offer_status.${s}`).toLocaleLowerCase(t.lang) }));
     setBusy(false);
-    if (!out) return;
-    dataChanged();
-    const change = { kind: 'offer' as const, from, to };
-    const back = undoStatus(change);
-    toast({
-      text: t('offer.status_changed', { what: offer.what, status: t(`offer_status.${to}`).toLocaleLowerCase(t.lang) }),
-      undo: offersUndo(change) && back ? async () => {
-        await api.setOfferStatus(offer.id, back);
-        dataChanged();
-      } : undefined,
-    });
   };
   const cap = offer.inexhaustible ? t('offer.inexhaustible') : t('offer.capacity_use', { open: offer.open_assignments, capacity: offer.capacity });
   return (
