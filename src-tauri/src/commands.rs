@@ -372,7 +372,7 @@ pub async fn my_hours(state: State<'_, App>) -> AppResult<MyHours> {
 pub async fn list_members(state: State<'_, App>) -> AppResult<Vec<Member>> {
     read(&state, |store| {
         let mut members = store.members()?;
-        members.sort_by(|a, b| (a.removed_at.is_some(), a.display_name.to_lowercase()).cmp(&(b.removed_at.is_some(), b.display_name.to_lowercase())));
+        members.sort_by_key(|m| (m.removed_at.is_some(), m.display_name.to_lowercase()));
         Ok(members)
     })
 }

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use aidmesh_tests::workspace_bin;
@@ -15,14 +15,16 @@ use fantoccini::elements::Element;
 use fantoccini::error::{CmdError, ErrorStatus};
 use fantoccini::{Client, ClientBuilder, Locator};
 use tempfile::TempDir;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// How long an element may take to appear (a sync, a reload) before the test fails.
 const WAIT: Duration = Duration::from_secs(20);
 
 /// One app at a time: each brings its own X server and webview, and the machine has two cores.
-pub fn one_at_a_time() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+/// (Each test has its own runtime; tokio's lock may be held across their awaits.)
+pub async fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::const_new(());
+    LOCK.lock().await
 }
 
 pub fn app_bin() -> PathBuf {

@@ -92,7 +92,7 @@ fn cli_need_id(cli: &Cli, title: &str) -> Result<String> {
 
 #[tokio::test]
 async fn an_organizer_posts_matches_and_assigns_and_the_volunteer_finishes() -> Result<()> {
-    let _one = one_at_a_time();
+    let _one = one_at_a_time().await;
     let app = App::launch().await?;
     start_group(&app, Some("en")).await?;
     post_need(&app, "Groceries for Mrs. Alvarez", "groceries", "high").await?;
@@ -118,7 +118,7 @@ async fn an_organizer_posts_matches_and_assigns_and_the_volunteer_finishes() -> 
 
 #[tokio::test]
 async fn a_wrong_form_shows_the_error_and_keeps_what_was_typed() -> Result<()> {
-    let _one = one_at_a_time();
+    let _one = one_at_a_time().await;
     let app = App::launch().await?;
     start_group(&app, None).await?;
     app.click("need-add").await?;
@@ -142,7 +142,7 @@ async fn a_wrong_form_shows_the_error_and_keeps_what_was_typed() -> Result<()> {
 
 #[tokio::test]
 async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
-    let _one = one_at_a_time();
+    let _one = one_at_a_time().await;
     let (app, _dir, bea) = group_with_bea().await?;
     app.click("nav-members").await?;
     app.item_with_text("member-item", "Bea").await?;
@@ -177,7 +177,7 @@ async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
 
 #[tokio::test]
 async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_digest() -> Result<()> {
-    let _one = one_at_a_time();
+    let _one = one_at_a_time().await;
     let (app, _dir, bea) = group_with_bea().await?;
 
     // Bea syncs into the app while its needs list is on screen: the list updates by itself.
@@ -208,7 +208,7 @@ async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_d
 
 #[tokio::test]
 async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both() -> Result<()> {
-    let _one = one_at_a_time();
+    let _one = one_at_a_time().await;
     let (app, _dir, bea) = group_with_bea().await?;
 
     // Ana makes Bea an organizer; both offer help; Ana posts a need with one place.
@@ -251,7 +251,7 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
 /// Every main screen at phone size, in English and in Spanish, with a group that has some life in it.
 #[tokio::test]
 async fn every_main_screen_in_both_languages() -> Result<()> {
-    let _one = one_at_a_time();
+    let _one = one_at_a_time().await;
     let (app, _dir, bea) = group_with_bea().await?;
     post_need(&app, "Groceries for Mrs. Alvarez", "groceries", "high").await?;
     post_need(&app, "Translate a letter from the council", "translation", "normal").await?;
