@@ -23,6 +23,10 @@ pub enum AppError {
     AlreadyInGroup,
     #[error("{0}")]
     Io(String),
+    /// The device's database could not be opened at start (damaged, from a newer aidmesh); it
+    /// was left untouched. `code` is the core error's.
+    #[error("{message}")]
+    Unusable { code: String, message: String },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -65,13 +69,13 @@ impl AppError {
             AppError::Net(_) => "network",
             AppError::Input { .. } => "validation",
             AppError::NoGroup | AppError::AlreadyInGroup => "not_ready",
-            AppError::Io(_) => "storage",
+            AppError::Io(_) | AppError::Unusable { .. } => "storage",
         }
     }
 
     /// The rule that failed, as a stable snake_case name: the variant's own name, so every new
     /// variant gets a code without a table to keep in step.
-    fn code(&self) -> String {
+    pub fn code(&self) -> String {
         match self {
             AppError::Core(CoreError::Invalid(e)) => variant_name(e),
             AppError::Core(CoreError::Bundle(e)) => variant_name(e),
@@ -82,6 +86,7 @@ impl AppError {
             AppError::NoGroup => "no_group".into(),
             AppError::AlreadyInGroup => "already_in_group".into(),
             AppError::Io(_) => "io".into(),
+            AppError::Unusable { code, .. } => code.clone(),
         }
     }
 

@@ -47,9 +47,9 @@ pub struct App {
     /// Open conflicts per record id, as of the last time they were computed (for list badges,
     /// which must not load the whole document).
     pub conflicts_by_record: Mutex<BTreeMap<String, usize>>,
-    /// Why the device's database could not be opened (damaged, newer, wrong file); it is left
-    /// untouched and every command says so.
-    pub unusable: Option<String>,
+    /// Why the device's database could not be opened (damaged, newer, wrong file), as the error's
+    /// code and message; the file is left untouched and every command says so.
+    unusable: Option<(String, String)>,
 }
 
 impl App {
@@ -59,7 +59,10 @@ impl App {
         let (store, unusable) = match path.exists().then(|| Store::open(&path)) {
             None => (None, None),
             Some(Ok(store)) => (Some(aidmesh_net::shared(store)), None),
-            Some(Err(e)) => (None, Some(e.to_string())),
+            Some(Err(e)) => {
+                let e = AppError::from(e);
+                (None, Some((e.code(), e.to_string())))
+            }
         };
         App { data_dir, net, store: Mutex::new(store), listening: Mutex::default(), nearby: Mutex::default(), conflicts_by_record: Mutex::default(), unusable }
     }
@@ -80,7 +83,7 @@ impl App {
 
     pub fn check_usable(&self) -> AppResult<()> {
         match &self.unusable {
-            Some(why) => Err(AppError::Io(why.clone())),
+            Some((code, message)) => Err(AppError::Unusable { code: code.clone(), message: message.clone() }),
             None => Ok(()),
         }
     }

@@ -69,7 +69,11 @@ pub struct App {
 
 impl App {
     pub async fn launch() -> Result<App> {
-        let data_dir = tempfile::tempdir()?;
+        App::launch_in(tempfile::tempdir()?).await
+    }
+
+    /// Starts the app on a data folder prepared beforehand.
+    pub async fn launch_in(data_dir: TempDir) -> Result<App> {
         let (display_process, display) = start_xvfb()?;
         let (port, native_port, sync_port) = (free_port()?, free_port()?, free_port()?);
         let address = format!("127.0.0.1:{sync_port}");
@@ -101,7 +105,7 @@ impl App {
             .context("could not start the app through tauri-driver")?;
         client.set_window_size(390, 844).await?;
         let app = App { client, address, _data_dir: data_dir, display: display.clone(), _driver: driver, _display: display_process };
-        app.wait("nav-needs, [data-testid=create-group-name]").await?;
+        app.wait("nav-needs, [data-testid=create-group-name], [role=alert]").await?;
         Ok(app)
     }
 

@@ -248,6 +248,20 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
     app.close().await
 }
 
+#[tokio::test]
+async fn a_damaged_database_is_reported_in_words_and_left_untouched() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let dir = tempfile::tempdir()?;
+    let database = dir.path().join("aidmesh.db");
+    let garbage = b"not a database: somebody's shopping list\n".repeat(200);
+    std::fs::write(&database, &garbage)?;
+    let app = App::launch_in(dir).await?;
+    app.wait_text("[role=alert]", "damaged").await?;
+    app.screenshot("en", "99-damaged-database").await?;
+    ensure!(std::fs::read(&database)? == garbage, "the damaged file was left as it was");
+    app.close().await
+}
+
 /// Every main screen at phone size, in English and in Spanish, with a group that has some life in it.
 #[tokio::test]
 async fn every_main_screen_in_both_languages() -> Result<()> {
