@@ -169,6 +169,9 @@ enum NeedCommand {
     List {
         #[arg(long)]
         status: Option<NeedStatus>,
+        /// Only needs still taking volunteers (open, matched, in progress)
+        #[arg(long, conflicts_with = "status")]
+        active: bool,
         #[arg(long)]
         category: Option<Category>,
         #[arg(long)]
@@ -559,8 +562,8 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
             let need = store.act(|doc, me, now| doc.add_need(me, input, now))?;
             out.print(&need, || format!("Posted need {}: {}", short(store, need.id), need.title))
         }
-        NeedCommand::List { status, category, urgency, area, search, limit } => {
-            let needs = store.needs(&NeedFilter { status, category, urgency, area, search, limit })?;
+        NeedCommand::List { status, active, category, urgency, area, search, limit } => {
+            let needs = store.needs(&NeedFilter { status, active_only: active, category, urgency, area, search, limit })?;
             let labels = show::Labels::of(store)?;
             out.print(&needs, || show::needs(&needs, &labels, Utc::now()))
         }

@@ -81,6 +81,7 @@ pub async fn list_needs(state: State<'_, App>, filter: NeedFilterInput) -> AppRe
     read(&state, |store| {
         let needs = store.needs(&NeedFilter {
             status: filter.status,
+            active_only: filter.active_only,
             category: filter.category,
             urgency: filter.urgency,
             area: filter.area.filter(|a| !a.is_empty()),

@@ -484,6 +484,8 @@ impl NewOfferInput {
 #[derive(Deserialize)]
 pub struct NeedFilterInput {
     pub status: Option<NeedStatus>,
+    #[serde(default)]
+    pub active_only: bool,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
     pub area: Option<String>,

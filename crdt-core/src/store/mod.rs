@@ -68,6 +68,8 @@ pub struct Peer {
 #[derive(Clone, Debug, Default)]
 pub struct NeedFilter {
     pub status: Option<NeedStatus>,
+    /// Only needs still taking volunteers (open, matched, in progress): what organizers work on.
+    pub active_only: bool,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
     pub area: Option<String>,
@@ -339,7 +341,12 @@ impl Store {
     pub fn needs(&self, filter: &NeedFilter) -> Result<Vec<Need>> {
         let mut sql = String::from("SELECT needs.json FROM needs");
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        let active: Vec<String> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).map(|s| format!("'{s}'")).collect();
+        let active = format!("needs.status IN ({})", active.join(", "));
         let mut clauses = Vec::new();
+        if filter.active_only {
+            clauses.push(active.as_str());
+        }
         if let Some(query) = filter.search.as_deref().and_then(fts_query) {
             sql.push_str(" JOIN needs_text ON needs_text.rowid = needs.rowid");
             clauses.push("needs_text MATCH ?");

@@ -309,6 +309,8 @@ export interface NewOfferInput {
 
 export interface NeedFilter {
   status?: NeedStatus | null;
+  /** Only needs still taking volunteers: open, matched or in progress. */
+  active_only?: boolean;
   category?: Category | null;
   urgency?: Urgency | null;
   area?: string | null;

@@ -304,6 +304,7 @@ export const en = {
   'needs.count': { zero: 'No needs to show', one: '{count} need', other: '{count} needs' },
   'needs.filled': '{filled}/{needed} volunteers',
   'needs.conflict_marker': { one: '{count} conflict', other: '{count} conflicts' },
+  'needs.show_more': { one: 'Show {count} more need', other: 'Show {count} more needs' },
   'needs.empty_title': 'No active needs',
   'needs.empty_body': 'When someone needs help, post it here with “Post a need”. Needs from other members appear after you sync.',
   'needs.empty_filtered': 'No needs match your search or filters.',

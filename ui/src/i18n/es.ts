@@ -306,6 +306,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'needs.count': { zero: 'No hay necesidades que mostrar', one: '{count} necesidad', other: '{count} necesidades' },
   'needs.filled': '{filled}/{needed} voluntarios',
   'needs.conflict_marker': { one: '{count} conflicto', other: '{count} conflictos' },
+  'needs.show_more': { one: 'Mostrar {count} necesidad más', other: 'Mostrar {count} necesidades más' },
   'needs.empty_title': 'No hay necesidades activas',
   'needs.empty_body': 'Cuando alguien necesite ayuda, publícalo aquí con «Publicar una necesidad». Las de otras personas aparecen al sincronizar.',
   'needs.empty_filtered': 'Ninguna necesidad coincide con la búsqueda o los filtros.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NeedSummary } from '../api/types';
-import { activeFilterCount, applyClientFilter, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter } from './filters';
+import { activeFilterCount, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter } from './filters';
 
 const n = (id: string, p: Partial<NeedSummary>): NeedSummary => ({
   id, title: id, category: 'meals', urgency: 'normal', area: 'North', status: 'open', volunteers_needed: 1, filled: 0,
@@ -8,21 +8,15 @@ const n = (id: string, p: Partial<NeedSummary>): NeedSummary => ({
 });
 
 describe('need filters', () => {
-  it('defaults to active needs, sent as no status', () => {
-    expect(toNeedFilter(DEFAULT_NEEDS_FILTER)).toEqual({ status: null, category: null, urgency: null, area: null, search: null });
+  it('defaults to active needs: no one status, the backend keeps those still taking volunteers', () => {
+    expect(toNeedFilter(DEFAULT_NEEDS_FILTER)).toEqual({ status: null, active_only: true, category: null, urgency: null, area: null, search: null });
   });
 
   it('passes one status, category, urgency, area and a trimmed search', () => {
     expect(toNeedFilter({ status: 'done', category: 'medical', urgency: 'critical', area: ' North ', search: '  rice ' })).toEqual({
-      status: 'done', category: 'medical', urgency: 'critical', area: 'North', search: 'rice',
+      status: 'done', active_only: false, category: 'medical', urgency: 'critical', area: 'North', search: 'rice',
     });
-    expect(toNeedFilter({ ...DEFAULT_NEEDS_FILTER, status: 'all', search: '   ' })).toEqual({ status: null, category: null, urgency: null, area: null, search: null });
-  });
-
-  it('keeps only active statuses for "active"', () => {
-    const list = [n('a', { status: 'open' }), n('b', { status: 'matched' }), n('c', { status: 'in_progress' }), n('d', { status: 'done' }), n('e', { status: 'cancelled' })];
-    expect(applyClientFilter(list, DEFAULT_NEEDS_FILTER).map((x) => x.id)).toEqual(['a', 'b', 'c']);
-    expect(applyClientFilter(list, { ...DEFAULT_NEEDS_FILTER, status: 'all' })).toHaveLength(5);
+    expect(toNeedFilter({ ...DEFAULT_NEEDS_FILTER, status: 'all', search: '   ' })).toEqual({ status: null, active_only: false, category: null, urgency: null, area: null, search: null });
   });
 
   it('counts filters that differ from the default', () => {

@@ -1,5 +1,4 @@
-// The needs list's filters: what the screen holds → what list_needs takes, plus the part the
-// backend cannot express (several statuses at once).
+// The needs list's filters: what the screen holds → what list_needs takes.
 import type { Category, NeedFilter, NeedStatus, NeedSummary, Urgency } from '../api/types';
 import { ACTIVE_NEED_STATUSES } from './time';
 
@@ -21,17 +20,12 @@ const blank = (s: string) => (s.trim() === '' ? null : s.trim());
 export function toNeedFilter(s: NeedsFilterState): NeedFilter {
   return {
     status: s.status === 'active' || s.status === 'all' ? null : s.status,
+    active_only: s.status === 'active',
     category: s.category || null,
     urgency: s.urgency || null,
     area: blank(s.area),
     search: blank(s.search),
   };
-}
-
-/** Applies what the backend filter left out: the 'active' group of statuses. */
-export function applyClientFilter(needs: NeedSummary[], s: NeedsFilterState): NeedSummary[] {
-  if (s.status === 'active') return needs.filter((n) => ACTIVE_NEED_STATUSES.includes(n.status));
-  return needs;
 }
 
 /** How many filters differ from the default (for a "2 filters" hint and a reset button). */

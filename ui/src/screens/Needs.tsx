@@ -4,11 +4,12 @@ import { api } from '../api/commands';
 import { CATEGORIES, NEED_STATUSES, URGENCIES, type NeedSummary } from '../api/types';
 import { Icon } from '../components/Icon';
 import { Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
-import { activeFilterCount, applyClientFilter, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter, type NeedsFilterState } from '../logic/filters';
+import { activeFilterCount, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter, type NeedsFilterState } from '../logic/filters';
 import { isLongWait, waitingLabel } from '../logic/time';
 import { href } from '../router';
 import { useApp } from '../store';
 
+const PAGE = 100;
 const FILTER_KEY = 'aidmesh.needsFilter';
 
 function savedFilter(): NeedsFilterState {
@@ -79,7 +80,9 @@ export function NeedsScreen(): JSX.Element {
   };
   const query = toNeedFilter(filter);
   const { data, error, loading, reload } = useLoad(() => api.listNeeds(query), [JSON.stringify(query)]);
-  const needs = data ? sortNeeds(applyClientFilter(data, filter)) : undefined;
+  const needs = data ? sortNeeds(data) : undefined;
+  // A year of a busy group is thousands of needs: draw a page at a time, a phone stays quick.
+  const [shown, setShown] = useState(PAGE);
   const areas = app.status?.group?.areas ?? [];
   const now = new Date();
   const nFilters = activeFilterCount(filter);
@@ -190,11 +193,18 @@ export function NeedsScreen(): JSX.Element {
               </Empty>
             )
           ) : (
-            <ul class="list">
-              {needs.map((n) => (
-                <NeedItem key={n.id} need={n} now={now} />
-              ))}
-            </ul>
+            <>
+              <ul class="list">
+                {needs.slice(0, shown).map((n) => (
+                  <NeedItem key={n.id} need={n} now={now} />
+                ))}
+              </ul>
+              {needs.length > shown ? (
+                <button type="button" class="btn btn-secondary btn-block" data-testid="needs-more" onClick={() => setShown(shown + PAGE)}>
+                  {t('needs.show_more', { count: Math.min(PAGE, needs.length - shown) })}
+                </button>
+              ) : null}
+            </>
           )}
         </>
       ) : null}
