@@ -1,19 +1,19 @@
 //! The commands the UI invokes. Each one reads the index or runs one core action through
 //! `Store::act` (durable before it returns), and shapes the answer as a DTO. No rule lives here.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use chrono::Utc;
 use crdt_core::{
-    AssignmentStatus, Collection, Conflict, EntryStatus, Hours, Invite, LedgerFilter, Member, NeedFilter, NeedStatus, NewHours, NewMember,
+    AssignmentStatus, Conflict, EntryStatus, Hours, Invite, LedgerFilter, Member, NeedFilter, NeedStatus, NewHours, NewMember,
     OfferFilter, OfferStatus, Party, Role, Store, Uuid,
 };
 use tauri::{AppHandle, Manager, State};
 
 use crate::dto::*;
 use crate::error::{AppError, AppResult};
-use crate::service::{self, data_changed};
+use crate::service;
 use crate::state::{lock, App};
 
 type Digest = crdt_core::Digest;
@@ -22,7 +22,7 @@ type Digest = crdt_core::Digest;
 fn write<T>(app: &AppHandle, state: &App, f: impl FnOnce(&mut Store) -> crdt_core::Result<T>) -> AppResult<T> {
     let store = state.store()?;
     let value = f(&mut lock(&store))?;
-    data_changed(app, "local");
+    service::data_changed(app, "local");
     Ok(value)
 }
 
@@ -70,7 +70,9 @@ pub async fn join_group(app: AppHandle, state: State<'_, App>, invite: String, y
     let store = state.adopt(|path| Ok(Store::join(path, &invite, your_name.trim())?))?;
     service::start(&app, store.clone());
     if let Some(address) = &invite.address {
-        service::sync_with(&app, &store, address).await?;
+        // The device has joined either way. A first sync that fails (the other phone asleep,
+        // another Wi-Fi) is told by its progress event, and the waiting screen offers to retry.
+        let _ = service::sync_with(&app, &store, address).await;
     }
     status(state).await
 }
@@ -240,26 +242,17 @@ pub async fn apply_batch(app: AppHandle, state: State<'_, App>, picks: Vec<Pick>
 
 #[tauri::command]
 pub async fn list_conflicts(state: State<'_, App>) -> AppResult<Vec<Conflict>> {
-    let conflicts = read(&state, |store| Ok(store.doc()?.conflicts()))?;
-    remember_conflicts(&state, &conflicts, read(&state, |store| Ok(store.assignments(None, None)?))?);
-    Ok(conflicts)
-}
-
-/// Counts conflicts per need (an assignment's conflict counts for its need), for the list badges.
-fn remember_conflicts(state: &App, conflicts: &[Conflict], assignments: Vec<crdt_core::Assignment>) {
-    let need_of: HashMap<String, String> = assignments.into_iter().map(|a| (a.id.to_string(), a.need.to_string())).collect();
-    let mut counts = BTreeMap::new();
-    for c in conflicts {
-        let record = if c.collection == Collection::Assignments { need_of.get(&c.record).cloned().unwrap_or_else(|| c.record.clone()) } else { c.record.clone() };
-        *counts.entry(record).or_default() += 1;
-    }
-    *lock(&state.conflicts_by_record) = counts;
+    service::recount_conflicts(&state, &state.store()?)
 }
 
 #[tauri::command]
 pub async fn resolve_conflict(app: AppHandle, state: State<'_, App>, id: Uuid, keep: Vec<usize>) -> AppResult<()> {
-    write(&app, &state, |store| store.act(|doc, me, now| doc.resolve(me, id, &keep, now)))?;
-    list_conflicts(state).await.map(|_| ())
+    let store = state.store()?;
+    lock(&store).act(|doc, me, now| doc.resolve(me, id, &keep, now))?;
+    // The badges must not show the settled conflict when the lists reload.
+    service::recount_conflicts(&state, &store)?;
+    service::data_changed(&app, "local");
+    Ok(())
 }
 
 /// Assignments that have hours logged (and not voided).
@@ -414,7 +407,8 @@ pub async fn nearby(state: State<'_, App>) -> AppResult<Vec<Nearby>> {
 
 #[tauri::command]
 pub async fn sync_with(app: AppHandle, state: State<'_, App>, address: String) -> AppResult<Digest> {
-    crdt_core::invite::check_address(address.trim())?;
+    crdt_core::invite::check_address(address.trim())
+        .map_err(|e| AppError::Input { code: "bad_address", field: "address", message: e.to_string() })?;
     service::sync_with(&app, &state.store()?, address.trim()).await
 }
 

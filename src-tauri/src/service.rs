@@ -49,11 +49,24 @@ pub fn report_digest(app: &AppHandle, store: &SharedStore, peer: &str, address: 
     let peer_name = lock(store).peers().ok().and_then(|peers| peers.into_iter().find(|p| p.device == peer).and_then(|p| p.member));
     let _ = app.emit(SYNC_DIGEST, SyncDigestEvent { address, peer, peer_name, digest });
     if !digest.is_empty() {
+        // Conflicts come only from what others did: count them again for the list badges first.
+        let recount = recount_conflicts(&app.state::<App>(), store);
+        if let Err(e) = recount {
+            eprintln!("aidmesh: could not count conflicts: {e}");
+        }
         data_changed(app, "sync");
     }
     if !digest.conflicts.is_empty() {
         let _ = app.emit(CONFLICT_APPEARED, serde_json::json!({ "count": digest.conflicts.len(), "conflicts": digest.conflicts }));
     }
+}
+
+/// Every open conflict, remembered per need for the list badges.
+pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<crdt_core::Conflict>> {
+    let mut store = lock(store);
+    let conflicts = store.doc()?.conflicts();
+    state.remember_conflicts(&store, &conflicts)?;
+    Ok(conflicts)
 }
 
 /// Starts the hub in the background: listens for members' devices, and syncs with the ones
@@ -85,7 +98,11 @@ pub fn start(app: &AppHandle, store: SharedStore) {
 fn on_hub_event(app: &AppHandle, store: &SharedStore, event: HubEvent) {
     let state = app.state::<App>();
     match event {
-        HubEvent::Listening(address) => *lock(&state.listening) = Some(address),
+        HubEvent::Listening(address) => {
+            *lock(&state.listening) = Some(address);
+            // The Sync screen shows where this device can be reached: let it read the status again.
+            data_changed(app, "listening");
+        }
         HubEvent::Synced { peer, digest } => report_digest(app, store, &peer, None, &digest),
         HubEvent::Discovered(address) => {
             let address = address.to_string();

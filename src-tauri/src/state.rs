@@ -1,13 +1,13 @@
 //! What the app holds while it runs: where its data lives, the device's store once there is a
 //! group, how it meets other devices, and who it has seen nearby.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use aidmesh_net::{DiscoveryMode, SharedStore};
 use chrono::{DateTime, Utc};
-use crdt_core::Store;
+use crdt_core::{Collection, Conflict, Store};
 
 use crate::error::{AppError, AppResult};
 
@@ -99,6 +99,24 @@ impl App {
         let store = aidmesh_net::shared(make(&self.database_path())?);
         *slot = Some(store.clone());
         Ok(store)
+    }
+}
+
+impl App {
+    /// Counts open conflicts per need (an assignment's conflict counts for its need), for the
+    /// badges on the needs list, which reads the index only.
+    pub fn remember_conflicts(&self, store: &Store, conflicts: &[Conflict]) -> AppResult<()> {
+        let need_of: HashMap<String, String> = store.assignments(None, None)?.into_iter().map(|a| (a.id.to_string(), a.need.to_string())).collect();
+        let mut counts = BTreeMap::new();
+        for c in conflicts {
+            let record = match c.collection {
+                Collection::Assignments => need_of.get(&c.record).cloned().unwrap_or_else(|| c.record.clone()),
+                _ => c.record.clone(),
+            };
+            *counts.entry(record).or_default() += 1;
+        }
+        *lock(&self.conflicts_by_record) = counts;
+        Ok(())
     }
 }
 

@@ -37,8 +37,11 @@ pub fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").join("screenshots")
 }
 
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Three loopback ports free at once (held together while they are picked, so they differ).
+fn free_ports() -> Result<(u16, u16, u16)> {
+    let held = [TcpListener::bind("127.0.0.1:0")?, TcpListener::bind("127.0.0.1:0")?, TcpListener::bind("127.0.0.1:0")?];
+    let [a, b, c] = held.map(|l| l.local_addr().map(|a| a.port()));
+    Ok((a?, b?, c?))
 }
 
 /// A child started in its own process group, so that everything it starts ends with it.
@@ -75,7 +78,7 @@ impl App {
     /// Starts the app on a data folder prepared beforehand.
     pub async fn launch_in(data_dir: TempDir) -> Result<App> {
         let (display_process, display) = start_xvfb()?;
-        let (port, native_port, sync_port) = (free_port()?, free_port()?, free_port()?);
+        let (port, native_port, sync_port) = free_ports()?;
         let address = format!("127.0.0.1:{sync_port}");
         let driver = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
@@ -133,10 +136,18 @@ impl App {
         self.press(&element).await.with_context(|| format!("cannot click {testid}"))
     }
 
-    /// Clicks `testid` inside the first `item` whose text contains `text`.
+    /// Clicks `testid` inside the first `item` whose text contains `text`, once it is there (a
+    /// list reloading after the last action may not show it yet).
     pub async fn click_in(&self, item: &str, text: &str, testid: &str) -> Result<()> {
-        let element = self.item_with_text(item, text).await?.find(Locator::Css(&css(testid))).await.with_context(|| format!("no {testid} in the {item} '{text}'"))?;
-        self.press(&element).await.with_context(|| format!("cannot click {testid} in the {item} '{text}'"))
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let found = self.item_with_text(item, text).await?.find(Locator::Css(&css(testid))).await;
+            match found {
+                Ok(element) => return self.press(&element).await.with_context(|| format!("cannot click {testid} in the {item} '{text}'")),
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+                Err(e) => return Err(e).with_context(|| format!("no {testid} in the {item} '{text}'")),
+            }
+        }
     }
 
     /// Scrolls the element to the middle of the screen first, as a thumb would: at the edges the
@@ -179,6 +190,24 @@ impl App {
     }
 
     /// Empties the field as a person would (the page hears it) and types `text`.
+    /// Waits until no `item` shows `text` any more (a list reloaded after an action).
+    pub async fn wait_gone(&self, item: &str, text: &str) -> Result<()> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let mut shown = false;
+            for element in self.client.find_all(Locator::Css(&css(item))).await? {
+                shown |= element.text().await.unwrap_or_default().contains(text);
+            }
+            if !shown {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("a {item} still shows '{text}'");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     pub async fn fill(&self, testid: &str, text: &str) -> Result<()> {
         let element = self.wait(testid).await?;
         let arg = serde_json::to_value(&element)?;

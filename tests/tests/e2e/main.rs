@@ -155,6 +155,7 @@ async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
     app.click("nav-mine").await?;
     app.item_with_text("hours-pending-item", "Sorted the pantry").await?;
     app.click_in("hours-pending-item", "Sorted the pantry", "hours-confirm").await?;
+    app.wait("hours-pending-empty").await?;
 
     bea.ok(&["sync", &app.address])?;
     let entries = bea.json(&["hours", "list"])?;
@@ -169,6 +170,8 @@ async fn hours_a_volunteer_logs_are_confirmed_by_the_organizer() -> Result<()> {
     app.choose("hours-to", &cli_member_id(&bea, "Bea")?).await?;
     app.fill("hours-note", "Drove Bea to the clinic").await?;
     app.click("hours-submit").await?;
+    // The form closes once the entry is saved.
+    app.wait("hours-log").await?;
     bea.ok(&["sync", &app.address])?;
     let pending = bea.json(&["hours", "list", "--status", "pending"])?;
     ensure!(pending.to_string().contains("Drove Bea to the clinic"), "the app's entry reached Bea: {pending}");
@@ -194,8 +197,9 @@ async fn a_sync_with_a_serving_peer_updates_the_lists_live_with_progress_and_a_d
     app.fill("sync-address", &address).await?;
     app.click("sync-connect").await?;
     app.wait("sync-progress").await?;
-    let digest = app.wait_text("sync-digest", "1").await?;
-    ensure!(digest.contains("need") && digest.contains("offer"), "the digest names what came: {digest}");
+    // The digest of Bea's earlier sync is on screen too: wait for the one that names the offer.
+    let digest = app.wait_text("sync-digest", "offer").await?;
+    ensure!(digest.contains("1 new need"), "the digest names what came: {digest}");
     app.screenshot("en", "30-sync-digest").await?;
     app.item_with_text("synced-peer", "Bea").await?;
     serving.kill()?;
@@ -224,6 +228,8 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
     app.click_in("need-item", "Weekly shop for Mr. Okafor", "need-item-title").await?;
     app.click("need-find-volunteers").await?;
     app.click_in("candidate", "Groceries by bike", "candidate-assign").await?;
+    // Saved: Ana's offer leaves the candidates, as it is now assigned to this need.
+    app.wait_gone("candidate", "Groceries by bike").await?;
     let need = cli_need_id(&bea, "Weekly shop for Mr. Okafor")?;
     let bea_id = cli_member_id(&bea, "Bea")?;
     bea.ok(&["assign", &need, "--to", &bea_id])?;

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { ProposalView } from '../api/types';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, UrgencyBadge, useLoad } from '../components/ui';
@@ -13,21 +13,19 @@ const keyOf = (p: ProposalView) => `${p.need}|${p.offer}`;
 export function BatchScreen(): JSX.Element {
   const { t } = useApp();
   const { data, error, loading, reload } = useLoad(() => api.proposeBatch(), []);
-  const [checked, setChecked] = useState<Set<string>>(new Set());
+  // The proposals the organizer unticked: new ones (after a sync) start ticked, and the choices
+  // made survive every reload.
+  const [unchecked, setUnchecked] = useState<Set<string>>(new Set());
   const [open, setOpen] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  // Every proposal starts checked; a reload (after a sync) re-checks the new set.
-  useEffect(() => {
-    if (data) setChecked(new Set(data.proposals.map(keyOf)));
-  }, [data]);
-
   const toggle = (k: string) => {
-    const next = new Set(checked);
+    const next = new Set(unchecked);
     if (next.has(k)) next.delete(k);
     else next.add(k);
-    setChecked(next);
+    setUnchecked(next);
   };
+  const checked = { has: (k: string) => !unchecked.has(k) };
   const picked = data ? data.proposals.filter((p) => checked.has(keyOf(p))) : [];
   const score = picked.reduce((s, p) => s + p.score, 0);
 
@@ -58,10 +56,10 @@ export function BatchScreen(): JSX.Element {
               {t('batch.totals', { count: data.proposals.length, picked: picked.length, score })}
             </p>
             <div class="action-row">
-              <button type="button" class="btn btn-ghost btn-small" onClick={() => setChecked(new Set(data.proposals.map(keyOf)))}>
+              <button type="button" class="btn btn-ghost btn-small" onClick={() => setUnchecked(new Set())}>
                 {t('batch.select_all')}
               </button>
-              <button type="button" class="btn btn-ghost btn-small" onClick={() => setChecked(new Set())}>
+              <button type="button" class="btn btn-ghost btn-small" onClick={() => setUnchecked(new Set(data.proposals.map(keyOf)))}>
                 {t('batch.select_none')}
               </button>
             </div>

@@ -8,7 +8,7 @@ import { Icon } from '../components/Icon';
 import { QrScanner, useHasCamera } from '../components/QrScanner';
 import { validateName, formFieldOf, type FieldError as FE } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
-import { dataChanged, getState, setState, showBanner, toast, useApp } from '../store';
+import { dataChanged, getState, loadStatus, setState, showBanner, toast, useApp } from '../store';
 import { href } from '../router';
 
 type Errors = Partial<Record<'group_name' | 'your_name' | 'invite', string>>;
@@ -143,6 +143,8 @@ function JoinForm(): JSX.Element {
         setErrors({ [f]: shown.text });
         document.getElementById(f === 'invite' ? 'join-invite' : 'join-name')?.focus();
       } else showBanner(shown.text);
+      // The device may have joined before something later failed: the status says where it stands.
+      void loadStatus();
     } finally {
       setBusy(false);
     }
