@@ -79,7 +79,10 @@ impl AppError {
         match self {
             AppError::Core(CoreError::Invalid(e)) => variant_name(e),
             AppError::Core(CoreError::Bundle(e)) => variant_name(e),
+            AppError::Core(CoreError::Invite(InviteError::Version(_))) => "version".into(),
+            AppError::Core(CoreError::Invite(InviteError::BadAddress(_))) => "bad_address".into(),
             AppError::Core(CoreError::Invite(_)) => "invite_invalid".into(),
+            AppError::Net(NetError::Io(_)) => "connection_lost".into(),
             AppError::Core(e) => variant_name(e),
             AppError::Net(e) => variant_name(e),
             AppError::Input { code, .. } => (*code).into(),
@@ -214,5 +217,13 @@ mod tests {
         let error = AppError::from(ValidationError::OrganizersOnly("assign"));
         assert_eq!(serde_json::to_value(&error).unwrap()["code"], "organizers_only");
         assert_eq!(serde_json::to_value(AppError::from(CoreError::ConflictGone)).unwrap()["code"], "conflict_gone");
+    }
+
+    #[test]
+    fn an_invite_from_a_newer_aidmesh_says_update_not_damaged() {
+        let json = serde_json::to_value(AppError::from(InviteError::Version(9))).unwrap();
+        assert_eq!((json["code"].as_str(), json["field"].as_str()), (Some("version"), Some("invite")));
+        let lost = AppError::from(NetError::Io(std::io::ErrorKind::ConnectionReset.into()));
+        assert_eq!(serde_json::to_value(lost).unwrap()["code"], "connection_lost");
     }
 }

@@ -231,6 +231,8 @@ export const en = {
   'error.timeout': 'The other device stopped answering. Try again.',
   'error.handshake': 'That device isn’t in this group, or isn’t running aidmesh.',
   'error.decrypt': 'The connection was damaged or tampered with, so it was closed.',
+  'error.bad_address': 'That isn’t an address like 192.168.1.20:7370.',
+  'error.connection_lost': 'The connection was lost. Try again.',
   'error.closed': 'The other device closed the connection.',
   'error.too_large': 'That is too large to accept.',
   'error.frame': 'The other device sent damaged data.',

@@ -233,6 +233,8 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.timeout': 'El otro dispositivo dejó de responder. Vuelve a intentarlo.',
   'error.handshake': 'Ese dispositivo no es de este grupo o no usa aidmesh.',
   'error.decrypt': 'La conexión llegó dañada o manipulada, así que se cerró.',
+  'error.bad_address': 'Eso no es una dirección como 192.168.1.20:7370.',
+  'error.connection_lost': 'Se perdió la conexión. Vuelve a intentarlo.',
   'error.closed': 'El otro dispositivo cerró la conexión.',
   'error.too_large': 'Es demasiado grande para aceptarlo.',
   'error.frame': 'El otro dispositivo envió datos dañados.',

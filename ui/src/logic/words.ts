@@ -218,7 +218,7 @@ export const EXCLUSION_TYPES = ['offer_not_active', 'member_removed', 'category_
 export const REQUIRED_ERROR_CODES = [
   'empty', 'too_long', 'unknown', 'needed_by_in_past', 'zero', 'organizers_only', 'need_closed', 'need_full', 'at_capacity',
   'not_quarter_hours', 'hours_out_of_range', 'already_assigned', 'invite_invalid', 'wrong_group', 'tampered', 'network',
-  'not_found', 'conflict_gone',
+  'not_found', 'conflict_gone', 'bad_address', 'connection_lost', 'version', 'corrupt', 'newer_schema',
 ] as const;
 
 /** History actions crdt-core writes (doc.rs `change("…")`) plus the ones the backend may add. */

@@ -77,7 +77,10 @@ export function BatchScreen(): JSX.Element {
                           {t('batch.line', { name: p.member_name, offer: p.offer_what })}
                         </span>
                       </label>
-                      <span class="score small-score">{p.score}</span>
+                      <span class="score small-score">
+                        <span aria-hidden="true">{p.score}</span>
+                        <span class="visually-hidden">{t('match.score_label', { count: p.score })}</span>
+                      </span>
                     </div>
                     <div class="item-top indent">
                       <UrgencyBadge urgency={p.need_urgency} />

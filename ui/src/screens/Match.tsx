@@ -15,8 +15,9 @@ export function ReasonList({ reasons }: { reasons: Reason[] }): JSX.Element {
       {reasons.map((r, i) => (
         <li key={i} class={r.points > 0 ? 'plus' : 'zero'}>
           <span class="reason-text">{reasonText(r, t)}</span>
-          <span class="points" aria-label={t('match.points_label', { count: r.points })}>
-            {r.points > 0 ? `+${r.points}` : '0'}
+          <span class="points">
+            <span aria-hidden="true">{r.points > 0 ? `+${r.points}` : '0'}</span>
+            <span class="visually-hidden">{t('match.points_label', { count: r.points })}</span>
           </span>
         </li>
       ))}
@@ -30,14 +31,20 @@ function CandidateItem({ c, rank, onAssign, busy, assigned }: { c: Candidate; ra
   return (
     <li class="item candidate" data-testid="candidate">
       <div class="candidate-head">
-        <span class="rank" aria-label={t('match.rank', { n: rank })}>{rank}</span>
+        <span class="rank">
+          <span aria-hidden="true">{rank}</span>
+          <span class="visually-hidden">{t('match.rank', { n: rank })}</span>
+        </span>
         <div class="grow">
           <p class="item-title-sm">{c.member_name}</p>
           <p class="muted small">{c.offer_what}</p>
         </div>
-        <span class="score" aria-label={t('match.score_label', { count: c.score })}>
-          {c.score}
-          <span class="score-unit" aria-hidden="true">{t('match.pts')}</span>
+        <span class="score">
+          <span aria-hidden="true">
+            {c.score}
+            <span class="score-unit">{t('match.pts')}</span>
+          </span>
+          <span class="visually-hidden">{t('match.score_label', { count: c.score })}</span>
         </span>
       </div>
       <button type="button" class="disclosure" aria-expanded={open} onClick={() => setOpen(!open)}>
