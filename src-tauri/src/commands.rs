@@ -20,16 +20,16 @@ type Digest = crdt_core::Digest;
 
 /// Runs `f` on the store, then tells the UI the record changed.
 fn write<T>(app: &AppHandle, state: &App, f: impl FnOnce(&mut Store) -> crdt_core::Result<T>) -> AppResult<T> {
-    let store = state.store()?;
-    let value = f(&mut lock(&store))?;
+    let value = read(state, |store| Ok(f(store)?))?;
     service::data_changed(app, "local");
     Ok(value)
 }
 
+/// Runs `f` on the store. Loading the document or walking its history can take a while on a big
+/// group: the runtime moves its other tasks (syncs in progress) to other threads meanwhile.
 fn read<T>(state: &App, f: impl FnOnce(&mut Store) -> AppResult<T>) -> AppResult<T> {
     let store = state.store()?;
-    let mut store = lock(&store);
-    f(&mut store)
+    tokio::task::block_in_place(|| f(&mut lock(&store)))
 }
 
 fn names(store: &Store) -> AppResult<Names> {
