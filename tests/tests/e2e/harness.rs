@@ -72,11 +72,12 @@ pub struct App {
 
 impl App {
     pub async fn launch() -> Result<App> {
-        App::launch_in(tempfile::tempdir()?).await
+        App::launch_in(tempfile::tempdir()?, "off").await
     }
 
-    /// Starts the app on a data folder prepared beforehand.
-    pub async fn launch_in(data_dir: TempDir) -> Result<App> {
+    /// Starts the app on a data folder prepared beforehand, with discovery `off`, or `loopback`
+    /// (only inside a private network namespace: see `inside_private_network`).
+    pub async fn launch_in(data_dir: TempDir, discovery: &str) -> Result<App> {
         let (display_process, display) = start_xvfb()?;
         let (port, native_port, sync_port) = free_ports()?;
         let address = format!("127.0.0.1:{sync_port}");
@@ -86,7 +87,7 @@ impl App {
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("AIDMESH_DATA_DIR", data_dir.path())
             .env("AIDMESH_LISTEN", &address)
-            .env("AIDMESH_DISCOVERY", "off")
+            .env("AIDMESH_DISCOVERY", discovery)
             // The webview keeps its storage (the chosen language) under XDG folders: one per app.
             .env("XDG_DATA_HOME", data_dir.path().join("xdg-data"))
             .env("XDG_CONFIG_HOME", data_dir.path().join("xdg-config"))
@@ -273,6 +274,29 @@ impl App {
         ensure!(status.success(), "taking a screenshot failed");
         Ok(())
     }
+}
+
+/// Set in the copy of a test that runs inside its own network namespace.
+const INSIDE_PRIVATE_NETWORK: &str = "AIDMESH_E2E_PRIVATE_NETWORK";
+
+/// Whether this is the copy of `test` inside a private network namespace. If not, runs that copy
+/// (this test binary, this one test) under `unshare --net`, where loopback is the only
+/// interface, so that mDNS never reaches a real network; fails if it fails.
+pub fn inside_private_network(test: &str) -> Result<bool> {
+    if std::env::var_os(INSIDE_PRIVATE_NETWORK).is_some() {
+        return Ok(true);
+    }
+    let script = "ip link set lo up && ip link set lo multicast on && exec \"$0\" --exact \"$1\" --nocapture";
+    let out = Command::new("unshare")
+        .args(["--net", "--map-root-user", "sh", "-c", script])
+        .arg(std::env::current_exe()?)
+        .arg(test)
+        .env(INSIDE_PRIVATE_NETWORK, "1")
+        .output()
+        .context("unshare (util-linux) and ip (iproute2) are needed for this test")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(out.status.success() && text.contains("1 passed"), "{test} failed inside its private network:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    Ok(false)
 }
 
 /// A WebDriver call has no deadline of its own; a hung one must fail the test, not stall it.

@@ -261,10 +261,35 @@ async fn a_damaged_database_is_reported_in_words_and_left_untouched() -> Result<
     let database = dir.path().join("aidmesh.db");
     let garbage = b"not a database: somebody's shopping list\n".repeat(200);
     std::fs::write(&database, &garbage)?;
-    let app = App::launch_in(dir).await?;
+    let app = App::launch_in(dir, "off").await?;
     app.wait_text("[role=alert]", "damaged").await?;
     app.screenshot("en", "99-damaged-database").await?;
     ensure!(std::fs::read(&database)? == garbage, "the damaged file was left as it was");
+    app.close().await
+}
+
+/// At the meetup nobody types an address: the app finds Bea's laptop on the network by itself,
+/// syncs, and Bea's new need appears. Real mDNS, in a private network namespace of its own.
+#[tokio::test]
+async fn the_app_finds_a_member_nearby_and_syncs_by_itself() -> Result<()> {
+    let _one = one_at_a_time().await;
+    if !harness::inside_private_network("the_app_finds_a_member_nearby_and_syncs_by_itself")? {
+        return Ok(());
+    }
+    let app = App::launch_in(tempfile::tempdir()?, "loopback").await?;
+    start_group(&app, None).await?;
+    let code = invite_code(&app).await?;
+    let (_dir, bea) = join_with_cli(&app.address, &code, "Bea")?;
+    bea.ok(&["need", "add", "--title", "Soup for the Nguyen family", "--category", "meals", "--area", "Hillside"])?;
+    let (mut serving, _) = bea.serve(&["--discovery", "loopback"])?;
+    app.click("nav-needs").await?;
+    let found = app.item_with_text("need-item", "Soup for the Nguyen family").await;
+    app.click("nav-sync").await?;
+    app.wait("peer-item").await?;
+    app.screenshot("en", "32-sync-nearby").await?;
+    serving.kill()?;
+    serving.wait()?;
+    found?;
     app.close().await
 }
 
