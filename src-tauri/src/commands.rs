@@ -118,7 +118,8 @@ pub async fn get_need(state: State<'_, App>, id: Uuid) -> AppResult<NeedDetail> 
         let records: HashSet<String> = assignments.iter().map(|a| a.id.to_string()).chain([id.to_string()]).collect();
         let doc = store.doc()?;
         let conflicts = doc.conflicts().into_iter().filter(|c| records.contains(&c.record)).collect();
-        Ok(NeedDetail { created_by_name: names.of(need.created_by), history: doc.history(id), need: need.into(), assignments, conflicts })
+        let need = crdt_core::Need { sealed_contact: None, ..need };
+        Ok(NeedDetail { created_by_name: names.of(need.created_by), history: doc.history(id), need, assignments, conflicts })
     })
 }
 

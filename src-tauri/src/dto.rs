@@ -100,53 +100,10 @@ impl NeedSummary {
     }
 }
 
-/// A need as the detail screen shows it. Contact details stay sealed and are not sent.
-#[derive(Serialize)]
-pub struct NeedView {
-    pub id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub category: Category,
-    pub urgency: Urgency,
-    pub area: String,
-    pub needed_by: Option<DateTime<Utc>>,
-    pub window_start: Option<DateTime<Utc>>,
-    pub languages: Vec<String>,
-    pub household_size: Option<u32>,
-    pub recurring: bool,
-    pub volunteers_needed: u32,
-    pub status: NeedStatus,
-    pub created_by: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Need> for NeedView {
-    fn from(n: Need) -> Self {
-        NeedView {
-            id: n.id,
-            title: n.title,
-            description: n.description,
-            category: n.category,
-            urgency: n.urgency,
-            area: n.area,
-            needed_by: n.needed_by,
-            window_start: n.window_start,
-            languages: n.languages,
-            household_size: n.household_size,
-            recurring: n.recurring,
-            volunteers_needed: n.volunteers_needed,
-            status: n.status,
-            created_by: n.created_by,
-            created_at: n.created_at,
-            updated_at: n.updated_at,
-        }
-    }
-}
-
 #[derive(Serialize)]
 pub struct NeedDetail {
-    pub need: NeedView,
+    /// With its sealed contact details left out: who may open them is the privacy layer's call.
+    pub need: Need,
     pub created_by_name: String,
     pub assignments: Vec<AssignmentView>,
     pub history: Vec<crdt_core::HistoryEntry>,
