@@ -578,8 +578,6 @@ export const en = {
   'settings.you': 'You',
   'settings.areas': 'Areas',
   'settings.areas_any': 'Any area name',
-  'settings.expiry': 'Open needs expire after',
-  'settings.expiry_days': { one: '{count} day', other: '{count} days' },
   'settings.about': 'About aidmesh',
   'settings.about_text': 'aidmesh helps mutual aid groups share needs and offers, match volunteers and keep a timebank — offline first, syncing phone to phone.',
   'settings.privacy': 'Your group’s data stays on members’ devices. Nothing is sent to a server, and this app loads nothing from the internet.',

@@ -580,8 +580,6 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'settings.you': 'Tú',
   'settings.areas': 'Zonas',
   'settings.areas_any': 'Cualquier nombre de zona',
-  'settings.expiry': 'Las necesidades abiertas caducan a los',
-  'settings.expiry_days': { one: '{count} día', other: '{count} días' },
   'settings.about': 'Sobre aidmesh',
   'settings.about_text': 'aidmesh ayuda a los grupos de apoyo mutuo a compartir necesidades y ofertas, asignar voluntarios y llevar un banco de tiempo, sin conexión y sincronizando de teléfono a teléfono.',
   'settings.privacy': 'Los datos del grupo se quedan en los dispositivos de sus miembros. No se envía nada a ningún servidor y la aplicación no carga nada de internet.',

@@ -50,10 +50,6 @@ export function SettingsScreen(): JSX.Element {
               <dd>{app.status.group.areas.length ? t.list(app.status.group.areas) : t('settings.areas_any')}</dd>
             </div>
             <div class="fact">
-              <dt>{t('settings.expiry')}</dt>
-              <dd>{t('settings.expiry_days', { count: app.status.group.expiry_days })}</dd>
-            </div>
-            <div class="fact">
               <dt>{t('sync.device_id')}</dt>
               <dd>
                 <code>{shortId(app.status.device_id)}</code>
