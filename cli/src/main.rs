@@ -23,6 +23,9 @@ struct Cli {
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     json: bool,
+    /// The passphrase that unlocks this device's encrypted database [default: asked for]
+    #[arg(long, global = true, env = "AIDMESH_PASSPHRASE", hide_env_values = true, value_name = "PASSPHRASE")]
+    passphrase: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -128,6 +131,14 @@ enum Command {
     /// Changes in a file, for carrying by hand (a USB stick)
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Forget the person a need helps: every device that syncs deletes the key to their contact
+    /// details, so nobody can read them again. A device that never syncs again keeps its copy.
+    Forget {
+        need: String,
+        /// Confirm: this cannot be undone
+        #[arg(long)]
+        yes: bool,
+    },
     /// Everything the group holds, as JSON
     Export {
         /// Write to this file instead of standard output
@@ -188,6 +199,32 @@ enum NeedCommand {
     Show { id: String },
     /// Change a need's status
     Status { id: String, status: NeedStatus },
+    /// The contact details of the person helped (organizers and assigned volunteers only)
+    Contact { id: String },
+    /// Add or replace the contact details of the person helped; they are sealed so that only
+    /// organizers and the volunteers assigned can read them
+    SetContact {
+        id: String,
+        #[command(flatten)]
+        contact: ContactArgs,
+    },
+}
+
+#[derive(Args)]
+struct ContactArgs {
+    /// The name of the person helped
+    #[arg(long = "contact-name", default_value = "")]
+    name: String,
+    #[arg(long, default_value = "")]
+    phone: String,
+    #[arg(long, default_value = "")]
+    email: String,
+    /// An exact address or cross streets
+    #[arg(long, default_value = "")]
+    address: String,
+    /// Private notes, such as health details
+    #[arg(long, default_value = "")]
+    notes: String,
 }
 
 #[derive(Args)]
@@ -363,6 +400,9 @@ enum MemberCommand {
     List,
     /// Make a member an organizer, or a volunteer again (organizers)
     Role { id: String, role: Role },
+    /// Remove a member: their devices can no longer sync with the group or read what it shares
+    /// from now on (organizers)
+    Remove { id: String },
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
@@ -417,20 +457,37 @@ fn database(data_dir: Option<PathBuf>) -> Result<PathBuf> {
     Ok(dir.join("aidmesh.db"))
 }
 
+/// The database key: from `--passphrase` or `AIDMESH_PASSPHRASE`, else asked for on the
+/// terminal (twice when it is being chosen).
+fn db_key(given: Option<String>, choosing: bool) -> Result<DbKey> {
+    if let Some(passphrase) = given {
+        return Ok(DbKey::passphrase(&passphrase)?);
+    }
+    let passphrase = rpassword::prompt_password("Passphrase for this device's aidmesh database: ")
+        .context("no passphrase: give one with --passphrase or AIDMESH_PASSPHRASE")?;
+    if choosing && rpassword::prompt_password("The same passphrase again: ")? != passphrase {
+        bail!("the two passphrases differ; nothing was created");
+    }
+    Ok(DbKey::passphrase(&passphrase)?)
+}
+
 fn run(cli: Cli) -> Result<()> {
     let path = database(cli.data_dir)?;
     let out = Output { json: cli.json };
+    let key = db_key(cli.passphrase, matches!(cli.command, Command::Init { .. } | Command::Join { .. }) && !path.exists())?;
     // The two commands that make the database; every other one opens it.
     let command = match cli.command {
         Command::Init { group, name, role } => {
-            let store = Store::create(&path, &group, NewMember::new(&name, role))?;
+            let store = Store::create(&path, &key, &group, NewMember::new(&name, role))?;
             let group = store.group()?;
             return out.print(&group, || format!("Created group '{}' in {}. You are {name} ({role}).", group.name, path.display()));
         }
-        Command::Join { invite, name } => return meet::join(&path, &invite, &name, out),
+        Command::Join { invite, name } => return meet::join(&path, &key, &invite, &name, out),
         other => other,
     };
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, &key)?;
+    // Expiry runs on this device's clock whenever aidmesh is used, synced or not.
+    store.upkeep(Utc::now())?;
     match command {
         Command::Init { .. } | Command::Join { .. } => unreachable!("handled above"),
         Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
@@ -513,6 +570,18 @@ fn run(cli: Cli) -> Result<()> {
             let member = store.act(|doc, me, now| doc.set_role(me, id, role, now))?;
             out.print(&member, || format!("{} is now {}.", member.display_name, article(member.role)))
         }
+        Command::Member(MemberCommand::Remove { id }) => {
+            let id = store.find(Collection::Members, &id)?;
+            store.remove_member(id)?;
+            let member = store.doc()?.member(id)?;
+            out.print(&member, || {
+                format!(
+                    "Removed {}. Their devices can no longer sync with the group or read what it shares from now on; \
+                     what they already hold cannot be taken back.",
+                    member.display_name
+                )
+            })
+        }
         Command::Member(MemberCommand::List) => {
             let members = store.members()?;
             let labels = show::Labels::of(&store)?;
@@ -530,6 +599,24 @@ fn run(cli: Cli) -> Result<()> {
             let keep: Vec<usize> = keep.iter().map(|k| k - 1).collect();
             let resolution = store.act(|doc, me, now| doc.resolve(me, id, &keep, now))?;
             out.print(&resolution, || format!("Resolved: {}.", resolution.summary))
+        }
+        Command::Forget { need, yes } => {
+            let id = store.find(Collection::Needs, &need)?;
+            if !yes {
+                bail!(
+                    "forgetting need {}'s person deletes the key to their contact details on every device that syncs, \
+                     and cannot be undone; run again with --yes to do it",
+                    short(&store, id)
+                );
+            }
+            store.act(|doc, me, now| doc.forget_contact(me, id, now))?;
+            out.print(&serde_json::json!({ "need": id, "forgotten": true }), || {
+                format!(
+                    "Forgot the person of need {}. This device deleted the key to their contact details; every device \
+                     that syncs will too. A copy on a device that never syncs again cannot be recalled.",
+                    short(&store, id)
+                )
+            })
         }
         Command::Export { output } => {
             let export = store.doc()?.export()?;
@@ -582,6 +669,19 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
             let id = store.find(Collection::Needs, &id)?;
             let need = store.act(|doc, me, now| doc.set_need_status(me, id, status, now))?;
             out.print(&need, || format!("Need {} is now {status}.", short(store, id)))
+        }
+        NeedCommand::Contact { id } => {
+            let id = store.find(Collection::Needs, &id)?;
+            let contact = store.contact(id)?;
+            out.print(&contact, || show::contact(&contact))
+        }
+        NeedCommand::SetContact { id, contact } => {
+            let id = store.find(Collection::Needs, &id)?;
+            let ContactArgs { name, phone, email, address, notes } = contact;
+            store.set_contact(id, &Contact { name, phone, email, address, notes })?;
+            out.print(&serde_json::json!({ "need": id, "sealed": true }), || {
+                format!("Sealed the contact details of need {}: only organizers and the volunteers assigned can read them.", short(store, id))
+            })
         }
     }
 }

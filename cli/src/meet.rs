@@ -7,7 +7,7 @@ use std::time::Duration;
 use aidmesh_net::{Channel, DiscoveryMode, HubEvent, HubOptions, SharedStore};
 use anyhow::{Context, Result};
 use crdt_core::sync::Counts;
-use crdt_core::{Digest, Invite, Store};
+use crdt_core::{DbKey, Digest, Invite, Store};
 use serde_json::json;
 
 use crate::Output;
@@ -24,9 +24,9 @@ pub fn invite(store: &Store, address: Option<String>, qr: bool, out: Output) -> 
     })
 }
 
-pub fn join(path: &Path, text: &str, name: &str, out: Output) -> Result<()> {
+pub fn join(path: &Path, key: &DbKey, text: &str, name: &str, out: Output) -> Result<()> {
     let invite = Invite::parse(text)?;
-    let store = Store::join(path, &invite, name)?;
+    let store = Store::join(path, key, &invite, name)?;
     let Some(address) = invite.address.clone() else {
         return out.print(&json!({ "joined": invite.group, "synced": false }), || {
             "Joined. This device gets the group's record at its first sync: `aidmesh sync ADDRESS` or `aidmesh bundle import FILE`.".into()
@@ -41,12 +41,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 pub fn sync(store: Store, address: &str, out: Output) -> Result<()> {
     let store = aidmesh_net::shared(store);
-    let (device, secret) = {
-        let store = store.lock().expect("not yet shared");
-        (store.device().clone(), store.secret().clone())
-    };
+    let keys = store.lock().expect("not yet shared").keyring()?;
     let digest = runtime()?.block_on(async {
-        let mut channel = Channel::connect(address, &device, &secret).await?;
+        let mut channel = Channel::connect(address, &keys).await?;
         aidmesh_net::sync_over(&mut channel, &store, Some(address), |progress| {
             if !out.json && progress.changes_in_last_message > 0 {
                 eprintln!("received {} changes ({} KB so far)", progress.changes_received, progress.bytes_received / 1024);

@@ -426,3 +426,13 @@ pub fn statement(statement: &Statement, labels: &Labels) -> String {
     }
     text
 }
+
+/// Contact details, one labelled line per field given.
+pub fn contact(contact: &Contact) -> String {
+    [("Name", &contact.name), ("Phone", &contact.phone), ("Email", &contact.email), ("Address", &contact.address), ("Notes", &contact.notes)]
+        .iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(label, value)| format!("{label}: {value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
 
     let first_list = median(20, || {
         let t = Instant::now();
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, &test_key()).unwrap();
         let page = store.needs(&NeedFilter { limit: Some(50), ..Default::default() }).unwrap();
         assert_eq!(page.len(), 50);
         ms(t)
@@ -45,13 +45,13 @@ fn main() -> anyhow::Result<()> {
 
     let full_load = median(5, || {
         let t = Instant::now();
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &test_key()).unwrap();
         store.doc().unwrap();
         ms(t)
     });
     emit(json!({"case": "full_document_load", "ms": full_load}));
 
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, &test_key())?;
     let filter = NeedFilter { status: Some(NeedStatus::Open), category: Some(Category::Groceries), area: Some("Harbour".into()), ..Default::default() };
     let search = NeedFilter { status: Some(NeedStatus::Open), search: Some("pharm clinic".into()), ..Default::default() };
     let (mut filtered_rows, mut searched_rows) = (0, 0);
@@ -107,7 +107,7 @@ fn main() -> anyhow::Result<()> {
 /// What the app does when it starts: open, show the first screen, load the record, add a few.
 /// Prints the process's peak resident memory in MB.
 fn working_set(path: &Path) -> anyhow::Result<()> {
-    let mut store = Store::open(path)?;
+    let mut store = Store::open(path, &test_key())?;
     store.needs(&NeedFilter { limit: Some(50), ..Default::default() })?;
     store.doc()?;
     for i in 0..20 {
@@ -126,7 +126,7 @@ fn working_set(path: &Path) -> anyhow::Result<()> {
 /// The group, built on a second "device" through the public API and received by the store in
 /// one go, as a first sync would deliver it.
 fn build_group(path: &Path) -> anyhow::Result<()> {
-    let mut store = Store::create(path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
     let base = store.doc()?.heads();
     let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
@@ -179,4 +179,9 @@ fn plain_inserts(dir: &Path, row: &str, count: usize) -> anyhow::Result<Vec<f64>
             Ok(ms(t))
         })
         .collect()
+}
+
+/// Benchmark databases are encrypted like any other, with a fixed passphrase.
+fn test_key() -> DbKey {
+    DbKey::passphrase("benchmark").expect("not empty")
 }

@@ -39,7 +39,7 @@ fn main() -> anyhow::Result<()> {
     build_matching_group(&path, start)?;
     emit(json!({"case": "matching_dataset", "open_needs": NEEDS, "offers": OFFERS, "volunteers": VOLUNTEERS, "build_ms": ms(t)}));
 
-    let store = Store::open(&path)?;
+    let store = Store::open(&path, &test_key())?;
     let open = store.needs(&NeedFilter { status: Some(NeedStatus::Open), ..Default::default() })?;
     let matcher = store.matcher()?;
     let mut candidates = 0;
@@ -56,7 +56,7 @@ fn main() -> anyhow::Result<()> {
     let some_need = open[open.len() / 2].id;
     let from_store = median(20, || {
         let t = Instant::now();
-        let store = Store::open(&path).unwrap();
+        let store = Store::open(&path, &test_key()).unwrap();
         store.matcher().unwrap().rank(&store.need(some_need).unwrap(), now).unwrap();
         ms(t)
     });
@@ -79,7 +79,7 @@ fn main() -> anyhow::Result<()> {
     let members = build_ledger(&path, start)?;
     emit(json!({"case": "ledger_dataset", "entries": LEDGER_ENTRIES, "members": members.len(), "build_ms": ms(t)}));
 
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, &test_key())?;
     let mut parties = 0;
     let from_index = median(20, || {
         let t = Instant::now();
@@ -118,7 +118,7 @@ fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
 
 /// A new group in a store, and a second device that builds the data through the public API.
 fn phone(path: &Path, start: DateTime<Utc>) -> anyhow::Result<(Store, GroupDoc, Uuid)> {
-    let mut store = Store::create(path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
     let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
     doc.register_actor(me, start)?;
@@ -236,4 +236,9 @@ fn build_ledger(path: &Path, start: DateTime<Utc>) -> anyhow::Result<Vec<Uuid>> 
     }
     deliver(store, &doc)?;
     Ok(volunteers)
+}
+
+/// Benchmark databases are encrypted like any other, with a fixed passphrase.
+fn test_key() -> DbKey {
+    DbKey::passphrase("benchmark").expect("not empty")
 }

@@ -245,7 +245,7 @@ impl GroupDoc {
         check_text("group name", name, MAX_TITLE)?;
         let settings = Settings::default();
         founder.validate(&settings)?;
-        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings };
+        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings, organizer_key: None, epoch: 0 };
         let mut doc = GroupDoc::empty(actor.clone());
         let member = new_member(founder, now);
         doc.change("group.create", now, |w| {
@@ -695,10 +695,22 @@ impl GroupDoc {
 
     pub fn remove_member(&mut self, by: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Member> {
         self.require_organizer(by, "remove members")?;
-        let old = self.member(id)?;
+        if by == id {
+            return Err(ValidationError::RemoveSelf.into());
+        }
+        let old = self.active_member(id)?;
         let removed = Member { removed_at: Some(now), ..old.clone() };
         self.change("member.remove", now, |w| w.put(Collection::Members, id, &removed, Some(&old)))?;
         Ok(removed)
+    }
+
+    /// Moves the group to the group-secret epoch `epoch`, whose secret the caller has sealed to
+    /// every remaining device (see `Store::remove_member`).
+    pub fn move_to_epoch(&mut self, by: Uuid, epoch: u32, now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "change the group secret")?;
+        let old = self.group()?;
+        let new = Group { epoch: epoch.max(old.epoch), ..old.clone() };
+        self.change("group.epoch", now, |w| w.put_group(&new, Some(&old)))
     }
 
     /// Makes a member an organizer or a volunteer again. Organizers only; nobody changes their
@@ -758,6 +770,7 @@ impl GroupDoc {
             created_at: now,
             updated_at: now,
             sealed_contact: None,
+            contact_forgotten_at: None,
         };
         self.change("need.add", now, |w| w.put(Collection::Needs, need.id, &need, None))?;
         Ok(need)
@@ -769,6 +782,44 @@ impl GroupDoc {
         let new = Need { status, updated_at: now, ..old.clone() };
         self.change("need.status", now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
         Ok(new)
+    }
+
+    /// Stores a need's contact details, already sealed. The person who posted the need and
+    /// organizers may; nobody may once the group has been asked to forget this person.
+    pub fn set_contact(&mut self, by: Uuid, id: Uuid, sealed: SealedContact, now: DateTime<Utc>) -> Result<Need> {
+        let old = self.need_for_contact(by, id, "change someone's contact details")?;
+        if old.contact_forgotten_at.is_some() {
+            return Err(ValidationError::ContactForgotten.into());
+        }
+        let new = Need { sealed_contact: Some(sealed), updated_at: now, ..old.clone() };
+        self.change("need.contact", now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// "Forget this person": drops the sealed contact details and records that every device
+    /// must delete the key to them (which is what makes the copies in history unreadable).
+    pub fn forget_contact(&mut self, by: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Need> {
+        let old = self.need_for_contact(by, id, "forget someone's contact details")?;
+        let new = Need { sealed_contact: None, contact_forgotten_at: Some(old.contact_forgotten_at.unwrap_or(now)), updated_at: now, ..old.clone() };
+        self.change("need.forget", now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    fn need_for_contact(&self, by: Uuid, id: Uuid, action: &'static str) -> Result<Need> {
+        self.active_member(by)?;
+        let need = self.need(id)?;
+        if need.created_by != by {
+            self.require_organizer(by, action)?;
+        }
+        Ok(need)
+    }
+
+    /// Records the organizer key's public half; done once, when the group is made.
+    pub fn set_organizer_key(&mut self, by: Uuid, public_hex: &str, now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "set the organizer key")?;
+        let old = self.group()?;
+        let new = Group { organizer_key: Some(public_hex.to_string()), ..old.clone() };
+        self.change("group.organizer_key", now, |w| w.put_group(&new, Some(&old)))
     }
 
     pub fn add_offer(&mut self, by: Uuid, input: NewOffer, now: DateTime<Utc>) -> Result<Offer> {

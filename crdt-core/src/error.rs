@@ -73,6 +73,10 @@ pub enum ValidationError {
     NotAParty(&'static str),
     #[error("nobody changes their own role; ask another organizer")]
     OwnRole,
+    #[error("nobody removes themselves; ask another organizer")]
+    RemoveSelf,
+    #[error("the group was asked to forget this person; their contact details cannot be added again on this need")]
+    ContactForgotten,
 }
 
 /// Everything that can go wrong in the core and the store.
@@ -101,12 +105,28 @@ pub enum Error {
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("the database at {path} is damaged ({detail}); it was left untouched — restore a backup or sync from another device")]
     Corrupt { path: PathBuf, detail: String },
+    #[error("the passphrase for the database at {0} is wrong (or the file is damaged); it was left untouched")]
+    WrongKey(PathBuf),
     #[error(transparent)]
     Frame(#[from] crate::frame::FrameError),
     #[error(transparent)]
     Invite(#[from] crate::invite::InviteError),
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealError),
+    #[error("only organizers and the volunteers assigned to this need can read its contact details")]
+    ContactNotYours,
+    #[error("this group was made before contact details could be sealed, so it has no organizer key")]
+    NoOrganizerKey,
+    #[error("this need has no contact details")]
+    NoContact,
+    #[error("these contact details were forgotten on {0}; no device can read them any more")]
+    ContactGone(String),
+    #[error("these contact details were shredded {days} days after the need closed, as this group's settings ask")]
+    ContactExpired { days: u32 },
+    #[error("this device was removed from the group, so it cannot read what the group shared after that")]
+    Removed,
     #[error("this device joined {0} but has not synced with it yet: sync with a member's device (`aidmesh sync ADDRESS`) or import a bundle")]
     NotSyncedYet(String),
     #[error("this device was invited to another group than the one it just synced with")]

@@ -15,12 +15,14 @@ pub const MAX_FRAME: usize = 16 << 20;
 pub const MAX_MESSAGE: usize = 128 << 20;
 
 const KIND_SYNC: u8 = 1;
+const KIND_ENVELOPES: u8 = 2;
 
-/// The one kind of frame so far; the kind byte leaves room for more.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     /// An automerge sync message.
     Sync(Vec<u8>),
+    /// Key envelopes (`seal::encode_envelopes`): they travel beside the record, never in it.
+    Envelopes(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -44,6 +46,8 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
             out.write_all(message).expect("writing to memory");
             out.finish().expect("writing to memory")
         }
+        // Sealed boxes do not compress.
+        Frame::Envelopes(list) => [&[VERSION, KIND_ENVELOPES][..], list].concat(),
     }
 }
 
@@ -67,6 +71,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
             }
             Ok(Frame::Sync(message))
         }
+        KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
         other => Err(FrameError::Kind(other)),
     }
 }

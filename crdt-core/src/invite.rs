@@ -46,6 +46,8 @@ pub fn check_address(address: &str) -> Result<(), InviteError> {
 pub struct Invite {
     pub group: Uuid,
     pub secret: GroupSecret,
+    /// The epoch of `secret`: it moves on each time a member is removed.
+    pub epoch: u32,
     /// Where a member's device listens (`host:port`), if the inviter shared it.
     pub address: Option<String>,
 }
@@ -54,6 +56,9 @@ impl Invite {
     /// `aidmesh:join?v=1&g=<group>&k=<secret>[&a=<address>]&c=<checksum>`.
     pub fn to_link(&self) -> String {
         let mut link = format!("{LINK_PREFIX}v={VERSION}&g={}&k={}", self.group.simple(), BASE32_NOPAD.encode(self.secret.as_bytes()));
+        if self.epoch > 0 {
+            link.push_str(&format!("&e={}", self.epoch));
+        }
         if let Some(address) = &self.address {
             link.push_str(&format!("&a={address}"));
         }
@@ -66,6 +71,9 @@ impl Invite {
         let mut bytes = vec![VERSION];
         bytes.extend_from_slice(self.group.as_bytes());
         bytes.extend_from_slice(self.secret.as_bytes());
+        if self.epoch > 0 {
+            bytes.extend_from_slice(&self.epoch.to_be_bytes());
+        }
         bytes.extend_from_slice(&self.checksum(None));
         let code = BASE32_NOPAD.encode(&bytes);
         code.as_bytes().chunks(5).map(|c| std::str::from_utf8(c).expect("base32 is ASCII")).collect::<Vec<_>>().join("-")
@@ -92,7 +100,8 @@ impl Invite {
         if let Some(address) = &address {
             check_address(address).map_err(|_| InviteError::Malformed("bad address"))?;
         }
-        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), address };
+        let epoch = field("e").map_or(Ok(0), |e| e.parse().map_err(|_| InviteError::Malformed("bad epoch")))?;
+        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), epoch, address };
         let checksum = HEXLOWER.decode(field("c").ok_or(InviteError::Missing("checksum"))?.as_bytes()).map_err(|_| InviteError::Checksum)?;
         if checksum != invite.checksum(invite.address.as_deref()) {
             return Err(InviteError::Checksum);
@@ -105,15 +114,18 @@ impl Invite {
         let bytes = BASE32_NOPAD.decode(cleaned.as_bytes()).map_err(|_| InviteError::NotAnInvite)?;
         let Some((&version, rest)) = bytes.split_first() else { return Err(InviteError::NotAnInvite) };
         if version != VERSION {
-            return Err(if bytes.len() == 53 { InviteError::Version(version) } else { InviteError::NotAnInvite });
+            return Err(if matches!(bytes.len(), 53 | 57) { InviteError::Version(version) } else { InviteError::NotAnInvite });
         }
-        if rest.len() != 16 + SECRET_LEN + 4 {
-            return Err(InviteError::Malformed("wrong length"));
-        }
+        // Group, secret, then the epoch only once there has been a removal, then the checksum.
+        let epoch_len = match rest.len().checked_sub(16 + SECRET_LEN + 4) {
+            Some(len @ (0 | 4)) => len,
+            _ => return Err(InviteError::Malformed("wrong length")),
+        };
         let group = Uuid::from_slice(&rest[..16]).expect("16 bytes");
         let secret: [u8; SECRET_LEN] = rest[16..16 + SECRET_LEN].try_into().expect("32 bytes");
-        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), address: None };
-        if rest[16 + SECRET_LEN..] != invite.checksum(None) {
+        let epoch = rest[16 + SECRET_LEN..16 + SECRET_LEN + epoch_len].try_into().map_or(0, u32::from_be_bytes);
+        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), epoch, address: None };
+        if rest[16 + SECRET_LEN + epoch_len..] != invite.checksum(None) {
             return Err(InviteError::Checksum);
         }
         Ok(invite)
@@ -125,6 +137,9 @@ impl Invite {
         hash.update([VERSION]);
         hash.update(self.group.as_bytes());
         hash.update(self.secret.as_bytes());
+        if self.epoch > 0 {
+            hash.update(self.epoch.to_be_bytes());
+        }
         hash.update(address.unwrap_or_default().as_bytes());
         hash.finalize()[..4].try_into().expect("4 of 32 bytes")
     }

@@ -18,6 +18,7 @@ pub mod invite;
 pub mod ledger;
 pub mod matching;
 pub mod model;
+pub mod seal;
 pub mod secret;
 pub mod store;
 pub mod sync;
@@ -32,6 +33,7 @@ pub use ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, Le
 pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ranking, Reason, Unfilled};
 pub use model::*;
 pub use invite::{Invite, InviteError};
-pub use secret::{DeviceKey, GroupSecret};
-pub use store::{LedgerFilter, NeedFilter, OfferFilter, Store};
+pub use seal::Contact;
+pub use secret::{DeviceKey, GroupSecret, Keyring};
+pub use store::{DbKey, LedgerFilter, NeedFilter, OfferFilter, Store, Upkeep};
 pub use sync::{Digest, Progress, SyncSession};

@@ -128,8 +128,12 @@ pub struct Settings {
     /// Keyed by area name so that two organizers adding different areas never collide.
     #[serde(default)]
     pub areas: BTreeMap<String, AreaInfo>,
+    /// Days after a need closes before its contact details are shredded.
     #[serde(default = "default_expiry_days")]
     pub expiry_days: u32,
+    /// Days past its 'needed by' before an unanswered need counts as expired.
+    #[serde(default = "default_grace_days")]
+    pub grace_days: u32,
     /// The categories this group works with; needs and offers must use one of them.
     #[serde(default = "all_categories")]
     pub categories: Vec<Category>,
@@ -155,13 +159,17 @@ fn default_expiry_days() -> u32 {
     30
 }
 
+fn default_grace_days() -> u32 {
+    7
+}
+
 fn all_categories() -> Vec<Category> {
     Category::ALL.to_vec()
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { areas: BTreeMap::new(), expiry_days: default_expiry_days(), categories: all_categories() }
+        Self { areas: BTreeMap::new(), expiry_days: default_expiry_days(), grace_days: default_grace_days(), categories: all_categories() }
     }
 }
 
@@ -171,6 +179,14 @@ pub struct Group {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub settings: Settings,
+    /// The public half of the organizer key (hex): contact details are sealed to it. Its
+    /// private half reaches organizers' devices only in envelopes, never in the record.
+    #[serde(default)]
+    pub organizer_key: Option<String>,
+    /// Which group secret is current. It moves on when a member is removed; the new secret
+    /// reaches the remaining devices in envelopes.
+    #[serde(default)]
+    pub epoch: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -235,6 +251,10 @@ pub struct Need {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub sealed_contact: Option<SealedContact>,
+    /// When someone asked the group to forget this person: every device deletes the key to the
+    /// contact details when it learns of it.
+    #[serde(default)]
+    pub contact_forgotten_at: Option<DateTime<Utc>>,
 }
 
 /// A weekly time slot such as "mon 09:00-12:00".

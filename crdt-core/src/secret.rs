@@ -2,6 +2,7 @@
 //! it authenticates the sync handshake, encrypts bundles and hides which group meets on a LAN.
 //! Each use gets its own key (HKDF with a distinct label), so no key ever serves two purposes.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use hkdf::Hkdf;
@@ -99,5 +100,31 @@ impl DeviceKey {
 impl fmt::Debug for DeviceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DeviceKey({})", self.id())
+    }
+}
+
+/// What a device needs to meet another: its key, every group secret it holds by epoch, and the
+/// devices the group has removed, which it never syncs with whatever secret they hold.
+#[derive(Clone, Debug)]
+pub struct Keyring {
+    pub device: DeviceKey,
+    pub current_epoch: u32,
+    pub secrets: BTreeMap<u32, GroupSecret>,
+    pub removed_devices: BTreeSet<String>,
+}
+
+impl Keyring {
+    /// A device of a group with no removals yet: one secret.
+    pub fn new(device: DeviceKey, secret: GroupSecret) -> Keyring {
+        Keyring { device, current_epoch: 0, secrets: BTreeMap::from([(0, secret)]), removed_devices: BTreeSet::new() }
+    }
+
+    pub fn current(&self) -> &GroupSecret {
+        &self.secrets[&self.current_epoch]
+    }
+
+    /// Whether a device may sync with this one.
+    pub fn admits(&self, device: &str) -> bool {
+        !self.removed_devices.contains(device)
     }
 }

@@ -22,6 +22,7 @@ use crate::conflict::Conflict;
 use crate::doc::{Collection, GroupDoc};
 use crate::error::{Error, Result};
 use crate::frame::{self, Frame};
+use crate::seal::{self, Envelope};
 
 /// How far a sync has come, for a progress bar.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -72,6 +73,11 @@ pub struct SyncSession {
     /// lacks), and the driver asks until there is nothing to send: a repeat is not sent.
     unanswered: Option<[u8; 32]>,
     progress: Progress,
+    /// Key envelopes to send first (then `None`), and the store's id of the newest of them.
+    envelopes_out: Option<Vec<Envelope>>,
+    pub(crate) envelopes_up_to: i64,
+    /// Envelopes received, for the store to keep.
+    envelopes_in: Vec<Envelope>,
 }
 
 impl SyncSession {
@@ -85,29 +91,60 @@ impl SyncSession {
             state.their_have = Some(vec![sync::Have { last_sync: state.shared_heads.clone(), bloom: Default::default() }]);
             state.their_need = Some(Vec::new());
         }
-        SyncSession { state, before: doc.heads(), unanswered: None, progress: Progress::default() }
+        SyncSession {
+            state,
+            before: doc.heads(),
+            unanswered: None,
+            progress: Progress::default(),
+            envelopes_out: None,
+            envelopes_up_to: 0,
+            envelopes_in: Vec::new(),
+        }
+    }
+
+    /// Key envelopes to send first, ahead of the record, so the peer holds them by the time it
+    /// sees this side's heads; `up_to` is the store's id of the newest.
+    pub fn with_envelopes(self, envelopes: Vec<Envelope>, up_to: i64) -> Self {
+        SyncSession { envelopes_out: Some(envelopes).filter(|e| !e.is_empty()), envelopes_up_to: up_to, ..self }
     }
 
     /// The next frame to send, if there is one now.
     pub fn next_frame(&mut self, doc: &GroupDoc) -> Option<Vec<u8>> {
+        if let Some(envelopes) = self.envelopes_out.take() {
+            return Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes)))));
+        }
         let message = doc.automerge().generate_sync_message(&mut self.state)?.encode();
         let hash = <[u8; 32]>::from(Sha256::digest(&message));
         if self.unanswered == Some(hash) {
             return None;
         }
         self.unanswered = Some(hash);
-        let bytes = frame::encode(&Frame::Sync(message));
+        Some(self.count_sent(frame::encode(&Frame::Sync(message))))
+    }
+
+    fn count_sent(&mut self, bytes: Vec<u8>) -> Vec<u8> {
         self.progress.frames_sent += 1;
         self.progress.bytes_sent += bytes.len() as u64;
-        Some(bytes)
+        bytes
+    }
+
+    /// The envelopes received so far, handed over once.
+    pub(crate) fn take_envelopes(&mut self) -> Vec<Envelope> {
+        std::mem::take(&mut self.envelopes_in)
     }
 
     /// Takes a frame from the other device, applying any changes it carries to `doc`.
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
+        let message = match frame::decode(bytes)? {
+            Frame::Sync(message) => message,
+            Frame::Envelopes(list) => {
+                self.envelopes_in.extend(seal::decode_envelopes(&list)?);
+                return Ok(self.progress.clone());
+            }
+        };
         self.unanswered = None;
-        let Frame::Sync(message) = frame::decode(bytes)?;
         let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
         if !message.have.iter().all(|have| usable_bloom(&have.bloom)) {
             return Err(Error::BadChanges("a sync message carries a damaged bloom filter".into()));

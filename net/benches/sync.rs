@@ -40,15 +40,15 @@ fn main() -> anyhow::Result<()> {
     std::fs::copy(&a_path, &a_copy)?;
     std::fs::copy(&b_path, &b_copy)?;
 
-    let resumed = runtime.block_on(sync_pair(Store::open(&a_path)?, Store::open(&b_path)?))?;
+    let resumed = runtime.block_on(sync_pair(Store::open(&a_path, &test_key())?, Store::open(&b_path, &test_key())?))?;
     emit(json!({"case": "a_aidmesh_resumed", "bytes": resumed.bytes, "round_trips": resumed.round_trips, "ms": resumed.ms}));
 
-    let (mut a, mut b) = (Store::open(&a_copy)?, Store::open(&b_copy)?);
+    let (mut a, mut b) = (Store::open(&a_copy, &test_key())?, Store::open(&b_copy, &test_key())?);
     let (a_doc, b_doc) = (a.doc()?.save(), b.doc()?.save());
     for path in [&a_copy, &b_copy] {
         rusqlite::Connection::open(path)?.execute("DELETE FROM peers", [])?;
     }
-    let fresh = runtime.block_on(sync_pair(Store::open(&a_copy)?, Store::open(&b_copy)?))?;
+    let fresh = runtime.block_on(sync_pair(Store::open(&a_copy, &test_key())?, Store::open(&b_copy, &test_key())?))?;
     emit(json!({"case": "b_aidmesh_no_saved_state", "bytes": fresh.bytes, "round_trips": fresh.round_trips, "ms": fresh.ms}));
 
     let (raw_bytes, raw_messages) = raw_automerge(&a_doc, &b_doc)?;
@@ -73,7 +73,7 @@ fn main() -> anyhow::Result<()> {
 
 /// Two devices with `shared` needs in common, their sync state saved.
 fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(Store, Store)> {
-    let mut a = Store::create(a_path, "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let mut a = Store::create(a_path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = a.me()?;
     let base = a.doc()?.heads();
     let mut writer = GroupDoc::load(&a.doc()?.save(), ActorId::random())?;
@@ -84,7 +84,7 @@ fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(S
     }
     a.apply_remote(&writer.changes_since(&base))?;
     a.compact()?;
-    let mut b = Store::join(b_path, &a.invite(None)?, "Bo")?;
+    let mut b = Store::join(b_path, &test_key(), &a.invite(None)?, "Bo")?;
     let (id_a, id_b) = (a.device().id(), b.device().id());
     let (mut sa, mut sb) = (a.begin_sync(&id_b)?, b.begin_sync(&id_a)?);
     while !(a.sync_finished(&sa)? && b.sync_finished(&sb)?) {
@@ -114,16 +114,15 @@ async fn sync_pair(mut a: Store, mut b: Store) -> anyhow::Result<Measured> {
     let (a, b) = (aidmesh_net::shared(a), aidmesh_net::shared(b));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
-    let (b_key, b_secret) = keys(&b);
-    let (a_key, a_secret) = keys(&a);
+    let (b_keys, a_keys) = (keys(&b), keys(&a));
     let started = Instant::now();
     let responder = tokio::spawn(async move {
         let (stream, _) = listener.accept().await?;
-        let mut channel = Channel::accept(stream, &b_key, &b_secret).await?;
+        let mut channel = Channel::accept(stream, &b_keys).await?;
         let digest = sync_over(&mut channel, &b, None, |_| {}).await?;
         Ok::<_, anyhow::Error>((channel.bytes_written, digest))
     });
-    let mut channel = Channel::connect(&address, &a_key, &a_secret).await?;
+    let mut channel = Channel::connect(&address, &a_keys).await?;
     let digest = sync_over(&mut channel, &a, None, |_| {}).await?;
     let (b_written, _) = responder.await??;
     let ms = round(started.elapsed().as_secs_f64() * 1000.0);
@@ -132,9 +131,8 @@ async fn sync_pair(mut a: Store, mut b: Store) -> anyhow::Result<Measured> {
     Ok(Measured { bytes: channel.bytes_written + b_written, round_trips: digest.progress.frames_received, ms })
 }
 
-fn keys(store: &SharedStore) -> (DeviceKey, GroupSecret) {
-    let store = store.lock().expect("not poisoned");
-    (store.device().clone(), store.secret().clone())
+fn keys(store: &SharedStore) -> Keyring {
+    store.lock().expect("not poisoned").keyring().expect("keys readable")
 }
 
 /// Plain automerge sync between the two documents, fresh state, messages as encoded.
@@ -182,7 +180,7 @@ async fn meetup(dir: &Path) -> anyhow::Result<f64> {
 
     let mut devices = vec![aidmesh_net::shared(first)];
     for i in 1..MEETUP_DEVICES {
-        let store = Store::join(&dir.join(format!("device-{i}.db")), &invite, &format!("Member {i}"))?;
+        let store = Store::join(&dir.join(format!("device-{i}.db")), &test_key(), &invite, &format!("Member {i}"))?;
         devices.push(aidmesh_net::shared(store));
     }
     // Everyone's first sync (not timed), then 10 needs each while apart.
@@ -211,8 +209,7 @@ async fn sync_all(devices: &[SharedStore], address: &str) -> anyhow::Result<()> 
     for device in devices {
         let (device, address) = (device.clone(), address.to_string());
         tasks.push(tokio::spawn(async move {
-            let (key, secret) = keys(&device);
-            let mut channel = Channel::connect(&address, &key, &secret).await?;
+            let mut channel = Channel::connect(&address, &keys(&device)).await?;
             sync_over(&mut channel, &device, Some(&address), |_| {}).await?;
             Ok::<_, anyhow::Error>(())
         }));
@@ -229,4 +226,9 @@ fn emit(value: serde_json::Value) {
 
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+/// Benchmark databases are encrypted like any other, with a fixed passphrase.
+fn test_key() -> DbKey {
+    DbKey::passphrase("benchmark").expect("not empty")
 }

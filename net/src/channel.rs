@@ -3,6 +3,12 @@
 //! the group fails the handshake before a single byte of the record is sent. Each side's static
 //! key is its device key, so the peer's device id is authenticated too.
 //!
+//! The group secret changes (a new epoch) whenever a member is removed. Before the handshake
+//! each side says which epoch it is at (4 bytes, in the clear) and both use the older one's
+//! secret, so a device that has not heard of a removal yet still meets the others and learns of
+//! it. Whatever the epoch, a device the group has removed is refused once its key is proven:
+//! the responder withholds its confirmation, the initiator hangs up.
+//!
 //! On the wire every Noise message is `[u16 length][ciphertext]`. Above it, frames are
 //! `[u32 length][frame]`, split across Noise messages; a length over `frame::MAX_FRAME` is
 //! refused before anything is allocated. A message that fails to decrypt ends the connection
@@ -11,7 +17,7 @@
 use std::time::Duration;
 
 use crdt_core::frame::MAX_FRAME;
-use crdt_core::{DeviceKey, GroupSecret};
+use crdt_core::Keyring;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -58,22 +64,24 @@ pub struct Channel {
 
 impl Channel {
     /// Connects to a member's device and runs the handshake as initiator.
-    pub async fn connect(address: &str, device: &DeviceKey, secret: &GroupSecret) -> Result<Channel> {
+    pub async fn connect(address: &str, keys: &Keyring) -> Result<Channel> {
         let stream = timeout(IO_TIMEOUT, TcpStream::connect(address))
             .await
             .map_err(|_| NetError::Timeout("connecting"))?
             .map_err(|e| NetError::Connect(address.to_string(), e))?;
-        Self::handshake(stream, device, secret, true).await
+        Self::handshake(stream, keys, true).await
     }
 
     /// Runs the handshake as responder on a connection someone opened to us.
-    pub async fn accept(stream: TcpStream, device: &DeviceKey, secret: &GroupSecret) -> Result<Channel> {
-        Self::handshake(stream, device, secret, false).await
+    pub async fn accept(stream: TcpStream, keys: &Keyring) -> Result<Channel> {
+        Self::handshake(stream, keys, false).await
     }
 
-    async fn handshake(mut stream: TcpStream, device: &DeviceKey, secret: &GroupSecret, initiator: bool) -> Result<Channel> {
+    async fn handshake(mut stream: TcpStream, keys: &Keyring, initiator: bool) -> Result<Channel> {
         stream.set_nodelay(true)?;
-        let private = device.private_bytes();
+        let epoch = agree_epoch(&mut stream, keys.current_epoch).await?;
+        let secret = keys.secrets.get(&epoch).ok_or(NetError::Handshake)?;
+        let private = keys.device.private_bytes();
         let psk = secret.noise_psk();
         let builder = snow::Builder::new(PARAMS.parse().expect("valid Noise parameters"))
             .local_private_key(&private)
@@ -92,10 +100,13 @@ impl Channel {
                 noise.read_message(&message, &mut buffer).map_err(|_| NetError::Handshake)?;
             }
         }
-        let peer = noise.get_remote_static().map(|key| key.iter().map(|b| format!("{b:02x}")).collect()).ok_or(NetError::Handshake)?;
+        let peer: String = noise.get_remote_static().map(|key| key.iter().map(|b| format!("{b:02x}")).collect()).ok_or(NetError::Handshake)?;
         let mut noise = noise.into_transport_mode().map_err(|_| NetError::Handshake)?;
         // Only the responder can tell a wrong group secret (in the last handshake message). It
         // confirms a good one, so the initiator learns the outcome too, instead of a bare hang-up.
+        if !keys.admits(&peer) {
+            return Err(NetError::Handshake);
+        }
         if initiator {
             let confirmation = read_noise(&mut stream).await.map_err(|_| NetError::Handshake)?;
             noise.read_message(&confirmation, &mut buffer).map_err(|_| NetError::Handshake)?;
@@ -138,6 +149,17 @@ impl Channel {
             let len = self.noise.read_message(&message, &mut plain).map_err(|_| NetError::Decrypt)?;
             self.inbox.extend_from_slice(&plain[..len]);
         }
+    }
+}
+
+/// Both sides say their epoch; the older one's secret is the one both hold.
+async fn agree_epoch(stream: &mut TcpStream, mine: u32) -> Result<u32> {
+    timeout(IO_TIMEOUT, stream.write_all(&mine.to_be_bytes())).await.map_err(|_| NetError::Timeout("sending"))??;
+    let mut theirs = [0u8; 4];
+    match timeout(IO_TIMEOUT, stream.read_exact(&mut theirs)).await.map_err(|_| NetError::Timeout("receiving"))? {
+        Ok(_) => Ok(mine.min(u32::from_be_bytes(theirs))),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(NetError::Handshake),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -48,6 +48,8 @@ pub enum DiscoveryError {
     Mdns(#[from] mdns_sd::Error),
     #[error("cannot list network interfaces: {0}")]
     Interfaces(#[from] std::io::Error),
+    #[error("cannot read this device's keys: {0}")]
+    Keys(String),
 }
 
 pub struct Discovery {

@@ -50,11 +50,11 @@ pub async fn serve(
 ) -> Result<(), DiscoveryError> {
     let events = Arc::new(events);
     let local = listener.local_addr()?;
-    let (device, secret, group) = {
+    let (keys, group) = {
         let store = lock(&store);
-        (store.device().clone(), store.secret().clone(), store.group_id())
+        (store.keyring().map_err(|e| DiscoveryError::Keys(e.to_string()))?, store.group_id())
     };
-    let discovery = Discovery::start(options.discovery, &secret, group, &device.id(), local.port())?;
+    let discovery = Discovery::start(options.discovery, keys.current(), group, &keys.device.id(), local.port())?;
     events(HubEvent::Listening(local));
     let places = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let stop_at = options.run_for.map(|d| Instant::now() + d);
@@ -80,10 +80,15 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let (stream, from) = accepted?;
                 let Ok(place) = places.clone().acquire_owned().await else { break };
-                let (store, device, secret, events) = (store.clone(), device.clone(), secret.clone(), events.clone());
+                let (store, events) = (store.clone(), events.clone());
                 tokio::spawn(async move {
                     let _place = place;
-                    let channel = match timeout(IO_TIMEOUT, Channel::accept(stream, &device, &secret)).await {
+                    // Read afresh each time: a removal or a new epoch learned in the last sync counts now.
+                    let keys = match lock(&store).keyring() {
+                        Ok(keys) => keys,
+                        Err(e) => return events(HubEvent::Refused { from, reason: e.to_string() }),
+                    };
+                    let channel = match timeout(IO_TIMEOUT, Channel::accept(stream, &keys)).await {
                         Ok(Ok(channel)) => channel,
                         Ok(Err(e)) => return events(HubEvent::Refused { from, reason: e.to_string() }),
                         Err(_) => return events(HubEvent::Refused { from, reason: NetError::Timeout("handshake").to_string() }),
@@ -106,9 +111,13 @@ pub async fn serve(
                         next_try.insert(address, (now + backoff, (backoff * 2).min(MAX_BACKOFF)));
                     }
                     events(HubEvent::Discovered(address));
-                    let (store, device, secret, events, next_try) = (store.clone(), device.clone(), secret.clone(), events.clone(), next_try.clone());
+                    let (store, events, next_try) = (store.clone(), events.clone(), next_try.clone());
                     tokio::spawn(async move {
-                        let channel = match Channel::connect(&address.to_string(), &device, &secret).await {
+                        let keys = match lock(&store).keyring() {
+                            Ok(keys) => keys,
+                            Err(e) => return events(HubEvent::Failed { peer: address.to_string(), reason: e.to_string() }),
+                        };
+                        let channel = match Channel::connect(&address.to_string(), &keys).await {
                             Ok(channel) => channel,
                             Err(e) => return events(HubEvent::Failed { peer: address.to_string(), reason: e.to_string() }),
                         };

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use crdt_core::{
-    AssignmentStatus, Conflict, EntryStatus, Hours, Invite, LedgerFilter, Member, NeedFilter, NeedStatus, NewHours, NewMember,
+    AssignmentStatus, Conflict, Contact, EntryStatus, Hours, Invite, LedgerFilter, Member, NeedFilter, NeedStatus, NewHours, NewMember,
     OfferFilter, OfferStatus, Party, Role, Store, Uuid,
 };
 use tauri::{AppHandle, Manager, State};
@@ -45,29 +45,48 @@ pub async fn status(state: State<'_, App>) -> AppResult<Status> {
         aidmesh_net::DiscoveryMode::Loopback => "loopback",
         aidmesh_net::DiscoveryMode::Lan => "lan",
     };
+    let asks_passphrase = state.asks_passphrase();
     let Some(store) = state.shared_store() else {
-        return Ok(Status { state: "new", group: None, me: None, device_id: None, listening, discovery });
+        let state = if state.is_locked() { "locked" } else { "new" };
+        return Ok(Status { state, group: None, me: None, device_id: None, listening, discovery, asks_passphrase });
     };
     let store = lock(&store);
     let device_id = Some(store.device().id());
     let Ok(me) = store.me() else {
-        return Ok(Status { state: "waiting", group: None, me: None, device_id, listening, discovery });
+        return Ok(Status { state: "waiting", group: None, me: None, device_id, listening, discovery, asks_passphrase });
     };
     let me = store.members()?.into_iter().find(|m| m.id == me);
-    Ok(Status { state: "ready", group: Some(store.group()?.into()), me, device_id, listening, discovery })
+    Ok(Status { state: "ready", group: Some(store.group()?.into()), me, device_id, listening, discovery, asks_passphrase })
 }
 
+/// Opens this device's encrypted database with the passphrase typed.
 #[tauri::command]
-pub async fn create_group(app: AppHandle, state: State<'_, App>, group_name: String, your_name: String, role: Role) -> AppResult<Status> {
-    let store = state.adopt(|path| Ok(Store::create(path, group_name.trim(), NewMember::new(your_name.trim(), role))?))?;
+pub async fn unlock(app: AppHandle, state: State<'_, App>, passphrase: String) -> AppResult<Status> {
+    let store = tokio::task::block_in_place(|| state.unlock(&passphrase))?;
     service::start(&app, store);
     status(state).await
 }
 
 #[tauri::command]
-pub async fn join_group(app: AppHandle, state: State<'_, App>, invite: String, your_name: String) -> AppResult<Status> {
+pub async fn create_group(
+    app: AppHandle,
+    state: State<'_, App>,
+    group_name: String,
+    your_name: String,
+    role: Role,
+    passphrase: Option<String>,
+) -> AppResult<Status> {
+    let key = state.key(passphrase.as_deref())?;
+    let store = state.adopt(|path| Ok(Store::create(path, &key, group_name.trim(), NewMember::new(your_name.trim(), role))?))?;
+    service::start(&app, store);
+    status(state).await
+}
+
+#[tauri::command]
+pub async fn join_group(app: AppHandle, state: State<'_, App>, invite: String, your_name: String, passphrase: Option<String>) -> AppResult<Status> {
     let invite = Invite::parse(&invite)?;
-    let store = state.adopt(|path| Ok(Store::join(path, &invite, your_name.trim())?))?;
+    let key = state.key(passphrase.as_deref())?;
+    let store = state.adopt(|path| Ok(Store::join(path, &key, &invite, your_name.trim())?))?;
     service::start(&app, store.clone());
     if let Some(address) = &invite.address {
         // The device has joined either way. A first sync that fails (the other phone asleep,
@@ -118,9 +137,34 @@ pub async fn get_need(state: State<'_, App>, id: Uuid) -> AppResult<NeedDetail> 
         let records: HashSet<String> = assignments.iter().map(|a| a.id.to_string()).chain([id.to_string()]).collect();
         let doc = store.doc()?;
         let conflicts = doc.conflicts().into_iter().filter(|c| records.contains(&c.record)).collect();
+        let history = doc.history(id);
+        let contact = ContactState::of(store.contact(id));
         let need = crdt_core::Need { sealed_contact: None, ..need };
-        Ok(NeedDetail { created_by_name: names.of(need.created_by), history: doc.history(id), need, assignments, conflicts })
+        Ok(NeedDetail { created_by_name: names.of(need.created_by), history, need, assignments, conflicts, contact })
     })
+}
+
+/// The contact details of the person a need helps, for organizers and assigned volunteers.
+#[tauri::command]
+pub async fn need_contact(state: State<'_, App>, id: Uuid) -> AppResult<Contact> {
+    read(&state, |store| Ok(store.contact(id)?))
+}
+
+#[tauri::command]
+pub async fn set_need_contact(app: AppHandle, state: State<'_, App>, id: Uuid, contact: Contact) -> AppResult<()> {
+    write(&app, &state, |store| store.set_contact(id, &contact))
+}
+
+/// "Forget this person": every device that syncs deletes the key to their contact details.
+#[tauri::command]
+pub async fn forget_need_contact(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<()> {
+    write(&app, &state, |store| store.act(|doc, me, now| doc.forget_contact(me, id, now)).map(drop))
+}
+
+/// Removes a member; the group moves to a new secret their devices never get.
+#[tauri::command]
+pub async fn remove_member(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<()> {
+    write(&app, &state, |store| store.remove_member(id))
 }
 
 #[tauri::command]

@@ -56,8 +56,11 @@ impl From<Group> for GroupInfo {
 
 #[derive(Serialize)]
 pub struct Status {
-    /// `new` (no group), `waiting` (joined, no record yet) or `ready`.
+    /// `new` (no group), `locked` (passphrase needed), `waiting` (joined, no record yet) or `ready`.
     pub state: &'static str,
+    /// Whether creating, joining or unlocking needs a passphrase typed (none is when the
+    /// environment gives it).
+    pub asks_passphrase: bool,
     pub group: Option<GroupInfo>,
     pub me: Option<Member>,
     pub device_id: Option<String>,
@@ -108,6 +111,32 @@ pub struct NeedDetail {
     pub assignments: Vec<AssignmentView>,
     pub history: Vec<crdt_core::HistoryEntry>,
     pub conflicts: Vec<Conflict>,
+    pub contact: ContactState,
+}
+
+/// Whether this device can show the need's contact details, and if not, why; the details
+/// themselves come only when asked for (`need_contact`).
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactState {
+    None,
+    Readable,
+    NotYours,
+    Forgotten,
+    Expired,
+}
+
+impl ContactState {
+    pub fn of(result: crdt_core::Result<crdt_core::Contact>) -> ContactState {
+        use crdt_core::Error;
+        match result {
+            Ok(_) => ContactState::Readable,
+            Err(Error::ContactGone(_)) => ContactState::Forgotten,
+            Err(Error::ContactExpired { .. }) => ContactState::Expired,
+            Err(Error::NoContact) => ContactState::None,
+            Err(_) => ContactState::NotYours,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -21,6 +21,8 @@ pub enum AppError {
     NoGroup,
     #[error("this device is already in a group")]
     AlreadyInGroup,
+    #[error("type this device's passphrase to unlock it")]
+    Locked,
     #[error("{0}")]
     Io(String),
     /// The device's database could not be opened at start (damaged, from a newer aidmesh); it
@@ -64,11 +66,13 @@ impl AppError {
                 CoreError::Invite(_) | CoreError::WrongGroup => "invite",
                 CoreError::Bundle(_) => "bundle",
                 CoreError::BadChanges(_) | CoreError::Frame(_) => "network",
+                CoreError::ContactNotYours | CoreError::NoContact | CoreError::ContactGone(_) | CoreError::ContactExpired { .. } => "privacy",
+                CoreError::WrongKey(_) => "validation",
                 _ => "storage",
             },
             AppError::Net(_) => "network",
             AppError::Input { .. } => "validation",
-            AppError::NoGroup | AppError::AlreadyInGroup => "not_ready",
+            AppError::NoGroup | AppError::AlreadyInGroup | AppError::Locked => "not_ready",
             AppError::Io(_) | AppError::Unusable { .. } => "storage",
         }
     }
@@ -88,6 +92,7 @@ impl AppError {
             AppError::Input { code, .. } => (*code).into(),
             AppError::NoGroup => "no_group".into(),
             AppError::AlreadyInGroup => "already_in_group".into(),
+            AppError::Locked => "locked".into(),
             AppError::Io(_) => "io".into(),
             AppError::Unusable { code, .. } => code.clone(),
         }
@@ -99,6 +104,7 @@ impl AppError {
             return match self {
                 AppError::Input { field, .. } => Some(field),
                 AppError::Core(CoreError::Invite(_)) => Some("invite"),
+                AppError::Core(CoreError::WrongKey(_)) => Some("passphrase"),
                 _ => None,
             };
         };
@@ -168,6 +174,13 @@ fn form_field(what: &str) -> &'static str {
         "name" => "your_name",
         "role" => "role",
         "reason" => "reason",
+        "passphrase" => "passphrase",
+        "contact name" => "contact_name",
+        "phone" => "phone",
+        "email" => "email",
+        "address" => "address",
+        "private notes" => "notes",
+        "contact details" => "contact",
         _ => "form",
     }
 }

@@ -73,6 +73,7 @@ pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<crdt
 /// discovery finds (when discovery is on). Failing to listen is reported, not fatal: syncs by
 /// address and bundles still work.
 pub fn start(app: &AppHandle, store: SharedStore) {
+    spawn_upkeep(app.clone(), store.clone());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<App>();
@@ -93,6 +94,25 @@ pub fn start(app: &AppHandle, store: SharedStore) {
         }
     });
     spawn_nearby_expiry(app.clone());
+}
+
+/// How often the privacy rules run while the app is open (they also run after every action
+/// and sync): contact details are shredded on the day they expire even on an idle device.
+const UPKEEP_EVERY: Duration = Duration::from_secs(3600);
+
+fn spawn_upkeep(app: AppHandle, store: SharedStore) {
+    tauri::async_runtime::spawn(async move {
+        let mut ticks = tokio::time::interval(UPKEEP_EVERY);
+        loop {
+            ticks.tick().await;
+            let done = tokio::task::block_in_place(|| lock(&store).upkeep(Utc::now()));
+            match done {
+                Ok(done) if done != Default::default() => data_changed(&app, "upkeep"),
+                Ok(_) => {}
+                Err(e) => eprintln!("aidmesh: could not apply the privacy rules: {e}"),
+            }
+        }
+    });
 }
 
 fn on_hub_event(app: &AppHandle, store: &SharedStore, event: HubEvent) {
@@ -144,12 +164,9 @@ pub async fn sync_with(app: &AppHandle, store: &SharedStore, address: &str) -> A
         let _ = app.emit(SYNC_PROGRESS, SyncProgressEvent { address: Some(address), peer, phase, progress: progress.clone(), message });
     };
     emit(None, "connecting", &Progress::default(), None);
-    let (device, secret) = {
-        let store = lock(store);
-        (store.device().clone(), store.secret().clone())
-    };
     let outcome = async {
-        let mut channel = Channel::connect(address, &device, &secret).await?;
+        let keys = lock(store).keyring()?;
+        let mut channel = Channel::connect(address, &keys).await?;
         let peer = channel.peer.clone();
         let digest = aidmesh_net::sync_over(&mut channel, store, Some(address), |progress| emit(Some(&peer), "syncing", progress, None)).await?;
         Ok::<_, aidmesh_net::NetError>((peer, digest))

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use aidmesh_net::{DiscoveryMode, SharedStore};
 use chrono::{DateTime, Utc};
-use crdt_core::{Collection, Conflict, Store};
+use crdt_core::{Collection, Conflict, DbKey, Store};
 
 use crate::error::{AppError, AppResult};
 
@@ -50,13 +50,19 @@ pub struct App {
     /// Why the device's database could not be opened (damaged, newer, wrong file), as the error's
     /// code and message; the file is left untouched and every command says so.
     unusable: Option<(String, String)>,
+    /// `AIDMESH_PASSPHRASE`, when the device's passphrase is given by its environment (kiosks,
+    /// tests); otherwise the person types it to unlock.
+    env_passphrase: Option<String>,
 }
 
 impl App {
-    /// Opens the device's store if this device is already in a group.
+    /// Opens the device's store if this device is already in a group and its passphrase is
+    /// given by the environment; otherwise the store waits for `unlock`.
     pub fn new(data_dir: PathBuf, net: NetConfig) -> App {
         let path = data_dir.join(DATABASE);
-        let (store, unusable) = match path.exists().then(|| Store::open(&path)) {
+        let env_passphrase = std::env::var("AIDMESH_PASSPHRASE").ok().filter(|p| !p.is_empty());
+        let opened = env_passphrase.as_deref().filter(|_| path.exists()).map(|p| Store::open(&path, &DbKey::passphrase(p)?));
+        let (store, unusable) = match opened {
             None => (None, None),
             Some(Ok(store)) => (Some(aidmesh_net::shared(store)), None),
             Some(Err(e)) => {
@@ -64,7 +70,35 @@ impl App {
                 (None, Some((e.code(), e.to_string())))
             }
         };
-        App { data_dir, net, store: Mutex::new(store), listening: Mutex::default(), nearby: Mutex::default(), conflicts_by_record: Mutex::default(), unusable }
+        let store = Mutex::new(store);
+        App { data_dir, net, store, listening: Mutex::default(), nearby: Mutex::default(), conflicts_by_record: Mutex::default(), unusable, env_passphrase }
+    }
+
+    /// Whether the person must type the passphrase (to create, join or unlock).
+    pub fn asks_passphrase(&self) -> bool {
+        self.env_passphrase.is_none()
+    }
+
+    /// A database exists but has not been unlocked yet.
+    pub fn is_locked(&self) -> bool {
+        self.shared_store().is_none() && self.database_path().exists()
+    }
+
+    /// The database key: the environment's passphrase, else the one typed.
+    pub fn key(&self, typed: Option<&str>) -> AppResult<DbKey> {
+        Ok(DbKey::passphrase(self.env_passphrase.as_deref().or(typed).unwrap_or_default())?)
+    }
+
+    /// Opens the existing database with the passphrase typed. A wrong one changes nothing.
+    pub fn unlock(&self, passphrase: &str) -> AppResult<SharedStore> {
+        self.check_usable()?;
+        let mut slot = lock(&self.store);
+        if let Some(store) = slot.as_ref() {
+            return Ok(store.clone());
+        }
+        let store = aidmesh_net::shared(Store::open(&self.database_path(), &self.key(Some(passphrase))?)?);
+        *slot = Some(store.clone());
+        Ok(store)
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -75,10 +109,14 @@ impl App {
         lock(&self.store).clone()
     }
 
-    /// The store, or "start or join a group first".
+    /// The store, or "unlock first", or "start or join a group first".
     pub fn store(&self) -> AppResult<SharedStore> {
         self.check_usable()?;
-        self.shared_store().ok_or(AppError::NoGroup)
+        match self.shared_store() {
+            Some(store) => Ok(store),
+            None if self.is_locked() => Err(AppError::Locked),
+            None => Err(AppError::NoGroup),
+        }
     }
 
     pub fn check_usable(&self) -> AppResult<()> {
@@ -92,7 +130,7 @@ impl App {
     pub fn adopt(&self, make: impl FnOnce(&Path) -> AppResult<Store>) -> AppResult<SharedStore> {
         self.check_usable()?;
         let mut slot = lock(&self.store);
-        if slot.is_some() {
+        if slot.is_some() || self.database_path().exists() {
             return Err(AppError::AlreadyInGroup);
         }
         std::fs::create_dir_all(&self.data_dir).map_err(|e| AppError::Io(format!("cannot create {}: {e}", self.data_dir.display())))?;

@@ -8,12 +8,20 @@ use std::sync::Once;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
-use crdt_core::{ActorId, Digest, GroupDoc, NewMember, Role, Store};
+use crdt_core::{ActorId, DbKey, Digest, GroupDoc, NewMember, Role, Store};
 use uuid::Uuid;
 
 /// A fixed moment for deterministic tests: 2030-01-01 plus `minutes`.
 pub fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 1, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+/// The passphrase every test database is encrypted with; the CLI reads it from
+/// `AIDMESH_PASSPHRASE` (see `Cli`).
+pub const TEST_PASSPHRASE: &str = "correct horse battery staple";
+
+pub fn test_key() -> DbKey {
+    DbKey::passphrase(TEST_PASSPHRASE).expect("not empty")
 }
 
 /// One person's device: their own copy of the document, writing as their own actor.
@@ -108,20 +116,26 @@ pub fn deliver_some(devices: &mut [Device], from: usize, to: usize, subset: u64,
 /// Syncs two stores directly, with no network, until both hold the same record and know it.
 /// Returns the bytes that crossed and what the sync changed on `a` and on `b`.
 pub fn sync_stores(a: &mut Store, b: &mut Store) -> (usize, Digest, Digest) {
+    let (frames, digest_a, digest_b) = sync_stores_capturing(a, b);
+    (frames.iter().map(Vec::len).sum(), digest_a, digest_b)
+}
+
+/// `sync_stores`, keeping every frame that crossed, in order.
+pub fn sync_stores_capturing(a: &mut Store, b: &mut Store) -> (Vec<Vec<u8>>, Digest, Digest) {
     let (id_a, id_b) = (a.device().id(), b.device().id());
     let (mut session_a, mut session_b) = (a.begin_sync(&id_b).unwrap(), b.begin_sync(&id_a).unwrap());
-    let mut bytes = 0;
+    let mut frames = Vec::new();
     for _ in 0..50 {
         while let Some(frame) = a.next_sync_frame(&mut session_a).unwrap() {
-            bytes += frame.len();
             b.receive_sync_frame(&mut session_b, &frame).unwrap();
+            frames.push(frame);
         }
         while let Some(frame) = b.next_sync_frame(&mut session_b).unwrap() {
-            bytes += frame.len();
             a.receive_sync_frame(&mut session_a, &frame).unwrap();
+            frames.push(frame);
         }
         if a.sync_finished(&session_a).unwrap() && b.sync_finished(&session_b).unwrap() {
-            return (bytes, a.end_sync(&session_a, &id_b, None).unwrap(), b.end_sync(&session_b, &id_a, None).unwrap());
+            return (frames, a.end_sync(&session_a, &id_b, None).unwrap(), b.end_sync(&session_b, &id_a, None).unwrap());
         }
     }
     panic!("two stores on a perfect link did not finish syncing");
@@ -157,8 +171,15 @@ impl Cli {
         Cli { data_dir: data_dir.to_path_buf() }
     }
 
+    /// `aidmesh --data-dir DIR`, unlocking the database with the test passphrase.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(aidmesh_bin());
+        command.arg("--data-dir").arg(&self.data_dir).env_remove("AIDMESH_DATA_DIR").env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE);
+        command
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(aidmesh_bin()).arg("--data-dir").arg(&self.data_dir).args(args).env_remove("AIDMESH_DATA_DIR").output().expect("run aidmesh")
+        self.command().args(args).output().expect("run aidmesh")
     }
 
     /// Runs a command that must succeed; returns its standard output.
@@ -180,9 +201,8 @@ impl Cli {
     /// Starts `aidmesh serve` on a free loopback port for at most a minute; returns the process
     /// and the address it listens on.
     pub fn serve(&self, extra: &[&str]) -> Result<(Child, String)> {
-        let mut child = Command::new(aidmesh_bin())
-            .arg("--data-dir")
-            .arg(&self.data_dir)
+        let mut child = self
+            .command()
             .args(["serve", "--listen", "127.0.0.1:0", "--for", "60"])
             .args(extra)
             .stdout(Stdio::piped())

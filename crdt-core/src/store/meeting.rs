@@ -2,6 +2,8 @@
 //! sealed bundles for the USB stick. The network is not here (see `aidmesh-net`): a driver hands
 //! frames in and out.
 
+use std::collections::BTreeMap;
+
 use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -9,14 +11,35 @@ use rusqlite::{params, OptionalExtension};
 use super::Store;
 use crate::bundle;
 use crate::error::{Error, Result};
+use crate::seal::Subject;
+use crate::secret::{GroupSecret, Keyring};
 use crate::store::Peer;
 use crate::sync::{self, Digest, Progress, SyncSession};
 
 impl Store {
+    /// What the network driver needs to meet other devices: keys, secrets, removed devices.
+    pub fn keyring(&self) -> Result<Keyring> {
+        let mut stmt = self.conn.prepare_cached("SELECT epoch, secret FROM epochs")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut secrets = BTreeMap::new();
+        for row in rows {
+            let (epoch, bytes) = row?;
+            if let Ok(bytes) = bytes.try_into() {
+                secrets.insert(epoch, GroupSecret::from_bytes(bytes));
+            }
+        }
+        // Before the record arrives (a device that just joined) nobody is known to be removed.
+        let members = if self.me.is_some() { self.members()? } else { Vec::new() };
+        let removed_devices = members.into_iter().filter(|m| m.removed_at.is_some()).flat_map(|m| m.device_ids).collect();
+        Ok(Keyring { device: self.device.clone(), current_epoch: self.epoch, secrets, removed_devices })
+    }
+
     /// Starts a sync with the device `peer`, resuming from what the last one left.
     pub fn begin_sync(&mut self, peer: &str) -> Result<SyncSession> {
         let saved = self.saved_sync_state(peer)?;
-        Ok(SyncSession::new(self.doc()?, saved.as_deref()))
+        let sent: i64 = self.conn.query_row("SELECT envelopes_sent FROM peers WHERE device = ?1", [peer], |r| r.get(0)).optional()?.unwrap_or(0);
+        let (envelopes, up_to) = self.envelopes_after(sent)?;
+        Ok(SyncSession::new(self.doc()?, saved.as_deref()).with_envelopes(envelopes, up_to))
     }
 
     /// The next frame for the peer, if any.
@@ -32,6 +55,7 @@ impl Store {
     /// Applies a frame from the peer; changes it carries are durable when this returns.
     pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
         let progress = self.write(|doc| session.receive(doc, frame))?.0;
+        self.insert_envelopes(&session.take_envelopes())?;
         self.complete_join()?;
         Ok(progress)
     }
@@ -39,11 +63,12 @@ impl Store {
     /// Records the meeting (state to resume from, when, where) and says what it changed.
     pub fn end_sync(&mut self, session: &SyncSession, peer: &str, address: Option<&str>) -> Result<Digest> {
         self.conn.execute(
-            "INSERT INTO peers (device, address, last_synced_at, sync_state) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO peers (device, address, last_synced_at, sync_state, envelopes_sent) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO UPDATE SET address = coalesce(excluded.address, address),
-                 last_synced_at = excluded.last_synced_at, sync_state = excluded.sync_state",
-            params![peer, address, Utc::now().timestamp_millis(), session.saved_state()],
+                 last_synced_at = excluded.last_synced_at, sync_state = excluded.sync_state, envelopes_sent = excluded.envelopes_sent",
+            params![peer, address, Utc::now().timestamp_millis(), session.saved_state(), session.envelopes_up_to],
         )?;
+        self.upkeep(Utc::now())?;
         Ok(session.digest(self.doc()?))
     }
 
@@ -68,16 +93,41 @@ impl Store {
             Some(peer) => self.shared_heads(peer)?,
         };
         let changes = self.doc()?.changes_since(&since);
-        Ok(bundle::seal(&self.secret, self.group_id, &changes))
+        let (envelopes, _) = self.envelopes_after(0)?;
+        Ok(bundle::seal(&self.secret, self.epoch, self.group_id, &changes, &envelopes))
     }
 
     /// Applies a bundle. Importing the same bundle twice changes nothing the second time.
     pub fn import_bundle(&mut self, bytes: &[u8]) -> Result<Digest> {
-        let changes = bundle::open(&self.secret, self.group_id, bytes)?;
+        let epoch = bundle::epoch(bytes)?;
+        let known = self.secret_of_epoch(epoch)?;
+        let secret = match &known {
+            Some(secret) => secret.clone(),
+            None => self.secret_from_bundle(bytes, epoch)?,
+        };
+        let (changes, envelopes) = bundle::open(&secret, self.group_id, bytes)?;
+        if known.is_none() {
+            self.conn.execute("INSERT OR IGNORE INTO epochs (epoch, secret) VALUES (?1, ?2)", params![epoch, &secret.as_bytes()[..]])?;
+        }
         let before = self.doc()?.heads();
+        self.insert_envelopes(&envelopes)?;
         self.apply_remote(&changes)?;
         self.complete_join()?;
+        self.upkeep(Utc::now())?;
         Ok(sync::digest(self.doc()?, &before, Progress::default()))
+    }
+
+    /// The secret of a bundle's epoch that this device has not learned yet, from the key list
+    /// in the bundle's clear part: only a device that remains in the group finds one for itself.
+    fn secret_from_bundle(&mut self, bytes: &[u8], epoch: u32) -> Result<GroupSecret> {
+        let me = self.device.id();
+        let sealing_key = self.sealing_key();
+        let secret = bundle::epoch_keys(bytes)?
+            .iter()
+            .filter(|e| e.recipient == me && e.subject == Subject::Epoch(epoch).as_string())
+            .find_map(|e| e.open(&sealing_key).ok())
+            .ok_or(bundle::BundleError::NoKey)?;
+        Ok(GroupSecret::from_bytes(secret.0))
     }
 
     /// The heads this device and `peer` were known to share after their last sync.

@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::doc::{Collection, GroupDoc, InvalidRecord, Touched};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ValidationError};
 use crate::invite::Invite;
 use crate::ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, LedgerEntry, Party, Totals};
 use crate::matching::Matcher;
@@ -28,10 +28,13 @@ use crate::model::{check_text, Assignment, Category, Group, Member, Need, NeedSt
 use crate::secret::{DeviceKey, GroupSecret};
 
 mod meeting;
+mod privacy;
+
+pub use privacy::Upkeep;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
-pub const SCHEMA_VERSION: i64 = 1;
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+pub const SCHEMA_VERSION: i64 = 2;
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 
 /// How the index tables are derived from the document; a change here rebuilds every index.
 const INDEX_VERSION: &str = "2";
@@ -44,7 +47,9 @@ pub struct Store {
     conn: Connection,
     actor: ActorId,
     device: DeviceKey,
+    /// The current group secret, and its epoch.
     secret: GroupSecret,
+    epoch: u32,
     group_id: Uuid,
     /// The member this device acts for; `None` on a device that joined but has not synced yet.
     me: Option<Uuid>,
@@ -96,7 +101,7 @@ pub struct LedgerFilter {
 
 impl Store {
     /// Creates the database for a new group, with this device's first member.
-    pub fn create(path: &Path, group_name: &str, founder: NewMember) -> Result<Store> {
+    pub fn create(path: &Path, key: &DbKey, group_name: &str, founder: NewMember) -> Result<Store> {
         refuse_existing(path)?;
         let actor = ActorId::random();
         let device = DeviceKey::generate();
@@ -104,39 +109,52 @@ impl Store {
         let (mut doc, member) = GroupDoc::create(actor.clone(), group_name, founder, now)?;
         doc.add_device(member.id, &device.id(), now)?;
         let group_id = doc.group()?.id;
-        let identity = Identity { actor, device, secret: GroupSecret::generate(), group_id, member: Some(member.id), join_name: None };
-        build(path, &identity, Some(&doc))?;
-        Store::open(path)
+        let identity = Identity { actor, device, secret: GroupSecret::generate(), epoch: 0, group_id, member: Some(member.id), join_name: None };
+        build(path, key, &identity, Some(&doc))?;
+        let mut store = Store::open(path, key)?;
+        store.make_organizer_key()?;
+        Ok(store)
     }
 
     /// Creates the database of a device joining a group by invite. It holds no record until its
     /// first sync (or bundle); then the device adds itself as a volunteer named `name`.
-    pub fn join(path: &Path, invite: &Invite, name: &str) -> Result<Store> {
+    pub fn join(path: &Path, key: &DbKey, invite: &Invite, name: &str) -> Result<Store> {
         refuse_existing(path)?;
         check_text("name", name, MAX_TITLE)?;
         let identity = Identity {
             actor: ActorId::random(),
             device: DeviceKey::generate(),
             secret: invite.secret.clone(),
+            epoch: invite.epoch,
             group_id: invite.group,
             member: None,
             join_name: Some(name.trim().to_string()),
         };
-        build(path, &identity, None)?;
-        Store::open(path)
+        build(path, key, &identity, None)?;
+        Store::open(path, key)
     }
 
-    /// Opens an existing database. A damaged file or one from a newer aidmesh is refused
-    /// before anything is written to it.
-    pub fn open(path: &Path) -> Result<Store> {
+    /// Opens an existing database with its key. A wrong key, a damaged file or one from a newer
+    /// aidmesh is refused before anything is written to it.
+    pub fn open(path: &Path, key: &DbKey) -> Result<Store> {
         if !path.is_file() {
             return Err(Error::NoDatabase(path.to_path_buf()));
         }
         let corrupt = |detail: String| Error::Corrupt { path: path.to_path_buf(), detail };
+        // SQLCipher keeps the file's random salt in its first 16 bytes, unencrypted.
+        let mut salt = [0u8; SALT_LEN];
+        std::fs::File::open(path)
+            .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut salt))
+            .map_err(|_| corrupt("it is too short to be an aidmesh database".into()))?;
         let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|e| corrupt(e.to_string()))?;
+        key.apply(&conn, &salt).map_err(|e| corrupt(e.to_string()))?;
+        // The first read is where SQLCipher checks the key (every page carries a MAC).
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => return Err(Error::WrongKey(path.to_path_buf())),
+            other => other.map_err(|e| corrupt(e.to_string()))?,
+        };
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| corrupt(e.to_string()))?;
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(|e| corrupt(e.to_string()))?;
         if version > SCHEMA_VERSION {
             return Err(Error::NewerSchema { path: path.to_path_buf(), found: version, supported: SCHEMA_VERSION });
         }
@@ -152,12 +170,25 @@ impl Store {
             actor: identity.actor,
             device: identity.device,
             secret: identity.secret,
+            epoch: identity.epoch,
             group_id: identity.group_id,
             me: identity.member,
             doc: None,
             loaded_up_to: 0,
             chunks_since_snapshot: 0,
         })
+    }
+
+    /// A plain SQLite connection to an encrypted database, unlocked with its key: for tests and
+    /// repair tools that must look below the store. Nothing else should write through it.
+    pub fn unlocked_connection(path: &Path, key: &DbKey) -> Result<Connection> {
+        let mut salt = [0u8; SALT_LEN];
+        std::fs::File::open(path)
+            .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut salt))
+            .map_err(|e| Error::Io { context: format!("cannot read {}", path.display()), source: e })?;
+        let conn = Connection::open(path)?;
+        key.apply(&conn, &salt)?;
+        Ok(conn)
     }
 
     pub fn path(&self) -> &Path {
@@ -174,8 +205,21 @@ impl Store {
         &self.device
     }
 
+    /// The current group secret.
     pub fn secret(&self) -> &GroupSecret {
         &self.secret
+    }
+
+    /// The epoch of the current group secret.
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// The group secret of an earlier (or the current) epoch, if this device holds it: what a
+    /// device that has not yet learned of a removal still uses.
+    pub fn secret_of_epoch(&self, epoch: u32) -> Result<Option<GroupSecret>> {
+        let bytes: Option<Vec<u8>> = self.conn.query_row("SELECT secret FROM epochs WHERE epoch = ?1", [epoch], |r| r.get(0)).optional()?;
+        Ok(bytes.and_then(|b| b.try_into().ok()).map(GroupSecret::from_bytes))
     }
 
     pub fn group_id(&self) -> Uuid {
@@ -187,7 +231,7 @@ impl Store {
         if let Some(address) = &address {
             crate::invite::check_address(address)?;
         }
-        Ok(Invite { group: self.group_id, secret: self.secret.clone(), address })
+        Ok(Invite { group: self.group_id, secret: self.secret.clone(), epoch: self.epoch, address })
     }
 
     /// The whole document, loaded (and caught up with other writers) on first use.
@@ -198,9 +242,14 @@ impl Store {
 
     /// Runs one user action against the document and makes it durable before returning.
     /// `f` gets the document, this device's member id and the current time.
+    /// Keys are granted or shredded to match what the action changed before it returns.
     pub fn act<T>(&mut self, f: impl FnOnce(&mut GroupDoc, Uuid, DateTime<Utc>) -> Result<T>) -> Result<T> {
         let me = self.me()?;
-        Ok(self.write(|doc| f(doc, me, Utc::now()))?.0)
+        let (result, touched) = self.write(|doc| f(doc, me, Utc::now()))?;
+        if touched.group || touched.collections.iter().chain(touched.records.iter().map(|(c, _)| c)).any(|c| privacy::AFFECTS_KEYS.contains(c)) {
+            self.upkeep(Utc::now())?;
+        }
+        Ok(result)
     }
 
     /// Applies changes received from another device (sync, bundle). Returns what they touched.
@@ -523,11 +572,42 @@ impl Store {
     }
 }
 
+const SALT_LEN: usize = 16;
+
+/// The key to the device database, from a passphrase (or a random one kept in the OS keyring).
+/// The whole file is encrypted with SQLCipher under a key that Argon2id derives from it, with
+/// the file's own random salt.
+pub struct DbKey(zeroize::Zeroizing<String>);
+
+impl DbKey {
+    pub fn passphrase(passphrase: &str) -> Result<DbKey> {
+        if passphrase.is_empty() {
+            return Err(ValidationError::Empty("passphrase").into());
+        }
+        Ok(DbKey(zeroize::Zeroizing::new(passphrase.to_string())))
+    }
+
+    fn apply(&self, conn: &Connection, salt: &[u8; SALT_LEN]) -> rusqlite::Result<()> {
+        let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+        argon2::Argon2::default().hash_password_into(self.0.as_bytes(), salt, raw.as_mut()).expect("32-byte output and a 16-byte salt are valid");
+        // A raw key with its salt: SQLCipher uses both as given, with no key derivation of its own.
+        let hex = zeroize::Zeroizing::new(format!("{}{}", data_encoding::HEXLOWER.encode(raw.as_ref()), data_encoding::HEXLOWER.encode(salt)));
+        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))
+    }
+}
+
+impl std::fmt::Debug for DbKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbKey(…)")
+    }
+}
+
 /// Who this device is, kept in `meta`: never in the shared record.
 struct Identity {
     actor: ActorId,
     device: DeviceKey,
     secret: GroupSecret,
+    epoch: u32,
     group_id: Uuid,
     member: Option<Uuid>,
     /// The name a joining device will use once it has the group's record.
@@ -538,7 +618,7 @@ impl Identity {
     fn write(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         set_meta(tx, "actor", &self.actor.to_hex_string())?;
         set_meta(tx, "device_key", &data_encoding::HEXLOWER.encode(&self.device.private_bytes()))?;
-        set_meta(tx, "group_secret", &data_encoding::HEXLOWER.encode(self.secret.as_bytes()))?;
+        tx.execute("INSERT INTO epochs (epoch, secret) VALUES (?1, ?2)", params![self.epoch, &self.secret.as_bytes()[..]])?;
         set_meta(tx, "group_id", &self.group_id.to_string())?;
         if let Some(member) = self.member {
             set_meta(tx, "member", &member.to_string())?;
@@ -557,10 +637,14 @@ impl Identity {
             bytes.try_into().map_err(|_| format!("bad {key}"))
         };
         let actor = data_encoding::HEXLOWER.decode(required("actor")?.as_bytes()).map_err(|_| "bad actor".to_string())?;
+        let (epoch, secret): (u32, Vec<u8>) = conn
+            .query_row("SELECT epoch, secret FROM epochs ORDER BY epoch DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|_| "this device's group secret is missing".to_string())?;
         Ok(Identity {
             actor: ActorId::from(actor),
             device: DeviceKey::from_bytes(bytes32("device_key")?),
-            secret: GroupSecret::from_bytes(bytes32("group_secret")?),
+            secret: GroupSecret::from_bytes(secret.try_into().map_err(|_| "bad group secret".to_string())?),
+            epoch,
             group_id: required("group_id")?.parse().map_err(|_| "bad group id".to_string())?,
             member: get("member")?.map(|m| m.parse().map_err(|_| "bad member id".to_string())).transpose()?,
             join_name: get("join_name")?,
@@ -580,11 +664,12 @@ fn refuse_existing(path: &Path) -> Result<()> {
 
 /// Writes a new database beside its final name and renames it into place, so a half-made one
 /// never appears.
-fn build(path: &Path, identity: &Identity, doc: Option<&GroupDoc>) -> Result<()> {
+fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<&GroupDoc>) -> Result<()> {
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     {
         let mut conn = Connection::open(&partial)?;
+        key.apply(&conn, &rand::random())?;
         // Lets compaction hand freed pages back to the filesystem (set before any table).
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         configure(&conn)?;
@@ -605,6 +690,8 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     // FULL: a commit is on disk when it returns, even across power loss (NORMAL is not).
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Deleted rows (shredded keys above all) are overwritten, not left in free pages.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
 }
 

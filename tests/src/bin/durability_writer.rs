@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use aidmesh_tests::test_key;
 use crdt_core::{Category, NewNeed, Store, Urgency};
 
 /// A bound so that a writer nobody kills still ends.
@@ -13,7 +14,7 @@ const MAX_NEEDS: usize = 100_000;
 
 fn main() -> anyhow::Result<()> {
     let path = PathBuf::from(std::env::args_os().nth(1).context("usage: durability_writer DATABASE")?);
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, &test_key())?;
     let mut out = std::io::stdout().lock();
     for i in 0..MAX_NEEDS {
         let input = NewNeed::new(&format!("Need {i}"), Category::Meals, Urgency::Normal, "North");

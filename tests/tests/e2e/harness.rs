@@ -86,6 +86,7 @@ impl App {
             .env("DISPLAY", &display)
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("AIDMESH_DATA_DIR", data_dir.path())
+            .env("AIDMESH_PASSPHRASE", aidmesh_tests::TEST_PASSPHRASE)
             .env("AIDMESH_LISTEN", &address)
             .env("AIDMESH_DISCOVERY", discovery)
             // The webview keeps its storage (the chosen language) under XDG folders: one per app.

@@ -1,13 +1,13 @@
 //! Invites and sneakernet bundles: what a person types or carries, and everything that can be
 //! wrong with it.
 
-use aidmesh_tests::sync_stores;
+use aidmesh_tests::{sync_stores, test_key};
 use crdt_core::bundle::{self, BundleError, MAX_BUNDLE};
 use crdt_core::*;
 
 fn founder() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let mut store = Store::create(&dir.path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
     for i in 0..5 {
         store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("Need {i}"), Category::Meals, Urgency::Normal, "North"), now)).unwrap();
     }
@@ -45,7 +45,7 @@ fn a_bundle_carries_the_record_to_a_new_device_once() {
     let (_dir, mut ana) = founder();
     let bundle = ana.export_bundle(None).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
+    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &test_key(), &ana.invite(None).unwrap(), "Bo").unwrap();
     assert!(matches!(bo.group(), Err(Error::NotSyncedYet(_))));
     let digest = bo.import_bundle(&bundle).unwrap();
     assert_eq!(digest.needs.new, 5);
@@ -59,7 +59,7 @@ fn a_bundle_carries_the_record_to_a_new_device_once() {
 fn a_bundle_for_one_peer_leaves_out_what_it_already_has() {
     let (_dir, mut ana) = founder();
     let dir = tempfile::tempdir().unwrap();
-    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
+    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &test_key(), &ana.invite(None).unwrap(), "Bo").unwrap();
     sync_stores(&mut ana, &mut bo);
     let bo_id = bo.device().id();
     ana.act(|doc, me, now| doc.add_need(me, NewNeed::new("After the meeting", Category::Meals, Urgency::High, "North"), now)).unwrap();
@@ -78,7 +78,7 @@ fn bad_bundles_are_refused_and_nothing_is_applied() {
     let good = ana.export_bundle(None).unwrap();
     let from_another_group = stranger.export_bundle(None).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
+    let mut bo = Store::join(&dir.path().join("aidmesh.db"), &test_key(), &ana.invite(None).unwrap(), "Bo").unwrap();
     let mut tampered = good.clone();
     let last = tampered.len() - 20;
     tampered[last] ^= 0x01;

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use aidmesh_tests::test_key;
 use crdt_core::*;
 use rand::Rng;
 use uuid::Uuid;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 fn needs_acknowledged_before_sigkill_are_all_there_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aidmesh.db");
-    Store::create(&path, "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    Store::create(&path, &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
     let mut rng = rand::rng();
     let mut acknowledged: Vec<Uuid> = Vec::new();
     for _ in 0..24 {
@@ -27,9 +28,9 @@ fn needs_acknowledged_before_sigkill_are_all_there_after_restart() {
         writer.wait().unwrap();
         acknowledged.extend(reader.join().unwrap().iter().map(|line| line.parse::<Uuid>().unwrap()));
 
-        let check: String = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let check: String = Store::unlocked_connection(&path, &test_key()).unwrap().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(check, "ok");
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, &test_key()).unwrap();
         let listed: HashSet<Uuid> = store.needs(&NeedFilter::default()).unwrap().iter().map(|n| n.id).collect();
         let doc = store.doc().unwrap();
         for id in &acknowledged {

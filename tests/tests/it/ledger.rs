@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aidmesh_tests::{at, deliver_some, sync_stores, Device, Group};
+use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Device, Group};
 use crdt_core::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -316,7 +316,7 @@ fn hours_logged_twice_for_one_assignment_apart_are_a_conflict_an_organizer_settl
 #[test]
 fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let mut store = Store::create(&dir.path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
     let ana = store.me().unwrap();
     let cai = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Cai", Role::Volunteer), now)).unwrap().id;
     let dev = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Dev", Role::Volunteer), now)).unwrap().id;
@@ -354,7 +354,7 @@ fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
     // Settled in the store itself; a fresh process sees the same from the index alone.
     store.act(|doc, me, now| doc.confirm_hours(me, second.id, now)).unwrap();
     drop(store);
-    let store = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    let store = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     let nets: BTreeMap<Party, String> = store.balances().unwrap().into_iter().map(|b| (b.party, b.net.to_string())).collect();
     assert_eq!(nets, [(Party::Member(cai), "3.5".into()), (Party::Member(dev), "-2".into()), (Party::Group, "-1.5".into())].into());
     assert_eq!(store.hour_entry(second.id).unwrap().status, EntryStatus::Confirmed);
@@ -363,8 +363,8 @@ fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
 #[test]
 fn hours_travel_between_stores_in_a_meeting_and_its_digest_counts_them() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut ana = Store::create(&dir_a.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
-    let mut bo = Store::join(&dir_b.path().join("aidmesh.db"), &ana.invite(None).unwrap(), "Bo").unwrap();
+    let mut ana = Store::create(&dir_a.path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let mut bo = Store::join(&dir_b.path().join("aidmesh.db"), &test_key(), &ana.invite(None).unwrap(), "Bo").unwrap();
     sync_stores(&mut ana, &mut bo);
     let ana_id = ana.me().unwrap();
     let entry = bo.act(|doc, me, now| doc.log_hours(me, NewHours::new(me, Party::Member(ana_id), hours("2")), now)).unwrap();

@@ -12,4 +12,5 @@ mod ledger;
 mod matching;
 mod meeting;
 mod network;
+mod privacy;
 mod store;

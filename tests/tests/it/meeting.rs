@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use aidmesh_tests::sync_stores;
+use aidmesh_tests::{sync_stores, test_key};
 use crdt_core::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -29,12 +29,12 @@ const PERFECT: Faults = Faults { drop: 0.0, duplicate: 0.0, reorder: 0.0, cut: 0
 
 fn group(count: usize) -> Vec<Device> {
     let first_dir = tempfile::tempdir().unwrap();
-    let first = Store::create(&first_dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let first = Store::create(&first_dir.path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
     let invite = first.invite(None).unwrap();
     let mut devices = vec![Device { store: first, _dir: first_dir }];
     for i in 1..count {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::join(&dir.path().join("aidmesh.db"), &invite, &format!("Member {i}")).unwrap();
+        let store = Store::join(&dir.path().join("aidmesh.db"), &test_key(), &invite, &format!("Member {i}")).unwrap();
         devices.push(Device { store, _dir: dir });
         let last = devices.len() - 1;
         // Each new phone meets the founder's once, and is then a member.

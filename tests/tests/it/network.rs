@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aidmesh_net::{DiscoveryMode, HubOptions};
-use aidmesh_tests::{aidmesh_bin, Cli};
+use aidmesh_tests::{aidmesh_bin, test_key, Cli, TEST_PASSPHRASE};
 use crdt_core::*;
 
 fn founder(dir: &std::path::Path, needs: usize) -> Store {
-    let mut store = Store::create(&dir.join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let mut store = Store::create(&dir.join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
     for i in 0..needs {
         store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("Need {i}"), Category::Meals, Urgency::Normal, "North"), now)).unwrap();
     }
@@ -44,6 +44,11 @@ fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
         .build_initiator()
         .unwrap();
     let mut buffer = vec![0u8; 65535];
+    // Epochs first, in the clear: both at the first.
+    stream.write_all(&0u32.to_be_bytes()).unwrap();
+    let mut epoch = [0u8; 4];
+    stream.read_exact(&mut epoch).unwrap();
+    assert_eq!(epoch, [0; 4]);
     let send = |stream: &mut TcpStream, message: &[u8]| {
         stream.write_all(&(message.len() as u16).to_be_bytes()).unwrap();
         stream.write_all(message).unwrap();
@@ -59,7 +64,8 @@ fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
     send(&mut stream, &buffer[..len]);
     let mut rest = Vec::new();
     let _ = stream.read_to_end(&mut rest);
-    // Everything the hub sent: its handshake message (ephemeral and encrypted static key), then nothing.
+    // Everything the hub sent after its epoch: its handshake message (ephemeral and encrypted
+    // static key), then nothing.
     assert_eq!(2 + second.len(), 98);
     assert!(rest.is_empty(), "the hub sent {} bytes after a failed handshake", rest.len());
     std::thread::sleep(Duration::from_millis(200));
@@ -69,7 +75,7 @@ fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
     // The same through aidmesh's own client: a clear error, not a hang.
     let other = tempfile::tempdir().unwrap();
     let outsider = founder(other.path(), 0);
-    let err = runtime.block_on(aidmesh_net::Channel::connect(&address.to_string(), outsider.device(), outsider.secret())).err().unwrap();
+    let err = runtime.block_on(aidmesh_net::Channel::connect(&address.to_string(), &outsider.keyring().unwrap())).err().unwrap();
     assert_eq!(err.to_string(), "the other device is not in this group, or not an aidmesh device (handshake failed)");
 }
 
@@ -84,12 +90,12 @@ fn three_processes_converge_even_when_one_is_killed_mid_sync() {
     bo.ok(&["join", &link, "--name", "Bo"]).unwrap();
 
     // Ana posts a lot offline; her first sync is killed half way, then run again.
-    let mut store = Store::open(&ana.data_dir.join("aidmesh.db")).unwrap();
+    let mut store = Store::open(&ana.data_dir.join("aidmesh.db"), &test_key()).unwrap();
     for i in 0..1500 {
         store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("Ana's need {i}"), Category::Meals, Urgency::Normal, "North"), now)).unwrap();
     }
     drop(store);
-    let mut interrupted = Command::new(aidmesh_bin()).arg("--data-dir").arg(&ana.data_dir).args(["sync", &address]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut interrupted = ana.command().args(["sync", &address]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(150));
     interrupted.kill().unwrap(); // SIGKILL
     interrupted.wait().unwrap();
@@ -134,7 +140,11 @@ fn members_find_each_other_on_the_lan_and_sync() {
         format!("{} --data-dir {} serve --listen 127.0.0.1:{port} --discovery loopback --for 12", bin.display(), cli.data_dir.display())
     };
     let script = format!("ip link set lo up && ip link set lo multicast on && ({} & {}; wait)", serve(&a, 7411), serve(&b, 7412));
-    let output = Command::new("unshare").args(["--net", "--map-root-user", "sh", "-c", &script]).output().unwrap();
+    let output = Command::new("unshare")
+        .args(["--net", "--map-root-user", "sh", "-c", &script])
+        .env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE)
+        .output()
+        .unwrap();
     let log = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{log}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(log.contains("found a member's device at 127.0.0.1:"), "{log}");

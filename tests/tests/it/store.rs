@@ -1,13 +1,13 @@
 //! The device store: the index answers lists and filters as the document says, several
 //! processes can share the file, compaction keeps everything, received changes reach the index.
 
-use aidmesh_tests::at;
+use aidmesh_tests::{at, test_key};
 use crdt_core::*;
 use tempfile::TempDir;
 
 fn store() -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(&dir.path().join("aidmesh.db"), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let store = Store::create(&dir.path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
     (dir, store)
 }
 
@@ -80,7 +80,7 @@ fn ids_are_found_by_unique_prefix_with_or_without_hyphens() {
 #[test]
 fn two_processes_share_one_file_and_compaction_keeps_the_others_writes() {
     let (dir, mut app) = store();
-    let mut cli = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    let mut cli = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     app.doc().unwrap();
     let from_app = add(&mut app, "From the app", Category::Meals, Urgency::Normal, "North", None);
     // The other handle sees it in lists at once, and in its document when it next acts.
@@ -89,7 +89,7 @@ fn two_processes_share_one_file_and_compaction_keeps_the_others_writes() {
     assert!(cli.doc().unwrap().need(from_app.id).is_ok());
     // The app compacts without having seen the CLI's change: it must still be kept.
     app.compact().unwrap();
-    let mut reopened = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    let mut reopened = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     let doc = reopened.doc().unwrap();
     assert!(doc.need(from_app.id).is_ok() && doc.need(from_cli.id).is_ok());
     assert_eq!(reopened.needs(&NeedFilter::default()).unwrap().len(), 2);
@@ -117,10 +117,10 @@ fn an_explicit_compaction_folds_everything_into_one_snapshot() {
     let (dir, mut store) = store();
     let ids: Vec<_> = (0..20).map(|i| add(&mut store, &format!("Need {i}"), Category::Meals, Urgency::Normal, "North", None).id).collect();
     store.compact().unwrap();
-    let conn = rusqlite::Connection::open(dir.path().join("aidmesh.db")).unwrap();
+    let conn = Store::unlocked_connection(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     let chunks: i64 = conn.query_row("SELECT count(*) FROM chunks", [], |r| r.get(0)).unwrap();
     assert_eq!(chunks, 1);
-    let mut reopened = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    let mut reopened = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     for id in ids {
         reopened.doc().unwrap().need(id).unwrap();
     }
@@ -131,10 +131,10 @@ fn an_index_written_by_another_version_is_rebuilt_from_the_record() {
     let (dir, mut store) = store();
     add(&mut store, "Kept in the record", Category::Meals, Urgency::Normal, "North", None);
     drop(store);
-    let conn = rusqlite::Connection::open(dir.path().join("aidmesh.db")).unwrap();
+    let conn = Store::unlocked_connection(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     conn.execute_batch("DELETE FROM needs; UPDATE meta SET value = '0' WHERE key = 'index_version';").unwrap();
     drop(conn);
-    let mut store = Store::open(&dir.path().join("aidmesh.db")).unwrap();
+    let mut store = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
     store.doc().unwrap();
     assert_eq!(titles(store.needs(&NeedFilter::default()).unwrap()), ["Kept in the record"]);
     assert_eq!(titles(store.needs(&NeedFilter { search: Some("kept".into()), ..Default::default() }).unwrap()), ["Kept in the record"]);

@@ -2,19 +2,28 @@
 // AppError.
 import { invoke } from '@tauri-apps/api/core';
 import type {
-  AppError, AssignmentStatus, Batch, Conflict, Digest, HourEntryView, Invite, Member, MyHours,
+  AppError, AssignmentStatus, Batch, Conflict, Contact, Digest, HourEntryView, Invite, Member, MyHours,
   Nearby, NeedDetail, NeedFilter, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, Ranking, Role, Status, AssignmentView,
 } from './types';
 
 export const api = {
   status: () => invoke<Status>('status'),
-  createGroup: (groupName: string, yourName: string, role: Role) => invoke<Status>('create_group', { groupName, yourName, role }),
+  /** Opens the device's encrypted database; a wrong passphrase rejects with code `wrong_key`. */
+  unlock: (passphrase: string) => invoke<Status>('unlock', { passphrase }),
+  /** `passphrase`: null when the status doesn't ask for one (the environment gives it). */
+  createGroup: (groupName: string, yourName: string, role: Role, passphrase: string | null) =>
+    invoke<Status>('create_group', { groupName, yourName, role, passphrase }),
   /** Joins with a link or short code; syncs at once when the invite carries an address. */
-  joinGroup: (invite: string, yourName: string) => invoke<Status>('join_group', { invite, yourName }),
+  joinGroup: (invite: string, yourName: string, passphrase: string | null) => invoke<Status>('join_group', { invite, yourName, passphrase }),
 
   listNeeds: (filter: NeedFilter) => invoke<NeedSummary[]>('list_needs', { filter }),
   getNeed: (id: string) => invoke<NeedDetail>('get_need', { id }),
+  /** The sealed contact details, for organizers and the volunteers assigned. */
+  needContact: (id: string) => invoke<Contact>('need_contact', { id }),
+  setNeedContact: (id: string, contact: Contact) => invoke<null>('set_need_contact', { id, contact }),
+  /** Not undoable: every device that syncs deletes the key to the details. */
+  forgetNeedContact: (id: string) => invoke<null>('forget_need_contact', { id }),
   addNeed: (input: NewNeedInput) => invoke<NeedSummary>('add_need', { input }),
   setNeedStatus: (id: string, status: NeedStatus) => invoke<NeedSummary>('set_need_status', { id, status }),
 
@@ -44,6 +53,8 @@ export const api = {
 
   listMembers: () => invoke<Member[]>('list_members'),
   setMemberRole: (id: string, role: Role) => invoke<Member>('set_member_role', { id, role }),
+  /** Organizers only; the group moves to a new secret the removed member's devices never get. */
+  removeMember: (id: string) => invoke<null>('remove_member', { id }),
   invite: (address: string | null) => invoke<Invite>('invite', { address }),
 
   peers: () => invoke<Peer[]>('peers'),

@@ -25,7 +25,7 @@ export const OFFER_KINDS: OfferKind[] = ['skill', 'item', 'transport', 'time'];
  * field it belongs to (show it inline), `message` is the English text (fallback), `params`
  * the values to put in a translated message. */
 export interface AppError {
-  kind: 'validation' | 'not_found' | 'not_ready' | 'conflict_gone' | 'network' | 'bundle' | 'invite' | 'storage';
+  kind: 'validation' | 'not_found' | 'not_ready' | 'conflict_gone' | 'network' | 'bundle' | 'invite' | 'storage' | 'privacy';
   code: string;
   field: string | null;
   message: string;
@@ -53,10 +53,14 @@ export interface GroupInfo {
   expiry_days: number;
 }
 
-/** `new`: no group on this device yet (first run). `waiting`: joined by invite, no record yet
+/** `new`: no group on this device yet (first run). `locked`: the device's encrypted database
+ * exists and needs its passphrase (`unlock`). `waiting`: joined by invite, no record yet
  * (needs a first sync or bundle). `ready`: normal use. */
 export interface Status {
-  state: 'new' | 'waiting' | 'ready';
+  state: 'new' | 'locked' | 'waiting' | 'ready';
+  /** Whether creating, joining or unlocking needs a passphrase typed; false when the environment
+   * supplies it (then the UI shows no passphrase fields). */
+  asks_passphrase: boolean;
   group: GroupInfo | null;
   me: Member | null;
   device_id: string | null;
@@ -157,12 +161,27 @@ export interface Conflict {
   sides: ConflictSide[];
 }
 
+/** Whether this device can show a need's contact details, and if not, why. */
+export type ContactState = 'none' | 'readable' | 'not_yours' | 'forgotten' | 'expired';
+
+/** The person a need helps, sealed: only organizers and the volunteers assigned can read it.
+ * Every field may be empty (not all at once). */
+export interface Contact {
+  name: string;
+  phone: string;
+  email: string;
+  address: string;
+  notes: string;
+}
+
 export interface NeedDetail {
   need: Need;
   created_by_name: string;
   assignments: AssignmentView[];
   history: HistoryEntry[];
   conflicts: Conflict[];
+  /** The details themselves come only from `need_contact`. */
+  contact: ContactState;
 }
 
 export interface OfferView {

@@ -137,6 +137,8 @@ export const en = {
   'history.action.need.add': 'Posted the need',
   'history.action.need.status': 'Changed the status',
   'history.action.need.edit': 'Edited the need',
+  'history.action.need.contact': 'Set the contact details',
+  'history.action.need.forget': 'Forgot the person helped',
   'history.action.offer.add': 'Posted the offer',
   'history.action.offer.status': 'Changed the offer’s status',
   'history.action.assign': 'Assigned a volunteer',
@@ -172,10 +174,13 @@ export const en = {
   'field.note': 'Note',
   'field.hours': 'Hours',
   'field.updated_at': 'Last change',
+  'field.sealed_contact': 'Contact details',
+  'field.contact_forgotten_at': 'Person forgotten on',
 
   'value.none': '(empty)',
   'value.yes': 'Yes',
   'value.no': 'No',
+  'value.sealed': '(sealed)',
 
   // ---- errors (by code; the backend's English message is the fallback) ----
   'error.empty': 'This can’t be empty.',
@@ -246,6 +251,19 @@ export const en = {
   'error.corrupt': 'The data on this device is damaged; aidmesh left it untouched. Restore a backup or sync from another device.',
   'error.newer_schema': 'This data was written by a newer aidmesh. Update the app.',
   'error.unexpected': 'Something went wrong. Please try again.',
+  'error.passphrase_mismatch': 'The two passphrases don’t match. Type the same one twice.',
+  'error.wrong_key': 'That passphrase isn’t right, or the data on this phone is damaged. Nothing was changed; check the passphrase and try again.',
+  'error.locked': 'This phone is locked. Type its passphrase to open the group’s records.',
+  'error.privacy': 'These contact details can’t be shown on this phone.',
+  'error.contact_not_yours': 'Only organizers and the volunteers assigned can see this person’s contact details.',
+  'error.no_contact': 'This need has no contact details.',
+  'error.contact_gone': 'This person was forgotten. Their contact details were deleted and cannot be recovered.',
+  'error.contact_expired': 'These contact details were deleted after the need closed, as the group’s settings ask.',
+  'error.contact_forgotten': 'This person was forgotten, so contact details can’t be added to this need again.',
+  'error.no_organizer_key': 'This group was started before contact details could be sealed, so it can’t keep them.',
+  'error.remove_self': 'Nobody can remove themselves. Ask another organizer.',
+  'error.removed': 'This phone was removed from the group, so it can’t read what the group shared after that.',
+  'error.no_key': 'This bundle can’t be opened here: it is for another group, or was made after this phone was removed from the group.',
 
   // ---- time ----
   'time.waiting_today': 'Posted today',
@@ -286,6 +304,16 @@ export const en = {
   'first.scan_unavailable': 'The camera isn’t available. Paste the invite code instead.',
   'first.scan_timeout': 'No invite was found in 2 minutes, so the camera was turned off. Try again, or paste the invite code instead.',
   'first.scan_done': 'Invite scanned. Now type your name.',
+  'first.passphrase': 'Passphrase for this phone',
+  'first.passphrase_hint': 'It encrypts this phone’s copy of the group. There is no way to recover it if forgotten.',
+  'first.passphrase_confirm': 'Type the passphrase again',
+
+  // ---- unlock ----
+  'unlock.title': 'Unlock this phone',
+  'unlock.explain': 'This phone keeps the group’s records encrypted. Type its passphrase to open them.',
+  'unlock.explain_env': 'This phone keeps the group’s records encrypted. Its passphrase is already set up on this device.',
+  'unlock.passphrase': 'Passphrase',
+  'unlock.submit': 'Unlock',
 
   // ---- needs ----
   'needs.title': 'Needs',
@@ -345,6 +373,34 @@ export const en = {
   'need.history_title': 'History',
   'need.no_history': 'No changes recorded yet.',
   'need.not_found': 'This need could not be found.',
+
+  'contact.title': 'Contact details',
+  'contact.show': 'Show contact details',
+  'contact.hide': 'Hide contact details',
+  'contact.add': 'Add contact details',
+  'contact.edit': 'Edit',
+  'contact.edit_label': 'Edit contact details',
+  'contact.forget': 'Forget this person',
+  'contact.none': 'No contact details.',
+  'contact.not_yours': 'Only organizers and the volunteers assigned can see this person’s contact details.',
+  'contact.forgotten': 'This person was forgotten. Their contact details were deleted and cannot be recovered.',
+  'contact.expired': {
+    one: 'Contact details were deleted {count} day after this need closed, as the group’s settings ask.',
+    other: 'Contact details were deleted {count} days after this need closed, as the group’s settings ask.',
+  },
+  'contact.expired_unknown': 'Contact details were deleted after this need closed, as the group’s settings ask.',
+  'contact.name': 'Name',
+  'contact.phone': 'Phone',
+  'contact.email': 'Email',
+  'contact.address': 'Address',
+  'contact.address_hint': 'An exact address or cross streets.',
+  'contact.notes': 'Private notes',
+  'contact.sealed_note': 'Sealed on this phone: only organizers and the volunteers assigned can read it.',
+  'contact.save': 'Save contact details',
+  'contact.saved': 'Contact details saved.',
+  'contact.forget_title': 'Forget this person?',
+  'contact.forget_text': 'Every phone that syncs deletes the key to their contact details, including this one. This cannot be undone. A copy on a phone that never syncs again cannot be recalled.',
+  'contact.forgotten_toast': 'This person was forgotten.',
 
   // ---- offers ----
   'offers.title': 'Offers',
@@ -567,6 +623,11 @@ export const en = {
   'members.make_volunteer': 'Make volunteer',
   'members.make_volunteer_for': 'Make {name} a volunteer',
   'members.role_changed': '{name} is now {role}.',
+  'members.remove': 'Remove',
+  'members.remove_for': 'Remove {name} from the group',
+  'members.remove_title': 'Remove {name}?',
+  'members.remove_text': 'Their phones will no longer sync with the group or read anything shared from now on. What they already have cannot be taken back.',
+  'members.removed_toast': '{name} was removed from the group.',
 
   // ---- settings ----
   'settings.title': 'Settings',

@@ -139,6 +139,8 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'history.action.need.add': 'Publicó la necesidad',
   'history.action.need.status': 'Cambió el estado',
   'history.action.need.edit': 'Editó la necesidad',
+  'history.action.need.contact': 'Puso los datos de contacto',
+  'history.action.need.forget': 'Olvidó a la persona atendida',
   'history.action.offer.add': 'Publicó la oferta',
   'history.action.offer.status': 'Cambió el estado de la oferta',
   'history.action.assign': 'Asignó a un voluntario',
@@ -174,10 +176,13 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'field.note': 'Nota',
   'field.hours': 'Horas',
   'field.updated_at': 'Último cambio',
+  'field.sealed_contact': 'Datos de contacto',
+  'field.contact_forgotten_at': 'Persona olvidada el',
 
   'value.none': '(vacío)',
   'value.yes': 'Sí',
   'value.no': 'No',
+  'value.sealed': '(sellado)',
 
   // ---- errores ----
   'error.empty': 'Este campo no puede quedar vacío.',
@@ -248,6 +253,19 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.corrupt': 'Los datos de este dispositivo están dañados; aidmesh no los ha tocado. Restaura una copia o sincroniza con otro dispositivo.',
   'error.newer_schema': 'Estos datos los escribió una versión más nueva de aidmesh. Actualiza la aplicación.',
   'error.unexpected': 'Algo salió mal. Vuelve a intentarlo.',
+  'error.passphrase_mismatch': 'Las dos frases de contraseña no coinciden. Escribe la misma dos veces.',
+  'error.wrong_key': 'Esa frase de contraseña no es correcta, o los datos de este teléfono están dañados. No se cambió nada; revisa la frase e inténtalo de nuevo.',
+  'error.locked': 'Este teléfono está bloqueado. Escribe su frase de contraseña para abrir los datos del grupo.',
+  'error.privacy': 'Estos datos de contacto no se pueden mostrar en este teléfono.',
+  'error.contact_not_yours': 'Solo quienes organizan y los voluntarios asignados pueden ver los datos de contacto de esta persona.',
+  'error.no_contact': 'Esta necesidad no tiene datos de contacto.',
+  'error.contact_gone': 'Se olvidó a esta persona. Sus datos de contacto se borraron y no se pueden recuperar.',
+  'error.contact_expired': 'Estos datos de contacto se borraron después de cerrarse la necesidad, como piden los ajustes del grupo.',
+  'error.contact_forgotten': 'Se olvidó a esta persona, así que ya no se pueden añadir datos de contacto a esta necesidad.',
+  'error.no_organizer_key': 'Este grupo se creó antes de que se pudieran sellar los datos de contacto, así que no puede guardarlos.',
+  'error.remove_self': 'Nadie puede quitarse a sí mismo del grupo. Pídeselo a otra persona de la organización.',
+  'error.removed': 'Este teléfono se quitó del grupo, así que no puede leer lo que el grupo ha compartido desde entonces.',
+  'error.no_key': 'Este paquete no se puede abrir aquí: es de otro grupo o se hizo después de que este teléfono saliera del grupo.',
 
   // ---- tiempo ----
   'time.waiting_today': 'Publicada hoy',
@@ -288,6 +306,16 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'first.scan_unavailable': 'La cámara no está disponible. Pega el código de la invitación.',
   'first.scan_timeout': 'No se encontró ninguna invitación en 2 minutos, así que se apagó la cámara. Vuelve a intentarlo o pega el código de la invitación.',
   'first.scan_done': 'Invitación escaneada. Ahora escribe tu nombre.',
+  'first.passphrase': 'Frase de contraseña para este teléfono',
+  'first.passphrase_hint': 'Cifra la copia del grupo que guarda este teléfono. Si la olvidas, no hay forma de recuperarla.',
+  'first.passphrase_confirm': 'Escribe otra vez la frase de contraseña',
+
+  // ---- desbloqueo ----
+  'unlock.title': 'Desbloquear este teléfono',
+  'unlock.explain': 'Este teléfono guarda cifrados los datos del grupo. Escribe su frase de contraseña para abrirlos.',
+  'unlock.explain_env': 'Este teléfono guarda cifrados los datos del grupo. Su frase de contraseña ya está configurada en este dispositivo.',
+  'unlock.passphrase': 'Frase de contraseña',
+  'unlock.submit': 'Desbloquear',
 
   // ---- necesidades ----
   'needs.title': 'Necesidades',
@@ -347,6 +375,34 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'need.history_title': 'Historial',
   'need.no_history': 'Aún no hay cambios registrados.',
   'need.not_found': 'No se encontró esta necesidad.',
+
+  'contact.title': 'Datos de contacto',
+  'contact.show': 'Mostrar los datos de contacto',
+  'contact.hide': 'Ocultar los datos de contacto',
+  'contact.add': 'Añadir datos de contacto',
+  'contact.edit': 'Editar',
+  'contact.edit_label': 'Editar los datos de contacto',
+  'contact.forget': 'Olvidar a esta persona',
+  'contact.none': 'Sin datos de contacto.',
+  'contact.not_yours': 'Solo quienes organizan y los voluntarios asignados pueden ver los datos de contacto de esta persona.',
+  'contact.forgotten': 'Se olvidó a esta persona. Sus datos de contacto se borraron y no se pueden recuperar.',
+  'contact.expired': {
+    one: 'Los datos de contacto se borraron {count} día después de cerrarse esta necesidad, como piden los ajustes del grupo.',
+    other: 'Los datos de contacto se borraron {count} días después de cerrarse esta necesidad, como piden los ajustes del grupo.',
+  },
+  'contact.expired_unknown': 'Los datos de contacto se borraron después de cerrarse esta necesidad, como piden los ajustes del grupo.',
+  'contact.name': 'Nombre',
+  'contact.phone': 'Teléfono',
+  'contact.email': 'Correo electrónico',
+  'contact.address': 'Dirección',
+  'contact.address_hint': 'Una dirección exacta o un cruce de calles.',
+  'contact.notes': 'Notas privadas',
+  'contact.sealed_note': 'Se sella en este teléfono: solo quienes organizan y los voluntarios asignados pueden leerlo.',
+  'contact.save': 'Guardar los datos de contacto',
+  'contact.saved': 'Datos de contacto guardados.',
+  'contact.forget_title': '¿Olvidar a esta persona?',
+  'contact.forget_text': 'Cada teléfono que se sincronice borrará la clave de sus datos de contacto, también este. No se puede deshacer. La copia de un teléfono que no vuelva a sincronizarse nunca no se puede retirar.',
+  'contact.forgotten_toast': 'Se olvidó a esta persona.',
 
   // ---- ofertas ----
   'offers.title': 'Ofertas',
@@ -569,6 +625,11 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'members.make_volunteer': 'Hacer voluntario/a',
   'members.make_volunteer_for': 'Hacer que {name} sea voluntario/a',
   'members.role_changed': '{name} ahora es {role}.',
+  'members.remove': 'Quitar',
+  'members.remove_for': 'Quitar a {name} del grupo',
+  'members.remove_title': '¿Quitar a {name} del grupo?',
+  'members.remove_text': 'Sus teléfonos dejarán de sincronizarse con el grupo y no podrán leer nada de lo que se comparta a partir de ahora. Lo que ya tienen no se puede recuperar.',
+  'members.removed_toast': '{name} ya no está en el grupo.',
 
   // ---- ajustes ----
   'settings.title': 'Ajustes',

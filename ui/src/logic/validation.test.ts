@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emptyNeedDraft, emptyOfferDraft, firstInvalid, formFieldOf, NEED_FIELDS, needInput, OFFER_FIELDS, offerInput, parseList,
-  slotString, validateName, validateNeed, validateNeedField, validateOffer,
+  slotString, validateName, validateNeed, validateNeedField, validateOffer, validatePassphrase,
 } from './validation';
 
 const today = '2025-03-10';
@@ -84,5 +84,19 @@ describe('helpers', () => {
     expect(formFieldOf('title', NEED_FIELDS)).toBe('title');
     expect(formFieldOf('nonsense', NEED_FIELDS)).toBeNull();
     expect(formFieldOf(null, NEED_FIELDS)).toBeNull();
+  });
+});
+
+describe('passphrase', () => {
+  it('must be typed, then typed again the same', () => {
+    expect(validatePassphrase('', '')).toEqual({ passphrase: { code: 'empty' } });
+    expect(validatePassphrase('', 'x')).toEqual({ passphrase: { code: 'empty' } });
+    expect(validatePassphrase('correct horse', '')).toEqual({ passphrase_confirm: { code: 'empty' } });
+    expect(validatePassphrase('correct horse', 'correct hors')).toEqual({ passphrase_confirm: { code: 'passphrase_mismatch' } });
+    expect(validatePassphrase('correct horse', 'correct horse')).toEqual({});
+  });
+  it('counts spaces, like the core', () => {
+    expect(validatePassphrase('   ', '   ')).toEqual({});
+    expect(validatePassphrase('pass ', 'pass')).toEqual({ passphrase_confirm: { code: 'passphrase_mismatch' } });
   });
 });

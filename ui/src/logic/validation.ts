@@ -202,3 +202,15 @@ export function formFieldOf(serverField: string | null | undefined, known: reado
   }
   return null;
 }
+
+// ---------- passphrase ----------
+
+export type PassphraseField = 'passphrase' | 'passphrase_confirm';
+
+/** The passphrase typed twice on the create and join forms. Like the core, only an empty one is
+ * refused; the confirmation must match exactly (no trimming: spaces count). */
+export function validatePassphrase(passphrase: string, confirm: string): FieldErrors<PassphraseField> {
+  if (passphrase === '') return { passphrase: { code: 'empty' } };
+  if (confirm !== passphrase) return { passphrase_confirm: { code: confirm === '' ? 'empty' : 'passphrase_mismatch' } };
+  return {};
+}

@@ -20,6 +20,12 @@ describe('errors', () => {
     expect(describeError(err({ code: 'brand_new', kind: 'bundle' }), es).text).toMatch(/paquete/);
     expect(describeError(err({ code: 'too_long', params: { max: 200 } }), es).text).toBe('Es demasiado largo: como mucho 200 caracteres.');
   });
+  it('translates the passphrase and privacy codes', () => {
+    expect(describeError(err({ code: 'wrong_key', field: 'passphrase' }), es)).toEqual({ code: 'wrong_key', field: 'passphrase', text: 'Esa frase de contraseña no es correcta. Revísala y vuelve a intentarlo.' });
+    expect(describeError(err({ kind: 'privacy', code: 'contact_not_yours' }), en).text).toMatch(/^Only organizers/);
+    // A privacy code this UI doesn't know yet still reads in Spanish, by its kind.
+    expect(describeError(err({ kind: 'privacy', code: 'brand_new' }), es).text).toMatch(/datos de contacto/);
+  });
   it('handles plain strings and errors', () => {
     expect(describeError('boom', en).text).toBe('boom');
     expect(describeError(new Error('bad'), en).text).toBe('bad');
@@ -64,6 +70,8 @@ describe('values', () => {
     expect(valueText('title', null, en)).toBe('(empty)');
     expect(valueText('recurring', true, es)).toBe('Sí');
     expect(valueText('categories', ['meals', 'medical'], en)).toBe('Meals and Medical');
+    expect(valueText('sealed_contact', 'bm9uY2UgYW5kIGNpcGhlcnRleHQ=', en)).toBe('(sealed)');
+    expect(valueText('sealed_contact', null, es)).toBe('(vacío)');
   });
   it('shows conflict sides', () => {
     const c = { id: '1', kind: { type: 'over_assigned', volunteers_needed: 1 }, collection: 'assignments', record: 'n', label: 'L', field: null, sides: [] } as Conflict;

@@ -141,6 +141,8 @@ export function fieldName(field: string, t: Translator): string {
 /** A field's value as a person reads it. `collection` helps with statuses. */
 export function valueText(field: string | null, value: unknown, t: Translator, collection?: string): string {
   if (value === null || value === undefined || value === '') return t('value.none');
+  // Ciphertext says nothing to a person; the details open only from the contact section.
+  if (field === 'sealed_contact') return t('value.sealed');
   if (typeof value === 'boolean') return value ? t('value.yes') : t('value.no');
   if (Array.isArray(value)) {
     if (field === 'categories') return t.list(value.map((v) => enumText(t, 'category', v)));
@@ -167,6 +169,7 @@ export function valueText(field: string | null, value: unknown, t: Translator, c
     case 'window_start':
     case 'created_at':
     case 'updated_at':
+    case 'contact_forgotten_at':
       return typeof value === 'string' ? t.dateTime(value) : String(value);
   }
   if (typeof value === 'number') return t.number(value);
@@ -219,10 +222,12 @@ export const REQUIRED_ERROR_CODES = [
   'empty', 'too_long', 'unknown', 'needed_by_in_past', 'zero', 'organizers_only', 'need_closed', 'need_full', 'at_capacity',
   'not_quarter_hours', 'hours_out_of_range', 'already_assigned', 'invite_invalid', 'wrong_group', 'tampered', 'network',
   'not_found', 'conflict_gone', 'bad_address', 'connection_lost', 'version', 'corrupt', 'newer_schema',
+  'passphrase_mismatch', 'wrong_key', 'locked', 'contact_not_yours', 'no_contact', 'contact_gone', 'contact_expired',
+  'contact_forgotten', 'no_organizer_key', 'remove_self', 'removed', 'no_key',
 ] as const;
 
 /** History actions crdt-core writes (doc.rs `change("…")`) plus the ones the backend may add. */
 export const HISTORY_ACTIONS = [
   'group.create', 'area.add', 'member.add', 'member.join', 'member.remove', 'device.add', 'device.register', 'need.add',
-  'need.status', 'offer.add', 'offer.status', 'assign', 'assignment.status', 'hours.log', 'resolve',
+  'need.status', 'need.contact', 'need.forget', 'offer.add', 'offer.status', 'assign', 'assignment.status', 'hours.log', 'resolve',
 ] as const;

@@ -6,49 +6,121 @@ import { Field, fieldAria } from '../components/ui';
 import { BundleControls, ConnectForm, LastDigest } from '../components/SyncControls';
 import { Icon } from '../components/Icon';
 import { QrScanner, useHasCamera } from '../components/QrScanner';
-import { validateName, formFieldOf, type FieldError as FE } from '../logic/validation';
+import { validateName, validatePassphrase, formFieldOf, type FieldError as FE, type PassphraseField } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 import { dataChanged, getState, loadStatus, setState, showBanner, toast, useApp } from '../store';
 import { href } from '../router';
+import { UnlockScreen } from './Unlock';
 
-type Errors = Partial<Record<'group_name' | 'your_name' | 'invite', string>>;
+type FormField = 'group_name' | 'your_name' | 'invite' | PassphraseField;
+type Errors = Partial<Record<FormField, string>>;
 
 function useErrText() {
   const { t } = useApp();
   return (e: FE | undefined) => (e ? errorText(t, e.code, e.params) ?? e.code : undefined);
 }
 
-function CreateForm(): JSX.Element {
+/** The first field with an error, in form order, gets the focus. */
+function focusFirst(errs: Errors, ids: Partial<Record<FormField, string>>): boolean {
+  const first = (Object.keys(ids) as FormField[]).find((f) => errs[f]);
+  if (first) document.getElementById(ids[first] ?? '')?.focus();
+  return first !== undefined;
+}
+
+/** The passphrase typed twice, for the create and join forms, when the status asks for one.
+ * Ids: `${prefix}-passphrase` and `${prefix}-passphrase-confirm`. */
+function PassphraseFields(props: {
+  prefix: 'create' | 'join';
+  passphrase: string;
+  confirm: string;
+  setPassphrase: (v: string) => void;
+  setConfirm: (v: string) => void;
+  errors: Errors;
+  setErrors: (f: (prev: Errors) => Errors) => void;
+}): JSX.Element {
+  const { t } = useApp();
+  const errText = useErrText();
+  const { prefix, errors } = props;
+  const id = `${prefix}-passphrase`;
+  const confirmId = `${prefix}-passphrase-confirm`;
+  return (
+    <>
+      <Field id={id} label={t('first.passphrase')} hint={t('first.passphrase_hint')} error={errors.passphrase} errorTestid={`error-${id}`} errorAlias="error-passphrase">
+        <input
+          {...fieldAria(id, errors.passphrase, t('first.passphrase_hint'))}
+          data-testid={id}
+          type="password"
+          autoComplete="new-password"
+          autoCapitalize="off"
+          spellcheck={false}
+          value={props.passphrase}
+          onInput={(e) => props.setPassphrase(e.currentTarget.value)}
+          onBlur={() => props.passphrase && props.setErrors((prev) => ({ ...prev, passphrase: undefined }))}
+        />
+      </Field>
+      <Field id={confirmId} label={t('first.passphrase_confirm')} error={errors.passphrase_confirm} errorTestid={`error-${confirmId}`} errorAlias="error-passphrase_confirm">
+        <input
+          {...fieldAria(confirmId, errors.passphrase_confirm)}
+          data-testid={confirmId}
+          type="password"
+          autoComplete="new-password"
+          autoCapitalize="off"
+          spellcheck={false}
+          value={props.confirm}
+          onInput={(e) => props.setConfirm(e.currentTarget.value)}
+          onBlur={() => props.confirm && props.setErrors((prev) => ({ ...prev, passphrase_confirm: errText(validatePassphrase(props.passphrase, props.confirm).passphrase_confirm) }))}
+        />
+      </Field>
+    </>
+  );
+}
+
+const CREATE_IDS: Partial<Record<FormField, string>> = {
+  group_name: 'create-group-name', your_name: 'create-your-name', passphrase: 'create-passphrase', passphrase_confirm: 'create-passphrase-confirm',
+};
+const JOIN_IDS: Partial<Record<FormField, string>> = {
+  invite: 'join-invite', your_name: 'join-name', passphrase: 'join-passphrase', passphrase_confirm: 'join-passphrase-confirm',
+};
+
+function CreateForm({ asks }: { asks: boolean }): JSX.Element {
   const { t } = useApp();
   const errText = useErrText();
   const [group, setGroup] = useState('');
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('organizer');
+  const [passphrase, setPassphrase] = useState('');
+  const [confirm, setConfirm] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
 
-  const check = (): Errors => ({ group_name: errText(validateName(group)), your_name: errText(validateName(name)) });
+  const check = (): Errors => {
+    const pass = asks ? validatePassphrase(passphrase, confirm) : {};
+    return {
+      group_name: errText(validateName(group)),
+      your_name: errText(validateName(name)),
+      passphrase: errText(pass.passphrase),
+      passphrase_confirm: errText(pass.passphrase_confirm),
+    };
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     const errs = check();
     setErrors(errs);
-    if (errs.group_name || errs.your_name) {
-      document.getElementById(errs.group_name ? 'create-group-name' : 'create-your-name')?.focus();
-      return;
-    }
+    if (focusFirst(errs, CREATE_IDS)) return;
     setBusy(true);
     try {
-      const status = await api.createGroup(group.trim(), name.trim(), role);
+      const status = await api.createGroup(group.trim(), name.trim(), role, asks ? passphrase : null);
       showBanner(null);
       setState({ status });
       dataChanged();
       location.hash = href.needs();
     } catch (err) {
       const shown = describeError(err, getState().t);
-      const f = formFieldOf(shown.field, ['group_name', 'your_name']);
+      const f = formFieldOf(shown.field, asks ? ['group_name', 'your_name', 'passphrase'] : ['group_name', 'your_name']) as FormField | null;
       if (f) {
-        setErrors({ [f]: shown.text });
-        document.getElementById(f === 'group_name' ? 'create-group-name' : 'create-your-name')?.focus();
+        const errs = { [f]: shown.text };
+        setErrors(errs);
+        focusFirst(errs, CREATE_IDS);
       } else showBanner(shown.text);
     } finally {
       setBusy(false);
@@ -86,6 +158,9 @@ function CreateForm(): JSX.Element {
           <option value="volunteer">{t('role.volunteer')}</option>
         </select>
       </Field>
+      {asks ? (
+        <PassphraseFields prefix="create" passphrase={passphrase} confirm={confirm} setPassphrase={setPassphrase} setConfirm={setConfirm} errors={errors} setErrors={setErrors} />
+      ) : null}
       <button type="submit" class="btn btn-primary btn-block" data-testid="create-submit" disabled={busy}>
         {busy ? t('common.working') : t('first.create_submit')}
       </button>
@@ -93,11 +168,13 @@ function CreateForm(): JSX.Element {
   );
 }
 
-function JoinForm(): JSX.Element {
+function JoinForm({ asks }: { asks: boolean }): JSX.Element {
   const { t } = useApp();
   const errText = useErrText();
   const [invite, setInvite] = useState('');
   const [name, setName] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [confirm, setConfirm] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const hasCamera = useHasCamera();
@@ -121,27 +198,29 @@ function JoinForm(): JSX.Element {
   };
   const submit = async (e: Event) => {
     e.preventDefault();
+    const pass = asks ? validatePassphrase(passphrase, confirm) : {};
     const errs: Errors = {
       invite: invite.trim() ? undefined : errText({ code: 'empty' }),
       your_name: errText(validateName(name)),
+      passphrase: errText(pass.passphrase),
+      passphrase_confirm: errText(pass.passphrase_confirm),
     };
     setErrors(errs);
-    if (errs.invite || errs.your_name) {
-      document.getElementById(errs.invite ? 'join-invite' : 'join-name')?.focus();
-      return;
-    }
+    if (focusFirst(errs, JOIN_IDS)) return;
     setBusy(true);
     try {
-      const status = await api.joinGroup(invite.trim(), name.trim());
+      const status = await api.joinGroup(invite.trim(), name.trim(), asks ? passphrase : null);
       showBanner(null);
       setState({ status });
       dataChanged();
     } catch (err) {
       const shown = describeError(err, getState().t);
-      const f = formFieldOf(shown.field, ['invite', 'your_name']) ?? (['invite_invalid', 'tampered', 'wrong_group'].includes(shown.code) ? 'invite' : null);
+      const known = asks ? ['invite', 'your_name', 'passphrase'] : ['invite', 'your_name'];
+      const f = (formFieldOf(shown.field, known) ?? (['invite_invalid', 'tampered', 'wrong_group'].includes(shown.code) ? 'invite' : null)) as FormField | null;
       if (f) {
-        setErrors({ [f]: shown.text });
-        document.getElementById(f === 'invite' ? 'join-invite' : 'join-name')?.focus();
+        const errs = { [f]: shown.text };
+        setErrors(errs);
+        focusFirst(errs, JOIN_IDS);
       } else showBanner(shown.text);
       // The device may have joined before something later failed: the status says where it stands.
       void loadStatus();
@@ -184,6 +263,9 @@ function JoinForm(): JSX.Element {
           onBlur={() => name && setErrors((prev) => ({ ...prev, your_name: errText(validateName(name)) }))}
         />
       </Field>
+      {asks ? (
+        <PassphraseFields prefix="join" passphrase={passphrase} confirm={confirm} setPassphrase={setPassphrase} setConfirm={setConfirm} errors={errors} setErrors={setErrors} />
+      ) : null}
       <button type="submit" class="btn btn-primary btn-block" data-testid="join-submit" disabled={busy}>
         {busy ? t('common.working') : t('first.join_submit')}
       </button>
@@ -214,6 +296,7 @@ function Waiting({ status }: { status: Status }): JSX.Element {
 export function FirstRun({ status }: { status: Status }): JSX.Element {
   const { t } = useApp();
   if (status.state === 'waiting') return <Waiting status={status} />;
+  if (status.state === 'locked') return <UnlockScreen status={status} />;
   return (
     <div class="stack-lg">
       <div class="hero">
@@ -223,11 +306,11 @@ export function FirstRun({ status }: { status: Status }): JSX.Element {
         <h1 tabIndex={-1}>{t('first.welcome')}</h1>
         <p>{t('first.intro')}</p>
       </div>
-      <CreateForm />
+      <CreateForm asks={status.asks_passphrase} />
       <div class="or" aria-hidden="true">
         <span>{t('first.or')}</span>
       </div>
-      <JoinForm />
+      <JoinForm asks={status.asks_passphrase} />
       <p class="center">
         <a href={href.settings()} class="link-btn">
           <Icon name="globe" size={18} /> {t('settings.language')}

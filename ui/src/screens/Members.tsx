@@ -3,11 +3,12 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { Member, Role } from '../api/types';
 import { InvitePanel } from '../components/SyncControls';
+import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
 import { languageName } from '../logic/words';
 import { dataChanged, isOrganizer, run, toast, useApp } from '../store';
 
-function MemberItem({ m, canManage, isMe }: { m: Member; canManage: boolean; isMe: boolean }): JSX.Element {
+function MemberItem({ m, canManage, isMe, onRemove }: { m: Member; canManage: boolean; isMe: boolean; onRemove: (m: Member) => void }): JSX.Element {
   const { t } = useApp();
   const [busy, setBusy] = useState(false);
   const setRole = async (role: Role) => {
@@ -36,15 +37,20 @@ function MemberItem({ m, canManage, isMe }: { m: Member; canManage: boolean; isM
         ) : null}
       </div>
       {canManage && !isMe && !m.removed_at ? (
-        m.role === 'volunteer' ? (
-          <button type="button" class="btn btn-secondary btn-small" data-testid="member-make-organizer" disabled={busy} onClick={() => void setRole('organizer')} aria-label={t('members.make_organizer_for', { name: m.display_name })}>
-            {t('members.make_organizer')}
+        <div class="action-row member-actions">
+          {m.role === 'volunteer' ? (
+            <button type="button" class="btn btn-secondary btn-small" data-testid="member-make-organizer" disabled={busy} onClick={() => void setRole('organizer')} aria-label={t('members.make_organizer_for', { name: m.display_name })}>
+              {t('members.make_organizer')}
+            </button>
+          ) : (
+            <button type="button" class="btn btn-ghost btn-small" data-testid="member-make-volunteer" disabled={busy} onClick={() => void setRole('volunteer')} aria-label={t('members.make_volunteer_for', { name: m.display_name })}>
+              {t('members.make_volunteer')}
+            </button>
+          )}
+          <button type="button" class="btn btn-danger-outline btn-small" data-testid="member-remove" disabled={busy} onClick={() => onRemove(m)} aria-label={t('members.remove_for', { name: m.display_name })}>
+            {t('members.remove')}
           </button>
-        ) : (
-          <button type="button" class="btn btn-ghost btn-small" data-testid="member-make-volunteer" disabled={busy} onClick={() => void setRole('volunteer')} aria-label={t('members.make_volunteer_for', { name: m.display_name })}>
-            {t('members.make_volunteer')}
-          </button>
-        )
+        </div>
       ) : null}
     </li>
   );
@@ -56,6 +62,17 @@ export function MembersScreen(): JSX.Element {
   const { data, error, loading, reload } = useLoad(() => api.listMembers(), []);
   const me = app.status?.me?.id;
   const organizer = isOrganizer(app);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [busy, setBusy] = useState(false);
+  const remove = async (m: Member) => {
+    setBusy(true);
+    const out = await run(() => api.removeMember(m.id));
+    setBusy(false);
+    setRemoving(null);
+    if (out === undefined) return;
+    dataChanged();
+    toast({ text: t('members.removed_toast', { name: m.display_name }) });
+  };
   const list = data ? [...data].sort((a, b) => Number(!!a.removed_at) - Number(!!b.removed_at) || (a.role === b.role ? a.display_name.localeCompare(b.display_name) : a.role === 'organizer' ? -1 : 1)) : undefined;
   return (
     <div class="screen">
@@ -65,11 +82,22 @@ export function MembersScreen(): JSX.Element {
       {list ? (
         <ul class="list compact">
           {list.map((m) => (
-            <MemberItem key={m.id} m={m} canManage={organizer} isMe={m.id === me} />
+            <MemberItem key={m.id} m={m} canManage={organizer} isMe={m.id === me} onRemove={setRemoving} />
           ))}
         </ul>
       ) : null}
       <InvitePanel />
+      {removing ? (
+        <ConfirmDialog
+          id="remove-dialog"
+          title={t('members.remove_title', { name: removing.display_name })}
+          text={t('members.remove_text')}
+          confirmLabel={t('members.remove')}
+          busy={busy}
+          onConfirm={() => void remove(removing)}
+          onCancel={() => setRemoving(null)}
+        />
+      ) : null}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { HistoryEntry, NeedDetail, NeedStatus } from '../api/types';
 import { Icon } from '../components/Icon';
+import { NeedContact } from '../components/NeedContact';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { isLongWait, waitingLabel } from '../logic/time';
 import { needActions } from '../logic/undo';
@@ -164,6 +165,8 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
           ))}
         </div>
       </div>
+
+      <NeedContact d={d} />
 
       <section aria-labelledby="assignments-title">
         <h2 id="assignments-title">{t('need.assignments_title')}</h2>

@@ -1,0 +1,288 @@
+//! The privacy rules, kept on this device: who holds which key (see `seal.rs`).
+//!
+//! `upkeep` brings the envelopes in line with the record after every action, sync and bundle:
+//! - an organizer's device seals the organizer key to every organizer's devices, and each
+//!   need's record key to the devices of the volunteers assigned to it;
+//! - every device deletes the keys of needs the group asked to forget, and of needs closed for
+//!   longer than the group's `expiry_days` (the shredding is local and needs no record, so it
+//!   happens on schedule even on a device that never syncs again);
+//! - an organizer's device marks open needs past `needed_by` plus the grace period as expired;
+//! - a device moves to the newest group secret that has been sealed to it.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, OptionalExtension};
+use uuid::Uuid;
+
+use super::Store;
+use crate::doc::Collection;
+use crate::error::{Error, Result};
+use crate::model::{Need, NeedStatus, Role};
+use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
+use crate::secret::GroupSecret;
+
+/// Collections whose changes can grant or shred a key.
+pub(super) const AFFECTS_KEYS: [Collection; 3] = [Collection::Needs, Collection::Assignments, Collection::Members];
+
+/// What one `upkeep` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Upkeep {
+    /// Envelopes sealed for organizers and assigned volunteers.
+    pub granted: usize,
+    /// Needs whose keys were deleted (forgotten or past expiry).
+    pub shredded: usize,
+    /// Open needs marked expired.
+    pub expired: usize,
+    /// The epoch this device moved to, if it moved.
+    pub moved_to_epoch: Option<u32>,
+}
+
+impl Store {
+    /// Adds or replaces a need's contact details. Only the sealed form reaches the record; the
+    /// key is sealed to this device and to the organizer key, and later to assigned volunteers.
+    pub fn set_contact(&mut self, need: Uuid, contact: &Contact) -> Result<()> {
+        contact.validate()?;
+        let current = self.doc()?.need(need)?;
+        let organizer = self.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
+        let key = match current.sealed_contact {
+            Some(_) => self.record_key(need)?.ok_or(Error::ContactNotYours)?,
+            None => Key32::generate(),
+        };
+        let sealed = key.seal_contact(need, contact);
+        let subject = Subject::Contact(need);
+        let envelopes: Vec<Envelope> = [self.device.id(), organizer].iter().filter_map(|to| Envelope::seal(subject, to, &key)).collect();
+        // Keys first: a crash in between leaves a spare envelope, never details nobody can open.
+        self.insert_envelopes(&envelopes)?;
+        self.act(|doc, me, now| doc.set_contact(me, need, sealed, now))?;
+        Ok(())
+    }
+
+    /// A need's contact details, if this device may read them; otherwise why not.
+    pub fn contact(&mut self, need: Uuid) -> Result<Contact> {
+        let need = self.doc()?.need(need)?;
+        if let Some(at) = need.contact_forgotten_at {
+            return Err(Error::ContactGone(at.format("%Y-%m-%d").to_string()));
+        }
+        let sealed = need.sealed_contact.clone().ok_or(Error::NoContact)?;
+        let days = self.group()?.settings.expiry_days;
+        if past_expiry(&need, days, Utc::now()) {
+            return Err(Error::ContactExpired { days });
+        }
+        let key = self.record_key(need.id)?.ok_or(Error::ContactNotYours)?;
+        Ok(key.open_contact(need.id, &sealed)?)
+    }
+
+    /// Whether this device holds a key to the need's contact details.
+    pub fn can_read_contact(&self, need: Uuid) -> Result<bool> {
+        Ok(self.record_key(need)?.is_some())
+    }
+
+    /// Brings keys in line with the record at time `now`; see the module comment.
+    pub fn upkeep(&mut self, now: DateTime<Utc>) -> Result<Upkeep> {
+        let Ok(me) = self.me() else { return Ok(Upkeep::default()) };
+        let group = self.doc()?.group()?;
+        let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
+        let doc = self.doc()?;
+        let needs = doc.needs().records;
+        let members = doc.members().records;
+        let organizer = self.organizer_key()?;
+
+        for need in &needs {
+            let shred = need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now);
+            if shred && self.conn.execute("DELETE FROM envelopes WHERE subject = ?1", [Subject::Contact(need.id).as_string()])? > 0 {
+                done.shredded += 1;
+            }
+        }
+        if done.shredded > 0 {
+            // The WAL may still hold pages with the deleted keys until it is checkpointed.
+            self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
+
+        if let Some(organizer) = &organizer {
+            let devices_of = |role: Role| members.iter().filter(move |m| m.role == role && m.removed_at.is_none()).flat_map(|m| m.device_ids.clone());
+            let mut grants: Vec<Envelope> = Vec::new();
+            for device in devices_of(Role::Organizer) {
+                if !self.has_envelope(Subject::OrganizerKey, &device)? {
+                    grants.extend(Envelope::seal(Subject::OrganizerKey, &device, &organizer.to_bytes()));
+                }
+            }
+            let assignments = self.doc()?.assignments().records;
+            for need in needs.iter().filter(|n| n.sealed_contact.is_some() && n.contact_forgotten_at.is_none()) {
+                if past_expiry(need, group.settings.expiry_days, now) {
+                    continue;
+                }
+                let subject = Subject::Contact(need.id);
+                let mut recipients: Vec<String> = assignments
+                    .iter()
+                    .filter(|a| a.need == need.id && a.status.fills_need())
+                    .filter_map(|a| members.iter().find(|m| m.id == a.volunteer && m.removed_at.is_none()))
+                    .flat_map(|m| m.device_ids.clone())
+                    .collect();
+                recipients.extend(group.organizer_key.clone());
+                let mut missing = Vec::new();
+                for recipient in recipients {
+                    if !self.has_envelope(subject, &recipient)? {
+                        missing.push(recipient);
+                    }
+                }
+                if missing.is_empty() {
+                    continue;
+                }
+                let Some(key) = self.record_key(need.id)? else { continue };
+                grants.extend(missing.iter().filter_map(|to| Envelope::seal(subject, to, &key)));
+            }
+            done.granted = self.insert_envelopes(&grants)?;
+
+            let grace = Duration::days(group.settings.grace_days.into());
+            let overdue: Vec<Uuid> = needs
+                .iter()
+                .filter(|n| matches!(n.status, NeedStatus::Open | NeedStatus::Matched) && n.needed_by.is_some_and(|by| by + grace < now))
+                .map(|n| n.id)
+                .collect();
+            if !overdue.is_empty() {
+                self.write(|doc| overdue.iter().try_for_each(|&id| doc.set_need_status(me, id, NeedStatus::Expired, now).map(drop)))?;
+                done.expired = overdue.len();
+            }
+        }
+        Ok(done)
+    }
+
+    /// Makes the group's organizer key, held by this (the founding) device.
+    pub(super) fn make_organizer_key(&mut self) -> Result<()> {
+        let key = SealingKey::generate();
+        let envelope = Envelope::seal(Subject::OrganizerKey, &self.device.id(), &key.to_bytes()).expect("a device id is a public key");
+        self.insert_envelopes(&[envelope])?;
+        let public = key.public_hex();
+        self.act(|doc, me, now| doc.set_organizer_key(me, &public, now))
+    }
+
+    /// The organizer key, if it has been sealed to this device.
+    fn organizer_key(&self) -> Result<Option<SealingKey>> {
+        Ok(self.open_envelope(Subject::OrganizerKey, &self.device.id(), &self.sealing_key())?.map(|key| SealingKey::from_bytes(key.0)))
+    }
+
+    /// The record key of a need's contact details, if sealed to this device or to the
+    /// organizer key this device holds.
+    fn record_key(&self, need: Uuid) -> Result<Option<Key32>> {
+        let subject = Subject::Contact(need);
+        if let Some(key) = self.open_envelope(subject, &self.device.id(), &self.sealing_key())? {
+            return Ok(Some(key));
+        }
+        let (Some(organizer), Some(public)) = (self.organizer_key()?, self.group().ok().and_then(|g| g.organizer_key)) else { return Ok(None) };
+        self.open_envelope(subject, &public, &organizer)
+    }
+
+    pub(super) fn sealing_key(&self) -> SealingKey {
+        SealingKey::from_bytes(self.device.private_bytes())
+    }
+
+    /// Opens the envelope for `subject` addressed to `recipient`. One that does not open was
+    /// forged or damaged by whoever made it: it is treated as absent.
+    fn open_envelope(&self, subject: Subject, recipient: &str, key: &SealingKey) -> Result<Option<Key32>> {
+        Ok(self.envelope(subject, recipient)?.and_then(|envelope| envelope.open(key).ok()))
+    }
+
+    fn envelope(&self, subject: Subject, recipient: &str) -> Result<Option<Envelope>> {
+        let subject = subject.as_string();
+        let sealed = self
+            .conn
+            .query_row("SELECT sealed FROM envelopes WHERE subject = ?1 AND recipient = ?2", params![subject, recipient], |r| r.get(0))
+            .optional()?;
+        Ok(sealed.map(|sealed| Envelope { subject, recipient: recipient.to_string(), sealed }))
+    }
+
+    fn has_envelope(&self, subject: Subject, recipient: &str) -> Result<bool> {
+        Ok(self.envelope(subject, recipient)?.is_some())
+    }
+
+    /// Stores envelopes, keeping the one already held for the same subject and recipient.
+    /// Envelopes for needs the group has forgotten are never stored. Returns how many were new.
+    pub(super) fn insert_envelopes(&mut self, envelopes: &[Envelope]) -> Result<usize> {
+        let forgotten: Vec<String> = self
+            .needs_index_json()?
+            .into_iter()
+            .filter(|need| need.contact_forgotten_at.is_some())
+            .map(|need| Subject::Contact(need.id).as_string())
+            .collect();
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        {
+            let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO envelopes (subject, recipient, sealed) VALUES (?1, ?2, ?3)")?;
+            for envelope in envelopes.iter().filter(|e| !forgotten.contains(&e.subject)) {
+                added += insert.execute(params![envelope.subject, envelope.recipient, envelope.sealed])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Envelopes stored after `after` (an envelope id), and the highest id among them.
+    pub(super) fn envelopes_after(&self, after: i64) -> Result<(Vec<Envelope>, i64)> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, subject, recipient, sealed FROM envelopes WHERE id > ?1 ORDER BY id")?;
+        let mut newest = after;
+        let rows = stmt.query_map([after], |r| Ok((r.get::<_, i64>(0)?, Envelope { subject: r.get(1)?, recipient: r.get(2)?, sealed: r.get(3)? })))?;
+        let mut envelopes = Vec::new();
+        for row in rows {
+            let (id, envelope) = row?;
+            newest = newest.max(id);
+            envelopes.push(envelope);
+        }
+        Ok((envelopes, newest))
+    }
+
+    /// Every need in the index, read without loading the document.
+    fn needs_index_json(&self) -> Result<Vec<Need>> {
+        self.json_rows("SELECT json FROM needs", [])
+    }
+
+    /// Takes up the newest group secret sealed to this device, if it is newer than the current
+    /// and the record has moved to it (only an organizer's removal moves it).
+    fn adopt_newest_epoch(&mut self, recorded: u32) -> Result<Option<u32>> {
+        let mut stmt = self.conn.prepare_cached("SELECT subject FROM envelopes WHERE recipient = ?1 AND subject LIKE 'epoch:%'")?;
+        let subjects: Vec<String> = stmt.query_map([self.device.id()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let mut epochs: Vec<u32> = subjects.iter().filter_map(|s| match Subject::parse(s) {
+            Some(Subject::Epoch(n)) => Some(n),
+            _ => None,
+        }).filter(|&n| n > self.epoch && n <= recorded).collect();
+        epochs.sort_unstable();
+        let mut moved = None;
+        for epoch in epochs {
+            let Some(secret) = self.open_envelope(Subject::Epoch(epoch), &self.device.id(), &self.sealing_key())? else { continue };
+            self.conn.execute("INSERT OR IGNORE INTO epochs (epoch, secret) VALUES (?1, ?2)", params![epoch, &secret.0[..]])?;
+            (self.secret, self.epoch) = (GroupSecret::from_bytes(secret.0), epoch);
+            moved = Some(epoch);
+        }
+        Ok(moved)
+    }
+
+    /// Removes a member: their devices can no longer sync with the group or read what it shares
+    /// from now on. A new group secret is sealed to every remaining device, and the record
+    /// moves to its epoch in the same write.
+    pub fn remove_member(&mut self, member: Uuid) -> Result<()> {
+        let me = self.me()?;
+        let doc = self.doc()?;
+        doc.require_organizer(me, "remove members")?;
+        let remaining: Vec<String> = doc
+            .members()
+            .records
+            .into_iter()
+            .filter(|m| m.id != member && m.removed_at.is_none())
+            .flat_map(|m| m.device_ids)
+            .collect();
+        let epoch = doc.group()?.epoch.max(self.epoch) + 1;
+        let secret = Key32::generate();
+        let envelopes: Vec<Envelope> = remaining.iter().filter_map(|device| Envelope::seal(Subject::Epoch(epoch), device, &secret)).collect();
+        self.insert_envelopes(&envelopes)?;
+        self.act(|doc, me, now| {
+            doc.remove_member(me, member, now)?;
+            doc.move_to_epoch(me, epoch, now)
+        })?;
+        Ok(())
+    }
+}
+
+/// Whether a closed need's contact details are past the group's keeping time.
+fn past_expiry(need: &Need, expiry_days: u32, now: DateTime<Utc>) -> bool {
+    let closed = matches!(need.status, NeedStatus::Done | NeedStatus::Cancelled | NeedStatus::Expired | NeedStatus::Referred);
+    closed && need.updated_at + Duration::days(expiry_days.into()) <= now
+}
