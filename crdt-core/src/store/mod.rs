@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use automerge::ActorId;
 use chrono::{DateTime, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -141,14 +142,11 @@ impl Store {
             return Err(Error::NoDatabase(path.to_path_buf()));
         }
         let corrupt = |detail: String| Error::Corrupt { path: path.to_path_buf(), detail };
-        // SQLCipher keeps the file's random salt in its first 16 bytes, unencrypted.
-        let mut salt = [0u8; SALT_LEN];
-        std::fs::File::open(path)
-            .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut salt))
-            .map_err(|_| corrupt("it is too short to be an aidmesh database".into()))?;
-        let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| corrupt(e.to_string()))?;
-        key.apply(&conn, &salt).map_err(|e| corrupt(e.to_string()))?;
+        let mut conn = unlock(path, key).map_err(|e| match e {
+            Error::Io { .. } => corrupt("it is too short to be an aidmesh database".into()),
+            Error::Sqlite(e) => corrupt(e.to_string()),
+            other => other,
+        })?;
         // The first read is where SQLCipher checks the key (every page carries a MAC).
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => return Err(Error::WrongKey(path.to_path_buf())),
@@ -161,6 +159,8 @@ impl Store {
         if version == 0 {
             return Err(corrupt("it is not an aidmesh database".into()));
         }
+        // The key is right and the file is ours: closing may now fold the log in as usual.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         configure(&conn).map_err(|e| classify(path, e))?;
         migrate(&mut conn, version)?;
         let identity = Identity::read(&conn).map_err(corrupt)?;
@@ -182,12 +182,8 @@ impl Store {
     /// A plain SQLite connection to an encrypted database, unlocked with its key: for tests and
     /// repair tools that must look below the store. Nothing else should write through it.
     pub fn unlocked_connection(path: &Path, key: &DbKey) -> Result<Connection> {
-        let mut salt = [0u8; SALT_LEN];
-        std::fs::File::open(path)
-            .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut salt))
-            .map_err(|e| Error::Io { context: format!("cannot read {}", path.display()), source: e })?;
-        let conn = Connection::open(path)?;
-        key.apply(&conn, &salt)?;
+        let conn = unlock(path, key)?;
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
         Ok(conn)
     }
 
@@ -573,6 +569,21 @@ impl Store {
 }
 
 const SALT_LEN: usize = 16;
+
+/// Opens an existing database and gives SQLCipher its key, without checking it yet. Closing the
+/// connection will not checkpoint the write-ahead log until the caller turns that back on: with
+/// a wrong key, a checkpoint on close would throw away the log (and the changes in it).
+fn unlock(path: &Path, key: &DbKey) -> Result<Connection> {
+    // SQLCipher keeps the file's random salt in its first 16 bytes, unencrypted.
+    let mut salt = [0u8; SALT_LEN];
+    std::fs::File::open(path)
+        .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut salt))
+        .map_err(|source| Error::Io { context: format!("cannot read {}", path.display()), source })?;
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+    key.apply(&conn, &salt)?;
+    Ok(conn)
+}
 
 /// The key to the device database, from a passphrase (or a random one kept in the OS keyring).
 /// The whole file is encrypted with SQLCipher under a key that Argon2id derives from it, with

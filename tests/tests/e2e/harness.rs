@@ -64,7 +64,7 @@ pub struct App {
     pub client: Client,
     /// Where the app accepts syncs: give it to `aidmesh sync`.
     pub address: String,
-    _data_dir: TempDir,
+    data_dir: TempDir,
     display: String,
     _driver: Group,
     _display: Group,
@@ -76,17 +76,28 @@ impl App {
     }
 
     /// Starts the app on a data folder prepared beforehand, with discovery `off`, or `loopback`
-    /// (only inside a private network namespace: see `inside_private_network`).
+    /// (only inside a private network namespace: see `inside_private_network`). The environment
+    /// gives it the test passphrase.
     pub async fn launch_in(data_dir: TempDir, discovery: &str) -> Result<App> {
+        App::launch_with(data_dir, discovery, Some(aidmesh_tests::TEST_PASSPHRASE)).await
+    }
+
+    /// Starts the app with `AIDMESH_PASSPHRASE` set to `passphrase`, or unset: then the person
+    /// types it.
+    pub async fn launch_with(data_dir: TempDir, discovery: &str, passphrase: Option<&str>) -> Result<App> {
         let (display_process, display) = start_xvfb()?;
         let (port, native_port, sync_port) = free_ports()?;
         let address = format!("127.0.0.1:{sync_port}");
-        let driver = Command::new("tauri-driver")
+        let mut driver = Command::new("tauri-driver");
+        match passphrase {
+            Some(passphrase) => driver.env("AIDMESH_PASSPHRASE", passphrase),
+            None => driver.env_remove("AIDMESH_PASSPHRASE"),
+        };
+        let driver = driver
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("AIDMESH_DATA_DIR", data_dir.path())
-            .env("AIDMESH_PASSPHRASE", aidmesh_tests::TEST_PASSPHRASE)
             .env("AIDMESH_LISTEN", &address)
             .env("AIDMESH_DISCOVERY", discovery)
             // The webview keeps its storage (the chosen language) under XDG folders: one per app.
@@ -109,8 +120,8 @@ impl App {
             .await
             .context("could not start the app through tauri-driver")?;
         client.set_window_size(390, 844).await?;
-        let app = App { client, address, _data_dir: data_dir, display: display.clone(), _driver: driver, _display: display_process };
-        app.wait("nav-needs, [data-testid=create-group-name], [role=alert]").await?;
+        let app = App { client, address, data_dir: data_dir, display: display.clone(), _driver: driver, _display: display_process };
+        app.wait("nav-needs, [data-testid=create-group-name], [data-testid=unlock-submit], [role=alert]").await?;
         Ok(app)
     }
 
@@ -118,6 +129,12 @@ impl App {
     pub async fn close(self) -> Result<()> {
         self.client.clone().close().await?;
         Ok(())
+    }
+
+    /// Closes the app and hands back its data folder, to start it again on the same data.
+    pub async fn close_keeping_data(self) -> Result<TempDir> {
+        self.client.clone().close().await?;
+        Ok(self.data_dir)
     }
 
     /// Waits for the first element matching `testid` (or a CSS list starting with one).

@@ -254,6 +254,96 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
     app.close().await
 }
 
+/// Contact details are sealed on Ana's phone: Bea's device cannot read them until she is
+/// assigned; forgetting the person takes them from both; removing Bea shuts her device out.
+#[tokio::test]
+async fn contact_details_reach_only_the_assigned_and_forgetting_and_removal_take_effect() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let (app, _dir, bea) = group_with_bea().await?;
+    post_need(&app, "Prescription pickup", "medical", "high").await?;
+    app.click("contact-add").await?;
+    app.fill("contact-name", "Mr. Okafor").await?;
+    app.fill("contact-phone", "555-0142").await?;
+    app.fill("contact-address", "Corner of Elm and 3rd, blue door").await?;
+    app.fill("contact-notes", "Diabetic; ring twice").await?;
+    app.click("contact-save").await?;
+    // What was saved is shown at once; "Hide" and "Show" toggle it.
+    app.wait("[data-contact-state=readable]").await?;
+    app.wait_text("contact-line-phone", "555-0142").await?;
+    app.screenshot("en", "05-need-contact").await?;
+    app.click("contact-show").await?;
+    app.wait_gone("contact-details", "555-0142").await?;
+    app.click("contact-show").await?;
+    app.wait_text("contact-line-address", "blue door").await?;
+
+    bea.ok(&["offer", "add", "--what", "Pharmacy runs by bike", "--category", "medical", "--area", "Riverside"])?;
+    bea.ok(&["sync", &app.address])?;
+    let need = cli_need_id(&bea, "Prescription pickup")?;
+    let refused = bea.fails(&["need", "contact", &need])?;
+    ensure!(refused.contains("only organizers and the volunteers assigned"), "Bea, not assigned: {refused}");
+
+    app.click("need-find-volunteers").await?;
+    app.click_in("candidate", "Pharmacy runs by bike", "candidate-assign").await?;
+    app.wait_gone("candidate", "Pharmacy runs by bike").await?;
+    bea.ok(&["sync", &app.address])?;
+    let shown = bea.ok(&["need", "contact", &need])?;
+    ensure!(shown.contains("555-0142") && shown.contains("blue door"), "Bea, assigned, reads them: {shown}");
+
+    // Forgetting cannot be undone, so it asks first.
+    app.click("nav-needs").await?;
+    app.click_in("need-item", "Prescription pickup", "need-item-title").await?;
+    app.click("contact-forget").await?;
+    app.wait("forget-dialog").await?;
+    app.screenshot("en", "06-forget-dialog").await?;
+    app.click("forget-dialog-confirm").await?;
+    app.wait("[data-contact-state=forgotten]").await?;
+    bea.ok(&["sync", &app.address])?;
+    let gone = bea.fails(&["need", "contact", &need])?;
+    ensure!(gone.contains("forgotten"), "after one sync Bea's device cannot read them either: {gone}");
+
+    app.click("nav-members").await?;
+    app.click_in("member-item", "Bea", "member-remove").await?;
+    app.click("remove-dialog-confirm").await?;
+    app.item_with_text("member-item", "Removed").await?;
+    let shut_out = bea.fails(&["sync", &app.address])?;
+    ensure!(shut_out.contains("handshake failed"), "Bea's device can no longer sync: {shut_out}");
+    app.close().await
+}
+
+/// Without a passphrase from the environment the person chooses one when starting the group,
+/// and types it to unlock the phone next time; a wrong one is refused and changes nothing.
+#[tokio::test]
+async fn a_phone_without_a_keyring_asks_for_its_passphrase() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let app = App::launch_with(tempfile::tempdir()?, "off", None).await?;
+    app.fill("create-group-name", "Eastside Mutual Aid").await?;
+    app.fill("create-your-name", "Ana").await?;
+    app.choose("create-role", "organizer").await?;
+    app.fill("create-passphrase", "kitchen table 42").await?;
+    app.fill("create-passphrase-confirm", "kitchen table 24").await?;
+    app.click("create-submit").await?;
+    app.wait("error-create-passphrase-confirm").await?;
+    app.fill("create-passphrase-confirm", "kitchen table 42").await?;
+    app.click("create-submit").await?;
+    app.wait("nav-needs").await?;
+    post_need(&app, "Soup for the Nguyens", "meals", "normal").await?;
+    let dir = app.close_keeping_data().await?;
+    let database = dir.path().join("aidmesh.db");
+    let before = std::fs::read(&database)?;
+
+    let app = App::launch_with(dir, "off", None).await?;
+    app.fill("unlock-passphrase", "kitchen table 24").await?;
+    app.click("unlock-submit").await?;
+    app.wait_text("error-passphrase", "passphrase").await?;
+    app.screenshot("en", "00-unlock-wrong").await?;
+    ensure!(app.value("unlock-passphrase").await? == "kitchen table 24", "what was typed stays, to fix");
+    ensure!(std::fs::read(&database)? == before, "a wrong passphrase changes nothing");
+    app.fill("unlock-passphrase", "kitchen table 42").await?;
+    app.click("unlock-submit").await?;
+    app.item_with_text("need-item", "Soup for the Nguyens").await?;
+    app.close().await
+}
+
 #[tokio::test]
 async fn a_damaged_database_is_reported_in_words_and_left_untouched() -> Result<()> {
     let _one = one_at_a_time().await;

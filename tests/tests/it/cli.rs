@@ -185,3 +185,57 @@ fn hours_are_logged_confirmed_balanced_and_exported_from_the_command_line() {
     let group_statement = cli.json(&["hours", "statement", "group"]).unwrap();
     assert_eq!(group_statement["balance"], -1.5);
 }
+
+#[test]
+fn contact_details_are_sealed_forgotten_on_request_and_a_removed_member_is_shut_out() {
+    let (_dir, ana) = group();
+    let need = id(&ana.json(&["need", "add", "--title", "Ride to dialysis", "--category", "transport", "--area", "North"]).unwrap());
+    ana.ok(&["need", "set-contact", &need, "--contact-name", "Mrs K", "--phone", "555-0177", "--address", "4 Elm St"]).unwrap();
+    let shown = ana.ok(&["need", "contact", &need]).unwrap();
+    assert!(shown.contains("Phone: 555-0177") && shown.contains("Address: 4 Elm St"), "{shown}");
+    assert!(ana.fails(&["need", "set-contact", &need]).unwrap().contains("contact details cannot be empty"));
+
+    let bo_dir = tempfile::tempdir().unwrap();
+    let bo = Cli::new(bo_dir.path());
+    let code = ana.json(&["invite"]).unwrap()["code"].as_str().unwrap().to_string();
+    bo.ok(&["join", &code, "--name", "Bo"]).unwrap();
+    let (mut hub, address) = ana.serve(&[]).unwrap();
+    bo.ok(&["sync", &address]).unwrap();
+    let refused = bo.fails(&["need", "contact", &need]).unwrap();
+    assert!(refused.contains("only organizers and the volunteers assigned"), "{refused}");
+
+    // Forgetting asks for --yes, and without it changes nothing.
+    let asked = ana.fails(&["forget", &need]).unwrap();
+    assert!(asked.contains("cannot be undone") && asked.contains("--yes"), "{asked}");
+    assert!(ana.ok(&["need", "contact", &need]).unwrap().contains("555-0177"));
+    let forgot = ana.ok(&["forget", &need, "--yes"]).unwrap();
+    assert!(forgot.contains("never syncs again cannot be recalled"), "{forgot}");
+    assert!(ana.fails(&["need", "contact", &need]).unwrap().contains("forgotten"));
+
+    let bo_id = bo.json(&["member", "list"]).unwrap().as_array().unwrap().iter().find(|m| m["display_name"] == "Bo").map(id).unwrap();
+    let removed = ana.ok(&["member", "remove", &bo_id]).unwrap();
+    assert!(removed.contains("cannot be taken back"), "{removed}");
+    let shut_out = bo.fails(&["sync", &address]).unwrap();
+    assert!(shut_out.contains("handshake failed"), "{shut_out}");
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+}
+
+#[test]
+fn the_database_needs_its_passphrase_and_a_wrong_one_changes_nothing() {
+    let (dir, cli) = group();
+    let database = dir.path().join("aidmesh.db");
+    let before = std::fs::read(&database).unwrap();
+    let wrong = cli.command().args(["need", "list"]).env("AIDMESH_PASSPHRASE", "not it").output().unwrap();
+    assert!(!wrong.status.success());
+    let message = String::from_utf8_lossy(&wrong.stderr);
+    assert!(message.contains("passphrase") && message.contains("wrong") && message.contains("left untouched"), "{message}");
+    assert_eq!(std::fs::read(&database).unwrap(), before);
+
+    // With no passphrase given and no terminal to ask on, it says how to give one.
+    let none = cli.command().args(["need", "list"]).env_remove("AIDMESH_PASSPHRASE").stdin(std::process::Stdio::null()).output().unwrap();
+    assert!(!none.status.success());
+    let message = String::from_utf8_lossy(&none.stderr);
+    assert!(message.contains("AIDMESH_PASSPHRASE"), "{message}");
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+}

@@ -252,4 +252,24 @@ fn a_wrong_passphrase_is_refused_clearly_and_leaves_the_file_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert!(Store::open(&path, &test_key()).is_ok());
     assert!(matches!(DbKey::passphrase(""), Err(Error::Invalid(ValidationError::Empty(_)))));
+
+    // After a crash the write-ahead log still holds changes: a wrong passphrase must not touch
+    // the log or the file either (closing a connection normally checkpoints the log).
+    let mut store = Store::open(&path, &test_key()).unwrap();
+    store.act(|doc, me, now| doc.add_need(me, NewNeed::new("In the log only", Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let from = format!("{}{suffix}", path.display());
+        std::fs::copy(&from, format!("{}{suffix}", crashed.path().join("aidmesh.db").display())).unwrap();
+    }
+    let copy = crashed.path().join("aidmesh.db");
+    let files = || ["", "-wal"].map(|suffix| std::fs::read(format!("{}{suffix}", copy.display())).unwrap());
+    let before = files();
+    assert!(before[1].len() > 0, "the log holds the last change");
+    let err = Store::open(&copy, &DbKey::passphrase("not the passphrase").unwrap()).err().unwrap();
+    assert!(matches!(err, Error::WrongKey(_)), "{err}");
+    assert!(files() == before, "a wrong passphrase changed the file or its log");
+    let mut reopened = Store::open(&copy, &test_key()).unwrap();
+    assert_eq!(reopened.needs(&NeedFilter::default()).unwrap().len(), 1, "nothing in the log was lost");
+    drop(store);
 }

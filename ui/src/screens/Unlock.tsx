@@ -5,6 +5,7 @@ import type { Status } from '../api/types';
 import { Field, fieldAria } from '../components/ui';
 import { Icon } from '../components/Icon';
 import { describeError, errorText } from '../logic/words';
+import { href } from '../router';
 import { dataChanged, getState, setState, showBanner, useApp } from '../store';
 
 /** Shown while the device's encrypted database waits for its passphrase (status `locked`). When
@@ -71,6 +72,11 @@ export function UnlockScreen({ status }: { status: Status }): JSX.Element {
           {busy ? t('common.working') : t('unlock.submit')}
         </button>
       </form>
+      <p class="center">
+        <a href={href.settings()} class="link-btn">
+          <Icon name="globe" size={18} /> {t('settings.language')}
+        </a>
+      </p>
     </div>
   );
 }
