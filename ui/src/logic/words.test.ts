@@ -21,7 +21,7 @@ describe('errors', () => {
     expect(describeError(err({ code: 'too_long', params: { max: 200 } }), es).text).toBe('Es demasiado largo: como mucho 200 caracteres.');
   });
   it('translates the passphrase and privacy codes', () => {
-    expect(describeError(err({ code: 'wrong_key', field: 'passphrase' }), es)).toEqual({ code: 'wrong_key', field: 'passphrase', text: 'Esa frase de contraseña no es correcta. Revísala y vuelve a intentarlo.' });
+    expect(describeError(err({ code: 'wrong_key', field: 'passphrase' }), es)).toEqual({ code: 'wrong_key', field: 'passphrase', text: 'Esa frase de contraseña no es correcta, o los datos de este teléfono están dañados. No se cambió nada; revisa la frase e inténtalo de nuevo.' });
     expect(describeError(err({ kind: 'privacy', code: 'contact_not_yours' }), en).text).toMatch(/^Only organizers/);
     // A privacy code this UI doesn't know yet still reads in Spanish, by its kind.
     expect(describeError(err({ kind: 'privacy', code: 'brand_new' }), es).text).toMatch(/datos de contacto/);
