@@ -4,6 +4,9 @@
 need_packages=()
 command -v cc >/dev/null 2>&1 || need_packages+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_packages+=(pkg-config)
+# SQLCipher's vendored OpenSSL builds with perl; the OS keyring (Secret Service) talks D-Bus.
+command -v perl >/dev/null 2>&1 || need_packages+=(perl)
+pkg-config --exists dbus-1 2>/dev/null || need_packages+=(libdbus-1-dev)
 # The discovery test runs two hubs in a private network namespace (`unshare`, `ip`).
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_packages+=(util-linux)
@@ -18,6 +21,9 @@ if [ "${AIDMESH_SETUP_E2E:-0}" = 1 ]; then
   command -v Xvfb >/dev/null 2>&1 || need_packages+=(xvfb)
   command -v WebKitWebDriver >/dev/null 2>&1 || need_packages+=(webkit2gtk-driver)
   command -v import >/dev/null 2>&1 || need_packages+=(imagemagick)
+  # A real OS keyring for the keyring test: gnome-keyring's Secret Service on a private D-Bus.
+  command -v dbus-run-session >/dev/null 2>&1 || need_packages+=(dbus)
+  command -v gnome-keyring-daemon >/dev/null 2>&1 || need_packages+=(gnome-keyring)
 fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo=sudo; else sudo=; fi

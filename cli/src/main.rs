@@ -23,7 +23,8 @@ struct Cli {
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     json: bool,
-    /// The passphrase that unlocks this device's encrypted database [default: asked for]
+    /// The passphrase that unlocks this device's encrypted database [default: kept in the OS
+    /// keyring, else asked for]
     #[arg(long, global = true, env = "AIDMESH_PASSPHRASE", hide_env_values = true, value_name = "PASSPHRASE")]
     passphrase: Option<String>,
     #[command(subcommand)]
@@ -457,14 +458,16 @@ fn database(data_dir: Option<PathBuf>) -> Result<PathBuf> {
     Ok(dir.join("aidmesh.db"))
 }
 
-/// The database key: from `--passphrase` or `AIDMESH_PASSPHRASE`, else asked for on the
-/// terminal (twice when it is being chosen).
-fn db_key(given: Option<String>, choosing: bool) -> Result<DbKey> {
-    if let Some(passphrase) = given {
+/// The database key: from `--passphrase` or `AIDMESH_PASSPHRASE`, else from the OS keyring
+/// (a new database gets a random one kept there), else asked for on the terminal (twice when it
+/// is being chosen).
+fn db_key(given: Option<String>, path: &std::path::Path, choosing: bool) -> Result<DbKey> {
+    let kept = || if choosing { aidmesh_keychain::create(path) } else { aidmesh_keychain::stored(path) };
+    if let Some(passphrase) = given.or_else(kept) {
         return Ok(DbKey::passphrase(&passphrase)?);
     }
     let passphrase = rpassword::prompt_password("Passphrase for this device's aidmesh database: ")
-        .context("no passphrase: give one with --passphrase or AIDMESH_PASSPHRASE")?;
+        .map_err(|_| anyhow::anyhow!("no passphrase, no keyring, and no terminal to ask on: give one with --passphrase or AIDMESH_PASSPHRASE"))?;
     if choosing && rpassword::prompt_password("The same passphrase again: ")? != passphrase {
         bail!("the two passphrases differ; nothing was created");
     }
@@ -474,7 +477,7 @@ fn db_key(given: Option<String>, choosing: bool) -> Result<DbKey> {
 fn run(cli: Cli) -> Result<()> {
     let path = database(cli.data_dir)?;
     let out = Output { json: cli.json };
-    let key = db_key(cli.passphrase, matches!(cli.command, Command::Init { .. } | Command::Join { .. }) && !path.exists())?;
+    let key = db_key(cli.passphrase, &path, matches!(cli.command, Command::Init { .. } | Command::Join { .. }) && !path.exists())?;
     // The two commands that make the database; every other one opens it.
     let command = match cli.command {
         Command::Init { group, name, role } => {

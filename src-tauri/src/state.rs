@@ -51,8 +51,10 @@ pub struct App {
     /// code and message; the file is left untouched and every command says so.
     unusable: Option<(String, String)>,
     /// `AIDMESH_PASSPHRASE`, when the device's passphrase is given by its environment (kiosks,
-    /// tests); otherwise the person types it to unlock.
+    /// tests); otherwise the OS keyring keeps it, or the person types it.
     env_passphrase: Option<String>,
+    /// Whether an OS keyring works here (asked once: it can take a moment).
+    keyring: bool,
 }
 
 impl App {
@@ -61,7 +63,9 @@ impl App {
     pub fn new(data_dir: PathBuf, net: NetConfig) -> App {
         let path = data_dir.join(DATABASE);
         let env_passphrase = std::env::var("AIDMESH_PASSPHRASE").ok().filter(|p| !p.is_empty());
-        let opened = env_passphrase.as_deref().filter(|_| path.exists()).map(|p| Store::open(&path, &DbKey::passphrase(p)?));
+        let keyring = env_passphrase.is_none() && aidmesh_keychain::available();
+        let known = env_passphrase.clone().or_else(|| keyring.then(|| aidmesh_keychain::stored(&path)).flatten());
+        let opened = known.filter(|_| path.exists()).map(|p| Store::open(&path, &DbKey::passphrase(&p)?));
         let (store, unusable) = match opened {
             None => (None, None),
             Some(Ok(store)) => (Some(aidmesh_net::shared(store)), None),
@@ -71,12 +75,14 @@ impl App {
             }
         };
         let store = Mutex::new(store);
-        App { data_dir, net, store, listening: Mutex::default(), nearby: Mutex::default(), conflicts_by_record: Mutex::default(), unusable, env_passphrase }
+        let (listening, nearby, conflicts_by_record) = Default::default();
+        App { data_dir, net, store, listening, nearby, conflicts_by_record, unusable, env_passphrase, keyring }
     }
 
-    /// Whether the person must type the passphrase (to create, join or unlock).
+    /// Whether the person must type the passphrase: no keyring, or a locked database the
+    /// keyring did not open (its entry gone, or the passphrase was chosen by hand).
     pub fn asks_passphrase(&self) -> bool {
-        self.env_passphrase.is_none()
+        self.env_passphrase.is_none() && (!self.keyring || self.is_locked())
     }
 
     /// A database exists but has not been unlocked yet.
@@ -84,9 +90,18 @@ impl App {
         self.shared_store().is_none() && self.database_path().exists()
     }
 
-    /// The database key: the environment's passphrase, else the one typed.
+    /// The database key: the environment's passphrase, else the one typed, else the keyring's
+    /// (made and kept there for a new database).
     pub fn key(&self, typed: Option<&str>) -> AppResult<DbKey> {
-        Ok(DbKey::passphrase(self.env_passphrase.as_deref().or(typed).unwrap_or_default())?)
+        let path = self.database_path();
+        let passphrase = match (&self.env_passphrase, typed.filter(|t| !t.is_empty())) {
+            (Some(given), _) => Some(given.clone()),
+            (None, Some(typed)) => Some(typed.to_string()),
+            (None, None) if !self.keyring => None,
+            (None, None) if path.exists() => aidmesh_keychain::stored(&path),
+            (None, None) => aidmesh_keychain::create(&path),
+        };
+        Ok(DbKey::passphrase(passphrase.as_deref().unwrap_or_default())?)
     }
 
     /// Opens the existing database with the passphrase typed. A wrong one changes nothing.

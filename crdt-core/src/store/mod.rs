@@ -603,6 +603,8 @@ impl DbKey {
         argon2::Argon2::default().hash_password_into(self.0.as_bytes(), salt, raw.as_mut()).expect("32-byte output and a 16-byte salt are valid");
         // A raw key with its salt: SQLCipher uses both as given, with no key derivation of its own.
         let hex = zeroize::Zeroizing::new(format!("{}{}", data_encoding::HEXLOWER.encode(raw.as_ref()), data_encoding::HEXLOWER.encode(salt)));
+        // A wrong key is reported as an error of ours; SQLCipher's own log would only add noise.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))
     }
 }

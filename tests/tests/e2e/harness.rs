@@ -98,6 +98,8 @@ impl App {
             .env("DISPLAY", &display)
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("AIDMESH_DATA_DIR", data_dir.path())
+            // No OS keyring: the passphrase comes from the environment, or is typed.
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/aidmesh-test-bus")
             .env("AIDMESH_LISTEN", &address)
             .env("AIDMESH_DISCOVERY", discovery)
             // The webview keeps its storage (the chosen language) under XDG folders: one per app.

@@ -230,6 +230,7 @@ fn the_database_needs_its_passphrase_and_a_wrong_one_changes_nothing() {
     assert!(!wrong.status.success());
     let message = String::from_utf8_lossy(&wrong.stderr);
     assert!(message.contains("passphrase") && message.contains("wrong") && message.contains("left untouched"), "{message}");
+    assert_eq!(message.lines().count(), 1, "one line, no SQLCipher log: {message}");
     assert_eq!(std::fs::read(&database).unwrap(), before);
 
     // With no passphrase given and no terminal to ask on, it says how to give one.
@@ -238,4 +239,43 @@ fn the_database_needs_its_passphrase_and_a_wrong_one_changes_nothing() {
     let message = String::from_utf8_lossy(&none.stderr);
     assert!(message.contains("AIDMESH_PASSPHRASE"), "{message}");
     assert_eq!(message.lines().count(), 1, "one line: {message}");
+}
+
+/// On a desktop with a keyring (here a real one: gnome-keyring's Secret Service on a private
+/// D-Bus session) nobody types a passphrase: a new database gets a random one kept there.
+#[test]
+fn the_passphrase_is_kept_in_the_os_keyring_where_there_is_one() {
+    for tool in ["dbus-run-session", "dbus-send", "gnome-keyring-daemon"] {
+        let found = std::process::Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().unwrap().status.success();
+        assert!(found, "{tool} is missing: test.sh installs it (packages dbus and gnome-keyring)");
+    }
+    let (dir, home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let aidmesh = format!("{} --data-dir {}", aidmesh_tests::aidmesh_bin().display(), dir.path().display());
+    let script = format!(
+        "(echo -n unlock | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1) & keyring=$!
+         for _ in $(seq 100); do
+           dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+             string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true' && break; sleep 0.1
+         done
+         {aidmesh} init --group Eastside --name Ana && {aidmesh} need add --title 'Kept by the keyring' --category meals --area North \
+           && {aidmesh} --json need list; status=$?
+         kill $keyring; exit $status"
+    );
+    let out = std::process::Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", &script])
+        .env_remove("AIDMESH_PASSPHRASE")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("Kept by the keyring"), "{stdout}");
+    // The database is encrypted with the keyring's passphrase: not the test one, and not open to
+    // anyone without the keyring.
+    let cli = Cli::new(dir.path());
+    assert!(cli.fails(&["need", "list"]).unwrap().contains("passphrase"));
+    let bytes = std::fs::read(dir.path().join("aidmesh.db")).unwrap();
+    assert!(!bytes.windows(19).any(|w| w == b"Kept by the keyring"));
 }

@@ -212,7 +212,7 @@ fn a_removed_device_fails_the_handshake_and_the_others_move_to_the_new_secret_by
     let mut town = town();
     let cy = town.cy.me().unwrap();
     town.ana.remove_member(cy).unwrap();
-    let Town { ana, mut bo, cy: removed, .. } = town;
+    let Town { ana, bo, cy: removed, .. } = town;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap().to_string();
@@ -269,7 +269,7 @@ fn a_wrong_passphrase_is_refused_clearly_and_leaves_the_file_untouched() {
     let err = Store::open(&copy, &DbKey::passphrase("not the passphrase").unwrap()).err().unwrap();
     assert!(matches!(err, Error::WrongKey(_)), "{err}");
     assert!(files() == before, "a wrong passphrase changed the file or its log");
-    let mut reopened = Store::open(&copy, &test_key()).unwrap();
+    let reopened = Store::open(&copy, &test_key()).unwrap();
     assert_eq!(reopened.needs(&NeedFilter::default()).unwrap().len(), 1, "nothing in the log was lost");
     drop(store);
 }
