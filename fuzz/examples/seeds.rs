@@ -49,7 +49,12 @@ fn main() {
 
     // Frames: a whole sync between the two, recording what the sender says.
     let dir = seeds.join("frame");
-    let (mut from, mut to) = (SyncSession::new(&sender, None), SyncSession::new(&receiver, None));
+    let device = seal::SealingKey::from_bytes(common::DEVICE_KEY);
+    let envelopes: Vec<seal::Envelope> = [seal::Subject::Contact(common::NEED), seal::Subject::OrganizerKey, seal::Subject::Epoch(1)]
+        .into_iter()
+        .map(|subject| seal::Envelope::seal(subject, &device.public_hex(), &seal::Key32(common::RECORD_KEY)).unwrap())
+        .collect();
+    let (mut from, mut to) = (SyncSession::new(&sender, None).with_envelopes(envelopes.clone(), 3), SyncSession::new(&receiver, None));
     let mut sent = Vec::new();
     for _ in 0..20 {
         while let Some(bytes) = from.next_frame(&sender) {
@@ -77,19 +82,29 @@ fn main() {
     let delta = sender.changes_since(&GroupDoc::load(&base_bytes, common::receiver()).unwrap().heads());
     let all = sender.changes_since(&[]);
     for (name, content) in [("delta", &delta), ("all", &all), ("doc", &sender.save()), ("receiver", &receiver_bytes)] {
-        write(&dir, &format!("sealed-{name}"), &[&[0u8][..], &bundle::seal(&secret, common::GROUP, content)].concat());
+        write(&dir, &format!("sealed-{name}"), &[&[0u8][..], &bundle::seal(&secret, 1, common::GROUP, content, &envelopes)].concat());
         write(&dir, &format!("content-{name}"), &[&[1u8][..], content].concat());
     }
-    let other_group = bundle::seal(&secret, Uuid::from_u128(1), &delta);
+    let other_group = bundle::seal(&secret, 0, Uuid::from_u128(1), &delta, &[]);
     write(&dir, "sealed-other-group", &[&[0u8][..], &other_group].concat());
 
     // Invites: a link with an address, one without, a short code.
     let dir = seeds.join("invite");
-    let invite = Invite { group: common::GROUP, secret: common::secret(), address: Some("192.168.1.20:7420".into()) };
+    let invite = Invite { group: common::GROUP, secret: common::secret(), epoch: 0, address: Some("192.168.1.20:7420".into()) };
     write(&dir, "link-address", invite.to_link().as_bytes());
     write(&dir, "code", invite.to_code().as_bytes());
     let invite = Invite { address: None, ..invite };
     write(&dir, "link", invite.to_link().as_bytes());
+    let invite = Invite { epoch: 3, ..invite };
+    write(&dir, "link-epoch", invite.to_link().as_bytes());
+    write(&dir, "code-epoch", invite.to_code().as_bytes());
+
+    // Key envelopes and sealed contact details.
+    let dir = seeds.join("seal");
+    write(&dir, "envelopes", &[&[0u8][..], &seal::encode_envelopes(&envelopes)].concat());
+    let contact = Contact { name: "Rosa".into(), phone: "555-0100".into(), address: "4 Elm St".into(), ..Contact::default() };
+    let sealed = seal::Key32(common::RECORD_KEY).seal_contact(common::NEED, &contact);
+    write(&dir, "contact", &[&[1u8][..], sealed.0.as_bytes()].concat());
 
     println!("seeds written to {}", seeds.display());
 }
