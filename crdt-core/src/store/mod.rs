@@ -242,8 +242,9 @@ impl Store {
     pub fn act<T>(&mut self, f: impl FnOnce(&mut GroupDoc, Uuid, DateTime<Utc>) -> Result<T>) -> Result<T> {
         let me = self.me()?;
         let (result, touched) = self.write(|doc| f(doc, me, Utc::now()))?;
-        if touched.group || touched.collections.iter().chain(touched.records.iter().map(|(c, _)| c)).any(|c| privacy::AFFECTS_KEYS.contains(c)) {
-            self.upkeep(Utc::now())?;
+        let scope = self.scope_of(&touched)?;
+        if scope.as_ref().is_none_or(|needs| !needs.is_empty()) {
+            self.tend(Utc::now(), scope)?;
         }
         Ok(result)
     }

@@ -14,14 +14,16 @@ use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
 use super::Store;
-use crate::doc::Collection;
+use std::collections::BTreeSet;
+
+use crate::doc::{Collection, Touched};
 use crate::error::{Error, Result};
 use crate::model::{Need, NeedStatus, Role};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
 use crate::secret::GroupSecret;
 
-/// Collections whose changes can grant or shred a key.
-pub(super) const AFFECTS_KEYS: [Collection; 3] = [Collection::Needs, Collection::Assignments, Collection::Members];
+/// Collections whose wholesale rebuild (a received snapshot) calls for a full `upkeep`.
+const AFFECTS_KEYS: [Collection; 3] = [Collection::Needs, Collection::Assignments, Collection::Members];
 
 /// What one `upkeep` did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,7 +43,7 @@ impl Store {
     /// key is sealed to this device and to the organizer key, and later to assigned volunteers.
     pub fn set_contact(&mut self, need: Uuid, contact: &Contact) -> Result<()> {
         contact.validate()?;
-        let current = self.doc()?.need(need)?;
+        let current = self.need(need)?;
         let organizer = self.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
         let key = match current.sealed_contact {
             Some(_) => self.record_key(need)?.ok_or(Error::ContactNotYours)?,
@@ -58,7 +60,7 @@ impl Store {
 
     /// A need's contact details, if this device may read them; otherwise why not.
     pub fn contact(&mut self, need: Uuid) -> Result<Contact> {
-        let need = self.doc()?.need(need)?;
+        let need = self.need(need)?;
         if let Some(at) = need.contact_forgotten_at {
             return Err(Error::ContactGone(at.format("%Y-%m-%d").to_string()));
         }
@@ -76,74 +78,125 @@ impl Store {
         Ok(self.record_key(need)?.is_some())
     }
 
-    /// Brings keys in line with the record at time `now`; see the module comment.
+    /// Brings keys in line with the record at time `now`; see the module comment. Reads the
+    /// index, never the whole document, so it is cheap enough to run after every sync.
     pub fn upkeep(&mut self, now: DateTime<Utc>) -> Result<Upkeep> {
-        let Ok(me) = self.me() else { return Ok(Upkeep::default()) };
-        let group = self.doc()?.group()?;
-        let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
-        let doc = self.doc()?;
-        let needs = doc.needs().records;
-        let members = doc.members().records;
-        let organizer = self.organizer_key()?;
+        self.tend(now, None)
+    }
 
-        for need in &needs {
-            let shred = need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now);
-            if shred && self.conn.execute("DELETE FROM envelopes WHERE subject = ?1", [Subject::Contact(need.id).as_string()])? > 0 {
-                done.shredded += 1;
+    /// What an action touched, as the needs whose keys it may change; `None` for everything
+    /// (members or the group changed: roles, devices, expiry settings, the epoch).
+    pub(super) fn scope_of(&self, touched: &Touched) -> Result<Option<BTreeSet<Uuid>>> {
+        if touched.group || touched.collections.iter().any(|c| AFFECTS_KEYS.contains(c)) || touched.records.iter().any(|(c, _)| *c == Collection::Members) {
+            return Ok(None);
+        }
+        let mut needs = BTreeSet::new();
+        for (collection, id) in &touched.records {
+            let Ok(id) = id.parse::<Uuid>() else { continue };
+            match collection {
+                Collection::Needs => {
+                    needs.insert(id);
+                }
+                Collection::Assignments => needs.extend(self.assignment_need(id)?),
+                _ => {}
             }
         }
-        if done.shredded > 0 {
+        Ok(Some(needs))
+    }
+
+    /// `upkeep` for the needs in `scope` only, or for all when `None` (which also expires
+    /// overdue needs and grants the organizer key).
+    pub(super) fn tend(&mut self, now: DateTime<Utc>, scope: Option<BTreeSet<Uuid>>) -> Result<Upkeep> {
+        let Ok(me) = self.me() else { return Ok(Upkeep::default()) };
+        let group = self.group()?;
+        let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
+        // Only needs this device holds a key for can have keys to shred or to pass on.
+        let needs: Vec<Need> = match scope.clone() {
+            Some(ids) => ids.into_iter().filter_map(|id| self.need(id).ok()).collect(),
+            None => self.needs_with_keys()?.into_iter().filter_map(|id| self.need(id).ok()).collect(),
+        };
+        let mut shredded = false;
+        for need in &needs {
+            if need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now) {
+                if self.conn.execute("DELETE FROM envelopes WHERE subject = ?1", [Subject::Contact(need.id).as_string()])? > 0 {
+                    done.shredded += 1;
+                    shredded = true;
+                }
+            }
+        }
+        if shredded {
             // The WAL may still hold pages with the deleted keys until it is checkpointed.
             self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
+        let Some(organizer) = self.organizer_key()? else { return Ok(done) };
 
-        if let Some(organizer) = &organizer {
-            let devices_of = |role: Role| members.iter().filter(move |m| m.role == role && m.removed_at.is_none()).flat_map(|m| m.device_ids.clone());
-            let mut grants: Vec<Envelope> = Vec::new();
-            for device in devices_of(Role::Organizer) {
+        let members = self.members()?;
+        let devices = |id: Uuid| members.iter().filter(move |m| m.id == id && m.removed_at.is_none()).flat_map(|m| m.device_ids.iter().cloned());
+        let mut grants: Vec<Envelope> = Vec::new();
+        if scope.is_none() {
+            for device in members.iter().filter(|m| m.role == Role::Organizer).flat_map(|m| devices(m.id)) {
                 if !self.has_envelope(Subject::OrganizerKey, &device)? {
                     grants.extend(Envelope::seal(Subject::OrganizerKey, &device, &organizer.to_bytes()));
                 }
             }
-            let assignments = self.doc()?.assignments().records;
-            for need in needs.iter().filter(|n| n.sealed_contact.is_some() && n.contact_forgotten_at.is_none()) {
-                if past_expiry(need, group.settings.expiry_days, now) {
-                    continue;
-                }
-                let subject = Subject::Contact(need.id);
-                let mut recipients: Vec<String> = assignments
-                    .iter()
-                    .filter(|a| a.need == need.id && a.status.fills_need())
-                    .filter_map(|a| members.iter().find(|m| m.id == a.volunteer && m.removed_at.is_none()))
-                    .flat_map(|m| m.device_ids.clone())
-                    .collect();
-                recipients.extend(group.organizer_key.clone());
-                let mut missing = Vec::new();
-                for recipient in recipients {
-                    if !self.has_envelope(subject, &recipient)? {
-                        missing.push(recipient);
-                    }
-                }
-                if missing.is_empty() {
-                    continue;
-                }
-                let Some(key) = self.record_key(need.id)? else { continue };
-                grants.extend(missing.iter().filter_map(|to| Envelope::seal(subject, to, &key)));
+        }
+        for need in needs.iter().filter(|n| n.sealed_contact.is_some() && n.contact_forgotten_at.is_none()) {
+            if past_expiry(need, group.settings.expiry_days, now) {
+                continue;
             }
-            done.granted = self.insert_envelopes(&grants)?;
+            let subject = Subject::Contact(need.id);
+            let assigned = self.assignments(Some(need.id), None)?.into_iter().filter(|a| a.status.fills_need());
+            let recipients: Vec<String> = assigned.flat_map(|a| devices(a.volunteer)).chain(group.organizer_key.clone()).collect();
+            let mut missing = Vec::new();
+            for recipient in recipients {
+                if !self.has_envelope(subject, &recipient)? {
+                    missing.push(recipient);
+                }
+            }
+            if missing.is_empty() {
+                continue;
+            }
+            let Some(key) = self.record_key(need.id)? else { continue };
+            grants.extend(missing.iter().filter_map(|to| Envelope::seal(subject, to, &key)));
+        }
+        done.granted = self.insert_envelopes(&grants)?;
 
-            let grace = Duration::days(group.settings.grace_days.into());
-            let overdue: Vec<Uuid> = needs
-                .iter()
-                .filter(|n| matches!(n.status, NeedStatus::Open | NeedStatus::Matched) && n.needed_by.is_some_and(|by| by + grace < now))
-                .map(|n| n.id)
-                .collect();
+        if scope.is_none() {
+            let cutoff = now - Duration::days(group.settings.grace_days.into());
+            let overdue = self.overdue_needs(cutoff)?;
             if !overdue.is_empty() {
                 self.write(|doc| overdue.iter().try_for_each(|&id| doc.set_need_status(me, id, NeedStatus::Expired, now).map(drop)))?;
                 done.expired = overdue.len();
             }
         }
         Ok(done)
+    }
+
+    /// Needs whose contact-detail keys this device holds (for itself, or for any other device).
+    fn needs_with_keys(&self) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT subject FROM envelopes WHERE subject LIKE 'contact:%'")?;
+        let subjects = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut needs = Vec::new();
+        for subject in subjects {
+            if let Some(Subject::Contact(need)) = Subject::parse(&subject?) {
+                needs.push(need);
+            }
+        }
+        Ok(needs)
+    }
+
+    /// Open or matched needs whose 'needed by' passed before `cutoff`.
+    fn overdue_needs(&self, cutoff: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM needs WHERE status IN ('open', 'matched') AND needed_by IS NOT NULL AND needed_by < ?1",
+        )?;
+        let ids = stmt.query_map([cutoff.timestamp_millis()], |r| r.get::<_, String>(0))?;
+        ids.map(|id| Ok(id?.parse().map_err(|_| Error::BadChanges("an index row has a bad need id".into()))?)).collect()
+    }
+
+    fn assignment_need(&self, assignment: Uuid) -> Result<Option<Uuid>> {
+        let need: Option<String> = self.conn.query_row("SELECT need FROM assignments WHERE id = ?1", [assignment.to_string()], |r| r.get(0)).optional()?;
+        Ok(need.and_then(|n| n.parse().ok()))
     }
 
     /// Makes the group's organizer key, held by this (the founding) device.
@@ -197,17 +250,16 @@ impl Store {
     /// Stores envelopes, keeping the one already held for the same subject and recipient.
     /// Envelopes for needs the group has forgotten are never stored. Returns how many were new.
     pub(super) fn insert_envelopes(&mut self, envelopes: &[Envelope]) -> Result<usize> {
-        let forgotten: Vec<String> = self
-            .needs_index_json()?
-            .into_iter()
-            .filter(|need| need.contact_forgotten_at.is_some())
-            .map(|need| Subject::Contact(need.id).as_string())
-            .collect();
+        let forgotten = |subject: &str| match Subject::parse(subject) {
+            Some(Subject::Contact(need)) => self.need(need).is_ok_and(|n| n.contact_forgotten_at.is_some()),
+            _ => false,
+        };
+        let keep: Vec<&Envelope> = envelopes.iter().filter(|e| !forgotten(&e.subject)).collect();
         let tx = self.conn.transaction()?;
         let mut added = 0;
         {
             let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO envelopes (subject, recipient, sealed) VALUES (?1, ?2, ?3)")?;
-            for envelope in envelopes.iter().filter(|e| !forgotten.contains(&e.subject)) {
+            for envelope in keep {
                 added += insert.execute(params![envelope.subject, envelope.recipient, envelope.sealed])?;
             }
         }
@@ -229,10 +281,6 @@ impl Store {
         Ok((envelopes, newest))
     }
 
-    /// Every need in the index, read without loading the document.
-    fn needs_index_json(&self) -> Result<Vec<Need>> {
-        self.json_rows("SELECT json FROM needs", [])
-    }
 
     /// Takes up the newest group secret sealed to this device, if it is newer than the current
     /// and the record has moved to it (only an organizer's removal moves it).
