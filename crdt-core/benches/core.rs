@@ -84,14 +84,24 @@ fn main() -> anyhow::Result<()> {
         last = Some(store.act(|doc, me, now| doc.add_need(me, input, now))?);
         durable.push(ms(t));
     }
-    let plain = plain_inserts(dir.path(), &serde_json::to_string(&last.expect("added"))?, 200)?;
+    let row = serde_json::to_string(&last.expect("added"))?;
+    let plain = plain_inserts(rusqlite::Connection::open(dir.path().join("plain.db"))?, &row, 200)?;
+    // The same plain insert into an SQLCipher file with the same kind of key: what encryption
+    // alone costs every write.
+    let keyed = dir.path().join("keyed.db");
+    drop(Store::create(&keyed, &test_key(), "Keyed", NewMember::new("Ana", Role::Organizer))?);
+    let encrypted = plain_inserts(Store::unlocked_connection(&keyed, &test_key())?, &row, 200)?;
     let (add_p50, add_p99, plain_p50, plain_p99) = (percentile(&durable, 50), percentile(&durable, 99), percentile(&plain, 50), percentile(&plain, 99));
+    let encrypted_p50 = percentile(&encrypted, 50);
     emit(json!({
         "case": "add_need_durable",
         "p50_ms": add_p50, "p99_ms": add_p99,
         "plain_insert_p50_ms": plain_p50, "plain_insert_p99_ms": plain_p99,
-        "ratio_p50": round(add_p50 / plain_p50), "target_ratio": 3,
+        "encrypted_plain_insert_p50_ms": encrypted_p50,
+        "ratio_p50": round(add_p50 / plain_p50), "ratio_to_encrypted_p50": round(add_p50 / encrypted_p50), "target_ratio": 3,
     }));
+
+    privacy(&mut store, &path)?;
 
     let rss = Command::new(std::env::current_exe()?).env(RSS_CHILD, &path).output()?;
     anyhow::ensure!(rss.status.success(), "the RSS child failed: {}", String::from_utf8_lossy(&rss.stderr));
@@ -101,6 +111,42 @@ fn main() -> anyhow::Result<()> {
     store.compact()?;
     let size: u64 = ["", "-wal"].iter().filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok()).map(|m| m.len()).sum();
     emit(json!({"case": "database_size", "mb": round(size as f64 / 1e6)}));
+    Ok(())
+}
+
+/// The privacy layer on the same group: unlocking the encrypted file, sealing contact details on
+/// 1,000 needs, opening them, and a full `upkeep` pass over them.
+fn privacy(store: &mut Store, path: &Path) -> anyhow::Result<()> {
+    let unlock = median(10, || {
+        let t = Instant::now();
+        Store::open(path, &test_key()).unwrap();
+        ms(t)
+    });
+    emit(json!({"case": "unlock_database", "ms": unlock}));
+    let needs: Vec<Uuid> = store.needs(&NeedFilter { limit: Some(1000), ..Default::default() })?.iter().map(|n| n.id).collect();
+    let contact = Contact { name: "Rosa".into(), phone: "555-0100".into(), address: "4 Elm St".into(), notes: "Ring twice".into(), ..Contact::default() };
+    let mut sealing = Vec::new();
+    for &need in &needs {
+        let t = Instant::now();
+        store.set_contact(need, &contact)?;
+        sealing.push(ms(t));
+    }
+    let mut reading = Vec::new();
+    for &need in needs.iter().take(200) {
+        let t = Instant::now();
+        store.contact(need)?;
+        reading.push(ms(t));
+    }
+    let upkeep = median(5, || {
+        let t = Instant::now();
+        store.upkeep(Utc::now()).unwrap();
+        ms(t)
+    });
+    emit(json!({
+        "case": "contact_details", "needs": needs.len(),
+        "seal_p50_ms": percentile(&sealing, 50), "seal_p99_ms": percentile(&sealing, 99),
+        "open_p50_ms": percentile(&reading, 50), "full_upkeep_ms": upkeep,
+    }));
     Ok(())
 }
 
@@ -167,15 +213,14 @@ fn build_group(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn plain_inserts(dir: &Path, row: &str, count: usize) -> anyhow::Result<Vec<f64>> {
-    let conn = rusqlite::Connection::open(dir.join("plain.db"))?;
+fn plain_inserts(conn: rusqlite::Connection, row: &str, count: usize) -> anyhow::Result<Vec<f64>> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.execute("CREATE TABLE needs (id TEXT PRIMARY KEY, json TEXT NOT NULL)", [])?;
+    conn.execute("CREATE TABLE plain_needs (id TEXT PRIMARY KEY, json TEXT NOT NULL)", [])?;
     (0..count)
         .map(|i| {
             let t = Instant::now();
-            conn.execute("INSERT INTO needs (id, json) VALUES (?1, ?2)", (i.to_string(), row))?;
+            conn.execute("INSERT INTO plain_needs (id, json) VALUES (?1, ?2)", (i.to_string(), row))?;
             Ok(ms(t))
         })
         .collect()

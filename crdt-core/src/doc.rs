@@ -328,9 +328,18 @@ impl GroupDoc {
             }
         }
         let before = self.heads();
-        self.doc.apply_changes(changes).map_err(|e| bad(&e))?;
+        // automerge 0.12 applies a batch by rebuilding its op columns once per change in it:
+        // 200 edits to a 10,000-need record took 800 MB in one batch, 7 MB one at a time. A
+        // batch is kept for a document with nothing yet (a first sync), where it is fast.
+        let applied = if before.is_empty() {
+            self.doc.apply_changes(changes)
+        } else {
+            changes.into_iter().try_for_each(|change| self.doc.apply_changes([change]))
+        };
+        // Whatever was applied before a failure is noted too, so the store never keeps it
+        // unsaved (it drops the document instead).
         self.after_external_change(&before);
-        Ok(())
+        applied.map_err(|e| bad(&e))
     }
 
     pub(crate) fn automerge_mut(&mut self) -> &mut Automerge {

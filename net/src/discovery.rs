@@ -1,6 +1,9 @@
 //! Finding members' devices on the LAN with mDNS (`_aidmesh._tcp.local.`). A device announces
 //! only a keyed hash of its group id that changes every day, so people on the meetup Wi-Fi who
-//! are not in the group cannot tell which group meets, or recognise it the next week.
+//! are not in the group cannot tell which group meets, or recognise it the next week. The tag
+//! comes from the current group secret; tags from every older secret this device holds are
+//! recognised too, so a device that has not heard of a removal yet is still found, and learns of
+//! it in the sync that follows.
 //!
 //! The mDNS library joins its multicast group on every interface it can see as soon as it
 //! starts, so `Loopback` refuses to run where a real interface is visible: automated runs use a
@@ -10,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use chrono::Utc;
-use crdt_core::GroupSecret;
+use crdt_core::Keyring;
 use mdns_sd::{IfKind, ServiceDaemon, ServiceEvent, ServiceInfo};
 
 const SERVICE: &str = "_aidmesh._tcp.local.";
@@ -56,12 +59,12 @@ pub struct Discovery {
     daemon: ServiceDaemon,
     events: mdns_sd::Receiver<ServiceEvent>,
     own_name: String,
-    tags: [String; 2],
+    tags: Vec<String>,
 }
 
 impl Discovery {
     /// Announces this device (listening on `port`) and starts looking for members of its group.
-    pub fn start(mode: DiscoveryMode, secret: &GroupSecret, group: crdt_core::Uuid, device_id: &str, port: u16) -> Result<Option<Discovery>, DiscoveryError> {
+    pub fn start(mode: DiscoveryMode, keys: &Keyring, group: crdt_core::Uuid, port: u16) -> Result<Option<Discovery>, DiscoveryError> {
         let addresses: Vec<IpAddr> = match mode {
             DiscoveryMode::Off => return Ok(None),
             DiscoveryMode::Loopback => {
@@ -78,10 +81,12 @@ impl Discovery {
             daemon.enable_interface(IfKind::LoopbackV4)?;
         }
         let day = Utc::now().timestamp().div_euclid(86_400);
-        let tags = [secret.discovery_tag(group, day), secret.discovery_tag(group, day - 1)];
-        let own_name = format!("aidmesh-{}", &device_id[..device_id.len().min(16)]);
+        let announced = keys.current().discovery_tag(group, day);
+        let tags = keys.secrets.values().flat_map(|secret| [secret.discovery_tag(group, day), secret.discovery_tag(group, day - 1)]).collect();
+        let device_id = keys.device.id();
+        let own_name = format!("aidmesh-{}", &device_id[..16]);
         let host = format!("{own_name}.local.");
-        let info = ServiceInfo::new(SERVICE, &own_name, &host, &addresses[..], port, [(TAG_KEY, tags[0].as_str())].as_slice())?;
+        let info = ServiceInfo::new(SERVICE, &own_name, &host, &addresses[..], port, [(TAG_KEY, announced.as_str())].as_slice())?;
         daemon.register(info)?;
         let events = daemon.browse(SERVICE)?;
         Ok(Some(Discovery { daemon, events, own_name, tags }))

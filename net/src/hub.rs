@@ -54,7 +54,7 @@ pub async fn serve(
         let store = lock(&store);
         (store.keyring().map_err(|e| DiscoveryError::Keys(e.to_string()))?, store.group_id())
     };
-    let discovery = Discovery::start(options.discovery, keys.current(), group, &keys.device.id(), local.port())?;
+    let discovery = Discovery::start(options.discovery, &keys, group, local.port())?;
     events(HubEvent::Listening(local));
     let places = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let stop_at = options.run_for.map(|d| Instant::now() + d);

@@ -142,6 +142,9 @@ impl Store {
             return Err(Error::NoDatabase(path.to_path_buf()));
         }
         let corrupt = |detail: String| Error::Corrupt { path: path.to_path_buf(), detail };
+        if is_plaintext(path) {
+            encrypt_in_place(path, key).map_err(|e| corrupt(format!("it is unencrypted, and encrypting it failed: {e}")))?;
+        }
         let mut conn = unlock(path, key).map_err(|e| match e {
             Error::Io { .. } => corrupt("it is too short to be an aidmesh database".into()),
             Error::Sqlite(e) => corrupt(e.to_string()),
@@ -353,10 +356,17 @@ impl Store {
                 self.chunks_since_snapshot += rows.len() as i64;
             }
             None => {
-                // One load of the snapshot and every chunk after it: much faster than applying
-                // them one by one, and it refuses a damaged or incomplete sequence.
-                let all: Vec<u8> = rows.iter().flat_map(|(_, data)| data.iter().copied()).collect();
-                let doc = GroupDoc::load(&all, self.actor.clone()).map_err(damaged)?;
+                // The snapshot is loaded whole; the chunks after it are applied like received
+                // changes (see `GroupDoc::apply_bytes` for why not in one load). Any missing
+                // predecessor means a damaged sequence.
+                let (first, rest) = rows.split_first().expect("rows is not empty");
+                let mut doc = GroupDoc::load(&first.1, self.actor.clone()).map_err(damaged)?;
+                let later: Vec<u8> = rest.iter().flat_map(|(_, data)| data.iter().copied()).collect();
+                doc.apply_bytes(&later).map_err(damaged)?;
+                if doc.has_missing_changes() {
+                    return Err(damaged(Error::BadChanges("a stored change is missing".into())));
+                }
+                doc.take_unsaved();
                 self.chunks_since_snapshot = self.conn.query_row("SELECT count(*) FROM chunks WHERE snapshot = 0", [], |r| r.get(0))?;
                 // The index commits with every chunk, so it can only be stale if this build derives
                 // it differently from the one that wrote it.
@@ -385,7 +395,10 @@ impl Store {
 
     /// Needs, most urgent first, then soonest `needed_by`, then oldest.
     pub fn needs(&self, filter: &NeedFilter) -> Result<Vec<Need>> {
-        let mut sql = String::from("SELECT needs.json FROM needs");
+        // Given an area, its index answers the usual filters (area, status, category) before a
+        // single row is read: SQLite would rather walk the status index to skip sorting, and on
+        // an encrypted file every row it reads costs a page decryption.
+        let mut sql = String::from(if filter.area.is_some() { "SELECT needs.json FROM needs INDEXED BY needs_by_area" } else { "SELECT needs.json FROM needs" });
         let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
         let active: Vec<String> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).map(|s| format!("'{s}'")).collect();
         let active = format!("needs.status IN ({})", active.join(", "));
@@ -440,10 +453,14 @@ impl Store {
 
     /// Assignments, optionally of one need or one volunteer, oldest first.
     pub fn assignments(&self, need: Option<Uuid>, volunteer: Option<Uuid>) -> Result<Vec<Assignment>> {
-        self.json_rows(
-            "SELECT json FROM assignments WHERE (?1 IS NULL OR need = ?1) AND (?2 IS NULL OR volunteer = ?2) ORDER BY created_at",
-            params![need.map(|n| n.to_string()), volunteer.map(|v| v.to_string())],
-        )
+        // One statement per shape, so SQLite uses the index on need or volunteer.
+        let (sql, args): (&str, Vec<String>) = match (need, volunteer) {
+            (Some(n), Some(v)) => ("SELECT json FROM assignments WHERE need = ?1 AND volunteer = ?2 ORDER BY created_at", vec![n.to_string(), v.to_string()]),
+            (Some(n), None) => ("SELECT json FROM assignments WHERE need = ?1 ORDER BY created_at", vec![n.to_string()]),
+            (None, Some(v)) => ("SELECT json FROM assignments WHERE volunteer = ?1 ORDER BY created_at", vec![v.to_string()]),
+            (None, None) => ("SELECT json FROM assignments ORDER BY created_at", vec![]),
+        };
+        self.json_rows(sql, rusqlite::params_from_iter(args))
     }
 
     pub fn members(&self) -> Result<Vec<Member>> {
@@ -571,6 +588,36 @@ impl Store {
 
 const SALT_LEN: usize = 16;
 
+/// Whether the file is a plain SQLite database: one made before aidmesh encrypted them.
+fn is_plaintext(path: &Path) -> bool {
+    let mut header = [0u8; 16];
+    std::fs::File::open(path).and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header)).is_ok() && &header == b"SQLite format 3\0"
+}
+
+/// Encrypts a database made before aidmesh encrypted them, under `key`: an encrypted copy is
+/// written beside it, then renamed over it, so a crash leaves one whole file or the other.
+fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
+    let encrypted = path.with_extension("encrypting");
+    let _ = std::fs::remove_file(&encrypted);
+    {
+        // CREATE: the encrypted copy is a new file, attached to this connection.
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        // Folds the write-ahead log in, so the copy has every change.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let hex = key.raw_hex(&rand::random())?;
+        let target = encrypted.to_str().ok_or_else(|| Error::Corrupt { path: path.to_path_buf(), detail: "its path is not UTF-8".into() })?;
+        conn.execute("ATTACH DATABASE ?1 AS encrypted KEY ?2", params![target, format!("x'{}'", hex.as_str())])?;
+        conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"))?;
+    }
+    std::fs::File::open(&encrypted).and_then(|file| file.sync_all()).map_err(|source| Error::Io { context: format!("cannot write {}", encrypted.display()), source })?;
+    std::fs::rename(&encrypted, path).map_err(|source| Error::Io { context: format!("cannot replace {}", path.display()), source })?;
+    let _ = std::fs::remove_file(format!("{}-wal", path.display()));
+    let _ = std::fs::remove_file(format!("{}-shm", path.display()));
+    Ok(())
+}
+
 /// Opens an existing database and gives SQLCipher its key, without checking it yet. Closing the
 /// connection will not checkpoint the write-ahead log until the caller turns that back on: with
 /// a wrong key, a checkpoint on close would throw away the log (and the changes in it).
@@ -600,13 +647,18 @@ impl DbKey {
     }
 
     fn apply(&self, conn: &Connection, salt: &[u8; SALT_LEN]) -> rusqlite::Result<()> {
-        let mut raw = zeroize::Zeroizing::new([0u8; 32]);
-        argon2::Argon2::default().hash_password_into(self.0.as_bytes(), salt, raw.as_mut()).expect("32-byte output and a 16-byte salt are valid");
-        // A raw key with its salt: SQLCipher uses both as given, with no key derivation of its own.
-        let hex = zeroize::Zeroizing::new(format!("{}{}", data_encoding::HEXLOWER.encode(raw.as_ref()), data_encoding::HEXLOWER.encode(salt)));
+        let hex = self.raw_hex(salt)?;
         // A wrong key is reported as an error of ours; SQLCipher's own log would only add noise.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))
+    }
+
+    /// The raw key SQLCipher takes, in hex: Argon2id of the passphrase with the file's salt, then
+    /// the salt itself. SQLCipher uses both as given, with no key derivation of its own.
+    fn raw_hex(&self, salt: &[u8; SALT_LEN]) -> rusqlite::Result<zeroize::Zeroizing<String>> {
+        let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+        argon2::Argon2::default().hash_password_into(self.0.as_bytes(), salt, raw.as_mut()).expect("32-byte output and a 16-byte salt are valid");
+        Ok(zeroize::Zeroizing::new(format!("{}{}", data_encoding::HEXLOWER.encode(raw.as_ref()), data_encoding::HEXLOWER.encode(salt))))
     }
 }
 

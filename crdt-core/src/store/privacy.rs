@@ -110,11 +110,16 @@ impl Store {
         let Ok(me) = self.me() else { return Ok(Upkeep::default()) };
         let group = self.group()?;
         let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
-        // Only needs this device holds a key for can have keys to shred or to pass on.
-        let needs: Vec<Need> = match scope.clone() {
-            Some(ids) => ids.into_iter().filter_map(|id| self.need(id).ok()).collect(),
-            None => self.needs_with_keys()?.into_iter().filter_map(|id| self.need(id).ok()).collect(),
+        // Only needs with contact details (or forgotten ones) can have keys to shred or pass on.
+        let ids = match scope.clone() {
+            Some(ids) => ids.into_iter().collect(),
+            None => self.needs_with_keys()?,
         };
+        let needs: Vec<Need> =
+            ids.into_iter().filter_map(|id| self.need(id).ok()).filter(|n| n.sealed_contact.is_some() || n.contact_forgotten_at.is_some()).collect();
+        if needs.is_empty() && scope.is_some() {
+            return Ok(done);
+        }
         let mut shredded = false;
         for need in &needs {
             if need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now) {

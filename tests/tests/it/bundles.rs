@@ -22,6 +22,11 @@ fn invites_round_trip_as_link_and_code_and_refuse_damage() {
     let from_code = Invite::parse(&invite.to_code().to_lowercase()).unwrap();
     assert_eq!((from_code.group, from_code.secret.clone(), from_code.address), (invite.group, invite.secret.clone(), None));
     assert!(invite.qr_svg().starts_with("<?xml"));
+    // After a removal the invite carries the epoch of its secret, in both forms.
+    let later = Invite { epoch: 3, ..invite.clone() };
+    assert_eq!(Invite::parse(&later.to_link()).unwrap(), later);
+    assert_eq!(Invite::parse(&later.to_code()).unwrap().epoch, 3);
+    assert_ne!(later.to_code(), invite.to_code());
     assert!(invite.qr_text().contains('█'));
 
     let mut typo = invite.to_code();

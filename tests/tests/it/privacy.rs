@@ -273,3 +273,30 @@ fn a_wrong_passphrase_is_refused_clearly_and_leaves_the_file_untouched() {
     assert_eq!(reopened.needs(&NeedFilter::default()).unwrap().len(), 1, "nothing in the log was lost");
     drop(store);
 }
+
+#[test]
+fn a_database_from_before_encryption_is_encrypted_when_first_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aidmesh.db");
+    let mut store = Store::create(&path, &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    store.act(|doc, me, now| doc.add_need(me, NewNeed::new("Kept through the change", Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    drop(store);
+    // A plain copy, as an aidmesh from before encryption left it.
+    let plain = dir.path().join("plain.db");
+    std::fs::File::create(&plain).unwrap();
+    let conn = Store::unlocked_connection(&path, &test_key()).unwrap();
+    conn.execute("ATTACH DATABASE ?1 AS plain KEY ''", [plain.to_str().unwrap()]).unwrap();
+    conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(())).unwrap();
+    conn.execute_batch("PRAGMA plain.user_version = 2; DETACH DATABASE plain;").unwrap();
+    drop(conn);
+    assert!(std::fs::read(&plain).unwrap().starts_with(b"SQLite format 3"));
+
+    let mut store = Store::open(&plain, &test_key()).unwrap();
+    assert_eq!(store.needs(&NeedFilter::default()).unwrap()[0].title, "Kept through the change");
+    store.act(|doc, me, now| doc.add_need(me, NewNeed::new("Added after", Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    drop(store);
+    let bytes = std::fs::read(&plain).unwrap();
+    assert!(!contains(&bytes, "SQLite format 3") && !contains(&bytes, "Kept through the change"), "the file is encrypted now");
+    assert!(matches!(Store::open(&plain, &DbKey::passphrase("another").unwrap()), Err(Error::WrongKey(_))));
+    assert_eq!(Store::open(&plain, &test_key()).unwrap().needs(&NeedFilter::default()).unwrap().len(), 2);
+}
