@@ -5,6 +5,7 @@ import type { Category, Urgency } from '../api/types';
 import { useApp } from '../store';
 import { describeError } from '../logic/words';
 import { Icon } from './Icon';
+import { href } from '../router';
 
 /** Loads data when the inputs or the data version change; keeps the old data while reloading. */
 export function useLoad<T>(fn: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: string | null; loading: boolean; reload: () => void } {
@@ -169,5 +170,30 @@ export function BackLink({ to, label }: { to: string; label: string }): JSX.Elem
       <Icon name="back" size={20} />
       {label}
     </a>
+  );
+}
+
+/** The big icon, title and line that open the screens shown before the group is ready. */
+export function Hero({ icon, title, text }: { icon: string; title: string; text: string }): JSX.Element {
+  return (
+    <div class="hero">
+      <div class="hero-mark" aria-hidden="true">
+        <Icon name={icon} size={34} />
+      </div>
+      <h1 tabIndex={-1}>{title}</h1>
+      <p>{text}</p>
+    </div>
+  );
+}
+
+/** The way to Settings' language switch, from screens without the tab bar. */
+export function LanguageLink(): JSX.Element {
+  const { t } = useApp();
+  return (
+    <p class="center">
+      <a href={href.settings()} class="link-btn">
+        <Icon name="globe" size={18} /> {t('settings.language')}
+      </a>
+    </p>
   );
 }

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { Role, Status } from '../api/types';
-import { Field, fieldAria } from '../components/ui';
+import { Field, fieldAria, Hero, LanguageLink } from '../components/ui';
 import { BundleControls, ConnectForm, LastDigest } from '../components/SyncControls';
 import { Icon } from '../components/Icon';
 import { QrScanner, useHasCamera } from '../components/QrScanner';
@@ -299,23 +299,13 @@ export function FirstRun({ status }: { status: Status }): JSX.Element {
   if (status.state === 'locked') return <UnlockScreen status={status} />;
   return (
     <div class="stack-lg">
-      <div class="hero">
-        <div class="hero-mark" aria-hidden="true">
-          <Icon name="people" size={34} />
-        </div>
-        <h1 tabIndex={-1}>{t('first.welcome')}</h1>
-        <p>{t('first.intro')}</p>
-      </div>
+      <Hero icon="people" title={t('first.welcome')} text={t('first.intro')} />
       <CreateForm asks={status.asks_passphrase} />
       <div class="or" aria-hidden="true">
         <span>{t('first.or')}</span>
       </div>
       <JoinForm asks={status.asks_passphrase} />
-      <p class="center">
-        <a href={href.settings()} class="link-btn">
-          <Icon name="globe" size={18} /> {t('settings.language')}
-        </a>
-      </p>
+      <LanguageLink />
     </div>
   );
 }

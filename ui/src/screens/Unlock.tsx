@@ -2,10 +2,9 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { Status } from '../api/types';
-import { Field, fieldAria } from '../components/ui';
+import { Field, fieldAria, Hero, LanguageLink } from '../components/ui';
 import { Icon } from '../components/Icon';
 import { describeError, errorText } from '../logic/words';
-import { href } from '../router';
 import { dataChanged, getState, setState, showBanner, useApp } from '../store';
 
 /** Shown while the device's encrypted database waits for its passphrase (status `locked`). When
@@ -45,13 +44,7 @@ export function UnlockScreen({ status }: { status: Status }): JSX.Element {
 
   return (
     <div class="stack-lg">
-      <div class="hero">
-        <div class="hero-mark" aria-hidden="true">
-          <Icon name="lock" size={34} />
-        </div>
-        <h1 tabIndex={-1}>{t('unlock.title')}</h1>
-        <p>{asks ? t('unlock.explain') : t('unlock.explain_env')}</p>
-      </div>
+      <Hero icon="lock" title={t('unlock.title')} text={asks ? t('unlock.explain') : t('unlock.explain_env')} />
       <form class="card form" onSubmit={(e) => void submit(e)} noValidate aria-label={t('unlock.title')}>
         {asks ? (
           <Field id="unlock-passphrase" label={t('unlock.passphrase')} error={error} errorTestid="error-passphrase">
@@ -72,11 +65,7 @@ export function UnlockScreen({ status }: { status: Status }): JSX.Element {
           {busy ? t('common.working') : t('unlock.submit')}
         </button>
       </form>
-      <p class="center">
-        <a href={href.settings()} class="link-btn">
-          <Icon name="globe" size={18} /> {t('settings.language')}
-        </a>
-      </p>
+      <LanguageLink />
     </div>
   );
 }
