@@ -44,6 +44,14 @@ enum Command {
     },
     /// The group: name, areas, counts
     Group,
+    /// How long contact details are kept after a need closes, and how long an unanswered need
+    /// waits past 'needed by' before it expires; with no option, shows them (organizers set them)
+    Retention {
+        #[arg(long, value_name = "DAYS")]
+        expiry_days: Option<u32>,
+        #[arg(long, value_name = "DAYS")]
+        grace_days: Option<u32>,
+    },
     /// Neighbourhood areas of the group
     #[command(subcommand)]
     Area(AreaCommand),
@@ -503,6 +511,20 @@ fn run(cli: Cli) -> Result<()> {
             let group = store.group()?;
             let counts = show::Counts::of(&store)?;
             out.print(&serde_json::json!({ "group": group, "counts": counts }), || show::group(&group, &counts))
+        }
+        Command::Retention { expiry_days, grace_days } => {
+            let mut settings = store.group()?.settings;
+            if expiry_days.is_some() || grace_days.is_some() {
+                let (expiry, grace) = (expiry_days.unwrap_or(settings.expiry_days), grace_days.unwrap_or(settings.grace_days));
+                settings = store.act(|doc, me, now| doc.set_retention(me, expiry, grace, now))?.settings;
+            }
+            let retention = serde_json::json!({ "expiry_days": settings.expiry_days, "grace_days": settings.grace_days });
+            out.print(&retention, || {
+                format!(
+                    "Contact details are shredded {} days after a need closes. Open needs expire {} days after 'needed by'.",
+                    settings.expiry_days, settings.grace_days
+                )
+            })
         }
         Command::Area(AreaCommand::Add { name, next_to }) => {
             store.act(|doc, me, now| doc.add_area(me, &name, &next_to, now))?;

@@ -823,6 +823,22 @@ impl GroupDoc {
         Ok(need)
     }
 
+    /// How long contact details are kept after a need closes, and how long past 'needed by' an
+    /// unanswered need waits before it counts as expired. Organizers only.
+    pub fn set_retention(&mut self, by: Uuid, expiry_days: u32, grace_days: u32, now: DateTime<Utc>) -> Result<Group> {
+        self.require_organizer(by, "change how long details are kept")?;
+        for (field, days) in [("expiry days", expiry_days), ("grace days", grace_days)] {
+            if !(1..=MAX_RETENTION_DAYS).contains(&days) {
+                return Err(ValidationError::DaysOutOfRange { field, days, max: MAX_RETENTION_DAYS }.into());
+            }
+        }
+        let old = self.group()?;
+        let mut new = old.clone();
+        (new.settings.expiry_days, new.settings.grace_days) = (expiry_days, grace_days);
+        self.change("group.retention", now, |w| w.put_group(&new, Some(&old)))?;
+        Ok(new)
+    }
+
     /// Records the organizer key's public half; done once, when the group is made.
     pub fn set_organizer_key(&mut self, by: Uuid, public_hex: &str, now: DateTime<Utc>) -> Result<()> {
         self.require_organizer(by, "set the organizer key")?;

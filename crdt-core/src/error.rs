@@ -73,6 +73,8 @@ pub enum ValidationError {
     NotAParty(&'static str),
     #[error("nobody changes their own role; ask another organizer")]
     OwnRole,
+    #[error("{field} must be between 1 and {max} (got {days})")]
+    DaysOutOfRange { field: &'static str, days: u32, max: u32 },
     #[error("nobody removes themselves; ask another organizer")]
     RemoveSelf,
     #[error("the group was asked to forget this person; their contact details cannot be added again on this need")]

@@ -335,6 +335,8 @@ pub struct Assignment {
 }
 
 pub const MAX_TITLE: usize = 200;
+/// The longest a group may keep contact details, or wait past 'needed by': ten years.
+pub const MAX_RETENTION_DAYS: u32 = 3650;
 pub const MAX_TEXT: usize = 4000;
 
 /// A need as typed into the form or the CLI, before it becomes a record.

@@ -189,6 +189,9 @@ fn hours_are_logged_confirmed_balanced_and_exported_from_the_command_line() {
 #[test]
 fn contact_details_are_sealed_forgotten_on_request_and_a_removed_member_is_shut_out() {
     let (_dir, ana) = group();
+    assert!(ana.ok(&["retention"]).unwrap().contains("shredded 30 days after"));
+    assert_eq!(ana.json(&["retention", "--expiry-days", "14"]).unwrap()["expiry_days"], 14);
+    assert!(ana.fails(&["retention", "--grace-days", "0"]).unwrap().contains("grace days must be between 1 and 3650"));
     let need = id(&ana.json(&["need", "add", "--title", "Ride to dialysis", "--category", "transport", "--area", "North"]).unwrap());
     ana.ok(&["need", "set-contact", &need, "--contact-name", "Mrs K", "--phone", "555-0177", "--address", "4 Elm St"]).unwrap();
     let shown = ana.ok(&["need", "contact", &need]).unwrap();
