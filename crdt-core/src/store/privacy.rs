@@ -122,11 +122,10 @@ impl Store {
         }
         let mut shredded = false;
         for need in &needs {
-            if need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now) {
-                if self.conn.execute("DELETE FROM envelopes WHERE subject = ?1", [Subject::Contact(need.id).as_string()])? > 0 {
-                    done.shredded += 1;
-                    shredded = true;
-                }
+            let due = need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now);
+            if due && self.conn.execute("DELETE FROM envelopes WHERE subject = ?1", [Subject::Contact(need.id).as_string()])? > 0 {
+                done.shredded += 1;
+                shredded = true;
             }
         }
         if shredded {
@@ -196,7 +195,7 @@ impl Store {
             "SELECT id FROM needs WHERE status IN ('open', 'matched') AND needed_by IS NOT NULL AND needed_by < ?1",
         )?;
         let ids = stmt.query_map([cutoff.timestamp_millis()], |r| r.get::<_, String>(0))?;
-        ids.map(|id| Ok(id?.parse().map_err(|_| Error::BadChanges("an index row has a bad need id".into()))?)).collect()
+        ids.map(|id| id?.parse().map_err(|_| Error::BadChanges("an index row has a bad need id".into()))).collect()
     }
 
     fn assignment_need(&self, assignment: Uuid) -> Result<Option<Uuid>> {

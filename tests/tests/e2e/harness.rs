@@ -122,7 +122,7 @@ impl App {
             .await
             .context("could not start the app through tauri-driver")?;
         client.set_window_size(390, 844).await?;
-        let app = App { client, address, data_dir: data_dir, display: display.clone(), _driver: driver, _display: display_process };
+        let app = App { client, address, data_dir, display: display.clone(), _driver: driver, _display: display_process };
         app.wait("nav-needs, [data-testid=create-group-name], [data-testid=unlock-submit], [role=alert]").await?;
         Ok(app)
     }

@@ -265,7 +265,7 @@ fn a_wrong_passphrase_is_refused_clearly_and_leaves_the_file_untouched() {
     let copy = crashed.path().join("aidmesh.db");
     let files = || ["", "-wal"].map(|suffix| std::fs::read(format!("{}{suffix}", copy.display())).unwrap());
     let before = files();
-    assert!(before[1].len() > 0, "the log holds the last change");
+    assert!(!before[1].is_empty(), "the log holds the last change");
     let err = Store::open(&copy, &DbKey::passphrase("not the passphrase").unwrap()).err().unwrap();
     assert!(matches!(err, Error::WrongKey(_)), "{err}");
     assert!(files() == before, "a wrong passphrase changed the file or its log");
