@@ -9,13 +9,13 @@
 //! - an organizer's device marks open needs past `needed_by` plus the grace period as expired;
 //! - a device moves to the newest group secret that has been sealed to it.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
 use super::Store;
-use std::collections::BTreeSet;
-
 use crate::doc::{Collection, Touched};
 use crate::error::{Error, Result};
 use crate::model::{Need, NeedStatus, Role};
@@ -285,17 +285,20 @@ impl Store {
         Ok((envelopes, newest))
     }
 
-
     /// Takes up the newest group secret sealed to this device, if it is newer than the current
     /// and the record has moved to it (only an organizer's removal moves it).
     fn adopt_newest_epoch(&mut self, recorded: u32) -> Result<Option<u32>> {
         let mut stmt = self.conn.prepare_cached("SELECT subject FROM envelopes WHERE recipient = ?1 AND subject LIKE 'epoch:%'")?;
         let subjects: Vec<String> = stmt.query_map([self.device.id()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         drop(stmt);
-        let mut epochs: Vec<u32> = subjects.iter().filter_map(|s| match Subject::parse(s) {
-            Some(Subject::Epoch(n)) => Some(n),
-            _ => None,
-        }).filter(|&n| n > self.epoch && n <= recorded).collect();
+        let mut epochs: Vec<u32> = subjects
+            .iter()
+            .filter_map(|s| match Subject::parse(s) {
+                Some(Subject::Epoch(n)) => Some(n),
+                _ => None,
+            })
+            .filter(|&n| n > self.epoch && n <= recorded)
+            .collect();
         epochs.sort_unstable();
         let mut moved = None;
         for epoch in epochs {

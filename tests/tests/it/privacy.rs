@@ -8,6 +8,7 @@ use aidmesh_tests::{sync_stores, sync_stores_capturing, test_key};
 use chrono::{Duration, Utc};
 use crdt_core::frame::{self, Frame};
 use crdt_core::*;
+use proptest::prelude::*;
 use tempfile::TempDir;
 
 /// Strings no byte sequence of the record, the database, a frame or a bundle may contain.
@@ -299,4 +300,53 @@ fn a_database_from_before_encryption_is_encrypted_when_first_opened() {
     assert!(!contains(&bytes, "SQLite format 3") && !contains(&bytes, "Kept through the change"), "the file is encrypted now");
     assert!(matches!(Store::open(&plain, &DbKey::passphrase("another").unwrap()), Err(Error::WrongKey(_))));
     assert_eq!(Store::open(&plain, &test_key()).unwrap().needs(&NeedFilter::default()).unwrap().len(), 2);
+}
+
+proptest! {
+    // Each case makes four encrypted stores; a few dozen cases are plenty for four devices.
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Whatever order devices meet in, once everyone has met everyone the keys follow the record:
+    /// organizers, the poster and an assigned volunteer can read the details, nobody else can,
+    /// and after "forget" nobody at all.
+    #[test]
+    fn keys_follow_the_record_whatever_order_devices_meet_in(
+        assign_cy in any::<bool>(),
+        forget in any::<bool>(),
+        meetings in proptest::collection::vec((0..4usize, 0..4usize), 0..10),
+    ) {
+        let mut town = town();
+        let need = town.need;
+        if assign_cy {
+            let cy = town.cy.me().unwrap();
+            assign(&mut town, cy);
+        }
+        if forget {
+            // On Dee's device, apart from the assignment on Ana's.
+            town.dee.act(|doc, me, now| doc.forget_contact(me, need, now)).unwrap();
+        }
+        let Town { ana, bo, cy, dee, .. } = &mut town;
+        let mut devices = [ana, bo, cy, dee];
+        let mut meet = |a: usize, b: usize| {
+            if a != b {
+                let (low, high) = devices.split_at_mut(a.max(b));
+                sync_stores(low[a.min(b)], high[0]);
+            }
+        };
+        for (a, b) in meetings {
+            meet(a, b);
+        }
+        // Then everyone meets everyone, twice round (a key granted late needs a second meeting).
+        for _ in 0..2 {
+            for a in 0..4 {
+                for b in a + 1..4 {
+                    meet(a, b);
+                }
+            }
+        }
+        let readers = [true, true, assign_cy, true];
+        for (i, (name, store)) in ["Ana", "Bo", "Cy", "Dee"].iter().zip(devices.iter_mut()).enumerate() {
+            prop_assert_eq!(store.can_read_contact(need).unwrap(), readers[i] && !forget, "{}", name);
+        }
+    }
 }
