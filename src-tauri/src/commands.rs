@@ -161,6 +161,14 @@ pub async fn forget_need_contact(app: AppHandle, state: State<'_, App>, id: Uuid
     write(&app, &state, |store| store.act(|doc, me, now| doc.forget_contact(me, id, now)).map(drop))
 }
 
+/// How long contact details are kept after a need closes, and how long an open need waits past
+/// 'needed by' before it expires (organizers).
+#[tauri::command]
+pub async fn set_retention(app: AppHandle, state: State<'_, App>, expiry_days: u32, grace_days: u32) -> AppResult<GroupInfo> {
+    let group = write(&app, &state, |store| store.act(|doc, me, now| doc.set_retention(me, expiry_days, grace_days, now)))?;
+    Ok(group.into())
+}
+
 /// Removes a member; the group moves to a new secret their devices never get.
 #[tauri::command]
 pub async fn remove_member(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<()> {

@@ -40,6 +40,7 @@ pub struct GroupInfo {
     pub areas: Vec<String>,
     pub categories: Vec<Category>,
     pub expiry_days: u32,
+    pub grace_days: u32,
 }
 
 impl From<Group> for GroupInfo {
@@ -50,6 +51,7 @@ impl From<Group> for GroupInfo {
             areas: group.settings.areas.into_keys().collect(),
             categories: group.settings.categories,
             expiry_days: group.settings.expiry_days,
+            grace_days: group.settings.grace_days,
         }
     }
 }

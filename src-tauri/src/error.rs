@@ -118,6 +118,7 @@ impl AppError {
             ValidationError::BadSlot(_) => "weekly",
             ValidationError::NotQuarterHours(_) | ValidationError::HoursOutOfRange(_) => "hours",
             ValidationError::HoursToSelf => "to",
+            ValidationError::DaysOutOfRange { field, .. } => form_field(field),
             _ => return None,
         })
     }
@@ -127,6 +128,10 @@ impl AppError {
         if let AppError::Core(CoreError::Invalid(e)) = self {
             match e {
                 ValidationError::TooLong { max, .. } => {
+                    params.insert("max", json!(max));
+                }
+                ValidationError::DaysOutOfRange { days, max, .. } => {
+                    params.insert("days", json!(days));
                     params.insert("max", json!(max));
                 }
                 ValidationError::Unknown { value, allowed, .. } => {
@@ -181,6 +186,8 @@ fn form_field(what: &str) -> &'static str {
         "address" => "address",
         "private notes" => "notes",
         "contact details" => "contact",
+        "expiry days" => "expiry_days",
+        "grace days" => "grace_days",
         _ => "form",
     }
 }

@@ -46,6 +46,7 @@ pub fn run() {
             commands::set_need_contact,
             commands::forget_need_contact,
             commands::remove_member,
+            commands::set_retention,
             commands::list_offers,
             commands::add_offer,
             commands::set_offer_status,

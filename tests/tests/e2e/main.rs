@@ -301,6 +301,15 @@ async fn contact_details_reach_only_the_assigned_and_forgetting_and_removal_take
     let gone = bea.fails(&["need", "contact", &need])?;
     ensure!(gone.contains("forgotten"), "after one sync Bea's device cannot read them either: {gone}");
 
+    // The organizer shortens how long details are kept; Bea's device follows after a sync.
+    app.click("nav-settings").await?;
+    app.fill("retention-expiry-days", "14").await?;
+    app.click("retention-save").await?;
+    app.wait_text("retention-expiry", "14").await?;
+    app.screenshot("en", "61-settings-retention").await?;
+    bea.ok(&["sync", &app.address])?;
+    ensure!(bea.json(&["retention"])?["expiry_days"] == 14, "the group's setting reached Bea's device");
+
     app.click("nav-members").await?;
     app.click_in("member-item", "Bea", "member-remove").await?;
     app.click("remove-dialog-confirm").await?;

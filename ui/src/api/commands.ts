@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError, AssignmentStatus, Batch, Conflict, Contact, Digest, HourEntryView, Invite, Member, MyHours,
-  Nearby, NeedDetail, NeedFilter, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  GroupInfo, Nearby, NeedDetail, NeedFilter, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, Ranking, Role, Status, AssignmentView,
 } from './types';
 
@@ -56,6 +56,9 @@ export const api = {
   /** Organizers only; the group moves to a new secret the removed member's devices never get. */
   removeMember: (id: string) => invoke<null>('remove_member', { id }),
   invite: (address: string | null) => invoke<Invite>('invite', { address }),
+  /** Organizers only: days contact details are kept after a need closes, and days an open need
+   * waits past 'needed by' before it expires. Out of range rejects with code `days_out_of_range`. */
+  setRetention: (expiryDays: number, graceDays: number) => invoke<GroupInfo>('set_retention', { expiryDays, graceDays }),
 
   peers: () => invoke<Peer[]>('peers'),
   nearby: () => invoke<Nearby[]>('nearby'),

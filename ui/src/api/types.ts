@@ -50,7 +50,10 @@ export interface GroupInfo {
   /** Area names the group uses, sorted; empty means any name is accepted. */
   areas: string[];
   categories: Category[];
+  /** Days after a need closes that its contact details are deleted. */
   expiry_days: number;
+  /** Days past 'needed by' that an open need waits before it expires. */
+  grace_days: number;
 }
 
 /** `new`: no group on this device yet (first run). `locked`: the device's encrypted database

@@ -264,6 +264,7 @@ export const en = {
   'error.remove_self': 'Nobody can remove themselves. Ask another organizer.',
   'error.removed': 'This phone was removed from the group, so it can’t read what the group shared after that.',
   'error.no_key': 'This bundle can’t be opened here: it is for another group, or was made after this phone was removed from the group.',
+  'error.days_out_of_range': 'Must be a whole number of days from 1 to {max}.',
 
   // ---- time ----
   'time.waiting_today': 'Posted today',
@@ -639,6 +640,24 @@ export const en = {
   'settings.you': 'You',
   'settings.areas': 'Areas',
   'settings.areas_any': 'Any area name',
+  'settings.retention': 'Privacy',
+  'settings.retention_expiry': {
+    one: 'Contact details are deleted {count} day after a need closes.',
+    other: 'Contact details are deleted {count} days after a need closes.',
+  },
+  'settings.retention_grace': {
+    one: 'Open needs expire {count} day after their “needed by” date.',
+    other: 'Open needs expire {count} days after their “needed by” date.',
+  },
+  'settings.expiry_days': 'Days to keep contact details',
+  'settings.expiry_days_hint': 'Counted from when a need is done, cancelled or expires. Fewer days keep less about people.',
+  'settings.grace_days': 'Days an open need waits',
+  'settings.grace_days_hint': 'Counted from its “needed by” date. After that it expires.',
+  'settings.retention_save': 'Save for the group',
+  'settings.retention_saved': {
+    one: 'Saved. Contact details are now kept {count} day after a need closes.',
+    other: 'Saved. Contact details are now kept {count} days after a need closes.',
+  },
   'settings.about': 'About aidmesh',
   'settings.about_text': 'aidmesh helps mutual aid groups share needs and offers, match volunteers and keep a timebank — offline first, syncing phone to phone.',
   'settings.privacy': 'Your group’s data stays on members’ devices. Nothing is sent to a server, and this app loads nothing from the internet.',

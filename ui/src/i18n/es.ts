@@ -266,6 +266,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.remove_self': 'Nadie puede quitarse a sí mismo del grupo. Pídeselo a otra persona de la organización.',
   'error.removed': 'Este teléfono se quitó del grupo, así que no puede leer lo que el grupo ha compartido desde entonces.',
   'error.no_key': 'Este paquete no se puede abrir aquí: es de otro grupo o se hizo después de que este teléfono saliera del grupo.',
+  'error.days_out_of_range': 'Tiene que ser un número entero de días entre 1 y {max}.',
 
   // ---- tiempo ----
   'time.waiting_today': 'Publicada hoy',
@@ -641,6 +642,24 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'settings.you': 'Tú',
   'settings.areas': 'Zonas',
   'settings.areas_any': 'Cualquier nombre de zona',
+  'settings.retention': 'Privacidad',
+  'settings.retention_expiry': {
+    one: 'Los datos de contacto se borran {count} día después de cerrarse una necesidad.',
+    other: 'Los datos de contacto se borran {count} días después de cerrarse una necesidad.',
+  },
+  'settings.retention_grace': {
+    one: 'Las necesidades abiertas caducan {count} día después de su fecha límite.',
+    other: 'Las necesidades abiertas caducan {count} días después de su fecha límite.',
+  },
+  'settings.expiry_days': 'Días que se guardan los datos de contacto',
+  'settings.expiry_days_hint': 'Se cuentan desde que la necesidad se completa, se cancela o caduca. Con menos días se guarda menos sobre las personas.',
+  'settings.grace_days': 'Días que espera una necesidad abierta',
+  'settings.grace_days_hint': 'Se cuentan desde su fecha límite. Después, caduca.',
+  'settings.retention_save': 'Guardar para el grupo',
+  'settings.retention_saved': {
+    one: 'Guardado. Ahora los datos de contacto se conservan {count} día después de cerrarse una necesidad.',
+    other: 'Guardado. Ahora los datos de contacto se conservan {count} días después de cerrarse una necesidad.',
+  },
   'settings.about': 'Sobre aidmesh',
   'settings.about_text': 'aidmesh ayuda a los grupos de apoyo mutuo a compartir necesidades y ofertas, asignar voluntarios y llevar un banco de tiempo, sin conexión y sincronizando de teléfono a teléfono.',
   'settings.privacy': 'Los datos del grupo se quedan en los dispositivos de sus miembros. No se envía nada a ningún servidor y la aplicación no carga nada de internet.',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   emptyNeedDraft, emptyOfferDraft, firstInvalid, formFieldOf, NEED_FIELDS, needInput, OFFER_FIELDS, offerInput, parseList,
-  slotString, validateName, validateNeed, validateNeedField, validateOffer, validatePassphrase,
+  RETENTION_FIELDS, slotString, validateName, validateNeed, validateNeedField, validateOffer, validatePassphrase, validateRetentionDays,
 } from './validation';
 
 const today = '2025-03-10';
@@ -98,5 +98,21 @@ describe('passphrase', () => {
   it('counts spaces, like the core', () => {
     expect(validatePassphrase('   ', '   ')).toEqual({});
     expect(validatePassphrase('pass ', 'pass')).toEqual({ passphrase_confirm: { code: 'passphrase_mismatch' } });
+  });
+});
+
+describe('retention days', () => {
+  it('must be a whole number from 1 to 3650', () => {
+    expect(validateRetentionDays('30')).toBeUndefined();
+    expect(validateRetentionDays(' 1 ')).toBeUndefined();
+    expect(validateRetentionDays('3650')).toBeUndefined();
+    for (const bad of ['', '0', '3651', '1.5', '-3', 'ten']) {
+      expect(validateRetentionDays(bad)?.code, bad).toBe('days_out_of_range');
+    }
+    expect(validateRetentionDays('0')?.params).toEqual({ days: '0', max: 3650 });
+  });
+  it('maps the backend fields', () => {
+    expect(formFieldOf('expiry_days', RETENTION_FIELDS)).toBe('expiry_days');
+    expect(formFieldOf('grace days', RETENTION_FIELDS)).toBe('grace_days');
   });
 });

@@ -203,6 +203,20 @@ export function formFieldOf(serverField: string | null | undefined, known: reado
   return null;
 }
 
+// ---------- retention ----------
+
+/** The core's bound on both retention periods (crdt-core model.rs MAX_RETENTION_DAYS). */
+export const MAX_RETENTION_DAYS = 3650;
+export type RetentionField = 'expiry_days' | 'grace_days';
+export const RETENTION_FIELDS: RetentionField[] = ['expiry_days', 'grace_days'];
+
+/** Days typed in a retention field: a whole number from 1 to MAX_RETENTION_DAYS, as the core asks. */
+export function validateRetentionDays(value: string): FieldError | undefined {
+  const v = value.trim();
+  if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= MAX_RETENTION_DAYS) return undefined;
+  return { code: 'days_out_of_range', params: { days: v, max: MAX_RETENTION_DAYS } };
+}
+
 // ---------- passphrase ----------
 
 export type PassphraseField = 'passphrase' | 'passphrase_confirm';

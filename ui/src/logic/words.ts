@@ -224,6 +224,7 @@ export const REQUIRED_ERROR_CODES = [
   'not_found', 'conflict_gone', 'bad_address', 'connection_lost', 'version', 'corrupt', 'newer_schema',
   'passphrase_mismatch', 'wrong_key', 'locked', 'contact_not_yours', 'no_contact', 'contact_gone', 'contact_expired',
   'contact_forgotten', 'no_organizer_key', 'remove_self', 'removed', 'no_key',
+  'days_out_of_range',
 ] as const;
 
 /** History actions crdt-core writes (doc.rs `change("…")`) plus the ones the backend may add. */

@@ -1,11 +1,95 @@
 import type { JSX } from 'preact';
-import { BackLink, ScreenTitle } from '../components/ui';
+import { useState } from 'preact/hooks';
+import { api } from '../api/commands';
+import type { GroupInfo } from '../api/types';
+import { BackLink, Field, fieldAria, ScreenTitle } from '../components/ui';
 import { LANGS, type Lang } from '../i18n';
 import { href } from '../router';
-import { setLang, useApp } from '../store';
+import { dataChanged, getState, isOrganizer, setLang, setState, showBanner, toast, useApp } from '../store';
 import { shortId } from '../logic/time';
+import { formFieldOf, MAX_RETENTION_DAYS, RETENTION_FIELDS, validateRetentionDays, type FieldError, type RetentionField } from '../logic/validation';
+import { describeError, errorText } from '../logic/words';
 
 const NAMES: Record<Lang, string> = { en: 'English', es: 'Español' };
+
+const RETENTION_IDS: Record<RetentionField, string> = { expiry_days: 'retention-expiry-days', grace_days: 'retention-grace-days' };
+
+/** Organizers: how long contact details are kept after a need closes, and how long an open need
+ * waits past 'needed by' before it expires. */
+function RetentionForm({ group }: { group: GroupInfo }): JSX.Element {
+  const { t } = useApp();
+  const [days, setDays] = useState<Record<RetentionField, string>>({ expiry_days: String(group.expiry_days), grace_days: String(group.grace_days) });
+  const [errors, setErrors] = useState<Partial<Record<RetentionField, string>>>({});
+  const [busy, setBusy] = useState(false);
+
+  const errText = (e: FieldError | undefined) => (e ? errorText(t, e.code, e.params) ?? e.code : undefined);
+  const check = (): Partial<Record<RetentionField, string>> => ({
+    expiry_days: errText(validateRetentionDays(days.expiry_days)),
+    grace_days: errText(validateRetentionDays(days.grace_days)),
+  });
+  const focusFirst = (errs: Partial<Record<RetentionField, string>>): boolean => {
+    const first = RETENTION_FIELDS.find((f) => errs[f]);
+    if (first) document.getElementById(RETENTION_IDS[first])?.focus();
+    return !!first;
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const errs = check();
+    setErrors(errs);
+    if (focusFirst(errs)) return;
+    setBusy(true);
+    try {
+      const updated = await api.setRetention(Number(days.expiry_days.trim()), Number(days.grace_days.trim()));
+      showBanner(null);
+      const status = getState().status;
+      if (status) setState({ status: { ...status, group: updated } });
+      setDays({ expiry_days: String(updated.expiry_days), grace_days: String(updated.grace_days) });
+      dataChanged();
+      toast({ text: t('settings.retention_saved', { count: updated.expiry_days }) });
+    } catch (err) {
+      const shown = describeError(err, getState().t);
+      const f = formFieldOf(shown.field, RETENTION_FIELDS) as RetentionField | null;
+      if (f) {
+        const errs = { [f]: shown.text };
+        setErrors(errs);
+        focusFirst(errs);
+      } else showBanner(shown.text);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const input = (f: RetentionField, hint: string) => (
+    <input
+      {...fieldAria(RETENTION_IDS[f], errors[f], hint)}
+      data-testid={RETENTION_IDS[f]}
+      type="number"
+      inputMode="numeric"
+      min={1}
+      max={MAX_RETENTION_DAYS}
+      step={1}
+      value={days[f]}
+      onInput={(e) => {
+        const v = e.currentTarget.value;
+        setDays((prev) => ({ ...prev, [f]: v }));
+        if (errors[f]) setErrors((prev) => ({ ...prev, [f]: errText(validateRetentionDays(v)) }));
+      }}
+      onBlur={() => setErrors((prev) => ({ ...prev, [f]: errText(validateRetentionDays(days[f])) }))}
+    />
+  );
+  return (
+    <form class="form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="retention-title">
+      <Field id={RETENTION_IDS.expiry_days} label={t('settings.expiry_days')} hint={t('settings.expiry_days_hint')} error={errors.expiry_days} errorTestid="error-expiry-days" errorAlias="error-expiry_days">
+        {input('expiry_days', t('settings.expiry_days_hint'))}
+      </Field>
+      <Field id={RETENTION_IDS.grace_days} label={t('settings.grace_days')} hint={t('settings.grace_days_hint')} error={errors.grace_days} errorTestid="error-grace-days" errorAlias="error-grace_days">
+        {input('grace_days', t('settings.grace_days_hint'))}
+      </Field>
+      <button type="submit" class="btn btn-primary btn-block" data-testid="retention-save" disabled={busy}>
+        {busy ? t('common.working') : t('settings.retention_save')}
+      </button>
+    </form>
+  );
+}
 
 export function SettingsScreen(): JSX.Element {
   const app = useApp();
@@ -56,6 +140,10 @@ export function SettingsScreen(): JSX.Element {
               </dd>
             </div>
           </dl>
+          <h3 class="sub-heading" id="retention-title">{t('settings.retention')}</h3>
+          <p data-testid="retention-expiry">{t('settings.retention_expiry', { count: app.status.group.expiry_days })}</p>
+          <p data-testid="retention-grace">{t('settings.retention_grace', { count: app.status.group.grace_days })}</p>
+          {isOrganizer(app) ? <RetentionForm group={app.status.group} /> : null}
         </section>
       ) : null}
       <section class="card about">
