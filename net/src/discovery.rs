@@ -92,9 +92,12 @@ impl Discovery {
         Ok(Some(Discovery { daemon, events, own_name, tags }))
     }
 
-    /// Members' devices announced since the last call (waits at most `wait`).
+    /// The next member's device announced (waits at most `wait`): its addresses, or none.
+    ///
+    /// Returns as soon as one is found. The hub drops this future whenever a connection arrives
+    /// first, and mDNS announces a service once: an event taken from the channel must be
+    /// returned with no further await, or it would be lost with the future.
     pub async fn found(&self, wait: Duration) -> Vec<SocketAddr> {
-        let mut found = Vec::new();
         let deadline = tokio::time::Instant::now() + wait;
         while let Ok(Ok(event)) = tokio::time::timeout_at(deadline, self.events.recv_async()).await {
             let ServiceEvent::ServiceResolved(service) = event else { continue };
@@ -102,9 +105,9 @@ impl Discovery {
             if service.fullname.starts_with(&format!("{}.", self.own_name)) || !self.tags.iter().any(|t| t == tag) {
                 continue;
             }
-            found.extend(service.addresses.iter().map(|ip| SocketAddr::new(ip.to_ip_addr(), service.port)));
+            return service.addresses.iter().map(|ip| SocketAddr::new(ip.to_ip_addr(), service.port)).collect();
         }
-        found
+        Vec::new()
     }
 }
 
