@@ -114,11 +114,6 @@ pub struct Keyring {
 }
 
 impl Keyring {
-    /// A device of a group with no removals yet: one secret.
-    pub fn new(device: DeviceKey, secret: GroupSecret) -> Keyring {
-        Keyring { device, current_epoch: 0, secrets: BTreeMap::from([(0, secret)]), removed_devices: BTreeSet::new() }
-    }
-
     pub fn current(&self) -> &GroupSecret {
         &self.secrets[&self.current_epoch]
     }

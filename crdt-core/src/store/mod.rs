@@ -216,7 +216,7 @@ impl Store {
 
     /// The group secret of an earlier (or the current) epoch, if this device holds it: what a
     /// device that has not yet learned of a removal still uses.
-    pub fn secret_of_epoch(&self, epoch: u32) -> Result<Option<GroupSecret>> {
+    fn secret_of_epoch(&self, epoch: u32) -> Result<Option<GroupSecret>> {
         let bytes: Option<Vec<u8>> = self.conn.query_row("SELECT secret FROM epochs WHERE epoch = ?1", [epoch], |r| r.get(0)).optional()?;
         Ok(bytes.and_then(|b| b.try_into().ok()).map(GroupSecret::from_bytes))
     }
