@@ -107,7 +107,7 @@ impl Store {
         };
         let (changes, envelopes) = bundle::open(&secret, self.group_id, bytes)?;
         if known.is_none() {
-            self.conn.execute("INSERT OR IGNORE INTO epochs (epoch, secret) VALUES (?1, ?2)", params![epoch, &secret.as_bytes()[..]])?;
+            self.keep_epoch_secret(epoch, &secret)?;
         }
         let before = self.doc()?.heads();
         self.insert_envelopes(&envelopes)?;

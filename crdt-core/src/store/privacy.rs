@@ -254,6 +254,10 @@ impl Store {
     /// Stores envelopes, keeping the one already held for the same subject and recipient.
     /// Envelopes for needs the group has forgotten are never stored. Returns how many were new.
     pub(super) fn insert_envelopes(&mut self, envelopes: &[Envelope]) -> Result<usize> {
+        // Most sync frames carry none: no transaction for them.
+        if envelopes.is_empty() {
+            return Ok(0);
+        }
         let forgotten = |subject: &str| match Subject::parse(subject) {
             Some(Subject::Contact(need)) => self.need(need).is_ok_and(|n| n.contact_forgotten_at.is_some()),
             _ => false,
@@ -303,11 +307,18 @@ impl Store {
         let mut moved = None;
         for epoch in epochs {
             let Some(secret) = self.open_envelope(Subject::Epoch(epoch), &self.device.id(), &self.sealing_key())? else { continue };
-            self.conn.execute("INSERT OR IGNORE INTO epochs (epoch, secret) VALUES (?1, ?2)", params![epoch, &secret.0[..]])?;
-            (self.secret, self.epoch) = (GroupSecret::from_bytes(secret.0), epoch);
+            let secret = GroupSecret::from_bytes(secret.0);
+            self.keep_epoch_secret(epoch, &secret)?;
+            (self.secret, self.epoch) = (secret, epoch);
             moved = Some(epoch);
         }
         Ok(moved)
+    }
+
+    /// Remembers the group secret of an epoch (the first one learned stays).
+    pub(super) fn keep_epoch_secret(&self, epoch: u32, secret: &GroupSecret) -> Result<()> {
+        self.conn.execute("INSERT OR IGNORE INTO epochs (epoch, secret) VALUES (?1, ?2)", params![epoch, &secret.as_bytes()[..]])?;
+        Ok(())
     }
 
     /// Removes a member: their devices can no longer sync with the group or read what it shares
