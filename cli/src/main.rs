@@ -52,6 +52,10 @@ enum Command {
         #[arg(long, value_name = "DAYS")]
         grace_days: Option<u32>,
     },
+    /// The group's time zone (an IANA name like Europe/Madrid; default UTC): a date alone means
+    /// the end of that day there, and weekly slots are read there. With no zone, shows it
+    /// (organizers set it)
+    TimeZone { zone: Option<String> },
     /// Neighbourhood areas of the group
     #[command(subcommand)]
     Area(AreaCommand),
@@ -246,12 +250,13 @@ struct NeedArgs {
     urgency: Urgency,
     #[arg(long)]
     area: String,
-    /// RFC 3339 time (2026-12-01T18:00:00Z) or a date (2026-12-01, meaning the end of that day, UTC)
-    #[arg(long, value_parser = parse_time, value_name = "TIME")]
-    needed_by: Option<DateTime<Utc>>,
-    /// Earliest time help is useful
-    #[arg(long, value_parser = parse_time, value_name = "TIME")]
-    window_start: Option<DateTime<Utc>>,
+    /// A date (2026-12-01: the end of that day in the group's time zone) or an RFC 3339 time
+    /// (2026-12-01T18:00:00Z)
+    #[arg(long, value_name = "TIME")]
+    needed_by: Option<String>,
+    /// Earliest time help is useful (as --needed-by)
+    #[arg(long, value_name = "TIME")]
+    window_start: Option<String>,
     #[arg(long, default_value = "")]
     description: String,
     #[arg(long = "language", value_delimiter = ',')]
@@ -414,17 +419,6 @@ enum MemberCommand {
     Remove { id: String },
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|day| day.and_hms_opt(23, 59, 59))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("'{text}' is not a time like 2026-12-01T18:00:00Z or a date like 2026-12-01"))
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -499,11 +493,11 @@ fn run(cli: Cli) -> Result<()> {
     let mut store = Store::open(&path, &key)?;
     // Expiry runs on this device's clock whenever aidmesh is used, synced or not.
     store.upkeep(Utc::now())?;
-    match command {
+    let result = match command {
         Command::Init { .. } | Command::Join { .. } => unreachable!("handled above"),
+        Command::Serve { listen, discovery, run_for } => return meet::serve(store, &listen, discovery, run_for, out),
+        Command::Sync { address } => return meet::sync(store, &address, out),
         Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
-        Command::Serve { listen, discovery, run_for } => meet::serve(store, &listen, discovery, run_for, out),
-        Command::Sync { address } => meet::sync(store, &address, out),
         Command::Peers => meet::peers(&store, out),
         Command::Bundle(BundleCommand::Export { file, peer }) => meet::export_bundle(&mut store, &file, peer.as_deref(), out),
         Command::Bundle(BundleCommand::Import { file }) => meet::import_bundle(&mut store, &file, out),
@@ -526,6 +520,14 @@ fn run(cli: Cli) -> Result<()> {
                 )
             })
         }
+        Command::TimeZone { zone } => {
+            let mut settings = store.group()?.settings;
+            if let Some(zone) = zone {
+                settings = store.act(|doc, me, now| doc.set_time_zone(me, &zone, now))?.settings;
+            }
+            let time_zone = serde_json::json!({ "time_zone": settings.time_zone });
+            out.print(&time_zone, || format!("The group's time zone is {}: a date alone means the end of that day there.", settings.time_zone))
+        }
         Command::Area(AreaCommand::Add { name, next_to }) => {
             store.act(|doc, me, now| doc.add_area(me, &name, &next_to, now))?;
             let group = store.group()?;
@@ -539,14 +541,14 @@ fn run(cli: Cli) -> Result<()> {
         Command::Offer(command) => offer(&mut store, out, command),
         Command::Assign { need, to, offer, note } => {
             let need = store.find(Collection::Needs, &need)?;
-            let volunteer = store.find(Collection::Members, &to)?;
+            let volunteer = store.find_member(&to)?;
             let offer = offer.map(|o| store.find(Collection::Offers, &o)).transpose()?;
             let assignment = store.act(|doc, me, now| doc.assign(me, need, volunteer, offer, &note, now))?;
             out.print(&assignment, || format!("Proposed assignment {}.", short(&store, assignment.id)))
         }
         Command::Assignment(AssignmentCommand::List { need, volunteer }) => {
             let need = need.map(|n| store.find(Collection::Needs, &n)).transpose()?;
-            let volunteer = volunteer.map(|v| store.find(Collection::Members, &v)).transpose()?;
+            let volunteer = volunteer.map(|v| store.find_member(&v)).transpose()?;
             let assignments = store.assignments(need, volunteer)?;
             let labels = show::Labels::of(&store)?;
             out.print(&assignments, || show::assignments(&assignments, &labels))
@@ -591,12 +593,12 @@ fn run(cli: Cli) -> Result<()> {
             out.print(&member, || format!("Added {} ({}) as {}.", member.display_name, member.role, short(&store, member.id)))
         }
         Command::Member(MemberCommand::Role { id, role }) => {
-            let id = store.find(Collection::Members, &id)?;
+            let id = store.find_member(&id)?;
             let member = store.act(|doc, me, now| doc.set_role(me, id, role, now))?;
             out.print(&member, || format!("{} is now {}.", member.display_name, article(member.role)))
         }
         Command::Member(MemberCommand::Remove { id }) => {
-            let id = store.find(Collection::Members, &id)?;
+            let id = store.find_member(&id)?;
             store.remove_member(id)?;
             let member = store.doc()?.member(id)?;
             out.print(&member, || {
@@ -654,17 +656,24 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+    };
+    // What failed after a change was saved: the change stands, but the person should know.
+    for warning in store.take_warnings() {
+        eprintln!("warning: {warning}");
     }
+    result
 }
 
 fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
     match command {
         NeedCommand::Add(args) => {
+            let zone = store.group()?.settings.zone();
+            let deadline = |text: Option<String>| text.map(|t| parse_deadline(&t, zone)).transpose();
             let input = NewNeed {
                 description: args.description,
                 coords: coords(args.lat, args.lon)?,
-                needed_by: args.needed_by,
-                window_start: args.window_start,
+                needed_by: deadline(args.needed_by)?,
+                window_start: deadline(args.window_start)?,
                 languages: args.languages,
                 household_size: args.household_size,
                 recurring: args.recurring,
@@ -715,7 +724,7 @@ fn offer(store: &mut Store, out: Output, command: OfferCommand) -> Result<()> {
     match command {
         OfferCommand::Add(args) => {
             let member = match &args.member {
-                Some(m) => store.find(Collection::Members, m)?,
+                Some(m) => store.find_member(m)?,
                 None => store.me()?,
             };
             let input = NewOffer {
@@ -747,7 +756,7 @@ fn hours(store: &mut Store, out: Output, command: HoursCommand) -> Result<()> {
         HoursCommand::Log { to, hours, from, assignment, category, note } => {
             let to = party(store, &to)?;
             let from = match from {
-                Some(member) => store.find(Collection::Members, &member)?,
+                Some(member) => store.find_member(&member)?,
                 None => store.me()?,
             };
             let assignment = assignment.map(|a| store.find(Collection::Assignments, &a)).transpose()?;
@@ -787,7 +796,7 @@ fn hours(store: &mut Store, out: Output, command: HoursCommand) -> Result<()> {
             let statement = store.ledger(&LedgerFilter { party: Some(party), status: None })?.statement(party);
             let labels = show::Labels::of(store)?;
             if csv {
-                print!("{}", statement.to_csv(|p| labels.party(p)));
+                print!("{}", statement.to_csv(&labels.names));
                 return Ok(());
             }
             out.print(&statement, || show::statement(&statement, &labels))
@@ -801,12 +810,12 @@ fn verdict_done(store: &Store, out: Output, verdict: &HourVerdict) -> Result<()>
     out.print(verdict, || show::verdict(verdict, &entry, &labels))
 }
 
-/// `group`, or a member's id prefix.
+/// `group`, or a member by id or name.
 fn party(store: &Store, text: &str) -> Result<Party> {
     if text.trim().eq_ignore_ascii_case("group") {
         return Ok(Party::Group);
     }
-    Ok(Party::Member(store.find(Collection::Members, text)?))
+    Ok(Party::Member(store.find_member(text)?))
 }
 
 fn offers_by_id(store: &Store) -> Result<std::collections::HashMap<Uuid, Offer>> {

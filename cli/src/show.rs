@@ -9,15 +9,15 @@ use serde::Serialize;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-/// How records are shown to people: members by name, ids by their shortest unique prefix.
+/// How records are shown to people: members by name, ids by their shortest unique end.
 pub struct Labels {
-    names: HashMap<Uuid, String>,
+    pub names: Names,
     short: HashMap<Uuid, String>,
 }
 
 impl Labels {
     pub fn of(store: &Store) -> crdt_core::Result<Self> {
-        let names = store.members()?.into_iter().map(|m| (m.id, m.display_name)).collect();
+        let names = Names::new(&store.members()?);
         let mut short = HashMap::new();
         for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments, Collection::HourEntries] {
             abbreviate(&store.ids(collection)?, &mut short);
@@ -26,34 +26,29 @@ impl Labels {
     }
 
     pub fn short(&self, id: Uuid) -> String {
-        self.short.get(&id).cloned().unwrap_or_else(|| id.to_string())
+        self.short.get(&id).cloned().unwrap_or_else(|| short_id(id))
     }
 
     fn name(&self, id: Uuid) -> String {
-        self.names.get(&id).cloned().unwrap_or_else(|| self.short(id))
+        self.names.of(id)
     }
 
     pub fn party(&self, party: Party) -> String {
-        match party {
-            Party::Member(id) => self.name(id),
-            Party::Group => "the group".into(),
-        }
+        self.names.party(party)
     }
 }
 
-/// Git-style abbreviation: the shortest prefix, at least 8 characters, that no other id in the
-/// collection shares. (uuid v7 ids begin with their creation time, so 8 alone rarely suffices.)
-fn abbreviate(sorted: &[Uuid], out: &mut HashMap<Uuid, String>) {
-    let texts: Vec<String> = sorted.iter().map(Uuid::to_string).collect();
+/// The shortest end of each id, at least the 8 hex digits of `short_id`, that no other id in the
+/// collection ends with. Those digits are random, so 8 almost always do; any end of an id finds it.
+fn abbreviate(ids: &[Uuid], out: &mut HashMap<Uuid, String>) {
+    let mut reversed: Vec<(String, Uuid)> = ids.iter().map(|id| (id.simple().to_string().chars().rev().collect(), *id)).collect();
+    reversed.sort();
     let common = |a: &str, b: &str| a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    for (i, text) in texts.iter().enumerate() {
-        let before = i.checked_sub(1).map_or(0, |j| common(text, &texts[j]));
-        let after = texts.get(i + 1).map_or(0, |next| common(text, next));
-        let mut len = (before.max(after) + 1).clamp(8, text.len());
-        if text.as_bytes()[len - 1] == b'-' {
-            len += 1;
-        }
-        out.insert(sorted[i], text[..len].to_string());
+    for (i, (text, id)) in reversed.iter().enumerate() {
+        let before = i.checked_sub(1).map_or(0, |j| common(text, &reversed[j].0));
+        let after = reversed.get(i + 1).map_or(0, |next| common(text, &next.0));
+        let len = (before.max(after) + 1).clamp(8, text.len());
+        out.insert(*id, text[..len].chars().rev().collect());
     }
 }
 

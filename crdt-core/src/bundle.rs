@@ -29,7 +29,8 @@ pub const MAX_BUNDLE: u64 = 256 << 20;
 /// The largest content a bundle may unpack to.
 const MAX_CONTENT: u64 = 1 << 30;
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum BundleError {
     #[error("this is not an aidmesh bundle")]
     NotABundle,

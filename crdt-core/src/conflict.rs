@@ -14,10 +14,8 @@ use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
 use crate::codec;
-use crate::doc::{Collection, GroupDoc, Resolution, Touched};
-use crate::error::{Error, Result};
-use crate::ledger::{HourVerdict, LedgerEntry, VerdictKind};
-use crate::model::{Assignment, AssignmentStatus, Need, NeedStatus, Offer, Role};
+use crate::engine::{field_of, Collection, GroupDoc, Touched};
+use crate::model::{Assignment, LedgerEntry, Need, NeedStatus, Offer};
 
 /// Fields every edit rewrites: concurrent values there are bookkeeping, not decisions.
 const BOOKKEEPING: &[&str] = &["updated_at"];
@@ -42,7 +40,7 @@ pub enum ConflictKind {
 
 impl ConflictKind {
     /// How many sides a decision keeps: one value of a field, or up to the limit of assignments.
-    fn keep_range(&self) -> (usize, usize) {
+    pub(crate) fn keep_range(&self) -> (usize, usize) {
         match self {
             Self::ConcurrentEdit | Self::DoneVersusCancelled | Self::HoursLoggedTwice => (1, 1),
             Self::OverAssigned { volunteers_needed: limit } | Self::OverCapacity { capacity: limit } => (0, *limit as usize),
@@ -240,7 +238,7 @@ impl GroupDoc {
         };
         let mut found = Vec::new();
         for need in needs {
-            let of_need = self.assignments_of(Some(need.id), None);
+            let of_need = self.assignments_of_need(need.id);
             let holding: Vec<&Assignment> = of_need.iter().filter(|a| a.status.fills_need()).collect();
             if holding.len() > need.volunteers_needed as usize {
                 found.push(Conflict {
@@ -255,7 +253,7 @@ impl GroupDoc {
             }
         }
         for offer in offers.into_iter().filter(|o| !o.inexhaustible) {
-            let of_offer = self.assignments_of(None, Some(offer.id));
+            let of_offer = self.assignments_of_offer(offer.id);
             let open: Vec<&Assignment> = of_offer.iter().filter(|a| a.status.is_active()).collect();
             if open.len() > offer.capacity as usize {
                 found.push(Conflict {
@@ -322,67 +320,24 @@ impl GroupDoc {
         found
     }
 
-    /// Records an organizer's decision. `keep` lists the sides (0-based) that stand: exactly one
-    /// value for an edit conflict; for too many assignments, the ones to keep (the rest are
-    /// cancelled); for hours logged twice, the entry that stands (the rest are voided).
-    pub fn resolve(&mut self, by: Uuid, conflict_id: Uuid, keep: &[usize], now: DateTime<Utc>) -> Result<Resolution> {
-        let organizer = self.member(by)?;
-        if organizer.role != Role::Organizer || organizer.removed_at.is_some() {
-            return Err(crate::ValidationError::OrganizersOnly("resolve conflicts").into());
+    /// Assignments with more than one entry that is not voided: `log_hours` allows one, so
+    /// these were logged on devices apart. Reads only each entry's `assignment` field unless
+    /// there is such a pair, so that a large ledger costs little here.
+    pub(crate) fn hours_logged_twice(&self) -> Vec<(Uuid, Vec<LedgerEntry>)> {
+        let Some(map) = self.collection_obj(Collection::HourEntries) else { return Vec::new() };
+        let doc = self.automerge();
+        let mut entries_by_assignment: BTreeMap<Uuid, usize> = BTreeMap::new();
+        for key in doc.keys(&map) {
+            if let Some(assignment) = field_of(doc, &map, &key, "assignment") {
+                *entries_by_assignment.entry(assignment).or_default() += 1;
+            }
         }
-        let conflict = self.conflicts().into_iter().find(|c| c.id == conflict_id).ok_or(Error::ConflictGone)?;
-        let (min, max) = conflict.kind.keep_range();
-        let mut keep = keep.to_vec();
-        keep.sort_unstable();
-        keep.dedup();
-        if keep.len() < min || keep.len() > max {
-            let wanted = if min == max { format!("exactly {min}") } else { format!("between {min} and {max}") };
-            return Err(Error::BadResolution(format!("keep {wanted} of the {} sides", conflict.sides.len())));
-        }
-        if let Some(bad) = keep.iter().find(|i| **i >= conflict.sides.len()) {
-            return Err(Error::BadResolution(format!("there is no side {} (sides are 1 to {})", bad + 1, conflict.sides.len())));
-        }
-        let not_kept: Vec<&Side> = conflict.sides.iter().enumerate().filter(|(i, _)| !keep.contains(i)).map(|(_, side)| side).collect();
-        let dropped: Vec<Assignment> = not_kept.iter().filter_map(|side| side.assignment).map(|id| self.assignment(id)).collect::<Result<_>>()?;
-        let summary = match (&conflict.field, &conflict.kind) {
-            (Some(field), _) => format!("kept {} for {field} of '{}'", conflict.sides[keep[0]].value, conflict.label),
-            (None, ConflictKind::HoursLoggedTwice) => format!("kept 1 of {} hour entries for '{}'", conflict.sides.len(), conflict.label),
-            (None, _) => format!("kept {} of {} assignments for '{}'", keep.len(), conflict.sides.len(), conflict.label),
-        };
-        let voids: Vec<HourVerdict> = not_kept
-            .iter()
-            .filter_map(|side| side.entry)
-            .map(|entry| HourVerdict::new(entry, VerdictKind::Void, "logged twice for one assignment", by, now))
-            .collect();
-        let resolution = Resolution {
-            id: Uuid::now_v7(),
-            conflict: conflict.id,
-            record: conflict.record.parse().unwrap_or_default(),
-            summary,
-            decided_by: by,
-            decided_at: now,
-        };
-        let record_id = conflict.record.clone();
-        self.change("resolve", now, |w| {
-            w.mention(conflict.id);
-            if let Ok(record) = record_id.parse() {
-                w.mention(record);
-            }
-            if let Some(field) = &conflict.field {
-                // A write made now has every side as its predecessor, so it supersedes them all.
-                w.put_field(conflict.collection, &record_id, field, &conflict.sides[keep[0]].value)?;
-            }
-            for void in &voids {
-                w.mention(void.entry);
-                w.put(Collection::HourVerdicts, void.id, void, None)?;
-            }
-            for old in &dropped {
-                let new = Assignment { status: AssignmentStatus::Cancelled, updated_at: now, ..old.clone() };
-                w.put(Collection::Assignments, old.id, &new, Some(old))?;
-            }
-            w.put(Collection::Resolutions, resolution.id, &resolution, None)
-        })?;
-        Ok(resolution)
+        entries_by_assignment
+            .into_iter()
+            .filter(|(_, count)| *count > 1)
+            .map(|(assignment, _)| (assignment, self.live_entries_of_assignment(assignment)))
+            .filter(|(_, entries)| entries.len() > 1)
+            .collect()
     }
 }
 

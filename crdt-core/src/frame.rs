@@ -25,7 +25,8 @@ pub enum Frame {
     Envelopes(Vec<u8>),
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum FrameError {
     #[error("a sync frame of {size} bytes is over the limit of {limit}")]
     TooLarge { size: usize, limit: usize },

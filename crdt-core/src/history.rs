@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::codec;
-use crate::doc::GroupDoc;
+use crate::engine::GroupDoc;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldChange {

@@ -14,7 +14,8 @@ use crate::secret::{GroupSecret, SECRET_LEN};
 const VERSION: u8 = 1;
 const LINK_PREFIX: &str = "aidmesh:join?";
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum InviteError {
     #[error("this is not an aidmesh invite (it should start with 'aidmesh:join?' or be a code of letters and digits)")]
     NotAnInvite,

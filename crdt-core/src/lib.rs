@@ -5,31 +5,45 @@
 //!
 //! Architecture invariant: this crate knows nothing about Tauri, IPC, the UI or sockets. Sync
 //! is a state machine here; moving its frames is a driver's job (`aidmesh-net`).
+//!
+//! The modules are layered, lowest first; a module uses only modules above it in this list
+//! (`tests/layers.rs` checks it):
+//! 1. leaves: `validation`, `chunks`, `frame`, `secret`, `seal`, `invite`, `bundle`;
+//! 2. `error`, which gathers the leaves' errors, and `codec`;
+//! 3. `model`: the records, their statuses, dates and the ledger's arithmetic;
+//! 4. `engine`: the document, how a change is made, what it touched, its caches;
+//! 5. reads over the document: `reads`, `conflict`, `history`, `matching`;
+//! 6. `actions`: every user action, one file per domain;
+//! 7. `export`, `sync`;
+//! 8. `store`: the device's database.
 
-pub mod bundle;
+pub mod validation;
 mod chunks;
-mod codec;
-pub mod conflict;
-pub mod doc;
-pub mod error;
 pub mod frame;
-pub mod history;
-pub mod invite;
-pub mod ledger;
-pub mod matching;
-pub mod model;
-pub mod seal;
 pub mod secret;
-pub mod store;
+pub mod seal;
+pub mod invite;
+pub mod bundle;
+pub mod error;
+mod codec;
+pub mod model;
+pub mod engine;
+mod reads;
+pub mod conflict;
+pub mod history;
+pub mod matching;
+mod actions;
+pub mod export;
 pub mod sync;
+pub mod store;
 
 pub use automerge::ActorId;
 pub use uuid::Uuid;
 pub use conflict::{Conflict, ConflictKind, Side};
-pub use doc::{Collection, Export, GroupDoc, InvalidRecord, Loaded, Resolution, Touched};
-pub use error::{Error, Result, ValidationError};
+pub use engine::{Action, Collection, GroupDoc, InvalidRecord, Loaded, Touched};
+pub use error::{Error, Result};
+pub use export::Export;
 pub use history::{FieldChange, HistoryEntry};
-pub use ledger::{Balance, EntryStatus, HourEntry, HourVerdict, Hours, Ledger, LedgerEntry, NewHours, Party, Statement, StatementLine, VerdictKind};
 pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ranking, Reason, Unfilled};
 pub use model::*;
 pub use invite::{Invite, InviteError};
@@ -37,3 +51,4 @@ pub use seal::Contact;
 pub use secret::{DeviceKey, GroupSecret, Keyring};
 pub use store::{DbKey, LedgerFilter, NeedFilter, OfferFilter, Store, Upkeep};
 pub use sync::{Digest, Progress, SyncSession};
+pub use validation::{Field, ValidationError, MAX_ADDRESS, MAX_CONTACT_NAME, MAX_COUNT, MAX_EMAIL, MAX_PHONE, MAX_RETENTION_DAYS, MAX_TEXT, MAX_TITLE};

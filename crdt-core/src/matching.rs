@@ -15,13 +15,15 @@ mod flow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::doc::GroupDoc;
-use crate::error::{Result, ValidationError};
-use crate::model::{Assignment, AssignmentStatus, Availability, Category, Coords, Member, Need, NeedStatus, Offer, OfferStatus, Settings, Urgency, WeeklySlot};
+use crate::engine::GroupDoc;
+use crate::error::Result;
+use crate::validation::ValidationError;
+use crate::model::{in_zone, Load, Assignment, AssignmentStatus, Availability, Category, Coords, Member, Need, NeedStatus, Offer, OfferStatus, Settings, Urgency, WeeklySlot};
 
 const CATEGORY_POINTS: u32 = 40;
 const SKILL_POINTS: u32 = 10;
@@ -197,8 +199,8 @@ pub struct Matcher {
     offers: Vec<Offer>,
     /// Positions in `offers` of the offers covering each category.
     by_category: HashMap<Category, Vec<usize>>,
-    /// Proposed or accepted assignments through each offer.
-    open_by_offer: HashMap<Uuid, u32>,
+    /// Places filled and capacity used.
+    load: Load,
     /// The volunteers on each need, with the status of their assignment.
     by_need: HashMap<Uuid, Vec<(Uuid, AssignmentStatus)>>,
 }
@@ -224,22 +226,17 @@ impl Matcher {
                 by_category.entry(*category).or_default().push(i);
             }
         }
-        let mut open_by_offer = HashMap::new();
         let mut by_need: HashMap<Uuid, Vec<(Uuid, AssignmentStatus)>> = HashMap::new();
         for a in assignments {
-            if let Some(offer) = a.offer.filter(|_| a.status.is_active()) {
-                *open_by_offer.entry(offer).or_default() += 1;
-            }
             by_need.entry(a.need).or_default().push((a.volunteer, a.status));
         }
         let members = members.into_iter().map(|m| (m.id, m)).collect();
-        Matcher { settings, members, offers, by_category, open_by_offer, by_need }
+        Matcher { settings, members, offers, by_category, load: Load::of(assignments), by_need }
     }
 
     /// How many more volunteers the need asked for than it has.
     pub fn places_left(&self, need: &Need) -> u32 {
-        let filled = self.by_need.get(&need.id).map_or(0, |held| held.iter().filter(|(_, s)| s.fills_need()).count());
-        need.volunteers_needed.saturating_sub(filled as u32)
+        need.volunteers_needed.saturating_sub(self.load.filled(need.id))
     }
 
     /// Every active offer for `need`, best first, and every offer left out with the reason.
@@ -305,7 +302,7 @@ impl Matcher {
     }
 
     fn open_through(&self, offer: &Offer) -> u32 {
-        self.open_by_offer.get(&offer.id).copied().unwrap_or(0)
+        self.load.open_through(offer.id)
     }
 
     fn view<'a>(&self, need: &'a Need, now: DateTime<Utc>) -> NeedView<'a> {
@@ -354,7 +351,7 @@ impl Matcher {
         let mut reasons = vec![Reason::Category { category: need.category }];
         reasons.extend(member.skills.iter().find(|skill| fits(skill, &view.words)).map(|skill| Reason::Skill { skill: skill.clone() }));
         reasons.push(self.location(view, offer));
-        reasons.extend(availability(&offer.availability, view.window));
+        reasons.extend(availability(&offer.availability, view.window, self.settings.zone()));
         reasons.extend(language(need, offer, member));
         reasons.push(if offer.inexhaustible { Reason::Inexhaustible } else { Reason::Load { open, capacity: offer.capacity } });
         reasons.extend(view.priority.iter().cloned());
@@ -392,15 +389,6 @@ impl GroupDoc {
     pub fn matcher(&self) -> Result<Matcher> {
         Ok(Matcher::new(self.group()?.settings, self.members().records, self.offers().records, &self.assignments().records))
     }
-
-    /// Turns an organizer's chosen proposals into *proposed* assignments, each through `assign`
-    /// (so each is one change, with its own history, that its volunteer accepts or declines on
-    /// its own). Stops at the first one refused; the store runs this as one action, so a
-    /// refusal leaves none of them written.
-    pub fn apply_proposals(&mut self, by: Uuid, proposals: &[Proposal], now: DateTime<Utc>) -> Result<Vec<Assignment>> {
-        self.require_organizer(by, "apply match proposals")?;
-        proposals.iter().map(|p| self.assign(by, p.need, p.candidate.member, Some(p.candidate.offer), "", now)).collect()
-    }
 }
 
 /// When help is useful: from the window's start (not before now) until `needed_by`, or for the
@@ -412,24 +400,25 @@ fn window(need: &Need, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 /// The first time the volunteer is free within the window; `None` if the offer says nothing
-/// about when. Weekly slots are read as UTC (groups have no time zone setting yet).
-fn availability(availability: &Availability, (start, end): (DateTime<Utc>, DateTime<Utc>)) -> Option<Reason> {
+/// about when. Weekly slots and dates are read in the group's time zone.
+fn availability(availability: &Availability, (start, end): (DateTime<Utc>, DateTime<Utc>), zone: Tz) -> Option<Reason> {
     if availability.weekly.is_empty() && availability.dates.is_empty() {
         return None;
     }
     let overlaps = |from: DateTime<Utc>, to: DateTime<Utc>| from < end && to > start;
+    let at = |day: NaiveDate, time: NaiveTime| in_zone(day.and_time(time), zone);
     // Eight days cover every weekday once, whatever time the window starts.
     let weekly = start
+        .with_timezone(&zone)
         .date_naive()
         .iter_days()
         .take(8)
-        .take_while(|day| day.and_time(chrono::NaiveTime::MIN).and_utc() < end)
+        .take_while(|day| at(*day, NaiveTime::MIN) < end)
         .flat_map(|day| availability.weekly.iter().filter(move |slot| slot.day == day.weekday()).map(move |slot| (day, slot)))
-        .map(|(day, slot)| (day.and_time(slot.start).and_utc(), day.and_time(slot.end).and_utc(), Reason::FreeWeekly { slot: *slot, on: day }))
+        .map(|(day, slot)| (at(day, slot.start), at(day, slot.end), Reason::FreeWeekly { slot: *slot, on: day }))
         .filter(|(from, to, _)| overlaps(*from, *to));
     let dates = availability.dates.iter().map(|date| {
-        let from = date.and_time(chrono::NaiveTime::MIN).and_utc();
-        (from, from + Duration::days(1), Reason::FreeOn { date: *date })
+        (at(*date, NaiveTime::MIN), at(*date + Duration::days(1), NaiveTime::MIN), Reason::FreeOn { date: *date })
     });
     let earliest = weekly.chain(dates.filter(|(from, to, _)| overlaps(*from, *to))).min_by_key(|(from, _, _)| *from);
     Some(earliest.map_or(Reason::NotFreeInTime, |(_, _, reason)| reason))

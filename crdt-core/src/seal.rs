@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::error::ValidationError;
-use crate::model::{check_length, SealedContact, MAX_TEXT};
+use crate::validation::{check_length, Field, ValidationError, MAX_ADDRESS, MAX_CONTACT_NAME, MAX_EMAIL, MAX_PHONE, MAX_TEXT};
 
 const NONCE: usize = 24;
 /// Longest subject and sealed box accepted from outside; real ones are far smaller.
@@ -28,13 +27,20 @@ const MAX_SEALED: usize = 256;
 /// The most envelopes one frame or bundle may carry.
 pub const MAX_ENVELOPES: usize = 1 << 20;
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum SealError {
     #[error("sealed data is damaged or was opened with the wrong key")]
     Damaged,
     #[error("a list of key envelopes is damaged")]
     BadEnvelopes,
 }
+
+/// Encrypted contact details of the person helped, as the record holds them. Only the privacy
+/// layer can open it; the record stores and replicates the ciphertext and never sees plaintext.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SealedContact(pub String);
 
 /// The person helped: what only organizers and the volunteers assigned may read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,16 +61,16 @@ pub struct Contact {
 impl Contact {
     pub fn validate(&self) -> Result<(), ValidationError> {
         for (field, value, max) in [
-            ("contact name", &self.name, 200),
-            ("phone", &self.phone, 64),
-            ("email", &self.email, 254),
-            ("address", &self.address, 500),
-            ("private notes", &self.notes, MAX_TEXT),
+            (Field::ContactName, &self.name, MAX_CONTACT_NAME),
+            (Field::Phone, &self.phone, MAX_PHONE),
+            (Field::Email, &self.email, MAX_EMAIL),
+            (Field::Address, &self.address, MAX_ADDRESS),
+            (Field::Notes, &self.notes, MAX_TEXT),
         ] {
             check_length(field, value, max)?;
         }
         if self.is_empty() {
-            return Err(ValidationError::Empty("contact details"));
+            return Err(ValidationError::Empty(Field::Contact));
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::chunks;
 use crate::conflict::Conflict;
-use crate::doc::{Collection, GroupDoc};
+use crate::engine::{Collection, GroupDoc};
 use crate::error::{Error, Result};
 use crate::frame::{self, Frame};
 use crate::seal::{self, Envelope};

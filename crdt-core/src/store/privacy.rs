@@ -16,7 +16,7 @@ use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
 use super::Store;
-use crate::doc::{Collection, Touched};
+use crate::engine::{Collection, Touched};
 use crate::error::{Error, Result};
 use crate::model::{Need, NeedStatus, Role};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};

@@ -7,19 +7,17 @@
 //! confirmations made apart are two records about one entry, and the entry still counts once.
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::{Add, AddAssign, Neg, Sub};
 use std::str::FromStr;
 
-use automerge::ReadDoc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::doc::{Collection, GroupDoc, Loaded};
-use crate::error::{Result, ValidationError};
-use crate::model::{check_category, check_length, check_text, string_enum, AssignmentStatus, Category, Role, MAX_TEXT};
+use super::{Category, Names};
+use crate::validation::{string_enum, ValidationError};
 
 /// An amount of time in whole quarter hours, kept exact as a count of quarters. Written, read
 /// and shown as hours: `1.5`, `0.25`, `-2`.
@@ -178,11 +176,11 @@ pub struct HourEntry {
     pub created_at: DateTime<Utc>,
 }
 
-string_enum!(VerdictKind("verdict") { Confirm = "confirm", Dispute = "dispute", Void = "void" });
+string_enum!(VerdictKind(Verdict) { Confirm = "confirm", Dispute = "dispute", Void = "void" });
 
 string_enum!(
     /// Where an entry stands, derived from its verdicts. Only confirmed hours count in balances.
-    EntryStatus("hours status") { Pending = "pending", Confirmed = "confirmed", Disputed = "disputed", Voided = "voided" }
+    EntryStatus(HoursStatus) { Pending = "pending", Confirmed = "confirmed", Disputed = "disputed", Voided = "voided" }
 );
 
 /// A confirmation, dispute or void of one entry, by one member.
@@ -224,7 +222,7 @@ impl EntryStatus {
 }
 
 /// Disputes no confirmation has settled.
-fn open_disputes<V: Borrow<HourVerdict>>(verdicts: &[V]) -> impl Iterator<Item = Uuid> + '_ {
+pub(crate) fn open_disputes<V: Borrow<HourVerdict>>(verdicts: &[V]) -> impl Iterator<Item = Uuid> + '_ {
     let settled = |dispute: Uuid| verdicts.iter().any(|v| v.borrow().kind == VerdictKind::Confirm && v.borrow().settles.contains(&dispute));
     verdicts.iter().map(Borrow::borrow).filter(move |v| v.kind == VerdictKind::Dispute && !settled(v.id)).map(|v| v.id)
 }
@@ -247,215 +245,6 @@ impl NewHours {
     }
 }
 
-/// Which verdicts belong to which entry, and which entries to which assignment.
-#[derive(Default)]
-pub(crate) struct LedgerLinks {
-    verdicts_by_entry: HashMap<Uuid, BTreeSet<Uuid>>,
-    entries_by_assignment: HashMap<Uuid, BTreeSet<Uuid>>,
-}
-
-impl LedgerLinks {
-    pub(crate) fn add_entry(&mut self, entry: &HourEntry) {
-        if let Some(assignment) = entry.assignment {
-            self.entries_by_assignment.entry(assignment).or_default().insert(entry.id);
-        }
-    }
-
-    pub(crate) fn add_verdict(&mut self, verdict: &HourVerdict) {
-        self.verdicts_by_entry.entry(verdict.entry).or_default().insert(verdict.id);
-    }
-}
-
-impl GroupDoc {
-    /// Logs hours `input.from` gave. Members log their own; organizers may log anyone's.
-    /// Hours linked to an assignment must be its volunteer's, for finished work, logged once.
-    pub fn log_hours(&mut self, by: Uuid, input: NewHours, now: DateTime<Utc>) -> Result<HourEntry> {
-        self.active_member(by)?;
-        self.active_member(input.from)?;
-        if input.from != by {
-            self.require_organizer(by, "log hours someone else gave")?;
-        }
-        match input.to {
-            Party::Member(to) if to == input.from => return Err(ValidationError::HoursToSelf.into()),
-            Party::Member(to) => {
-                self.active_member(to)?;
-            }
-            Party::Group => {}
-        }
-        input.hours.check_entry()?;
-        check_length("note", &input.note, MAX_TEXT)?;
-        let mut category = input.category;
-        if let Some(id) = input.assignment {
-            let assignment = self.assignment(id)?;
-            if assignment.volunteer != input.from {
-                return Err(ValidationError::AssignmentOfAnotherMember(self.member(assignment.volunteer)?.display_name).into());
-            }
-            if assignment.status != AssignmentStatus::Done {
-                return Err(ValidationError::AssignmentNotDone(assignment.status.to_string()).into());
-            }
-            if let Some(logged) = self.live_entry_of_assignment(id) {
-                return Err(ValidationError::AlreadyLogged(logged).into());
-            }
-            category = category.or(Some(self.need(assignment.need)?.category));
-        }
-        if let Some(category) = category {
-            check_category(&self.group()?.settings, category)?;
-        }
-        let entry = HourEntry {
-            id: Uuid::now_v7(),
-            from: input.from,
-            to: input.to,
-            hours: input.hours,
-            assignment: input.assignment,
-            category,
-            note: input.note.trim().to_string(),
-            created_by: by,
-            created_at: now,
-        };
-        self.change("hours.log", now, |w| w.put(Collection::HourEntries, entry.id, &entry, None))?;
-        Ok(entry)
-    }
-
-    /// Confirms an entry: the member who received the help does, or an organizer (for hours
-    /// given to the group, and to settle a dispute). Never the member who gave them.
-    pub fn confirm_hours(&mut self, by: Uuid, entry_id: Uuid, now: DateTime<Utc>) -> Result<HourVerdict> {
-        let member = self.active_member(by)?;
-        let (entry, verdicts) = self.entry_with_verdicts(entry_id)?;
-        match EntryStatus::of(&verdicts) {
-            EntryStatus::Voided => return Err(ValidationError::Voided.into()),
-            EntryStatus::Confirmed => return Err(ValidationError::AlreadyConfirmed.into()),
-            EntryStatus::Disputed if member.role != Role::Organizer => {
-                return Err(ValidationError::OrganizersOnly("confirm disputed hours").into());
-            }
-            EntryStatus::Disputed | EntryStatus::Pending => {}
-        }
-        if entry.from == by {
-            return Err(ValidationError::ConfirmOwnHours.into());
-        }
-        if member.role != Role::Organizer && entry.to != Party::Member(by) {
-            return Err(ValidationError::NotTheReceiver.into());
-        }
-        let settles = open_disputes(&verdicts).collect();
-        self.add_verdict(by, &entry, VerdictKind::Confirm, "", settles, now)
-    }
-
-    /// Disputes an entry that is not yet confirmed: either member in it, or an organizer, with a reason.
-    pub fn dispute_hours(&mut self, by: Uuid, entry_id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<HourVerdict> {
-        let member = self.active_member(by)?;
-        let (entry, verdicts) = self.entry_with_verdicts(entry_id)?;
-        match EntryStatus::of(&verdicts) {
-            EntryStatus::Voided => return Err(ValidationError::Voided.into()),
-            EntryStatus::Confirmed => return Err(ValidationError::AlreadyConfirmed.into()),
-            EntryStatus::Disputed => return Err(ValidationError::AlreadyDisputed.into()),
-            EntryStatus::Pending => {}
-        }
-        if member.role != Role::Organizer && entry.from != by && entry.to != Party::Member(by) {
-            return Err(ValidationError::NotAParty("dispute these hours").into());
-        }
-        check_text("reason", reason, MAX_TEXT)?;
-        self.add_verdict(by, &entry, VerdictKind::Dispute, reason, Vec::new(), now)
-    }
-
-    /// Voids an entry, with a reason: organizers always; whoever logged or gave the hours only
-    /// until they are confirmed. A void is final.
-    pub fn void_hours(&mut self, by: Uuid, entry_id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<HourVerdict> {
-        let member = self.active_member(by)?;
-        let (entry, verdicts) = self.entry_with_verdicts(entry_id)?;
-        let status = EntryStatus::of(&verdicts);
-        if status == EntryStatus::Voided {
-            return Err(ValidationError::Voided.into());
-        }
-        if member.role != Role::Organizer {
-            if by != entry.created_by && by != entry.from {
-                return Err(ValidationError::OrganizersOnly("void hours someone else logged").into());
-            }
-            if status == EntryStatus::Confirmed {
-                return Err(ValidationError::OrganizersOnly("void confirmed hours").into());
-            }
-        }
-        check_text("reason", reason, MAX_TEXT)?;
-        self.add_verdict(by, &entry, VerdictKind::Void, reason, Vec::new(), now)
-    }
-
-    fn add_verdict(&mut self, by: Uuid, entry: &HourEntry, kind: VerdictKind, reason: &str, settles: Vec<Uuid>, now: DateTime<Utc>) -> Result<HourVerdict> {
-        let verdict = HourVerdict { settles, ..HourVerdict::new(entry.id, kind, reason, by, now) };
-        let action = match kind {
-            VerdictKind::Confirm => "hours.confirm",
-            VerdictKind::Dispute => "hours.dispute",
-            VerdictKind::Void => "hours.void",
-        };
-        self.change(action, now, |w| {
-            // Named in the message so that the entry's history shows what became of it.
-            w.mention(entry.id);
-            w.put(Collection::HourVerdicts, verdict.id, &verdict, None)
-        })?;
-        Ok(verdict)
-    }
-
-    fn entry_with_verdicts(&mut self, id: Uuid) -> Result<(HourEntry, Vec<HourVerdict>)> {
-        let entry = self.hour_entry(id)?;
-        let ids: Vec<Uuid> = self.ledger_links().verdicts_by_entry.get(&id).into_iter().flatten().copied().collect();
-        let verdicts = ids.into_iter().filter_map(|id| self.record(Collection::HourVerdicts, id).ok()).collect();
-        Ok((entry, verdicts))
-    }
-
-    /// An entry for this assignment that has not been voided, if there is one.
-    fn live_entry_of_assignment(&mut self, assignment: Uuid) -> Option<Uuid> {
-        let entries: Vec<Uuid> = self.ledger_links().entries_by_assignment.get(&assignment).into_iter().flatten().copied().collect();
-        entries.into_iter().find(|id| {
-            self.entry_with_verdicts(*id).is_ok_and(|(_, verdicts)| EntryStatus::of(&verdicts) != EntryStatus::Voided)
-        })
-    }
-
-    /// Assignments with more than one entry that is not voided: `log_hours` allows one, so
-    /// these were logged on devices apart. Reads only each entry's `assignment` field unless
-    /// there is such a pair, so that a large ledger costs little here.
-    pub(crate) fn hours_logged_twice(&self) -> Vec<(Uuid, Vec<LedgerEntry>)> {
-        let Some(map) = self.collection_obj(Collection::HourEntries) else { return Vec::new() };
-        let doc = self.automerge();
-        let mut by_assignment: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
-        for id in doc.keys(&map) {
-            let assignment = doc.get(&map, id.as_str()).ok().flatten().and_then(|(_, record)| doc.get(&record, "assignment").ok().flatten());
-            if let (Some((automerge::Value::Scalar(value), _)), Ok(entry)) = (assignment, id.parse::<Uuid>()) {
-                if let Some(assignment) = value.as_str().and_then(|s| s.parse().ok()) {
-                    by_assignment.entry(assignment).or_default().push(entry);
-                }
-            }
-        }
-        by_assignment.retain(|_, entries| entries.len() > 1);
-        if by_assignment.is_empty() {
-            return Vec::new();
-        }
-        let ledger = self.ledger();
-        let live = |id: &Uuid| ledger.entries.iter().find(|e| e.entry.id == *id && e.status != EntryStatus::Voided).cloned();
-        by_assignment
-            .into_iter()
-            .map(|(assignment, ids)| (assignment, ids.iter().filter_map(live).collect::<Vec<_>>()))
-            .filter(|(_, entries)| entries.len() > 1)
-            .collect()
-    }
-
-    pub fn hour_entries(&self) -> Loaded<HourEntry> {
-        self.collection(Collection::HourEntries)
-    }
-
-    pub fn hour_verdicts(&self) -> Loaded<HourVerdict> {
-        self.collection(Collection::HourVerdicts)
-    }
-
-    pub fn hour_entry(&self, id: Uuid) -> Result<HourEntry> {
-        self.record(Collection::HourEntries, id)
-    }
-
-    pub fn hour_verdict(&self, id: Uuid) -> Result<HourVerdict> {
-        self.record(Collection::HourVerdicts, id)
-    }
-
-    /// Every entry with its status: what balances and statements are computed from.
-    pub fn ledger(&self) -> Ledger {
-        Ledger::new(self.hour_entries().records, &self.hour_verdicts().records)
-    }
-}
 
 /// An entry and the status its verdicts give it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -463,6 +252,26 @@ pub struct LedgerEntry {
     #[serde(flatten)]
     pub entry: HourEntry,
     pub status: EntryStatus,
+}
+
+impl LedgerEntry {
+    /// Whether `by` may confirm this entry now: the member who received the help, or an
+    /// organizer (for hours given to the group, and to settle a dispute); never the giver.
+    pub fn check_confirm(&self, by: Uuid, organizer: bool) -> Result<(), ValidationError> {
+        match self.status {
+            EntryStatus::Voided => return Err(ValidationError::Voided),
+            EntryStatus::Confirmed => return Err(ValidationError::AlreadyConfirmed),
+            EntryStatus::Disputed if !organizer => return Err(ValidationError::OrganizersOnly("confirm disputed hours")),
+            EntryStatus::Disputed | EntryStatus::Pending => {}
+        }
+        if self.entry.from == by {
+            return Err(ValidationError::ConfirmOwnHours);
+        }
+        if !organizer && self.entry.to != Party::Member(by) {
+            return Err(ValidationError::NotTheReceiver);
+        }
+        Ok(())
+    }
 }
 
 /// Entries with their statuses, oldest first (ties by id, so every replica lists them alike).
@@ -590,15 +399,15 @@ pub struct StatementLine {
 }
 
 impl Statement {
-    /// The statement as CSV (RFC 4180), parties shown by `name`. Text that a spreadsheet would
-    /// run as a formula is prefixed with `'`.
-    pub fn to_csv(&self, name: impl Fn(Party) -> String) -> String {
+    /// The statement as CSV (RFC 4180), parties by name. Text that a spreadsheet would run as a
+    /// formula is prefixed with `'`.
+    pub fn to_csv(&self, names: &Names) -> String {
         let mut csv = String::from("date,entry,with,hours,status,balance,category,assignment,note\r\n");
         for line in &self.lines {
             let fields = [
                 line.at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 line.entry.to_string(),
-                csv_text(&name(line.with)),
+                csv_text(&names.party(line.with)),
                 line.hours.to_string(),
                 line.status.to_string(),
                 line.balance.to_string(),

@@ -1,7 +1,7 @@
 //! The group's domain: typed records as they are read out of the shared document,
 //! and the inputs (with their validation) that create them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
 
@@ -9,51 +9,22 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::ValidationError;
+use crate::validation::{check_count, check_length, check_text, string_enum, Field, ValidationError, MAX_TEXT, MAX_TITLE};
 
-/// A closed set of lower-case names, stored in the document as those names. (Used by `ledger.rs` too.)
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident ($what:literal) { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+mod ledger;
+mod status;
+mod time;
 
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+pub use crate::seal::SealedContact;
+pub use ledger::*;
+pub use time::{end_of_day, in_zone, parse_deadline, parse_time_zone};
 
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.pad(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = $crate::error::ValidationError;
-            fn from_str(s: &str) -> Result<Self, $crate::error::ValidationError> {
-                let wanted = s.trim().to_lowercase().replace('-', "_");
-                Self::ALL.iter().copied().find(|v| v.as_str() == wanted).ok_or_else(|| {
-                    $crate::error::ValidationError::Unknown {
-                        what: $what,
-                        value: s.to_string(),
-                        allowed: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                    }
-                })
-            }
-        }
-    };
-}
-pub(crate) use string_enum;
-
-string_enum!(Role("role") { Organizer = "organizer", Volunteer = "volunteer" });
+string_enum!(Role(Role) { Organizer = "organizer", Volunteer = "volunteer" });
 
 string_enum!(
     /// What kind of help a need asks for or an offer gives.
-    Category("category") {
+    Category(Category) {
         Groceries = "groceries",
         Meals = "meals",
         Medical = "medical",
@@ -72,10 +43,10 @@ string_enum!(
 
 string_enum!(
     /// Declared most urgent first, so the derived order sorts lists the way organizers read them.
-    Urgency("urgency") { Critical = "critical", High = "high", Normal = "normal", Low = "low" }
+    Urgency(Urgency) { Critical = "critical", High = "high", Normal = "normal", Low = "low" }
 );
 
-string_enum!(NeedStatus("need status") {
+string_enum!(NeedStatus(NeedStatus) {
     Open = "open",
     Matched = "matched",
     InProgress = "in_progress",
@@ -85,36 +56,17 @@ string_enum!(NeedStatus("need status") {
     Referred = "referred",
 });
 
-impl NeedStatus {
-    /// Whether volunteers can still be assigned (places permitting): the need is not closed.
-    pub fn takes_assignments(self) -> bool {
-        matches!(self, Self::Open | Self::Matched | Self::InProgress)
-    }
-}
+string_enum!(OfferKind(Kind) { Skill = "skill", Item = "item", Transport = "transport", Time = "time" });
 
-string_enum!(OfferKind("offer kind") { Skill = "skill", Item = "item", Transport = "transport", Time = "time" });
+string_enum!(OfferStatus(OfferStatus) { Active = "active", Paused = "paused", Withdrawn = "withdrawn" });
 
-string_enum!(OfferStatus("offer status") { Active = "active", Paused = "paused", Withdrawn = "withdrawn" });
-
-string_enum!(AssignmentStatus("assignment status") {
+string_enum!(AssignmentStatus(AssignmentStatus) {
     Proposed = "proposed",
     Accepted = "accepted",
     Declined = "declined",
     Done = "done",
     Cancelled = "cancelled",
 });
-
-impl AssignmentStatus {
-    /// Whether the assignment still takes up one of the need's places and the volunteer's time.
-    pub fn is_active(self) -> bool {
-        matches!(self, Self::Proposed | Self::Accepted)
-    }
-
-    /// Whether the assignment fills one of the need's places (finished work fills it too).
-    pub fn fills_need(self) -> bool {
-        self.is_active() || self == Self::Done
-    }
-}
 
 /// Neighbourhood names are the group's zones; neighbours feed the matching engine.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -137,9 +89,18 @@ pub struct Settings {
     /// The categories this group works with; needs and offers must use one of them.
     #[serde(default = "all_categories")]
     pub categories: Vec<Category>,
+    /// Where the group is (an IANA name): a date means the end of that day there, and weekly
+    /// slots are read there.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
 }
 
 impl Settings {
+    /// The group's time zone; UTC if the record names one this build does not know.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        parse_time_zone(&self.time_zone).unwrap_or(chrono_tz::UTC)
+    }
+
     /// Areas next to `area`, in either direction: listing B as next to A makes them neighbours.
     pub fn neighbours(&self, area: &str) -> Vec<String> {
         let mut next: Vec<String> = self
@@ -163,13 +124,17 @@ fn default_grace_days() -> u32 {
     7
 }
 
+fn default_time_zone() -> String {
+    "UTC".into()
+}
+
 fn all_categories() -> Vec<Category> {
     Category::ALL.to_vec()
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { areas: BTreeMap::new(), expiry_days: default_expiry_days(), grace_days: default_grace_days(), categories: all_categories() }
+        Self { areas: BTreeMap::new(), expiry_days: default_expiry_days(), grace_days: default_grace_days(), categories: all_categories(), time_zone: default_time_zone() }
     }
 }
 
@@ -221,12 +186,6 @@ impl Coords {
         Ok(Self { lat: round(lat), lon: round(lon) })
     }
 }
-
-/// Encrypted contact details of the person helped. Only the privacy layer can open it;
-/// this crate stores and replicates the ciphertext and never sees plaintext.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SealedContact(pub String);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Need {
@@ -334,10 +293,76 @@ pub struct Assignment {
     pub updated_at: DateTime<Utc>,
 }
 
-pub const MAX_TITLE: usize = 200;
-/// The longest a group may keep contact details, or wait past 'needed by': ten years.
-pub const MAX_RETENTION_DAYS: u32 = 3650;
-pub const MAX_TEXT: usize = 4000;
+/// How lists show an id: its last 8 hex digits. They are random, whereas a uuid v7 starts with
+/// the time, so records made in the same minute would otherwise look alike.
+pub fn short_id(id: Uuid) -> String {
+    id.simple().to_string()[24..].to_string()
+}
+
+/// Members' names by id, for everything that shows who.
+#[derive(Clone, Debug, Default)]
+pub struct Names(HashMap<Uuid, String>);
+
+impl Names {
+    pub fn new<'a>(members: impl IntoIterator<Item = &'a Member>) -> Names {
+        Names(members.into_iter().map(|m| (m.id, m.display_name.clone())).collect())
+    }
+
+    /// A member's name; their short id while this device has not heard of them yet.
+    pub fn of(&self, id: Uuid) -> String {
+        self.0.get(&id).cloned().unwrap_or_else(|| short_id(id))
+    }
+
+    /// A party to hours: a member's name, or "the group".
+    pub fn party(&self, party: Party) -> String {
+        match party {
+            Party::Member(id) => self.of(id),
+            Party::Group => "the group".into(),
+        }
+    }
+}
+
+/// What assignments take up: the places filled on each need and the open assignments on each
+/// offer (the capacity it has used), counted by `fills_need` and `is_active`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Load {
+    pub filled: HashMap<Uuid, u32>,
+    pub open_by_offer: HashMap<Uuid, u32>,
+}
+
+impl Load {
+    pub fn of<'a>(assignments: impl IntoIterator<Item = &'a Assignment>) -> Load {
+        let mut load = Load::default();
+        for a in assignments {
+            if a.status.fills_need() {
+                *load.filled.entry(a.need).or_default() += 1;
+            }
+            if let Some(offer) = a.offer.filter(|_| a.status.is_active()) {
+                *load.open_by_offer.entry(offer).or_default() += 1;
+            }
+        }
+        load
+    }
+
+    pub fn filled(&self, need: Uuid) -> u32 {
+        self.filled.get(&need).copied().unwrap_or(0)
+    }
+
+    pub fn open_through(&self, offer: Uuid) -> u32 {
+        self.open_by_offer.get(&offer).copied().unwrap_or(0)
+    }
+}
+
+/// What an organizer decided about a conflict, kept for the audit trail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub id: Uuid,
+    pub conflict: Uuid,
+    pub record: Uuid,
+    pub summary: String,
+    pub decided_by: Uuid,
+    pub decided_at: DateTime<Utc>,
+}
 
 /// A need as typed into the form or the CLI, before it becomes a record.
 #[derive(Clone, Debug, PartialEq)]
@@ -375,8 +400,8 @@ impl NewNeed {
     }
 
     pub(crate) fn validate(&self, settings: &Settings, now: DateTime<Utc>) -> Result<(), ValidationError> {
-        check_text("title", &self.title, MAX_TITLE)?;
-        check_length("description", &self.description, MAX_TEXT)?;
+        check_text(Field::Title, &self.title, MAX_TITLE)?;
+        check_length(Field::Description, &self.description, MAX_TEXT)?;
         check_category(settings, self.category)?;
         check_area(settings, &self.area)?;
         if let Some(needed_by) = self.needed_by {
@@ -387,13 +412,8 @@ impl NewNeed {
                 return Err(ValidationError::WindowAfterNeededBy);
             }
         }
-        if self.volunteers_needed == 0 {
-            return Err(ValidationError::Zero("volunteers needed"));
-        }
-        if self.household_size == Some(0) {
-            return Err(ValidationError::Zero("household size"));
-        }
-        Ok(())
+        check_count(Field::VolunteersNeeded, self.volunteers_needed)?;
+        self.household_size.map_or(Ok(()), |size| check_count(Field::HouseholdSize, size))
     }
 }
 
@@ -428,18 +448,15 @@ impl NewOffer {
     }
 
     pub(crate) fn validate(&self, settings: &Settings) -> Result<(), ValidationError> {
-        check_text("offer description", &self.what, MAX_TITLE)?;
+        check_text(Field::What, &self.what, MAX_TITLE)?;
         if self.categories.is_empty() {
-            return Err(ValidationError::Empty("categories"));
+            return Err(ValidationError::Empty(Field::Categories));
         }
         for category in &self.categories {
             check_category(settings, *category)?;
         }
         check_area(settings, &self.area)?;
-        if self.capacity == 0 {
-            return Err(ValidationError::Zero("capacity"));
-        }
-        Ok(())
+        check_count(Field::Capacity, self.capacity)
     }
 }
 
@@ -464,7 +481,7 @@ impl NewMember {
     }
 
     pub(crate) fn validate(&self, settings: &Settings) -> Result<(), ValidationError> {
-        check_text("name", &self.display_name, MAX_TITLE)?;
+        check_text(Field::YourName, &self.display_name, MAX_TITLE)?;
         if let Some(area) = &self.home_area {
             check_area(settings, area)?;
         }
@@ -472,38 +489,24 @@ impl NewMember {
     }
 }
 
-pub(crate) fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
-    if value.trim().is_empty() {
-        return Err(ValidationError::Empty(field));
-    }
-    check_length(field, value, max)
-}
-
-pub(crate) fn check_length(field: &'static str, value: &str, max: usize) -> Result<(), ValidationError> {
-    if value.chars().count() > max {
-        return Err(ValidationError::TooLong { field, max });
-    }
-    Ok(())
-}
-
 pub(crate) fn check_category(settings: &Settings, category: Category) -> Result<(), ValidationError> {
     if settings.categories.contains(&category) {
         Ok(())
     } else {
-        Err(ValidationError::CategoryNotUsed(category))
+        Err(ValidationError::CategoryNotUsed(category.to_string()))
     }
 }
 
 /// A group that has listed its areas only accepts those; a group with none accepts any name.
 fn check_area(settings: &Settings, area: &str) -> Result<(), ValidationError> {
     if area.trim().is_empty() {
-        return Err(ValidationError::Empty("area"));
+        return Err(ValidationError::Empty(Field::Area));
     }
     if settings.areas.is_empty() || settings.areas.contains_key(area) {
         return Ok(());
     }
     Err(ValidationError::Unknown {
-        what: "area",
+        what: Field::Area,
         value: area.to_string(),
         allowed: settings.areas.keys().cloned().collect::<Vec<_>>().join(", "),
     })

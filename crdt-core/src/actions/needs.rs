@@ -1,0 +1,94 @@
+//! Needs: posting one, its status by hand, and the contact details of the person helped.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::engine::{Action, Collection, GroupDoc};
+use crate::error::Result;
+use crate::model::{Need, NeedStatus, NewNeed, SealedContact};
+use crate::validation::ValidationError;
+
+impl GroupDoc {
+    pub fn add_need(&mut self, by: Uuid, input: NewNeed, now: DateTime<Utc>) -> Result<Need> {
+        self.active_member(by)?;
+        input.validate(&self.group()?.settings, now)?;
+        let need = Need {
+            id: Uuid::now_v7(),
+            title: input.title.trim().to_string(),
+            description: input.description.trim().to_string(),
+            category: input.category,
+            urgency: input.urgency,
+            area: input.area.trim().to_string(),
+            coords: input.coords,
+            needed_by: input.needed_by,
+            window_start: input.window_start,
+            languages: input.languages,
+            household_size: input.household_size,
+            recurring: input.recurring,
+            volunteers_needed: input.volunteers_needed,
+            status: NeedStatus::Open,
+            created_by: by,
+            created_at: now,
+            updated_at: now,
+            sealed_contact: None,
+            contact_forgotten_at: None,
+        };
+        self.change(Action::NeedAdd, now, |w| w.put(Collection::Needs, need.id, &need, None))?;
+        Ok(need)
+    }
+
+    /// Closes a need by hand (done, cancelled, expired, referred) or reopens a closed one
+    /// (`NeedStatus::may_become`). A reopened need takes the status its assignments give it,
+    /// whichever open status was asked for.
+    pub fn set_need_status(&mut self, by: Uuid, id: Uuid, status: NeedStatus, now: DateTime<Utc>) -> Result<Need> {
+        self.active_member(by)?;
+        let old = self.need(id)?;
+        if old.status == status {
+            return Ok(old);
+        }
+        if !old.status.may_become(status) {
+            return Err(ValidationError::NoSuchTransition { kind: "need", from: old.status.to_string(), to: status.to_string() }.into());
+        }
+        let status = match status.takes_assignments() {
+            // Reopened after every place was done: it is open for more help.
+            true => Some(NeedStatus::from_assignments(old.volunteers_needed, self.assignments_of_need(id).iter().map(|a| a.status)))
+                .filter(|derived| derived.takes_assignments())
+                .unwrap_or(NeedStatus::Open),
+            false => status,
+        };
+        let new = Need { status, updated_at: now, ..old.clone() };
+        self.change(Action::NeedStatus, now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// Stores a need's contact details, already sealed. The person who posted the need and
+    /// organizers may; nobody may once the group has been asked to forget this person.
+    pub fn set_contact(&mut self, by: Uuid, id: Uuid, sealed: SealedContact, now: DateTime<Utc>) -> Result<Need> {
+        let old = self.need_for_contact(by, id, "change someone's contact details")?;
+        if old.contact_forgotten_at.is_some() {
+            return Err(ValidationError::ContactForgotten.into());
+        }
+        let new = Need { sealed_contact: Some(sealed), updated_at: now, ..old.clone() };
+        self.change(Action::NeedContact, now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// "Forget this person": drops the sealed contact details and records that every device
+    /// must delete the key to them (which is what makes the copies in history unreadable).
+    pub fn forget_contact(&mut self, by: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Need> {
+        let old = self.need_for_contact(by, id, "forget someone's contact details")?;
+        let new = Need { sealed_contact: None, contact_forgotten_at: Some(old.contact_forgotten_at.unwrap_or(now)), updated_at: now, ..old.clone() };
+        self.change(Action::NeedForget, now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
+        Ok(new)
+    }
+
+    fn need_for_contact(&self, by: Uuid, id: Uuid, action: &'static str) -> Result<Need> {
+        self.active_member(by)?;
+        let need = self.need(id)?;
+        if need.created_by != by {
+            self.require_organizer(by, action)?;
+        }
+        Ok(need)
+    }
+
+}

@@ -1,0 +1,97 @@
+//! The group itself: its creation, areas, retention, time zone, organizer key and secret epoch.
+
+use automerge::ActorId;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::members::new_member;
+use crate::engine::{Action, Collection, GroupDoc};
+use crate::error::Result;
+use crate::model::{parse_time_zone, AreaInfo, Group, Member, NewMember, Settings};
+use crate::validation::{check_text, Field, ValidationError, MAX_RETENTION_DAYS, MAX_TITLE};
+
+impl GroupDoc {
+    /// Starts a new group with its first member (an organizer, normally), mapped to `actor`.
+    pub fn create(actor: ActorId, name: &str, founder: NewMember, now: DateTime<Utc>) -> Result<(Self, Member)> {
+        check_text(Field::GroupName, name, MAX_TITLE)?;
+        let settings = Settings::default();
+        founder.validate(&settings)?;
+        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings, organizer_key: None, epoch: 0 };
+        let mut doc = GroupDoc::empty(actor.clone());
+        let member = new_member(founder, now);
+        doc.change(Action::GroupCreate, now, |w| {
+            w.put_group(&group, None)?;
+            w.create_collections()?;
+            w.put_actor(&actor.to_hex_string(), member.id)?;
+            w.put(Collection::Members, member.id, &member, None)
+        })?;
+        Ok((doc, member))
+    }
+
+    /// Moves the group to the group-secret epoch `epoch`, whose secret the caller has sealed to
+    /// every remaining device (see `Store::remove_member`).
+    pub fn move_to_epoch(&mut self, by: Uuid, epoch: u32, now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "change the group secret")?;
+        let old = self.group()?;
+        let new = Group { epoch: epoch.max(old.epoch), ..old.clone() };
+        self.change(Action::GroupEpoch, now, |w| w.put_group(&new, Some(&old)))
+    }
+
+    pub fn add_area(&mut self, by: Uuid, name: &str, neighbours: &[String], now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "add areas")?;
+        check_text(Field::AreaName, name, MAX_TITLE)?;
+        let old = self.group()?;
+        if old.settings.areas.contains_key(name.trim()) {
+            return Err(ValidationError::AreaExists(name.trim().to_string()).into());
+        }
+        if let Some(unknown) = neighbours.iter().find(|n| !old.settings.areas.contains_key(n.as_str())) {
+            return Err(ValidationError::Unknown {
+                what: Field::Area,
+                value: unknown.clone(),
+                allowed: old.settings.areas.keys().cloned().collect::<Vec<_>>().join(", "),
+            }
+            .into());
+        }
+        // Only the new area's own entry is written: adjacency is read both ways (see
+        // `Settings::neighbours`), so organizers adding areas apart never touch the same list.
+        let mut new = old.clone();
+        new.settings.areas.insert(name.trim().to_string(), AreaInfo { neighbours: neighbours.to_vec() });
+        self.change(Action::AreaAdd, now, |w| w.put_group(&new, Some(&old)))
+    }
+
+    /// How long contact details are kept after a need closes, and how long past 'needed by' an
+    /// unanswered need waits before it counts as expired. Organizers only.
+    pub fn set_retention(&mut self, by: Uuid, expiry_days: u32, grace_days: u32, now: DateTime<Utc>) -> Result<Group> {
+        self.require_organizer(by, "change how long details are kept")?;
+        for (field, days) in [(Field::ExpiryDays, expiry_days), (Field::GraceDays, grace_days)] {
+            if !(1..=MAX_RETENTION_DAYS).contains(&days) {
+                return Err(ValidationError::DaysOutOfRange { field, days, max: MAX_RETENTION_DAYS }.into());
+            }
+        }
+        let old = self.group()?;
+        let mut new = old.clone();
+        (new.settings.expiry_days, new.settings.grace_days) = (expiry_days, grace_days);
+        self.change(Action::GroupRetention, now, |w| w.put_group(&new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// The group's time zone (an IANA name such as `Europe/Madrid`): a date typed alone means
+    /// the end of that day there, and weekly slots are read there. Organizers only.
+    pub fn set_time_zone(&mut self, by: Uuid, zone: &str, now: DateTime<Utc>) -> Result<Group> {
+        self.require_organizer(by, "change the group's time zone")?;
+        let zone = parse_time_zone(zone)?;
+        let old = self.group()?;
+        let mut new = old.clone();
+        new.settings.time_zone = zone.name().to_string();
+        self.change(Action::GroupTimeZone, now, |w| w.put_group(&new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// Records the organizer key's public half; done once, when the group is made.
+    pub fn set_organizer_key(&mut self, by: Uuid, public_hex: &str, now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "set the organizer key")?;
+        let old = self.group()?;
+        let new = Group { organizer_key: Some(public_hex.to_string()), ..old.clone() };
+        self.change(Action::GroupOrganizerKey, now, |w| w.put_group(&new, Some(&old)))
+    }
+}

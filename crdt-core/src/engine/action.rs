@@ -1,0 +1,53 @@
+//! The names of the user actions, as each change's message starts with them. History reads them
+//! back, and the app translates every one (its list is generated from `Action::ALL`).
+
+use serde::Serialize;
+
+macro_rules! actions {
+    ($($variant:ident = $name:literal),+ $(,)?) => {
+        /// What one change did: the first word of its message.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+        pub enum Action { $(#[serde(rename = $name)] $variant),+ }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Action::$variant => $name),+ }
+            }
+
+            pub fn parse(name: &str) -> Option<Action> {
+                Self::ALL.iter().copied().find(|a| a.as_str() == name)
+            }
+        }
+    };
+}
+
+actions! {
+    GroupCreate = "group.create",
+    GroupRetention = "group.retention",
+    GroupTimeZone = "group.time_zone",
+    GroupEpoch = "group.epoch",
+    GroupOrganizerKey = "group.organizer_key",
+    AreaAdd = "area.add",
+    MemberAdd = "member.add",
+    MemberJoin = "member.join",
+    MemberRole = "member.role",
+    MemberRemove = "member.remove",
+    DeviceAdd = "device.add",
+    DeviceRegister = "device.register",
+    NeedAdd = "need.add",
+    NeedStatus = "need.status",
+    NeedContact = "need.contact",
+    NeedForget = "need.forget",
+    OfferAdd = "offer.add",
+    OfferStatus = "offer.status",
+    Assign = "assign",
+    AssignmentStatus = "assignment.status",
+    HoursLog = "hours.log",
+    HoursConfirm = "hours.confirm",
+    HoursDispute = "hours.dispute",
+    HoursVoid = "hours.void",
+    Resolve = "resolve",
+}

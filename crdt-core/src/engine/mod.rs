@@ -1,0 +1,403 @@
+//! The document engine: `GroupDoc`, the group's whole shared record as one automerge document.
+//!
+//! Layout (every record is a map keyed by its uuid):
+//! ```text
+//! root
+//! ├─ group        { id, name, created_at, settings { areas { <name>: { neighbours } }, expiry_days, categories } }
+//! ├─ members      { <uuid>: Member }
+//! ├─ needs        { <uuid>: Need }
+//! ├─ offers       { <uuid>: Offer }
+//! ├─ assignments  { <uuid>: Assignment }
+//! ├─ resolutions  { <uuid>: Resolution }  organizers' recorded decisions on conflicts
+//! ├─ hour_entries { <uuid>: HourEntry }   timebank hours, written once, never edited
+//! ├─ hour_verdicts { <uuid>: HourVerdict } confirmations, disputes and voids of entries
+//! └─ actors       { <actor hex>: member uuid }  who made each change, for history
+//! ```
+//! Each user action is one automerge change whose message is `<action> <record ids…>`.
+//! Every map above exists from the group's creation: a map two devices created apart would be
+//! two different objects under one key, and automerge would show only one of them.
+
+//!
+//! The engine knows the layout, how a change is made (`writer.rs`), what a change touched
+//! (`touched.rs`) and the caches that follow changes (`links.rs`). It knows no rule of any
+//! domain: those are the actions in `crate::actions`, one file per domain.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use automerge::{ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use crate::chunks::{self, Chunk};
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::model::{Assignment, Group, Member, Need, Offer, Resolution};
+
+mod action;
+mod links;
+mod touched;
+mod writer;
+
+pub use action::Action;
+pub(crate) use links::{field_of, Link};
+pub use touched::Touched;
+
+/// The maps of records under the document root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collection {
+    /// The group record itself (name and settings): not a map of records, but it can conflict.
+    Group,
+    Members,
+    Needs,
+    Offers,
+    Assignments,
+    Resolutions,
+    HourEntries,
+    HourVerdicts,
+}
+
+impl Collection {
+    /// The maps of records (everything but the group itself).
+    pub const ALL: [Collection; 7] =
+        [Self::Members, Self::Needs, Self::Offers, Self::Assignments, Self::Resolutions, Self::HourEntries, Self::HourVerdicts];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Group => GROUP,
+            Self::Members => "members",
+            Self::Needs => "needs",
+            Self::Offers => "offers",
+            Self::Assignments => "assignments",
+            Self::Resolutions => "resolutions",
+            Self::HourEntries => "hour_entries",
+            Self::HourVerdicts => "hour_verdicts",
+        }
+    }
+
+    /// The singular noun used in messages ("no need matches …").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Group => "group",
+            Self::Members => "member",
+            Self::Needs => "need",
+            Self::Offers => "offer",
+            Self::Assignments => "assignment",
+            Self::Resolutions => "resolution",
+            Self::HourEntries => "hour entry",
+            Self::HourVerdicts => "hour verdict",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.key() == key)
+    }
+}
+
+pub(crate) const GROUP: &str = "group";
+pub(crate) const ACTORS: &str = "actors";
+
+
+/// A record that could not be read: the reason is shown to organizers, the rest still loads.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InvalidRecord {
+    pub collection: Collection,
+    pub id: String,
+    pub reason: String,
+}
+
+/// Records of one collection, plus those that failed to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded<T> {
+    pub records: Vec<T>,
+    pub invalid: Vec<InvalidRecord>,
+}
+
+
+
+/// Changes applied to the in-memory document that the store has not written yet.
+#[derive(Default)]
+pub(crate) struct Unsaved {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) touched: Touched,
+}
+
+pub struct GroupDoc {
+    doc: Automerge,
+    links: RefCell<links::Links>,
+    unsaved: Unsaved,
+    /// The group's settings and its members are read by nearly every action (who acts, with
+    /// what role); they are kept here until a change touches them.
+    group: RefCell<Option<Group>>,
+    members: RefCell<HashMap<Uuid, Member>>,
+}
+
+impl GroupDoc {
+    /// Loads a saved document (or concatenated saves and change chunks) and acts as `actor`.
+    pub fn load(bytes: &[u8], actor: ActorId) -> Result<Self> {
+        let doc = Automerge::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+            .map_err(|e| Error::BadChanges(e.to_string()))?;
+        Ok(GroupDoc::wrap(doc.with_actor(actor)))
+    }
+
+    pub fn empty(actor: ActorId) -> Self {
+        GroupDoc::wrap(Automerge::new().with_actor(actor))
+    }
+
+    fn wrap(doc: Automerge) -> Self {
+        GroupDoc { doc, links: RefCell::default(), unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
+    }
+
+    /// A copy of this document that makes its own changes as `actor` (a second device in tests).
+    pub fn fork_as(&self, actor: ActorId) -> Self {
+        GroupDoc::wrap(self.doc.fork().with_actor(actor))
+    }
+
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    pub fn actor(&self) -> &ActorId {
+        self.doc.get_actor()
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes made since `heads`, as bytes another replica can apply.
+    pub fn changes_since(&self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// Applies saves or change chunks from elsewhere, in any order and any number of times:
+    /// changes whose predecessors have not arrived wait for them. Every chunk is checked first,
+    /// so damaged bytes are refused with nothing applied.
+    pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        let bad = |e: &dyn std::fmt::Display| Error::BadChanges(e.to_string());
+        let mut changes = Vec::new();
+        for chunk in chunks::split(bytes).map_err(|e| bad(&e))? {
+            match chunk {
+                Chunk::Document(data) => {
+                    let doc = Automerge::load_with_options(data, LoadOptions::new().on_partial_load(OnPartialLoad::Error)).map_err(|e| bad(&e))?;
+                    changes.extend(doc.get_changes(&[]));
+                }
+                Chunk::Change(data) => {
+                    // Unlike automerge's own loading, `Change::from_bytes` does not check the
+                    // checksum, and automerge 0.12 applies a damaged change that still parses (then
+                    // panics, or saves a document that no longer loads).
+                    let change = Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?;
+                    if change.hash().0[..4] != chunks::checksum(data) {
+                        return Err(bad(&"a change is damaged: its checksum does not match"));
+                    }
+                    changes.push(change);
+                }
+            }
+        }
+        let before = self.heads();
+        // automerge 0.12 applies a batch by rebuilding its op columns once per change in it:
+        // 200 edits to a 10,000-need record took 800 MB in one batch, 7 MB one at a time. A
+        // batch is kept for a document with nothing yet (a first sync), where it is fast.
+        let applied = if before.is_empty() {
+            self.doc.apply_changes(changes)
+        } else {
+            changes.into_iter().try_for_each(|change| self.doc.apply_changes([change]))
+        };
+        // Whatever was applied before a failure is noted too, so the store never keeps it
+        // unsaved (it drops the document instead).
+        self.after_external_change(&before);
+        applied.map_err(|e| bad(&e))
+    }
+
+    pub(crate) fn automerge_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    /// After changes arrived from elsewhere: keep them for the store to persist, and note what
+    /// they touched.
+    pub(crate) fn after_external_change(&mut self, before: &[ChangeHash]) {
+        if self.heads() != before {
+            let touched = self.touched(before);
+            self.unsaved.bytes.extend(self.doc.save_after(before));
+            self.note(touched);
+        }
+    }
+
+    /// Hands over the changes made since the last call, for the store to write.
+    pub(crate) fn take_unsaved(&mut self) -> Unsaved {
+        std::mem::take(&mut self.unsaved)
+    }
+
+    /// Records what a change touched, and keeps the assignment links in step.
+    /// Records what a change touched, and keeps the caches in step.
+    fn note(&mut self, touched: Touched) {
+        if touched.group {
+            self.group.take();
+        }
+        let members = self.members.get_mut();
+        if touched.collections.contains(&Collection::Members) {
+            members.clear();
+        }
+        for (_, id) in touched.records.iter().filter(|(c, _)| *c == Collection::Members) {
+            id.parse().map(|id| members.remove(&id)).ok();
+        }
+        let links = self.links.get_mut();
+        links.note(&self.doc, |collection| collection_obj(&self.doc, collection), &touched);
+        self.unsaved.touched.extend(touched);
+    }
+
+    /// The records of `link.collection` whose `link.field` is `value` (the assignments of a
+    /// need), read through a cache the engine keeps in step with every change.
+    pub(crate) fn linked<T: DeserializeOwned>(&self, link: Link, value: Uuid) -> Vec<T> {
+        let map = self.collection_obj(link.collection);
+        let ids = self.links.borrow_mut().get(&self.doc, map.clone(), link, value);
+        // A cached id can be stale only if another device rewrote the field since.
+        let still_linked = |id: &Uuid| map.as_ref().is_some_and(|map| links::field_of(&self.doc, map, &id.to_string(), link.field) == Some(value));
+        ids.into_iter().filter(still_linked).filter_map(|id| self.record(link.collection, id).ok()).collect()
+    }
+
+    /// Changes that arrived before the changes they depend on, still waiting.
+    pub fn has_missing_changes(&self) -> bool {
+        !self.doc.get_missing_deps(&[]).is_empty()
+    }
+
+    pub fn group(&self) -> Result<Group> {
+        if let Some(group) = self.group.borrow().as_ref() {
+            return Ok(group.clone());
+        }
+        let group = self.read_group()?;
+        *self.group.borrow_mut() = Some(group.clone());
+        Ok(group)
+    }
+
+    fn read_group(&self) -> Result<Group> {
+        let (value, id) = self
+            .doc
+            .get(ROOT, GROUP)?
+            .ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
+        codec::from_json(codec::read(&self.doc, &value, &id, None)?)
+            .map_err(|reason| Error::BadChanges(format!("the group settings cannot be read: {reason}")))
+    }
+
+    pub fn members(&self) -> Loaded<Member> {
+        self.collection(Collection::Members)
+    }
+
+    pub fn needs(&self) -> Loaded<Need> {
+        self.collection(Collection::Needs)
+    }
+
+    pub fn offers(&self) -> Loaded<Offer> {
+        self.collection(Collection::Offers)
+    }
+
+    pub fn assignments(&self) -> Loaded<Assignment> {
+        self.collection(Collection::Assignments)
+    }
+
+    pub fn resolutions(&self) -> Loaded<Resolution> {
+        self.collection(Collection::Resolutions)
+    }
+
+    pub fn member(&self, id: Uuid) -> Result<Member> {
+        if let Some(member) = self.members.borrow().get(&id) {
+            return Ok(member.clone());
+        }
+        let member: Member = self.record(Collection::Members, id)?;
+        self.members.borrow_mut().insert(id, member.clone());
+        Ok(member)
+    }
+
+    pub fn need(&self, id: Uuid) -> Result<Need> {
+        self.record(Collection::Needs, id)
+    }
+
+    pub fn offer(&self, id: Uuid) -> Result<Offer> {
+        self.record(Collection::Offers, id)
+    }
+
+    pub fn assignment(&self, id: Uuid) -> Result<Assignment> {
+        self.record(Collection::Assignments, id)
+    }
+
+    /// The member on whose behalf an automerge actor (a device) writes.
+    pub fn member_for_actor(&self, actor: &ActorId) -> Option<Uuid> {
+        let (_, actors) = self.doc.get(ROOT, ACTORS).ok()??;
+        match self.doc.get(&actors, actor.to_hex_string()).ok()?? {
+            (Value::Scalar(s), _) => s.as_str().and_then(|s| s.parse().ok()),
+            _ => None,
+        }
+    }
+
+    /// The record at `id` as JSON, or why it cannot be had.
+    pub fn record_json(&self, collection: Collection, id: &str) -> Result<Option<Json>> {
+        let Some(map) = self.collection_obj(collection) else { return Ok(None) };
+        match self.doc.get(&map, id)? {
+            None => Ok(None),
+            Some((value, obj)) => Ok(Some(codec::read(&self.doc, &value, &obj, None)?)),
+        }
+    }
+
+    /// Reads one record (its id is its key); the error says why it is not a valid record.
+    pub fn read_record<T: DeserializeOwned>(&self, collection: Collection, id: &str) -> Result<Option<Result<T, String>>> {
+        Ok(self.record_json(collection, id)?.map(|mut json| {
+            json.as_object_mut().map(|fields| fields.insert("id".into(), Json::String(id.to_string())));
+            codec::from_json(json)
+        }))
+    }
+
+    pub(crate) fn record<T: DeserializeOwned>(&self, collection: Collection, id: Uuid) -> Result<T> {
+        match self.read_record(collection, &id.to_string())? {
+            None => Err(Error::NotFound { kind: collection.noun(), id: id.to_string() }),
+            Some(Ok(record)) => Ok(record),
+            Some(Err(reason)) => Err(Error::BadChanges(format!("{} {id} cannot be read: {reason}", collection.noun()))),
+        }
+    }
+
+    pub(crate) fn collection_obj(&self, collection: Collection) -> Option<ObjId> {
+        collection_obj(&self.doc, collection)
+    }
+
+    pub(crate) fn record_ids(&self, collection: Collection) -> Vec<String> {
+        self.collection_obj(collection)
+            .map(|map| self.doc.keys(&map).collect())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn collection<T: DeserializeOwned>(&self, collection: Collection) -> Loaded<T> {
+        let mut loaded = Loaded { records: Vec::new(), invalid: Vec::new() };
+        for id in self.record_ids(collection) {
+            match self.read_record(collection, &id) {
+                Ok(Some(Ok(record))) => loaded.records.push(record),
+                Ok(Some(Err(reason))) => loaded.invalid.push(InvalidRecord { collection, id, reason }),
+                Ok(None) => {}
+                Err(e) => loaded.invalid.push(InvalidRecord { collection, id, reason: e.to_string() }),
+            }
+        }
+        loaded
+    }
+
+
+    /// The member `by`, if they may act at all: in the group, not removed.
+    pub(crate) fn active_member(&self, id: Uuid) -> Result<Member> {
+        let member = self.member(id)?;
+        if member.removed_at.is_some() {
+            return Err(crate::validation::ValidationError::MemberRemoved(member.display_name).into());
+        }
+        Ok(member)
+    }
+}
+
+fn collection_obj(doc: &Automerge, collection: Collection) -> Option<ObjId> {
+    match doc.get(ROOT, collection.key()).ok()?? {
+        (Value::Object(ObjType::Map), id) => Some(id),
+        _ => None,
+    }
+}

@@ -1,0 +1,131 @@
+//! How the record changes: every user action is one automerge change, made by `GroupDoc::change`,
+//! and every write inside it goes through a `Writer`, which remembers what it wrote.
+
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::{ObjId, ObjType, ReadDoc, Value, ROOT};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::{Action, Collection, GroupDoc, Touched, ACTORS, GROUP};
+use crate::codec;
+use crate::error::{Error, Result};
+use crate::model::Group;
+
+pub(crate) struct Writer<'a, 'b> {
+    tx: &'a mut Transaction<'b>,
+    ids: Vec<Uuid>,
+    touched: Touched,
+}
+
+impl Writer<'_, '_> {
+    /// Writes `new` over `old` (or creates it) in `collection`, touching only changed fields.
+    pub(crate) fn put<T: Serialize>(&mut self, collection: Collection, id: Uuid, new: &T, old: Option<&T>) -> Result<()> {
+        self.mention(id);
+        self.touched.records.insert((collection, id.to_string()));
+        let map = map_id(self.tx, collection)?;
+        let without_id = |record: &T| {
+            let mut json = codec::to_json(record);
+            json.as_object_mut().map(|fields| fields.remove("id"));
+            json
+        };
+        let old = old.map(without_id);
+        codec::write(self.tx, &map, &id.to_string(), &without_id(new), old.as_ref())
+    }
+
+    /// Writes the group itself (name, settings).
+    pub(crate) fn put_group(&mut self, new: &Group, old: Option<&Group>) -> Result<()> {
+        self.touched.group = true;
+        let old = old.map(codec::to_json);
+        codec::write(self.tx, &ROOT, GROUP, &codec::to_json(new), old.as_ref())
+    }
+
+    /// Writes one field (a dotted path) of a record, or of the group itself.
+    pub(crate) fn put_field(&mut self, collection: Collection, record: &str, field: &str, value: &Json) -> Result<()> {
+        let gone = || Error::ConflictGone;
+        let mut obj = self.tx.get(ROOT, collection.key())?.ok_or_else(gone)?.1;
+        // The group is one map; every other collection is a map of records by id.
+        let record_key = (collection != Collection::Group).then_some(record);
+        let path: Vec<&str> = record_key.into_iter().chain(field.split('.')).collect();
+        let (last, parents) = path.split_last().ok_or_else(gone)?;
+        for key in parents {
+            obj = self.tx.get(&obj, *key)?.ok_or_else(gone)?.1;
+        }
+        codec::write(self.tx, &obj, last, value, None)?;
+        match collection {
+            Collection::Group => self.touched.group = true,
+            _ => {
+                self.touched.records.insert((collection, record.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records that `actor` writes on behalf of `member`.
+    pub(crate) fn put_actor(&mut self, actor: &str, member: Uuid) -> Result<()> {
+        let actors = match self.tx.get(ROOT, ACTORS)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => return Err(Error::BadChanges("the document has no actors map".into())),
+        };
+        self.tx.put(&actors, actor, member.to_string())?;
+        Ok(())
+    }
+
+    /// Makes the maps of every collection: done once, when the group is made (see the layout).
+    pub(crate) fn create_collections(&mut self) -> Result<()> {
+        for collection in Collection::ALL {
+            self.tx.put_object(ROOT, collection.key(), ObjType::Map)?;
+        }
+        self.tx.put_object(ROOT, ACTORS, ObjType::Map)?;
+        self.touched.collections.extend(Collection::ALL);
+        Ok(())
+    }
+
+    /// Names a record in the change's message without writing it (a resolved conflict).
+    pub(crate) fn mention(&mut self, id: Uuid) {
+        if !self.ids.contains(&id) {
+            self.ids.push(id);
+        }
+    }
+}
+
+impl GroupDoc {
+    /// Runs `f` as one automerge change. On error nothing is committed. The change's message is
+    /// the action followed by the id of every record `f` wrote, which is what history reads.
+    pub(crate) fn change<F>(&mut self, action: Action, now: DateTime<Utc>, f: F) -> Result<()>
+    where
+        F: FnOnce(&mut Writer<'_, '_>) -> Result<()>,
+    {
+        let commit = |ids: &Vec<Uuid>| {
+            let message = std::iter::once(action.as_str().to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
+            CommitOptions::default().with_message(message).with_time(now.timestamp())
+        };
+        let (ids_and_touched, hash) = self
+            .doc
+            .transact_with(
+                |(ids, _): &(Vec<Uuid>, Touched)| commit(ids),
+                |tx| {
+                    let mut writer = Writer { tx, ids: Vec::new(), touched: Touched::default() };
+                    f(&mut writer)?;
+                    Ok((writer.ids, writer.touched))
+                },
+            )
+            .map(|success| (success.result, success.hash))
+            .map_err(|failure: automerge::transaction::Failure<Error>| failure.error)?;
+        if let Some(change) = hash.and_then(|hash| self.doc.get_change_by_hash(&hash)) {
+            self.unsaved.bytes.extend(change.raw_bytes());
+        }
+        self.note(ids_and_touched.1);
+        Ok(())
+    }
+
+}
+
+fn map_id(tx: &Transaction<'_>, collection: Collection) -> Result<ObjId> {
+    match tx.get(ROOT, collection.key())? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(Error::BadChanges(format!("the document has no {} map", collection.key()))),
+    }
+}
+

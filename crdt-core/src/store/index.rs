@@ -1,0 +1,197 @@
+//! The query index: rows derived from the document, committed with every chunk, so lists never
+//! disagree with the record.
+
+use rusqlite::{params, Transaction};
+use uuid::Uuid;
+
+use super::db::set_meta;
+use crate::engine::{Collection, GroupDoc, Touched};
+use crate::error::Result;
+use crate::model::{Assignment, EntryStatus, HourEntry, HourVerdict, Member, Need, Offer};
+
+
+pub(super) fn index_table(collection: Collection) -> Option<&'static str> {
+    match collection {
+        Collection::Needs => Some("needs"),
+        Collection::Offers => Some("offers"),
+        Collection::Assignments => Some("assignments"),
+        Collection::Members => Some("members"),
+        Collection::HourEntries => Some("hour_entries"),
+        Collection::HourVerdicts => Some("hour_verdicts"),
+        Collection::Group | Collection::Resolutions => None,
+    }
+}
+
+/// How the index tables are derived from the document; a change here rebuilds every index.
+pub(super) const INDEX_VERSION: &str = "2";
+
+pub(super) fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
+    let everything = Touched { group: true, records: Default::default(), collections: Collection::ALL.into_iter().collect() };
+    reindex(tx, doc, &everything)?;
+    set_meta(tx, "index_version", INDEX_VERSION)?;
+    Ok(())
+}
+
+/// Brings the index rows of the touched records in line with the document.
+pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
+    if touched.group {
+        // A group that cannot be read leaves the last good copy in place.
+        if let Ok(group) = doc.group() {
+            set_meta(tx, "group", &serde_json::to_string(&group).expect("serializable"))?;
+        }
+    }
+    let mut records = touched.records.clone();
+    let mut collections = touched.collections.clone();
+    // Entries take their status from their verdicts, so rebuilding the verdicts rebuilds the
+    // entries too (entries sort first: every verdict then sets its entry's status again).
+    if collections.contains(&Collection::HourVerdicts) {
+        collections.insert(Collection::HourEntries);
+    }
+    for &collection in &collections {
+        let Some(table) = index_table(collection) else { continue };
+        // Rebuilt whole: clear the table, its search index and its invalid records, then refill.
+        if collection == Collection::Needs {
+            tx.execute("INSERT INTO needs_text (needs_text) VALUES ('delete-all')", [])?;
+        }
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+        tx.execute("DELETE FROM invalid_records WHERE collection = ?1", [collection.key()])?;
+        records.extend(doc.record_ids(collection).into_iter().map(|id| (collection, id)));
+    }
+    for (collection, id) in &records {
+        reindex_record(tx, doc, *collection, id)?;
+    }
+    Ok(())
+}
+
+fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, id: &str) -> Result<()> {
+    let Some(table) = index_table(collection) else { return Ok(()) };
+    if collection == Collection::Needs {
+        tx.prepare_cached("DELETE FROM needs_text WHERE rowid = (SELECT rowid FROM needs WHERE id = ?1)")?.execute([id])?;
+    }
+    tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id])?;
+    tx.prepare_cached("DELETE FROM invalid_records WHERE collection = ?1 AND id = ?2")?.execute([collection.key(), id])?;
+    let outcome = match collection {
+        Collection::Needs => doc.read_record::<Need>(collection, id)?.map(|r| r.map(|need| index_need(tx, &need))),
+        Collection::Offers => doc.read_record::<Offer>(collection, id)?.map(|r| r.map(|offer| index_offer(tx, &offer))),
+        Collection::Assignments => doc.read_record::<Assignment>(collection, id)?.map(|r| r.map(|a| index_assignment(tx, &a))),
+        Collection::Members => doc.read_record::<Member>(collection, id)?.map(|r| r.map(|m| index_member(tx, &m))),
+        Collection::HourEntries => doc.read_record::<HourEntry>(collection, id)?.map(|r| r.map(|e| index_hour_entry(tx, &e))),
+        Collection::HourVerdicts => doc.read_record::<HourVerdict>(collection, id)?.map(|r| r.map(|v| index_hour_verdict(tx, &v))),
+        Collection::Group | Collection::Resolutions => None,
+    };
+    match outcome {
+        None => Ok(()),
+        Some(Ok(written)) => Ok(written?),
+        Some(Err(reason)) => {
+            tx.prepare_cached("INSERT INTO invalid_records (collection, id, reason) VALUES (?1, ?2, ?3)")?.execute([collection.key(), id, &reason])?;
+            Ok(())
+        }
+    }
+}
+
+fn index_need(tx: &Transaction<'_>, need: &Need) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO needs (id, status, category, urgency, area, needed_by, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
+        params![
+            need.id.to_string(),
+            need.status.as_str(),
+            need.category.as_str(),
+            need.urgency as i64,
+            need.area,
+            need.needed_by.map(|t| t.timestamp_millis()),
+            need.created_at.timestamp_millis(),
+            serde_json::to_string(need).expect("serializable"),
+        ],
+    )?;
+    tx.prepare_cached("INSERT INTO needs_text (rowid, title, description, area) VALUES (last_insert_rowid(), ?1, ?2, ?3)")?.execute(
+        params![need.title, need.description, need.area],
+    )?;
+    Ok(())
+}
+
+fn index_offer(tx: &Transaction<'_>, offer: &Offer) -> rusqlite::Result<()> {
+    let categories = format!(",{},", offer.categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","));
+    tx.prepare_cached("INSERT INTO offers (id, member, status, area, categories, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
+        params![
+            offer.id.to_string(),
+            offer.member.to_string(),
+            offer.status.as_str(),
+            offer.area,
+            categories,
+            offer.created_at.timestamp_millis(),
+            serde_json::to_string(offer).expect("serializable"),
+        ],
+    )?;
+    Ok(())
+}
+
+fn index_assignment(tx: &Transaction<'_>, a: &Assignment) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO assignments (id, need, volunteer, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
+        params![
+            a.id.to_string(),
+            a.need.to_string(),
+            a.volunteer.to_string(),
+            a.status.as_str(),
+            a.created_at.timestamp_millis(),
+            serde_json::to_string(a).expect("serializable"),
+        ],
+    )?;
+    Ok(())
+}
+
+fn index_member(tx: &Transaction<'_>, m: &Member) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO members (id, display_name, json) VALUES (?1, ?2, ?3)")?.execute(
+        params![m.id.to_string(), m.display_name, serde_json::to_string(m).expect("serializable")],
+    )?;
+    Ok(())
+}
+
+fn index_hour_entry(tx: &Transaction<'_>, entry: &HourEntry) -> rusqlite::Result<()> {
+    let status = status_in_index(tx, entry.id)?;
+    tx.prepare_cached("INSERT INTO hour_entries (id, from_member, to_party, quarters, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        .execute(params![
+            entry.id.to_string(),
+            entry.from.to_string(),
+            entry.to.to_string(),
+            entry.hours.quarters(),
+            status.as_str(),
+            entry.created_at.timestamp_millis(),
+            serde_json::to_string(entry).expect("serializable"),
+        ])?;
+    Ok(())
+}
+
+/// Indexes a verdict and moves its entry to the status its verdicts now give it.
+fn index_hour_verdict(tx: &Transaction<'_>, verdict: &HourVerdict) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO hour_verdicts (id, entry, json) VALUES (?1, ?2, ?3)")?.execute(params![
+        verdict.id.to_string(),
+        verdict.entry.to_string(),
+        serde_json::to_string(verdict).expect("serializable"),
+    ])?;
+    let status = status_in_index(tx, verdict.entry)?;
+    tx.prepare_cached("UPDATE hour_entries SET status = ?2 WHERE id = ?1")?.execute(params![verdict.entry.to_string(), status.as_str()])?;
+    Ok(())
+}
+
+/// An entry's status from the verdicts in the index, by the same rule the document uses.
+fn status_in_index(tx: &Transaction<'_>, entry: Uuid) -> rusqlite::Result<EntryStatus> {
+    let mut stmt = tx.prepare_cached("SELECT json FROM hour_verdicts WHERE entry = ?1")?;
+    let rows = stmt.query_map([entry.to_string()], |r| r.get::<_, String>(0))?;
+    let mut verdicts = Vec::new();
+    for json in rows {
+        // Rows are written from typed verdicts just above, so they always read back.
+        verdicts.extend(serde_json::from_str::<HourVerdict>(&json?).ok());
+    }
+    Ok(EntryStatus::of(&verdicts))
+}
+
+/// Turns what a person typed into an FTS5 query: every word must appear, as a prefix.
+/// Quoting each word means no input can be FTS syntax (and so none can be an error).
+pub(super) fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+

@@ -1,0 +1,247 @@
+//! Reads from the index: lists, counts and the read models the app and the CLI show, without
+//! loading the document.
+
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::index::{fts_query, index_table};
+use super::db::{classify, get_meta};
+use super::{LedgerFilter, NeedFilter, OfferFilter, Store};
+use crate::engine::{Collection, InvalidRecord};
+use crate::error::{Error, Result};
+use crate::matching::Matcher;
+use crate::model::{Assignment, Load, Role, Balance, EntryStatus, Group, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
+
+impl Store {
+
+    pub fn group(&self) -> Result<Group> {
+        let json = match (get_meta(&self.conn, "group")?, self.me) {
+            (Some(json), _) => json,
+            (None, None) => return Err(Error::NotSyncedYet(format!("group {}", self.group_id))),
+            (None, Some(_)) => return Err(Error::Corrupt { path: self.path.clone(), detail: "the group is missing".into() }),
+        };
+        serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })
+    }
+
+    /// Needs, most urgent first, then soonest `needed_by`, then oldest.
+    pub fn needs(&self, filter: &NeedFilter) -> Result<Vec<Need>> {
+        // Given an area, its index answers the usual filters (area, status, category) before a
+        // single row is read: SQLite would rather walk the status index to skip sorting, and on
+        // an encrypted file every row it reads costs a page decryption.
+        let mut sql = String::from(if filter.area.is_some() { "SELECT needs.json FROM needs INDEXED BY needs_by_area" } else { "SELECT needs.json FROM needs" });
+        let mut args: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+        let active: Vec<String> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).map(|s| format!("'{s}'")).collect();
+        let active = format!("needs.status IN ({})", active.join(", "));
+        let mut clauses = Vec::new();
+        if filter.active_only {
+            clauses.push(active.as_str());
+        }
+        if let Some(query) = filter.search.as_deref().and_then(fts_query) {
+            sql.push_str(" JOIN needs_text ON needs_text.rowid = needs.rowid");
+            clauses.push("needs_text MATCH ?");
+            args.push(Box::new(query));
+        }
+        for (clause, value) in [
+            ("needs.status = ?", filter.status.map(|s| s.as_str().to_string())),
+            ("needs.category = ?", filter.category.map(|c| c.as_str().to_string())),
+            ("needs.urgency = ?", filter.urgency.map(|u| (u as i64).to_string())),
+            ("needs.area = ?", filter.area.clone()),
+        ] {
+            if let Some(value) = value {
+                clauses.push(clause);
+                args.push(Box::new(value));
+            }
+        }
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        sql.push_str(" ORDER BY needs.urgency, needs.needed_by IS NULL, needs.needed_by, needs.created_at");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        self.json_rows(&sql, rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())))
+    }
+
+    pub fn offers(&self, filter: &OfferFilter) -> Result<Vec<Offer>> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        for (clause, value) in [
+            ("status = ?", filter.status.map(|s| s.as_str().to_string())),
+            ("categories LIKE ?", filter.category.map(|c| format!("%,{c},%"))),
+            ("area = ?", filter.area.clone()),
+            ("member = ?", filter.member.map(|m| m.to_string())),
+        ] {
+            if let Some(value) = value {
+                clauses.push(clause);
+                args.push(value);
+            }
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        self.json_rows(&format!("SELECT json FROM offers{filter} ORDER BY created_at"), rusqlite::params_from_iter(args))
+    }
+
+    /// Assignments, optionally of one need or one volunteer, oldest first.
+    pub fn assignments(&self, need: Option<Uuid>, volunteer: Option<Uuid>) -> Result<Vec<Assignment>> {
+        // One statement per shape, so SQLite uses the index on need or volunteer.
+        let (sql, args): (&str, Vec<String>) = match (need, volunteer) {
+            (Some(n), Some(v)) => ("SELECT json FROM assignments WHERE need = ?1 AND volunteer = ?2 ORDER BY created_at", vec![n.to_string(), v.to_string()]),
+            (Some(n), None) => ("SELECT json FROM assignments WHERE need = ?1 ORDER BY created_at", vec![n.to_string()]),
+            (None, Some(v)) => ("SELECT json FROM assignments WHERE volunteer = ?1 ORDER BY created_at", vec![v.to_string()]),
+            (None, None) => ("SELECT json FROM assignments ORDER BY created_at", vec![]),
+        };
+        self.json_rows(sql, rusqlite::params_from_iter(args))
+    }
+
+    pub fn members(&self) -> Result<Vec<Member>> {
+        self.json_rows("SELECT json FROM members ORDER BY display_name COLLATE NOCASE", [])
+    }
+
+    pub fn need(&self, id: Uuid) -> Result<Need> {
+        let found = self.json_rows("SELECT json FROM needs WHERE id = ?1", [id.to_string()])?;
+        found.into_iter().next().ok_or(Error::NotFound { kind: Collection::Needs.noun(), id: id.to_string() })
+    }
+
+    /// One timebank entry with its status.
+    pub fn hour_entry(&self, id: Uuid) -> Result<LedgerEntry> {
+        let found = self.json_rows("SELECT json_set(json, '$.status', status) FROM hour_entries WHERE id = ?1", [id.to_string()])?;
+        found.into_iter().next().ok_or(Error::NotFound { kind: Collection::HourEntries.noun(), id: id.to_string() })
+    }
+
+    /// A matcher over the index: the group's areas, members, offers and assignments.
+    pub fn matcher(&self) -> Result<Matcher> {
+        Ok(Matcher::new(self.group()?.settings, self.members()?, self.offers(&OfferFilter::default())?, &self.assignments(None, None)?))
+    }
+
+    /// Places filled on each need and open assignments on each offer.
+    pub fn load(&self) -> Result<Load> {
+        Ok(Load::of(&self.assignments(None, None)?))
+    }
+
+    /// The entries `member` may confirm now (`LedgerEntry::check_confirm`): hours given to them,
+    /// and for an organizer every entry someone else gave that is pending or disputed.
+    pub fn hours_to_confirm(&self, member: Uuid) -> Result<Vec<LedgerEntry>> {
+        let organizer = self.members()?.iter().any(|m| m.id == member && m.role == Role::Organizer);
+        let waiting = |status| LedgerFilter { party: None, status: Some(status) };
+        let mut entries = self.ledger(&waiting(EntryStatus::Pending))?.entries;
+        entries.extend(self.ledger(&waiting(EntryStatus::Disputed))?.entries);
+        entries.retain(|e| e.check_confirm(member, organizer).is_ok());
+        Ok(Ledger::in_order(entries).entries)
+    }
+
+    /// Timebank entries with their statuses, oldest first.
+    pub fn ledger(&self, filter: &LedgerFilter) -> Result<Ledger> {
+        let mut clauses = Vec::new();
+        let mut args: Vec<String> = Vec::new();
+        if let Some(party) = filter.party {
+            clauses.push("(from_member = ?1 OR to_party = ?1)");
+            args.push(party.to_string());
+        }
+        if let Some(status) = filter.status {
+            clauses.push(if args.is_empty() { "status = ?1" } else { "status = ?2" });
+            args.push(status.as_str().to_string());
+        }
+        let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
+        let sql = format!("SELECT json_set(json, '$.status', status) FROM hour_entries{filter} ORDER BY created_at, id");
+        Ok(Ledger::in_order(self.json_rows(&sql, rusqlite::params_from_iter(args))?))
+    }
+
+    /// Every party's confirmed hours, summed in the index (no document load).
+    pub fn balances(&self) -> Result<Vec<Balance>> {
+        let mut totals = Totals::default();
+        for (column, given) in [("from_member", true), ("to_party", false)] {
+            let sql = format!("SELECT {column}, sum(quarters) FROM hour_entries WHERE status = ?1 GROUP BY {column}");
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| classify(&self.path, e))?;
+            let rows = stmt.query_map([EntryStatus::Confirmed.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (party, quarters) = row?;
+                let party = party.parse().map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {e}") })?;
+                let hours = Hours::from_quarters(quarters);
+                if given {
+                    totals.given(party, hours);
+                } else {
+                    totals.received(party, hours);
+                }
+            }
+        }
+        Ok(totals.balances())
+    }
+
+    /// Records received from elsewhere that could not be read, with the reason.
+    pub fn invalid_records(&self) -> Result<Vec<InvalidRecord>> {
+        let mut stmt = self.conn.prepare("SELECT collection, id, reason FROM invalid_records ORDER BY collection, id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (collection, id, reason) = row?;
+            let collection = serde_json::from_value(serde_json::Value::String(collection))
+                .map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
+            out.push(InvalidRecord { collection, id, reason });
+        }
+        Ok(out)
+    }
+
+    /// Every id in `collection`, sorted (for abbreviating ids in lists).
+    pub fn ids(&self, collection: Collection) -> Result<Vec<Uuid>> {
+        let Some(table) = index_table(collection) else { return Ok(Vec::new()) };
+        let mut stmt = self.conn.prepare(&format!("SELECT id FROM {table} ORDER BY id"))?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(ids.filter_map(|id| id.ok()?.parse().ok()).collect())
+    }
+
+    /// The full id of the record in `collection` that `text` names: the whole id, or any part
+    /// of it that starts or ends it (hyphens optional), such as the short id lists show.
+    pub fn find(&self, collection: Collection, text: &str) -> Result<Uuid> {
+        let not_found = || Error::NotFound { kind: collection.noun(), id: text.trim().to_string() };
+        let table = index_table(collection).ok_or_else(not_found)?;
+        let digits: String = text.trim().to_lowercase().chars().filter(|c| *c != '-').collect();
+        if digits.is_empty() || digits.len() > 32 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let sql = format!("SELECT id FROM {table} WHERE replace(id, '-', '') LIKE ?1 || '%' OR replace(id, '-', '') LIKE '%' || ?1");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let ids: Vec<String> = stmt.query_map([&digits], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        match ids.as_slice() {
+            [] => Err(not_found()),
+            [one] => one.parse().map_err(|_| not_found()),
+            _ => Err(Error::Ambiguous { kind: collection.noun(), prefix: text.trim().to_string(), count: ids.len() }),
+        }
+    }
+
+    /// The member `text` names: their id (as `find` reads it), else a name or the start of one,
+    /// in any case, if only one member in the group has it.
+    pub fn find_member(&self, text: &str) -> Result<Uuid> {
+        if let Ok(id) = self.find(Collection::Members, text) {
+            return Ok(id);
+        }
+        let wanted = text.trim().to_lowercase();
+        let members = self.members()?;
+        let named = |exact: bool| -> Vec<&Member> {
+            members
+                .iter()
+                .filter(|m| m.removed_at.is_none())
+                .filter(|m| {
+                    let name = m.display_name.to_lowercase();
+                    if exact { name == wanted } else { name.starts_with(&wanted) }
+                })
+                .collect()
+        };
+        let found = Some(named(true)).filter(|exact| !exact.is_empty()).unwrap_or_else(|| named(false));
+        match found.as_slice() {
+            _ if wanted.is_empty() => Err(Error::NotFound { kind: "member", id: text.to_string() }),
+            [] => Err(Error::NotFound { kind: "member", id: text.trim().to_string() }),
+            [one] => Ok(one.id),
+            many => Err(Error::Ambiguous { kind: "member", prefix: text.trim().to_string(), count: many.len() }),
+        }
+    }
+
+    fn json_rows<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
+        let rows = stmt.query_map(params, |r| r.get::<_, String>(0)).map_err(|e| classify(&self.path, e))?;
+        rows.map(|json| {
+            let json = json.map_err(|e| classify(&self.path, e))?;
+            serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {e}") })
+        })
+        .collect()
+    }
+}
