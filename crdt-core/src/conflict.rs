@@ -23,6 +23,7 @@ const BOOKKEEPING: &[&str] = &["updated_at"];
 /// Fixed namespace so that every replica derives the same conflict ids.
 const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConflictKind {
@@ -49,8 +50,10 @@ impl ConflictKind {
 }
 
 /// One side of a conflict: a value someone wrote, an assignment someone made, or hours someone logged.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Side {
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub value: Json,
     pub assignment: Option<Uuid>,
     pub entry: Option<Uuid>,
@@ -59,6 +62,7 @@ pub struct Side {
     pub at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Conflict {
     pub id: Uuid,

@@ -11,14 +11,18 @@ use uuid::Uuid;
 use crate::codec;
 use crate::engine::GroupDoc;
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldChange {
     /// Path inside the record, e.g. `status` or `availability.weekly`.
     pub field: String,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub old: Json,
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub new: Json,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HistoryEntry {
     pub change: String,

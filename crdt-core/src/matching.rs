@@ -41,6 +41,7 @@ const MAX_WAITING_POINTS: u32 = 20;
 const OPEN_WINDOW_DAYS: i64 = 7;
 
 /// One fact behind a candidate's score. `points()` is what it adds; `Display` says it in words.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Reason {
@@ -114,6 +115,7 @@ impl fmt::Display for Reason {
 }
 
 /// Why an offer is not suggested for a need.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Exclusion {

@@ -43,6 +43,7 @@ pub enum SealError {
 pub struct SealedContact(pub String);
 
 /// The person helped: what only organizers and the volunteers assigned may read.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     #[serde(default)]

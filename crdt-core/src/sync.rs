@@ -25,6 +25,7 @@ use crate::frame::{self, Frame};
 use crate::seal::{self, Envelope};
 
 /// How far a sync has come, for a progress bar.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Progress {
     pub frames_sent: u64,
@@ -38,6 +39,7 @@ pub struct Progress {
 }
 
 /// New and updated records of one kind.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Counts {
     pub new: usize,
@@ -45,6 +47,7 @@ pub struct Counts {
 }
 
 /// What a sync changed on this device: shown to people after a meeting ("3 new needs, 1 conflict").
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Digest {
     pub needs: Counts,

@@ -100,6 +100,7 @@ names_enum!(
         Note = "note",
         Reason = "reason",
         Passphrase = "passphrase",
+        Invite = "invite",
         ContactName = "contact_name",
         Phone = "phone",
         Email = "email",

@@ -29,7 +29,9 @@ const CONFIRM: &[u8] = b"aidmesh/1";
 /// Every read and write must make progress within this time, or the peer is gone.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
 
-#[derive(Debug, thiserror::Error)]
+/// `code` for the app: the variant's name in snake case.
+#[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum NetError {
     #[error("could not reach {0}: {1}")]
     Connect(String, std::io::Error),

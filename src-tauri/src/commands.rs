@@ -1,27 +1,30 @@
 //! The commands the UI invokes. Each one reads the index or runs one core action through
-//! `Store::act` (durable before it returns), and shapes the answer as a DTO. No rule lives here.
+//! `Store::act` (durable before it returns), and shapes the answer as a DTO. No rule lives here:
+//! counts come from the store's read models, checks from the core's actions.
+//!
+//! Commands are generic over the Tauri runtime so tests can run them on the mock runtime.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use chrono::Utc;
 use crdt_core::{
-    AssignmentStatus, Conflict, Contact, EntryStatus, Hours, Invite, LedgerFilter, Member, NeedFilter, NeedStatus, NewHours, NewMember,
-    OfferFilter, OfferStatus, Party, Role, Store, Uuid,
+    AssignmentStatus, Conflict, Contact, EntryStatus, Hours, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus, NewHours,
+    NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError, Field,
 };
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 
 use crate::dto::*;
 use crate::error::{AppError, AppResult};
-use crate::service;
+use crate::service::{self, ChangeReason};
 use crate::state::{lock, App};
 
 type Digest = crdt_core::Digest;
 
-/// Runs `f` on the store, then tells the UI the record changed.
-fn write<T>(app: &AppHandle, state: &App, f: impl FnOnce(&mut Store) -> crdt_core::Result<T>) -> AppResult<T> {
-    let value = read(state, |store| Ok(f(store)?))?;
-    service::data_changed(app, "local");
+/// Runs this device's own change on the store, then tells the UI the record changed.
+fn write<R: Runtime, T>(app: &AppHandle<R>, state: &App, f: impl FnOnce(&mut Store) -> crdt_core::Result<T>) -> AppResult<T> {
+    let value = service::change(app, state, f)?;
+    service::data_changed(app, ChangeReason::Local);
     Ok(value)
 }
 
@@ -40,36 +43,32 @@ fn names(store: &Store) -> AppResult<Names> {
 pub async fn status(state: State<'_, App>) -> AppResult<Status> {
     state.check_usable()?;
     let listening = reachable_address(&state).or_else(|| lock(&state.listening).map(|a| a.to_string()));
-    let discovery = match state.net.discovery {
-        aidmesh_net::DiscoveryMode::Off => "off",
-        aidmesh_net::DiscoveryMode::Loopback => "loopback",
-        aidmesh_net::DiscoveryMode::Lan => "lan",
-    };
+    let discovery = state.net.discovery.into();
     let asks_passphrase = state.asks_passphrase();
     let Some(store) = state.shared_store() else {
-        let state = if state.is_locked() { "locked" } else { "new" };
+        let state = if state.is_locked() { DeviceState::Locked } else { DeviceState::New };
         return Ok(Status { state, group: None, me: None, device_id: None, listening, discovery, asks_passphrase });
     };
     let store = lock(&store);
     let device_id = Some(store.device().id());
     let Ok(me) = store.me() else {
-        return Ok(Status { state: "waiting", group: None, me: None, device_id, listening, discovery, asks_passphrase });
+        return Ok(Status { state: DeviceState::Waiting, group: None, me: None, device_id, listening, discovery, asks_passphrase });
     };
     let me = store.members()?.into_iter().find(|m| m.id == me);
-    Ok(Status { state: "ready", group: Some(store.group()?.into()), me, device_id, listening, discovery, asks_passphrase })
+    Ok(Status { state: DeviceState::Ready, group: Some(store.group()?.into()), me, device_id, listening, discovery, asks_passphrase })
 }
 
 /// Opens this device's encrypted database with the passphrase typed.
 #[tauri::command]
-pub async fn unlock(app: AppHandle, state: State<'_, App>, passphrase: String) -> AppResult<Status> {
+pub async fn unlock<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, passphrase: String) -> AppResult<Status> {
     let store = tokio::task::block_in_place(|| state.unlock(&passphrase))?;
     service::start(&app, store);
     status(state).await
 }
 
 #[tauri::command]
-pub async fn create_group(
-    app: AppHandle,
+pub async fn create_group<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, App>,
     group_name: String,
     your_name: String,
@@ -83,7 +82,7 @@ pub async fn create_group(
 }
 
 #[tauri::command]
-pub async fn join_group(app: AppHandle, state: State<'_, App>, invite: String, your_name: String, passphrase: Option<String>) -> AppResult<Status> {
+pub async fn join_group<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, invite: String, your_name: String, passphrase: Option<String>) -> AppResult<Status> {
     let invite = Invite::parse(&invite)?;
     let key = state.key(passphrase.as_deref())?;
     let store = state.adopt(|path| Ok(Store::join(path, &key, &invite, your_name.trim())?))?;
@@ -102,22 +101,18 @@ pub async fn list_needs(state: State<'_, App>, filter: NeedFilterInput) -> AppRe
     read(&state, |store| {
         let needs = store.needs(&NeedFilter {
             status: filter.status,
-            active_only: filter.active_only,
+            active_only: filter.active_only.unwrap_or(false),
             category: filter.category,
             urgency: filter.urgency,
             area: filter.area.filter(|a| !a.is_empty()),
             search: filter.search.filter(|s| !s.trim().is_empty()),
             limit: None,
         })?;
-        let mut filled: HashMap<Uuid, usize> = HashMap::new();
-        for a in store.assignments(None, None)?.into_iter().filter(|a| a.status.fills_need()) {
-            *filled.entry(a.need).or_default() += 1;
-        }
-        let names = names(store)?;
+        let (load, names) = (store.load()?, names(store)?);
         Ok(needs
             .into_iter()
             .map(|need| {
-                let (filled, conflicts) = (filled.get(&need.id).copied().unwrap_or(0), conflicts.get(&need.id.to_string()).copied().unwrap_or(0));
+                let (filled, conflicts) = (load.filled(need.id), conflicts.get(&need.id.to_string()).copied().unwrap_or(0));
                 NeedSummary::new(need, filled, conflicts, &names)
             })
             .collect())
@@ -130,17 +125,22 @@ pub async fn get_need(state: State<'_, App>, id: Uuid) -> AppResult<NeedDetail> 
         let need = store.need(id)?;
         let names = names(store)?;
         let logged = assignments_with_hours(store)?;
-        let assignments: Vec<_> = store.assignments(Some(id), None)?.into_iter().map(|a| {
-            let hours_logged = logged.contains(&a.id);
-            AssignmentView::new(a, &need, hours_logged, &names)
-        }).collect();
+        let of_need = store.assignments(Some(id), None)?;
+        let filled = Load::of(&of_need).filled(id);
+        let assignments: Vec<_> = of_need
+            .into_iter()
+            .map(|a| {
+                let hours_logged = logged.contains(&a.id);
+                AssignmentView::new(a, &need, hours_logged, &names)
+            })
+            .collect();
         let records: HashSet<String> = assignments.iter().map(|a| a.id.to_string()).chain([id.to_string()]).collect();
         let doc = store.doc()?;
         let conflicts = doc.conflicts().into_iter().filter(|c| records.contains(&c.record)).collect();
         let history = doc.history(id);
         let contact = ContactState::of(store.contact(id));
         let need = crdt_core::Need { sealed_contact: None, ..need };
-        Ok(NeedDetail { created_by_name: names.of(need.created_by), history, need, assignments, conflicts, contact })
+        Ok(NeedDetail { created_by_name: names.of(need.created_by), filled, history, need, assignments, conflicts, contact })
     })
 }
 
@@ -151,55 +151,49 @@ pub async fn need_contact(state: State<'_, App>, id: Uuid) -> AppResult<Contact>
 }
 
 #[tauri::command]
-pub async fn set_need_contact(app: AppHandle, state: State<'_, App>, id: Uuid, contact: Contact) -> AppResult<()> {
+pub async fn set_need_contact<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, contact: Contact) -> AppResult<()> {
     write(&app, &state, |store| store.set_contact(id, &contact))
 }
 
 /// "Forget this person": every device that syncs deletes the key to their contact details.
 #[tauri::command]
-pub async fn forget_need_contact(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<()> {
+pub async fn forget_need_contact<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid) -> AppResult<()> {
     write(&app, &state, |store| store.act(|doc, me, now| doc.forget_contact(me, id, now)).map(drop))
 }
 
 /// How long contact details are kept after a need closes, and how long an open need waits past
 /// 'needed by' before it expires (organizers).
 #[tauri::command]
-pub async fn set_retention(app: AppHandle, state: State<'_, App>, expiry_days: u32, grace_days: u32) -> AppResult<GroupInfo> {
+pub async fn set_retention<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, expiry_days: u32, grace_days: u32) -> AppResult<GroupInfo> {
     let group = write(&app, &state, |store| store.act(|doc, me, now| doc.set_retention(me, expiry_days, grace_days, now)))?;
+    Ok(group.into())
+}
+
+/// Where the group is: a date typed alone means the end of that day there (organizers).
+#[tauri::command]
+pub async fn set_time_zone<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, time_zone: String) -> AppResult<GroupInfo> {
+    let group = write(&app, &state, |store| store.act(|doc, me, now| doc.set_time_zone(me, &time_zone, now)))?;
     Ok(group.into())
 }
 
 /// Removes a member; the group moves to a new secret their devices never get.
 #[tauri::command]
-pub async fn remove_member(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<()> {
+pub async fn remove_member<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid) -> AppResult<()> {
     write(&app, &state, |store| store.remove_member(id))
 }
 
 #[tauri::command]
-pub async fn add_need(app: AppHandle, state: State<'_, App>, input: NewNeedInput) -> AppResult<NeedSummary> {
-    let input = input.into_new_need()?;
+pub async fn add_need<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, input: NewNeedInput) -> AppResult<NeedSummary> {
+    let zone = read(&state, |store| Ok(store.group()?.settings.zone()))?;
+    let input = input.into_new_need(zone)?;
     let need = write(&app, &state, |store| store.act(|doc, me, now| doc.add_need(me, input, now)))?;
     read(&state, |store| Ok(NeedSummary::new(need, 0, 0, &names(store)?)))
 }
 
 #[tauri::command]
-pub async fn set_need_status(app: AppHandle, state: State<'_, App>, id: Uuid, status: NeedStatus) -> AppResult<NeedSummary> {
+pub async fn set_need_status<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, status: NeedStatus) -> AppResult<NeedSummary> {
     let need = write(&app, &state, |store| store.act(|doc, me, now| doc.set_need_status(me, id, status, now)))?;
-    read(&state, |store| {
-        let filled = store.assignments(Some(id), None)?.iter().filter(|a| a.status.fills_need()).count();
-        Ok(NeedSummary::new(need, filled, 0, &names(store)?))
-    })
-}
-
-/// Open assignments per offer: what capacity is used.
-fn open_by_offer(store: &Store) -> AppResult<HashMap<Uuid, usize>> {
-    let mut open = HashMap::new();
-    for a in store.assignments(None, None)?.into_iter().filter(|a| a.status.is_active()) {
-        if let Some(offer) = a.offer {
-            *open.entry(offer).or_default() += 1;
-        }
-    }
-    Ok(open)
+    read(&state, |store| Ok(NeedSummary::new(need, store.load()?.filled(id), 0, &names(store)?)))
 }
 
 #[tauri::command]
@@ -207,16 +201,19 @@ pub async fn list_offers(state: State<'_, App>, mine: bool) -> AppResult<Vec<Off
     read(&state, |store| {
         let member = if mine { Some(store.me()?) } else { None };
         let offers = store.offers(&OfferFilter { member, ..OfferFilter::default() })?;
-        let (open, names) = (open_by_offer(store)?, names(store)?);
-        Ok(offers.into_iter().map(|o| {
-            let open = open.get(&o.id).copied().unwrap_or(0);
-            OfferView::new(o, open, &names)
-        }).collect())
+        let (load, names) = (store.load()?, names(store)?);
+        Ok(offers
+            .into_iter()
+            .map(|o| {
+                let open = load.open_through(o.id);
+                OfferView::new(o, open, &names)
+            })
+            .collect())
     })
 }
 
 #[tauri::command]
-pub async fn add_offer(app: AppHandle, state: State<'_, App>, input: NewOfferInput) -> AppResult<OfferView> {
+pub async fn add_offer<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, input: NewOfferInput) -> AppResult<OfferView> {
     let me = read(&state, |store| Ok(store.me()?))?;
     let input = input.into_new_offer(me)?;
     let offer = write(&app, &state, |store| store.act(|doc, me, now| doc.add_offer(me, input, now)))?;
@@ -224,12 +221,9 @@ pub async fn add_offer(app: AppHandle, state: State<'_, App>, input: NewOfferInp
 }
 
 #[tauri::command]
-pub async fn set_offer_status(app: AppHandle, state: State<'_, App>, id: Uuid, status: OfferStatus) -> AppResult<OfferView> {
+pub async fn set_offer_status<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, status: OfferStatus) -> AppResult<OfferView> {
     let offer = write(&app, &state, |store| store.act(|doc, me, now| doc.set_offer_status(me, id, status, now)))?;
-    read(&state, |store| {
-        let open = open_by_offer(store)?.get(&id).copied().unwrap_or(0);
-        Ok(OfferView::new(offer, open, &names(store)?))
-    })
+    read(&state, |store| Ok(OfferView::new(offer, store.load()?.open_through(id), &names(store)?)))
 }
 
 fn offers_by_id(store: &Store) -> AppResult<HashMap<Uuid, crdt_core::Offer>> {
@@ -251,7 +245,7 @@ pub async fn rank_need(state: State<'_, App>, id: Uuid) -> AppResult<RankingView
 }
 
 #[tauri::command]
-pub async fn assign(app: AppHandle, state: State<'_, App>, need: Uuid, member: Uuid, offer: Option<Uuid>) -> AppResult<AssignmentView> {
+pub async fn assign<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, need: Uuid, member: Uuid, offer: Option<Uuid>) -> AppResult<AssignmentView> {
     let assignment = write(&app, &state, |store| store.act(|doc, me, now| doc.assign(me, need, member, offer, "", now)))?;
     read(&state, |store| Ok(AssignmentView::new(assignment, &store.need(need)?, false, &names(store)?)))
 }
@@ -259,7 +253,7 @@ pub async fn assign(app: AppHandle, state: State<'_, App>, need: Uuid, member: U
 #[tauri::command]
 pub async fn propose_batch(state: State<'_, App>) -> AppResult<BatchView> {
     read(&state, |store| {
-        let needs: Vec<_> = store.needs(&NeedFilter::default())?.into_iter().filter(|n| n.status.takes_assignments()).collect();
+        let needs = store.needs(&NeedFilter { active_only: true, ..NeedFilter::default() })?;
         let batch = store.matcher()?.propose(&needs, Utc::now());
         let needs: HashMap<Uuid, _> = needs.into_iter().map(|n| (n.id, n)).collect();
         let (offers, names) = (offers_by_id(store)?, names(store)?);
@@ -281,12 +275,12 @@ pub async fn propose_batch(state: State<'_, App>) -> AppResult<BatchView> {
     })
 }
 
-/// Assigns the proposals an organizer kept: one change each, all durable together or none.
+/// Applies the proposals an organizer kept (`GroupDoc::apply_proposals`: organizers only, every
+/// rule of `assign` checked again), all durable together or none.
 #[tauri::command]
-pub async fn apply_batch(app: AppHandle, state: State<'_, App>, picks: Vec<Pick>) -> AppResult<Vec<AssignmentView>> {
-    let made = write(&app, &state, |store| {
-        store.act(|doc, me, now| picks.iter().map(|p| doc.assign(me, p.need, p.member, Some(p.offer), "", now)).collect::<Result<Vec<_>, _>>())
-    })?;
+pub async fn apply_batch<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, picks: Vec<Pick>) -> AppResult<Vec<AssignmentView>> {
+    let proposals: Vec<Proposal> = picks.into_iter().map(Proposal::from).collect();
+    let made = write(&app, &state, |store| store.act(|doc, me, now| doc.apply_proposals(me, &proposals, now)))?;
     read(&state, |store| {
         let names = names(store)?;
         made.into_iter().map(|a| Ok(AssignmentView::new(a.clone(), &store.need(a.need)?, false, &names))).collect()
@@ -299,12 +293,11 @@ pub async fn list_conflicts(state: State<'_, App>) -> AppResult<Vec<Conflict>> {
 }
 
 #[tauri::command]
-pub async fn resolve_conflict(app: AppHandle, state: State<'_, App>, id: Uuid, keep: Vec<usize>) -> AppResult<()> {
-    let store = state.store()?;
-    lock(&store).act(|doc, me, now| doc.resolve(me, id, &keep, now))?;
+pub async fn resolve_conflict<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, keep: Vec<usize>) -> AppResult<()> {
+    service::change(&app, &state, |store| store.act(|doc, me, now| doc.resolve(me, id, &keep, now)))?;
     // The badges must not show the settled conflict when the lists reload.
-    service::recount_conflicts(&state, &store)?;
-    service::data_changed(&app, "local");
+    service::recount_conflicts(&state, &state.store()?)?;
+    service::data_changed(&app, ChangeReason::Local);
     Ok(())
 }
 
@@ -333,7 +326,7 @@ pub async fn my_assignments(state: State<'_, App>) -> AppResult<Vec<AssignmentVi
 }
 
 #[tauri::command]
-pub async fn set_assignment_status(app: AppHandle, state: State<'_, App>, id: Uuid, status: AssignmentStatus) -> AppResult<AssignmentView> {
+pub async fn set_assignment_status<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, status: AssignmentStatus) -> AppResult<AssignmentView> {
     let a = write(&app, &state, |store| store.act(|doc, me, now| doc.set_assignment_status(me, id, status, now)))?;
     read(&state, |store| {
         let hours_logged = assignments_with_hours(store)?.contains(&a.id);
@@ -341,12 +334,14 @@ pub async fn set_assignment_status(app: AppHandle, state: State<'_, App>, id: Uu
     })
 }
 
+/// A member's id or `group`, as the hours form sends it.
 fn parse_party(text: &str) -> AppResult<Party> {
-    text.parse().map_err(|_| AppError::Input { code: "unknown", field: "to", message: format!("'{text}' is neither a member nor the group") })
+    let unknown = || ValidationError::Unknown { what: Field::To, value: text.to_string(), allowed: "a member or the group".into() };
+    Ok(text.parse().map_err(|_| unknown())?)
 }
 
 #[tauri::command]
-pub async fn log_hours(app: AppHandle, state: State<'_, App>, input: NewHoursInput) -> AppResult<HourEntryView> {
+pub async fn log_hours<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, input: NewHoursInput) -> AppResult<HourEntryView> {
     let hours = input.hours.trim().parse::<Hours>()?.check_entry()?;
     let to = parse_party(&input.to)?;
     let entry = write(&app, &state, |store| {
@@ -358,26 +353,12 @@ pub async fn log_hours(app: AppHandle, state: State<'_, App>, input: NewHoursInp
     read(&state, |store| Ok(HourEntryView::of(entry, EntryStatus::Pending, &names(store)?)))
 }
 
-/// Entries this member may confirm: hours given to them, and for organizers every entry another
-/// member gave that is pending or disputed.
+/// Entries this member may confirm now (`Store::hours_to_confirm`).
 #[tauri::command]
 pub async fn hours_to_confirm(state: State<'_, App>) -> AppResult<Vec<HourEntryView>> {
     read(&state, |store| {
-        let me = store.me()?;
-        let organizer = store.members()?.iter().any(|m| m.id == me && m.role == Role::Organizer);
         let names = names(store)?;
-        Ok(store
-            .ledger(&LedgerFilter::default())?
-            .entries
-            .into_iter()
-            .filter(|e| e.entry.from != me)
-            .filter(|e| match e.status {
-                EntryStatus::Pending => organizer || e.entry.to == Party::Member(me),
-                EntryStatus::Disputed => organizer,
-                _ => false,
-            })
-            .map(|e| HourEntryView::new(e, &names))
-            .collect())
+        Ok(store.hours_to_confirm(store.me()?)?.into_iter().map(|e| HourEntryView::new(e, &names)).collect())
     })
 }
 
@@ -386,13 +367,13 @@ fn entry_view(store: &Store, id: Uuid) -> AppResult<HourEntryView> {
 }
 
 #[tauri::command]
-pub async fn confirm_hours(app: AppHandle, state: State<'_, App>, id: Uuid) -> AppResult<HourEntryView> {
+pub async fn confirm_hours<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid) -> AppResult<HourEntryView> {
     write(&app, &state, |store| store.act(|doc, me, now| doc.confirm_hours(me, id, now)))?;
     read(&state, |store| entry_view(store, id))
 }
 
 #[tauri::command]
-pub async fn dispute_hours(app: AppHandle, state: State<'_, App>, id: Uuid, reason: String) -> AppResult<HourEntryView> {
+pub async fn dispute_hours<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, reason: String) -> AppResult<HourEntryView> {
     write(&app, &state, |store| store.act(|doc, me, now| doc.dispute_hours(me, id, &reason, now)))?;
     read(&state, |store| entry_view(store, id))
 }
@@ -404,13 +385,12 @@ pub async fn my_hours(state: State<'_, App>) -> AppResult<MyHours> {
         let names = names(store)?;
         let statement = store.ledger(&LedgerFilter { party: Some(me), status: None })?.statement(me);
         let balance = store.balances()?.into_iter().find(|b| b.party == me);
-        let csv = statement.to_csv(|party| names.party(party));
         Ok(MyHours {
             given: balance.as_ref().map_or(Hours::ZERO, |b| b.given),
             received: balance.as_ref().map_or(Hours::ZERO, |b| b.received),
             net: balance.as_ref().map_or(Hours::ZERO, |b| b.net),
+            csv: statement.to_csv(&names),
             lines: statement.lines.into_iter().map(|l| StatementLineView::new(l, &names)).collect(),
-            csv,
         })
     })
 }
@@ -425,7 +405,7 @@ pub async fn list_members(state: State<'_, App>) -> AppResult<Vec<Member>> {
 }
 
 #[tauri::command]
-pub async fn set_member_role(app: AppHandle, state: State<'_, App>, id: Uuid, role: Role) -> AppResult<Member> {
+pub async fn set_member_role<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, role: Role) -> AppResult<Member> {
     write(&app, &state, |store| store.act(|doc, me, now| doc.set_role(me, id, role, now)))
 }
 
@@ -459,16 +439,15 @@ pub async fn nearby(state: State<'_, App>) -> AppResult<Vec<Nearby>> {
 }
 
 #[tauri::command]
-pub async fn sync_with(app: AppHandle, state: State<'_, App>, address: String) -> AppResult<Digest> {
-    crdt_core::invite::check_address(address.trim())
-        .map_err(|e| AppError::Input { code: "bad_address", field: "address", message: e.to_string() })?;
+pub async fn sync_with<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, address: String) -> AppResult<Digest> {
+    crdt_core::invite::check_address(address.trim()).map_err(AppError::SyncAddress)?;
     service::sync_with(&app, &state.store()?, address.trim()).await
 }
 
 /// Writes a sealed bundle of the whole record where the person can find it: the downloads
 /// folder, or the app's data folder where there is none.
 #[tauri::command]
-pub async fn export_bundle(app: AppHandle, state: State<'_, App>) -> AppResult<BundleWritten> {
+pub async fn export_bundle<R: Runtime>(app: AppHandle<R>, state: State<'_, App>) -> AppResult<BundleWritten> {
     let bytes = read(&state, |store| Ok(store.export_bundle(None)?))?;
     let folder = app.path().download_dir().unwrap_or_else(|_| state.data_dir.clone());
     let path = folder.join(format!("aidmesh-{}.aidmesh", Utc::now().format("%Y%m%d-%H%M%S")));
@@ -479,9 +458,8 @@ pub async fn export_bundle(app: AppHandle, state: State<'_, App>) -> AppResult<B
 }
 
 #[tauri::command]
-pub async fn import_bundle(app: AppHandle, state: State<'_, App>, bytes: Vec<u8>) -> AppResult<Digest> {
-    let store = state.store()?;
-    let digest = lock(&store).import_bundle(&bytes)?;
-    service::report_digest(&app, &store, "bundle", None, &digest);
+pub async fn import_bundle<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, bytes: Vec<u8>) -> AppResult<Digest> {
+    let digest = service::change(&app, &state, |store| store.import_bundle(&bytes))?;
+    service::report_digest(&app, &state.store()?, ChangeReason::Bundle, "bundle", None, &digest);
     Ok(digest)
 }

@@ -1,46 +1,35 @@
-//! What crosses the IPC edge: the shapes of `ui/src/api/types.ts`. Records are flattened with
-//! the names a screen shows (members by name, a need's title beside its assignment), so the UI
-//! never joins records itself.
+//! What crosses the IPC edge. Records are flattened with the names a screen shows (members by
+//! name, a need's title beside its assignment), so the UI never joins records itself. Every type
+//! here derives `TS`: the UI's types are generated from them (`contract.rs`).
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use crdt_core::{
-    Assignment, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Group, HourEntry, LedgerEntry, Member, Need, NeedStatus,
-    NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party, StatementLine, Urgency, Uuid, WeeklySlot,
+    parse_deadline, Assignment, AssignmentStatus, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Exclusion, Group,
+    HistoryEntry, HourEntry, Hours, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
+    Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
 };
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::AppError;
 
-/// Member names by id, for every view that shows who.
-pub struct Names(HashMap<Uuid, String>);
-
-impl Names {
-    pub fn new(members: &[Member]) -> Names {
-        Names(members.iter().map(|m| (m.id, m.display_name.clone())).collect())
-    }
-
-    pub fn of(&self, id: Uuid) -> String {
-        self.0.get(&id).cloned().unwrap_or_else(|| "?".into())
-    }
-
-    pub fn party(&self, party: Party) -> String {
-        match party {
-            Party::Member(id) => self.of(id),
-            Party::Group => "group".into(),
-        }
-    }
-}
-
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct GroupInfo {
     pub id: Uuid,
     pub name: String,
+    /// Area names the group uses, sorted; empty means any name is accepted.
     pub areas: Vec<String>,
     pub categories: Vec<Category>,
+    /// Days after a need closes that its contact details are deleted.
     pub expiry_days: u32,
+    /// Days past 'needed by' that an open need waits before it expires.
     pub grace_days: u32,
+    /// Where the group is (an IANA name such as `Europe/Madrid`): a date typed alone means the
+    /// end of that day there.
+    pub time_zone: String,
 }
 
 impl From<Group> for GroupInfo {
@@ -52,25 +41,58 @@ impl From<Group> for GroupInfo {
             categories: group.settings.categories,
             expiry_days: group.settings.expiry_days,
             grace_days: group.settings.grace_days,
+            time_zone: group.settings.time_zone,
         }
     }
 }
 
-#[derive(Serialize)]
+/// `new`: no group on this device yet (first run). `locked`: the device's encrypted database
+/// exists and needs its passphrase (`unlock`). `waiting`: joined by invite, no record yet (needs
+/// a first sync or bundle). `ready`: normal use.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    New,
+    Locked,
+    Waiting,
+    Ready,
+}
+
+/// Whether this device looks for members nearby (`AIDMESH_DISCOVERY`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename = "DiscoveryMode")]
+pub enum Discovery {
+    Off,
+    Loopback,
+    Lan,
+}
+
+impl From<aidmesh_net::DiscoveryMode> for Discovery {
+    fn from(mode: aidmesh_net::DiscoveryMode) -> Self {
+        match mode {
+            aidmesh_net::DiscoveryMode::Off => Discovery::Off,
+            aidmesh_net::DiscoveryMode::Loopback => Discovery::Loopback,
+            aidmesh_net::DiscoveryMode::Lan => Discovery::Lan,
+        }
+    }
+}
+
+#[derive(Serialize, TS)]
 pub struct Status {
-    /// `new` (no group), `locked` (passphrase needed), `waiting` (joined, no record yet) or `ready`.
-    pub state: &'static str,
+    pub state: DeviceState,
     /// Whether creating, joining or unlocking needs a passphrase typed (none is when the
     /// environment gives it).
     pub asks_passphrase: bool,
     pub group: Option<GroupInfo>,
     pub me: Option<Member>,
     pub device_id: Option<String>,
+    /// Where this device accepts syncs, e.g. "192.168.1.20:7370"; null while not listening.
     pub listening: Option<String>,
-    pub discovery: &'static str,
+    pub discovery: Discovery,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct NeedSummary {
     pub id: Uuid,
     pub title: String,
@@ -79,15 +101,17 @@ pub struct NeedSummary {
     pub area: String,
     pub status: NeedStatus,
     pub volunteers_needed: u32,
-    pub filled: usize,
+    /// Places held or filled (`AssignmentStatus::fills_need`).
+    pub filled: u32,
     pub created_at: DateTime<Utc>,
     pub needed_by: Option<DateTime<Utc>>,
     pub created_by_name: String,
+    /// Open conflicts about this need.
     pub conflicts: usize,
 }
 
 impl NeedSummary {
-    pub fn new(need: Need, filled: usize, conflicts: usize, names: &Names) -> Self {
+    pub fn new(need: Need, filled: u32, conflicts: usize, names: &Names) -> Self {
         NeedSummary {
             created_by_name: names.of(need.created_by),
             id: need.id,
@@ -105,20 +129,22 @@ impl NeedSummary {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct NeedDetail {
     /// With its sealed contact details left out: who may open them is the privacy layer's call.
     pub need: Need,
     pub created_by_name: String,
+    /// Places held or filled, as the needs list counts them.
+    pub filled: u32,
     pub assignments: Vec<AssignmentView>,
-    pub history: Vec<crdt_core::HistoryEntry>,
+    pub history: Vec<HistoryEntry>,
     pub conflicts: Vec<Conflict>,
     pub contact: ContactState,
 }
 
 /// Whether this device can show the need's contact details, and if not, why; the details
 /// themselves come only when asked for (`need_contact`).
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactState {
     None,
@@ -141,7 +167,7 @@ impl ContactState {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct AssignmentView {
     pub id: Uuid,
     pub need: Uuid,
@@ -152,10 +178,11 @@ pub struct AssignmentView {
     pub volunteer_name: String,
     pub offer: Option<Uuid>,
     pub assigned_by_name: String,
-    pub status: crdt_core::AssignmentStatus,
+    pub status: AssignmentStatus,
     pub note: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Hours already logged for it (any status but voided).
     pub hours_logged: bool,
 }
 
@@ -180,13 +207,14 @@ impl AssignmentView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct AvailabilityView {
+    /// Weekly slots like "mon 09:00-12:00".
     pub weekly: Vec<String>,
     pub dates: Vec<NaiveDate>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct OfferView {
     pub id: Uuid,
     pub member: Uuid,
@@ -200,12 +228,13 @@ pub struct OfferView {
     pub languages: Vec<String>,
     pub inexhaustible: bool,
     pub status: OfferStatus,
-    pub open_assignments: usize,
+    /// Open (proposed or accepted) assignments through this offer.
+    pub open_assignments: u32,
     pub created_at: DateTime<Utc>,
 }
 
 impl OfferView {
-    pub fn new(o: Offer, open_assignments: usize, names: &Names) -> Self {
+    pub fn new(o: Offer, open_assignments: u32, names: &Names) -> Self {
         OfferView {
             member_name: names.of(o.member),
             id: o.id,
@@ -225,56 +254,76 @@ impl OfferView {
     }
 }
 
-/// A candidate with who and what it is. The core's reasons serialize with their rule, points
-/// and English text; the UI words them from the rule.
-#[derive(Serialize)]
+/// One fact behind a score: `rule` picks the sentence, the other keys fill it in; `text` is the
+/// core's English sentence.
+#[derive(Serialize, TS)]
+pub struct ReasonView {
+    #[serde(flatten)]
+    pub reason: Reason,
+    pub points: u32,
+    pub text: String,
+}
+
+impl From<Reason> for ReasonView {
+    fn from(reason: Reason) -> Self {
+        ReasonView { points: reason.points(), text: reason.to_string(), reason }
+    }
+}
+
+/// Why an offer is left out: `type` picks the sentence; `text` is the core's English sentence.
+#[derive(Serialize, TS)]
+pub struct ExclusionView {
+    #[serde(flatten)]
+    pub why: Exclusion,
+    pub text: String,
+}
+
+/// A candidate with who and what it is.
+#[derive(Serialize, TS)]
 pub struct CandidateView {
     pub offer: Uuid,
     pub member: Uuid,
     pub member_name: String,
     pub offer_what: String,
     pub score: u32,
-    pub reasons: serde_json::Value,
+    pub reasons: Vec<ReasonView>,
 }
 
 impl CandidateView {
     pub fn new(c: Candidate, offers: &HashMap<Uuid, Offer>, names: &Names) -> Self {
-        // The core serializes a candidate's reasons with their points and text: reuse that.
-        let reasons = serde_json::to_value(&c).map(|v| v["reasons"].clone()).unwrap_or_default();
         CandidateView {
             member_name: names.of(c.member),
             offer_what: offers.get(&c.offer).map(|o| o.what.clone()).unwrap_or_default(),
             offer: c.offer,
             member: c.member,
             score: c.score,
-            reasons,
+            reasons: c.reasons.into_iter().map(ReasonView::from).collect(),
         }
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct ExcludedView {
     pub offer: Uuid,
     pub member: Uuid,
     pub member_name: String,
     pub offer_what: String,
-    pub why: serde_json::Value,
+    pub why: ExclusionView,
 }
 
 impl ExcludedView {
     pub fn new(e: Excluded, offers: &HashMap<Uuid, Offer>, names: &Names) -> Self {
-        let why = serde_json::to_value(&e).map(|v| v["why"].clone()).unwrap_or_default();
         ExcludedView {
             member_name: names.of(e.member),
             offer_what: offers.get(&e.offer).map(|o| o.what.clone()).unwrap_or_default(),
             offer: e.offer,
             member: e.member,
-            why,
+            why: ExclusionView { text: e.why.to_string(), why: e.why },
         }
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct RankingView {
     pub need: Uuid,
     pub places_left: u32,
@@ -282,7 +331,7 @@ pub struct RankingView {
     pub excluded: Vec<ExcludedView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct ProposalView {
     pub need: Uuid,
     pub need_title: String,
@@ -291,14 +340,14 @@ pub struct ProposalView {
     pub candidate: CandidateView,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct UnfilledView {
     pub need: Uuid,
     pub need_title: String,
     pub places_left: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct BatchView {
     pub proposals: Vec<ProposalView>,
     pub total_score: u64,
@@ -306,21 +355,30 @@ pub struct BatchView {
 }
 
 /// One proposal an organizer kept.
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
 pub struct Pick {
     pub need: Uuid,
     pub member: Uuid,
     pub offer: Uuid,
 }
 
-#[derive(Serialize)]
+impl From<Pick> for Proposal {
+    /// A kept proposal, to apply: applying checks every rule again, so its score and reasons
+    /// (which only explained it) are not needed.
+    fn from(pick: Pick) -> Self {
+        Proposal { need: pick.need, candidate: Candidate { offer: pick.offer, member: pick.member, score: 0, reasons: Vec::new() } }
+    }
+}
+
+#[derive(Serialize, TS)]
 pub struct HourEntryView {
     pub id: Uuid,
     pub from: Uuid,
     pub from_name: String,
+    /// A member id, or "group".
     pub to: Party,
     pub to_name: String,
-    pub hours: crdt_core::Hours,
+    pub hours: Hours,
     pub assignment: Option<Uuid>,
     pub category: Option<Category>,
     pub note: String,
@@ -350,15 +408,16 @@ impl HourEntryView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct StatementLineView {
     pub entry: Uuid,
     pub at: DateTime<Utc>,
     pub with: Party,
     pub with_name: String,
-    pub hours: crdt_core::Hours,
+    /// Positive: hours earned (given help); negative: hours spent (received help).
+    pub hours: Hours,
     pub status: EntryStatus,
-    pub balance: crdt_core::Hours,
+    pub balance: Hours,
     pub category: Option<Category>,
     pub note: String,
 }
@@ -379,54 +438,55 @@ impl StatementLineView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct MyHours {
-    pub given: crdt_core::Hours,
-    pub received: crdt_core::Hours,
-    pub net: crdt_core::Hours,
+    pub given: Hours,
+    pub received: Hours,
+    pub net: Hours,
     pub lines: Vec<StatementLineView>,
+    /// The statement as the CLI writes it (`Statement::to_csv`).
     pub csv: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct InviteView {
     pub link: String,
     pub code: String,
     pub qr_svg: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, TS)]
 pub struct Nearby {
     pub address: String,
     pub seen_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct BundleWritten {
     pub path: String,
     pub bytes: usize,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
 pub struct NewNeedInput {
     pub title: String,
-    #[serde(default)]
     pub description: String,
     pub category: Category,
     pub urgency: Urgency,
     pub area: String,
+    /// A date as a date input writes it (`2026-12-01`: by the end of that day in the group's time
+    /// zone), or an RFC 3339 time.
     pub needed_by: Option<String>,
     pub volunteers_needed: u32,
     pub household_size: Option<u32>,
-    #[serde(default)]
     pub languages: Vec<String>,
-    #[serde(default)]
     pub recurring: bool,
 }
 
 impl NewNeedInput {
-    pub fn into_new_need(self) -> Result<NewNeed, AppError> {
-        let needed_by = self.needed_by.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(parse_when).transpose()?;
+    /// The need to add; a date alone is read in the group's time zone `zone`.
+    pub fn into_new_need(self, zone: Tz) -> Result<NewNeed, AppError> {
+        let needed_by = self.needed_by.as_deref().filter(|s| !s.trim().is_empty()).map(|text| parse_deadline(text, zone)).transpose()?;
         Ok(NewNeed {
             description: self.description.trim().to_string(),
             coords: None,
@@ -441,18 +501,16 @@ impl NewNeedInput {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
 pub struct NewOfferInput {
     pub what: String,
     pub categories: Vec<Category>,
     pub kind: OfferKind,
     pub area: String,
     pub capacity: u32,
-    #[serde(default)]
     pub languages: Vec<String>,
-    #[serde(default)]
+    /// Weekly slots like "mon 09:00-12:00".
     pub weekly: Vec<String>,
-    #[serde(default)]
     pub inexhaustible: bool,
 }
 
@@ -469,37 +527,63 @@ impl NewOfferInput {
     }
 }
 
-#[derive(Deserialize)]
+/// Filters for the needs list; a missing one means any.
+#[derive(Deserialize, TS)]
+#[ts(optional_fields = nullable)]
 pub struct NeedFilterInput {
     pub status: Option<NeedStatus>,
-    #[serde(default)]
-    pub active_only: bool,
+    /// Only needs still taking volunteers (`NeedStatus::takes_assignments`).
+    pub active_only: Option<bool>,
     pub category: Option<Category>,
     pub urgency: Option<Urgency>,
     pub area: Option<String>,
     pub search: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
 pub struct NewHoursInput {
     pub assignment: Option<Uuid>,
+    /// A member id, or "group".
     pub to: String,
+    /// As typed: "1.5", "0.25".
     pub hours: String,
-    #[serde(default)]
     pub note: String,
-}
-
-/// A date from a date picker (`2026-12-01`, meaning by the end of that day) or a full RFC 3339 time.
-fn parse_when(text: &str) -> Result<DateTime<Utc>, AppError> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(|day| day.and_time(NaiveTime::from_hms_opt(23, 59, 0).expect("a valid time")).and_utc())
-        .map_err(|_| AppError::Input { code: "bad_date", field: "needed_by", message: format!("'{text}' is not a date like 2026-12-01") })
 }
 
 /// "Spanish, , english " → ["Spanish", "english"].
 fn clean_list(items: Vec<String>) -> Vec<String> {
     items.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need_by(date: &str) -> NewNeedInput {
+        NewNeedInput {
+            title: "Groceries".into(),
+            description: String::new(),
+            category: Category::Groceries,
+            urgency: Urgency::Normal,
+            area: "Riverside".into(),
+            needed_by: Some(date.into()),
+            volunteers_needed: 1,
+            household_size: None,
+            languages: Vec::new(),
+            recurring: false,
+        }
+    }
+
+    /// The app reads a date as the CLI and the core do: the end of that day where the group is.
+    #[test]
+    fn a_date_means_the_end_of_that_day_in_the_groups_time_zone() {
+        let madrid = crdt_core::parse_time_zone("Europe/Madrid").unwrap();
+        let need = need_by("2026-12-01").into_new_need(madrid).unwrap();
+        assert_eq!(need.needed_by.unwrap().to_rfc3339(), "2026-12-01T22:59:59+00:00");
+        assert_eq!(need.needed_by, Some(parse_deadline("2026-12-01", madrid).unwrap()));
+        let utc = need_by("2026-12-01").into_new_need(chrono_tz::UTC).unwrap();
+        assert_eq!(utc.needed_by.unwrap().to_rfc3339(), "2026-12-01T23:59:59+00:00");
+        let error = serde_json::to_value(need_by("1 Dec").into_new_need(madrid).unwrap_err()).unwrap();
+        assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("bad_date"), Some("needed_by")));
+    }
 }

@@ -1,13 +1,21 @@
-//! The one error type commands return. It serializes to `{kind, code, field, message, params}`:
-//! the UI translates `code` (with `params`), shows the message under `field` when a form field is
-//! to blame, and falls back to the English `message`.
+//! The one error type commands return. It serializes to `ErrorBody` (`{kind, code, field,
+//! message, params}`, `AppError` in the UI's contract): the UI translates `code` (with `params`),
+//! shows the message under `field` when a form field is to blame, and falls back to the English
+//! `message`.
 
 use std::collections::BTreeMap;
+#[cfg(test)]
+use std::collections::BTreeSet;
 
 use aidmesh_net::NetError;
-use crdt_core::{Error as CoreError, InviteError, ValidationError};
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+#[cfg(test)]
+use crdt_core::bundle::BundleError;
+use crdt_core::{Error as CoreError, Field, InviteError, ValidationError};
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value as Json};
+#[cfg(test)]
+use strum::VariantNames;
+use ts_rs::TS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -15,8 +23,9 @@ pub enum AppError {
     Core(#[from] CoreError),
     #[error(transparent)]
     Net(NetError),
-    #[error("{message}")]
-    Input { code: &'static str, field: &'static str, message: String },
+    /// The address typed to sync with (an invite's address is the invite's to blame).
+    #[error(transparent)]
+    SyncAddress(InviteError),
     #[error("this device is not in a group yet: start one or join with an invite")]
     NoGroup,
     #[error("this device is already in a group")]
@@ -28,10 +37,43 @@ pub enum AppError {
     /// The device's database could not be opened at start (damaged, from a newer aidmesh); it
     /// was left untouched. `code` is the core error's.
     #[error("{message}")]
-    Unusable { code: String, message: String },
+    Unusable { code: &'static str, message: String },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// What kind of trouble an error is, for a sentence when its code has no translation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, TS, strum::VariantNames)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ErrorKind {
+    Validation,
+    NotFound,
+    NotReady,
+    ConflictGone,
+    Network,
+    Bundle,
+    Invite,
+    Storage,
+    Privacy,
+}
+
+/// An error as the UI receives it.
+#[derive(Clone, Serialize, TS)]
+#[ts(rename = "AppError")]
+pub struct ErrorBody {
+    pub kind: ErrorKind,
+    /// The rule that failed: one of `ERROR_CODES`.
+    #[ts(type = "ErrorCode")]
+    pub code: &'static str,
+    /// The form input to blame, if one is.
+    pub field: Option<Field>,
+    /// The core's English sentence: the fallback when `code` has no translation.
+    pub message: String,
+    /// The values a translated sentence needs (`max`, `name`, ...).
+    #[ts(type = "Record<string, string | number>")]
+    pub params: BTreeMap<&'static str, Json>,
+}
 
 impl From<ValidationError> for AppError {
     fn from(e: ValidationError) -> Self {
@@ -55,166 +97,109 @@ impl From<InviteError> for AppError {
     }
 }
 
+/// Codes the app gives besides the core's and the network's.
+#[cfg(test)]
+const APP_CODES: &[&str] = &["no_group", "already_in_group", "locked", "io", "connection_lost", "invite_invalid"];
+
+/// Every code `AppError::code` can give: the UI's contract lists them, and must word each.
+#[cfg(test)]
+pub fn error_codes() -> BTreeSet<&'static str> {
+    // The core errors that only wrap another are reported by the inner error's code.
+    let wrappers = ["invalid", "bundle", "invite"];
+    let core = CoreError::VARIANTS.iter().filter(|c| !wrappers.contains(c));
+    let net = NetError::VARIANTS.iter().filter(|c| !["io", "core"].contains(c));
+    let invite = ["version", "bad_address"];
+    ValidationError::VARIANTS.iter().chain(core).chain(BundleError::VARIANTS).chain(net).chain(&invite).chain(APP_CODES).copied().collect()
+}
+
 impl AppError {
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> ErrorKind {
         match self {
             AppError::Core(e) => match e {
-                CoreError::Invalid(_) | CoreError::Ambiguous { .. } | CoreError::BadResolution(_) => "validation",
-                CoreError::NotFound { .. } => "not_found",
-                CoreError::ConflictGone => "conflict_gone",
-                CoreError::NotSyncedYet(_) => "not_ready",
-                CoreError::Invite(_) | CoreError::WrongGroup => "invite",
-                CoreError::Bundle(_) => "bundle",
-                CoreError::BadChanges(_) | CoreError::Frame(_) => "network",
-                CoreError::ContactNotYours | CoreError::NoContact | CoreError::ContactGone(_) | CoreError::ContactExpired { .. } => "privacy",
-                CoreError::WrongKey(_) => "validation",
-                _ => "storage",
+                CoreError::Invalid(_) | CoreError::Ambiguous { .. } | CoreError::BadResolution(_) | CoreError::WrongKey(_) => ErrorKind::Validation,
+                CoreError::NotFound { .. } => ErrorKind::NotFound,
+                CoreError::ConflictGone => ErrorKind::ConflictGone,
+                CoreError::NotSyncedYet(_) => ErrorKind::NotReady,
+                CoreError::Invite(_) | CoreError::WrongGroup => ErrorKind::Invite,
+                CoreError::Bundle(_) => ErrorKind::Bundle,
+                CoreError::BadChanges(_) | CoreError::Frame(_) => ErrorKind::Network,
+                CoreError::ContactNotYours | CoreError::NoContact | CoreError::ContactGone(_) | CoreError::ContactExpired { .. } => ErrorKind::Privacy,
+                _ => ErrorKind::Storage,
             },
-            AppError::Net(_) => "network",
-            AppError::Input { .. } => "validation",
-            AppError::NoGroup | AppError::AlreadyInGroup | AppError::Locked => "not_ready",
-            AppError::Io(_) | AppError::Unusable { .. } => "storage",
+            AppError::Net(_) => ErrorKind::Network,
+            AppError::SyncAddress(_) => ErrorKind::Validation,
+            AppError::NoGroup | AppError::AlreadyInGroup | AppError::Locked => ErrorKind::NotReady,
+            AppError::Io(_) | AppError::Unusable { .. } => ErrorKind::Storage,
         }
     }
 
-    /// The rule that failed, as a stable snake_case name: the variant's own name, so every new
-    /// variant gets a code without a table to keep in step.
-    pub fn code(&self) -> String {
+    /// The rule that failed, as a stable snake_case name: the variant's own name (strum), so
+    /// every new variant gets a code without a table to keep in step.
+    pub fn code(&self) -> &'static str {
         match self {
-            AppError::Core(CoreError::Invalid(e)) => variant_name(e),
-            AppError::Core(CoreError::Bundle(e)) => variant_name(e),
-            AppError::Core(CoreError::Invite(InviteError::Version(_))) => "version".into(),
-            AppError::Core(CoreError::Invite(InviteError::BadAddress(_))) => "bad_address".into(),
-            AppError::Core(CoreError::Invite(_)) => "invite_invalid".into(),
-            AppError::Net(NetError::Io(_)) => "connection_lost".into(),
-            AppError::Core(e) => variant_name(e),
-            AppError::Net(e) => variant_name(e),
-            AppError::Input { code, .. } => (*code).into(),
-            AppError::NoGroup => "no_group".into(),
-            AppError::AlreadyInGroup => "already_in_group".into(),
-            AppError::Locked => "locked".into(),
-            AppError::Io(_) => "io".into(),
-            AppError::Unusable { code, .. } => code.clone(),
+            AppError::Core(CoreError::Invalid(e)) => e.into(),
+            AppError::Core(CoreError::Bundle(e)) => e.into(),
+            AppError::Core(CoreError::Invite(e)) | AppError::SyncAddress(e) => invite_code(e),
+            AppError::Core(e) => e.into(),
+            AppError::Net(NetError::Io(_)) => "connection_lost",
+            AppError::Net(e) => e.into(),
+            AppError::NoGroup => "no_group",
+            AppError::AlreadyInGroup => "already_in_group",
+            AppError::Locked => "locked",
+            AppError::Io(_) => "io",
+            AppError::Unusable { code, .. } => code,
         }
     }
 
-    /// The form field the error belongs to, named as the UI's inputs are.
-    fn field(&self) -> Option<&'static str> {
-        let AppError::Core(CoreError::Invalid(e)) = self else {
-            return match self {
-                AppError::Input { field, .. } => Some(field),
-                AppError::Core(CoreError::Invite(_)) => Some("invite"),
-                AppError::Core(CoreError::WrongKey(_)) => Some("passphrase"),
-                _ => None,
-            };
-        };
-        Some(match e {
-            ValidationError::Empty(what) | ValidationError::Zero(what) => form_field(what),
-            ValidationError::TooLong { field, .. } => form_field(field),
-            ValidationError::Unknown { what, .. } => form_field(what),
-            ValidationError::CategoryNotUsed(_) => "category",
-            ValidationError::NeededByInPast(_) | ValidationError::WindowAfterNeededBy => "needed_by",
-            ValidationError::BadCoordinates { .. } => "coords",
-            ValidationError::BadSlot(_) => "weekly",
-            ValidationError::NotQuarterHours(_) | ValidationError::HoursOutOfRange(_) => "hours",
-            ValidationError::HoursToSelf => "to",
-            ValidationError::DaysOutOfRange { field, .. } => form_field(field),
-            _ => return None,
-        })
+    /// The form input the error belongs to.
+    fn field(&self) -> Option<Field> {
+        match self {
+            AppError::Core(CoreError::Invalid(e)) => e.field(),
+            AppError::Core(CoreError::Invite(_)) => Some(Field::Invite),
+            AppError::Core(CoreError::WrongKey(_)) => Some(Field::Passphrase),
+            AppError::SyncAddress(_) => Some(Field::Address),
+            _ => None,
+        }
     }
 
     fn params(&self) -> BTreeMap<&'static str, Json> {
-        let mut params = BTreeMap::new();
-        if let AppError::Core(CoreError::Invalid(e)) = self {
-            match e {
-                ValidationError::TooLong { max, .. } => {
-                    params.insert("max", json!(max));
-                }
-                ValidationError::DaysOutOfRange { days, max, .. } => {
-                    params.insert("days", json!(days));
-                    params.insert("max", json!(max));
-                }
-                ValidationError::Unknown { value, allowed, .. } => {
-                    params.insert("value", json!(value));
-                    params.insert("allowed", json!(allowed));
-                }
-                ValidationError::NeedFull(n) => {
-                    params.insert("count", json!(n));
-                }
-                ValidationError::AtCapacity { what, capacity } => {
-                    params.insert("what", json!(what));
-                    params.insert("capacity", json!(capacity));
-                }
-                ValidationError::MemberRemoved(name) | ValidationError::AlreadyAssigned(name) => {
-                    params.insert("name", json!(name));
-                }
-                ValidationError::NeedClosed(status) => {
-                    params.insert("status", json!(status));
-                }
-                ValidationError::NotQuarterHours(value) | ValidationError::HoursOutOfRange(value) => {
-                    params.insert("value", json!(value));
-                }
-                _ => {}
-            }
-        }
-        params
+        let AppError::Core(CoreError::Invalid(e)) = self else { return BTreeMap::new() };
+        let pairs: Vec<(&'static str, Json)> = match e {
+            ValidationError::TooLong { max, .. } => vec![("max", json!(max))],
+            ValidationError::TooBig { max, .. } => vec![("max", json!(max))],
+            ValidationError::DaysOutOfRange { days, max, .. } => vec![("days", json!(days)), ("max", json!(max))],
+            ValidationError::Unknown { value, allowed, .. } => vec![("value", json!(value)), ("allowed", json!(allowed))],
+            ValidationError::NeedFull(n) => vec![("count", json!(n))],
+            ValidationError::AtCapacity { what, capacity } => vec![("what", json!(what)), ("capacity", json!(capacity))],
+            ValidationError::MemberRemoved(name) | ValidationError::AlreadyAssigned(name) => vec![("name", json!(name))],
+            ValidationError::NeedClosed(status) => vec![("status", json!(status))],
+            ValidationError::NoSuchTransition { from, to, .. } => vec![("from", json!(from)), ("to", json!(to))],
+            ValidationError::NotQuarterHours(value)
+            | ValidationError::HoursOutOfRange(value)
+            | ValidationError::BadDate(value)
+            | ValidationError::BadTimeZone(value) => vec![("value", json!(value))],
+            _ => vec![],
+        };
+        pairs.into_iter().collect()
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { kind: self.kind(), code: self.code(), field: self.field(), message: self.to_string(), params: self.params() }
     }
 }
 
-/// The core names fields in words ("volunteers needed"); the UI's inputs are named in snake case.
-fn form_field(what: &str) -> &'static str {
-    match what {
-        "title" => "title",
-        "description" => "description",
-        "area" => "area",
-        "category" => "category",
-        "categories" => "categories",
-        "urgency" => "urgency",
-        "offer description" => "what",
-        "offer kind" => "kind",
-        "capacity" => "capacity",
-        "volunteers needed" => "volunteers_needed",
-        "household size" => "household_size",
-        "group name" => "group_name",
-        "name" => "your_name",
-        "role" => "role",
-        "reason" => "reason",
-        "passphrase" => "passphrase",
-        "contact name" => "contact_name",
-        "phone" => "phone",
-        "email" => "email",
-        "address" => "address",
-        "private notes" => "notes",
-        "contact details" => "contact",
-        "expiry days" => "expiry_days",
-        "grace days" => "grace_days",
-        _ => "form",
+/// An invite from a newer aidmesh asks for an update, a bad address names the address; any
+/// other fault means the invite itself is not usable.
+fn invite_code(e: &InviteError) -> &'static str {
+    match e {
+        InviteError::Version(_) | InviteError::BadAddress(_) => e.into(),
+        _ => "invite_invalid",
     }
-}
-
-/// `OrganizersOnly("assign")` → `organizers_only`.
-fn variant_name(value: &impl std::fmt::Debug) -> String {
-    let debug = format!("{value:?}");
-    let name = debug.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default();
-    let mut snake = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            snake.push('_');
-        }
-        snake.push(c.to_ascii_lowercase());
-    }
-    snake
 }
 
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("AppError", 5)?;
-        s.serialize_field("kind", self.kind())?;
-        s.serialize_field("code", &self.code())?;
-        s.serialize_field("field", &self.field())?;
-        s.serialize_field("message", &self.to_string())?;
-        s.serialize_field("params", &self.params())?;
-        s.end()
+        self.body().serialize(serializer)
     }
 }
 
@@ -224,12 +209,14 @@ mod tests {
 
     #[test]
     fn validation_errors_name_their_rule_and_field() {
-        let error = AppError::from(ValidationError::Zero("volunteers needed"));
+        let error = AppError::from(ValidationError::Zero(Field::VolunteersNeeded));
         let json = serde_json::to_value(&error).unwrap();
         assert_eq!(json["kind"], "validation");
         assert_eq!(json["code"], "zero");
         assert_eq!(json["field"], "volunteers_needed");
         assert_eq!(json["message"], "volunteers needed must be at least 1");
+        let too_big = serde_json::to_value(AppError::from(ValidationError::TooBig { field: Field::Capacity, max: 10_000 })).unwrap();
+        assert_eq!((too_big["code"].as_str(), too_big["field"].as_str(), &too_big["params"]["max"]), (Some("too_big"), Some("capacity"), &json!(10_000)));
     }
 
     #[test]
@@ -245,5 +232,27 @@ mod tests {
         assert_eq!((json["code"].as_str(), json["field"].as_str()), (Some("version"), Some("invite")));
         let lost = AppError::from(NetError::Io(std::io::ErrorKind::ConnectionReset.into()));
         assert_eq!(serde_json::to_value(lost).unwrap()["code"], "connection_lost");
+    }
+
+    #[test]
+    fn every_code_given_is_in_the_contracts_list() {
+        let codes = error_codes();
+        let samples = [
+            AppError::from(ValidationError::HoursToSelf),
+            AppError::from(CoreError::NotSyncedYet("group".into())),
+            AppError::from(CoreError::from(BundleError::Tampered)),
+            AppError::from(InviteError::Checksum),
+            AppError::SyncAddress(InviteError::BadAddress("x".into())),
+            AppError::from(NetError::Handshake),
+            AppError::from(NetError::Io(std::io::ErrorKind::BrokenPipe.into())),
+            AppError::NoGroup,
+            AppError::AlreadyInGroup,
+            AppError::Locked,
+            AppError::Io("disk".into()),
+        ];
+        for error in samples {
+            assert!(codes.contains(error.code()), "{} is missing from error_codes()", error.code());
+        }
+        assert!(!codes.contains("invalid") && !codes.contains("core"), "errors that wrap another give the inner code");
     }
 }

@@ -6,18 +6,22 @@
 //! action; everything they check, the core checks.
 
 mod commands;
+#[cfg(test)]
+mod contract;
 mod dto;
 mod error;
 mod service;
 mod state;
+#[cfg(test)]
+mod tests;
 
-use tauri::Manager;
+use tauri::{Manager, Runtime};
 
 use crate::state::{App, NetConfig};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    tauri::Builder::default()
+    with_commands(tauri::Builder::default())
         .setup(|app| {
             let net = NetConfig::from_env()?;
             // AIDMESH_DATA_DIR lets the app share a folder with the CLI, and tests use their own.
@@ -33,45 +37,50 @@ pub fn run() {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::status,
-            commands::create_group,
-            commands::join_group,
-            commands::unlock,
-            commands::list_needs,
-            commands::get_need,
-            commands::add_need,
-            commands::set_need_status,
-            commands::need_contact,
-            commands::set_need_contact,
-            commands::forget_need_contact,
-            commands::remove_member,
-            commands::set_retention,
-            commands::list_offers,
-            commands::add_offer,
-            commands::set_offer_status,
-            commands::rank_need,
-            commands::assign,
-            commands::propose_batch,
-            commands::apply_batch,
-            commands::list_conflicts,
-            commands::resolve_conflict,
-            commands::my_assignments,
-            commands::set_assignment_status,
-            commands::log_hours,
-            commands::hours_to_confirm,
-            commands::confirm_hours,
-            commands::dispute_hours,
-            commands::my_hours,
-            commands::list_members,
-            commands::set_member_role,
-            commands::invite,
-            commands::peers,
-            commands::nearby,
-            commands::sync_with,
-            commands::export_bundle,
-            commands::import_bundle,
-        ])
         .run(tauri::generate_context!())
         .expect("aidmesh could not start its window");
+}
+
+/// Every command the UI may invoke, on any runtime (tests use the mock one).
+fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::status,
+        commands::create_group,
+        commands::join_group,
+        commands::unlock,
+        commands::list_needs,
+        commands::get_need,
+        commands::add_need,
+        commands::set_need_status,
+        commands::need_contact,
+        commands::set_need_contact,
+        commands::forget_need_contact,
+        commands::remove_member,
+        commands::set_retention,
+        commands::set_time_zone,
+        commands::list_offers,
+        commands::add_offer,
+        commands::set_offer_status,
+        commands::rank_need,
+        commands::assign,
+        commands::propose_batch,
+        commands::apply_batch,
+        commands::list_conflicts,
+        commands::resolve_conflict,
+        commands::my_assignments,
+        commands::set_assignment_status,
+        commands::log_hours,
+        commands::hours_to_confirm,
+        commands::confirm_hours,
+        commands::dispute_hours,
+        commands::my_hours,
+        commands::list_members,
+        commands::set_member_role,
+        commands::invite,
+        commands::peers,
+        commands::nearby,
+        commands::sync_with,
+        commands::export_bundle,
+        commands::import_bundle,
+    ])
 }

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use aidmesh_net::{Channel, HubEvent, HubOptions, SharedStore};
 use chrono::Utc;
-use crdt_core::{Digest, Progress};
+use crdt_core::{Conflict, Digest, Progress, Store};
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use ts_rs::TS;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::{lock, App};
 
 pub const DATA_CHANGED: &str = "data-changed";
@@ -18,51 +19,107 @@ pub const SYNC_DIGEST: &str = "sync-digest";
 pub const PEER_FOUND: &str = "peer-found";
 pub const PEER_LOST: &str = "peer-lost";
 pub const CONFLICT_APPEARED: &str = "conflict-appeared";
+/// Something failed after a change was saved: the change stands, the person should know.
+pub const WARNING: &str = "warning";
 
 /// A device discovery has not seen for this long is no longer nearby.
 const NEARBY_FOR: Duration = Duration::from_secs(120);
 
-#[derive(Serialize, Clone)]
-struct SyncProgressEvent<'a> {
-    address: Option<&'a str>,
-    peer: Option<&'a str>,
-    phase: &'static str,
-    progress: Progress,
-    message: Option<String>,
+/// Why the record changed.
+#[derive(Serialize, Clone, Copy, Debug, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeReason {
+    /// This device's own action.
+    Local,
+    Sync,
+    Bundle,
+    /// The privacy rules shredded or granted keys.
+    Upkeep,
+    /// The sync service started listening (the status shows where).
+    Listening,
 }
 
-#[derive(Serialize, Clone)]
-struct SyncDigestEvent<'a> {
-    address: Option<&'a str>,
-    peer: &'a str,
-    peer_name: Option<String>,
-    digest: &'a Digest,
+#[derive(Serialize, Clone, TS)]
+pub struct DataChangedEvent {
+    pub reason: ChangeReason,
 }
 
-/// Tells the UI that the record changed (`reason`: local, sync or bundle), so visible lists reload.
-pub fn data_changed(app: &AppHandle, reason: &str) {
-    let _ = app.emit(DATA_CHANGED, serde_json::json!({ "reason": reason }));
+#[derive(Serialize, Clone, Copy, Debug, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    Connecting,
+    Syncing,
+    Done,
+    Failed,
 }
 
-/// After a sync or an imported bundle: the digest, fresh lists, and any conflicts it brought.
-pub fn report_digest(app: &AppHandle, store: &SharedStore, peer: &str, address: Option<&str>, digest: &Digest) {
-    let peer_name = lock(store).peers().ok().and_then(|peers| peers.into_iter().find(|p| p.device == peer).and_then(|p| p.member));
-    let _ = app.emit(SYNC_DIGEST, SyncDigestEvent { address, peer, peer_name, digest });
+#[derive(Serialize, Clone, TS)]
+pub struct SyncProgressEvent {
+    pub address: Option<String>,
+    pub peer: Option<String>,
+    pub phase: SyncPhase,
+    pub progress: Progress,
+    pub message: Option<String>,
+}
+
+#[derive(Serialize, Clone, TS)]
+pub struct SyncDigestEvent {
+    pub address: Option<String>,
+    pub peer: String,
+    pub peer_name: Option<String>,
+    pub digest: Digest,
+}
+
+#[derive(Serialize, Clone, TS)]
+pub struct PeerEvent {
+    pub address: String,
+}
+
+#[derive(Serialize, Clone, TS)]
+pub struct ConflictAppearedEvent {
+    pub count: usize,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Tells the UI that the record changed, so visible lists reload: the UI's one reload path.
+pub fn data_changed<R: Runtime>(app: &AppHandle<R>, reason: ChangeReason) {
+    let _ = app.emit(DATA_CHANGED, DataChangedEvent { reason });
+}
+
+/// Shows what failed after changes were saved (`Store::take_warnings`): as warnings, since the
+/// changes stand and doing them again would do them twice.
+pub fn warn<R: Runtime>(app: &AppHandle<R>, warnings: Vec<crdt_core::Error>) {
+    for warning in warnings {
+        eprintln!("aidmesh: {warning}");
+        let _ = app.emit(WARNING, AppError::from(warning).body());
+    }
+}
+
+/// After a sync or an imported bundle: any warnings, the digest, fresh lists, and any conflicts it brought.
+pub fn report_digest<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, reason: ChangeReason, peer: &str, address: Option<&str>, digest: &Digest) {
+    let (peer_name, warnings) = {
+        let mut store = lock(store);
+        let peer_name = store.peers().ok().and_then(|peers| peers.into_iter().find(|p| p.device == peer).and_then(|p| p.member));
+        (peer_name, store.take_warnings())
+    };
+    warn(app, warnings);
+    let event = SyncDigestEvent { address: address.map(String::from), peer: peer.to_string(), peer_name, digest: digest.clone() };
+    let _ = app.emit(SYNC_DIGEST, event);
     if !digest.is_empty() {
         // Conflicts come only from what others did: count them again for the list badges first.
         let recount = recount_conflicts(&app.state::<App>(), store);
         if let Err(e) = recount {
             eprintln!("aidmesh: could not count conflicts: {e}");
         }
-        data_changed(app, "sync");
+        data_changed(app, reason);
     }
     if !digest.conflicts.is_empty() {
-        let _ = app.emit(CONFLICT_APPEARED, serde_json::json!({ "count": digest.conflicts.len(), "conflicts": digest.conflicts }));
+        let _ = app.emit(CONFLICT_APPEARED, ConflictAppearedEvent { count: digest.conflicts.len(), conflicts: digest.conflicts.clone() });
     }
 }
 
 /// Every open conflict, remembered per need for the list badges.
-pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<crdt_core::Conflict>> {
+pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<Conflict>> {
     let mut store = lock(store);
     let conflicts = store.doc()?.conflicts();
     state.remember_conflicts(&store, &conflicts)?;
@@ -72,7 +129,7 @@ pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<crdt
 /// Starts the hub in the background: listens for members' devices, and syncs with the ones
 /// discovery finds (when discovery is on). Failing to listen is reported, not fatal: syncs by
 /// address and bundles still work.
-pub fn start(app: &AppHandle, store: SharedStore) {
+pub fn start<R: Runtime>(app: &AppHandle<R>, store: SharedStore) {
     spawn_upkeep(app.clone(), store.clone());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -100,14 +157,18 @@ pub fn start(app: &AppHandle, store: SharedStore) {
 /// and sync): contact details are shredded on the day they expire even on an idle device.
 const UPKEEP_EVERY: Duration = Duration::from_secs(3600);
 
-fn spawn_upkeep(app: AppHandle, store: SharedStore) {
+fn spawn_upkeep<R: Runtime>(app: AppHandle<R>, store: SharedStore) {
     tauri::async_runtime::spawn(async move {
         let mut ticks = tokio::time::interval(UPKEEP_EVERY);
         loop {
             ticks.tick().await;
-            let done = tokio::task::block_in_place(|| lock(&store).upkeep(Utc::now()));
+            let (done, warnings) = tokio::task::block_in_place(|| {
+                let mut store = lock(&store);
+                (store.upkeep(Utc::now()), store.take_warnings())
+            });
+            warn(&app, warnings);
             match done {
-                Ok(done) if done != Default::default() => data_changed(&app, "upkeep"),
+                Ok(done) if done != Default::default() => data_changed(&app, ChangeReason::Upkeep),
                 Ok(_) => {}
                 Err(e) => eprintln!("aidmesh: could not apply the privacy rules: {e}"),
             }
@@ -115,20 +176,20 @@ fn spawn_upkeep(app: AppHandle, store: SharedStore) {
     });
 }
 
-fn on_hub_event(app: &AppHandle, store: &SharedStore, event: HubEvent) {
+fn on_hub_event<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, event: HubEvent) {
     let state = app.state::<App>();
     match event {
         HubEvent::Listening(address) => {
             *lock(&state.listening) = Some(address);
             // The Sync screen shows where this device can be reached: let it read the status again.
-            data_changed(app, "listening");
+            data_changed(app, ChangeReason::Listening);
         }
-        HubEvent::Synced { peer, digest } => report_digest(app, store, &peer, None, &digest),
+        HubEvent::Synced { peer, digest } => report_digest(app, store, ChangeReason::Sync, &peer, None, &digest),
         HubEvent::Discovered(address) => {
             let address = address.to_string();
             let seen_before = lock(&state.nearby).insert(address.clone(), Utc::now()).is_some();
             if !seen_before {
-                let _ = app.emit(PEER_FOUND, serde_json::json!({ "address": address }));
+                let _ = app.emit(PEER_FOUND, PeerEvent { address });
             }
         }
         HubEvent::Refused { from, reason } => eprintln!("aidmesh: refused {from}: {reason}"),
@@ -137,7 +198,7 @@ fn on_hub_event(app: &AppHandle, store: &SharedStore, event: HubEvent) {
 }
 
 /// Forgets nearby devices not seen for a while and tells the UI. Sends nothing on the network.
-fn spawn_nearby_expiry(app: AppHandle) {
+fn spawn_nearby_expiry<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::time::sleep(NEARBY_FOR / 4).await;
@@ -152,35 +213,48 @@ fn spawn_nearby_expiry(app: AppHandle) {
                 gone
             };
             for address in gone {
-                let _ = app.emit(PEER_LOST, serde_json::json!({ "address": address }));
+                let _ = app.emit(PEER_LOST, PeerEvent { address });
             }
         }
     });
 }
 
 /// Syncs with the device at `address`, telling the UI how far it has come.
-pub async fn sync_with(app: &AppHandle, store: &SharedStore, address: &str) -> AppResult<Digest> {
-    let emit = |peer: Option<&str>, phase: &'static str, progress: &Progress, message: Option<String>| {
-        let _ = app.emit(SYNC_PROGRESS, SyncProgressEvent { address: Some(address), peer, phase, progress: progress.clone(), message });
+pub async fn sync_with<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, address: &str) -> AppResult<Digest> {
+    let emit = |peer: Option<&str>, phase: SyncPhase, progress: &Progress, message: Option<String>| {
+        let event = SyncProgressEvent { address: Some(address.to_string()), peer: peer.map(String::from), phase, progress: progress.clone(), message };
+        let _ = app.emit(SYNC_PROGRESS, event);
     };
-    emit(None, "connecting", &Progress::default(), None);
+    emit(None, SyncPhase::Connecting, &Progress::default(), None);
     let outcome = async {
         let keys = lock(store).keyring()?;
         let mut channel = Channel::connect(address, &keys).await?;
         let peer = channel.peer.clone();
-        let digest = aidmesh_net::sync_over(&mut channel, store, Some(address), |progress| emit(Some(&peer), "syncing", progress, None)).await?;
+        let digest = aidmesh_net::sync_over(&mut channel, store, Some(address), |progress| emit(Some(&peer), SyncPhase::Syncing, progress, None)).await?;
         Ok::<_, aidmesh_net::NetError>((peer, digest))
     }
     .await;
     match outcome {
         Ok((peer, digest)) => {
-            emit(Some(&peer), "done", &digest.progress, None);
-            report_digest(app, store, &peer, Some(address), &digest);
+            emit(Some(&peer), SyncPhase::Done, &digest.progress, None);
+            report_digest(app, store, ChangeReason::Sync, &peer, Some(address), &digest);
             Ok(digest)
         }
         Err(e) => {
-            emit(None, "failed", &Progress::default(), Some(e.to_string()));
+            emit(None, SyncPhase::Failed, &Progress::default(), Some(e.to_string()));
             Err(e.into())
         }
     }
+}
+
+/// Runs `f` on the store, which is this device's own change. What failed after the change was
+/// saved is shown as a warning; the command still succeeds.
+pub fn change<R: Runtime, T>(app: &AppHandle<R>, state: &App, f: impl FnOnce(&mut Store) -> crdt_core::Result<T>) -> AppResult<T> {
+    let store = state.store()?;
+    let (result, warnings) = tokio::task::block_in_place(|| {
+        let mut store = lock(&store);
+        (f(&mut store), store.take_warnings())
+    });
+    warn(app, warnings);
+    Ok(result?)
 }

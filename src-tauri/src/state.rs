@@ -49,7 +49,7 @@ pub struct App {
     pub conflicts_by_record: Mutex<BTreeMap<String, usize>>,
     /// Why the device's database could not be opened (damaged, newer, wrong file), as the error's
     /// code and message; the file is left untouched and every command says so.
-    unusable: Option<(String, String)>,
+    unusable: Option<(&'static str, String)>,
     /// `AIDMESH_PASSPHRASE`, when the device's passphrase is given by its environment (kiosks,
     /// tests); otherwise the OS keyring keeps it, or the person types it.
     env_passphrase: Option<String>,
@@ -59,10 +59,16 @@ pub struct App {
 
 impl App {
     /// Opens the device's store if this device is already in a group and its passphrase is
-    /// given by the environment; otherwise the store waits for `unlock`.
+    /// given by the environment (`AIDMESH_PASSPHRASE`) or the keyring; otherwise the store waits
+    /// for `unlock`.
     pub fn new(data_dir: PathBuf, net: NetConfig) -> App {
+        App::with_passphrase(data_dir, net, std::env::var("AIDMESH_PASSPHRASE").ok().filter(|p| !p.is_empty()))
+    }
+
+    /// As `new`, with the passphrase the environment gives, if any (then none is ever asked for
+    /// and the keyring is not used).
+    pub fn with_passphrase(data_dir: PathBuf, net: NetConfig, env_passphrase: Option<String>) -> App {
         let path = data_dir.join(DATABASE);
-        let env_passphrase = std::env::var("AIDMESH_PASSPHRASE").ok().filter(|p| !p.is_empty());
         let keyring = env_passphrase.is_none() && aidmesh_keychain::available();
         let known = env_passphrase.clone().or_else(|| keyring.then(|| aidmesh_keychain::stored(&path)).flatten());
         let opened = known.filter(|_| path.exists()).map(|p| Store::open(&path, &DbKey::passphrase(&p)?));
@@ -136,7 +142,7 @@ impl App {
 
     pub fn check_usable(&self) -> AppResult<()> {
         match &self.unusable {
-            Some((code, message)) => Err(AppError::Unusable { code: code.clone(), message: message.clone() }),
+            Some((code, message)) => Err(AppError::Unusable { code, message: message.clone() }),
             None => Ok(()),
         }
     }

@@ -46,6 +46,7 @@ pub(crate) use links::{field_of, Link};
 pub use touched::Touched;
 
 /// The maps of records under the document root.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Collection {

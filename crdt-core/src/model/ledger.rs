@@ -21,6 +21,7 @@ use crate::validation::{string_enum, ValidationError};
 
 /// An amount of time in whole quarter hours, kept exact as a count of quarters. Written, read
 /// and shown as hours: `1.5`, `0.25`, `-2`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Hours(i64);
 
@@ -119,6 +120,7 @@ impl Neg for Hours {
 }
 
 /// Who hours go to: a member, or the group as a whole. Written as the member's id or `group`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Party {
     Member(Uuid),

@@ -154,6 +154,7 @@ pub struct Group {
     pub epoch: u32,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Member {
     pub id: Uuid,
@@ -171,6 +172,7 @@ pub struct Member {
 }
 
 /// Latitude and longitude rounded to two decimals (about 1 km), never an exact address.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Coords {
     pub lat: f64,
@@ -187,6 +189,7 @@ impl Coords {
     }
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Need {
     pub id: Uuid,
@@ -209,6 +212,8 @@ pub struct Need {
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Never sent to the app, which says only whether the details can be opened.
+    #[cfg_attr(feature = "ts", ts(skip))]
     pub sealed_contact: Option<SealedContact>,
     /// When someone asked the group to forget this person: every device deletes the key to the
     /// contact details when it learns of it.
@@ -217,6 +222,7 @@ pub struct Need {
 }
 
 /// A weekly time slot such as "mon 09:00-12:00".
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklySlot {
     pub day: Weekday,

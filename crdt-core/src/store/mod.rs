@@ -64,6 +64,7 @@ pub struct Store {
 }
 
 /// A device this one has synced with.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Peer {
     pub device: String,
