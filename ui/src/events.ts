@@ -1,11 +1,12 @@
-// Backend events → store updates. Every data change bumps the version so visible lists reload.
+// Backend events → store updates. data-changed is the one reload path: it bumps the version so
+// visible lists reload (the backend emits it after this device's own writes and after syncs).
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { api } from './api/commands';
-import { EVENTS, type SyncDigestEvent, type SyncProgressEvent } from './api/types';
+import { EVENTS, type AppError, type SyncDigestEvent, type SyncProgressEvent } from './api/generated';
 import { digestIsEmpty, digestSummary } from './logic/digest';
 import { href } from './router';
 import { shortId } from './logic/time';
-import { dataChanged, getState, setState, toast } from './store';
+import { dataChanged, getState, setState, showWarning, toast } from './store';
 
 async function refreshNearby(): Promise<void> {
   try {
@@ -39,18 +40,17 @@ export async function startEvents(): Promise<UnlistenFn[]> {
       const initiatedHere = getState().ownSync;
       const from = await peerLabel(p);
       setState({ digest: { digest: p.digest, from, at: new Date().toISOString() } });
-      dataChanged();
       // A sync another device started: say what it brought (our own syncs show it on the Sync screen).
       if (!initiatedHere && !digestIsEmpty(p.digest)) {
         const { t } = getState();
         toast({ text: t('digest.toast', { from, summary: digestSummary(p.digest, t) }), link: { href: href.sync(), text: t('digest.toast_link') } });
       }
     }),
+    listen<AppError>(EVENTS.warning, (e) => showWarning(e.payload)),
     listen(EVENTS.peerFound, () => void refreshNearby()),
     listen(EVENTS.peerLost, () => void refreshNearby()),
     listen(EVENTS.conflictAppeared, () => {
       const { t } = getState();
-      dataChanged();
       // During a sync started here the digest on the Sync screen already links to the inbox.
       if (getState().status?.me?.role === 'organizer' && !getState().ownSync) {
         toast({ text: t('conflicts.appeared'), link: { href: href.conflicts(), text: t('conflicts.open_inbox') } });

@@ -2,7 +2,7 @@
 // toasts, the error banner and the latest sync progress/digest. Screens keep their own lists.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api/commands';
-import type { Digest, Invite, Nearby, Status, SyncProgressEvent } from './api/types';
+import type { AppError, Digest, InviteView, Nearby, Status, SyncProgressEvent } from './api/generated';
 import { createTranslator, initialLang, saveLang, type Lang, type Translator } from './i18n';
 import { offersUndo, undoStatus, type Undoable } from './logic/undo';
 import { describeError } from './logic/words';
@@ -14,6 +14,8 @@ export interface Toast {
   /** A link shown in the toast, e.g. to the conflicts inbox. */
   link?: { href: string; text: string };
   error?: boolean;
+  /** Something went wrong after a change was saved: the change stands. */
+  warning?: boolean;
 }
 
 export interface DigestShown { digest: Digest; from: string | null; at: string }
@@ -23,7 +25,7 @@ export interface AppState {
   statusError: string | null;
   lang: Lang;
   t: Translator;
-  /** Bumped after every data change (own actions and events): screens reload when it moves. */
+  /** Bumped on every backend data-changed event (own actions and syncs alike): screens reload when it moves. */
   version: number;
   conflicts: number;
   proposedForMe: number;
@@ -36,7 +38,7 @@ export interface AppState {
   ownSync: boolean;
   digest: DigestShown | null;
   nearby: Nearby[];
-  invite: Invite | null;
+  invite: InviteView | null;
 }
 
 const lang0 = initialLang();
@@ -155,7 +157,8 @@ export async function refreshCounts(): Promise<void> {
 }
 
 let refreshQueued = false;
-/** Marks the data as changed: visible screens reload, status and counts refresh. Coalesces bursts. */
+/** The backend's data-changed event, the one reload path: visible screens reload, status and counts
+ * refresh. Commands never call it themselves (the backend emits it after every write). Coalesces bursts. */
 export function dataChanged(): void {
   setState({ version: state.version + 1 });
   if (refreshQueued) return;
@@ -179,21 +182,31 @@ export async function run<T>(fn: () => Promise<T>): Promise<T | undefined> {
 }
 
 /** Moves a record to `change.to`, and says so in a toast; a change hard to come back from gets
- * Undo, which sets the status before it back. `text` words a status for the toast. */
+ * Undo, which sets the status before it back. The core checks the undo like any change (the need
+ * may have filled up meanwhile): a refusal shows as an error toast saying why. `text` words a
+ * status for the toast. */
 export async function changeStatus<C extends Undoable>(
   change: C,
   apply: (status: C['to']) => Promise<unknown>,
   text: (status: C['to']) => string,
 ): Promise<void> {
   if ((await run(() => apply(change.to))) === undefined) return;
-  dataChanged();
   const back = undoStatus(change);
   toast({
     text: text(change.to),
     undo: offersUndo(change) && back ? async () => {
-      await apply(back);
-      dataChanged();
-      toast({ text: getState().t('need.status_restored', { status: text(back) }) });
+      const { t } = getState();
+      try {
+        await apply(back);
+        toast({ text: t('need.status_restored', { status: text(back) }) });
+      } catch (e) {
+        toast({ text: t('undo.refused', { reason: describeError(e, t).text }), error: true });
+      }
     } : undefined,
   });
+}
+
+/** A warning event: a change was saved, then something failed; the change stands. */
+export function showWarning(e: AppError): void {
+  toast({ text: describeError(e, state.t).text, warning: true });
 }

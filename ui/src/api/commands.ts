@@ -2,10 +2,10 @@
 // AppError.
 import { invoke } from '@tauri-apps/api/core';
 import type {
-  AppError, AssignmentStatus, Batch, Conflict, Contact, Digest, HourEntryView, Invite, Member, MyHours,
-  GroupInfo, Nearby, NeedDetail, NeedFilter, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
-  NewOfferInput, OfferStatus, OfferView, Peer, Pick, Ranking, Role, Status, AssignmentView,
-} from './types';
+  AppError, AssignmentStatus, BatchView, Conflict, Contact, Digest, HourEntryView, InviteView, Member, MyHours,
+  GroupInfo, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
+} from './generated';
 
 export const api = {
   status: () => invoke<Status>('status'),
@@ -17,7 +17,7 @@ export const api = {
   /** Joins with a link or short code; syncs at once when the invite carries an address. */
   joinGroup: (invite: string, yourName: string, passphrase: string | null) => invoke<Status>('join_group', { invite, yourName, passphrase }),
 
-  listNeeds: (filter: NeedFilter) => invoke<NeedSummary[]>('list_needs', { filter }),
+  listNeeds: (filter: NeedFilterInput) => invoke<NeedSummary[]>('list_needs', { filter }),
   getNeed: (id: string) => invoke<NeedDetail>('get_need', { id }),
   /** The sealed contact details, for organizers and the volunteers assigned. */
   needContact: (id: string) => invoke<Contact>('need_contact', { id }),
@@ -32,9 +32,9 @@ export const api = {
   addOffer: (input: NewOfferInput) => invoke<OfferView>('add_offer', { input }),
   setOfferStatus: (id: string, status: OfferStatus) => invoke<OfferView>('set_offer_status', { id, status }),
 
-  rankNeed: (id: string) => invoke<Ranking>('rank_need', { id }),
+  rankNeed: (id: string) => invoke<RankingView>('rank_need', { id }),
   assign: (need: string, member: string, offer: string | null) => invoke<AssignmentView>('assign', { need, member, offer }),
-  proposeBatch: () => invoke<Batch>('propose_batch'),
+  proposeBatch: () => invoke<BatchView>('propose_batch'),
   applyBatch: (picks: Pick[]) => invoke<AssignmentView[]>('apply_batch', { picks }),
 
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
@@ -55,10 +55,13 @@ export const api = {
   setMemberRole: (id: string, role: Role) => invoke<Member>('set_member_role', { id, role }),
   /** Organizers only; the group moves to a new secret the removed member's devices never get. */
   removeMember: (id: string) => invoke<null>('remove_member', { id }),
-  invite: (address: string | null) => invoke<Invite>('invite', { address }),
+  invite: (address: string | null) => invoke<InviteView>('invite', { address }),
   /** Organizers only: days contact details are kept after a need closes, and days an open need
    * waits past 'needed by' before it expires. Out of range rejects with code `days_out_of_range`. */
   setRetention: (expiryDays: number, graceDays: number) => invoke<GroupInfo>('set_retention', { expiryDays, graceDays }),
+  /** Organizers only: the group's time zone (an IANA name such as "Europe/Madrid"); a date typed
+   * alone means the end of that day there. An unknown name rejects with code `bad_time_zone`. */
+  setTimeZone: (timeZone: string) => invoke<GroupInfo>('set_time_zone', { timeZone }),
 
   peers: () => invoke<Peer[]>('peers'),
   nearby: () => invoke<Nearby[]>('nearby'),

@@ -1,9 +1,9 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { HourEntryView } from '../api/types';
+import type { HourEntryView } from '../api/generated';
 import { describeError } from '../logic/words';
-import { dataChanged, getState, run, showBanner, toast, useApp } from '../store';
+import { getState, run, showBanner, toast, useApp } from '../store';
 import { LoadError, Loading, useLoad } from './ui';
 
 function PendingItem({ entry }: { entry: HourEntryView }): JSX.Element {
@@ -17,7 +17,6 @@ function PendingItem({ entry }: { entry: HourEntryView }): JSX.Element {
     const out = await run(() => api.confirmHours(entry.id));
     setBusy(false);
     if (out) {
-      dataChanged();
       toast({ text: t('hours.confirmed_toast', { count: entry.hours, name: entry.from_name }) });
     }
   };
@@ -33,7 +32,6 @@ function PendingItem({ entry }: { entry: HourEntryView }): JSX.Element {
       await api.disputeHours(entry.id, reason.trim());
       showBanner(null);
       setDisputing(false);
-      dataChanged();
       toast({ text: t('hours.disputed_toast') });
     } catch (err) {
       const shown = describeError(err, getState().t);

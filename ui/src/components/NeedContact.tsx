@@ -4,12 +4,12 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Contact, NeedDetail } from '../api/types';
+import type { Contact, NeedDetail } from '../api/generated';
 import { CONTACT_FIELDS, CONTACT_KEYS, contactInput, contactLines, emptyContact, validateContact, type ContactField } from '../logic/contact';
 import { formFieldOf } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 import type { MessageKey, Params } from '../i18n';
-import { dataChanged, getState, isOrganizer, run, showBanner, toast, useApp } from '../store';
+import { getState, isOrganizer, run, showBanner, toast, useApp } from '../store';
 import { ConfirmDialog } from './ConfirmDialog';
 import { Field, FieldError, fieldAria } from './ui';
 import { Icon } from './Icon';
@@ -143,7 +143,6 @@ export function NeedContact({ d }: { d: NeedDetail }): JSX.Element {
   const saved = (c: Contact) => {
     setDraft(null);
     setShown(c);
-    dataChanged();
     toast({ text: t('contact.saved') });
     focusLater('contact-title');
   };
@@ -158,7 +157,6 @@ export function NeedContact({ d }: { d: NeedDetail }): JSX.Element {
     setForgetting(false);
     if (out === undefined) return;
     setShown(null);
-    dataChanged();
     toast({ text: t('contact.forgotten_toast') });
     focusLater('contact-title');
   };

@@ -3,11 +3,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Digest } from '../api/types';
+import type { Digest } from '../api/generated';
 import { digestSummary } from '../logic/digest';
 import { describeError } from '../logic/words';
 import { href } from '../router';
-import { dataChanged, getState, isOrganizer, loadStatus, setState, showBanner, toast, useApp } from '../store';
+import { getState, isOrganizer, setState, showBanner, toast, useApp } from '../store';
 import { Icon } from './Icon';
 import { fieldAria, FieldError } from './ui';
 
@@ -26,10 +26,9 @@ export function looksLikeAddress(s: string): boolean {
   return /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+):\d{1,5}$/i.test(s.trim());
 }
 
+/** Lists and the status reload on the backend's data-changed, which follows any change. */
 function afterDigest(digest: Digest, from: string | null): void {
   setState({ digest: { digest, from, at: new Date().toISOString() } });
-  dataChanged();
-  void loadStatus();
 }
 
 /** Syncs with "host:port", feeding the progress bar and the digest. Returns the error, if any. */

@@ -14,7 +14,7 @@ function ToastView({ toast }: { toast: Toast }): JSX.Element {
   };
   return (
     <div
-      class={`toast${toast.error ? ' toast-error' : ''}`}
+      class={`toast${toast.error ? ' toast-error' : ''}${toast.warning ? ' toast-warn' : ''}`}
       role="status"
       aria-atomic="true"
       data-testid="toast"
@@ -23,7 +23,10 @@ function ToastView({ toast }: { toast: Toast }): JSX.Element {
       onFocusIn={() => holdToast(toast.id, true)}
       onFocusOut={() => holdToast(toast.id, false)}
     >
-      <p class="toast-text">{toast.text}</p>
+      {toast.warning ? <Icon name="alert" size={20} /> : null}
+      <p class="toast-text" data-testid={toast.warning ? 'toast-warning' : undefined}>
+        {toast.text}
+      </p>
       {toast.link ? (
         <a class="toast-action" href={toast.link.href} onClick={() => dismissToast(toast.id)}>
           {toast.link.text}

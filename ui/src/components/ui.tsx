@@ -1,7 +1,7 @@
 // Small shared pieces: form fields with their labels and errors, badges, empty states, loading.
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Category, Urgency } from '../api/types';
+import type { Category, Urgency } from '../api/generated';
 import { useApp } from '../store';
 import { describeError } from '../logic/words';
 import { Icon } from './Icon';

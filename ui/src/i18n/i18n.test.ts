@@ -1,25 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, NEED_STATUSES, OFFER_KINDS, URGENCIES } from '../api/types';
-import { EXCLUSION_TYPES, HISTORY_ACTIONS, REASON_RULES, REQUIRED_ERROR_CODES } from '../logic/words';
+import {
+  ASSIGNMENT_STATUSES, CATEGORIES, ENTRY_STATUSES, ERROR_CODES, ERROR_KINDS, FIELDS, HISTORY_ACTIONS, NEED_STATUSES, OFFER_KINDS,
+  OFFER_STATUSES, ROLES, URGENCIES,
+} from '../api/generated';
+import { CLIENT_ERROR_CODES } from '../logic/validation';
 import { createTranslator, interpolate, pickLang, type Message } from './core';
 import { en } from './en';
 import { es } from './es';
-// The contract's source, to find every enum value it declares (new values must get translations).
-import typesSource from '../api/types.ts?raw';
+// The generated contract, for the unions it declares but lists nowhere else.
+import contract from '../api/generated.ts?raw';
 
 const dicts: Record<string, Record<string, Message>> = { en, es };
 
-/** The string literals of `export type NAME = 'a' | 'b'` in types.ts, so new values fail this test. */
-function unionOf(name: string): string[] {
-  const m = new RegExp(`export type ${name} =([^;]+);`).exec(typesSource);
-  if (!m) throw new Error(`no union ${name} in types.ts`);
-  return [...m[1].matchAll(/'([a-z_]+)'/g)].map((x) => x[1]);
+/** The tags of a union in the contract: `"rule": "x"` or `"type": "x"` in `export type NAME = ...;`. */
+function tagsOf(name: string, tag: string): string[] {
+  const m = new RegExp(`export type ${name} = (.+);$`, 'm').exec(contract);
+  if (!m) throw new Error(`no type ${name} in generated.ts`);
+  return [...m[1].matchAll(new RegExp(`"${tag}": "([a-z_]+)"`, 'g'))].map((x) => x[1]);
 }
 
-function conflictKinds(): string[] {
-  const start = typesSource.indexOf('export type ConflictKind =');
-  const end = typesSource.indexOf('export interface', start);
-  return [...typesSource.slice(start, end).matchAll(/type: '([a-z_]+)'/g)].map((x) => x[1]);
+/** The string literals of `export type NAME = "a" | "b";` in the contract. */
+function unionOf(name: string): string[] {
+  const m = new RegExp(`export type ${name} = ((?:"[a-z_.]+"(?: \\| )?)+);$`, 'm').exec(contract);
+  if (!m) throw new Error(`no union ${name} in generated.ts`);
+  return [...m[1].matchAll(/"([a-z_.]+)"/g)].map((x) => x[1]);
 }
 
 function placeholders(msg: Message): Set<string> {
@@ -60,21 +64,25 @@ describe('dictionaries', () => {
     }
   });
 
+  // Every value the contract lists, so a new one on the Rust side fails here until it is worded.
   const enumSets: [string, readonly string[]][] = [
     ['category', CATEGORIES],
     ['urgency', URGENCIES],
     ['need_status', NEED_STATUSES],
     ['offer_kind', OFFER_KINDS],
-    ['offer_status', unionOf('OfferStatus')],
-    ['role', unionOf('Role')],
-    ['assignment_status', unionOf('AssignmentStatus')],
-    ['entry_status', unionOf('EntryStatus')],
+    ['offer_status', OFFER_STATUSES],
+    ['role', ROLES],
+    ['assignment_status', ASSIGNMENT_STATUSES],
+    ['entry_status', ENTRY_STATUSES],
     ['sync.discovery_mode', unionOf('DiscoveryMode')],
-    ['reason', REASON_RULES],
-    ['exclusion', EXCLUSION_TYPES],
-    ['conflict_kind', conflictKinds()],
-    ['conflict_help', conflictKinds()],
-    ['error', REQUIRED_ERROR_CODES],
+    ['reason', tagsOf('ReasonView', 'rule')],
+    ['exclusion', tagsOf('ExclusionView', 'type')],
+    ['conflict_kind', tagsOf('ConflictKind', 'type')],
+    ['conflict_help', tagsOf('ConflictKind', 'type')],
+    ['error', ERROR_CODES],
+    ['error', ERROR_KINDS],
+    ['error', CLIENT_ERROR_CODES],
+    ['field', FIELDS],
     ['history.action', HISTORY_ACTIONS],
   ];
   for (const [prefix, values] of enumSets) {
@@ -86,9 +94,16 @@ describe('dictionaries', () => {
     });
   }
 
-  it('covers the parsed unions (sanity)', () => {
-    expect(unionOf('Role')).toEqual(['organizer', 'volunteer']);
-    expect(conflictKinds()).toHaveLength(5);
+  it('reads the unions out of the contract (sanity)', () => {
+    expect(tagsOf('ReasonView', 'rule')).toHaveLength(15);
+    expect(tagsOf('ExclusionView', 'type')).toHaveLength(6);
+    expect(tagsOf('ConflictKind', 'type')).toHaveLength(5);
+    expect(unionOf('DiscoveryMode')).toEqual(['off', 'loopback', 'lan']);
+  });
+
+  it('words no history action the core never writes', () => {
+    const worded = Object.keys(en).filter((k) => k.startsWith('history.action.')).map((k) => k.slice('history.action.'.length));
+    expect(worded.filter((a) => !(HISTORY_ACTIONS as readonly string[]).includes(a))).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConflictKind } from '../api/types';
+import type { ConflictKind } from '../api/generated';
 import { canResolve, initialKeep, keepRule, toggleKeep } from './conflicts';
 
 const edit: ConflictKind = { type: 'concurrent_edit' };

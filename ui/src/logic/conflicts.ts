@@ -1,5 +1,5 @@
 // How an organizer decides a conflict: how many sides may be kept, and how a side reads.
-import type { Conflict, ConflictKind, ConflictSide } from '../api/types';
+import type { Conflict, ConflictKind, Side } from '../api/generated';
 
 export interface KeepRule {
   /** Radio buttons (pick exactly one) or checkboxes (pick up to `max`). */
@@ -41,7 +41,7 @@ export function initialKeep(kind: ConflictKind, sides: number): number[] {
   return Array.from({ length: Math.min(r.max, sides) }, (_, i) => i);
 }
 
-export function isAssignmentSide(side: ConflictSide): side is ConflictSide & { value: { volunteer_name?: string; status?: string } } {
+export function isAssignmentSide(side: Side): side is Side & { value: { volunteer_name?: string; status?: string } } {
   return typeof side.value === 'object' && side.value !== null && !Array.isArray(side.value);
 }
 

@@ -1,18 +1,18 @@
 // The sealed contact details of the person a need helps: the form's checks (mirroring crdt-core
 // seal.rs `Contact::validate`) and the lines shown once they are opened.
-import type { Contact } from '../api/types';
-import { MAX_TEXT, type FieldErrors } from './validation';
+import { MAX_ADDRESS, MAX_CONTACT_NAME, MAX_EMAIL, MAX_PHONE, MAX_TEXT, type Contact, type Field } from '../api/generated';
+import type { FieldErrors } from './validation';
 
 /** Form fields, named as the backend's errors name them, in form order. */
-export type ContactField = 'contact_name' | 'phone' | 'email' | 'address' | 'notes';
+export type ContactField = Extract<Field, 'contact_name' | 'phone' | 'email' | 'address' | 'notes'>;
 export const CONTACT_FIELDS: ContactField[] = ['contact_name', 'phone', 'email', 'address', 'notes'];
 
 /** Each form field's key in Contact and the core's length limit. */
 export const CONTACT_KEYS: Record<ContactField, { key: keyof Contact; max: number }> = {
-  contact_name: { key: 'name', max: 200 },
-  phone: { key: 'phone', max: 64 },
-  email: { key: 'email', max: 254 },
-  address: { key: 'address', max: 500 },
+  contact_name: { key: 'name', max: MAX_CONTACT_NAME },
+  phone: { key: 'phone', max: MAX_PHONE },
+  email: { key: 'email', max: MAX_EMAIL },
+  address: { key: 'address', max: MAX_ADDRESS },
   notes: { key: 'notes', max: MAX_TEXT },
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Conflict, Digest } from '../api/types';
+import type { Conflict, Digest } from '../api/generated';
 import { createTranslator } from '../i18n/core';
 import { digestIsEmpty, digestParts, digestSummary } from './digest';
 

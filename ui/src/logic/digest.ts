@@ -1,5 +1,5 @@
 // The "what changed" summary after a sync or a bundle import.
-import type { Digest } from '../api/types';
+import type { Digest } from '../api/generated';
 import type { MessageKey, Translator } from '../i18n/core';
 
 export interface DigestPart { key: MessageKey; count: number }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NeedSummary } from '../api/types';
+import type { NeedSummary } from '../api/generated';
 import { activeFilterCount, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter } from './filters';
 
 const n = (id: string, p: Partial<NeedSummary>): NeedSummary => ({

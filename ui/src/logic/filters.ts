@@ -1,6 +1,6 @@
 // The needs list's filters: what the screen holds → what list_needs takes.
-import type { Category, NeedFilter, NeedStatus, NeedSummary, Urgency } from '../api/types';
-import { ACTIVE_NEED_STATUSES } from './time';
+import { URGENCIES, type Category, type NeedFilterInput, type NeedStatus, type NeedSummary, type Urgency } from '../api/generated';
+import { isActiveNeed } from './time';
 
 /** 'active' = open, matched or in progress; 'all' = any status. */
 export type StatusChoice = 'active' | 'all' | NeedStatus;
@@ -17,7 +17,7 @@ export const DEFAULT_NEEDS_FILTER: NeedsFilterState = { status: 'active', catego
 
 const blank = (s: string) => (s.trim() === '' ? null : s.trim());
 
-export function toNeedFilter(s: NeedsFilterState): NeedFilter {
+export function toNeedFilter(s: NeedsFilterState): NeedFilterInput {
   return {
     status: s.status === 'active' || s.status === 'all' ? null : s.status,
     active_only: s.status === 'active',
@@ -38,15 +38,14 @@ export function activeFilterCount(s: NeedsFilterState): number {
   return n;
 }
 
-const URGENCY_ORDER: Record<Urgency, number> = { critical: 0, high: 1, normal: 2, low: 3 };
-
 /** Active needs first, then the most urgent, then the longest waiting. */
 export function sortNeeds(needs: NeedSummary[]): NeedSummary[] {
-  const active = (n: NeedSummary) => (ACTIVE_NEED_STATUSES.includes(n.status) ? 0 : 1);
+  const active = (n: NeedSummary) => (isActiveNeed(n.status) ? 0 : 1);
   return [...needs].sort(
     (a, b) =>
       active(a) - active(b) ||
-      URGENCY_ORDER[a.urgency] - URGENCY_ORDER[b.urgency] ||
+      // The contract lists urgencies most urgent first, as the core orders them.
+      URGENCIES.indexOf(a.urgency) - URGENCIES.indexOf(b.urgency) ||
       a.created_at.localeCompare(b.created_at),
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTranslator } from '../i18n/core';
-import { daysSince, endOfLocalDay, isLongWait, shortId, todayInput, waitingLabel } from './time';
+import { daysSince, isDateInput, isLongWait, shortId, todayInput, waitingLabel } from './time';
 
 const en = createTranslator('en');
 const es = createTranslator('es');
@@ -43,23 +43,23 @@ describe('waiting time', () => {
 });
 
 describe('dates', () => {
-  it('turns a date input into the end of that local day', () => {
-    const iso = endOfLocalDay('2025-03-14')!;
-    const d = new Date(iso);
-    expect(d.getFullYear()).toBe(2025);
-    expect(d.getMonth()).toBe(2);
-    expect(d.getDate()).toBe(14);
-    expect(d.getHours()).toBe(23);
-    expect(iso.endsWith('Z')).toBe(true);
-    expect(endOfLocalDay('14/03/2025')).toBeNull();
+  it('knows a date input from anything else', () => {
+    expect(isDateInput('2025-03-14')).toBe(true);
+    expect(isDateInput(' 2024-02-29 ')).toBe(true);
+    expect(isDateInput('2025-02-29')).toBe(false);
+    expect(isDateInput('14/03/2025')).toBe(false);
+    expect(isDateInput('2025-03-14T10:00:00Z')).toBe(false);
   });
 
   it('writes today as a date input does', () => {
     expect(todayInput(new Date(2025, 0, 5, 10))).toBe('2025-01-05');
   });
 
-  it('shortens ids', () => {
+  it('shortens ids as the core does: the last 8 hex digits, the random ones', () => {
+    // crdt_core::short_id of this uuid v7 (its first digits are the time it was made).
     expect(shortId('0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b')).toBe('2e3f4a5b');
+    expect(shortId('0195A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B')).toBe('2e3f4a5b');
+    expect(shortId('0195a1b2-c3d4-7e5f-8a9b-99999999aaaa')).not.toBe(shortId('0195a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'));
     expect(shortId(null)).toBe('');
   });
 });

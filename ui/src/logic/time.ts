@@ -1,5 +1,5 @@
 // Waiting times and dates, as pure functions of an ISO time and "now".
-import type { NeedStatus } from '../api/types';
+import { NEED_STATUSES_TAKING_ASSIGNMENTS, type NeedStatus } from '../api/generated';
 import type { Translator } from '../i18n/core';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -11,11 +11,9 @@ export function daysSince(since: string, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - t) / DAY_MS));
 }
 
-/** Statuses in which a need is still waiting for help to be finished. */
-export const ACTIVE_NEED_STATUSES: NeedStatus[] = ['open', 'matched', 'in_progress'];
-
+/** Whether a need is still waiting for help to be finished: the core's `takes_assignments`. */
 export function isActiveNeed(status: NeedStatus): boolean {
-  return ACTIVE_NEED_STATUSES.includes(status);
+  return NEED_STATUSES_TAKING_ASSIGNMENTS.includes(status);
 }
 
 /** "waiting 3 days" for a need still waiting; "posted 2 weeks ago" once it is closed. */
@@ -34,13 +32,14 @@ export function isLongWait(need: { status: NeedStatus; created_at: string; urgen
   return days >= (need.urgency === 'critical' ? 2 : 7);
 }
 
-/** "2025-03-14" from a date input → the end of that local day as RFC 3339 (UTC). */
-export function endOfLocalDay(dateInput: string): string | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateInput.trim());
-  if (!m) return null;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59);
-  if (Number.isNaN(d.getTime())) return null;
-  return d.toISOString();
+/** Whether a date input's value is a real calendar date ("2025-03-14"). The backend reads it
+ * as the end of that day in the group's time zone. */
+export function isDateInput(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
 /** Today's date as a date input writes it ("YYYY-MM-DD"), in local time. */
@@ -49,9 +48,9 @@ export function todayInput(now: Date): string {
   return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
 }
 
-/** Shortens an id for display: the last 8 characters. */
+/** An id as lists show it, as the core's `short_id` does: its last 8 hex digits, which are random
+ * (a uuid v7 starts with the time, so records made in the same minute would look alike). */
 export function shortId(id: string | null | undefined): string {
   if (!id) return '';
-  const clean = id.replace(/-/g, '');
-  return clean.slice(-8);
+  return id.replace(/-/g, '').toLowerCase().slice(-8);
 }

@@ -1,14 +1,16 @@
-// Client-side checks for the need and offer forms. They mirror the core's rules (crdt-core
-// model.rs) so most mistakes show before a round trip; the backend's AppError is still shown
-// by field when it disagrees.
-import type { Category, NewNeedInput, NewOfferInput, OfferKind, Urgency } from '../api/types';
+// Client-side checks for the forms: early hints of the core's rules, with the core's own limits
+// (from the generated contract), so most mistakes show before a round trip. The backend's
+// AppError is still shown by field when it disagrees.
+import {
+  MAX_COUNT, MAX_RETENTION_DAYS, MAX_TEXT, MAX_TITLE, type Category, type ErrorCode, type Field, type NewNeedInput, type NewOfferInput, type OfferKind,
+  type Urgency,
+} from '../api/generated';
 import type { Params } from '../i18n/core';
-import { endOfLocalDay } from './time';
+import { isDateInput } from './time';
 
-export const MAX_TITLE = 200;
-export const MAX_TEXT = 4000;
-
-export interface FieldError { code: string; params?: Params }
+/** Codes only the forms' own checks give (every other code is the core's, from the contract). */
+export const CLIENT_ERROR_CODES = ['not_a_number', 'pick_one', 'passphrase_mismatch'] as const;
+export interface FieldError { code: ErrorCode | (typeof CLIENT_ERROR_CODES)[number]; params?: Params }
 export type FieldErrors<F extends string> = Partial<Record<F, FieldError>>;
 
 export function parseList(s: string): string[] {
@@ -36,7 +38,7 @@ function count(value: string, optional: boolean): FieldError | undefined {
   if (v === '') return optional ? undefined : { code: 'empty' };
   if (!/^\d+$/.test(v)) return { code: 'not_a_number' };
   if (Number(v) < 1) return { code: 'zero' };
-  if (Number(v) > 10000) return { code: 'too_big' };
+  if (Number(v) > MAX_COUNT) return { code: 'too_big', params: { max: MAX_COUNT } };
   return undefined;
 }
 
@@ -75,7 +77,7 @@ export function validateNeedField(field: NeedField, d: NeedDraft, today: string)
     case 'area': return text(d.area, MAX_TITLE, true);
     case 'needed_by':
       if (!d.needed_by) return undefined;
-      if (!endOfLocalDay(d.needed_by)) return { code: 'bad_date' };
+      if (!isDateInput(d.needed_by)) return { code: 'bad_date' };
       return d.needed_by < today ? { code: 'needed_by_in_past' } : undefined;
     case 'volunteers_needed': return count(d.volunteers_needed, false);
     case 'household_size': return count(d.household_size, true);
@@ -99,7 +101,8 @@ export function needInput(d: NeedDraft): NewNeedInput {
     category: d.category as Category,
     urgency: d.urgency,
     area: d.area.trim(),
-    needed_by: d.needed_by ? endOfLocalDay(d.needed_by) : null,
+    // The date as picked: the backend reads it as the end of that day in the group's time zone.
+    needed_by: d.needed_by || null,
     volunteers_needed: Number(d.volunteers_needed.trim()),
     household_size: d.household_size.trim() ? Number(d.household_size.trim()) : null,
     languages: parseList(d.languages),
@@ -182,32 +185,15 @@ export function firstInvalid<F extends string>(order: readonly F[], errors: Fiel
   return order.find((f) => errors[f]) ?? null;
 }
 
-/** Maps a backend error's `field` ("volunteers needed", "offer description"…) to a form field. */
-export function formFieldOf(serverField: string | null | undefined, known: readonly string[]): string | null {
-  if (!serverField) return null;
-  const f = serverField.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  const aliases: Record<string, string> = {
-    offer_description: 'what',
-    volunteers: 'volunteers_needed',
-    household: 'household_size',
-    name: 'your_name',
-    display_name: 'your_name',
-    group: 'group_name',
-    slot: 'weekly',
-    availability: 'weekly',
-    amount: 'hours',
-  };
-  for (const candidate of [f, aliases[f]]) {
-    if (candidate && known.includes(candidate)) return candidate;
-  }
-  return null;
+/** The form field a backend error blames, if this form has it: the core names fields as the
+ * forms' inputs are named. */
+export function formFieldOf<F extends string>(field: Field | null | undefined, known: readonly F[]): F | null {
+  return known.find((f) => f === field) ?? null;
 }
 
 // ---------- retention ----------
 
-/** The core's bound on both retention periods (crdt-core model.rs MAX_RETENTION_DAYS). */
-export const MAX_RETENTION_DAYS = 3650;
-export type RetentionField = 'expiry_days' | 'grace_days';
+export type RetentionField = Extract<Field, 'expiry_days' | 'grace_days'>;
 export const RETENTION_FIELDS: RetentionField[] = ['expiry_days', 'grace_days'];
 
 /** Days typed in a retention field: a whole number from 1 to MAX_RETENTION_DAYS, as the core asks. */

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { AppError, Conflict, Reason } from '../api/types';
+import type { AppError, Conflict, ReasonView } from '../api/generated';
 import { createTranslator } from '../i18n/core';
 import { describeError, exclusionText, reasonText, sideText, slotText, valueText } from './words';
 
 const en = createTranslator('en');
 const es = createTranslator('es');
-const err = (p: Partial<AppError>): AppError => ({ kind: 'validation', code: 'x', field: null, message: 'English message', params: {}, ...p });
+// Codes outside the contract too: the wording must not break on one.
+const err = (p: Partial<Omit<AppError, 'code'>> & { code?: string }): AppError =>
+  ({ kind: 'validation', code: 'x', field: null, message: 'English message', params: {}, ...p }) as AppError;
 
 describe('errors', () => {
   it('translates by code', () => {
@@ -34,7 +36,7 @@ describe('errors', () => {
 });
 
 describe('reasons and exclusions', () => {
-  const r = (rule: string, extra: Record<string, unknown> = {}): Reason => ({ rule, points: 1, text: 'fallback', ...extra });
+  const r = (rule: string, extra: Record<string, unknown> = {}): ReasonView => ({ rule, points: 1, text: 'fallback', ...extra }) as ReasonView;
   it('fills params, translated', () => {
     expect(reasonText(r('category', { category: 'tech_help' }), es)).toBe('Ofrece ayuda con tecnología');
     expect(reasonText(r('distance', { km: 2.345 }), en)).toBe('About 2.3 km away');

@@ -1,11 +1,11 @@
 // Backend values put into words: errors, matching reasons, exclusions, history, conflict sides.
-import type { AppError, Conflict, ConflictSide, ExcludedOffer, HistoryEntry, Reason } from '../api/types';
+import type { AppError, Conflict, ExcludedView, Field, HistoryEntry, ReasonView, Side } from '../api/generated';
 import type { MessageKey, Params, Translator } from '../i18n/core';
 import { isAssignmentSide } from './conflicts';
 
 // ---------- errors ----------
 
-export interface ShownError { code: string; field: string | null; text: string }
+export interface ShownError { code: string; field: Field | null; text: string }
 
 function isAppErrorLike(e: unknown): e is AppError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
@@ -119,11 +119,11 @@ function reasonParams(r: Record<string, unknown>, t: Translator, statusPrefix = 
   return p;
 }
 
-export function reasonText(r: Reason, t: Translator): string {
+export function reasonText(r: ReasonView, t: Translator): string {
   return t.maybe(`reason.${r.rule}`, reasonParams(r, t)) ?? r.text ?? r.rule;
 }
 
-export function exclusionText(x: ExcludedOffer['why'], t: Translator): string {
+export function exclusionText(x: ExcludedView['why'], t: Translator): string {
   const prefix = x.type === 'offer_not_active' ? 'offer_status' : 'assignment_status';
   return t.maybe(`exclusion.${x.type}`, reasonParams(x, t, prefix)) ?? x.text ?? x.type;
 }
@@ -199,7 +199,7 @@ export function conflictHelp(c: Conflict, t: Translator): string {
   return t.maybe(`conflict_help.${k.type}`, params) ?? '';
 }
 
-export function sideText(c: Conflict, side: ConflictSide, t: Translator): string {
+export function sideText(c: Conflict, side: Side, t: Translator): string {
   if (isAssignmentSide(side)) return valueText(null, side.value, t);
   return valueText(c.field, side.value, t, c.collection);
 }
@@ -207,28 +207,3 @@ export function sideText(c: Conflict, side: ConflictSide, t: Translator): string
 export function keyFor(prefix: string, value: string): MessageKey {
   return `${prefix}.${value}` as MessageKey;
 }
-
-/** Every `Reason.rule` crdt-core sends (matching.rs, enum Reason, snake_case). */
-export const REASON_RULES = [
-  'category', 'skill', 'same_area', 'neighbouring_area', 'distance', 'other_area', 'free_weekly', 'free_on',
-  'not_free_in_time', 'shared_language', 'no_shared_language', 'load', 'inexhaustible', 'urgency', 'waiting',
-] as const;
-
-/** Every `ExcludedOffer.why.type` (matching.rs, enum Exclusion). */
-export const EXCLUSION_TYPES = ['offer_not_active', 'member_removed', 'category_not_offered', 'already_assigned', 'declined', 'at_capacity'] as const;
-
-/** Error codes the screens must translate (the rest fall back to the backend's message). */
-export const REQUIRED_ERROR_CODES = [
-  'empty', 'too_long', 'unknown', 'needed_by_in_past', 'zero', 'organizers_only', 'need_closed', 'need_full', 'at_capacity',
-  'not_quarter_hours', 'hours_out_of_range', 'already_assigned', 'invite_invalid', 'wrong_group', 'tampered', 'network',
-  'not_found', 'conflict_gone', 'bad_address', 'connection_lost', 'version', 'corrupt', 'newer_schema',
-  'passphrase_mismatch', 'wrong_key', 'locked', 'contact_not_yours', 'no_contact', 'contact_gone', 'contact_expired',
-  'contact_forgotten', 'no_organizer_key', 'remove_self', 'removed', 'no_key',
-  'days_out_of_range',
-] as const;
-
-/** History actions crdt-core writes (doc.rs `change("…")`) plus the ones the backend may add. */
-export const HISTORY_ACTIONS = [
-  'group.create', 'area.add', 'member.add', 'member.join', 'member.remove', 'device.add', 'device.register', 'need.add',
-  'need.status', 'need.contact', 'need.forget', 'offer.add', 'offer.status', 'assign', 'assignment.status', 'hours.log', 'resolve',
-] as const;

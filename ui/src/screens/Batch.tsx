@@ -1,10 +1,10 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { ProposalView } from '../api/types';
+import type { ProposalView } from '../api/generated';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, UrgencyBadge, useLoad } from '../components/ui';
 import { href } from '../router';
-import { dataChanged, run, toast, useApp } from '../store';
+import { run, toast, useApp } from '../store';
 import { ReasonList } from './Match';
 import { Icon } from '../components/Icon';
 
@@ -35,7 +35,6 @@ export function BatchScreen(): JSX.Element {
     const out = await run(() => api.applyBatch(picked.map((p) => ({ need: p.need, member: p.member, offer: p.offer }))));
     setBusy(false);
     if (!out) return;
-    dataChanged();
     toast({ text: t('batch.applied', { count: out.length }) });
   };
 

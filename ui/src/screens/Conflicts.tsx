@@ -1,13 +1,13 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Conflict } from '../api/types';
+import type { Conflict } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
 import { canResolve, initialKeep, keepRule, sortConflicts, toggleKeep } from '../logic/conflicts';
 import { conflictHelp, conflictKindText, fieldName, sideText } from '../logic/words';
 import { href } from '../router';
-import { dataChanged, run, toast, useApp } from '../store';
+import { run, toast, useApp } from '../store';
 
 function ConflictItem({ c }: { c: Conflict }): JSX.Element {
   const { t } = useApp();
@@ -22,7 +22,6 @@ function ConflictItem({ c }: { c: Conflict }): JSX.Element {
     const out = await run(() => api.resolveConflict(c.id, keep).then(() => true));
     setBusy(false);
     if (!out) return;
-    dataChanged();
     toast({ text: t('conflicts.resolved', { label: c.label }) });
   };
 

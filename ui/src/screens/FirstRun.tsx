@@ -1,14 +1,14 @@
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Role, Status } from '../api/types';
+import type { Role, Status } from '../api/generated';
 import { Field, fieldAria, Hero, LanguageLink } from '../components/ui';
 import { BundleControls, ConnectForm, LastDigest } from '../components/SyncControls';
 import { Icon } from '../components/Icon';
 import { QrScanner, useHasCamera } from '../components/QrScanner';
 import { validateName, validatePassphrase, formFieldOf, type FieldError as FE, type PassphraseField } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
-import { dataChanged, getState, loadStatus, setState, showBanner, toast, useApp } from '../store';
+import { getState, loadStatus, refreshCounts, setState, showBanner, toast, useApp } from '../store';
 import { href } from '../router';
 import { UnlockScreen } from './Unlock';
 
@@ -112,7 +112,7 @@ function CreateForm({ asks }: { asks: boolean }): JSX.Element {
       const status = await api.createGroup(group.trim(), name.trim(), role, asks ? passphrase : null);
       showBanner(null);
       setState({ status });
-      dataChanged();
+      void refreshCounts();
       location.hash = href.needs();
     } catch (err) {
       const shown = describeError(err, getState().t);
@@ -212,7 +212,7 @@ function JoinForm({ asks }: { asks: boolean }): JSX.Element {
       const status = await api.joinGroup(invite.trim(), name.trim(), asks ? passphrase : null);
       showBanner(null);
       setState({ status });
-      dataChanged();
+      void refreshCounts();
     } catch (err) {
       const shown = describeError(err, getState().t);
       const known = asks ? ['invite', 'your_name', 'passphrase'] : ['invite', 'your_name'];

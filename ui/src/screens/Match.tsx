@@ -1,14 +1,14 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Candidate, Reason } from '../api/types';
+import type { CandidateView, ReasonView } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, UrgencyBadge, useLoad } from '../components/ui';
 import { exclusionText, reasonText } from '../logic/words';
 import { href } from '../router';
-import { dataChanged, run, toast, useApp } from '../store';
+import { run, toast, useApp } from '../store';
 
-export function ReasonList({ reasons }: { reasons: Reason[] }): JSX.Element {
+export function ReasonList({ reasons }: { reasons: ReasonView[] }): JSX.Element {
   const { t } = useApp();
   return (
     <ul class="reasons">
@@ -25,7 +25,7 @@ export function ReasonList({ reasons }: { reasons: Reason[] }): JSX.Element {
   );
 }
 
-function CandidateItem({ c, rank, onAssign, busy, assigned }: { c: Candidate; rank: number; onAssign: () => void; busy: boolean; assigned: boolean }): JSX.Element {
+function CandidateItem({ c, rank, onAssign, busy, assigned }: { c: CandidateView; rank: number; onAssign: () => void; busy: boolean; assigned: boolean }): JSX.Element {
   const { t } = useApp();
   const [open, setOpen] = useState(rank === 1);
   return (
@@ -67,13 +67,12 @@ export function MatchScreen({ id }: { id: string }): JSX.Element {
   const [assigned, setAssigned] = useState<string[]>([]);
   const [showExcluded, setShowExcluded] = useState(false);
 
-  const assign = async (c: Candidate) => {
+  const assign = async (c: CandidateView) => {
     setBusy(true);
     const out = await run(() => api.assign(id, c.member, c.offer));
     setBusy(false);
     if (!out) return;
     setAssigned([...assigned, c.offer]);
-    dataChanged();
     toast({ text: t('match.assigned_toast', { name: c.member_name }) });
   };
 

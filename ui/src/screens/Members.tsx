@@ -1,12 +1,12 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Member, Role } from '../api/types';
+import type { Member, Role } from '../api/generated';
 import { InvitePanel } from '../components/SyncControls';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
 import { languageName } from '../logic/words';
-import { dataChanged, isOrganizer, run, toast, useApp } from '../store';
+import { isOrganizer, run, toast, useApp } from '../store';
 
 function MemberItem({ m, canManage, isMe, onRemove }: { m: Member; canManage: boolean; isMe: boolean; onRemove: (m: Member) => void }): JSX.Element {
   const { t } = useApp();
@@ -16,7 +16,6 @@ function MemberItem({ m, canManage, isMe, onRemove }: { m: Member; canManage: bo
     const out = await run(() => api.setMemberRole(m.id, role));
     setBusy(false);
     if (!out) return;
-    dataChanged();
     toast({ text: t('members.role_changed', { name: m.display_name, role: t(`role.${role}`).toLocaleLowerCase(t.lang) }) });
   };
   const initials = m.display_name.trim().split(/\s+/).slice(0, 2).map((w) => w[0]?.toUpperCase() ?? '').join('');
@@ -70,7 +69,6 @@ export function MembersScreen(): JSX.Element {
     setBusy(false);
     setRemoving(null);
     if (out === undefined) return;
-    dataChanged();
     toast({ text: t('members.removed_toast', { name: m.display_name }) });
   };
   const list = data ? [...data].sort((a, b) => Number(!!a.removed_at) - Number(!!b.removed_at) || (a.role === b.role ? a.display_name.localeCompare(b.display_name) : a.role === 'organizer' ? -1 : 1)) : undefined;

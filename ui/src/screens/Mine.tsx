@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { AssignmentStatus, AssignmentView, Member } from '../api/types';
+import type { AssignmentStatus, AssignmentView, Member } from '../api/generated';
 import { HoursToConfirm } from '../components/HoursToConfirm';
 import { Icon } from '../components/Icon';
 import { Empty, FieldError, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
@@ -9,7 +9,7 @@ import { parseHours, signedHours } from '../logic/hours';
 import { assignmentActions } from '../logic/undo';
 import { describeError, errorText } from '../logic/words';
 import { href } from '../router';
-import { changeStatus, dataChanged, getState, showBanner, toast, useApp } from '../store';
+import { changeStatus, getState, showBanner, toast, useApp } from '../store';
 
 const ACTION_TESTID: Record<string, string> = { accepted: 'assignment-accept', declined: 'assignment-decline', done: 'assignment-done' };
 
@@ -40,7 +40,6 @@ function LogHoursForm({ a, members, onDone }: { a: AssignmentView | null; member
     try {
       await api.logHours({ assignment: a?.id ?? null, to, hours: p.text, note: note.trim() });
       showBanner(null);
-      dataChanged();
       toast({ text: t('hours.logged_toast', { count: p.value, hours: t.number(p.value) }) });
       onDone();
     } catch (err) {

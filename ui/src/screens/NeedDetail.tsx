@@ -1,11 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { HistoryEntry, NeedDetail, NeedStatus } from '../api/types';
+import type { HistoryEntry, NeedDetail, NeedStatus } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { NeedContact } from '../components/NeedContact';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
-import { isLongWait, waitingLabel } from '../logic/time';
+import { isActiveNeed, isLongWait, waitingLabel } from '../logic/time';
 import { needActions } from '../logic/undo';
 import { actionText, conflictKindText, fieldName, languageName, valueText } from '../logic/words';
 import { href } from '../router';
@@ -89,7 +89,6 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
   };
 
   const actions = needActions(need.status);
-  const filled = d.assignments.filter((a) => ['proposed', 'accepted', 'done'].includes(a.status)).length;
 
   return (
     <>
@@ -136,15 +135,15 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
       <dl class="facts card">
         <Fact label={t('field.category')}>{t(`category.${need.category}`)}</Fact>
         <Fact label={t('field.area')}>{need.area}</Fact>
-        <Fact label={t('need.volunteers')}>{t('needs.filled', { filled, needed: need.volunteers_needed })}</Fact>
-        <Fact label={t('field.needed_by')}>{need.needed_by ? t.date(need.needed_by, { dateStyle: 'full' }) : null}</Fact>
+        <Fact label={t('need.volunteers')}>{t('needs.filled', { filled: d.filled, needed: need.volunteers_needed })}</Fact>
+        <Fact label={t('field.needed_by')}>{need.needed_by ? t.date(need.needed_by, { dateStyle: 'full', timeZone: app.status?.group?.time_zone }) : null}</Fact>
         <Fact label={t('field.household_size')}>{need.household_size ? t.number(need.household_size) : null}</Fact>
         <Fact label={t('field.languages')}>{need.languages.length ? t.list(need.languages.map((l) => languageName(l, t))) : null}</Fact>
         <Fact label={t('need.posted_by')}>{t('need.posted_by_on', { name: d.created_by_name, date: t.date(need.created_at) })}</Fact>
       </dl>
 
       <div class="actions">
-        {organizer && ['open', 'matched', 'in_progress'].includes(need.status) ? (
+        {organizer && isActiveNeed(need.status) ? (
           <a class="btn btn-primary btn-block" href={href.match(need.id)} data-testid="need-find-volunteers">
             <Icon name="people" size={20} />
             {t('need.find_volunteers')}

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import { CATEGORIES, URGENCIES, type Category, type Urgency } from '../api/types';
+import { CATEGORIES, URGENCIES, type Category, type Urgency } from '../api/generated';
 import { BackLink, Field, fieldAria, ScreenTitle } from '../components/ui';
 import { todayInput } from '../logic/time';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 import { href, navigate } from '../router';
-import { dataChanged, getState, showBanner, toast, useApp } from '../store';
+import { getState, showBanner, toast, useApp } from '../store';
 
 /** Input ids and test ids: need-<suffix>; error elements error-<suffix> (and error-<field>). */
 const SUFFIX: Record<NeedField, string> = {
@@ -80,7 +80,6 @@ export function NeedForm(): JSX.Element {
       const created = await api.addNeed(needInput(draft));
       showBanner(null);
       sessionStorage.removeItem(DRAFT_KEY);
-      dataChanged();
       toast({ text: t('need_form.posted', { title: created.title }) });
       navigate(href.need(created.id));
     } catch (err) {

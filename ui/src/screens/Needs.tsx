@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import { CATEGORIES, NEED_STATUSES, URGENCIES, type NeedSummary } from '../api/types';
+import { CATEGORIES, NEED_STATUSES, URGENCIES, type NeedSummary } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { activeFilterCount, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter, type NeedsFilterState } from '../logic/filters';

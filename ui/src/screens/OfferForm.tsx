@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import { CATEGORIES, OFFER_KINDS, type Category, type OfferKind } from '../api/types';
+import { CATEGORIES, OFFER_KINDS, type Category, type OfferKind } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { BackLink, Field, FieldError, fieldAria, ScreenTitle } from '../components/ui';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 import { href, navigate } from '../router';
-import { dataChanged, getState, showBanner, toast, useApp } from '../store';
+import { getState, showBanner, toast, useApp } from '../store';
 
 const FOCUS_ID: Record<OfferField, string> = {
   what: 'offer-what', categories: `offer-category-0`, kind: 'offer-kind', area: 'offer-area', capacity: 'offer-capacity',
@@ -69,7 +69,6 @@ export function OfferForm(): JSX.Element {
     try {
       const created = await api.addOffer(offerInput(draft));
       showBanner(null);
-      dataChanged();
       toast({ text: t('offer_form.posted', { what: created.what }) });
       navigate(href.offers());
     } catch (err) {

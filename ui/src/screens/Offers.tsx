@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { OfferStatus, OfferView } from '../api/types';
+import type { OfferStatus, OfferView } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { Empty, LoadError, Loading, ScreenTitle, StatusBadge, useLoad } from '../components/ui';
 import { offerActions } from '../logic/undo';

@@ -1,13 +1,14 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { GroupInfo } from '../api/types';
+import type { GroupInfo } from '../api/generated';
 import { BackLink, Field, fieldAria, ScreenTitle } from '../components/ui';
 import { LANGS, type Lang } from '../i18n';
 import { href } from '../router';
-import { dataChanged, getState, isOrganizer, setLang, setState, showBanner, toast, useApp } from '../store';
+import { getState, isOrganizer, setLang, setState, showBanner, toast, useApp } from '../store';
 import { shortId } from '../logic/time';
-import { formFieldOf, MAX_RETENTION_DAYS, RETENTION_FIELDS, validateRetentionDays, type FieldError, type RetentionField } from '../logic/validation';
+import { MAX_RETENTION_DAYS } from '../api/generated';
+import { formFieldOf, RETENTION_FIELDS, validateRetentionDays, type FieldError, type RetentionField } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 
 const NAMES: Record<Lang, string> = { en: 'English', es: 'Español' };
@@ -44,7 +45,6 @@ function RetentionForm({ group }: { group: GroupInfo }): JSX.Element {
       const status = getState().status;
       if (status) setState({ status: { ...status, group: updated } });
       setDays({ expiry_days: String(updated.expiry_days), grace_days: String(updated.grace_days) });
-      dataChanged();
       toast({ text: t('settings.retention_saved', { count: updated.expiry_days }) });
     } catch (err) {
       const shown = describeError(err, getState().t);
@@ -86,6 +86,75 @@ function RetentionForm({ group }: { group: GroupInfo }): JSX.Element {
       </Field>
       <button type="submit" class="btn btn-primary btn-block" data-testid="retention-save" disabled={busy}>
         {busy ? t('common.working') : t('settings.retention_save')}
+      </button>
+    </form>
+  );
+}
+
+/** Every time zone this device knows, for suggestions while typing; the backend has the last word. */
+function knownTimeZones(): string[] {
+  try {
+    return ['UTC', ...Intl.supportedValuesOf('timeZone')];
+  } catch {
+    return ['UTC'];
+  }
+}
+
+/** Organizers: where the group is. A date typed alone means the end of that day there. */
+function TimeZoneForm({ group }: { group: GroupInfo }): JSX.Element {
+  const { t } = useApp();
+  const [zone, setZone] = useState(group.time_zone);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!zone.trim()) {
+      setError(errorText(t, 'bad_time_zone'));
+      document.getElementById('time-zone')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const updated = await api.setTimeZone(zone.trim());
+      showBanner(null);
+      setError(null);
+      const status = getState().status;
+      if (status) setState({ status: { ...status, group: updated } });
+      setZone(updated.time_zone);
+      toast({ text: t('settings.time_zone_saved', { zone: updated.time_zone }) });
+    } catch (err) {
+      const shown = describeError(err, getState().t);
+      if (shown.field === 'time_zone') {
+        setError(shown.text);
+        document.getElementById('time-zone')?.focus();
+      } else showBanner(shown.text);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="time-zone-title">
+      <Field id="time-zone" label={t('settings.time_zone')} hint={t('settings.time_zone_hint', { here })} error={error} errorTestid="error-time-zone" errorAlias="error-time_zone">
+        <input
+          {...fieldAria('time-zone', error, t('settings.time_zone_hint', { here }))}
+          data-testid="time-zone-input"
+          type="text"
+          list="time-zone-list"
+          autoComplete="off"
+          autoCapitalize="off"
+          spellcheck={false}
+          value={zone}
+          onInput={(e) => setZone(e.currentTarget.value)}
+        />
+      </Field>
+      <datalist id="time-zone-list">
+        {knownTimeZones().map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
+      <button type="submit" class="btn btn-primary btn-block" data-testid="time-zone-save" disabled={busy}>
+        {busy ? t('common.working') : t('settings.time_zone_save')}
       </button>
     </form>
   );
@@ -134,12 +203,22 @@ export function SettingsScreen(): JSX.Element {
               <dd>{app.status.group.areas.length ? t.list(app.status.group.areas) : t('settings.areas_any')}</dd>
             </div>
             <div class="fact">
+              <dt>{t('settings.time_zone')}</dt>
+              <dd data-testid="group-time-zone">{app.status.group.time_zone}</dd>
+            </div>
+            <div class="fact">
               <dt>{t('sync.device_id')}</dt>
               <dd>
                 <code>{shortId(app.status.device_id)}</code>
               </dd>
             </div>
           </dl>
+          {isOrganizer(app) ? (
+            <>
+              <h3 class="sub-heading" id="time-zone-title">{t('settings.time_zone_title')}</h3>
+              <TimeZoneForm group={app.status.group} />
+            </>
+          ) : null}
           <h3 class="sub-heading" id="retention-title">{t('settings.retention')}</h3>
           <p data-testid="retention-expiry">{t('settings.retention_expiry', { count: app.status.group.expiry_days })}</p>
           <p data-testid="retention-grace">{t('settings.retention_grace', { count: app.status.group.grace_days })}</p>

@@ -1,11 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Status } from '../api/types';
+import type { Status } from '../api/generated';
 import { Field, fieldAria, Hero, LanguageLink } from '../components/ui';
 import { Icon } from '../components/Icon';
 import { describeError, errorText } from '../logic/words';
-import { dataChanged, getState, setState, showBanner, useApp } from '../store';
+import { getState, refreshCounts, setState, showBanner, useApp } from '../store';
 
 /** Shown while the device's encrypted database waits for its passphrase (status `locked`). When
  * the environment gives the passphrase there is no field: the button opens it with that one. */
@@ -29,7 +29,7 @@ export function UnlockScreen({ status }: { status: Status }): JSX.Element {
       const next = await api.unlock(asks ? passphrase : '');
       showBanner(null);
       setState({ status: next });
-      dataChanged();
+      void refreshCounts();
     } catch (err) {
       const shown = describeError(err, getState().t);
       // The typed text stays, so a slip can be fixed rather than typed again.
