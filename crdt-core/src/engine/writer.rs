@@ -120,7 +120,6 @@ impl GroupDoc {
         self.note(ids_and_touched.1);
         Ok(())
     }
-
 }
 
 fn map_id(tx: &Transaction<'_>, collection: Collection) -> Result<ObjId> {
