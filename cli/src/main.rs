@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 use crdt_core::*;
 use serde::Serialize;
@@ -657,11 +657,15 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
     };
-    // What failed after a change was saved: the change stands, but the person should know.
+    print_warnings(&mut store);
+    result
+}
+
+/// What failed after a change was saved: the change stands, but the person should know.
+fn print_warnings(store: &mut Store) {
     for warning in store.take_warnings() {
         eprintln!("warning: {warning}");
     }
-    result
 }
 
 fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {

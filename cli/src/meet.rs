@@ -51,6 +51,7 @@ pub fn sync(store: Store, address: &str, out: Output) -> Result<()> {
         })
         .await
     })?;
+    crate::print_warnings(&mut store.lock().expect("the sync has ended"));
     out.print(&digest, || format!("Synced with {address}: {}", describe(&digest)))
 }
 

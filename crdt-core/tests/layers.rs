@@ -11,14 +11,17 @@ const LAYERS: &[&str] = &[
 ];
 const STORE_LAYERS: &[&str] = &["db", "index", "mod", "write", "queries", "privacy", "meeting"];
 
-/// Every `crate::name` a source file mentions, in `use` lines and in paths alike.
+/// Every `crate::name` a source file's code mentions, in `use` lines and in paths alike
+/// (comments aside).
 fn crate_modules(source: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
-    for (i, _) in source.match_indices("crate::") {
-        let rest = &source[i + "crate::".len()..];
-        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-        if !name.is_empty() && !source[..i].ends_with('$') {
-            found.insert(name);
+    for line in source.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        for (i, _) in code.match_indices("crate::") {
+            let name: String = code[i + "crate::".len()..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && !code[..i].ends_with('$') {
+                found.insert(name);
+            }
         }
     }
     found
@@ -70,6 +73,6 @@ fn no_module_uses_a_module_above_it() {
 
 #[test]
 fn the_check_sees_paths_as_well_as_use_lines() {
-    let found = crate_modules("use crate::model::Need;\nlet x = crate::store::Store::open(p);\n$crate::validation::Field");
+    let found = crate_modules("use crate::model::Need;\nlet x = crate::store::Store::open(p);\n$crate::validation::Field\n/// see crate::actions");
     assert_eq!(found, BTreeSet::from(["model".to_string(), "store".to_string()]));
 }

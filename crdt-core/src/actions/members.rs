@@ -67,8 +67,6 @@ impl GroupDoc {
         Ok(removed)
     }
 
-    /// Moves the group to the group-secret epoch `epoch`, whose secret the caller has sealed to
-
     /// Makes a member an organizer or a volunteer again. Organizers only; nobody changes their
     /// own role, so a group always keeps the organizer who made the change.
     pub fn set_role(&mut self, by: Uuid, id: Uuid, role: Role, now: DateTime<Utc>) -> Result<Member> {

@@ -101,7 +101,6 @@ impl Collection {
 pub(crate) const GROUP: &str = "group";
 pub(crate) const ACTORS: &str = "actors";
 
-
 /// A record that could not be read: the reason is shown to organizers, the rest still loads.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InvalidRecord {
@@ -116,8 +115,6 @@ pub struct Loaded<T> {
     pub records: Vec<T>,
     pub invalid: Vec<InvalidRecord>,
 }
-
-
 
 /// Changes applied to the in-memory document that the store has not written yet.
 #[derive(Default)]
@@ -384,7 +381,6 @@ impl GroupDoc {
         }
         loaded
     }
-
 
     /// The member `by`, if they may act at all: in the group, not removed.
     pub(crate) fn active_member(&self, id: Uuid) -> Result<Member> {

@@ -13,6 +13,7 @@ use crate::codec;
 use crate::error::{Error, Result};
 use crate::model::Group;
 
+/// Writes inside one change, remembering which records it touched.
 pub(crate) struct Writer<'a, 'b> {
     tx: &'a mut Transaction<'b>,
     ids: Vec<Uuid>,
@@ -119,7 +120,6 @@ impl GroupDoc {
         self.note(ids_and_touched.1);
         Ok(())
     }
-
 }
 
 fn map_id(tx: &Transaction<'_>, collection: Collection) -> Result<ObjId> {

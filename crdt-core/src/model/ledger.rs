@@ -247,7 +247,6 @@ impl NewHours {
     }
 }
 
-
 /// An entry and the status its verdicts give it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LedgerEntry {

@@ -19,7 +19,6 @@ pub use crate::seal::SealedContact;
 pub use ledger::*;
 pub use time::{end_of_day, in_zone, parse_deadline, parse_time_zone};
 
-
 string_enum!(Role(Role) { Organizer = "organizer", Volunteer = "volunteer" });
 
 string_enum!(

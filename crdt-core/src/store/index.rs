@@ -9,7 +9,6 @@ use crate::engine::{Collection, GroupDoc, Touched};
 use crate::error::Result;
 use crate::model::{Assignment, EntryStatus, HourEntry, HourVerdict, Member, Need, Offer};
 
-
 pub(super) fn index_table(collection: Collection) -> Option<&'static str> {
     match collection {
         Collection::Needs => Some("needs"),

@@ -67,7 +67,7 @@ fn bad_input_gets_one_clear_line_a_failure_code_and_writes_nothing() {
         (&["need", "add", "--title", "  ", "--category", "meals", "--area", "North"], "the title cannot be empty"),
         (&["need", "add", "--title", "x", "--category", "meals", "--area", "Atlantis"], "unknown area 'Atlantis' (expected one of: North, River)"),
         (&["need", "add", "--title", "x", "--category", "meals", "--area", "North", "--needed-by", "2001-01-01"], "is already in the past"),
-        (&["need", "add", "--title", "x", "--category", "meals", "--area", "North", "--needed-by", "next tuesday"], "is not a time like"),
+        (&["need", "add", "--title", "x", "--category", "meals", "--area", "North", "--needed-by", "next tuesday"], "is not a date like"),
         (&["offer", "add", "--what", "x", "--category", "meals", "--area", "North", "--capacity", "0"], "capacity must be at least 1"),
         (&["offer", "add", "--what", "x", "--category", "meals", "--area", "North", "--weekly", "someday"], "is not a weekly slot"),
         (&["need", "status", "ffff", "done"], "no need matches 'ffff'"),

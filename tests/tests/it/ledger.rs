@@ -88,7 +88,7 @@ fn logging_checks_the_hours_the_people_and_the_assignment() {
     assert_eq!(refused(doc, |d| d.log_hours(cai, new(cai, Party::Member(cai), "1"), at(30))), ValidationError::HoursToSelf);
     assert_eq!(refused(doc, |d| d.log_hours(cai, new(dev, Party::Group, "1"), at(30))), ValidationError::OrganizersOnly("log hours someone else gave"));
     let long = NewHours { note: "x".repeat(MAX_TEXT + 1), ..new(cai, Party::Group, "1") };
-    assert_eq!(refused(doc, |d| d.log_hours(cai, long, at(30))), ValidationError::TooLong { field: "note", max: MAX_TEXT });
+    assert_eq!(refused(doc, |d| d.log_hours(cai, long, at(30))), ValidationError::TooLong { field: Field::Note, max: MAX_TEXT });
     let for_assignment = |from| NewHours { assignment: Some(assignment.id), ..new(from, Party::Group, "1.5") };
     assert_eq!(refused(doc, |d| d.log_hours(cai, for_assignment(cai), at(30))), ValidationError::AssignmentNotDone("proposed".into()));
     doc.set_assignment_status(cai, assignment.id, AssignmentStatus::Done, at(20)).unwrap();
@@ -146,7 +146,7 @@ fn a_dispute_holds_the_hours_until_an_organizer_settles_it() {
     let entry = log(&mut group, CAI, DEV, "3");
     let to_group = log(&mut group, CAI, THE_GROUP, "1");
     let doc = &mut group.devices[CAI].doc;
-    assert_eq!(refused(doc, |d| d.dispute_hours(dev, entry.id, "  ", at(40))), ValidationError::Empty("reason"));
+    assert_eq!(refused(doc, |d| d.dispute_hours(dev, entry.id, "  ", at(40))), ValidationError::Empty(Field::Reason));
     assert_eq!(refused(doc, |d| d.dispute_hours(dev, to_group.id, "not me", at(40))), ValidationError::NotAParty("dispute these hours"));
     let dispute = doc.dispute_hours(dev, entry.id, "it was 2 hours", at(41)).unwrap();
     assert_eq!(status(doc, entry.id), EntryStatus::Disputed);
@@ -168,7 +168,7 @@ fn voiding_needs_a_reason_is_final_and_takes_the_hours_out() {
     let typo = log(&mut group, CAI, DEV, "20");
     let confirmed = log(&mut group, CAI, DEV, "1");
     let doc = &mut group.devices[CAI].doc;
-    assert_eq!(refused(doc, |d| d.void_hours(cai, typo.id, "", at(40))), ValidationError::Empty("reason"));
+    assert_eq!(refused(doc, |d| d.void_hours(cai, typo.id, "", at(40))), ValidationError::Empty(Field::Reason));
     assert_eq!(refused(doc, |d| d.void_hours(dev, typo.id, "not mine", at(40))), ValidationError::OrganizersOnly("void hours someone else logged"));
     doc.void_hours(cai, typo.id, "meant 2, not 20", at(41)).unwrap();
     assert_eq!(status(doc, typo.id), EntryStatus::Voided);
@@ -209,12 +209,9 @@ fn a_statement_runs_a_balance_over_confirmed_lines_and_exports_csv() {
         ]
     );
     assert_eq!(statement.balance, hours("1.5"));
-    let names = |party: Party| match party {
-        Party::Member(id) if id == dev => "Dev, the neighbour".to_string(),
-        Party::Member(_) => "someone".into(),
-        Party::Group => "the group".into(),
-    };
-    let csv = statement.to_csv(names);
+    // A name with a comma is quoted; the group is "the group", as the app and the CLI write it.
+    let neighbour = Member { display_name: "Dev, the neighbour".into(), ..doc.member(dev).unwrap() };
+    let csv = statement.to_csv(&Names::new([&neighbour]));
     let expected = format!(
         "date,entry,with,hours,status,balance,category,assignment,note\r\n\
          2030-01-01T09:30:00Z,{},\"Dev, the neighbour\",2,confirmed,2,,,\"Moved a sofa, \"\"heavy\"\"\"\r\n\

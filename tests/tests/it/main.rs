@@ -13,4 +13,5 @@ mod matching;
 mod meeting;
 mod network;
 mod privacy;
+mod rules;
 mod store;

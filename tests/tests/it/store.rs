@@ -42,7 +42,13 @@ fn lists_come_most_urgent_first_then_soonest_and_filters_narrow_them() {
     assert_eq!(titles(store.needs(&high).unwrap()), ["Ride to the clinic"]);
     // What organizers work on: everything still taking volunteers, whatever its exact status.
     let in_progress = add(&mut store, "Paperwork help", Category::Paperwork, Urgency::Low, "River", None);
-    store.act(|doc, me, now| doc.set_need_status(me, in_progress.id, NeedStatus::InProgress, now)).unwrap();
+    store
+        .act(|doc, me, now| {
+            let taken = doc.assign(me, in_progress.id, me, None, "", now)?;
+            doc.set_assignment_status(me, taken.id, AssignmentStatus::Accepted, now)
+        })
+        .unwrap();
+    assert_eq!(store.need(in_progress.id).unwrap().status, NeedStatus::InProgress);
     let active = NeedFilter { active_only: true, area: Some("River".into()), ..Default::default() };
     assert_eq!(titles(store.needs(&active).unwrap()), ["Insulin pick-up", "Ride to the clinic", "Paperwork help"]);
 }
