@@ -127,6 +127,11 @@ impl App {
         Ok(app)
     }
 
+    /// The app's database, for tests that must reach below it (to inject a failure).
+    pub fn database(&self) -> std::path::PathBuf {
+        self.data_dir.path().join("aidmesh.db")
+    }
+
     /// Closes the WebDriver session (and the app); the processes end when `self` drops.
     pub async fn close(self) -> Result<()> {
         self.client.clone().close().await?;
@@ -238,6 +243,14 @@ impl App {
         ensure!(typed == text, "typed '{text}' into {testid}, but it holds '{typed}'");
         // Move on from the field, so that its check runs (and moves the page) before the next click.
         self.client.execute("arguments[0].blur()", vec![serde_json::to_value(&element)?]).await?;
+        Ok(())
+    }
+
+    /// Sets a date input (`2030-12-01`) as its picker would: WebDriver cannot type into one.
+    pub async fn set_date(&self, testid: &str, date: &str) -> Result<()> {
+        let element = serde_json::to_value(self.wait(testid).await?)?;
+        let script = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }))";
+        self.client.execute(script, vec![element, date.into()]).await?;
         Ok(())
     }
 

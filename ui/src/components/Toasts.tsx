@@ -37,7 +37,7 @@ function ToastView({ toast }: { toast: Toast }): JSX.Element {
           {t('common.undo')}
         </button>
       ) : null}
-      <button type="button" class="toast-close" onClick={() => dismissToast(toast.id)} aria-label={t('common.dismiss')}>
+      <button type="button" class="toast-close" data-testid="toast-close" onClick={() => dismissToast(toast.id)} aria-label={t('common.dismiss')}>
         <Icon name="close" size={18} />
       </button>
     </div>
