@@ -9,8 +9,8 @@ use std::net::IpAddr;
 
 use chrono::Utc;
 use crdt_core::{
-    AssignmentStatus, Conflict, Contact, EntryStatus, Hours, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus, NewHours,
-    NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError, Field,
+    AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
+    NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
 };
 use tauri::{AppHandle, Manager, Runtime, State};
 
