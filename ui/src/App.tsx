@@ -1,4 +1,5 @@
 import type { JSX } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { Icon } from './components/Icon';
 import { Loading } from './components/ui';
 import { Toasts } from './components/Toasts';
@@ -128,6 +129,10 @@ export function App(): JSX.Element {
   const app = useApp();
   const route = useRoute();
   const { t } = app;
+  // Screen readers pick their voice from the page's language; set once the page shows it.
+  useEffect(() => {
+    document.documentElement.lang = app.lang;
+  }, [app.lang]);
   const skip = (
     <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
       {t('common.skip')}

@@ -354,6 +354,7 @@ async fn the_groups_time_zone_decides_what_a_date_means_in_the_app_and_the_cli()
 
     app.click("nav-settings").await?;
     app.choose("lang-select", "es").await?;
+    app.wait("[lang=es]:root").await?;
     app.fill("time-zone-input", "Marte/Olimpo").await?;
     app.click("time-zone-save").await?;
     app.wait("error-time-zone").await?;
@@ -384,6 +385,7 @@ async fn a_failure_after_a_saved_change_is_a_warning_not_a_failed_action() -> Re
     for (lang, need, offer) in [("en", "Prescription pickup", "Pharmacy runs by bike"), ("es", "Soup for the Nguyens", "Cooking on weekends")] {
         app.click("nav-settings").await?;
         app.choose("lang-select", lang).await?;
+        app.wait(&format!("[lang={lang}]:root")).await?;
         app.click("nav-needs").await?;
         app.click_in("need-item", need, "need-item-title").await?;
         app.click("need-find-volunteers").await?;
@@ -498,6 +500,7 @@ async fn every_main_screen_in_both_languages() -> Result<()> {
     for lang in ["en", "es"] {
         app.click("nav-settings").await?;
         app.choose("lang-select", lang).await?;
+        app.wait(&format!("[lang={lang}]:root")).await?;
         app.screenshot(lang, "90-settings").await?;
         app.click("nav-needs").await?;
         app.item_with_text("need-item", "Ride to the clinic on Friday").await?;
