@@ -61,6 +61,8 @@ pub struct Store {
     chunks_since_snapshot: i64,
     /// Failures after a write was committed: the write stands (`Store::take_warnings`).
     warnings: Vec<Error>,
+    /// The key upkeep after an action failed, so the next action tends every need.
+    upkeep_owed: bool,
 }
 
 /// A device this one has synced with.
@@ -184,6 +186,7 @@ impl Store {
             loaded_up_to: 0,
             chunks_since_snapshot: 0,
             warnings: Vec::new(),
+            upkeep_owed: false,
         })
     }
 

@@ -30,10 +30,13 @@ impl Store {
     pub fn act<T>(&mut self, f: impl FnOnce(&mut GroupDoc, Uuid, DateTime<Utc>) -> Result<T>) -> Result<T> {
         let me = self.me()?;
         let (result, touched) = self.write(|doc| f(doc, me, Utc::now()))?;
-        let tended = self.scope_of(&touched).and_then(|scope| match scope {
+        // After a failed upkeep, the next one looks at every need, not only what it touched.
+        let scope = if self.upkeep_owed { Ok(None) } else { self.scope_of(&touched) };
+        let tended = scope.and_then(|scope| match scope {
             Some(needs) if needs.is_empty() => Ok(()),
             scope => self.tend(Utc::now(), scope).map(drop),
         });
+        self.upkeep_owed = tended.is_err();
         self.warn_after_commit("granting and shredding keys", tended);
         Ok(result)
     }

@@ -350,3 +350,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn keys_a_failed_upkeep_missed_are_granted_by_the_next_action() {
+    let mut town = town();
+    let (need, cy) = (town.need, town.cy.me().unwrap());
+    let ana_db = town.dirs[0].path().join("aidmesh.db");
+    let no_envelopes = "CREATE TRIGGER no_envelopes BEFORE INSERT ON envelopes BEGIN SELECT RAISE(ABORT, 'disk trouble'); END;";
+    Store::unlocked_connection(&ana_db, &test_key()).unwrap().execute_batch(no_envelopes).unwrap();
+    assign(&mut town, cy);
+    assert!(matches!(town.ana.take_warnings().as_slice(), [Error::AfterCommit { .. }]), "the missed grant is a warning");
+
+    // The trouble passes; the next action, about something else entirely, grants the key.
+    Store::unlocked_connection(&ana_db, &test_key()).unwrap().execute_batch("DROP TRIGGER no_envelopes").unwrap();
+    town.ana.act(|doc, me, now| doc.add_offer(me, NewOffer::new(me, "Phone calls", vec![Category::Other], OfferKind::Time, "North"), now)).unwrap();
+    assert!(town.ana.take_warnings().is_empty());
+    sync_stores(&mut town.ana, &mut town.cy);
+    assert_eq!(town.cy.contact(need).unwrap(), sensitive(), "the volunteer assigned while keys could not be written");
+}
