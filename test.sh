@@ -15,8 +15,14 @@ set +e
 ui_status=$?
 cargo test --workspace --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# Every benchmark, short: small sizes, the same JSON lines, no targets checked; it fails only if a
+# benchmark errors, so none can quietly stop running. `cargo test` runs them (`cargo bench` would
+# mean a release build of everything, about 15 minutes here) with what the tests above built.
+AIDMESH_BENCH_SHORT=1 cargo test --workspace --bench '*' --locked
+bench_status=$?
+[ "$bench_status" -eq 0 ] || echo "aidmesh: a benchmark failed in its short run" >&2
 set -e
 # One closing line with the totals over every test binary and the UI's tests.
 ui_counts=$(node -e 'try { const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests) } catch { console.log(0, 1) }' "$ui_report")
 awk -v ui="$ui_counts" '/^test result:/ { passed += $4; failed += $6 } END { split(ui, u, " "); printf "tests: %d passed, %d failed\n", passed + u[1], failed + u[2] }' "$log"
-[ "$ui_status" -eq 0 ] && exit "$status" || exit "$ui_status"
+for code in "$status" "$ui_status" "$bench_status"; do [ "$code" -eq 0 ] || exit "$code"; done

@@ -1,7 +1,7 @@
 //! `cargo bench -p crdt-core --bench core`: the store on a group with 10,000 needs, 5,000 offers
 //! and 5,000 assignments. Prints one JSON line per case. Peak RSS is measured in a fresh child
 //! process doing what the app does at start (open, first list, full load, a few adds), so the
-//! dataset generation does not count.
+//! dataset generation does not count. Short mode (see `common`) uses a group of 200 needs.
 
 mod common;
 
@@ -17,9 +17,19 @@ use serde_json::json;
 
 use common::{emit, median, ms, percentile, round};
 
-const NEEDS: usize = 10_000;
-const OFFERS: usize = 5_000;
-const ASSIGNMENTS: usize = 5_000;
+/// The group's size, and how many times each case repeats.
+struct Sizes {
+    needs: usize,
+    offers: usize,
+    assignments: usize,
+    volunteers: usize,
+    /// Timed adds, and needs given contact details.
+    adds: usize,
+    contacts: usize,
+}
+
+const FULL: Sizes = Sizes { needs: 10_000, offers: 5_000, assignments: 5_000, volunteers: 500, adds: 200, contacts: 1_000 };
+const SHORT: Sizes = Sizes { needs: 200, offers: 100, assignments: 100, volunteers: 20, adds: 20, contacts: 20 };
 const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 const WORDS: [&str; 12] = ["groceries", "ride", "clinic", "meals", "pharmacy", "school", "rent", "forms", "laptop", "repair", "visit", "childcare"];
 const RSS_CHILD: &str = "AIDMESH_BENCH_RSS_DB";
@@ -28,11 +38,12 @@ fn main() -> anyhow::Result<()> {
     if let Ok(path) = std::env::var(RSS_CHILD) {
         return working_set(Path::new(&path));
     }
+    let sizes = if common::short() { SHORT } else { FULL };
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("aidmesh.db");
     let started = Instant::now();
-    build_group(&path)?;
-    emit(json!({"case": "dataset", "needs": NEEDS, "offers": OFFERS, "assignments": ASSIGNMENTS, "build_ms": ms(started)}));
+    build_group(&path, &sizes)?;
+    emit(json!({"case": "dataset", "needs": sizes.needs, "offers": sizes.offers, "assignments": sizes.assignments, "build_ms": ms(started)}));
 
     let first_list = median(20, || {
         let t = Instant::now();
@@ -78,19 +89,19 @@ fn main() -> anyhow::Result<()> {
     emit(json!({"case": "read_one_need", "ms": read}));
     let mut durable = Vec::new();
     let mut last = None;
-    for i in 0..200 {
+    for i in 0..sizes.adds {
         let input = NewNeed::new(&format!("Bench need {i}"), Category::Meals, Urgency::Normal, "North");
         let t = Instant::now();
         last = Some(store.act(|doc, me, now| doc.add_need(me, input, now))?);
         durable.push(ms(t));
     }
     let row = serde_json::to_string(&last.expect("added"))?;
-    let plain = plain_inserts(rusqlite::Connection::open(dir.path().join("plain.db"))?, &row, 200)?;
+    let plain = plain_inserts(rusqlite::Connection::open(dir.path().join("plain.db"))?, &row, sizes.adds)?;
     // The same plain insert into an SQLCipher file with the same kind of key: what encryption
     // alone costs every write.
     let keyed = dir.path().join("keyed.db");
     drop(Store::create(&keyed, &test_key(), "Keyed", NewMember::new("Ana", Role::Organizer))?);
-    let encrypted = plain_inserts(Store::unlocked_connection(&keyed, &test_key())?, &row, 200)?;
+    let encrypted = plain_inserts(Store::unlocked_connection(&keyed, &test_key())?, &row, sizes.adds)?;
     let (add_p50, add_p99, plain_p50, plain_p99) = (percentile(&durable, 50), percentile(&durable, 99), percentile(&plain, 50), percentile(&plain, 99));
     let encrypted_p50 = percentile(&encrypted, 50);
     emit(json!({
@@ -101,7 +112,7 @@ fn main() -> anyhow::Result<()> {
         "ratio_p50": round(add_p50 / plain_p50), "ratio_to_encrypted_p50": round(add_p50 / encrypted_p50), "target_ratio": 3,
     }));
 
-    privacy(&mut store, &path)?;
+    privacy(&mut store, &path, sizes.contacts)?;
 
     let rss = Command::new(std::env::current_exe()?).env(RSS_CHILD, &path).output()?;
     anyhow::ensure!(rss.status.success(), "the RSS child failed: {}", String::from_utf8_lossy(&rss.stderr));
@@ -115,15 +126,15 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The privacy layer on the same group: unlocking the encrypted file, sealing contact details on
-/// 1,000 needs, opening them, and a full `upkeep` pass over them.
-fn privacy(store: &mut Store, path: &Path) -> anyhow::Result<()> {
+/// `contacts` needs (1,000 in full), opening them, and a full `upkeep` pass over them.
+fn privacy(store: &mut Store, path: &Path, contacts: usize) -> anyhow::Result<()> {
     let unlock = median(10, || {
         let t = Instant::now();
         Store::open(path, &test_key()).unwrap();
         ms(t)
     });
     emit(json!({"case": "unlock_database", "ms": unlock}));
-    let needs: Vec<Uuid> = store.needs(&NeedFilter { limit: Some(1000), ..Default::default() })?.iter().map(|n| n.id).collect();
+    let needs: Vec<Uuid> = store.needs(&NeedFilter { limit: Some(contacts), ..Default::default() })?.iter().map(|n| n.id).collect();
     let contact = Contact { name: "Rosa".into(), phone: "555-0100".into(), address: "4 Elm St".into(), notes: "Ring twice".into(), ..Contact::default() };
     let mut sealing = Vec::new();
     for &need in &needs {
@@ -171,7 +182,7 @@ fn working_set(path: &Path) -> anyhow::Result<()> {
 
 /// The group, built on a second "device" through the public API and received by the store in
 /// one go, as a first sync would deliver it.
-fn build_group(path: &Path) -> anyhow::Result<()> {
+fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
     let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
     let base = store.doc()?.heads();
@@ -183,10 +194,10 @@ fn build_group(path: &Path) -> anyhow::Result<()> {
         let next: Vec<String> = AREAS[..i].iter().rev().take(2).map(|a| a.to_string()).collect();
         doc.add_area(me, area, &next, now)?;
     }
-    let volunteers: Vec<_> = (0..500).map(|i| doc.add_member(me, NewMember::new(&format!("Volunteer {i}"), Role::Volunteer), now)).collect::<Result<_>>()?;
+    let volunteers: Vec<_> = (0..sizes.volunteers).map(|i| doc.add_member(me, NewMember::new(&format!("Volunteer {i}"), Role::Volunteer), now)).collect::<Result<_>>()?;
     let pick = |rng: &mut StdRng, items: &[&'static str]| items[rng.random_range(0..items.len())];
     let mut needs = Vec::new();
-    for i in 0..NEEDS {
+    for i in 0..sizes.needs {
         let title = format!("{} {} #{i}", pick(&mut rng, &WORDS), pick(&mut rng, &WORDS));
         let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
         let urgency = Urgency::ALL[rng.random_range(0..Urgency::ALL.len())];
@@ -198,13 +209,13 @@ fn build_group(path: &Path) -> anyhow::Result<()> {
         needs.push(doc.add_need(me, input, now)?.id);
     }
     let mut offers = Vec::new();
-    for i in 0..OFFERS {
+    for i in 0..sizes.offers {
         let volunteer = volunteers[i % volunteers.len()].id;
         let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
         let input = NewOffer { capacity: 3, ..NewOffer::new(volunteer, &format!("Help with {}", pick(&mut rng, &WORDS)), vec![category], OfferKind::Time, pick(&mut rng, &AREAS)) };
         offers.push((volunteer, doc.add_offer(me, input, now)?.id));
     }
-    for i in 0..ASSIGNMENTS {
+    for i in 0..sizes.assignments {
         let (volunteer, offer) = offers[i];
         doc.assign(me, needs[i], volunteer, Some(offer), "", now)?;
     }

@@ -3,7 +3,8 @@
 //!
 //! Both groups are built through the public API on a second device and received by a store in
 //! one go, as a first sync would deliver them; the reads then go through the store and the
-//! loaded document the way the CLI and the app use them.
+//! loaded document the way the CLI and the app use them. Short mode (see `common`) uses 50
+//! needs, 50 offers, 30 volunteers and 300 ledger entries.
 
 mod common;
 
@@ -19,16 +20,23 @@ use uuid::Uuid;
 
 use common::{emit, median, ms};
 
-const NEEDS: usize = 1_000;
-const OFFERS: usize = 1_000;
-const VOLUNTEERS: usize = 600;
-const LEDGER_ENTRIES: usize = 100_000;
+/// How big the two groups are.
+struct Sizes {
+    needs: usize,
+    offers: usize,
+    volunteers: usize,
+    ledger_entries: usize,
+}
+
+const FULL: Sizes = Sizes { needs: 1_000, offers: 1_000, volunteers: 600, ledger_entries: 100_000 };
+const SHORT: Sizes = Sizes { needs: 50, offers: 50, volunteers: 30, ledger_entries: 300 };
 const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 const SKILLS: [&str; 10] = ["driving", "cooking", "shopping", "first aid", "childcare", "forms", "repairs", "translation", "tech help", "cleaning"];
 const LANGUAGES: [&str; 5] = ["en", "es", "ar", "pl", "uk"];
 const SLOTS: [&str; 6] = ["mon 09:00-12:00", "tue 17:00-20:00", "wed 10:00-14:00", "thu 18:00-21:00", "sat 09:00-13:00", "sun 14:00-18:00"];
 
 fn main() -> anyhow::Result<()> {
+    let sizes = if common::short() { SHORT } else { FULL };
     let dir = tempfile::tempdir()?;
     let start = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     // Needs are posted over ten days; matching happens at the end of them.
@@ -36,21 +44,21 @@ fn main() -> anyhow::Result<()> {
 
     let path = dir.path().join("matching.db");
     let t = Instant::now();
-    build_matching_group(&path, start)?;
-    emit(json!({"case": "matching_dataset", "open_needs": NEEDS, "offers": OFFERS, "volunteers": VOLUNTEERS, "build_ms": ms(t)}));
+    build_matching_group(&path, start, &sizes)?;
+    emit(json!({"case": "matching_dataset", "open_needs": sizes.needs, "offers": sizes.offers, "volunteers": sizes.volunteers, "build_ms": ms(t)}));
 
     let store = Store::open(&path, &test_key())?;
     let open = store.needs(&NeedFilter { status: Some(NeedStatus::Open), ..Default::default() })?;
     let matcher = store.matcher()?;
     let mut candidates = 0;
-    let mut sample = open.iter().step_by(open.len() / 100).cycle();
+    let mut sample = open.iter().step_by((open.len() / 100).max(1)).cycle();
     let rank = median(200, || {
         let need = sample.next().expect("cycles");
         let t = Instant::now();
         candidates = matcher.rank(need, now).unwrap().candidates.len();
         ms(t)
     });
-    emit(json!({"case": "rank_one_need", "ms": rank, "offers": OFFERS, "candidates_last": candidates, "target_ms": 5}));
+    emit(json!({"case": "rank_one_need", "ms": rank, "offers": sizes.offers, "candidates_last": candidates, "target_ms": 5}));
 
     // What `aidmesh match NEED` does after parsing: open, read the index, rank.
     let some_need = open[open.len() / 2].id;
@@ -76,8 +84,8 @@ fn main() -> anyhow::Result<()> {
 
     let path = dir.path().join("ledger.db");
     let t = Instant::now();
-    let members = build_ledger(&path, start)?;
-    emit(json!({"case": "ledger_dataset", "entries": LEDGER_ENTRIES, "members": members.len(), "build_ms": ms(t)}));
+    let members = build_ledger(&path, start, &sizes)?;
+    emit(json!({"case": "ledger_dataset", "entries": sizes.ledger_entries, "members": members.len(), "build_ms": ms(t)}));
 
     let mut store = Store::open(&path, &test_key())?;
     let mut parties = 0;
@@ -86,7 +94,7 @@ fn main() -> anyhow::Result<()> {
         parties = store.balances().unwrap().len();
         ms(t)
     });
-    emit(json!({"case": "balances_from_index", "ms": from_index, "entries": LEDGER_ENTRIES, "parties": parties, "target_ms": 50}));
+    emit(json!({"case": "balances_from_index", "ms": from_index, "entries": sizes.ledger_entries, "parties": parties, "target_ms": 50}));
 
     let t = Instant::now();
     let doc = store.doc()?;
@@ -99,7 +107,7 @@ fn main() -> anyhow::Result<()> {
         assert_eq!(balances.len(), parties);
         ms(t)
     });
-    emit(json!({"case": "balances_in_memory", "ms": in_memory, "entries": LEDGER_ENTRIES, "target_ms": 50}));
+    emit(json!({"case": "balances_in_memory", "ms": in_memory, "entries": sizes.ledger_entries, "target_ms": 50}));
 
     let member = Party::Member(members[0]);
     let mut lines = 0;
@@ -133,8 +141,8 @@ fn deliver(mut store: Store, doc: &GroupDoc) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn volunteers(doc: &mut GroupDoc, me: Uuid, rng: &mut StdRng, start: DateTime<Utc>) -> anyhow::Result<Vec<Uuid>> {
-    (0..VOLUNTEERS)
+fn volunteers(doc: &mut GroupDoc, me: Uuid, rng: &mut StdRng, start: DateTime<Utc>, count: usize) -> anyhow::Result<Vec<Uuid>> {
+    (0..count)
         .map(|i| {
             let input = NewMember {
                 skills: (0..rng.random_range(0..3)).map(|_| pick(rng, &SKILLS).to_string()).collect(),
@@ -149,18 +157,18 @@ fn volunteers(doc: &mut GroupDoc, me: Uuid, rng: &mut StdRng, start: DateTime<Ut
 /// Areas next to the two before them; volunteers with skills and languages; offers in one to
 /// three categories with weekly slots, some with coordinates, a few inexhaustible; open needs of
 /// every category and urgency; some capacity already taken by earlier assignments.
-fn build_matching_group(path: &Path, start: DateTime<Utc>) -> anyhow::Result<()> {
+fn build_matching_group(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Result<()> {
     let (store, mut doc, me) = phone(path, start)?;
     let mut rng = StdRng::seed_from_u64(11);
     for (i, area) in AREAS.iter().enumerate() {
         let next: Vec<String> = AREAS[..i].iter().rev().take(2).map(|a| a.to_string()).collect();
         doc.add_area(me, area, &next, start)?;
     }
-    let volunteers = volunteers(&mut doc, me, &mut rng, start)?;
+    let volunteers = volunteers(&mut doc, me, &mut rng, start, sizes.volunteers)?;
     let coords = |rng: &mut StdRng| (rng.random_bool(0.3)).then(|| Coords::coarse(51.45 + rng.random_range(0.0..0.1), -0.2 + rng.random_range(0.0..0.15)).unwrap());
     let mut offers = Vec::new();
-    for i in 0..OFFERS {
-        let volunteer = volunteers[i % VOLUNTEERS];
+    for i in 0..sizes.offers {
+        let volunteer = volunteers[i % volunteers.len()];
         let categories: Vec<Category> = (0..rng.random_range(1..=3)).map(|_| Category::ALL[rng.random_range(0..Category::ALL.len())]).collect();
         let input = NewOffer {
             coords: coords(&mut rng),
@@ -172,7 +180,7 @@ fn build_matching_group(path: &Path, start: DateTime<Utc>) -> anyhow::Result<()>
         };
         offers.push(doc.add_offer(me, input, start)?);
     }
-    for i in 0..NEEDS {
+    for i in 0..sizes.needs {
         let posted = start + Duration::minutes(rng.random_range(0..10 * 24 * 60));
         let input = NewNeed {
             description: format!("Please help with {}", pick(&mut rng, &SKILLS)),
@@ -201,15 +209,15 @@ fn build_matching_group(path: &Path, start: DateTime<Utc>) -> anyhow::Result<()>
 /// 100,000 entries among the volunteers and the group: most confirmed by the receiver (or an
 /// organizer, for the group's), some disputed (a few of those settled), some voided, the rest
 /// pending. Returns the volunteers.
-fn build_ledger(path: &Path, start: DateTime<Utc>) -> anyhow::Result<Vec<Uuid>> {
+fn build_ledger(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Result<Vec<Uuid>> {
     let (store, mut doc, me) = phone(path, start)?;
     let mut rng = StdRng::seed_from_u64(12);
-    let volunteers = volunteers(&mut doc, me, &mut rng, start)?;
-    for i in 0..LEDGER_ENTRIES {
+    let volunteers = volunteers(&mut doc, me, &mut rng, start, sizes.volunteers)?;
+    for i in 0..sizes.ledger_entries {
         let now = start + Duration::minutes(i as i64);
-        let from = volunteers[rng.random_range(0..VOLUNTEERS)];
-        let to = match rng.random_range(0..VOLUNTEERS + 100) {
-            n if n >= VOLUNTEERS || volunteers[n] == from => Party::Group,
+        let from = volunteers[rng.random_range(0..volunteers.len())];
+        let to = match rng.random_range(0..volunteers.len() + 100) {
+            n if n >= volunteers.len() || volunteers[n] == from => Party::Group,
             n => Party::Member(volunteers[n]),
         };
         let input = NewHours { note: format!("Help #{i}"), ..NewHours::new(from, to, Hours::from_quarters(rng.random_range(1..=16))) };

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::chunks;
 use crate::conflict::Conflict;
-use crate::engine::{Collection, GroupDoc};
+use crate::engine::{Collection, GroupDoc, Touched};
 use crate::error::{Error, Result};
 use crate::frame::{self, Frame};
 use crate::seal::{self, Envelope};
@@ -81,6 +81,12 @@ pub struct SyncSession {
     pub(crate) envelopes_up_to: i64,
     /// Envelopes received, for the store to keep.
     envelopes_in: Vec<Envelope>,
+    /// Subject and recipient of every envelope the peer sent: it holds those already, so they
+    /// are not sent back to it next time.
+    from_peer: BTreeSet<(String, String)>,
+    /// The records this sync's changes touched, noted as they were applied, so the digest
+    /// does not work them out again from the document.
+    touched: Touched,
 }
 
 impl SyncSession {
@@ -102,6 +108,8 @@ impl SyncSession {
             envelopes_out: None,
             envelopes_up_to: 0,
             envelopes_in: Vec::new(),
+            from_peer: BTreeSet::new(),
+            touched: Touched::default(),
         }
     }
 
@@ -131,6 +139,18 @@ impl SyncSession {
         bytes
     }
 
+    /// Whether the peer sent an envelope for this subject and recipient in this meeting.
+    pub(crate) fn peer_sent(&self, subject: &str, recipient: &str) -> bool {
+        self.from_peer.contains(&(subject.to_string(), recipient.to_string()))
+    }
+
+    /// Records what changes applied for this sync touched.
+    pub(crate) fn note_touched(&mut self, touched: Touched) {
+        self.touched.group |= touched.group;
+        self.touched.records.extend(touched.records);
+        self.touched.collections.extend(touched.collections);
+    }
+
     /// The envelopes received so far, handed over once.
     pub(crate) fn take_envelopes(&mut self) -> Vec<Envelope> {
         std::mem::take(&mut self.envelopes_in)
@@ -143,7 +163,9 @@ impl SyncSession {
         let message = match frame::decode(bytes)? {
             Frame::Sync(message) => message,
             Frame::Envelopes(list) => {
-                self.envelopes_in.extend(seal::decode_envelopes(&list)?);
+                let envelopes = seal::decode_envelopes(&list)?;
+                self.from_peer.extend(envelopes.iter().map(|e| (e.subject.clone(), e.recipient.clone())));
+                self.envelopes_in.extend(envelopes);
                 return Ok(self.progress.clone());
             }
         };
@@ -182,7 +204,7 @@ impl SyncSession {
 
     /// What this sync changed on this device.
     pub fn digest(&self, doc: &GroupDoc) -> Digest {
-        digest(doc, &self.before, self.progress.clone())
+        digest_of(doc, &self.before, &self.touched, self.progress.clone())
     }
 }
 
@@ -210,7 +232,11 @@ fn usable_bloom(bloom: &sync::BloomFilter) -> bool {
 
 /// What changed in `doc` since `before`, by kind of record, with the conflicts among them.
 pub fn digest(doc: &GroupDoc, before: &[automerge::ChangeHash], progress: Progress) -> Digest {
-    let touched = doc.touched(before);
+    digest_of(doc, before, &doc.touched(before), progress)
+}
+
+/// The digest of the records in `touched`, which changed since `before`.
+fn digest_of(doc: &GroupDoc, before: &[automerge::ChangeHash], touched: &Touched, progress: Progress) -> Digest {
     let mut counts: BTreeMap<Collection, Counts> = BTreeMap::new();
     for (collection, id) in &touched.records {
         let existed = doc
@@ -242,7 +268,7 @@ pub fn digest(doc: &GroupDoc, before: &[automerge::ChangeHash], progress: Progre
         members: take(Collection::Members),
         hours: Counts { new: take(Collection::HourEntries).new, updated: judged.len() },
         group_changed: touched.group,
-        conflicts: doc.conflicts_touching(&touched),
+        conflicts: doc.conflicts_touching(touched),
         progress,
     }
 }

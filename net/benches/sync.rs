@@ -6,6 +6,10 @@
 //! wire), (d) each side sending its whole saved document, (e) the floor: each side's new changes
 //! compressed with zlib level 9. (a) and (b) run over real loopback sockets with Noise.
 //! Then a meetup: 20 devices converge through one hub on loopback.
+//!
+//! `cargo bench` runs it in full. Run any other way (`cargo test --benches`, as CI does, or with
+//! `AIDMESH_BENCH_SHORT=1`) it is short: 200 shared needs, 10 new each, a meetup of 4 devices;
+//! the same cases and JSON lines, no targets checked. It only proves the benchmark still runs.
 
 use std::io::Write;
 use std::path::Path;
@@ -17,19 +21,31 @@ use chrono::Utc;
 use crdt_core::*;
 use serde_json::json;
 
-const SHARED: usize = 10_000;
-const NEW_EACH: usize = 100;
-const MEETUP_DEVICES: usize = 20;
-const MEETUP_SHARED: usize = 1_000;
+/// Shared needs, new needs on each side, and the meetup's devices and shared needs.
+struct Sizes {
+    shared: usize,
+    new_each: usize,
+    meetup_devices: usize,
+    meetup_shared: usize,
+}
+
+const FULL: Sizes = Sizes { shared: 10_000, new_each: 100, meetup_devices: 20, meetup_shared: 1_000 };
+const SHORT: Sizes = Sizes { shared: 200, new_each: 10, meetup_devices: 4, meetup_shared: 50 };
+
+/// Whether to run small: not started by `cargo bench` (which passes `--bench`), or asked to.
+fn short() -> bool {
+    std::env::var_os("AIDMESH_BENCH_SHORT").is_some_and(|v| v != "0") || !std::env::args().any(|a| a == "--bench")
+}
 
 fn main() -> anyhow::Result<()> {
+    let sizes = if short() { SHORT } else { FULL };
     let runtime = tokio::runtime::Runtime::new()?;
     let dir = tempfile::tempdir()?;
     let (a_path, b_path) = (dir.path().join("a.db"), dir.path().join("b.db"));
-    let (mut a, mut b) = two_devices(&a_path, &b_path, SHARED)?;
+    let (mut a, mut b) = two_devices(&a_path, &b_path, sizes.shared)?;
     let shared_heads = a.doc()?.heads();
     for (store, who) in [(&mut a, "A"), (&mut b, "B")] {
-        for i in 0..NEW_EACH {
+        for i in 0..sizes.new_each {
             let input = NewNeed::new(&format!("{who} new {i}"), Category::Meals, Urgency::Normal, "North");
             store.act(|doc, me, now| doc.add_need(me, input, now))?;
         }
@@ -40,15 +56,16 @@ fn main() -> anyhow::Result<()> {
     std::fs::copy(&a_path, &a_copy)?;
     std::fs::copy(&b_path, &b_copy)?;
 
-    let resumed = runtime.block_on(sync_pair(Store::open(&a_path, &test_key())?, Store::open(&b_path, &test_key())?))?;
+    let resumed = runtime.block_on(sync_pair(Store::open(&a_path, &test_key())?, Store::open(&b_path, &test_key())?, sizes.new_each))?;
     emit(json!({"case": "a_aidmesh_resumed", "bytes": resumed.bytes, "round_trips": resumed.round_trips, "ms": resumed.ms}));
 
     let (mut a, mut b) = (Store::open(&a_copy, &test_key())?, Store::open(&b_copy, &test_key())?);
     let (a_doc, b_doc) = (a.doc()?.save(), b.doc()?.save());
+    // Forget the last meeting below the store (the file is encrypted: open it with its key).
     for path in [&a_copy, &b_copy] {
-        rusqlite::Connection::open(path)?.execute("DELETE FROM peers", [])?;
+        Store::unlocked_connection(path, &test_key())?.execute("DELETE FROM peers", [])?;
     }
-    let fresh = runtime.block_on(sync_pair(Store::open(&a_copy, &test_key())?, Store::open(&b_copy, &test_key())?))?;
+    let fresh = runtime.block_on(sync_pair(Store::open(&a_copy, &test_key())?, Store::open(&b_copy, &test_key())?, sizes.new_each))?;
     emit(json!({"case": "b_aidmesh_no_saved_state", "bytes": fresh.bytes, "round_trips": fresh.round_trips, "ms": fresh.ms}));
 
     let (raw_bytes, raw_messages) = raw_automerge(&a_doc, &b_doc)?;
@@ -66,8 +83,8 @@ fn main() -> anyhow::Result<()> {
         "c_over_a": round(raw_bytes as f64 / resumed.bytes as f64), "target_c_over_a": 4,
     }));
 
-    let meetup = runtime.block_on(meetup(dir.path()))?;
-    emit(json!({"case": "meetup_20_devices_one_hub", "devices": MEETUP_DEVICES, "shared_records": MEETUP_SHARED, "new_each": 10, "ms": meetup, "target_ms": 5000}));
+    let meetup = runtime.block_on(meetup(dir.path(), &sizes))?;
+    emit(json!({"case": "meetup_20_devices_one_hub", "devices": sizes.meetup_devices, "shared_records": sizes.meetup_shared, "new_each": 10, "ms": meetup, "target_ms": 5000}));
     Ok(())
 }
 
@@ -87,7 +104,12 @@ fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(S
     let mut b = Store::join(b_path, &test_key(), &a.invite(None)?, "Bo")?;
     let (id_a, id_b) = (a.device().id(), b.device().id());
     let (mut sa, mut sb) = (a.begin_sync(&id_b)?, b.begin_sync(&id_a)?);
-    while !(a.sync_finished(&sa)? && b.sync_finished(&sb)?) {
+    // A few rounds suffice on a perfect link; the bound only stops a bug from hanging the run.
+    for round in 0.. {
+        anyhow::ensure!(round < 20, "two devices did not finish syncing");
+        if a.sync_finished(&sa)? && b.sync_finished(&sb)? {
+            break;
+        }
         while let Some(frame) = a.next_sync_frame(&mut sa)? {
             b.receive_sync_frame(&mut sb, &frame)?;
         }
@@ -108,7 +130,7 @@ struct Measured {
 
 /// One sync between two stores over loopback TCP with Noise, handshake included. The documents
 /// are loaded first, as in a running app or hub.
-async fn sync_pair(mut a: Store, mut b: Store) -> anyhow::Result<Measured> {
+async fn sync_pair(mut a: Store, mut b: Store, new_each: usize) -> anyhow::Result<Measured> {
     a.doc()?;
     b.doc()?;
     let (a, b) = (aidmesh_net::shared(a), aidmesh_net::shared(b));
@@ -126,7 +148,7 @@ async fn sync_pair(mut a: Store, mut b: Store) -> anyhow::Result<Measured> {
     let digest = sync_over(&mut channel, &a, None, |_| {}).await?;
     let (b_written, _) = responder.await??;
     let ms = round(started.elapsed().as_secs_f64() * 1000.0);
-    anyhow::ensure!(digest.needs.new == NEW_EACH, "the sync did not bring the other side's needs: {digest:?}");
+    anyhow::ensure!(digest.needs.new == new_each, "the sync did not bring the other side's needs: {digest:?}");
     // Each frame the initiator waited for is one trip across and back.
     Ok(Measured { bytes: channel.bytes_written + b_written, round_trips: digest.progress.frames_received, ms })
 }
@@ -167,10 +189,10 @@ fn zlib9(bytes: &[u8]) -> Vec<u8> {
 
 /// A hub and 20 devices that synced with it once, then each posted 10 needs apart. Time from
 /// everyone connecting at once until every device holds every need (two rounds through the hub).
-async fn meetup(dir: &Path) -> anyhow::Result<f64> {
+async fn meetup(dir: &Path, sizes: &Sizes) -> anyhow::Result<f64> {
     let hub_path = dir.join("hub.db");
     let first_path = dir.join("device-0.db");
-    let (hub, first) = two_devices(&hub_path, &first_path, MEETUP_SHARED)?;
+    let (hub, first) = two_devices(&hub_path, &first_path, sizes.meetup_shared)?;
     let invite = hub.invite(None)?;
     let hub = aidmesh_net::shared(hub);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -179,7 +201,7 @@ async fn meetup(dir: &Path) -> anyhow::Result<f64> {
     tokio::spawn(aidmesh_net::serve(hub.clone(), listener, options, std::future::pending(), |_| {}));
 
     let mut devices = vec![aidmesh_net::shared(first)];
-    for i in 1..MEETUP_DEVICES {
+    for i in 1..sizes.meetup_devices {
         let store = Store::join(&dir.join(format!("device-{i}.db")), &test_key(), &invite, &format!("Member {i}"))?;
         devices.push(aidmesh_net::shared(store));
     }

@@ -1,7 +1,16 @@
 //! What every benchmark prints and how it times: one JSON object per line, milliseconds to
 //! two decimals, medians and percentiles of repeated runs.
+//!
+//! `cargo bench` runs a benchmark in full. Run any other way (`cargo test --benches`, as CI
+//! does, or with `AIDMESH_BENCH_SHORT=1`) it is short: small sizes, same cases and JSON lines,
+//! no targets checked. It only proves the benchmark still runs.
 
 use std::time::Instant;
+
+/// Whether to run small: not started by `cargo bench` (which passes `--bench`), or asked to.
+pub fn short() -> bool {
+    std::env::var_os("AIDMESH_BENCH_SHORT").is_some_and(|v| v != "0") || !std::env::args().any(|a| a == "--bench")
+}
 
 pub fn emit(value: serde_json::Value) {
     println!("{value}");

@@ -10,6 +10,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::Store;
 use crate::bundle;
+use crate::engine::Touched;
 use crate::error::{Error, Result};
 use crate::seal::Subject;
 use crate::secret::{GroupSecret, Keyring};
@@ -54,22 +55,42 @@ impl Store {
 
     /// Applies a frame from the peer; changes it carries are durable when this returns.
     pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
-        let progress = self.write(|doc| session.receive(doc, frame))?.0;
+        let (progress, touched) = self.write(|doc| session.receive(doc, frame))?;
+        session.note_touched(touched);
         self.insert_envelopes(&session.take_envelopes())?;
-        self.complete_join()?;
+        session.note_touched(self.complete_join()?);
         Ok(progress)
     }
 
     /// Records the meeting (state to resume from, when, where) and says what it changed.
     pub fn end_sync(&mut self, session: &SyncSession, peer: &str, address: Option<&str>) -> Result<Digest> {
+        let envelopes_sent = self.envelopes_held_by(session)?;
         self.conn.execute(
             "INSERT INTO peers (device, address, last_synced_at, sync_state, envelopes_sent) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO UPDATE SET address = coalesce(excluded.address, address),
                  last_synced_at = excluded.last_synced_at, sync_state = excluded.sync_state, envelopes_sent = excluded.envelopes_sent",
-            params![peer, address, Utc::now().timestamp_millis(), session.saved_state(), session.envelopes_up_to],
+            params![peer, address, Utc::now().timestamp_millis(), session.saved_state(), envelopes_sent],
         )?;
         self.upkeep(Utc::now())?;
         Ok(session.digest(self.doc()?))
+    }
+
+    /// The newest envelope id the peer is known to hold: the last one sent to it, moved on past
+    /// the envelopes stored since that the peer itself sent in this meeting. Sending those back
+    /// cost every resumed meeting an extra frame. The mark is one id, so it stops at the first
+    /// envelope from anywhere else (a concurrent meeting): that one and any after it go next time.
+    fn envelopes_held_by(&self, session: &SyncSession) -> Result<i64> {
+        let mut held = session.envelopes_up_to;
+        let mut stmt = self.conn.prepare_cached("SELECT id, subject, recipient FROM envelopes WHERE id > ?1 ORDER BY id")?;
+        let rows = stmt.query_map([held], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (id, subject, recipient) = row?;
+            if !session.peer_sent(&subject, &recipient) {
+                break;
+            }
+            held = id;
+        }
+        Ok(held)
     }
 
     /// The devices this one has synced with, most recent first.
@@ -142,23 +163,24 @@ impl Store {
     }
 
     /// A device that joined by invite becomes a member once the group's record has arrived.
-    fn complete_join(&mut self) -> Result<()> {
+    /// Returns what that touched (its own member record).
+    fn complete_join(&mut self) -> Result<Touched> {
         if self.me.is_some() {
-            return Ok(());
+            return Ok(Touched::default());
         }
-        let Some(name) = super::get_meta(&self.conn, "join_name")? else { return Ok(()) };
+        let Some(name) = super::get_meta(&self.conn, "join_name")? else { return Ok(Touched::default()) };
         let doc = self.doc()?;
-        let Ok(group) = doc.group() else { return Ok(()) };
+        let Ok(group) = doc.group() else { return Ok(Touched::default()) };
         if group.id != self.group_id {
             return Err(Error::WrongGroup);
         }
         let device = self.device.id();
-        let member = self.write(|doc| doc.join_as(&name, &device, Utc::now()))?.0;
+        let (member, touched) = self.write(|doc| doc.join_as(&name, &device, Utc::now()))?;
         let tx = self.conn.transaction()?;
         super::set_meta(&tx, "member", &member.id.to_string())?;
         tx.execute("DELETE FROM meta WHERE key = 'join_name'", [])?;
         tx.commit()?;
         self.me = Some(member.id);
-        Ok(())
+        Ok(touched)
     }
 }

@@ -108,8 +108,6 @@ impl Store {
     /// overdue needs and grants the organizer key).
     pub(super) fn tend(&mut self, now: DateTime<Utc>, scope: Option<BTreeSet<Uuid>>) -> Result<Upkeep> {
         let Ok(me) = self.me() else { return Ok(Upkeep::default()) };
-        let group = self.group()?;
-        let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
         // Only needs with contact details (or forgotten ones) can have keys to shred or pass on.
         let ids = match scope.clone() {
             Some(ids) => ids.into_iter().collect(),
@@ -117,9 +115,14 @@ impl Store {
         };
         let needs: Vec<Need> =
             ids.into_iter().filter_map(|id| self.need(id).ok()).filter(|n| n.sealed_contact.is_some() || n.contact_forgotten_at.is_some()).collect();
+        // Most actions end here, before reading the group or looking for a newer epoch (5 % of
+        // adding a need). A new epoch arrives by sync or bundle, or with a change to the group,
+        // and each of those tends everything.
         if needs.is_empty() && scope.is_some() {
-            return Ok(done);
+            return Ok(Upkeep::default());
         }
+        let group = self.group()?;
+        let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
         let mut shredded = false;
         for need in &needs {
             let due = need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now);
