@@ -42,5 +42,23 @@ if [ "${AIDMESH_SETUP_E2E:-0}" = 1 ] && ! command -v tauri-driver >/dev/null 2>&
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
-# The UI: dependencies exactly as locked, then a build the app embeds.
-(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent build)
+# The UI: dependencies exactly as locked, then a build the app embeds. The build runs only when
+# something it is made from is newer than the last build: it rewrites every file in ui/dist, and
+# cargo rebuilds the app (which embeds ui/dist) whenever those change. The stamp lives in
+# node_modules, so a fresh `npm ci` builds again too.
+(
+  set -e
+  cd ui
+  { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }
+  stamp=node_modules/.aidmesh-ui-built
+  inputs=(src index.html package.json package-lock.json tsconfig.json vite.config.ts)
+  [ -d public ] && inputs+=(public)
+  if [ -f dist/index.html ] && [ -f "$stamp" ] && [ -z "$(find "${inputs[@]}" -newer "$stamp" -print -quit)" ]; then
+    echo "aidmesh: the UI is up to date (ui/dist)" >&2
+  else
+    # Stamped with the time the build started, so an edit made during it is not missed.
+    touch "$stamp.next"
+    npm run --silent build
+    mv "$stamp.next" "$stamp"
+  fi
+)
