@@ -415,9 +415,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Deleted rows (shredded keys above all) are overwritten, not left in free pages.
     conn.pragma_update(None, "secure_delete", "ON")?;
-    // 8 MiB of decrypted pages (SQLite's default is 2): a search touches rows all over the
+    // 16 MiB of decrypted pages (SQLite's default is 2): a search touches rows all over the
     // needs table, and re-decrypting them on each keystroke took the search list over 10 ms.
-    conn.pragma_update(None, "cache_size", -8192)?;
+    conn.pragma_update(None, "cache_size", -16384)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
 }
 
