@@ -186,7 +186,8 @@ fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
     let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
     let base = store.doc()?.heads();
-    let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
+    let signer = Signer::generate();
+    let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
     let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     doc.register_actor(me, now)?;
     let mut rng = StdRng::seed_from_u64(7);
@@ -219,7 +220,7 @@ fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
         let (volunteer, offer) = offers[i];
         doc.assign(me, needs[i], volunteer, Some(offer), "", now)?;
     }
-    store.apply_remote(&doc.changes_since(&base))?;
+    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(&signer, store.group_id(), &base))?;
     store.compact()?;
     Ok(())
 }

@@ -125,18 +125,20 @@ fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
 }
 
 /// A new group in a store, and a second device that builds the data through the public API.
-fn phone(path: &Path, start: DateTime<Utc>) -> anyhow::Result<(Store, GroupDoc, Uuid)> {
+/// The phone signs its changes as `Signer`.
+fn phone(path: &Path, start: DateTime<Utc>) -> anyhow::Result<(Store, (GroupDoc, Signer), Uuid)> {
     let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
-    let mut doc = GroupDoc::load(&store.doc()?.save(), ActorId::random())?;
+    let signer = Signer::generate();
+    let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
     doc.register_actor(me, start)?;
-    Ok((store, doc, me))
+    Ok((store, (doc, signer), me))
 }
 
 /// The store receives everything the second device made, in one go, as a first sync would.
-fn deliver(mut store: Store, doc: &GroupDoc) -> anyhow::Result<()> {
+fn deliver(mut store: Store, (doc, signer): &(GroupDoc, Signer)) -> anyhow::Result<()> {
     let base = store.doc()?.heads();
-    store.apply_remote(&doc.changes_since(&base))?;
+    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(signer, store.group_id(), &base))?;
     store.compact()?;
     Ok(())
 }
@@ -158,13 +160,14 @@ fn volunteers(doc: &mut GroupDoc, me: Uuid, rng: &mut StdRng, start: DateTime<Ut
 /// three categories with weekly slots, some with coordinates, a few inexhaustible; open needs of
 /// every category and urgency; some capacity already taken by earlier assignments.
 fn build_matching_group(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Result<()> {
-    let (store, mut doc, me) = phone(path, start)?;
+    let (store, mut phone, me) = phone(path, start)?;
+    let (doc, _) = &mut phone;
     let mut rng = StdRng::seed_from_u64(11);
     for (i, area) in AREAS.iter().enumerate() {
         let next: Vec<String> = AREAS[..i].iter().rev().take(2).map(|a| a.to_string()).collect();
         doc.add_area(me, area, &next, start)?;
     }
-    let volunteers = volunteers(&mut doc, me, &mut rng, start, sizes.volunteers)?;
+    let volunteers = volunteers(doc, me, &mut rng, start, sizes.volunteers)?;
     let coords = |rng: &mut StdRng| (rng.random_bool(0.3)).then(|| Coords::coarse(51.45 + rng.random_range(0.0..0.1), -0.2 + rng.random_range(0.0..0.15)).unwrap());
     let mut offers = Vec::new();
     for i in 0..sizes.offers {
@@ -203,16 +206,17 @@ fn build_matching_group(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> any
         let assignment = doc.assign(me, earlier.id, offer.member, Some(offer.id), "", start)?;
         doc.set_assignment_status(me, assignment.id, AssignmentStatus::Accepted, start)?;
     }
-    deliver(store, &doc)
+    deliver(store, &phone)
 }
 
 /// 100,000 entries among the volunteers and the group: most confirmed by the receiver (or an
 /// organizer, for the group's), some disputed (a few of those settled), some voided, the rest
 /// pending. Returns the volunteers.
 fn build_ledger(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Result<Vec<Uuid>> {
-    let (store, mut doc, me) = phone(path, start)?;
+    let (store, mut phone, me) = phone(path, start)?;
+    let (doc, _) = &mut phone;
     let mut rng = StdRng::seed_from_u64(12);
-    let volunteers = volunteers(&mut doc, me, &mut rng, start, sizes.volunteers)?;
+    let volunteers = volunteers(doc, me, &mut rng, start, sizes.volunteers)?;
     for i in 0..sizes.ledger_entries {
         let now = start + Duration::minutes(i as i64);
         let from = volunteers[rng.random_range(0..volunteers.len())];
@@ -242,7 +246,7 @@ fn build_ledger(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Res
             _ => {}
         }
     }
-    deliver(store, &doc)?;
+    deliver(store, &phone)?;
     Ok(volunteers)
 }
 

@@ -4,7 +4,8 @@
 //! nonce (24) · XChaCha20-Poly1305(deflate(content)), with everything before the ciphertext
 //! authenticated as associated data. The key list in the clear holds the epoch's secret sealed
 //! to each remaining device (`seal.rs`), so a device that missed a removal can still read the
-//! bundle and move to the new epoch. The content is `[u32 length][changes][key envelopes]`.
+//! bundle and move to the new epoch. The content is
+//! `[u32 length][changes][u32 length][change signatures][key envelopes]`.
 
 use std::io::{Read, Write};
 
@@ -19,7 +20,7 @@ use crate::seal::{decode_envelopes, encode_envelopes, Envelope, Subject};
 use crate::secret::GroupSecret;
 
 const MAGIC: &[u8; 8] = b"AIDMESHB";
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 const TAG_AT: usize = MAGIC.len() + 1;
 const EPOCH_AT: usize = TAG_AT + 16;
 const KEYS_AT: usize = EPOCH_AT + 4;
@@ -48,14 +49,25 @@ pub enum BundleError {
     TooLarge { size: u64, limit: u64 },
 }
 
-/// Seals `changes` and `envelopes` with the secret of `epoch`. The envelopes that carry that
-/// secret to devices go in the clear part too.
-pub fn seal(secret: &GroupSecret, epoch: u32, group: Uuid, changes: &[u8], envelopes: &[Envelope]) -> Vec<u8> {
+/// What a bundle carries: changes, their signatures (`signing::encode`), key envelopes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contents {
+    pub changes: Vec<u8>,
+    pub signatures: Vec<u8>,
+    pub envelopes: Vec<Envelope>,
+}
+
+/// Seals `contents` with the secret of `epoch`. The envelopes that carry that secret to devices
+/// go in the clear part too.
+pub fn seal(secret: &GroupSecret, epoch: u32, group: Uuid, contents: &Contents) -> Vec<u8> {
+    let Contents { changes, signatures, envelopes } = contents;
     let epoch_subject = Subject::Epoch(epoch).as_string();
     let keys: Vec<Envelope> = envelopes.iter().filter(|e| e.subject == epoch_subject).cloned().collect();
     let keys = encode_envelopes(&keys);
     let mut content = (changes.len() as u32).to_be_bytes().to_vec();
     content.extend_from_slice(changes);
+    content.extend_from_slice(&(signatures.len() as u32).to_be_bytes());
+    content.extend_from_slice(signatures);
     content.extend_from_slice(&encode_envelopes(envelopes));
     let mut compressed = DeflateEncoder::new(Vec::new(), Compression::best());
     compressed.write_all(&content).expect("writing to memory");
@@ -122,8 +134,8 @@ pub fn epoch_keys(bytes: &[u8]) -> Result<Vec<Envelope>, BundleError> {
     decode_envelopes(header(bytes)?.keys).map_err(|_| BundleError::Tampered)
 }
 
-/// The changes and key envelopes inside a bundle, if it is intact and for this group.
-pub fn open(secret: &GroupSecret, group: Uuid, bytes: &[u8]) -> Result<(Vec<u8>, Vec<Envelope>), BundleError> {
+/// What is inside a bundle, if it is intact and for this group.
+pub fn open(secret: &GroupSecret, group: Uuid, bytes: &[u8]) -> Result<Contents, BundleError> {
     let header = header(bytes)?;
     if header.clear[TAG_AT..EPOCH_AT] != secret.bundle_tag(group) {
         return Err(BundleError::OtherGroup);
@@ -141,12 +153,18 @@ pub fn open(secret: &GroupSecret, group: Uuid, bytes: &[u8]) -> Result<(Vec<u8>,
     if content.len() as u64 > MAX_CONTENT {
         return Err(BundleError::TooLarge { size: content.len() as u64, limit: MAX_CONTENT });
     }
-    let [a, b, c, d, rest @ ..] = content.as_slice() else { return Err(BundleError::Tampered) };
-    let changes_len = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
-    if rest.len() < changes_len {
+    let (changes, rest) = length_prefixed(&content)?;
+    let (signatures, envelopes) = length_prefixed(rest)?;
+    let envelopes = decode_envelopes(envelopes).map_err(|_| BundleError::Tampered)?;
+    Ok(Contents { changes: changes.to_vec(), signatures: signatures.to_vec(), envelopes })
+}
+
+/// `[u32 length][part][rest]` split into part and rest.
+fn length_prefixed(bytes: &[u8]) -> Result<(&[u8], &[u8]), BundleError> {
+    let [a, b, c, d, rest @ ..] = bytes else { return Err(BundleError::Tampered) };
+    let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+    if rest.len() < length {
         return Err(BundleError::Tampered);
     }
-    let (changes, envelopes) = rest.split_at(changes_len);
-    let envelopes = decode_envelopes(envelopes).map_err(|_| BundleError::Tampered)?;
-    Ok((changes.to_vec(), envelopes))
+    Ok(rest.split_at(length))
 }

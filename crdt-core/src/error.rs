@@ -1,7 +1,7 @@
 //! `Error`, everything that can go wrong in the core and the store. Every message is written for
 //! the person at the screen: what is wrong and, where it helps, what to do.
 //!
-//! It gathers the leaves' own errors (validation, frames, invites, bundles, sealing) and names
+//! It gathers the leaves' own errors (validation, frames, signatures, invites, bundles, sealing) and names
 //! no record type, so it sits just above the leaves and every layer above returns it.
 
 use std::path::PathBuf;
@@ -46,6 +46,8 @@ pub enum Error {
     Bundle(#[from] crate::bundle::BundleError),
     #[error(transparent)]
     Seal(#[from] crate::seal::SealError),
+    #[error(transparent)]
+    Signature(#[from] crate::signing::SignatureError),
     #[error("only organizers and the volunteers assigned to this need can read its contact details")]
     ContactNotYours,
     #[error("this group was made before contact details could be sealed, so it has no organizer key")]

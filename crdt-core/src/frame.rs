@@ -1,6 +1,7 @@
 //! What two devices say to each other during a sync, inside the encrypted channel:
-//! `[version][kind][payload]`, where a sync payload is an automerge sync message compressed with
-//! deflate (raw automerge messages are several times larger than their content).
+//! `[version][kind][payload]`, where a sync payload is deflate of
+//! `[u32 length][signatures][automerge sync message]` (raw automerge messages are several times
+//! larger than their content). The signatures are those of the changes the message carries.
 
 use std::io::{Read, Write};
 
@@ -8,7 +9,7 @@ use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// The largest frame accepted from the wire, compressed. Checked before anything is allocated.
 pub const MAX_FRAME: usize = 16 << 20;
 /// The largest sync message accepted after decompression.
@@ -19,8 +20,8 @@ const KIND_ENVELOPES: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
-    /// An automerge sync message.
-    Sync(Vec<u8>),
+    /// An automerge sync message, and the signatures (`signing::encode`) of its changes.
+    Sync { message: Vec<u8>, signatures: Vec<u8> },
     /// Key envelopes (`seal::encode_envelopes`): they travel beside the record, never in it.
     Envelopes(Vec<u8>),
 }
@@ -42,8 +43,10 @@ pub enum FrameError {
 
 pub fn encode(frame: &Frame) -> Vec<u8> {
     match frame {
-        Frame::Sync(message) => {
+        Frame::Sync { message, signatures } => {
             let mut out = DeflateEncoder::new(vec![VERSION, KIND_SYNC], Compression::best());
+            out.write_all(&(signatures.len() as u32).to_be_bytes()).expect("writing to memory");
+            out.write_all(signatures).expect("writing to memory");
             out.write_all(message).expect("writing to memory");
             out.finish().expect("writing to memory")
         }
@@ -70,7 +73,13 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
             if message.len() > MAX_MESSAGE {
                 return Err(FrameError::TooLarge { size: message.len(), limit: MAX_MESSAGE });
             }
-            Ok(Frame::Sync(message))
+            let [a, b, c, d, rest @ ..] = message.as_slice() else { return Err(FrameError::Short) };
+            let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+            if rest.len() < length {
+                return Err(FrameError::Short);
+            }
+            let (signatures, message) = rest.split_at(length);
+            Ok(Frame::Sync { message: message.to_vec(), signatures: signatures.to_vec() })
         }
         KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
         other => Err(FrameError::Kind(other)),

@@ -8,7 +8,7 @@
 //!
 //! The modules are layered, lowest first; a module uses only modules above it in this list
 //! (`tests/layers.rs` checks it):
-//! 1. leaves: `validation`, `chunks`, `frame`, `secret`, `seal`, `invite`, `bundle`;
+//! 1. leaves: `validation`, `chunks`, `frame`, `secret`, `signing`, `seal`, `invite`, `bundle`;
 //! 2. `error`, which gathers the leaves' errors, and `codec`;
 //! 3. `model`: the records, their statuses, dates and the ledger's arithmetic;
 //! 4. `engine`: the document, how a change is made, what it touched, its caches;
@@ -21,6 +21,7 @@ pub mod validation;
 mod chunks;
 pub mod frame;
 pub mod secret;
+pub mod signing;
 pub mod seal;
 pub mod invite;
 pub mod bundle;
@@ -49,6 +50,7 @@ pub use model::*;
 pub use invite::{Invite, InviteError};
 pub use seal::Contact;
 pub use secret::{DeviceKey, GroupSecret, Keyring};
+pub use signing::{Signatures, Signer};
 pub use store::{DbKey, LedgerFilter, NeedFilter, OfferFilter, Store, Upkeep};
 pub use sync::{Digest, Progress, SyncSession};
 pub use validation::{Field, ValidationError, MAX_ADDRESS, MAX_CONTACT_NAME, MAX_COUNT, MAX_EMAIL, MAX_PHONE, MAX_RETENTION_DAYS, MAX_TEXT, MAX_TITLE};

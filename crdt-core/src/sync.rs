@@ -19,10 +19,11 @@ use uuid::Uuid;
 
 use crate::chunks;
 use crate::conflict::Conflict;
-use crate::engine::{Collection, GroupDoc, Touched};
+use crate::engine::{parse_changes, Collection, GroupDoc, Touched};
 use crate::error::{Error, Result};
 use crate::frame::{self, Frame};
 use crate::seal::{self, Envelope};
+use crate::signing::{self, Signatures};
 
 /// How far a sync has come, for a progress bar.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -69,6 +70,8 @@ impl Digest {
 }
 
 pub struct SyncSession {
+    /// The group whose changes this session exchanges: their signatures name it.
+    group: Uuid,
     state: sync::State,
     before: Vec<automerge::ChangeHash>,
     /// A hash of the last sync message sent, until the peer's next frame. automerge offers some
@@ -90,9 +93,9 @@ pub struct SyncSession {
 }
 
 impl SyncSession {
-    /// Starts a sync from the state saved after the last one with this peer (if any). A saved
-    /// state that cannot be read only costs a full exchange, so it is dropped, not an error.
-    pub fn new(doc: &GroupDoc, saved: Option<&[u8]>) -> Self {
+    /// Starts a sync of `group` from the state saved after the last one with this peer (if any).
+    /// A saved state that cannot be read only costs a full exchange, so it is dropped, not an error.
+    pub fn new(doc: &GroupDoc, group: Uuid, saved: Option<&[u8]>) -> Self {
         let mut state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
         if !state.shared_heads.is_empty() {
             // "They have what we shared": send what is new at once. If they got some of it from
@@ -101,6 +104,7 @@ impl SyncSession {
             state.their_need = Some(Vec::new());
         }
         SyncSession {
+            group,
             state,
             before: doc.heads(),
             unanswered: None,
@@ -119,18 +123,24 @@ impl SyncSession {
         SyncSession { envelopes_out: Some(envelopes).filter(|e| !e.is_empty()), envelopes_up_to: up_to, ..self }
     }
 
-    /// The next frame to send, if there is one now.
-    pub fn next_frame(&mut self, doc: &GroupDoc) -> Option<Vec<u8>> {
+    /// The next frame to send, if there is one now. `signatures_of` gives the signatures of
+    /// the changes it will carry (the store keeps them).
+    pub fn next_frame(&mut self, doc: &GroupDoc, signatures_of: impl FnOnce(&[automerge::ChangeHash]) -> Result<Signatures>) -> Result<Option<Vec<u8>>> {
         if let Some(envelopes) = self.envelopes_out.take() {
-            return Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes)))));
+            return Ok(Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes))))));
         }
-        let message = doc.automerge().generate_sync_message(&mut self.state)?.encode();
+        let sent_before = self.state.sent_hashes.clone();
+        let Some(message) = doc.automerge().generate_sync_message(&mut self.state) else { return Ok(None) };
+        let message = message.encode();
         let hash = <[u8; 32]>::from(Sha256::digest(&message));
         if self.unanswered == Some(hash) {
-            return None;
+            return Ok(None);
         }
         self.unanswered = Some(hash);
-        Some(self.count_sent(frame::encode(&Frame::Sync(message))))
+        // automerge notes every change a message carries as sent.
+        let carried: Vec<_> = self.state.sent_hashes.difference(&sent_before).copied().collect();
+        let signatures = signing::encode(&signatures_of(&carried)?);
+        Ok(Some(self.count_sent(frame::encode(&Frame::Sync { message, signatures }))))
     }
 
     fn count_sent(&mut self, bytes: Vec<u8>) -> Vec<u8> {
@@ -160,8 +170,8 @@ impl SyncSession {
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
-        let message = match frame::decode(bytes)? {
-            Frame::Sync(message) => message,
+        let (message, signatures) = match frame::decode(bytes)? {
+            Frame::Sync { message, signatures } => (message, signing::decode(&signatures)?),
             Frame::Envelopes(list) => {
                 let envelopes = seal::decode_envelopes(&list)?;
                 self.from_peer.extend(envelopes.iter().map(|e| (e.subject.clone(), e.recipient.clone())));
@@ -174,8 +184,13 @@ impl SyncSession {
         if !message.have.iter().all(|have| usable_bloom(&have.bloom)) {
             return Err(Error::BadChanges("a sync message carries a damaged bloom filter".into()));
         }
+        let mut carried = Vec::new();
+        for chunk in message.changes.iter() {
+            carried.extend(parse_changes(chunk)?);
+        }
+        let checked = doc.check_signed(&carried, &signatures, self.group)?;
         let changes = message.changes.len() as u64;
-        doc.receive_sync(&mut self.state, message)?;
+        doc.receive_sync(&mut self.state, message, checked)?;
         self.progress.changes_in_last_message = changes;
         self.progress.changes_received += changes;
         Ok(self.progress.clone())
@@ -274,11 +289,13 @@ fn digest_of(doc: &GroupDoc, before: &[automerge::ChangeHash], touched: &Touched
 }
 
 impl GroupDoc {
-    /// Applies a sync message: its changes become unsaved changes for the store to persist.
-    pub(crate) fn receive_sync(&mut self, state: &mut sync::State, message: sync::Message) -> Result<()> {
+    /// Applies a sync message whose changes' `signatures` were checked: its changes become
+    /// unsaved changes for the store to persist, with their signatures.
+    pub(crate) fn receive_sync(&mut self, state: &mut sync::State, message: sync::Message, signatures: Signatures) -> Result<()> {
         let before = self.heads();
         self.automerge_mut().receive_sync_message(state, message)?;
         self.after_external_change(&before);
+        self.keep_signatures(signatures);
         Ok(())
     }
 }

@@ -93,13 +93,14 @@ fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(S
     let mut a = Store::create(a_path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = a.me()?;
     let base = a.doc()?.heads();
-    let mut writer = GroupDoc::load(&a.doc()?.save(), ActorId::random())?;
+    let signer = Signer::generate();
+    let mut writer = GroupDoc::load(&a.doc()?.save(), signer.actor())?;
     let now = Utc::now();
     writer.register_actor(me, now)?;
     for i in 0..shared {
         writer.add_need(me, NewNeed::new(&format!("Shared need {i}"), Category::Groceries, Urgency::Normal, "North"), now)?;
     }
-    a.apply_remote(&writer.changes_since(&base))?;
+    a.apply_remote(&writer.changes_since(&base), &writer.sign_since(&signer, a.group_id(), &base))?;
     a.compact()?;
     let mut b = Store::join(b_path, &test_key(), &a.invite(None)?, "Bo")?;
     let (id_a, id_b) = (a.device().id(), b.device().id());

@@ -8,7 +8,8 @@ use std::sync::Once;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
-use crdt_core::{ActorId, DbKey, Digest, GroupDoc, NewMember, Role, Store};
+use automerge::ChangeHash;
+use crdt_core::{ActorId, DbKey, Digest, GroupDoc, NewMember, Role, Signatures, Signer, Store, Touched};
 use uuid::Uuid;
 
 /// A fixed moment for deterministic tests: 2030-01-01 plus `minutes`.
@@ -22,6 +23,34 @@ pub const TEST_PASSPHRASE: &str = "correct horse battery staple";
 
 pub fn test_key() -> DbKey {
     DbKey::passphrase(TEST_PASSPHRASE).expect("not empty")
+}
+
+/// Another device of a store's group, outside any store, as a phone that was offline would be:
+/// it writes as its own signed actor and hands its changes over with their signatures.
+pub struct Phone {
+    pub doc: GroupDoc,
+    pub signer: Signer,
+    group: Uuid,
+}
+
+impl Phone {
+    /// A copy of everything `store` holds, acting for `member`.
+    pub fn of(store: &mut Store, member: Uuid) -> Phone {
+        let signer = Signer::generate();
+        let mut doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
+        doc.register_actor(member, at(0)).unwrap();
+        Phone { doc, signer, group: store.group_id() }
+    }
+
+    /// The changes this phone made since `heads`, with their signatures.
+    pub fn signatures_since(&self, heads: &[ChangeHash]) -> Signatures {
+        self.doc.sign_since(&self.signer, self.group, heads)
+    }
+
+    /// `store` receives what this phone has that it lacks since `heads`.
+    pub fn deliver(&self, store: &mut Store, heads: &[ChangeHash]) -> crdt_core::Result<Touched> {
+        store.apply_remote(&self.doc.changes_since(heads), &self.signatures_since(heads))
+    }
 }
 
 /// One person's device: their own copy of the document, writing as their own actor.

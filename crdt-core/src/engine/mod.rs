@@ -35,6 +35,7 @@ use crate::chunks::{self, Chunk};
 use crate::codec;
 use crate::error::{Error, Result};
 use crate::model::{Assignment, Group, Member, Need, Offer, Resolution};
+use crate::signing::{self, Signatures, Signer};
 
 mod action;
 mod links;
@@ -121,6 +122,10 @@ pub struct Loaded<T> {
 pub(crate) struct Unsaved {
     pub(crate) bytes: Vec<u8>,
     pub(crate) touched: Touched,
+    /// The changes this device made, for the store to sign.
+    pub(crate) made_here: Vec<ChangeHash>,
+    /// The signatures of changes received, checked before they were applied.
+    pub(crate) signatures: Signatures,
 }
 
 pub struct GroupDoc {
@@ -175,30 +180,50 @@ impl GroupDoc {
         self.doc.save_after(heads)
     }
 
-    /// Applies saves or change chunks from elsewhere, in any order and any number of times:
-    /// changes whose predecessors have not arrived wait for them. Every chunk is checked first,
-    /// so damaged bytes are refused with nothing applied.
+    /// Signatures by `signer` of every change it made since `heads`: what a device sends beside
+    /// its changes (tests and benchmarks build second devices this way).
+    pub fn sign_since(&self, signer: &Signer, group: Uuid, heads: &[ChangeHash]) -> Signatures {
+        let actor = signer.actor();
+        self.doc.get_changes(heads).into_iter().filter(|c| *c.actor_id() == actor).map(|c| (c.hash(), signer.sign(group, &c.hash()))).collect()
+    }
+
+    /// Applies saves or change chunks this device already checked (its own store's chunks), in
+    /// any order and any number of times: changes whose predecessors have not arrived wait for
+    /// them. Every chunk is parsed first, so damaged bytes are refused with nothing applied.
+    /// Changes from another device go through `apply_signed`.
     pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        let bad = |e: &dyn std::fmt::Display| Error::BadChanges(e.to_string());
-        let mut changes = Vec::new();
-        for chunk in chunks::split(bytes).map_err(|e| bad(&e))? {
-            match chunk {
-                Chunk::Document(data) => {
-                    let doc = Automerge::load_with_options(data, LoadOptions::new().on_partial_load(OnPartialLoad::Error)).map_err(|e| bad(&e))?;
-                    changes.extend(doc.get_changes(&[]));
-                }
-                Chunk::Change(data) => {
-                    // Unlike automerge's own loading, `Change::from_bytes` does not check the
-                    // checksum, and automerge 0.12 applies a damaged change that still parses (then
-                    // panics, or saves a document that no longer loads).
-                    let change = Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?;
-                    if change.hash().0[..4] != chunks::checksum(data) {
-                        return Err(bad(&"a change is damaged: its checksum does not match"));
-                    }
-                    changes.push(change);
-                }
-            }
+        let changes = parse_changes(bytes)?;
+        self.apply_changes(changes)
+    }
+
+    /// Applies changes from another device of `group`, each of which must carry its author's
+    /// signature (or be held here already). One that does not refuses them all: nothing is applied.
+    pub fn apply_signed(&mut self, bytes: &[u8], signatures: &Signatures, group: Uuid) -> Result<()> {
+        let changes = parse_changes(bytes)?;
+        let checked = self.check_signed(&changes, signatures, group)?;
+        self.apply_changes(changes)?;
+        self.keep_signatures(checked);
+        Ok(())
+    }
+
+    /// Signatures of received changes, for the store to keep beside them.
+    pub(crate) fn keep_signatures(&mut self, signatures: Signatures) {
+        self.unsaved.signatures.extend(signatures);
+    }
+
+    /// The signatures of the changes in `changes` this document lacks, each checked against its
+    /// author's key.
+    pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid) -> Result<Signatures> {
+        let mut checked = Signatures::new();
+        for change in changes.iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()) {
+            let signature = signatures.get(&change.hash());
+            signing::verify(group, change.actor_id(), &change.hash(), signature)?;
+            checked.extend(signature.map(|s| (change.hash(), *s)));
         }
+        Ok(checked)
+    }
+
+    fn apply_changes(&mut self, changes: Vec<Change>) -> Result<()> {
         let before = self.heads();
         // automerge 0.12 applies a batch by rebuilding its op columns once per change in it:
         // 200 edits to a 10,000-need record took 800 MB in one batch, 7 MB one at a time. One
@@ -212,7 +237,7 @@ impl GroupDoc {
         // Whatever was applied before a failure is noted too, so the store never keeps it
         // unsaved (it drops the document instead).
         self.after_external_change(&before);
-        applied.map_err(|e| bad(&e))
+        applied.map_err(|e| Error::BadChanges(e.to_string()))
     }
 
     pub(crate) fn automerge_mut(&mut self) -> &mut Automerge {
@@ -234,7 +259,6 @@ impl GroupDoc {
         std::mem::take(&mut self.unsaved)
     }
 
-    /// Records what a change touched, and keeps the assignment links in step.
     /// Records what a change touched, and keeps the caches in step.
     fn note(&mut self, touched: Touched) {
         if touched.group {
@@ -398,4 +422,29 @@ fn collection_obj(doc: &Automerge, collection: Collection) -> Option<ObjId> {
         (Value::Object(ObjType::Map), id) => Some(id),
         _ => None,
     }
+}
+
+/// Every change in saves or change chunks, each checked (checksum included) before any is used.
+pub(crate) fn parse_changes(bytes: &[u8]) -> Result<Vec<Change>> {
+    let bad = |e: &dyn std::fmt::Display| Error::BadChanges(e.to_string());
+    let mut changes = Vec::new();
+    for chunk in chunks::split(bytes).map_err(|e| bad(&e))? {
+        match chunk {
+            Chunk::Document(data) => {
+                let doc = Automerge::load_with_options(data, LoadOptions::new().on_partial_load(OnPartialLoad::Error)).map_err(|e| bad(&e))?;
+                changes.extend(doc.get_changes(&[]));
+            }
+            Chunk::Change(data) => {
+                // Unlike automerge's own loading, `Change::from_bytes` does not check the
+                // checksum, and automerge 0.12 applies a damaged change that still parses (then
+                // panics, or saves a document that no longer loads).
+                let change = Change::from_bytes(data.to_vec()).map_err(|e| bad(&e))?;
+                if change.hash().0[..4] != chunks::checksum(data) {
+                    return Err(bad(&"a change is damaged: its checksum does not match"));
+                }
+                changes.push(change);
+            }
+        }
+    }
+    Ok(changes)
 }

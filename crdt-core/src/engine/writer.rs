@@ -116,6 +116,7 @@ impl GroupDoc {
             .map_err(|failure: automerge::transaction::Failure<Error>| failure.error)?;
         if let Some(change) = hash.and_then(|hash| self.doc.get_change_by_hash(&hash)) {
             self.unsaved.bytes.extend(change.raw_bytes());
+            self.unsaved.made_here.push(change.hash());
         }
         self.note(ids_and_touched.1);
         Ok(())

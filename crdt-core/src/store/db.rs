@@ -1,11 +1,14 @@
-//! The few SQL helpers every part of the store shares: the `meta` table, the chunks, and how
+//! The few SQL helpers every part of the store shares: the `meta` table, the chunks and their
+//! signatures, and how
 //! SQLite's errors are told to the person.
 
 use std::path::Path;
 
+use automerge::ChangeHash;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::error::Error;
+use crate::signing::Signatures;
 
 /// SQLite's "damaged" errors become `Corrupt`, which promises the file was left alone.
 pub(super) fn classify(path: &Path, e: rusqlite::Error) -> Error {
@@ -35,4 +38,26 @@ pub(super) fn chunks_after(conn: &Connection, id: i64) -> rusqlite::Result<Vec<(
     let mut stmt = conn.prepare_cached("SELECT id, data FROM chunks WHERE id > ?1 ORDER BY id")?;
     let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
+}
+
+pub(super) fn insert_signatures(tx: &Transaction<'_>, signatures: &Signatures) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached("INSERT OR IGNORE INTO signatures (hash, signature) VALUES (?1, ?2)")?;
+    for (hash, signature) in signatures {
+        stmt.execute(params![&hash.0[..], &signature[..]])?;
+    }
+    Ok(())
+}
+
+/// The signatures of `hashes`, every one of which this device must hold: it keeps a signature
+/// for every change it has.
+pub(super) fn signatures_of(conn: &Connection, path: &Path, hashes: &[ChangeHash]) -> Result<Signatures, Error> {
+    let mut stmt = conn.prepare_cached("SELECT signature FROM signatures WHERE hash = ?1")?;
+    let mut out = Signatures::new();
+    for hash in hashes {
+        let signature: Option<Vec<u8>> = stmt.query_row([&hash.0[..]], |r| r.get(0)).optional()?;
+        let signature = signature.and_then(|s| <[u8; 64]>::try_from(s).ok());
+        let signature = signature.ok_or_else(|| Error::Corrupt { path: path.to_path_buf(), detail: format!("change {hash} has no signature") })?;
+        out.insert(*hash, signature);
+    }
+    Ok(out)
 }

@@ -8,12 +8,14 @@ use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
+use super::db::signatures_of;
 use super::Store;
-use crate::bundle;
+use crate::bundle::{self, Contents};
 use crate::engine::Touched;
 use crate::error::{Error, Result};
 use crate::seal::Subject;
 use crate::secret::{GroupSecret, Keyring};
+use crate::signing;
 use crate::store::Peer;
 use crate::sync::{self, Digest, Progress, SyncSession};
 
@@ -40,12 +42,15 @@ impl Store {
         let saved = self.saved_sync_state(peer)?;
         let sent: i64 = self.conn.query_row("SELECT envelopes_sent FROM peers WHERE device = ?1", [peer], |r| r.get(0)).optional()?.unwrap_or(0);
         let (envelopes, up_to) = self.envelopes_after(sent)?;
-        Ok(SyncSession::new(self.doc()?, saved.as_deref()).with_envelopes(envelopes, up_to))
+        let group = self.group_id;
+        Ok(SyncSession::new(self.doc()?, group, saved.as_deref()).with_envelopes(envelopes, up_to))
     }
 
     /// The next frame for the peer, if any.
     pub fn next_sync_frame(&mut self, session: &mut SyncSession) -> Result<Option<Vec<u8>>> {
-        Ok(session.next_frame(self.doc()?))
+        self.doc()?;
+        let doc = self.doc.as_ref().expect("loaded just above");
+        session.next_frame(doc, |hashes| signatures_of(&self.conn, &self.path, hashes))
     }
 
     /// Whether both sides now hold the same record, and know it.
@@ -113,9 +118,12 @@ impl Store {
             None => Vec::new(),
             Some(peer) => self.shared_heads(peer)?,
         };
-        let changes = self.doc()?.changes_since(&since);
+        let doc = self.doc()?;
+        let changes = doc.changes_since(&since);
+        let hashes: Vec<ChangeHash> = doc.automerge().get_changes(&since).iter().map(|c| c.hash()).collect();
+        let signatures = signing::encode(&signatures_of(&self.conn, &self.path, &hashes)?);
         let (envelopes, _) = self.envelopes_after(0)?;
-        Ok(bundle::seal(&self.secret, self.epoch, self.group_id, &changes, &envelopes))
+        Ok(bundle::seal(&self.secret, self.epoch, self.group_id, &Contents { changes, signatures, envelopes }))
     }
 
     /// Applies a bundle. Importing the same bundle twice changes nothing the second time.
@@ -126,13 +134,15 @@ impl Store {
             Some(secret) => secret.clone(),
             None => self.secret_from_bundle(bytes, epoch)?,
         };
-        let (changes, envelopes) = bundle::open(&secret, self.group_id, bytes)?;
+        let Contents { changes, signatures, envelopes } = bundle::open(&secret, self.group_id, bytes)?;
+        let signatures = signing::decode(&signatures)?;
         if known.is_none() {
             self.keep_epoch_secret(epoch, &secret)?;
         }
         let before = self.doc()?.heads();
+        // Changes first: a bundle refused for a bad signature leaves nothing behind.
+        self.apply_remote(&changes, &signatures)?;
         self.insert_envelopes(&envelopes)?;
-        self.apply_remote(&changes)?;
         self.complete_join()?;
         self.upkeep(Utc::now())?;
         Ok(sync::digest(self.doc()?, &before, Progress::default()))

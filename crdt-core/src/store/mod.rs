@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::model::{Category, EntryStatus, NeedStatus, NewMember, OfferStatus, Party, Urgency};
 use crate::secret::{DeviceKey, GroupSecret};
+use crate::signing::{Signatures, Signer};
 use crate::validation::{check_text, Field, ValidationError, MAX_TITLE};
 
 mod db;
@@ -36,17 +37,19 @@ mod privacy;
 mod queries;
 mod write;
 
-use db::{classify, get_meta, insert_chunk, set_meta};
+use db::{classify, get_meta, insert_chunk, insert_signatures, set_meta};
 use index::reindex_all;
 pub use privacy::Upkeep;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
-pub const SCHEMA_VERSION: i64 = 2;
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
+pub const SCHEMA_VERSION: i64 = 3;
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
 
 pub struct Store {
     path: PathBuf,
     conn: Connection,
+    /// Signs this device's changes; its public half is the device's actor id.
+    signer: Signer,
     actor: ActorId,
     device: DeviceKey,
     /// The current group secret, and its epoch.
@@ -110,14 +113,15 @@ impl Store {
     /// Creates the database for a new group, with this device's first member.
     pub fn create(path: &Path, key: &DbKey, group_name: &str, founder: NewMember) -> Result<Store> {
         refuse_existing(path)?;
-        let actor = ActorId::random();
+        let signer = Signer::generate();
         let device = DeviceKey::generate();
         let now = Utc::now();
-        let (mut doc, member) = GroupDoc::create(actor.clone(), group_name, founder, now)?;
+        let (mut doc, member) = GroupDoc::create(signer.actor(), group_name, founder, now)?;
         doc.add_device(member.id, &device.id(), now)?;
         let group_id = doc.group()?.id;
-        let identity = Identity { actor, device, secret: GroupSecret::generate(), epoch: 0, group_id, member: Some(member.id), join_name: None };
-        build(path, key, &identity, Some(&doc))?;
+        let founding: Signatures = doc.take_unsaved().made_here.iter().map(|hash| (*hash, signer.sign(group_id, hash))).collect();
+        let identity = Identity { signer, device, secret: GroupSecret::generate(), epoch: 0, group_id, member: Some(member.id), join_name: None };
+        build(path, key, &identity, Some((&doc, &founding)))?;
         let mut store = Store::open(path, key)?;
         store.make_organizer_key()?;
         Ok(store)
@@ -129,7 +133,7 @@ impl Store {
         refuse_existing(path)?;
         check_text(Field::YourName, name, MAX_TITLE)?;
         let identity = Identity {
-            actor: ActorId::random(),
+            signer: Signer::generate(),
             device: DeviceKey::generate(),
             secret: invite.secret.clone(),
             epoch: invite.epoch,
@@ -176,7 +180,8 @@ impl Store {
         Ok(Store {
             path: path.to_path_buf(),
             conn,
-            actor: identity.actor,
+            actor: identity.signer.actor(),
+            signer: identity.signer,
             device: identity.device,
             secret: identity.secret,
             epoch: identity.epoch,
@@ -327,7 +332,7 @@ impl std::fmt::Debug for DbKey {
 
 /// Who this device is, kept in `meta`: never in the shared record.
 struct Identity {
-    actor: ActorId,
+    signer: Signer,
     device: DeviceKey,
     secret: GroupSecret,
     epoch: u32,
@@ -339,7 +344,7 @@ struct Identity {
 
 impl Identity {
     fn write(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
-        set_meta(tx, "actor", &self.actor.to_hex_string())?;
+        set_meta(tx, "signing_key", &data_encoding::HEXLOWER.encode(&self.signer.private_bytes()))?;
         set_meta(tx, "device_key", &data_encoding::HEXLOWER.encode(&self.device.private_bytes()))?;
         tx.execute("INSERT INTO epochs (epoch, secret) VALUES (?1, ?2)", params![self.epoch, &self.secret.as_bytes()[..]])?;
         set_meta(tx, "group_id", &self.group_id.to_string())?;
@@ -359,12 +364,14 @@ impl Identity {
             let bytes = data_encoding::HEXLOWER.decode(required(key)?.as_bytes()).map_err(|_| format!("bad {key}"))?;
             bytes.try_into().map_err(|_| format!("bad {key}"))
         };
-        let actor = data_encoding::HEXLOWER.decode(required("actor")?.as_bytes()).map_err(|_| "bad actor".to_string())?;
         let (epoch, secret): (u32, Vec<u8>) = conn
             .query_row("SELECT epoch, secret FROM epochs ORDER BY epoch DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|_| "this device's group secret is missing".to_string())?;
+        if get("signing_key")?.is_none() {
+            return Err("it was made by an aidmesh from before changes were signed; make the group again with this version".into());
+        }
         Ok(Identity {
-            actor: ActorId::from(actor),
+            signer: Signer::from_bytes(&bytes32("signing_key")?),
             device: DeviceKey::from_bytes(bytes32("device_key")?),
             secret: GroupSecret::from_bytes(secret.try_into().map_err(|_| "bad group secret".to_string())?),
             epoch,
@@ -387,7 +394,7 @@ fn refuse_existing(path: &Path) -> Result<()> {
 
 /// Writes a new database beside its final name and renames it into place, so a half-made one
 /// never appears.
-fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<&GroupDoc>) -> Result<()> {
+fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<(&GroupDoc, &Signatures)>) -> Result<()> {
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     {
@@ -399,8 +406,9 @@ fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<&GroupDoc>) 
         migrate(&mut conn, 0)?;
         let tx = conn.transaction()?;
         identity.write(&tx)?;
-        if let Some(doc) = doc {
+        if let Some((doc, signatures)) = doc {
             insert_chunk(&tx, true, &doc.save())?;
+            insert_signatures(&tx, signatures)?;
             reindex_all(&tx, doc)?;
         }
         tx.commit()?;

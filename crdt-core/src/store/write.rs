@@ -6,10 +6,11 @@ use rusqlite::TransactionBehavior;
 use uuid::Uuid;
 
 use super::index::{reindex, reindex_all, INDEX_VERSION};
-use super::db::{chunks_after, classify, get_meta, insert_chunk};
+use super::db::{chunks_after, classify, get_meta, insert_chunk, insert_signatures};
 use super::Store;
 use crate::engine::{GroupDoc, Touched};
 use crate::error::{Error, Result};
+use crate::signing::Signatures;
 
 /// After this many change chunks the store folds them into one snapshot.
 const COMPACT_AFTER: i64 = 500;
@@ -54,9 +55,11 @@ impl Store {
         }
     }
 
-    /// Applies changes received from another device (sync, bundle). Returns what they touched.
-    pub fn apply_remote(&mut self, bytes: &[u8]) -> Result<Touched> {
-        Ok(self.write(|doc| doc.apply_bytes(bytes))?.1)
+    /// Applies changes received from another device (sync, bundle), each of which must carry
+    /// its author's signature. Returns what they touched.
+    pub fn apply_remote(&mut self, bytes: &[u8], signatures: &Signatures) -> Result<Touched> {
+        let group = self.group_id;
+        Ok(self.write(|doc| doc.apply_signed(bytes, signatures, group))?.1)
     }
 
     /// The write path shared by local actions and received changes: lock, catch up, change,
@@ -86,11 +89,19 @@ impl Store {
             }
         };
         let unsaved = doc.take_unsaved();
+        let (signer, group) = (&self.signer, self.group_id);
+        let mut signatures = unsaved.signatures;
+        signatures.extend(unsaved.made_here.iter().map(|hash| (*hash, signer.sign(group, hash))));
         if unsaved.bytes.is_empty() {
+            // Changes that wait for their predecessors are not applied yet, but their signatures
+            // came now: a later message applies them and will not carry those again.
+            insert_signatures(&tx, &signatures)?;
+            tx.commit()?;
             return Ok((result, unsaved.touched));
         }
         let persisted = (|| -> Result<i64> {
             let id = insert_chunk(&tx, false, &unsaved.bytes)?;
+            insert_signatures(&tx, &signatures)?;
             reindex(&tx, doc, &unsaved.touched)?;
             tx.commit()?;
             Ok(id)

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use aidmesh_tests::{at, test_key};
+use aidmesh_tests::{at, test_key, Phone};
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ReadDoc, ROOT};
 use crdt_core::*;
@@ -84,23 +84,68 @@ fn garbage_or_cut_changes_from_elsewhere_are_refused_with_nothing_applied() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = filled_store(dir.path());
     let heads = store.doc().unwrap().heads();
-    let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
     let me = store.me().unwrap();
+    let mut phone = Phone::of(&mut store, me);
     for i in 0..3 {
-        phone.add_need(me, NewNeed::new(&format!("Phone {i}"), Category::Meals, Urgency::Low, "North"), at(i)).unwrap();
+        phone.doc.add_need(me, NewNeed::new(&format!("Phone {i}"), Category::Meals, Urgency::Low, "North"), at(i)).unwrap();
     }
-    let good = phone.changes_since(&heads);
+    let good = phone.doc.changes_since(&heads);
+    let signatures = phone.signatures_since(&heads);
     let mut flipped = good.clone();
     let middle = flipped.len() / 2;
     flipped[middle] ^= 0xff;
     for bad in [b"not automerge at all".to_vec(), good[..good.len() - 3].to_vec(), flipped, [good.clone(), vec![0x85, 0x6f]].concat()] {
-        let err = store.apply_remote(&bad).unwrap_err();
+        let err = store.apply_remote(&bad, &signatures).unwrap_err();
         assert!(matches!(err, Error::BadChanges(_)), "{err}");
         assert_eq!(store.doc().unwrap().heads(), heads, "nothing may be applied");
         assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 30);
     }
-    store.apply_remote(&good).unwrap();
+    store.apply_remote(&good, &signatures).unwrap();
     assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 33);
+}
+
+#[test]
+fn unsigned_wrongly_signed_and_impersonating_changes_are_refused_with_nothing_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = filled_store(dir.path());
+    let heads = store.doc().unwrap().heads();
+    let me = store.me().unwrap();
+    let mut phone = Phone::of(&mut store, me);
+    phone.doc.add_need(me, NewNeed::new("Signed by nobody", Category::Meals, Urgency::Low, "North"), at(1)).unwrap();
+    let changes = phone.doc.changes_since(&heads);
+    let signatures = phone.signatures_since(&heads);
+    let group = store.group_id();
+    // Signed by another key, or for another group.
+    let by_another: Signatures = signatures.keys().map(|hash| (*hash, Signer::generate().sign(group, hash))).collect();
+    let for_another_group: Signatures = signatures.keys().map(|hash| (*hash, phone.signer.sign(Uuid::now_v7(), hash))).collect();
+    for (wrong, missing) in [(Signatures::new(), true), (by_another, false), (for_another_group, false)] {
+        let err = store.apply_remote(&changes, &wrong).unwrap_err();
+        match err {
+            Error::Signature(signing::SignatureError::Missing { .. }) => assert!(missing),
+            Error::Signature(signing::SignatureError::Bad { .. }) => assert!(!missing),
+            other => panic!("{other}"),
+        }
+        assert_eq!(store.doc().unwrap().heads(), heads, "nothing may be applied");
+        assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 30);
+    }
+    // A device cannot pass its changes off as another's: an actor that is not its key
+    // (here, a random one) has no key to check against.
+    let mut impostor = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
+    impostor.register_actor(me, at(2)).unwrap();
+    let forged: Signatures = impostor.automerge().get_changes(&heads).iter().map(|c| (c.hash(), phone.signer.sign(group, &c.hash()))).collect();
+    let err = store.apply_remote(&impostor.changes_since(&heads), &forged).unwrap_err();
+    assert!(matches!(err, Error::Signature(signing::SignatureError::Bad { .. })), "{err}");
+    assert_eq!(store.doc().unwrap().heads(), heads);
+    // The signed changes go in, and their signatures travel on with them.
+    store.apply_remote(&changes, &signatures).unwrap();
+    assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 31);
+    drop(store);
+    let mut store = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
+    let bundle = store.export_bundle(None).unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let mut other = Store::join(&other_dir.path().join("aidmesh.db"), &test_key(), &store.invite(None).unwrap(), "Newcomer").unwrap();
+    other.import_bundle(&bundle).unwrap();
+    assert_eq!(other.needs(&NeedFilter::default()).unwrap().len(), 31);
 }
 
 #[test]
@@ -109,7 +154,8 @@ fn records_of_the_wrong_shape_are_reported_and_the_rest_still_loads() {
     let mut store = filled_store(dir.path());
     let heads = store.doc().unwrap().heads();
     // Another device (a buggy or hostile one) writes records aidmesh cannot read.
-    let mut raw = automerge::Automerge::load(&store.doc().unwrap().save()).unwrap();
+    let signer = Signer::generate();
+    let mut raw = automerge::Automerge::load(&store.doc().unwrap().save()).unwrap().with_actor(signer.actor());
     let (wrong_type, missing, unknown_urgency) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
     raw.transact::<_, _, automerge::AutomergeError>(|tx| {
         let (_, needs) = tx.get(ROOT, "needs")?.unwrap();
@@ -132,7 +178,8 @@ fn records_of_the_wrong_shape_are_reported_and_the_rest_still_loads() {
         Ok(())
     })
     .unwrap();
-    store.apply_remote(&raw.save_after(&heads)).unwrap();
+    let signatures: Signatures = raw.get_changes(&heads).iter().map(|c| (c.hash(), signer.sign(store.group_id(), &c.hash()))).collect();
+    store.apply_remote(&raw.save_after(&heads), &signatures).unwrap();
 
     let invalid = store.invalid_records().unwrap();
     let reasons: Vec<(String, String)> = invalid.iter().map(|r| (r.id.clone(), r.reason.clone())).collect();
@@ -177,9 +224,9 @@ proptest! {
 fn a_sync_message_naming_unknown_changes_does_not_make_the_session_send_forever() {
     let input = include_bytes!("../fuzz-regressions/frame-unknown-last-sync");
     let (mut doc, _) = GroupDoc::create(ActorId::random(), "G", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
-    let mut session = SyncSession::new(&doc, None);
+    let mut session = SyncSession::new(&doc, doc.group().unwrap().id, None);
     assert!(frames_until_quiet(&mut session, &doc) <= 2);
-    session.receive(&mut doc, &frame::encode(&frame::Frame::Sync(input[1..].to_vec()))).unwrap();
+    session.receive(&mut doc, &unsigned_frame(&input[1..])).unwrap();
     assert!(frames_until_quiet(&mut session, &doc) <= 2, "the session keeps sending without waiting for the peer");
 }
 
@@ -187,16 +234,17 @@ fn a_sync_message_naming_unknown_changes_does_not_make_the_session_send_forever(
 /// remembers their last sync. Both must still converge.
 #[test]
 fn a_device_restored_from_an_older_backup_syncs_again() {
-    let (mut phone, ana) = GroupDoc::create(ActorId::random(), "G", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
+    let anas = Signer::generate();
+    let (mut phone, ana) = GroupDoc::create(anas.actor(), "G", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
     let backup = phone.save();
-    let mut laptop = phone.fork_as(ActorId::random());
+    let mut laptop = phone.fork_as(Signer::generate().actor());
     phone.add_need(ana.id, NewNeed::new("After the backup", Category::Meals, Urgency::Low, "North"), at(1)).unwrap();
-    let laptop_state = sync_pair(&mut laptop, None, &mut phone);
+    let laptop_state = sync_pair(&mut laptop, None, &mut phone, &anas);
     assert_eq!(laptop.heads(), phone.heads());
 
     // The phone loses what it had since the backup; the laptop still remembers their last sync.
-    let mut phone = GroupDoc::load(&backup, ActorId::random()).unwrap();
-    sync_pair(&mut laptop, Some(&laptop_state), &mut phone);
+    let mut phone = GroupDoc::load(&backup, Signer::generate().actor()).unwrap();
+    sync_pair(&mut laptop, Some(&laptop_state), &mut phone, &anas);
     assert_eq!(laptop.heads(), phone.heads());
     assert_eq!(phone.needs().records.len(), 1);
 }
@@ -211,9 +259,9 @@ fn sync_messages_with_damaged_bloom_filters_are_refused() {
         [include_bytes!("../fuzz-regressions/frame-bloom-without-bits"), include_bytes!("../fuzz-regressions/frame-bloom-huge-probes")];
     for input in inputs {
         let (mut doc, _) = GroupDoc::create(ActorId::random(), "G", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
-        let mut session = SyncSession::new(&doc, None);
+        let mut session = SyncSession::new(&doc, doc.group().unwrap().id, None);
         frames_until_quiet(&mut session, &doc);
-        let err = session.receive(&mut doc, &frame::encode(&frame::Frame::Sync(input[1..].to_vec()))).unwrap_err();
+        let err = session.receive(&mut doc, &unsigned_frame(&input[1..])).unwrap_err();
         assert!(matches!(err, Error::BadChanges(_)), "{err}");
         frames_until_quiet(&mut session, &doc);
     }
@@ -236,23 +284,30 @@ fn a_damaged_change_whose_checksum_no_longer_matches_is_refused() {
     GroupDoc::load(&doc.save(), ActorId::random()).unwrap();
 }
 
+/// A sync frame carrying `message` and no signatures: the fuzzer's messages carry no changes.
+fn unsigned_frame(message: &[u8]) -> Vec<u8> {
+    frame::encode(&frame::Frame::Sync { message: message.to_vec(), signatures: Vec::new() })
+}
+
 /// Frames the session sends before it has nothing more to say (stops counting at 10).
 fn frames_until_quiet(session: &mut SyncSession, doc: &GroupDoc) -> usize {
-    (0..10).take_while(|_| session.next_frame(doc).is_some()).count()
+    (0..10).take_while(|_| session.next_frame(doc, |_| Ok(Signatures::new())).unwrap().is_some()).count()
 }
 
 /// Runs a whole sync the way the network driver does (each side sends until it has nothing left,
-/// then waits for a frame); returns `a`'s state to resume from.
-fn sync_pair(a: &mut GroupDoc, a_saved: Option<&[u8]>, b: &mut GroupDoc) -> Vec<u8> {
-    let (mut sa, mut sb) = (SyncSession::new(a, a_saved), SyncSession::new(b, None));
+/// then waits for a frame); returns `a`'s state to resume from. Every change is `author`'s.
+fn sync_pair(a: &mut GroupDoc, a_saved: Option<&[u8]>, b: &mut GroupDoc, author: &Signer) -> Vec<u8> {
+    let group = b.group().unwrap().id;
+    let sign = |hashes: &[automerge::ChangeHash]| Ok(hashes.iter().map(|hash| (*hash, author.sign(group, hash))).collect());
+    let (mut sa, mut sb) = (SyncSession::new(a, group, a_saved), SyncSession::new(b, group, None));
     for _ in 0..20 {
         for sent in 0.. {
-            let Some(bytes) = sa.next_frame(a) else { break };
+            let Some(bytes) = sa.next_frame(a, sign).unwrap() else { break };
             assert!(sent < 2, "a session keeps sending without waiting for the peer");
             sb.receive(b, &bytes).unwrap();
         }
         for sent in 0.. {
-            let Some(bytes) = sb.next_frame(b) else { break };
+            let Some(bytes) = sb.next_frame(b, sign).unwrap() else { break };
             assert!(sent < 2, "a session keeps sending without waiting for the peer");
             sa.receive(a, &bytes).unwrap();
         }

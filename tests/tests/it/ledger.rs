@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Device, Group};
+use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Device, Group, Phone};
 use crdt_core::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -318,24 +318,20 @@ fn the_store_index_agrees_with_the_document_in_any_order_of_arrival() {
     let cai = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Cai", Role::Volunteer), now)).unwrap().id;
     let dev = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Dev", Role::Volunteer), now)).unwrap().id;
     let base = store.doc().unwrap().heads();
-    let phone = |member: Uuid, store: &mut Store| {
-        let mut doc = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
-        doc.register_actor(member, at(1)).unwrap();
-        doc
-    };
-    let (mut cais, mut devs, mut anas_phone) = (phone(cai, &mut store), phone(dev, &mut store), phone(ana, &mut store));
-    let first = cais.log_hours(cai, NewHours::new(cai, Party::Member(dev), hours("2")), at(30)).unwrap();
-    let second = cais.log_hours(cai, NewHours::new(cai, Party::Group, hours("1.5")), at(31)).unwrap();
-    devs.apply_bytes(&cais.changes_since(&base)).unwrap();
-    anas_phone.apply_bytes(&cais.changes_since(&base)).unwrap();
-    devs.confirm_hours(dev, first.id, at(40)).unwrap();
-    anas_phone.confirm_hours(ana, first.id, at(41)).unwrap();
-    anas_phone.confirm_hours(ana, second.id, at(42)).unwrap();
-    cais.dispute_hours(cai, second.id, "meant for Dev, not the group", at(43)).unwrap();
+    let (mut cais, mut devs, mut anas) = (Phone::of(&mut store, cai), Phone::of(&mut store, dev), Phone::of(&mut store, ana));
+    let first = cais.doc.log_hours(cai, NewHours::new(cai, Party::Member(dev), hours("2")), at(30)).unwrap();
+    let second = cais.doc.log_hours(cai, NewHours::new(cai, Party::Group, hours("1.5")), at(31)).unwrap();
+    devs.doc.apply_bytes(&cais.doc.changes_since(&base)).unwrap();
+    anas.doc.apply_bytes(&cais.doc.changes_since(&base)).unwrap();
+    devs.doc.confirm_hours(dev, first.id, at(40)).unwrap();
+    anas.doc.confirm_hours(ana, first.id, at(41)).unwrap();
+    anas.doc.confirm_hours(ana, second.id, at(42)).unwrap();
+    cais.doc.dispute_hours(cai, second.id, "meant for Dev, not the group", at(43)).unwrap();
 
     // Each phone's changes arrive separately, Dev's (with Cai's that Dev had) first, some twice.
-    for bytes in [devs.changes_since(&base), anas_phone.changes_since(&base), cais.changes_since(&base), devs.changes_since(&base)] {
-        store.apply_remote(&bytes).unwrap();
+    let signatures: Signatures = [&cais, &devs, &anas].iter().flat_map(|phone| phone.signatures_since(&base)).collect();
+    for phone in [&devs, &anas, &cais, &devs] {
+        store.apply_remote(&phone.doc.changes_since(&base), &signatures).unwrap();
     }
     let doc_ledger = store.doc().unwrap().ledger();
     assert_eq!(store.balances().unwrap(), doc_ledger.balances());

@@ -1,7 +1,7 @@
 //! The device store: the index answers lists and filters as the document says, several
 //! processes can share the file, compaction keeps everything, received changes reach the index.
 
-use aidmesh_tests::{at, test_key};
+use aidmesh_tests::{at, test_key, Phone};
 use crdt_core::*;
 use tempfile::TempDir;
 
@@ -104,16 +104,15 @@ fn two_processes_share_one_file_and_compaction_keeps_the_others_writes() {
 #[test]
 fn changes_from_another_device_reach_the_index_and_history() {
     let (_dir, mut store) = store();
-    let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
     let me = store.me().unwrap();
-    phone.register_actor(me, at(0)).unwrap();
-    let need = phone.add_need(me, NewNeed::new("Posted offline", Category::Childcare, Urgency::High, "North"), at(1)).unwrap();
+    let mut phone = Phone::of(&mut store, me);
+    let need = phone.doc.add_need(me, NewNeed::new("Posted offline", Category::Childcare, Urgency::High, "North"), at(1)).unwrap();
     let heads = store.doc().unwrap().heads();
-    let touched = store.apply_remote(&phone.changes_since(&heads)).unwrap();
+    let touched = phone.deliver(&mut store, &heads).unwrap();
     assert!(touched.records.contains(&(Collection::Needs, need.id.to_string())));
     assert_eq!(titles(store.needs(&NeedFilter::default()).unwrap()), ["Posted offline"]);
     // Applying the same changes again changes nothing.
-    let again = store.apply_remote(&phone.save()).unwrap();
+    let again = store.apply_remote(&phone.doc.save(), &phone.signatures_since(&[])).unwrap();
     assert!(again.is_empty());
     assert_eq!(store.doc().unwrap().history(need.id)[0].by_name.as_deref(), Some("Ana"));
 }
@@ -152,12 +151,11 @@ fn resolving_a_conflict_updates_the_lists() {
     let (_dir, mut store) = store();
     let need = add(&mut store, "Ride to clinic", Category::Transport, Urgency::High, "North", None);
     let heads = store.doc().unwrap().heads();
-    let mut phone = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
     let me = store.me().unwrap();
-    phone.register_actor(me, at(0)).unwrap();
-    phone.set_need_status(me, need.id, NeedStatus::Referred, at(1)).unwrap();
+    let mut phone = Phone::of(&mut store, me);
+    phone.doc.set_need_status(me, need.id, NeedStatus::Referred, at(1)).unwrap();
     store.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Cancelled, now)).unwrap();
-    store.apply_remote(&phone.changes_since(&heads)).unwrap();
+    phone.deliver(&mut store, &heads).unwrap();
 
     // Keep the side that is not the one automerge shows meanwhile, so the lists must change.
     let shown = store.needs(&NeedFilter::default()).unwrap()[0].status;

@@ -267,6 +267,7 @@ export const en = {
   'error.connection_lost': 'The connection was lost. Try again.',
   'error.closed': 'The other device closed the connection.',
   'error.too_large': 'That is too large to accept.',
+  'error.signature': 'Another device sent changes that aren’t signed by the device that made them. Nothing from it was saved.',
   'error.frame': 'The other device sent damaged data.',
   'error.io': 'Something went wrong reading or writing data.',
   'error.not_a_bundle': 'That file isn’t an aidmesh bundle.',
