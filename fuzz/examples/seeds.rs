@@ -26,7 +26,7 @@ fn main() {
     let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
 
     // The receiver's starting point: a small group with something of every kind.
-    let (mut base, ana) = GroupDoc::create(common::receiver(), "Fuzz Mutual Aid", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
+    let (mut base, ana) = GroupDoc::create(common::receiver().actor(), "Fuzz Mutual Aid", NewMember::new("Ana", Role::Organizer), at(0)).unwrap();
     let bea = base.add_member(ana.id, NewMember::new("Bea", Role::Organizer), at(1)).unwrap();
     let cai = base.add_member(ana.id, NewMember::new("Cai", Role::Volunteer), at(1)).unwrap();
     base.add_area(ana.id, "North", &[], at(2)).unwrap();
@@ -39,11 +39,11 @@ fn main() {
 
     // Another device that made changes the receiver has not seen, one of them concurrent with
     // the receiver's own (a conflicting status).
-    let mut sender = GroupDoc::load(&base_bytes, common::sender()).unwrap();
+    let mut sender = GroupDoc::load(&base_bytes, common::sender().actor()).unwrap();
     sender.register_actor(bea.id, at(6)).unwrap();
     sender.add_need(bea.id, NewNeed::new("Warm coats", Category::Other, Urgency::Low, "North"), at(7)).unwrap();
     sender.set_need_status(bea.id, need.id, NeedStatus::Done, at(8)).unwrap();
-    let mut receiver = GroupDoc::load(&base_bytes, common::receiver()).unwrap();
+    let mut receiver = GroupDoc::load(&base_bytes, common::receiver().actor()).unwrap();
     receiver.set_need_status(ana.id, need.id, NeedStatus::Cancelled, at(8)).unwrap();
     let receiver_bytes = receiver.save();
 
@@ -54,14 +54,14 @@ fn main() {
         .into_iter()
         .map(|subject| seal::Envelope::seal(subject, &device.public_hex(), &seal::Key32(common::RECORD_KEY)).unwrap())
         .collect();
-    let (mut from, mut to) = (SyncSession::new(&sender, None).with_envelopes(envelopes.clone(), 3), SyncSession::new(&receiver, None));
+    let (mut from, mut to) = (SyncSession::new(&sender, common::GROUP, None).with_envelopes(envelopes.clone(), 3), SyncSession::new(&receiver, common::GROUP, None));
     let mut sent = Vec::new();
     for _ in 0..20 {
-        while let Some(bytes) = from.next_frame(&sender) {
+        while let Some(bytes) = from.next_frame(&sender, |hashes| common::sign_hashes(&sender, hashes)).unwrap() {
             to.receive(&mut receiver, &bytes).unwrap();
             sent.push(bytes);
         }
-        while let Some(bytes) = to.next_frame(&receiver) {
+        while let Some(bytes) = to.next_frame(&receiver, |hashes| common::sign_hashes(&receiver, hashes)).unwrap() {
             from.receive(&mut sender, &bytes).unwrap();
         }
         if from.is_finished(&sender) && to.is_finished(&receiver) {
@@ -71,7 +71,7 @@ fn main() {
     assert!(from.is_finished(&sender) && to.is_finished(&receiver), "the seed sync finishes");
     for (i, bytes) in sent.iter().enumerate() {
         write(&dir, &format!("wire-{i}"), &[&[0u8][..], bytes].concat());
-        if let Ok(Frame::Sync(message)) = frame::decode(bytes) {
+        if let Ok(Frame::Sync { message, .. }) = frame::decode(bytes) {
             write(&dir, &format!("message-{i}"), &[&[1u8][..], &message].concat());
         }
     }
@@ -79,13 +79,15 @@ fn main() {
     // Bundles: only what the receiver lacks, and everything.
     let dir = seeds.join("bundle");
     let secret = common::secret();
-    let delta = sender.changes_since(&GroupDoc::load(&base_bytes, common::receiver()).unwrap().heads());
+    let delta = sender.changes_since(&GroupDoc::load(&base_bytes, common::receiver().actor()).unwrap().heads());
     let all = sender.changes_since(&[]);
     for (name, content) in [("delta", &delta), ("all", &all), ("doc", &sender.save()), ("receiver", &receiver_bytes)] {
-        write(&dir, &format!("sealed-{name}"), &[&[0u8][..], &bundle::seal(&secret, 1, common::GROUP, content, &envelopes)].concat());
+        let contents = bundle::Contents { changes: content.clone(), signatures: signing::encode(&common::sign_changes(content)), envelopes: envelopes.clone() };
+        write(&dir, &format!("sealed-{name}"), &[&[0u8][..], &bundle::seal(&secret, 1, common::GROUP, &contents)].concat());
         write(&dir, &format!("content-{name}"), &[&[1u8][..], content].concat());
     }
-    let other_group = bundle::seal(&secret, 0, Uuid::from_u128(1), &delta, &[]);
+    let contents = bundle::Contents { changes: delta.clone(), signatures: Vec::new(), envelopes: Vec::new() };
+    let other_group = bundle::seal(&secret, 0, Uuid::from_u128(1), &contents);
     write(&dir, "sealed-other-group", &[&[0u8][..], &other_group].concat());
 
     // Invites: a link with an address, one without, a short code.

@@ -425,7 +425,7 @@ fn collection_obj(doc: &Automerge, collection: Collection) -> Option<ObjId> {
 }
 
 /// Every change in saves or change chunks, each checked (checksum included) before any is used.
-pub(crate) fn parse_changes(bytes: &[u8]) -> Result<Vec<Change>> {
+pub fn parse_changes(bytes: &[u8]) -> Result<Vec<Change>> {
     let bad = |e: &dyn std::fmt::Display| Error::BadChanges(e.to_string());
     let mut changes = Vec::new();
     for chunk in chunks::split(bytes).map_err(|e| bad(&e))? {

@@ -166,3 +166,26 @@ fn resolving_a_conflict_updates_the_lists() {
     assert_eq!(store.needs(&NeedFilter::default()).unwrap()[0].status, kept);
     assert_eq!(store.needs(&NeedFilter { status: Some(kept), ..Default::default() }).unwrap().len(), 1);
 }
+
+/// Regression: a change that arrives before its predecessor waits in memory, and its signature
+/// (sent only with it) was dropped, so this device could not pass the change on afterwards.
+#[test]
+fn a_change_that_arrives_before_its_predecessor_keeps_its_signature() {
+    let (_dir, mut store) = store();
+    let me = store.me().unwrap();
+    let heads = store.doc().unwrap().heads();
+    let mut phone = Phone::of(&mut store, me);
+    for title in ["First", "Second"] {
+        phone.doc.add_need(me, NewNeed::new(title, Category::Meals, Urgency::Normal, "North"), at(1)).unwrap();
+    }
+    let signatures = phone.signatures_since(&heads);
+    let changes = phone.doc.automerge().get_changes(&heads);
+    let only = |change: &automerge::Change| -> Signatures { signatures.iter().filter(|(hash, _)| **hash == change.hash()).map(|(h, s)| (*h, *s)).collect() };
+    let last = changes.last().unwrap();
+    store.apply_remote(last.raw_bytes(), &only(last)).unwrap();
+    for change in &changes[..changes.len() - 1] {
+        store.apply_remote(change.raw_bytes(), &only(change)).unwrap();
+    }
+    assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 2);
+    store.export_bundle(None).expect("every change this device holds can be passed on, signed");
+}
