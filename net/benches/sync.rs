@@ -5,7 +5,8 @@
 //! automerge sync messages, uncompressed and with fresh state (what automerge-repo puts on the
 //! wire), (d) each side sending its whole saved document, (e) the floor: each side's new changes
 //! compressed with zlib level 9. (a) and (b) run over real loopback sockets with Noise.
-//! Then a meetup: 20 devices converge through one hub on loopback.
+//! Then a new member receives the whole group from zero, with the time spent checking the
+//! changes' signatures, and a meetup: 20 devices converge through one hub on loopback.
 //!
 //! `cargo bench` runs it in full. Run any other way (`cargo test --benches`, as CI does, or with
 //! `AIDMESH_BENCH_SHORT=1`) it is short: 200 shared needs, 10 new each, a meetup of 4 devices;
@@ -58,6 +59,16 @@ fn main() -> anyhow::Result<()> {
 
     let resumed = runtime.block_on(sync_pair(Store::open(&a_path, &test_key())?, Store::open(&b_path, &test_key())?, sizes.new_each))?;
     emit(json!({"case": "a_aidmesh_resumed", "bytes": resumed.bytes, "round_trips": resumed.round_trips, "ms": resumed.ms}));
+
+    let a = Store::open(&a_path, &test_key())?;
+    let newcomer = Store::join(&dir.path().join("newcomer.db"), &test_key(), &a.invite(None)?, "Newcomer")?;
+    let everything = sizes.shared + 2 * sizes.new_each;
+    let first = runtime.block_on(sync_pair(newcomer, a, everything))?;
+    let (changes, parse_ms, verify_ms) = checking_cost(&a_path)?;
+    emit(json!({
+        "case": "new_member_from_zero", "needs": everything, "changes": changes, "bytes": first.bytes, "ms": first.ms,
+        "parse_ms": parse_ms, "verify_signatures_ms": verify_ms, "target_ms": 2000,
+    }));
 
     let (mut a, mut b) = (Store::open(&a_copy, &test_key())?, Store::open(&b_copy, &test_key())?);
     let (a_doc, b_doc) = (a.doc()?.save(), b.doc()?.save());
@@ -129,8 +140,26 @@ struct Measured {
     ms: f64,
 }
 
+/// What checking every change of the group in `path` costs a device that receives them all:
+/// parsing them out of the bytes, then checking each one's signature. Returns the number of
+/// changes and both times.
+fn checking_cost(path: &Path) -> anyhow::Result<(usize, f64, f64)> {
+    let mut store = Store::open(path, &test_key())?;
+    let sealed = store.export_bundle(None)?;
+    let contents = bundle::open(store.secret(), store.group_id(), &sealed)?;
+    let signatures = signing::decode(&contents.signatures)?;
+    let started = Instant::now();
+    let changes = engine::parse_changes(&contents.changes)?;
+    let parse_ms = round(started.elapsed().as_secs_f64() * 1000.0);
+    let started = Instant::now();
+    for change in &changes {
+        signing::verify(store.group_id(), change.actor_id(), &change.hash(), signatures.get(&change.hash()))?;
+    }
+    Ok((changes.len(), parse_ms, round(started.elapsed().as_secs_f64() * 1000.0)))
+}
+
 /// One sync between two stores over loopback TCP with Noise, handshake included. The documents
-/// are loaded first, as in a running app or hub.
+/// are loaded first, as in a running app or hub. `new_each` needs must reach the first store.
 async fn sync_pair(mut a: Store, mut b: Store, new_each: usize) -> anyhow::Result<Measured> {
     a.doc()?;
     b.doc()?;
