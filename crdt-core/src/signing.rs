@@ -71,6 +71,21 @@ pub fn verify(group: Uuid, actor: &ActorId, change: &ChangeHash, signature: Opti
     key.verify_strict(&message(group, change), &Signature::from_bytes(signature)).map_err(|_| SignatureError::Bad { device })
 }
 
+/// Checks every `(actor, change, signature)`, on every core: a new member receives one per change
+/// the group ever made (20,000 for a group of 10,000 needs, 0.7 s on one core here).
+pub fn verify_all(group: Uuid, changes: &[(ActorId, ChangeHash, Option<&[u8; 64]>)]) -> Result<(), SignatureError> {
+    let check = |part: &[(ActorId, ChangeHash, Option<&[u8; 64]>)]| part.iter().try_for_each(|(actor, hash, signature)| verify(group, actor, hash, *signature));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 || changes.len() < 256 {
+        return check(changes);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = changes.chunks(changes.len().div_ceil(cores)).map(|part| scope.spawn(move || check(part))).collect();
+        // In order, so the error reported is the first bad change's, however the threads ran.
+        parts.into_iter().map(|part| part.join().expect("checking a signature does not panic")).collect()
+    })
+}
+
 /// How an actor is named in errors: the first 8 hex digits of its key.
 pub fn short_device(actor: &ActorId) -> String {
     actor.to_hex_string().chars().take(8).collect()

@@ -214,13 +214,13 @@ impl GroupDoc {
     /// The signatures of the changes in `changes` this document lacks, each checked against its
     /// author's key.
     pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid) -> Result<Signatures> {
-        let mut checked = Signatures::new();
-        for change in changes.iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()) {
-            let signature = signatures.get(&change.hash());
-            signing::verify(group, change.actor_id(), &change.hash(), signature)?;
-            checked.extend(signature.map(|s| (change.hash(), *s)));
-        }
-        Ok(checked)
+        let new: Vec<(ActorId, ChangeHash, Option<&[u8; 64]>)> = changes
+            .iter()
+            .filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none())
+            .map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash())))
+            .collect();
+        signing::verify_all(group, &new)?;
+        Ok(new.into_iter().filter_map(|(_, hash, signature)| Some((hash, *signature?))).collect())
     }
 
     fn apply_changes(&mut self, changes: Vec<Change>) -> Result<()> {
