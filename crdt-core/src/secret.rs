@@ -111,6 +111,8 @@ pub struct Keyring {
     pub current_epoch: u32,
     pub secrets: BTreeMap<u32, GroupSecret>,
     pub removed_devices: BTreeSet<String>,
+    /// The devices of members not removed, as the record names them.
+    pub known_devices: BTreeSet<String>,
 }
 
 impl Keyring {
@@ -118,8 +120,11 @@ impl Keyring {
         &self.secrets[&self.current_epoch]
     }
 
-    /// Whether a device may sync with this one.
-    pub fn admits(&self, device: &str) -> bool {
-        !self.removed_devices.contains(device)
+    /// Whether a device may sync with this one at `epoch`. A removed device never may. An older
+    /// epoch than this device's is only for devices the record knows: someone removed who kept an
+    /// old invite could otherwise make a fresh key and meet the group at the epoch before the
+    /// removal.
+    pub fn admits(&self, device: &str, epoch: u32) -> bool {
+        !self.removed_devices.contains(device) && (epoch >= self.current_epoch || self.known_devices.contains(device))
     }
 }

@@ -4,10 +4,13 @@
 //! key is its device key, so the peer's device id is authenticated too.
 //!
 //! The group secret changes (a new epoch) whenever a member is removed. Before the handshake
-//! each side says which epoch it is at (4 bytes, in the clear) and both use the older one's
-//! secret, so a device that has not heard of a removal yet still meets the others and learns of
-//! it. Whatever the epoch, a device the group has removed is refused once its key is proven:
-//! the responder withholds its confirmation, the initiator hangs up.
+//! each side says which epoch it is at (4 bytes, in the clear, and bound into the handshake as its
+//! prologue, so changing them in flight fails it) and both use the older one's secret, so a device
+//! that has not heard of a removal yet still meets the others and learns of it. Once the peer's
+//! key is proven, a device the group has removed is refused whatever the epoch, and an older epoch
+//! than this side's is only for devices the record knows (`Keyring::admits`): a removed member
+//! with an old invite and a fresh key gets nowhere. The responder withholds its confirmation, the
+//! initiator hangs up.
 //!
 //! On the wire every Noise message is `[u16 length][ciphertext]`. Above it, frames are
 //! `[u32 length][frame]`, split across Noise messages; a length over `frame::MAX_FRAME` is
@@ -81,12 +84,16 @@ impl Channel {
 
     async fn handshake(mut stream: TcpStream, keys: &Keyring, initiator: bool) -> Result<Channel> {
         stream.set_nodelay(true)?;
-        let epoch = agree_epoch(&mut stream, keys.current_epoch).await?;
+        let theirs = exchange_epochs(&mut stream, keys.current_epoch).await?;
+        let epoch = keys.current_epoch.min(theirs);
         let secret = keys.secrets.get(&epoch).ok_or(NetError::Handshake)?;
+        let (initiators, responders) = if initiator { (keys.current_epoch, theirs) } else { (theirs, keys.current_epoch) };
+        let prologue = [initiators.to_be_bytes(), responders.to_be_bytes()].concat();
         let private = keys.device.private_bytes();
         let psk = secret.noise_psk();
         let builder = snow::Builder::new(PARAMS.parse().expect("valid Noise parameters"))
             .local_private_key(&private)
+            .and_then(|b| b.prologue(&prologue))
             .and_then(|b| b.psk(3, &psk))
             .map_err(|_| NetError::Handshake)?;
         let mut noise = if initiator { builder.build_initiator() } else { builder.build_responder() }.map_err(|_| NetError::Handshake)?;
@@ -106,7 +113,7 @@ impl Channel {
         let mut noise = noise.into_transport_mode().map_err(|_| NetError::Handshake)?;
         // Only the responder can tell a wrong group secret (in the last handshake message). It
         // confirms a good one, so the initiator learns the outcome too, instead of a bare hang-up.
-        if !keys.admits(&peer) {
+        if !keys.admits(&peer, epoch) {
             return Err(NetError::Handshake);
         }
         if initiator {
@@ -154,12 +161,12 @@ impl Channel {
     }
 }
 
-/// Both sides say their epoch; the older one's secret is the one both hold.
-async fn agree_epoch(stream: &mut TcpStream, mine: u32) -> Result<u32> {
+/// Both sides say their epoch (the older one's secret is the one both hold); returns the peer's.
+async fn exchange_epochs(stream: &mut TcpStream, mine: u32) -> Result<u32> {
     timeout(IO_TIMEOUT, stream.write_all(&mine.to_be_bytes())).await.map_err(|_| NetError::Timeout("sending"))??;
     let mut theirs = [0u8; 4];
     match timeout(IO_TIMEOUT, stream.read_exact(&mut theirs)).await.map_err(|_| NetError::Timeout("receiving"))? {
-        Ok(_) => Ok(mine.min(u32::from_be_bytes(theirs))),
+        Ok(_) => Ok(u32::from_be_bytes(theirs)),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(NetError::Handshake),
         Err(e) => Err(e.into()),
     }

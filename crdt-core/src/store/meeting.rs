@@ -33,8 +33,10 @@ impl Store {
         }
         // Before the record arrives (a device that just joined) nobody is known to be removed.
         let members = if self.me.is_some() { self.members()? } else { Vec::new() };
-        let removed_devices = members.into_iter().filter(|m| m.removed_at.is_some()).flat_map(|m| m.device_ids).collect();
-        Ok(Keyring { device: self.device.clone(), current_epoch: self.epoch, secrets, removed_devices })
+        let (removed, known): (Vec<_>, Vec<_>) = members.into_iter().partition(|m| m.removed_at.is_some());
+        let removed_devices = removed.into_iter().flat_map(|m| m.device_ids).collect();
+        let known_devices = known.into_iter().flat_map(|m| m.device_ids).collect();
+        Ok(Keyring { device: self.device.clone(), current_epoch: self.epoch, secrets, removed_devices, known_devices })
     }
 
     /// Starts a sync with the device `peer`, resuming from what the last one left.

@@ -39,6 +39,9 @@ fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
     let mut noise = snow::Builder::new("Noise_XXpsk3_25519_ChaChaPoly_BLAKE2s".parse().unwrap())
         .local_private_key(&key)
         .unwrap()
+        // Both epochs (the initiator's, then the responder's) are the handshake's prologue.
+        .prologue(&[0; 8])
+        .unwrap()
         .psk(3, &wrong)
         .unwrap()
         .build_initiator()

@@ -212,6 +212,7 @@ fn a_removed_device_cannot_read_bundles_made_after_removal_and_the_others_move_o
 fn a_removed_device_fails_the_handshake_and_the_others_move_to_the_new_secret_by_syncing() {
     let mut town = town();
     let cy = town.cy.me().unwrap();
+    let old_invite = town.cy.invite(None).unwrap();
     town.ana.remove_member(cy).unwrap();
     let Town { ana, bo, cy: removed, .. } = town;
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -223,6 +224,19 @@ fn a_removed_device_fails_the_handshake_and_the_others_move_to_the_new_secret_by
     // Cy still holds the old secret, which Ana's device also holds: the handshake completes in
     // the cryptographic sense, and is refused because Cy's device key is a removed one.
     let err = runtime.block_on(aidmesh_net::Channel::connect(&address, &removed.keyring().unwrap())).err().unwrap();
+    assert!(matches!(err, aidmesh_net::NetError::Handshake), "{err}");
+
+    // Nor does a fresh device key help with the invite Cy kept: the old epoch is only for devices
+    // the group knows, and Cy has no secret of the new one. Claiming the new epoch with the old
+    // secret fails the handshake too. No connection, so not a byte of the record.
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = Store::join(&dir.path().join("aidmesh.db"), &test_key(), &old_invite, "Cy again").unwrap();
+    let err = runtime.block_on(aidmesh_net::Channel::connect(&address, &fresh.keyring().unwrap())).err().unwrap();
+    assert!(matches!(err, aidmesh_net::NetError::Handshake), "{err}");
+    let mut claimed = fresh.keyring().unwrap();
+    claimed.secrets.insert(1, old_invite.secret.clone());
+    claimed.current_epoch = 1;
+    let err = runtime.block_on(aidmesh_net::Channel::connect(&address, &claimed)).err().unwrap();
     assert!(matches!(err, aidmesh_net::NetError::Handshake), "{err}");
 
     // Bo has not heard of the removal: he meets Ana at the old epoch and leaves at the new one.
