@@ -208,12 +208,10 @@ impl Store {
         }
     }
 
-    /// The member `text` names: their id (as `find` reads it), else a name or the start of one,
-    /// in any case, if only one member in the group has it.
+    /// The member `text` names: a name or the start of one, in any case, if only one member in
+    /// the group has it; else their id (as `find` reads it). Names come first: people type names,
+    /// and "Ca" or "Bea" are hex digits too, which matched some id now and then.
     pub fn find_member(&self, text: &str) -> Result<Uuid> {
-        if let Ok(id) = self.find(Collection::Members, text) {
-            return Ok(id);
-        }
         let wanted = text.trim().to_lowercase();
         let members = self.members()?;
         let named = |exact: bool| -> Vec<&Member> {
@@ -229,7 +227,7 @@ impl Store {
         let found = Some(named(true)).filter(|exact| !exact.is_empty()).unwrap_or_else(|| named(false));
         match found.as_slice() {
             _ if wanted.is_empty() => Err(Error::NotFound { kind: "member", id: text.to_string() }),
-            [] => Err(Error::NotFound { kind: "member", id: text.trim().to_string() }),
+            [] => self.find(Collection::Members, text),
             [one] => Ok(one.id),
             many => Err(Error::Ambiguous { kind: "member", prefix: text.trim().to_string(), count: many.len() }),
         }

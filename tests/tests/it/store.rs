@@ -189,3 +189,15 @@ fn a_change_that_arrives_before_its_predecessor_keeps_its_signature() {
     assert_eq!(store.needs(&NeedFilter::default()).unwrap().len(), 2);
     store.export_bundle(None).expect("every change this device holds can be passed on, signed");
 }
+
+/// Regression (seen once in CI): a name typed for a member was read as an id first, and "Ca" or
+/// "Bea" are hex digits, so the start of a name could pick whoever's id happened to end in them.
+#[test]
+fn a_typed_name_means_the_member_with_that_name_before_any_id() {
+    let (_dir, mut store) = store();
+    let cai = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Cai", Role::Volunteer), now)).unwrap().id;
+    let digits: String = cai.simple().to_string().chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+    let named = store.act(|doc, me, now| doc.add_member(me, NewMember::new(&format!("{digits}ra"), Role::Volunteer), now)).unwrap().id;
+    assert_eq!(store.find_member(&digits).unwrap(), named, "{digits} is the start of a name, and the end of Cai's id");
+    assert_eq!(store.find_member(&cai.simple().to_string()[24..]).unwrap(), cai, "an id still works where no name matches");
+}
