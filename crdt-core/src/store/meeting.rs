@@ -120,9 +120,10 @@ impl Store {
             None => Vec::new(),
             Some(peer) => self.shared_heads(peer)?,
         };
-        let doc = self.doc()?;
-        let changes = doc.changes_since(&since);
-        let hashes: Vec<ChangeHash> = doc.automerge().get_changes(&since).iter().map(|c| c.hash()).collect();
+        // One pass gives both the changes' bytes and their hashes (the bundle deflates it all).
+        let missing = self.doc()?.automerge().get_changes(&since);
+        let changes = missing.iter().flat_map(|c| c.raw_bytes().iter().copied()).collect();
+        let hashes: Vec<ChangeHash> = missing.iter().map(|c| c.hash()).collect();
         let signatures = signing::encode(&signatures_of(&self.conn, &self.path, &hashes)?);
         let (envelopes, _) = self.envelopes_after(0)?;
         Ok(bundle::seal(&self.secret, self.epoch, self.group_id, &Contents { changes, signatures, envelopes }))

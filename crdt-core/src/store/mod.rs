@@ -15,7 +15,6 @@
 
 use std::path::{Path, PathBuf};
 
-use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
@@ -50,7 +49,6 @@ pub struct Store {
     conn: Connection,
     /// Signs this device's changes; its public half is the device's actor id.
     signer: Signer,
-    actor: ActorId,
     device: DeviceKey,
     /// The current group secret, and its epoch.
     secret: GroupSecret,
@@ -180,7 +178,6 @@ impl Store {
         Ok(Store {
             path: path.to_path_buf(),
             conn,
-            actor: identity.signer.actor(),
             signer: identity.signer,
             device: identity.device,
             secret: identity.secret,

@@ -154,7 +154,7 @@ impl Store {
                 (Some(_), _) => Ok(()),
                 // A device that joined starts from nothing and fills up at its first sync.
                 (None, None) => {
-                    self.doc = Some(GroupDoc::empty(self.actor.clone()));
+                    self.doc = Some(GroupDoc::empty(self.signer.actor()));
                     Ok(())
                 }
                 (None, Some(_)) => Err(Error::Corrupt { path: self.path.clone(), detail: "it holds no group record".into() }),
@@ -174,7 +174,7 @@ impl Store {
                 // changes (see `GroupDoc::apply_bytes` for why not in one load). Any missing
                 // predecessor means a damaged sequence.
                 let (first, rest) = rows.split_first().expect("rows is not empty");
-                let mut doc = GroupDoc::load(&first.1, self.actor.clone()).map_err(damaged)?;
+                let mut doc = GroupDoc::load(&first.1, self.signer.actor()).map_err(damaged)?;
                 let later: Vec<u8> = rest.iter().flat_map(|(_, data)| data.iter().copied()).collect();
                 doc.apply_bytes(&later).map_err(damaged)?;
                 if doc.has_missing_changes() {

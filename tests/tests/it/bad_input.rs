@@ -20,6 +20,19 @@ fn filled_store(dir: &Path) -> Store {
     store
 }
 
+/// A filled store, the heads it holds, and a second device of Ana's that has since posted
+/// `titles` offline.
+fn store_and_phone(dir: &Path, titles: &[&str]) -> (Store, Vec<automerge::ChangeHash>, Phone) {
+    let mut store = filled_store(dir);
+    let heads = store.doc().unwrap().heads();
+    let me = store.me().unwrap();
+    let mut phone = Phone::of(&mut store, me);
+    for (i, title) in titles.iter().enumerate() {
+        phone.doc.add_need(me, NewNeed::new(title, Category::Meals, Urgency::Low, "North"), at(i as i64)).unwrap();
+    }
+    (store, heads, phone)
+}
+
 /// Opens the file and reads everything; the first error, as a person would see it.
 fn open_and_read(path: &Path) -> Result<()> {
     let mut store = Store::open(path, &test_key())?;
@@ -82,13 +95,7 @@ fn a_damaged_stored_change_is_reported_not_skipped() {
 #[test]
 fn garbage_or_cut_changes_from_elsewhere_are_refused_with_nothing_applied() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = filled_store(dir.path());
-    let heads = store.doc().unwrap().heads();
-    let me = store.me().unwrap();
-    let mut phone = Phone::of(&mut store, me);
-    for i in 0..3 {
-        phone.doc.add_need(me, NewNeed::new(&format!("Phone {i}"), Category::Meals, Urgency::Low, "North"), at(i)).unwrap();
-    }
+    let (mut store, heads, phone) = store_and_phone(dir.path(), &["Phone 0", "Phone 1", "Phone 2"]);
     let good = phone.doc.changes_since(&heads);
     let signatures = phone.signatures_since(&heads);
     let mut flipped = good.clone();
@@ -107,11 +114,8 @@ fn garbage_or_cut_changes_from_elsewhere_are_refused_with_nothing_applied() {
 #[test]
 fn unsigned_wrongly_signed_and_impersonating_changes_are_refused_with_nothing_applied() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = filled_store(dir.path());
-    let heads = store.doc().unwrap().heads();
+    let (mut store, heads, phone) = store_and_phone(dir.path(), &["Signed by nobody"]);
     let me = store.me().unwrap();
-    let mut phone = Phone::of(&mut store, me);
-    phone.doc.add_need(me, NewNeed::new("Signed by nobody", Category::Meals, Urgency::Low, "North"), at(1)).unwrap();
     let changes = phone.doc.changes_since(&heads);
     let signatures = phone.signatures_since(&heads);
     let group = store.group_id();
