@@ -185,11 +185,11 @@ fn working_set(path: &Path) -> anyhow::Result<()> {
 fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
     let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
-    let base = store.doc()?.heads();
     let signer = Signer::generate();
+    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
+    let base = store.doc()?.heads();
     let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
     let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
-    doc.register_actor(me, now)?;
     let mut rng = StdRng::seed_from_u64(7);
     for (i, area) in AREAS.iter().enumerate() {
         let next: Vec<String> = AREAS[..i].iter().rev().take(2).map(|a| a.to_string()).collect();

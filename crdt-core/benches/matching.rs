@@ -130,8 +130,8 @@ fn phone(path: &Path, start: DateTime<Utc>) -> anyhow::Result<(Store, (GroupDoc,
     let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
     let signer = Signer::generate();
-    let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
-    doc.register_actor(me, start)?;
+    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
+    let doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
     Ok((store, (doc, signer), me))
 }
 

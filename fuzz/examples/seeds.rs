@@ -34,13 +34,13 @@ fn main() {
     base.add_need(ana.id, NewNeed::new("A ride to the clinic", Category::Transport, Urgency::Normal, "North"), at(3)).unwrap();
     let offer = base.add_offer(ana.id, NewOffer::new(cai.id, "Shopping", vec![Category::Groceries], OfferKind::Time, "North"), at(4)).unwrap();
     base.assign(ana.id, need.id, cai.id, Some(offer.id), "Tuesday", at(5)).unwrap();
+    base.bind_device(ana.id, &common::sender().actor(), bea.id, at(5)).unwrap();
     let base_bytes = base.save();
     write(&seeds, "base.automerge", &base_bytes);
 
     // Another device that made changes the receiver has not seen, one of them concurrent with
     // the receiver's own (a conflicting status).
     let mut sender = GroupDoc::load(&base_bytes, common::sender().actor()).unwrap();
-    sender.register_actor(bea.id, at(6)).unwrap();
     sender.add_need(bea.id, NewNeed::new("Warm coats", Category::Other, Urgency::Low, "North"), at(7)).unwrap();
     sender.set_need_status(bea.id, need.id, NeedStatus::Done, at(8)).unwrap();
     let mut receiver = GroupDoc::load(&base_bytes, common::receiver().actor()).unwrap();

@@ -103,11 +103,11 @@ fn main() -> anyhow::Result<()> {
 fn two_devices(a_path: &Path, b_path: &Path, shared: usize) -> anyhow::Result<(Store, Store)> {
     let mut a = Store::create(a_path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = a.me()?;
-    let base = a.doc()?.heads();
     let signer = Signer::generate();
+    a.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
+    let base = a.doc()?.heads();
     let mut writer = GroupDoc::load(&a.doc()?.save(), signer.actor())?;
     let now = Utc::now();
-    writer.register_actor(me, now)?;
     for i in 0..shared {
         writer.add_need(me, NewNeed::new(&format!("Shared need {i}"), Category::Groceries, Urgency::Normal, "North"), now)?;
     }

@@ -34,11 +34,12 @@ pub struct Phone {
 }
 
 impl Phone {
-    /// A copy of everything `store` holds, acting for `member`.
+    /// A copy of everything `store` holds, acting for `member`: the store's member, an
+    /// organizer, binds the phone to them first.
     pub fn of(store: &mut Store, member: Uuid) -> Phone {
         let signer = Signer::generate();
-        let mut doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
-        doc.register_actor(member, at(0)).unwrap();
+        store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), member, now)).unwrap();
+        let doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
         Phone { doc, signer, group: store.group_id() }
     }
 
@@ -77,12 +78,12 @@ impl Group {
         for (name, role) in [("Bea", Role::Organizer), ("Cai", Role::Volunteer), ("Dev", Role::Volunteer)] {
             members.push(first.add_member(founder.id, NewMember::new(name, role), at(1)).unwrap().id);
         }
-        let mut devices = vec![Device { doc: first, member: founder.id }];
-        for &member in &members[1..] {
-            let mut doc = devices[0].doc.fork_as(ActorId::random());
-            doc.register_actor(member, at(2)).unwrap();
-            devices.push(Device { doc, member });
+        let actors: Vec<ActorId> = members[1..].iter().map(|_| ActorId::random()).collect();
+        for (actor, &member) in actors.iter().zip(&members[1..]) {
+            first.bind_device(founder.id, actor, member, at(2)).unwrap();
         }
+        let mut devices: Vec<Device> = actors.into_iter().zip(&members[1..]).map(|(actor, &member)| Device { doc: first.fork_as(actor), member }).collect();
+        devices.insert(0, Device { doc: first, member: founder.id });
         let mut group = Group { devices };
         group.sync_all();
         group

@@ -1,5 +1,6 @@
 //! Members and their devices: who is in the group, with what role.
 
+use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -9,9 +10,13 @@ use crate::model::{Member, NewMember, Role};
 use crate::validation::ValidationError;
 
 impl GroupDoc {
-    /// Records that this document's actor writes on behalf of `member` (a new device joining).
-    pub fn register_actor(&mut self, member: Uuid, now: DateTime<Utc>) -> Result<()> {
-        let actor = self.actor().to_hex_string();
+    /// Records that the device writing as `actor` writes on behalf of `member`. Organizers only
+    /// (a device that joins by invite binds itself in `join_as`); a device already bound stays
+    /// bound to its member.
+    pub fn bind_device(&mut self, by: Uuid, actor: &ActorId, member: Uuid, now: DateTime<Utc>) -> Result<()> {
+        self.require_organizer(by, "add devices")?;
+        self.active_member(member)?;
+        let actor = actor.to_hex_string();
         self.change(Action::DeviceRegister, now, |w| {
             w.mention(member);
             w.put_actor(&actor, member)

@@ -24,6 +24,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use automerge::{ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
 use serde::de::DeserializeOwned;
@@ -38,11 +39,13 @@ use crate::model::{Assignment, Group, Member, Need, Offer, Resolution};
 use crate::signing::{self, Signatures, Signer};
 
 mod action;
+mod authority;
 mod links;
 mod touched;
 mod writer;
 
 pub use action::Action;
+pub use authority::{Attempt, Ignored};
 pub(crate) use links::{field_of, Link};
 pub use touched::Touched;
 
@@ -136,6 +139,10 @@ pub struct GroupDoc {
     /// what role); they are kept here until a change touches them.
     group: RefCell<Option<Group>>,
     members: RefCell<HashMap<Uuid, Member>>,
+    /// Who may do what, resolved from history (`authority.rs`), and what of the history the
+    /// resolver has read.
+    authority: RefCell<Option<Arc<authority::Authority>>>,
+    scan: RefCell<authority::Scan>,
 }
 
 impl GroupDoc {
@@ -151,7 +158,15 @@ impl GroupDoc {
     }
 
     fn wrap(doc: Automerge) -> Self {
-        GroupDoc { doc, links: RefCell::default(), unsaved: Unsaved::default(), group: RefCell::default(), members: RefCell::default() }
+        GroupDoc {
+            doc,
+            links: RefCell::default(),
+            unsaved: Unsaved::default(),
+            group: RefCell::default(),
+            members: RefCell::default(),
+            authority: RefCell::default(),
+            scan: RefCell::default(),
+        }
     }
 
     /// A copy of this document that makes its own changes as `actor` (a second device in tests).
@@ -250,7 +265,7 @@ impl GroupDoc {
         if self.heads() != before {
             let touched = self.touched(before);
             self.unsaved.bytes.extend(self.doc.save_after(before));
-            self.note(touched);
+            self.note(touched, true);
         }
     }
 
@@ -259,17 +274,21 @@ impl GroupDoc {
         std::mem::take(&mut self.unsaved)
     }
 
-    /// Records what a change touched, and keeps the caches in step.
-    fn note(&mut self, touched: Touched) {
-        if touched.group {
+    /// Records what a change touched, and keeps the caches in step. A change from elsewhere may
+    /// be a resolution or verdict its author had no right to; this device's own are allowed by
+    /// construction.
+    fn note(&mut self, mut touched: Touched, from_elsewhere: bool) {
+        let acts = touched.records.iter().any(|(c, _)| matches!(c, Collection::HourVerdicts | Collection::Resolutions));
+        if touched.moves_authority() || (from_elsewhere && acts) {
+            // Who may do what can change what counts of records nobody touched now (a demotion
+            // revokes its target's concurrent acts), so those are noted too.
+            if let Some(old) = self.authority.get_mut().take() {
+                let new = self.authority();
+                touched.records.extend(new.differences(&old));
+                touched.group |= new.group != old.group;
+            }
             self.group.take();
-        }
-        let members = self.members.get_mut();
-        if touched.collections.contains(&Collection::Members) {
-            members.clear();
-        }
-        for (_, id) in touched.records.iter().filter(|(c, _)| *c == Collection::Members) {
-            id.parse().map(|id| members.remove(&id)).ok();
+            self.members.get_mut().clear();
         }
         let links = self.links.get_mut();
         links.note(&self.doc, |collection| collection_obj(&self.doc, collection), &touched);
@@ -284,6 +303,16 @@ impl GroupDoc {
         // A cached id can be stale only if another device rewrote the field since.
         let still_linked = |id: &Uuid| map.as_ref().is_some_and(|map| links::field_of(&self.doc, map, &id.to_string(), link.field) == Some(value));
         ids.into_iter().filter(still_linked).filter_map(|id| self.record(link.collection, id).ok()).collect()
+    }
+
+    /// Who may do what, resolved from history.
+    pub(crate) fn authority(&self) -> Arc<authority::Authority> {
+        self.authority.borrow_mut().get_or_insert_with(|| Arc::new(self.resolve_authority())).clone()
+    }
+
+    /// Signed changes that have no effect because their author had no right to them, oldest first.
+    pub fn ignored(&self) -> Vec<Ignored> {
+        self.authority().ignored.clone()
     }
 
     /// Changes that arrived before the changes they depend on, still waiting.
@@ -301,12 +330,8 @@ impl GroupDoc {
     }
 
     fn read_group(&self) -> Result<Group> {
-        let (value, id) = self
-            .doc
-            .get(ROOT, GROUP)?
-            .ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
-        codec::from_json(codec::read(&self.doc, &value, &id, None)?)
-            .map_err(|reason| Error::BadChanges(format!("the group settings cannot be read: {reason}")))
+        let group = self.authority().group.clone().ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
+        codec::from_json(group).map_err(|reason| Error::BadChanges(format!("the group settings cannot be read: {reason}")))
     }
 
     pub fn members(&self) -> Loaded<Member> {
@@ -352,15 +377,23 @@ impl GroupDoc {
 
     /// The member on whose behalf an automerge actor (a device) writes.
     pub fn member_for_actor(&self, actor: &ActorId) -> Option<Uuid> {
-        let (_, actors) = self.doc.get(ROOT, ACTORS).ok()??;
-        match self.doc.get(&actors, actor.to_hex_string()).ok()?? {
-            (Value::Scalar(s), _) => s.as_str().and_then(|s| s.parse().ok()),
-            _ => None,
-        }
+        self.authority().actors.get(&actor.to_hex_string()).copied()
     }
 
     /// The record at `id` as JSON, or why it cannot be had.
+    /// Members are read as authority resolved them; a resolution or verdict whose author had no
+    /// right to it is not there.
     pub fn record_json(&self, collection: Collection, id: &str) -> Result<Option<Json>> {
+        match collection {
+            Collection::Members => return Ok(self.authority().members.get(id).filter(|m| m.is_object()).cloned()),
+            Collection::Resolutions | Collection::HourVerdicts if self.authority().ignored_records.contains(&(collection, id.to_string())) => return Ok(None),
+            _ => {}
+        }
+        self.written_json(collection, id)
+    }
+
+    /// The record at `id` as the document holds it, whoever wrote it.
+    pub(crate) fn written_json(&self, collection: Collection, id: &str) -> Result<Option<Json>> {
         let Some(map) = self.collection_obj(collection) else { return Ok(None) };
         match self.doc.get(&map, id)? {
             None => Ok(None),
@@ -389,6 +422,9 @@ impl GroupDoc {
     }
 
     pub(crate) fn record_ids(&self, collection: Collection) -> Vec<String> {
+        if collection == Collection::Members {
+            return self.authority().members.iter().filter(|(_, m)| m.is_object()).map(|(id, _)| id.clone()).collect();
+        }
         self.collection_obj(collection)
             .map(|map| self.doc.keys(&map).collect())
             .unwrap_or_default()

@@ -2,14 +2,20 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use automerge::{ChangeHash, ReadDoc};
+use automerge::{legacy, Change, ChangeHash, ReadDoc};
 
-use super::{Collection, GroupDoc, GROUP};
+use super::{Collection, GroupDoc, ACTORS, GROUP};
+
+/// The record path of each object seen, looked up once.
+#[derive(Default)]
+pub(crate) struct Paths(HashMap<String, Vec<String>>);
 
 /// The records an applied set of changes touched, so indexes update only those.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Touched {
     pub group: bool,
+    /// Which device writes for which member changed.
+    pub actors: bool,
     pub records: BTreeSet<(Collection, String)>,
     /// A whole collection appeared or was replaced: re-read all of it.
     pub collections: BTreeSet<Collection>,
@@ -17,11 +23,17 @@ pub struct Touched {
 
 impl Touched {
     pub fn is_empty(&self) -> bool {
-        !self.group && self.records.is_empty() && self.collections.is_empty()
+        !self.group && !self.actors && self.records.is_empty() && self.collections.is_empty()
+    }
+
+    /// Whether these writes may change who is in the group, with what role, or the settings.
+    pub(crate) fn moves_authority(&self) -> bool {
+        self.group || self.actors || self.collections.contains(&Collection::Members) || self.records.iter().any(|(c, _)| *c == Collection::Members)
     }
 
     pub(crate) fn extend(&mut self, other: Touched) {
         self.group |= other.group;
+        self.actors |= other.actors;
         self.records.extend(other.records);
         self.collections.extend(other.collections);
     }
@@ -32,22 +44,12 @@ impl GroupDoc {
     /// so the cost follows the size of the changes, not of the document (a diff walks it all).
     pub(crate) fn touched(&self, before: &[ChangeHash]) -> Touched {
         let mut touched = Touched::default();
-        // Record path (collection key, record key) of each object seen, looked up once.
-        let mut paths: HashMap<String, Vec<String>> = HashMap::new();
+        let mut paths = Paths::default();
         for change in self.doc.get_changes(before) {
-            for op in change.decode().operations {
-                let mut path = match &op.obj {
-                    automerge::legacy::ObjectId::Root => Vec::new(),
-                    automerge::legacy::ObjectId::Id(automerge::legacy::OpId(counter, actor)) => {
-                        let id = format!("{counter}@{}", actor.to_hex_string());
-                        paths.entry(id).or_insert_with_key(|id| self.path_of(id)).clone()
-                    }
-                };
-                if let automerge::legacy::Key::Map(key) = &op.key {
-                    path.push(key.to_string());
-                }
-                match (path.first(), path.get(1)) {
-                    (Some(top), _) if top == GROUP => touched.group = true,
+            for path in self.op_paths(&change, &mut paths) {
+                match (path.first().map(String::as_str), path.get(1)) {
+                    (Some(GROUP), _) => touched.group = true,
+                    (Some(ACTORS), _) => touched.actors = true,
                     (Some(top), Some(id)) => {
                         if let Some(collection) = Collection::from_key(top) {
                             touched.records.insert((collection, id.clone()));
@@ -59,6 +61,30 @@ impl GroupDoc {
             }
         }
         touched
+    }
+
+    /// The first two map keys on the way from the root to what each operation of `change`
+    /// writes (`needs`, then the record's id), with the objects' paths kept in `paths`.
+    pub(crate) fn op_paths(&self, change: &Change, paths: &mut Paths) -> Vec<Vec<String>> {
+        change
+            .decode()
+            .operations
+            .into_iter()
+            .map(|op| {
+                let mut path = match &op.obj {
+                    legacy::ObjectId::Root => Vec::new(),
+                    legacy::ObjectId::Id(legacy::OpId(counter, actor)) => {
+                        let id = format!("{counter}@{}", actor.to_hex_string());
+                        paths.0.entry(id).or_insert_with_key(|id| self.path_of(id)).clone()
+                    }
+                };
+                if let legacy::Key::Map(key) = &op.key {
+                    path.push(key.to_string());
+                }
+                path.truncate(2);
+                path
+            })
+            .collect()
     }
 
     /// The first two map keys on the way from the root to an object (`needs`, then the record).

@@ -70,6 +70,7 @@ impl Writer<'_, '_> {
             _ => return Err(Error::BadChanges("the document has no actors map".into())),
         };
         self.tx.put(&actors, actor, member.to_string())?;
+        self.touched.actors = true;
         Ok(())
     }
 
@@ -80,6 +81,7 @@ impl Writer<'_, '_> {
         }
         self.tx.put_object(ROOT, ACTORS, ObjType::Map)?;
         self.touched.collections.extend(Collection::ALL);
+        self.touched.actors = true;
         Ok(())
     }
 
@@ -118,7 +120,7 @@ impl GroupDoc {
             self.unsaved.bytes.extend(change.raw_bytes());
             self.unsaved.made_here.push(change.hash());
         }
-        self.note(ids_and_touched.1);
+        self.note(ids_and_touched.1, false);
         Ok(())
     }
 }

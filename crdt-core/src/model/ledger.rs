@@ -255,6 +255,21 @@ pub struct LedgerEntry {
     pub status: EntryStatus,
 }
 
+impl HourEntry {
+    /// Whether `by` may give this entry a verdict of `kind`, by who they are (what the entry's
+    /// status allows is checked where the verdict is made): the receiver or an organizer
+    /// confirms, never the giver; either party or an organizer disputes; an organizer, or whoever
+    /// logged or gave the hours, voids.
+    pub fn may_judge(&self, kind: VerdictKind, by: Uuid, organizer: bool) -> bool {
+        let party = self.from == by || self.to == Party::Member(by);
+        match kind {
+            VerdictKind::Confirm => self.from != by && (organizer || self.to == Party::Member(by)),
+            VerdictKind::Dispute => organizer || party,
+            VerdictKind::Void => organizer || by == self.created_by || by == self.from,
+        }
+    }
+}
+
 impl LedgerEntry {
     /// Whether `by` may confirm this entry now: the member who received the help, or an
     /// organizer (for hours given to the group, and to settle a dispute); never the giver.

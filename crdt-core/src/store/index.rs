@@ -25,7 +25,7 @@ pub(super) fn index_table(collection: Collection) -> Option<&'static str> {
 pub(super) const INDEX_VERSION: &str = "2";
 
 pub(super) fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
-    let everything = Touched { group: true, records: Default::default(), collections: Collection::ALL.into_iter().collect() };
+    let everything = Touched { group: true, actors: true, records: Default::default(), collections: Collection::ALL.into_iter().collect() };
     reindex(tx, doc, &everything)?;
     set_meta(tx, "index_version", INDEX_VERSION)?;
     Ok(())

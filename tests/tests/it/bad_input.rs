@@ -24,9 +24,9 @@ fn filled_store(dir: &Path) -> Store {
 /// `titles` offline.
 fn store_and_phone(dir: &Path, titles: &[&str]) -> (Store, Vec<automerge::ChangeHash>, Phone) {
     let mut store = filled_store(dir);
-    let heads = store.doc().unwrap().heads();
     let me = store.me().unwrap();
     let mut phone = Phone::of(&mut store, me);
+    let heads = store.doc().unwrap().heads();
     for (i, title) in titles.iter().enumerate() {
         phone.doc.add_need(me, NewNeed::new(title, Category::Meals, Urgency::Low, "North"), at(i as i64)).unwrap();
     }
@@ -135,7 +135,7 @@ fn unsigned_wrongly_signed_and_impersonating_changes_are_refused_with_nothing_ap
     // A device cannot pass its changes off as another's: an actor that is not its key
     // (here, a random one) has no key to check against.
     let mut impostor = GroupDoc::load(&store.doc().unwrap().save(), ActorId::random()).unwrap();
-    impostor.register_actor(me, at(2)).unwrap();
+    impostor.add_area(me, "Riverside", &[], at(2)).unwrap();
     let forged: Signatures = impostor.automerge().get_changes(&heads).iter().map(|c| (c.hash(), phone.signer.sign(group, &c.hash()))).collect();
     let err = store.apply_remote(&impostor.changes_since(&heads), &forged).unwrap_err();
     assert!(matches!(err, Error::Signature(signing::SignatureError::Bad { .. })), "{err}");

@@ -63,8 +63,9 @@ impl World {
         devices.truncate(count);
         while devices.len() < count {
             // Ana's second phone.
-            let mut doc = devices[0].doc.fork_as(ActorId::random());
-            doc.register_actor(members[0], at(4)).unwrap();
+            let actor = ActorId::random();
+            devices[0].doc.bind_device(members[0], &actor, members[0], at(4)).unwrap();
+            let doc = devices[0].doc.fork_as(actor);
             devices.push(Device { doc, member: members[0] });
         }
         World { devices, members, offer, acks: Vec::new(), clock: 10 }
@@ -106,9 +107,10 @@ impl World {
             }
             Op::NeedStatus { need, status, .. } => match pick(needs(), need) {
                 Some(need) => {
-                    // Setting the status it already has writes no status field.
+                    // Setting the status it already has writes nothing, so acknowledges nothing.
                     let changes = doc.need(need)?.status != NeedStatus::ALL[status];
-                    Some((Collection::Needs, doc.set_need_status(me, need, NeedStatus::ALL[status], now)?.id, changes.then_some("status")))
+                    let id = doc.set_need_status(me, need, NeedStatus::ALL[status], now)?.id;
+                    changes.then_some((Collection::Needs, id, Some("status")))
                 }
                 None => None,
             },
@@ -124,7 +126,8 @@ impl World {
                 match pick(doc.assignments().records.iter().map(|a| a.id).collect(), assignment) {
                     Some(id) => {
                         let changes = doc.assignment(id)?.status != AssignmentStatus::ALL[status];
-                        Some((Collection::Assignments, doc.set_assignment_status(me, id, AssignmentStatus::ALL[status], now)?.id, changes.then_some("status")))
+                        let id = doc.set_assignment_status(me, id, AssignmentStatus::ALL[status], now)?.id;
+                        changes.then_some((Collection::Assignments, id, Some("status")))
                     }
                     None => None,
                 }

@@ -1,0 +1,542 @@
+//! Authority resolved from history: who is in the group, with what role and which devices, and
+//! which changes count. Any device holding the group secret can write any change, so a role, a
+//! device or a verdict counts only if the member who signed it had the right to it in the
+//! change's causal past.
+//!
+//! The resolver replays the changes that write members, device bindings or the group's settings
+//! in one order every device computes alike (causal order, ties broken by change hash, never by
+//! clock). Each is accepted whole or ignored whole. A demotion or removal wins over the target's
+//! concurrent acts ("strong remove"): those are revoked and the replay runs again, until nothing
+//! more is revoked. Resolutions and hour verdicts ("acts") are then checked against the role their
+//! author held at their own causal past. Ignored changes stay in the document (they are signed and
+//! are relayed like any other) but have no effect, and organizers see them listed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use automerge::{Change, ChangeHash, ObjId, ReadDoc, Value, ROOT};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::touched::Paths;
+use super::{Collection, GroupDoc, ACTORS, GROUP};
+use crate::codec;
+use crate::model::{HourEntry, HourVerdict, Resolution, Role};
+
+/// What an ignored change tried to do.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attempt {
+    /// Change a role (their own, or someone else's).
+    Role,
+    /// Remove a member or bring one back.
+    Removal,
+    /// Add or drop a member's devices, or write on a member's behalf from another device.
+    Device,
+    /// Add a member, or edit someone else's record.
+    Member,
+    /// Change the group's settings, its organizer key or its secret epoch.
+    Settings,
+    /// Decide a conflict.
+    Resolution,
+    /// Confirm, dispute or void hours.
+    Hours,
+}
+
+/// A signed change that has no effect because its author had no right to it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ignored {
+    /// The change's hash, in hex.
+    pub change: String,
+    /// The device (its actor id, in hex) that signed it.
+    pub device: String,
+    /// The member that device writes for, if any.
+    pub member: Option<Uuid>,
+    pub attempt: Attempt,
+    /// The record it wrote (a member, a verdict, a resolution), if one.
+    pub record: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The resolver's answer: the state that counts.
+#[derive(Debug, Default)]
+pub(crate) struct Authority {
+    /// Member records as the accepted changes wrote them.
+    pub(crate) members: BTreeMap<String, Json>,
+    pub(crate) group: Option<Json>,
+    /// Device (actor hex) to member.
+    pub(crate) actors: HashMap<String, Uuid>,
+    /// Resolutions and verdicts that do not count.
+    pub(crate) ignored_records: HashSet<(Collection, String)>,
+    pub(crate) ignored: Vec<Ignored>,
+}
+
+impl Authority {
+    /// The records whose reading differs between two answers, for indexes to refresh.
+    pub(crate) fn differences(&self, other: &Authority) -> BTreeSet<(Collection, String)> {
+        let members = self.members.keys().chain(other.members.keys()).filter(|k| self.members.get(*k) != other.members.get(*k));
+        let members = members.map(|k| (Collection::Members, k.clone()));
+        let records = self.ignored_records.symmetric_difference(&other.ignored_records).cloned();
+        members.chain(records).collect()
+    }
+}
+
+/// What one change wrote that authority cares about.
+#[derive(Default)]
+struct Reach {
+    members: BTreeSet<String>,
+    actors: BTreeSet<String>,
+    group: bool,
+}
+
+impl Reach {
+    fn is_empty(&self) -> bool {
+        self.members.is_empty() && self.actors.is_empty() && !self.group
+    }
+}
+
+/// What the resolver has read of the history so far: history only grows, so each change is read
+/// once.
+#[derive(Default)]
+pub(crate) struct Scan {
+    heads: Vec<ChangeHash>,
+    candidates: Vec<Candidate>,
+    /// The changes that wrote each resolution and verdict.
+    acts: BTreeMap<(Collection, String), Vec<ChangeHash>>,
+    /// Each change's candidate ancestors (itself included).
+    ancestry: HashMap<ChangeHash, Arc<Bits>>,
+    paths: Paths,
+}
+
+/// A change that writes authority, with the candidates among its ancestors (itself included).
+struct Candidate {
+    hash: ChangeHash,
+    actor: String,
+    deps: Vec<ChangeHash>,
+    at: i64,
+    reach: Reach,
+    ancestors: Arc<Bits>,
+}
+
+/// A set of candidate positions.
+#[derive(Clone, Default, PartialEq)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn with(&self, i: usize) -> Bits {
+        let mut bits = self.clone();
+        if bits.0.len() <= i / 64 {
+            bits.0.resize(i / 64 + 1, 0);
+        }
+        bits.0[i / 64] |= 1 << (i % 64);
+        bits
+    }
+
+    fn union(&self, other: &Bits) -> Bits {
+        let (long, short) = if self.0.len() >= other.0.len() { (self, other) } else { (other, self) };
+        let mut bits = long.clone();
+        bits.0.iter_mut().zip(&short.0).for_each(|(a, b)| *a |= b);
+        bits
+    }
+
+    fn has(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|word| word & (1 << (i % 64)) != 0)
+    }
+}
+
+/// Where a member stands after an accepted change, in replay order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Standing {
+    organizer: bool,
+    active: bool,
+}
+
+impl Standing {
+    /// A record that does not exist stands nowhere.
+    fn of(record: Option<&Json>) -> Standing {
+        let Some(record) = record.filter(|r| r.is_object()) else { return Standing { organizer: false, active: false } };
+        let field = |name: &str| record.get(name);
+        Standing {
+            organizer: field("role").and_then(Json::as_str) == Some(Role::Organizer.as_str()),
+            active: field("removed_at").is_none_or(Json::is_null),
+        }
+    }
+}
+
+/// The fields of a member record that only organizers may write.
+const RIGHTS: [(&str, Attempt); 3] = [("role", Attempt::Role), ("removed_at", Attempt::Removal), ("device_ids", Attempt::Device)];
+
+/// The replayed state while it is being built.
+#[derive(Default)]
+struct Replay {
+    members: BTreeMap<String, Json>,
+    group: Option<Json>,
+    actors: HashMap<String, Uuid>,
+    /// For each member, where they stood after each accepted change that moved them (candidate index).
+    standings: HashMap<Uuid, Vec<(usize, Standing)>>,
+    /// Accepted changes that took a member's rights away: (candidate, member).
+    losses: Vec<(usize, Uuid)>,
+    /// Accepted candidates by the member who wrote them.
+    authored: Vec<(usize, Uuid)>,
+    ignored: Vec<(usize, Option<Uuid>, Attempt, Option<String>)>,
+}
+
+impl Replay {
+    fn standing(&self, member: Uuid) -> Standing {
+        Standing::of(self.members.get(&member.to_string()))
+    }
+}
+
+impl GroupDoc {
+    /// Resolves authority from the whole history.
+    pub(crate) fn resolve_authority(&self) -> Authority {
+        self.read_new_changes();
+        let scan = self.scan.borrow();
+        let candidates = &scan.candidates;
+        let order = causal_order(candidates);
+        let mut revoked = BTreeSet::new();
+        let replay = loop {
+            let replay = self.replay(candidates, &order, &revoked);
+            let newly: BTreeSet<usize> = replay
+                .losses
+                .iter()
+                .flat_map(|&(loss, target)| {
+                    replay.authored.iter().filter(move |&&(c, author)| {
+                        author == target && c != loss && !candidates[loss].ancestors.has(c) && !candidates[c].ancestors.has(loss)
+                    })
+                })
+                .map(|&(c, _)| c)
+                .filter(|c| !revoked.contains(c))
+                .collect();
+            if newly.is_empty() {
+                break replay;
+            }
+            revoked.extend(newly);
+        };
+        let mut authority = Authority { members: replay.members.clone(), group: replay.group.clone(), actors: replay.actors.clone(), ..Authority::default() };
+        for &c in &revoked {
+            let author = replay.actors.get(&candidates[c].actor).copied();
+            let attempt = if candidates[c].reach.group { Attempt::Settings } else { Attempt::Member };
+            authority.ignored.push(ignored(&candidates[c], author, attempt, None));
+        }
+        for &(c, member, attempt, ref record) in &replay.ignored {
+            authority.ignored.push(ignored(&candidates[c], member, attempt, record.clone()));
+        }
+        self.check_acts(&scan, &replay, &mut authority);
+        authority.ignored.sort_by(|a, b| (a.at, &a.change).cmp(&(b.at, &b.change)));
+        authority
+    }
+
+    /// Reads the changes that arrived since the last scan: the authority candidates with their
+    /// ancestry, and the changes that wrote each resolution or verdict.
+    fn read_new_changes(&self) {
+        let mut scan = self.scan.borrow_mut();
+        if scan.heads == self.doc.get_heads() {
+            return;
+        }
+        let scan = &mut *scan;
+        let empty = Arc::new(Bits::default());
+        // automerge keeps its history in causal order, so every dependency comes first.
+        for change in self.doc.get_changes(&scan.heads) {
+            let mut inherited = change.deps().iter().filter_map(|d| scan.ancestry.get(d)).fold(None::<Arc<Bits>>, |acc, bits| match acc {
+                None => Some(bits.clone()),
+                Some(acc) if acc == *bits => Some(acc),
+                Some(acc) => Some(Arc::new(acc.union(bits))),
+            });
+            let reach = self.reach(&change, &mut scan.paths, &mut scan.acts);
+            if !reach.is_empty() {
+                let bits = Arc::new(inherited.as_deref().unwrap_or(&empty).with(scan.candidates.len()));
+                inherited = Some(bits.clone());
+                scan.candidates.push(Candidate {
+                    hash: change.hash(),
+                    actor: change.actor_id().to_hex_string(),
+                    deps: change.deps().to_vec(),
+                    at: change.timestamp(),
+                    reach,
+                    ancestors: bits,
+                });
+            }
+            scan.ancestry.insert(change.hash(), inherited.unwrap_or_else(|| empty.clone()));
+        }
+        scan.heads = self.doc.get_heads();
+    }
+
+    /// What `change` wrote among members, devices and settings; the acts it wrote go to `acts`.
+    fn reach(&self, change: &Change, paths: &mut Paths, acts: &mut BTreeMap<(Collection, String), Vec<ChangeHash>>) -> Reach {
+        let mut reach = Reach::default();
+        for path in self.op_paths(change, paths) {
+            let (Some(top), Some(key)) = (path.first().map(String::as_str), path.get(1)) else { continue };
+            match top {
+                GROUP => reach.group = true,
+                ACTORS => _ = reach.actors.insert(key.clone()),
+                "members" => _ = reach.members.insert(key.clone()),
+                "resolutions" | "hour_verdicts" => {
+                    let collection = if top == "resolutions" { Collection::Resolutions } else { Collection::HourVerdicts };
+                    let writers = acts.entry((collection, key.clone())).or_default();
+                    if writers.last() != Some(&change.hash()) {
+                        writers.push(change.hash());
+                    }
+                }
+                _ => {}
+            }
+        }
+        reach
+    }
+
+    fn replay(&self, candidates: &[Candidate], order: &[usize], revoked: &BTreeSet<usize>) -> Replay {
+        let mut replay = Replay::default();
+        let members_obj = self.collection_obj(Collection::Members);
+        let actors_obj = match self.doc.get(ROOT, ACTORS) {
+            Ok(Some((Value::Object(_), id))) => Some(id),
+            _ => None,
+        };
+        for &c in order.iter().filter(|c| !revoked.contains(c)) {
+            let candidate = &candidates[c];
+            let before = &candidate.deps[..];
+            let after = &[candidate.hash][..];
+            let at = |obj: &Option<ObjId>, key: &str, heads: &[ChangeHash]| obj.as_ref().and_then(|obj| self.json_at(obj, key, heads));
+            let members: Vec<(&String, Option<Json>, Option<Json>)> =
+                candidate.reach.members.iter().map(|k| (k, at(&members_obj, k, before), at(&members_obj, k, after))).collect();
+            let bindings: Vec<(&String, Option<Uuid>)> = candidate
+                .reach
+                .actors
+                .iter()
+                .map(|k| (k, at(&actors_obj, k, after).and_then(|j| j.as_str().and_then(|s| s.parse().ok()))))
+                .collect();
+            let group = candidate.reach.group.then(|| (self.json_at(&ROOT, GROUP, before), self.json_at(&ROOT, GROUP, after)));
+
+            let author = replay.actors.get(&candidate.actor).copied();
+            let founding = candidate.deps.is_empty();
+            let verdict = if founding { Ok(()) } else { judge(&replay, candidate, author, &members, &bindings, group.is_some()) };
+            match verdict {
+                Err((attempt, record)) => replay.ignored.push((c, author, attempt, record)),
+                Ok(()) => {
+                    for (key, before, after) in members {
+                        let Ok(id) = key.parse::<Uuid>() else { continue };
+                        let was = replay.standing(id);
+                        let record = replay.members.entry(key.clone()).or_insert(Json::Null);
+                        apply_diff(record, before.as_ref(), after.as_ref());
+                        let now = replay.standing(id);
+                        if now != was {
+                            replay.standings.entry(id).or_default().push((c, now));
+                        }
+                        if (was.organizer && !now.organizer) || (was.active && !now.active) {
+                            replay.losses.push((c, id));
+                        }
+                    }
+                    for (key, member) in bindings {
+                        if let Some(member) = member {
+                            replay.actors.insert(key.clone(), member);
+                        }
+                    }
+                    if let Some((before, after)) = group {
+                        apply_diff(replay.group.get_or_insert(Json::Null), before.as_ref(), after.as_ref());
+                    }
+                    if let Some(author) = author.or_else(|| replay.actors.get(&candidate.actor).copied()) {
+                        replay.authored.push((c, author));
+                    }
+                }
+            }
+        }
+        replay
+    }
+
+    /// Resolutions and verdicts count only if one change wrote each, by the member it names,
+    /// who had the right to it in that change's causal past and lost no rights concurrently.
+    fn check_acts(&self, scan: &Scan, replay: &Replay, authority: &mut Authority) {
+        let (candidates, acts, ancestry) = (&scan.candidates, &scan.acts, &scan.ancestry);
+        let mut descendants_known: HashMap<usize, HashSet<ChangeHash>> = HashMap::new();
+        for ((collection, key), writers) in acts {
+            let Some(change) = writers.first().and_then(|h| self.doc.get_change_by_hash(h)) else { continue };
+            let actor = change.actor_id().to_hex_string();
+            let author = replay.actors.get(&actor).copied();
+            let attempt = if *collection == Collection::Resolutions { Attempt::Resolution } else { Attempt::Hours };
+            let ancestors = ancestry.get(&change.hash()).cloned().unwrap_or_default();
+            let allowed = writers.len() == 1
+                && author.is_some_and(|author| {
+                    let standing = standing_at(replay, author, &ancestors);
+                    let lost_concurrently = replay.losses.iter().any(|&(loss, member)| {
+                        member == author
+                            && !ancestors.has(loss)
+                            && !descendants_known.entry(loss).or_insert_with(|| self.ancestors_of(candidates[loss].hash)).contains(&change.hash())
+                    });
+                    standing.active && !lost_concurrently && self.act_allowed(*collection, key, author, standing.organizer)
+                });
+            if !allowed {
+                authority.ignored_records.insert((*collection, key.clone()));
+                let at = change.timestamp();
+                let hash = change.hash();
+                authority.ignored.push(Ignored {
+                    change: hash.to_string(),
+                    device: actor,
+                    member: author,
+                    attempt,
+                    record: Some(key.clone()),
+                    at: DateTime::from_timestamp(at, 0).unwrap_or_default(),
+                });
+            }
+        }
+    }
+
+    /// Whether `author` may have written the resolution or verdict `key` as it reads now.
+    fn act_allowed(&self, collection: Collection, key: &str, author: Uuid, organizer: bool) -> bool {
+        let read = |collection, key: &str| self.written_json(collection, key).ok().flatten().map(|mut json| {
+            json.as_object_mut().map(|fields| fields.insert("id".into(), Json::String(key.to_string())));
+            json
+        });
+        match collection {
+            Collection::Resolutions => {
+                let resolution = read(collection, key).and_then(|j| serde_json::from_value::<Resolution>(j).ok());
+                organizer && resolution.is_some_and(|r| r.decided_by == author)
+            }
+            _ => {
+                let Some(verdict) = read(collection, key).and_then(|j| serde_json::from_value::<HourVerdict>(j).ok()) else { return false };
+                let entry = read(Collection::HourEntries, &verdict.entry.to_string()).and_then(|j| serde_json::from_value::<HourEntry>(j).ok());
+                verdict.by == author && entry.is_some_and(|entry| entry.may_judge(verdict.kind, author, organizer))
+            }
+        }
+    }
+
+    /// Every change `hash` depends on, directly or not, and itself.
+    fn ancestors_of(&self, hash: ChangeHash) -> HashSet<ChangeHash> {
+        let mut seen = HashSet::from([hash]);
+        let mut next = vec![hash];
+        while let Some(hash) = next.pop() {
+            for dep in self.doc.get_change_by_hash(&hash).map(|c| c.deps().to_vec()).unwrap_or_default() {
+                if seen.insert(dep) {
+                    next.push(dep);
+                }
+            }
+        }
+        seen
+    }
+
+    /// The value at `key` of `obj` as it was at `heads`, as JSON.
+    fn json_at(&self, obj: &ObjId, key: &str, heads: &[ChangeHash]) -> Option<Json> {
+        let (value, id) = self.doc.get_at(obj, key, heads).ok()??;
+        codec::read(&self.doc, &value, &id, Some(heads)).ok()
+    }
+}
+
+/// Whether a candidate's author may write everything it wrote, or what it tried that it may not.
+fn judge(
+    replay: &Replay,
+    candidate: &Candidate,
+    author: Option<Uuid>,
+    members: &[(&String, Option<Json>, Option<Json>)],
+    bindings: &[(&String, Option<Uuid>)],
+    group: bool,
+) -> Result<(), (Attempt, Option<String>)> {
+    // The author's standing in the change's own causal past, not in whatever the replay
+    // reached before it.
+    let standing = author.map(|a| standing_at(replay, a, &candidate.ancestors));
+    let organizer = standing.is_some_and(|s| s.organizer && s.active);
+    if standing.is_some_and(|s| !s.active) {
+        return Err((Attempt::Member, None));
+    }
+    // A device joining by invite adds its person as a volunteer and writes for them: the one
+    // thing a device that writes for nobody yet may do.
+    let joins = |key: &String, after: &Option<Json>| {
+        author.is_none()
+            && Standing::of(after.as_ref()) == Standing { organizer: false, active: true }
+            && bindings.iter().any(|(device, member)| **device == candidate.actor && member.is_some_and(|m| m.to_string() == **key))
+    };
+    for (key, before, after) in members {
+        let record = Some(key.to_string());
+        if before.is_none() || !replay.members.contains_key(*key) {
+            if !(organizer || joins(key, after)) {
+                return Err((Attempt::Member, record));
+            }
+            continue;
+        }
+        for (field, attempt) in RIGHTS {
+            if !organizer && before.as_ref().and_then(|b| b.get(field)) != after.as_ref().and_then(|a| a.get(field)) {
+                return Err((attempt, record));
+            }
+        }
+        if !organizer && author.map(|a| a.to_string()).as_ref() != Some(*key) {
+            return Err((Attempt::Member, record));
+        }
+    }
+    for (device, member) in bindings {
+        let Some(member) = member else { return Err((Attempt::Device, None)) };
+        let record = Some(member.to_string());
+        if replay.actors.get(*device).is_some_and(|bound| bound != member) {
+            return Err((Attempt::Device, record));
+        }
+        let own_join = **device == candidate.actor && members.iter().any(|(key, _, after)| joins(key, after));
+        if !(organizer || own_join || replay.actors.get(*device) == Some(member)) {
+            return Err((Attempt::Device, record));
+        }
+    }
+    if group && !organizer {
+        return Err((Attempt::Settings, None));
+    }
+    Ok(())
+}
+
+/// Where `member` stood at a point whose candidate ancestors are `ancestors`.
+fn standing_at(replay: &Replay, member: Uuid, ancestors: &Bits) -> Standing {
+    replay
+        .standings
+        .get(&member)
+        .and_then(|history| history.iter().rev().find(|(c, _)| ancestors.has(*c)))
+        .map(|(_, standing)| *standing)
+        .unwrap_or(Standing { organizer: false, active: false })
+}
+
+/// Candidates in causal order, ties broken by change hash: the same on every device.
+fn causal_order(candidates: &[Candidate]) -> Vec<usize> {
+    let mut waiting: Vec<usize> = (0..candidates.len()).map(|c| (0..c).filter(|&a| candidates[c].ancestors.has(a)).count()).collect();
+    let mut ready: BTreeSet<(ChangeHash, usize)> = (0..candidates.len()).filter(|&c| waiting[c] == 0).map(|c| (candidates[c].hash, c)).collect();
+    let mut order = Vec::with_capacity(candidates.len());
+    while let Some((_, c)) = ready.pop_first() {
+        order.push(c);
+        for later in c + 1..candidates.len() {
+            if candidates[later].ancestors.has(c) {
+                waiting[later] -= 1;
+                if waiting[later] == 0 {
+                    ready.insert((candidates[later].hash, later));
+                }
+            }
+        }
+    }
+    order
+}
+
+fn ignored(candidate: &Candidate, member: Option<Uuid>, attempt: Attempt, record: Option<String>) -> Ignored {
+    Ignored {
+        change: candidate.hash.to_string(),
+        device: candidate.actor.clone(),
+        member,
+        attempt,
+        record,
+        at: DateTime::from_timestamp(candidate.at, 0).unwrap_or_default(),
+    }
+}
+
+/// Writes into `target` what changed from `before` to `after`, field by field (maps nest, every
+/// other value is replaced whole, as the codec writes them).
+fn apply_diff(target: &mut Json, before: Option<&Json>, after: Option<&Json>) {
+    let Some(after) = after else {
+        *target = Json::Null;
+        return;
+    };
+    if let (Some(Json::Object(before)), Json::Object(after), Some(fields)) = (before, after, target.as_object_mut()) {
+        for (key, value) in after.iter().filter(|(key, value)| before.get(*key) != Some(*value)) {
+            match fields.get_mut(key) {
+                Some(field) => apply_diff(field, before.get(key), Some(value)),
+                None => _ = fields.insert(key.clone(), value.clone()),
+            }
+        }
+        for key in before.keys().filter(|k| !after.contains_key(*k)) {
+            fields.remove(key);
+        }
+    } else if before != Some(after) || target.is_null() {
+        *target = after.clone();
+    }
+}
