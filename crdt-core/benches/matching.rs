@@ -126,7 +126,7 @@ fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
 
 /// A new group in a store, and a second device that builds the data through the public API.
 /// The phone signs its changes as `Signer`.
-fn phone(path: &Path, start: DateTime<Utc>) -> anyhow::Result<(Store, (GroupDoc, Signer), Uuid)> {
+fn phone(path: &Path) -> anyhow::Result<(Store, (GroupDoc, Signer), Uuid)> {
     let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
     let me = store.me()?;
     let signer = Signer::generate();
@@ -160,7 +160,7 @@ fn volunteers(doc: &mut GroupDoc, me: Uuid, rng: &mut StdRng, start: DateTime<Ut
 /// three categories with weekly slots, some with coordinates, a few inexhaustible; open needs of
 /// every category and urgency; some capacity already taken by earlier assignments.
 fn build_matching_group(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Result<()> {
-    let (store, mut phone, me) = phone(path, start)?;
+    let (store, mut phone, me) = phone(path)?;
     let (doc, _) = &mut phone;
     let mut rng = StdRng::seed_from_u64(11);
     for (i, area) in AREAS.iter().enumerate() {
@@ -213,7 +213,7 @@ fn build_matching_group(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> any
 /// organizer, for the group's), some disputed (a few of those settled), some voided, the rest
 /// pending. Returns the volunteers.
 fn build_ledger(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Result<Vec<Uuid>> {
-    let (store, mut phone, me) = phone(path, start)?;
+    let (store, mut phone, me) = phone(path)?;
     let (doc, _) = &mut phone;
     let mut rng = StdRng::seed_from_u64(12);
     let volunteers = volunteers(doc, me, &mut rng, start, sizes.volunteers)?;

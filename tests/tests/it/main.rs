@@ -1,6 +1,7 @@
 //! aidmesh's integration tests, one binary (ripgrep style). Each module tests through the real
 //! parts: real automerge documents, real SQLite files, the real `aidmesh` binary.
 
+mod authority;
 mod bad_input;
 mod bundles;
 mod cli;

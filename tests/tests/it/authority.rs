@@ -1,0 +1,104 @@
+//! Authority resolved from history: a modified client that holds the group secret and signs
+//! validly still cannot give itself rights. Its changes are kept and relayed, have no effect on
+//! any honest device, and organizers see them listed.
+
+use aidmesh_tests::{at, sync_stores, test_key, Rogue};
+use crdt_core::*;
+use serde_json::json;
+use tempfile::TempDir;
+
+/// Ana (organizer, founder) and Bo and Cy (volunteers), each on their own device. Bo posts a
+/// need with contact details; Ana logs three hours Cy gave Bo.
+struct Town {
+    _dirs: Vec<TempDir>,
+    ana: Store,
+    bo: Store,
+    cy: Store,
+    need: Uuid,
+    entry: Uuid,
+}
+
+fn town() -> Town {
+    let dirs: Vec<TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut ana = Store::create(&dirs[0].path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let invite = ana.invite(None).unwrap();
+    let mut join = |i: usize, name: &str| {
+        let mut store = Store::join(&dirs[i].path().join("aidmesh.db"), &test_key(), &invite, name).unwrap();
+        sync_stores(&mut ana, &mut store);
+        store
+    };
+    let (mut bo, mut cy) = (join(1, "Bo"), join(2, "Cy"));
+    let need = bo.act(|doc, me, now| doc.add_need(me, NewNeed::new("Groceries for a neighbour", Category::Groceries, Urgency::High, "North"), now)).unwrap().id;
+    bo.set_contact(need, &Contact { phone: "555-0100".into(), ..Contact::default() }).unwrap();
+    let (bo_id, cy_id) = (bo.me().unwrap(), cy.me().unwrap());
+    let hours = NewHours::new(cy_id, Party::Member(bo_id), Hours::from_quarters(12));
+    let entry = ana.act(|doc, me, now| doc.log_hours(me, hours, now)).unwrap().id;
+    for other in [&mut bo, &mut cy] {
+        sync_stores(&mut ana, other);
+    }
+    Town { _dirs: dirs, ana, bo, cy, need, entry }
+}
+
+#[test]
+fn a_modified_client_cannot_promote_itself_borrow_an_organizers_record_confirm_its_hours_or_decide() {
+    let mut town = town();
+    let (ana_id, bo_id, cy_id) = (town.ana.me().unwrap(), town.bo.me().unwrap(), town.cy.me().unwrap());
+    let ana_before = town.ana.members().unwrap().into_iter().find(|m| m.id == ana_id).unwrap();
+    let group_before = town.ana.group().unwrap();
+    // Cy's second phone, bound to Cy by Ana as any device would be, runs a modified app.
+    let mut rogue = Rogue::of(&mut town.ana, cy_id);
+    let (cy_s, ana_s, entry) = (cy_id.to_string(), ana_id.to_string(), town.entry.to_string());
+    let rogue_device = "ab".repeat(32);
+    let attempts = [
+        (Attempt::Role, rogue.write(&["members", &cy_s, "role"], json!("organizer"))),
+        (Attempt::Device, rogue.write(&["members", &ana_s, "device_ids"], json!([ana_before.device_ids[0], rogue_device]))),
+        (Attempt::Device, rogue.write(&["actors", &rogue_device], json!(ana_s))),
+        (Attempt::Settings, rogue.write(&["group", "settings", "expiry_days"], json!(1))),
+        (
+            Attempt::Hours,
+            rogue.write(&["hour_verdicts", &Uuid::now_v7().to_string()], json!({"entry": entry, "kind": "confirm", "by": cy_s, "at": at(60).to_rfc3339()})),
+        ),
+        (
+            Attempt::Hours,
+            rogue.write(&["hour_verdicts", &Uuid::now_v7().to_string()], json!({"entry": entry, "kind": "confirm", "by": bo_id.to_string(), "at": at(60).to_rfc3339()})),
+        ),
+        (
+            Attempt::Resolution,
+            rogue.write(
+                &["resolutions", &Uuid::now_v7().to_string()],
+                json!({"conflict": Uuid::now_v7().to_string(), "record": town.need.to_string(), "summary": "mine", "decided_by": cy_s, "decided_at": at(60).to_rfc3339()}),
+            ),
+        ),
+    ];
+    rogue.deliver(&mut town.ana).unwrap();
+    // Honest devices relay what they cannot use: Bo and Cy get it from Ana.
+    for _ in 0..2 {
+        sync_stores(&mut town.ana, &mut town.bo);
+        sync_stores(&mut town.ana, &mut town.cy);
+    }
+    for (who, store) in [("Ana", &mut town.ana), ("Bo", &mut town.bo), ("Cy", &mut town.cy)] {
+        let members = store.members().unwrap();
+        let cy = members.iter().find(|m| m.id == cy_id).unwrap();
+        assert_eq!(cy.role, Role::Volunteer, "{who}: self-promotion is ignored");
+        let ana = members.iter().find(|m| m.id == ana_id).unwrap();
+        assert_eq!(ana.device_ids, ana_before.device_ids, "{who}: no device added to an organizer's record");
+        let doc = store.doc().unwrap();
+        assert_eq!(doc.member_for_actor(&ActorId::from(vec![0xab; 32])), None, "{who}");
+        assert_eq!(store.group().unwrap().settings, group_before.settings, "{who}: retention unchanged");
+        assert!(store.balances().unwrap().is_empty(), "{who}: self-confirmed hours count for nothing");
+        assert_eq!(store.hour_entry(town.entry).unwrap().status, EntryStatus::Pending, "{who}");
+        assert!(store.doc().unwrap().resolutions().records.is_empty(), "{who}: a volunteer decides no conflict");
+        let ignored = store.doc().unwrap().ignored();
+        let listed: Vec<(Attempt, String)> = ignored.iter().map(|i| (i.attempt, i.change.clone())).collect();
+        for (attempt, change) in &attempts {
+            assert!(listed.contains(&(*attempt, change.to_string())), "{who}: {attempt:?} {change} listed in {listed:?}");
+        }
+        assert!(ignored.iter().all(|i| i.member == Some(cy_id)), "{who}: each names the member the device writes for");
+    }
+    // No organizer key was sealed to Cy's devices: Cy still cannot open the contact details.
+    assert!(matches!(town.cy.contact(town.need), Err(Error::ContactNotYours)));
+    // The ledger really works: Bo, who received the help, can still confirm it.
+    let entry = town.entry;
+    town.bo.act(|doc, me, now| doc.confirm_hours(me, entry, now)).unwrap();
+    assert_eq!(town.bo.balances().unwrap().len(), 2);
+}
