@@ -40,6 +40,8 @@ use crate::signing::{self, Signatures, Signer};
 
 mod action;
 mod authority;
+mod check;
+pub(crate) use check::Waiting;
 mod links;
 mod touched;
 mod writer;
@@ -215,7 +217,7 @@ impl GroupDoc {
     /// signature (or be held here already). One that does not refuses them all: nothing is applied.
     pub fn apply_signed(&mut self, bytes: &[u8], signatures: &Signatures, group: Uuid) -> Result<()> {
         let changes = parse_changes(bytes)?;
-        let checked = self.check_signed(&changes, signatures, group)?;
+        let checked = self.check_signed(&changes, signatures, group, Waiting::Refuse)?;
         self.apply_changes(changes)?;
         self.keep_signatures(checked);
         Ok(())
@@ -228,13 +230,15 @@ impl GroupDoc {
 
     /// The signatures of the changes in `changes` this document lacks, each checked against its
     /// author's key.
-    pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid) -> Result<Signatures> {
+    pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid, waiting: Waiting) -> Result<Signatures> {
         let new: Vec<(ActorId, ChangeHash, Option<&[u8; 64]>)> = changes
             .iter()
             .filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none())
             .map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash())))
             .collect();
         signing::verify_all(group, &new)?;
+        let unseen: Vec<&Change> = changes.iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
+        self.check_structure(&unseen, waiting)?;
         Ok(new.into_iter().filter_map(|(_, hash, signature)| Some((hash, *signature?))).collect())
     }
 

@@ -1,0 +1,142 @@
+//! The shape of changes from elsewhere, checked before automerge sees them. automerge 0.12
+//! applies a change whose operations name objects or predecessors that do not exist (it then
+//! panics or saves a document that no longer loads), so every operation is checked here against
+//! the document and the rest of the batch: only the kinds of operation aidmesh writes, on objects
+//! that exist, overwriting values that were there.
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{legacy, Change, ChangeHash, ObjType, ReadDoc, ScalarValue};
+
+use super::GroupDoc;
+use crate::error::{Error, Result};
+
+const ROOT: &str = "_root";
+
+/// What to do with a change whose predecessors have not arrived, so its operations cannot be
+/// checked: a sync keeps it waiting (the next message brings them); a bundle is refused.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Waiting {
+    Keep,
+    Refuse,
+}
+
+/// An operation or object id as automerge prints it: `counter@actor`.
+fn op_id(counter: u64, actor: &automerge::ActorId) -> String {
+    format!("{counter}@{}", actor.to_hex_string())
+}
+
+impl GroupDoc {
+    /// Refuses the whole batch if one change in it is not a change aidmesh could have made.
+    pub(crate) fn check_structure(&self, changes: &[&Change], waiting: Waiting) -> Result<()> {
+        let in_batch: HashSet<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
+        // First what the batch itself makes and writes, so its changes may come in any order.
+        let mut made: HashSet<String> = HashSet::new();
+        let mut written: HashSet<(String, String, String)> = HashSet::new();
+        let decoded: Vec<legacy::Change> = changes.iter().map(|c| c.decode()).collect();
+        for (change, ops) in changes.iter().zip(&decoded) {
+            for (i, op) in ops.operations.iter().enumerate() {
+                let id = op_id(change.start_op().get() + i as u64, change.actor_id());
+                if let legacy::Key::Map(key) = &op.key {
+                    written.insert((object(&op.obj), key.to_string(), id.clone()));
+                }
+                if matches!(op.action, legacy::OpType::Make(_)) {
+                    made.insert(id);
+                }
+            }
+        }
+        let mut maps_here: HashMap<String, bool> = HashMap::new();
+        for (change, ops) in changes.iter().zip(&decoded) {
+            let refuse = |why: &str| {
+                let device = change.actor_id().to_hex_string();
+                Error::BadChanges(format!("a change from device {} {why}", &device[..device.len().min(8)]))
+            };
+            if change.deps().iter().any(|d| !in_batch.contains(d) && self.doc.get_change_by_hash(d).is_none()) {
+                match waiting {
+                    Waiting::Keep => continue,
+                    Waiting::Refuse => return Err(refuse("arrived before the changes it builds on; sync again or bring the earlier bundle first")),
+                }
+            }
+            let founding = change.deps().is_empty();
+            let start = change.start_op().get();
+            let own = |counter: u64| (start..start + ops.operations.len() as u64).contains(&counter);
+            let mut lists_here: HashSet<String> = HashSet::new();
+            for (i, op) in ops.operations.iter().enumerate() {
+                let id = op_id(start + i as u64, change.actor_id());
+                let obj = object(&op.obj);
+                match (&op.action, &op.key, op.insert) {
+                    // An item of a list this same change made (aidmesh writes lists whole).
+                    (legacy::OpType::Put(value), legacy::Key::Seq(after), true) => {
+                        let after_own = match after {
+                            legacy::ElementId::Head => true,
+                            legacy::ElementId::Id(legacy::OpId(counter, actor)) => actor == change.actor_id() && own(*counter),
+                        };
+                        if !lists_here.contains(&obj) || !after_own || !op.pred.is_empty() || !plain(value) {
+                            return Err(refuse("writes a list in a way aidmesh never does"));
+                        }
+                    }
+                    (legacy::OpType::Make(ObjType::Map | ObjType::List) | legacy::OpType::Delete | legacy::OpType::Put(_), legacy::Key::Map(key), false) => {
+                        if let legacy::OpType::Put(value) = &op.action {
+                            if !plain(value) {
+                                return Err(refuse("holds a kind of value aidmesh never writes"));
+                            }
+                        }
+                        if matches!(op.action, legacy::OpType::Delete) && op.pred.is_empty() {
+                            return Err(refuse("deletes nothing"));
+                        }
+                        if obj == ROOT && !founding {
+                            return Err(refuse("writes the top of the group's record"));
+                        }
+                        let exists = made.contains(&obj)
+                            || *maps_here.entry(obj.clone()).or_insert_with(|| self.is_map(&obj));
+                        if !exists {
+                            return Err(refuse("writes into a record that does not exist"));
+                        }
+                        for legacy::OpId(counter, actor) in op.pred.iter() {
+                            let pred = op_id(*counter, actor);
+                            if !written.contains(&(obj.clone(), key.to_string(), pred.clone())) && !self.was_written(&obj, key, &pred, change.deps()) {
+                                return Err(refuse("claims to replace a value that was never there"));
+                            }
+                        }
+                        if matches!(op.action, legacy::OpType::Make(ObjType::List)) {
+                            lists_here.insert(id);
+                        }
+                    }
+                    _ => return Err(refuse("holds an operation aidmesh never writes")),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn is_map(&self, obj: &str) -> bool {
+        if obj == ROOT {
+            return true;
+        }
+        self.doc.import_obj(obj).and_then(|o| self.doc.object_type(&o)).is_ok_and(|t| t == ObjType::Map)
+    }
+
+    /// Whether operation `pred` wrote `key` of `obj` and is there now, or was at `deps` (when
+    /// they are all in the document).
+    fn was_written(&self, obj: &str, key: &str, pred: &str, deps: &[ChangeHash]) -> bool {
+        let Ok(obj) = self.doc.import_obj(obj) else { return false };
+        let holds = |values: Vec<(automerge::Value<'_>, automerge::ObjId)>| values.iter().any(|(_, id)| id.to_string() == pred);
+        if self.doc.get_all(&obj, key).is_ok_and(holds) {
+            return true;
+        }
+        deps.iter().all(|d| self.doc.get_change_by_hash(d).is_some()) && self.doc.get_all_at(&obj, key, deps).is_ok_and(holds)
+    }
+}
+
+/// The id of the object an operation writes into, as automerge prints it.
+fn object(obj: &legacy::ObjectId) -> String {
+    match obj {
+        legacy::ObjectId::Root => ROOT.to_string(),
+        legacy::ObjectId::Id(legacy::OpId(counter, actor)) => op_id(*counter, actor),
+    }
+}
+
+/// The values the codec writes: no counters, no values of unknown kinds.
+fn plain(value: &ScalarValue) -> bool {
+    !matches!(value, ScalarValue::Counter(_) | ScalarValue::Unknown { .. })
+}
