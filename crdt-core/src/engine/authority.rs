@@ -69,7 +69,7 @@ pub(crate) struct Authority {
     pub(crate) members: BTreeMap<String, Json>,
     pub(crate) group: Option<Json>,
     /// Device (actor hex) to member.
-    pub(crate) actors: HashMap<String, Uuid>,
+    pub(crate) actors: BTreeMap<String, Uuid>,
     /// Resolutions and verdicts that do not count.
     pub(crate) ignored_records: HashSet<(Collection, String)>,
     pub(crate) ignored: Vec<Ignored>,
@@ -106,10 +106,21 @@ pub(crate) struct Scan {
     heads: Vec<ChangeHash>,
     candidates: Vec<Candidate>,
     /// The changes that wrote each resolution and verdict.
-    acts: BTreeMap<(Collection, String), Vec<ChangeHash>>,
+    acts: BTreeMap<(Collection, String), Vec<Writer>>,
+    /// What the last check found of each act (by how many changes had written it), valid while
+    /// the replay that judged them reads the same (`act_basis`).
+    act_verdicts: HashMap<(Collection, String), (usize, Option<Ignored>)>,
+    act_basis: String,
     /// Each change's candidate ancestors (itself included).
     ancestry: HashMap<ChangeHash, Arc<Bits>>,
     paths: Paths,
+}
+
+/// A change that wrote a resolution or verdict.
+struct Writer {
+    hash: ChangeHash,
+    actor: String,
+    at: i64,
 }
 
 /// A change that writes authority, with the candidates among its ancestors (itself included).
@@ -167,6 +178,8 @@ impl Standing {
     }
 }
 
+const EPOCH: &str = "epoch";
+
 /// The fields of a member record that only organizers may write.
 const RIGHTS: [(&str, Attempt); 3] = [("role", Attempt::Role), ("removed_at", Attempt::Removal), ("device_ids", Attempt::Device)];
 
@@ -175,9 +188,9 @@ const RIGHTS: [(&str, Attempt); 3] = [("role", Attempt::Role), ("removed_at", At
 struct Replay {
     members: BTreeMap<String, Json>,
     group: Option<Json>,
-    actors: HashMap<String, Uuid>,
+    actors: BTreeMap<String, Uuid>,
     /// For each member, where they stood after each accepted change that moved them (candidate index).
-    standings: HashMap<Uuid, Vec<(usize, Standing)>>,
+    standings: BTreeMap<Uuid, Vec<(usize, Standing)>>,
     /// Accepted changes that took a member's rights away: (candidate, member).
     losses: Vec<(usize, Uuid)>,
     /// Accepted candidates by the member who wrote them.
@@ -195,7 +208,7 @@ impl GroupDoc {
     /// Resolves authority from the whole history.
     pub(crate) fn resolve_authority(&self) -> Authority {
         self.read_new_changes();
-        let scan = self.scan.borrow();
+        let mut scan = self.scan.borrow_mut();
         let candidates = &scan.candidates;
         let order = causal_order(candidates);
         let mut revoked = BTreeSet::new();
@@ -226,7 +239,7 @@ impl GroupDoc {
         for &(c, member, attempt, ref record) in &replay.ignored {
             authority.ignored.push(ignored(&candidates[c], member, attempt, record.clone()));
         }
-        self.check_acts(&scan, &replay, &mut authority);
+        self.check_acts(&mut scan, &replay, &mut authority);
         authority.ignored.sort_by(|a, b| (a.at, &a.change).cmp(&(b.at, &b.change)));
         authority
     }
@@ -266,7 +279,7 @@ impl GroupDoc {
     }
 
     /// What `change` wrote among members, devices and settings; the acts it wrote go to `acts`.
-    fn reach(&self, change: &Change, paths: &mut Paths, acts: &mut BTreeMap<(Collection, String), Vec<ChangeHash>>) -> Reach {
+    fn reach(&self, change: &Change, paths: &mut Paths, acts: &mut BTreeMap<(Collection, String), Vec<Writer>>) -> Reach {
         let mut reach = Reach::default();
         for path in self.op_paths(change, paths) {
             let (Some(top), Some(key)) = (path.first().map(String::as_str), path.get(1)) else { continue };
@@ -277,8 +290,8 @@ impl GroupDoc {
                 "resolutions" | "hour_verdicts" => {
                     let collection = if top == "resolutions" { Collection::Resolutions } else { Collection::HourVerdicts };
                     let writers = acts.entry((collection, key.clone())).or_default();
-                    if writers.last() != Some(&change.hash()) {
-                        writers.push(change.hash());
+                    if writers.last().is_none_or(|w| w.hash != change.hash()) {
+                        writers.push(Writer { hash: change.hash(), actor: change.actor_id().to_hex_string(), at: change.timestamp() });
                     }
                 }
                 _ => {}
@@ -334,7 +347,15 @@ impl GroupDoc {
                         }
                     }
                     if let Some((before, after)) = group {
-                        apply_diff(replay.group.get_or_insert(Json::Null), before.as_ref(), after.as_ref());
+                        let group = replay.group.get_or_insert(Json::Null);
+                        let epoch = group.get(EPOCH).cloned();
+                        apply_diff(group, before.as_ref(), after.as_ref());
+                        // The secret only moves forward: of two moves made apart, the later epoch stays.
+                        if let (Some(old), Some(fields)) = (epoch, group.as_object_mut()) {
+                            if old.as_u64() > fields.get(EPOCH).and_then(Json::as_u64) {
+                                fields.insert(EPOCH.into(), old);
+                            }
+                        }
                     }
                     if let Some(author) = author.or_else(|| replay.actors.get(&candidate.actor).copied()) {
                         replay.authored.push((c, author));
@@ -347,37 +368,48 @@ impl GroupDoc {
 
     /// Resolutions and verdicts count only if one change wrote each, by the member it names,
     /// who had the right to it in that change's causal past and lost no rights concurrently.
-    fn check_acts(&self, scan: &Scan, replay: &Replay, authority: &mut Authority) {
-        let (candidates, acts, ancestry) = (&scan.candidates, &scan.acts, &scan.ancestry);
-        let mut descendants_known: HashMap<usize, HashSet<ChangeHash>> = HashMap::new();
-        for ((collection, key), writers) in acts {
-            let Some(change) = writers.first().and_then(|h| self.doc.get_change_by_hash(h)) else { continue };
-            let actor = change.actor_id().to_hex_string();
-            let author = replay.actors.get(&actor).copied();
-            let attempt = if *collection == Collection::Resolutions { Attempt::Resolution } else { Attempt::Hours };
-            let ancestors = ancestry.get(&change.hash()).cloned().unwrap_or_default();
-            let allowed = writers.len() == 1
-                && author.is_some_and(|author| {
-                    let standing = standing_at(replay, author, &ancestors);
-                    let lost_concurrently = replay.losses.iter().any(|&(loss, member)| {
-                        member == author
-                            && !ancestors.has(loss)
-                            && !descendants_known.entry(loss).or_insert_with(|| self.ancestors_of(candidates[loss].hash)).contains(&change.hash())
+    fn check_acts(&self, scan: &mut Scan, replay: &Replay, authority: &mut Authority) {
+        let Scan { candidates, acts, ancestry, act_verdicts, act_basis, .. } = scan;
+        let basis = format!("{:?} {:?} {:?}", replay.standings, replay.losses, replay.actors);
+        if *act_basis != basis {
+            act_verdicts.clear();
+            *act_basis = basis;
+        }
+        let mut loss_ancestors: HashMap<usize, HashSet<ChangeHash>> = HashMap::new();
+        for (record, writers) in acts.iter() {
+            let Some(first) = writers.first() else { continue };
+            let known = act_verdicts.get(record).filter(|(count, _)| *count == writers.len());
+            let verdict = match known {
+                Some((_, verdict)) => verdict.clone(),
+                None => {
+                    let (collection, key) = record;
+                    let author = replay.actors.get(&first.actor).copied();
+                    let ancestors = ancestry.get(&first.hash).cloned().unwrap_or_default();
+                    let allowed = writers.len() == 1
+                        && author.is_some_and(|author| {
+                            let standing = standing_at(replay, author, &ancestors);
+                            let lost_concurrently = replay.losses.iter().any(|&(loss, member)| {
+                                member == author
+                                    && !ancestors.has(loss)
+                                    && !loss_ancestors.entry(loss).or_insert_with(|| self.ancestors_of(candidates[loss].hash)).contains(&first.hash)
+                            });
+                            standing.active && !lost_concurrently && self.act_allowed(*collection, key, author, standing.organizer)
+                        });
+                    let verdict = (!allowed).then(|| Ignored {
+                        change: first.hash.to_string(),
+                        device: first.actor.clone(),
+                        member: author,
+                        attempt: if *collection == Collection::Resolutions { Attempt::Resolution } else { Attempt::Hours },
+                        record: Some(key.clone()),
+                        at: DateTime::from_timestamp(first.at, 0).unwrap_or_default(),
                     });
-                    standing.active && !lost_concurrently && self.act_allowed(*collection, key, author, standing.organizer)
-                });
-            if !allowed {
-                authority.ignored_records.insert((*collection, key.clone()));
-                let at = change.timestamp();
-                let hash = change.hash();
-                authority.ignored.push(Ignored {
-                    change: hash.to_string(),
-                    device: actor,
-                    member: author,
-                    attempt,
-                    record: Some(key.clone()),
-                    at: DateTime::from_timestamp(at, 0).unwrap_or_default(),
-                });
+                    act_verdicts.insert(record.clone(), (writers.len(), verdict.clone()));
+                    verdict
+                }
+            };
+            if let Some(ignored) = verdict {
+                authority.ignored_records.insert(record.clone());
+                authority.ignored.push(ignored);
             }
         }
     }

@@ -2,8 +2,9 @@
 //! validly still cannot give itself rights. Its changes are kept and relayed, have no effect on
 //! any honest device, and organizers see them listed.
 
-use aidmesh_tests::{at, sync_stores, test_key, Rogue};
+use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Group, Rogue};
 use crdt_core::*;
+use proptest::prelude::*;
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -101,4 +102,100 @@ fn a_modified_client_cannot_promote_itself_borrow_an_organizers_record_confirm_i
     let entry = town.entry;
     town.bo.act(|doc, me, now| doc.confirm_hours(me, entry, now)).unwrap();
     assert_eq!(town.bo.balances().unwrap().len(), 2);
+}
+
+#[derive(Clone, Debug)]
+enum Move {
+    Role { device: usize, target: usize, organizer: bool },
+    Remove { device: usize, target: usize },
+    Epoch { device: usize, epoch: u32 },
+    Deliver { from: usize, to: usize, subset: u64, reverse: bool, duplicate: bool },
+}
+
+fn moves() -> impl Strategy<Value = Move> {
+    // Mostly the two organizers, and the volunteers as targets, so that acts made apart often
+    // touch the same person.
+    let actor = prop_oneof![3 => 0..2usize, 1 => 2..4usize];
+    prop_oneof![
+        4 => (actor.clone(), 1..4usize, any::<bool>()).prop_map(|(device, target, organizer)| Move::Role { device, target, organizer }),
+        1 => (actor.clone(), 1..4usize).prop_map(|(device, target)| Move::Remove { device, target }),
+        1 => (actor, 1..4u32).prop_map(|(device, epoch)| Move::Epoch { device, epoch }),
+        3 => (0..4usize, 0..4usize, any::<u64>(), any::<bool>(), any::<bool>())
+            .prop_map(|(from, to, subset, reverse, duplicate)| Move::Deliver { from, to, subset, reverse, duplicate }),
+    ]
+}
+
+/// Who is in, with what role and devices, who writes for whom, the epoch, and what is ignored.
+fn authority_of(doc: &GroupDoc, actors: &[ActorId]) -> String {
+    let mut members: Vec<(Uuid, Role, bool, Vec<String>)> =
+        doc.members().records.into_iter().map(|m| (m.id, m.role, m.removed_at.is_some(), m.device_ids)).collect();
+    members.sort_by_key(|m| m.0);
+    let bound: Vec<Option<Uuid>> = actors.iter().map(|a| doc.member_for_actor(a)).collect();
+    let ignored: Vec<String> = doc.ignored().into_iter().map(|i| i.change).collect();
+    format!("{members:?}\n{bound:?}\nepoch {}\n{ignored:?}", doc.group().unwrap().epoch)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Organizers promote, demote and remove each other while apart; whatever order, drops
+    /// and duplicates the changes travel in, every device ends with the same answer.
+    #[test]
+    fn concurrent_promotions_demotions_and_removals_resolve_alike_everywhere(script in proptest::collection::vec(moves(), 1..32)) {
+        let mut group = Group::new();
+        let members: Vec<Uuid> = (0..4).map(|i| group.member(i)).collect();
+        let actors: Vec<ActorId> = group.devices.iter().map(|d| d.doc.actor().clone()).collect();
+        for (step, m) in script.iter().enumerate() {
+            let now = at(10 + step as i64);
+            // Refused actions (not an organizer here, removed, one's own role) write nothing.
+            let _ = match *m {
+                Move::Role { device, target, organizer } => {
+                    let role = if organizer { Role::Organizer } else { Role::Volunteer };
+                    group.devices[device].doc.set_role(members[device], members[target], role, now).map(drop)
+                }
+                Move::Remove { device, target } => group.devices[device].doc.remove_member(members[device], members[target], now).map(drop),
+                Move::Epoch { device, epoch } => group.devices[device].doc.move_to_epoch(members[device], epoch, now),
+                Move::Deliver { from, to, subset, reverse, duplicate } => {
+                    deliver_some(&mut group.devices, from, to, subset, reverse, duplicate);
+                    Ok(())
+                }
+            };
+        }
+        group.sync_all();
+        let first = authority_of(&group.devices[0].doc, &actors);
+        for device in &group.devices[1..] {
+            prop_assert_eq!(&authority_of(&device.doc, &actors), &first);
+        }
+        // At least one organizer always remains: nobody changes or removes themselves.
+        prop_assert!(first.contains("Organizer, false"), "{}", first);
+    }
+}
+
+/// p2panda's "strong remove": a demotion wins over what its target did concurrently, on every
+/// device, whichever arrives first; what the target did before the demotion still counts.
+#[test]
+fn a_demotion_revokes_what_its_target_did_concurrently_but_not_before() {
+    let mut group = Group::new();
+    let [ana, bea, cai, dev] = [0, 1, 2, 3].map(|i| group.member(i));
+    group.devices[Group::ORGANIZER_B].doc.set_role(bea, dev, Role::Organizer, at(5)).unwrap();
+    group.sync_all();
+    // Apart: Ana demotes Bea; Bea, not knowing, promotes Cai and removes Dev.
+    group.devices[Group::ORGANIZER_A].doc.set_role(ana, bea, Role::Volunteer, at(6)).unwrap();
+    let bea_doc = &mut group.devices[Group::ORGANIZER_B].doc;
+    let base = bea_doc.heads();
+    bea_doc.set_role(bea, cai, Role::Organizer, at(7)).unwrap();
+    bea_doc.remove_member(bea, dev, at(8)).unwrap();
+    let revoked: Vec<String> = bea_doc.automerge().get_changes(&base).iter().map(|c| c.hash().to_string()).collect();
+    assert_eq!(revoked.len(), 2);
+    group.sync_all();
+    for device in &group.devices {
+        let role = |id| device.doc.member(id).unwrap().role;
+        assert_eq!((role(bea), role(cai), role(dev)), (Role::Volunteer, Role::Volunteer, Role::Organizer));
+        assert!(device.doc.member(dev).unwrap().removed_at.is_none(), "the removal was concurrent with Bea's demotion");
+        let ignored: Vec<String> = device.doc.ignored().into_iter().map(|i| i.change).collect();
+        assert!(revoked.iter().all(|c| ignored.contains(c)), "{ignored:?}");
+        assert!(device.doc.group().is_ok());
+    }
+    // Dev, promoted by Bea before her demotion, is still an organizer and can act.
+    group.devices[Group::VOLUNTEER_B].doc.set_role(dev, cai, Role::Organizer, at(9)).unwrap();
 }
