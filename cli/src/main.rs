@@ -102,6 +102,9 @@ enum Command {
     Member(MemberCommand),
     /// Decisions waiting for an organizer: double assignments, edits made while apart
     Conflicts,
+    /// Changes that have no effect because their author had no right to them (a volunteer's
+    /// device that tried to make them an organizer, to confirm its own hours…)
+    Ignored,
     /// Decide a conflict: keep side(s) by number, as listed by `aidmesh conflicts`
     Resolve {
         conflict: String,
@@ -617,6 +620,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Conflicts => {
             let conflicts = store.doc()?.conflicts();
             out.print(&conflicts, || show::conflicts(&conflicts))
+        }
+        Command::Ignored => {
+            let ignored = store.doc()?.ignored();
+            let labels = show::Labels::of(&store)?;
+            out.print(&ignored, || show::ignored(&ignored, &labels))
         }
         Command::Resolve { conflict, keep } => {
             let id = find_conflict(store.doc()?, &conflict)?;

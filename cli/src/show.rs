@@ -245,6 +245,36 @@ pub fn conflicts(conflicts: &[Conflict]) -> String {
     text.trim_end().to_string()
 }
 
+pub fn ignored(ignored: &[Ignored], labels: &Labels) -> String {
+    if ignored.is_empty() {
+        return "No ignored changes: every change came from someone with the right to make it.".into();
+    }
+    let mut text = String::from("These changes are kept and passed on, but have no effect: their author had no right to them.");
+    for i in ignored {
+        let who = match i.member {
+            Some(member) => labels.names.of(member),
+            None => format!("an unknown device ({})", &i.device[..i.device.len().min(8)]),
+        };
+        let target = i.record.as_deref().and_then(|r| r.parse::<Uuid>().ok());
+        let whose = match target {
+            Some(t) if Some(t) == i.member => "their own".to_string(),
+            Some(t) => format!("{}'s", labels.names.of(t)),
+            None => "a".to_string(),
+        };
+        let what = match i.attempt {
+            Attempt::Role => format!("tried to change {whose} role"),
+            Attempt::Removal => format!("tried to remove or bring back {}", target.map_or("a member".into(), |t| labels.names.of(t))),
+            Attempt::Device => format!("tried to add a device to {whose} record, or to write for them"),
+            Attempt::Member => format!("tried to add or edit {whose} member record"),
+            Attempt::Settings => "tried to change the group's settings".into(),
+            Attempt::Resolution => "tried to decide a conflict".into(),
+            Attempt::Hours => "tried to confirm, dispute or void hours".into(),
+        };
+        let _ = write!(text, "\n{}  {who} {what}", i.at.format("%Y-%m-%d %H:%M"));
+    }
+    text
+}
+
 /// What an assignment's new status means, and after finished work, how to log its hours.
 pub fn assignment_moved(assignment: &Assignment, labels: &Labels, me: Uuid) -> String {
     let short = labels.short(assignment.id);

@@ -2,7 +2,7 @@
 //! validly still cannot give itself rights. Its changes are kept and relayed, have no effect on
 //! any honest device, and organizers see them listed.
 
-use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Group, Rogue};
+use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Cli, Group, Rogue};
 use crdt_core::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -198,4 +198,56 @@ fn a_demotion_revokes_what_its_target_did_concurrently_but_not_before() {
     }
     // Dev, promoted by Bea before her demotion, is still an organizer and can act.
     group.devices[Group::VOLUNTEER_B].doc.set_role(dev, cai, Role::Organizer, at(9)).unwrap();
+}
+
+/// The same through real `aidmesh` processes on loopback: the modified client's changes reach
+/// the hub by an honest member's sync (honest devices relay what they cannot use), and neither
+/// the hub nor another member gives it anything.
+#[test]
+fn real_processes_relay_a_modified_clients_changes_and_ignore_them() {
+    let dirs: Vec<TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let [hub, cy, bo] = [0, 1, 2].map(|i| Cli::new(dirs[i].path()));
+    hub.ok(&["init", "--group", "Eastside", "--name", "Ana"]).unwrap();
+    let (mut serving, address) = hub.serve(&[]).unwrap();
+    let link = hub.json(&["invite", "--address", &address]).unwrap()["link"].as_str().unwrap().to_string();
+    for (cli, name) in [(&cy, "Cy"), (&bo, "Bo")] {
+        cli.ok(&["join", &link, "--name", name]).unwrap();
+        cli.ok(&["sync", &address]).unwrap();
+    }
+    let need = bo.json(&["need", "add", "--title", "Groceries", "--category", "groceries", "--area", "North"]).unwrap()["id"].as_str().unwrap().to_string();
+    bo.ok(&["need", "set-contact", &need, "--phone", "555-0100"]).unwrap();
+    bo.ok(&["sync", &address]).unwrap();
+    cy.ok(&["sync", &address]).unwrap();
+    let members = hub.json(&["member", "list"]).unwrap();
+    let cy_id: Uuid = members.as_array().unwrap().iter().find(|m| m["display_name"] == "Cy").unwrap()["id"].as_str().unwrap().parse().unwrap();
+    let expiry = hub.json(&["retention"]).unwrap()["expiry_days"].clone();
+
+    // Ana's device binds a second device to Cy (writing from another process into the hub's
+    // file); that device runs a modified app and hands its changes to Cy's phone.
+    let mut rogue = Rogue::of(&mut Store::open(&hub.data_dir.join("aidmesh.db"), &test_key()).unwrap(), cy_id);
+    rogue.write(&["members", &cy_id.to_string(), "role"], json!("organizer"));
+    rogue.write(&["group", "settings", "expiry_days"], json!(1));
+    cy.ok(&["sync", &address]).unwrap();
+    rogue.deliver(&mut Store::open(&cy.data_dir.join("aidmesh.db"), &test_key()).unwrap()).unwrap();
+    cy.ok(&["sync", &address]).unwrap();
+    bo.ok(&["sync", &address]).unwrap();
+    cy.ok(&["sync", &address]).unwrap();
+
+    for cli in [&hub, &bo, &cy] {
+        let members = cli.json(&["member", "list"]).unwrap();
+        let cy = members.as_array().unwrap().iter().find(|m| m["id"] == json!(cy_id)).unwrap().clone();
+        assert_eq!(cy["role"], "volunteer", "{members}");
+        assert_eq!(cli.json(&["retention"]).unwrap()["expiry_days"], expiry);
+        let ignored = cli.json(&["ignored"]).unwrap();
+        let mut attempts: Vec<&str> = ignored.as_array().unwrap().iter().map(|i| i["attempt"].as_str().unwrap()).collect();
+        attempts.sort();
+        assert_eq!(attempts, ["role", "settings"], "{ignored}");
+    }
+    let shown = hub.ok(&["ignored"]).unwrap();
+    assert!(shown.contains("Cy tried to change their own role"), "{shown}");
+    // No organizer key reached Cy's phone: the contact details stay closed to it.
+    let err = cy.fails(&["need", "contact", &need]).unwrap();
+    assert!(err.contains("organizers and the volunteers assigned"), "{err}");
+    serving.kill().unwrap();
+    serving.wait().unwrap();
 }
