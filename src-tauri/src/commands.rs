@@ -292,6 +292,15 @@ pub async fn list_conflicts(state: State<'_, App>) -> AppResult<Vec<Conflict>> {
     service::recount_conflicts(&state, &state.store()?)
 }
 
+/// Changes signed by a member of the group that have no effect: shown to organizers.
+#[tauri::command]
+pub async fn list_ignored(state: State<'_, App>) -> AppResult<Vec<IgnoredView>> {
+    read(&state, |store| {
+        let names = names(store)?;
+        Ok(store.doc()?.ignored().into_iter().map(|i| IgnoredView::new(i, &names)).collect())
+    })
+}
+
 #[tauri::command]
 pub async fn resolve_conflict<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, keep: Vec<usize>) -> AppResult<()> {
     service::change(&app, &state, |store| store.act(|doc, me, now| doc.resolve(me, id, &keep, now)))?;

@@ -88,6 +88,7 @@ fn render() -> String {
     types.add::<Member>();
     types.add::<Contact>();
     types.add::<Conflict>();
+    types.add::<IgnoredView>();
     types.add::<crdt_core::store::Peer>();
     types.add::<Digest>();
     types.add::<InviteView>();

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use crdt_core::{
-    parse_deadline, Assignment, AssignmentStatus, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Exclusion, Group,
-    HistoryEntry, HourEntry, Hours, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
+    parse_deadline, Assignment, Attempt, AssignmentStatus, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Exclusion, Group,
+    HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
     Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
 };
 use serde::{Deserialize, Serialize};
@@ -585,5 +585,33 @@ mod tests {
         assert_eq!(utc.needed_by.unwrap().to_rfc3339(), "2026-12-01T23:59:59+00:00");
         let error = serde_json::to_value(need_by("1 Dec").into_new_need(madrid).unwrap_err()).unwrap();
         assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("bad_date"), Some("needed_by")));
+    }
+}
+
+/// A change that has no effect because its author had no right to it, as organizers read it.
+#[derive(Serialize, TS)]
+pub struct IgnoredView {
+    pub change: String,
+    pub attempt: Attempt,
+    /// Who tried it; `None` for a device that writes for nobody in the group.
+    pub by_name: Option<String>,
+    /// The member whose record it concerned, if any.
+    pub target_name: Option<String>,
+    /// The record was the author's own (their own role, their own devices).
+    pub own: bool,
+    pub at: DateTime<Utc>,
+}
+
+impl IgnoredView {
+    pub fn new(ignored: Ignored, names: &Names) -> Self {
+        let target = ignored.record.as_deref().and_then(|r| r.parse::<Uuid>().ok()).filter(|_| !matches!(ignored.attempt, Attempt::Hours | Attempt::Resolution));
+        IgnoredView {
+            change: ignored.change,
+            attempt: ignored.attempt,
+            by_name: ignored.member.map(|m| names.of(m)),
+            target_name: target.map(|t| names.of(t)),
+            own: target.is_some() && target == ignored.member,
+            at: ignored.at,
+        }
     }
 }

@@ -2,7 +2,7 @@
 // AppError.
 import { invoke } from '@tauri-apps/api/core';
 import type {
-  AppError, AssignmentStatus, BatchView, Conflict, Contact, Digest, HourEntryView, InviteView, Member, MyHours,
+  AppError, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
   GroupInfo, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
 } from './generated';
@@ -38,6 +38,8 @@ export const api = {
   applyBatch: (picks: Pick[]) => invoke<AssignmentView[]>('apply_batch', { picks }),
 
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
+  /** Changes with no effect because their author had no right to them, oldest first. */
+  listIgnored: () => invoke<IgnoredView[]>('list_ignored'),
   /** `keep`: indexes into the conflict's sides. */
   resolveConflict: (id: string, keep: number[]) => invoke<void>('resolve_conflict', { id, keep }),
 

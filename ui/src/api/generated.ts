@@ -36,6 +36,11 @@ export type AssignmentView = { id: string, need: string, need_title: string, nee
  */
 hours_logged: boolean, };
 
+/**
+ * What an ignored change tried to do.
+ */
+export type Attempt = "role" | "removal" | "device" | "member" | "settings" | "resolution" | "hours";
+
 export type AvailabilityView = { 
 /**
  * Weekly slots like "mon 09:00-12:00".
@@ -197,6 +202,23 @@ to: Party, to_name: string, hours: Hours, assignment: string | null, category: C
  * and shown as hours: `1.5`, `0.25`, `-2`.
  */
 export type Hours = number;
+
+/**
+ * A change that has no effect because its author had no right to it, as organizers read it.
+ */
+export type IgnoredView = { change: string, attempt: Attempt, 
+/**
+ * Who tried it; `None` for a device that writes for nobody in the group.
+ */
+by_name: string | null, 
+/**
+ * The member whose record it concerned, if any.
+ */
+target_name: string | null, 
+/**
+ * The record was the author's own (their own role, their own devices).
+ */
+own: boolean, at: string, };
 
 export type InviteView = { link: string, code: string, qr_svg: string, };
 

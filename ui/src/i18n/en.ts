@@ -526,6 +526,24 @@ export const en = {
   'conflicts.resolve': 'Resolve',
   'conflicts.resolved': 'Conflict about “{label}” resolved.',
   'conflicts.appeared': 'A new conflict needs a decision.',
+
+  // ---- ignored changes ----
+  'ignored.title': 'Ignored changes',
+  'ignored.explain': 'Changes from a member’s device that asked for more than that member may do. They are kept and passed on, but change nothing. A modified app, or a phone in the wrong hands, can make them: talk to the person.',
+  'ignored.unknown_device': 'A device no organizer added',
+  'ignored.any': '{who} made a change they had no right to',
+  'ignored.role_own': '{who} tried to change their own role',
+  'ignored.role_other': '{who} tried to change {target}’s role',
+  'ignored.removal_own': '{who} tried to undo their own removal',
+  'ignored.removal_other': '{who} tried to remove {target}, or bring them back',
+  'ignored.device_own': '{who} tried to add a device to their own record',
+  'ignored.device_other': '{who} tried to add a device to {target}’s record, or to write as them',
+  'ignored.device_any': '{who} tried to write as someone else',
+  'ignored.member_other': '{who} tried to add or change {target}’s record',
+  'ignored.member_any': '{who} made a change while their role was being taken away',
+  'ignored.settings_any': '{who} tried to change the group’s settings',
+  'ignored.resolution_any': '{who} tried to decide a conflict',
+  'ignored.hours_any': '{who} tried to confirm, dispute or void hours',
   'conflicts.open_inbox': 'Open conflicts',
 
   // ---- mine & hours ----

@@ -528,6 +528,24 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'conflicts.resolve': 'Resolver',
   'conflicts.resolved': 'Conflicto sobre «{label}» resuelto.',
   'conflicts.appeared': 'Hay un conflicto nuevo por resolver.',
+
+  // ---- cambios ignorados ----
+  'ignored.title': 'Cambios ignorados',
+  'ignored.explain': 'Cambios desde el dispositivo de un miembro que pedían más de lo que ese miembro puede hacer. Se guardan y se pasan a los demás, pero no cambian nada. Los hace una app modificada o un teléfono en malas manos: habla con la persona.',
+  'ignored.unknown_device': 'Un dispositivo que nadie del equipo organizador añadió',
+  'ignored.any': '{who} hizo un cambio que no le correspondía',
+  'ignored.role_own': '{who} intentó cambiar su propio rol',
+  'ignored.role_other': '{who} intentó cambiar el rol de {target}',
+  'ignored.removal_own': '{who} intentó deshacer su propia baja',
+  'ignored.removal_other': '{who} intentó dar de baja a {target}, o readmitirle',
+  'ignored.device_own': '{who} intentó añadir un dispositivo a su propia ficha',
+  'ignored.device_other': '{who} intentó añadir un dispositivo a la ficha de {target}, o escribir en su nombre',
+  'ignored.device_any': '{who} intentó escribir en nombre de otra persona',
+  'ignored.member_other': '{who} intentó añadir o cambiar la ficha de {target}',
+  'ignored.member_any': '{who} hizo un cambio mientras se le retiraba el rol',
+  'ignored.settings_any': '{who} intentó cambiar la configuración del grupo',
+  'ignored.resolution_any': '{who} intentó resolver un conflicto',
+  'ignored.hours_any': '{who} intentó confirmar, disputar o anular horas',
   'conflicts.open_inbox': 'Ver conflictos',
 
   // ---- lo mío y horas ----

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AppError, Conflict, ReasonView } from '../api/generated';
+import type { AppError, Conflict, IgnoredView, ReasonView } from '../api/generated';
 import { createTranslator } from '../i18n/core';
-import { describeError, exclusionText, reasonText, sideText, slotText, valueText } from './words';
+import { describeError, exclusionText, ignoredText, reasonText, sideText, slotText, valueText } from './words';
 
 const en = createTranslator('en');
 const es = createTranslator('es');
@@ -81,5 +81,18 @@ describe('values', () => {
     expect(sideText(c, side, es)).toBe('Ana (Aceptada)');
     const edit = { ...c, kind: { type: 'concurrent_edit' }, collection: 'needs', field: 'status' } as Conflict;
     expect(sideText(edit, { ...side, value: 'done' }, en)).toBe('Done');
+  });
+});
+
+describe('ignored changes', () => {
+  const ignored = (p: Partial<IgnoredView>): IgnoredView =>
+    ({ change: 'c', attempt: 'role', by_name: 'Victor', target_name: null, own: false, at: '2030-01-01T18:02:00Z', ...p }) as IgnoredView;
+  it('say who tried what, in both languages', () => {
+    expect(ignoredText(ignored({ target_name: 'Victor', own: true }), en)).toBe('Victor tried to change their own role');
+    expect(ignoredText(ignored({ target_name: 'Ana' }), es)).toBe('Victor intentó cambiar el rol de Ana');
+    expect(ignoredText(ignored({ attempt: 'hours' }), en)).toBe('Victor tried to confirm, dispute or void hours');
+    expect(ignoredText(ignored({ attempt: 'settings', by_name: null }), es)).toMatch(/^Un dispositivo .* intentó cambiar la configuración/);
+    // A kind this UI doesn't know yet still reads as a sentence.
+    expect(ignoredText(ignored({ attempt: 'brand_new' as IgnoredView['attempt'] }), en)).toBe('Victor made a change they had no right to');
   });
 });

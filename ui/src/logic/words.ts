@@ -1,5 +1,5 @@
 // Backend values put into words: errors, matching reasons, exclusions, history, conflict sides.
-import type { AppError, Conflict, ExcludedView, Field, HistoryEntry, ReasonView, Side } from '../api/generated';
+import type { AppError, Conflict, ExcludedView, Field, HistoryEntry, IgnoredView, ReasonView, Side } from '../api/generated';
 import type { MessageKey, Params, Translator } from '../i18n/core';
 import { isAssignmentSide } from './conflicts';
 
@@ -202,6 +202,15 @@ export function conflictHelp(c: Conflict, t: Translator): string {
 export function sideText(c: Conflict, side: Side, t: Translator): string {
   if (isAssignmentSide(side)) return valueText(null, side.value, t);
   return valueText(c.field, side.value, t, c.collection);
+}
+
+// ---------- ignored changes ----------
+
+/** "Cy tried to change their own role": who tried what, in the reader's language. */
+export function ignoredText(i: IgnoredView, t: Translator): string {
+  const params = { who: i.by_name ?? t('ignored.unknown_device'), target: i.target_name ?? '' };
+  const whose = i.own ? 'own' : i.target_name ? 'other' : 'any';
+  return t.maybe(`ignored.${i.attempt}_${whose}`, params) ?? t.maybe(`ignored.${i.attempt}_any`, params) ?? t('ignored.any', params);
 }
 
 export function keyFor(prefix: string, value: string): MessageKey {

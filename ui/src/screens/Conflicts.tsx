@@ -1,11 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Conflict } from '../api/generated';
+import type { Conflict, IgnoredView } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
 import { canResolve, initialKeep, keepRule, sortConflicts, toggleKeep } from '../logic/conflicts';
-import { conflictHelp, conflictKindText, fieldName, sideText } from '../logic/words';
+import { conflictHelp, conflictKindText, fieldName, ignoredText, sideText } from '../logic/words';
 import { href } from '../router';
 import { run, toast, useApp } from '../store';
 
@@ -87,6 +87,33 @@ function ConflictItem({ c }: { c: Conflict }): JSX.Element {
   );
 }
 
+/** Changes with no effect because their author had no right to them; nothing to decide, but
+ * organizers should know someone tried. Shown only when there are some. */
+function IgnoredChanges(): JSX.Element | null {
+  const { t } = useApp();
+  const { data } = useLoad(() => api.listIgnored(), []);
+  if (!data || data.length === 0) return null;
+  const newest = [...data].reverse();
+  return (
+    <section class="section ignored" aria-labelledby="ignored-title" data-testid="ignored-changes">
+      <h2 id="ignored-title">
+        <Icon name="conflict" size={16} /> {t('ignored.title')}
+      </h2>
+      <p class="muted small">{t('ignored.explain')}</p>
+      <ul class="list">
+        {newest.map((i: IgnoredView) => (
+          <li class="item" key={i.change} data-testid="ignored-item">
+            <p>{ignoredText(i, t)}</p>
+            <time class="muted small" dateTime={i.at} title={t.dateTime(i.at)}>
+              {t.dateTime(i.at)}
+            </time>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function ConflictsScreen(): JSX.Element {
   const { t } = useApp();
   const { data, error, loading, reload } = useLoad(() => api.listConflicts(), []);
@@ -109,6 +136,7 @@ export function ConflictsScreen(): JSX.Element {
           </ul>
         )
       ) : null}
+      <IgnoredChanges />
     </div>
   );
 }
