@@ -538,3 +538,44 @@ async fn every_main_screen_in_both_languages() -> Result<()> {
     }
     app.close().await
 }
+
+/// Bea's second phone runs a modified app and tries to make her an organizer; Ana's phone
+/// ignores it and shows her who tried what, under Conflicts.
+#[tokio::test]
+async fn an_organizer_sees_a_modified_apps_self_promotion_ignored() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let (app, _dir, bea) = group_with_bea().await?;
+    let bea_id: uuid::Uuid = cli_member_id(&bea, "Bea")?.parse()?;
+    // Ana's device binds Bea's second phone (written by this test into Ana's database, as a
+    // second process would); Bea's phone fetches that, then receives the modified app's change.
+    let mut ana = crdt_core::Store::open(&app.database(), &aidmesh_tests::test_key())?;
+    let mut rogue = aidmesh_tests::Rogue::of(&mut ana, bea_id);
+    drop(ana);
+    rogue.write(&["members", &bea_id.to_string(), "role"], serde_json::json!("organizer"));
+    bea.ok(&["sync", &app.address])?;
+    rogue.deliver(&mut crdt_core::Store::open(&bea.data_dir.join("aidmesh.db"), &aidmesh_tests::test_key())?)?;
+    bea.ok(&["sync", &app.address])?;
+    let ignored = Cli::new(app.database().parent().context("data dir")?).json(&["ignored"])?;
+    let bea_sees = bea.json(&["ignored"])?;
+    ensure!(ignored.as_array().is_some_and(|i| i.len() == 1), "Ana's database holds the ignored change: {ignored}; Bea's: {bea_sees}");
+
+    app.click("nav-members").await?;
+    let member = app.item_with_text("member-item", "Bea").await?;
+    ensure!(member.find(fantoccini::Locator::Css("[data-testid=member-make-organizer]")).await.is_ok(), "Bea is still a volunteer");
+    app.click("nav-organize").await?;
+    app.click("conflicts-open").await?;
+    app.item_with_text("ignored-item", "Bea tried to change their own role").await?;
+    // The sync's toasts would cover the list in the picture.
+    while app.count("toast-close").await? > 0 {
+        app.click("toast-close").await?;
+    }
+    app.screenshot("en", "23-ignored-changes").await?;
+    app.click("nav-settings").await?;
+    app.choose("lang-select", "es").await?;
+    app.wait("[lang=es]:root").await?;
+    app.click("nav-organize").await?;
+    app.click("conflicts-open").await?;
+    app.item_with_text("ignored-item", "Bea intentó cambiar su propio rol").await?;
+    app.screenshot("es", "23-ignored-changes").await?;
+    app.close().await
+}

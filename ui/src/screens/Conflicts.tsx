@@ -97,7 +97,7 @@ function IgnoredChanges(): JSX.Element | null {
   return (
     <section class="section ignored" aria-labelledby="ignored-title" data-testid="ignored-changes">
       <h2 id="ignored-title">
-        <Icon name="conflict" size={16} /> {t('ignored.title')}
+        <Icon name="alert" size={16} /> {t('ignored.title')}
       </h2>
       <p class="muted small">{t('ignored.explain')}</p>
       <ul class="list">
