@@ -122,7 +122,7 @@ impl AppError {
                 CoreError::NotSyncedYet(_) => ErrorKind::NotReady,
                 CoreError::Invite(_) | CoreError::WrongGroup => ErrorKind::Invite,
                 CoreError::Bundle(_) => ErrorKind::Bundle,
-                CoreError::BadChanges(_) | CoreError::Frame(_) => ErrorKind::Network,
+                CoreError::BadChanges(_) | CoreError::Frame(_) | CoreError::Equivocation { .. } => ErrorKind::Network,
                 CoreError::ContactNotYours | CoreError::NoContact | CoreError::ContactGone(_) | CoreError::ContactExpired { .. } => ErrorKind::Privacy,
                 _ => ErrorKind::Storage,
             },

@@ -43,6 +43,11 @@ impl Phone {
         Phone { doc, signer, group: store.group_id() }
     }
 
+    /// The same phone copied, key and all (as a cloned backup would be).
+    pub fn copied(&self) -> Phone {
+        Phone { doc: self.doc.fork_as(self.signer.actor()), signer: self.signer.clone(), group: self.group }
+    }
+
     /// The changes this phone made since `heads`, with their signatures.
     pub fn signatures_since(&self, heads: &[ChangeHash]) -> Signatures {
         self.doc.sign_since(&self.signer, self.group, heads)

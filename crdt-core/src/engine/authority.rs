@@ -113,6 +113,8 @@ pub(crate) struct Scan {
     act_basis: String,
     /// Each change's candidate ancestors (itself included).
     ancestry: HashMap<ChangeHash, Arc<Bits>>,
+    /// The last change number each device signed, for telling equivocation apart.
+    pub(crate) last_seq: HashMap<String, u64>,
     paths: Paths,
 }
 
@@ -246,7 +248,7 @@ impl GroupDoc {
 
     /// Reads the changes that arrived since the last scan: the authority candidates with their
     /// ancestry, and the changes that wrote each resolution or verdict.
-    fn read_new_changes(&self) {
+    pub(crate) fn read_new_changes(&self) {
         let mut scan = self.scan.borrow_mut();
         if scan.heads == self.doc.get_heads() {
             return;
@@ -274,6 +276,8 @@ impl GroupDoc {
                 });
             }
             scan.ancestry.insert(change.hash(), inherited.unwrap_or_else(|| empty.clone()));
+            let last = scan.last_seq.entry(change.actor_id().to_hex_string()).or_default();
+            *last = (*last).max(change.seq());
         }
         scan.heads = self.doc.get_heads();
     }

@@ -223,6 +223,22 @@ impl GroupDoc {
         Ok(())
     }
 
+    /// A device numbers its changes 1, 2, 3…; two different changes with one number mean a
+    /// modified app or a copied phone (equivocation): the second is refused, naming the device.
+    fn check_one_change_per_number(&self, unseen: &[&Change]) -> Result<()> {
+        self.read_new_changes();
+        let held = &self.scan.borrow().last_seq;
+        let mut numbered: HashMap<(&ActorId, u64), ChangeHash> = HashMap::new();
+        for change in unseen {
+            let repeated = numbered.insert((change.actor_id(), change.seq()), change.hash()).is_some_and(|other| other != change.hash());
+            if repeated || held.get(&change.actor_id().to_hex_string()).is_some_and(|&last| change.seq() <= last) {
+                let device = change.actor_id().to_hex_string();
+                return Err(Error::Equivocation { device: device[..device.len().min(8)].to_string(), seq: change.seq() });
+            }
+        }
+        Ok(())
+    }
+
     /// Signatures of received changes, for the store to keep beside them.
     pub(crate) fn keep_signatures(&mut self, signatures: Signatures) {
         self.unsaved.signatures.extend(signatures);
@@ -238,6 +254,7 @@ impl GroupDoc {
             .collect();
         signing::verify_all(group, &new)?;
         let unseen: Vec<&Change> = changes.iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
+        self.check_one_change_per_number(&unseen)?;
         self.check_structure(&unseen, waiting)?;
         Ok(new.into_iter().filter_map(|(_, hash, signature)| Some((hash, *signature?))).collect())
     }

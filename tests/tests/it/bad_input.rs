@@ -360,3 +360,21 @@ fn forged_predecessors_and_operations_aidmesh_never_writes_are_refused_with_noth
     drop(store);
     open_and_read(&dir.path().join("aidmesh.db")).unwrap();
 }
+
+/// Equivocation: one device (here a copied phone, same key) signs two different changes with
+/// the same number. The second is refused whole, naming the device.
+#[test]
+fn two_different_changes_with_one_number_from_one_device_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, heads, mut phone) = store_and_phone(dir.path(), &[]);
+    let me = store.me().unwrap();
+    let mut copy = phone.copied();
+    phone.doc.add_need(me, NewNeed::new("Soup", Category::Meals, Urgency::Low, "North"), at(3)).unwrap();
+    copy.doc.add_need(me, NewNeed::new("Bread", Category::Meals, Urgency::Low, "North"), at(3)).unwrap();
+    phone.deliver(&mut store, &heads).unwrap();
+    let after = store.doc().unwrap().heads();
+    let err = copy.deliver(&mut store, &heads).unwrap_err();
+    assert!(matches!(err, Error::Equivocation { .. }), "{err}");
+    assert!(err.to_string().contains("two different changes as its change number"), "{err}");
+    assert_eq!(store.doc().unwrap().heads(), after, "nothing may be applied");
+}

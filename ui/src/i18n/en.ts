@@ -267,6 +267,7 @@ export const en = {
   'error.connection_lost': 'The connection was lost. Try again.',
   'error.closed': 'The other device closed the connection.',
   'error.too_large': 'That is too large to accept.',
+  'error.equivocation': 'Another device signed two different changes with the same number: a modified app, or a copied phone. Nothing from it was saved. Tell an organizer.',
   'error.signature': 'Another device sent changes that aren’t signed by the device that made them. Nothing from it was saved.',
   'error.frame': 'The other device sent damaged data.',
   'error.io': 'Something went wrong reading or writing data.',

@@ -269,6 +269,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.connection_lost': 'Se perdió la conexión. Vuelve a intentarlo.',
   'error.closed': 'El otro dispositivo cerró la conexión.',
   'error.too_large': 'Es demasiado grande para aceptarlo.',
+  'error.equivocation': 'Otro dispositivo firmó dos cambios distintos con el mismo número: una app modificada o un teléfono copiado. No se guardó nada de lo que envió. Avisa al equipo organizador.',
   'error.signature': 'Otro dispositivo envió cambios sin la firma del dispositivo que los hizo. No se guardó nada de lo recibido.',
   'error.frame': 'El otro dispositivo envió datos dañados.',
   'error.io': 'Algo falló al leer o escribir los datos.',
