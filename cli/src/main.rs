@@ -597,7 +597,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Member(MemberCommand::Role { id, role }) => {
             let id = store.find_member(&id)?;
-            let member = store.act(|doc, me, now| doc.set_role(me, id, role, now))?;
+            let member = store.set_role(id, role)?;
             out.print(&member, || format!("{} is now {}.", member.display_name, article(member.role)))
         }
         Command::Member(MemberCommand::Remove { id }) => {

@@ -57,6 +57,11 @@ pub enum Error {
     ContactNotYours,
     #[error("this group was made before contact details could be sealed, so it has no organizer key")]
     NoOrganizerKey,
+    #[error(
+        "this device does not hold the organizer key yet, so it cannot replace it for the organizer who leaves; \
+         sync with another organizer's device first. Nothing was changed"
+    )]
+    NoOrganizerKeyHere,
     #[error("this need has no contact details")]
     NoContact,
     #[error("these contact details were forgotten on {0}; no device can read them any more")]

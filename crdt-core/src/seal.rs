@@ -145,8 +145,9 @@ impl SealingKey {
 pub enum Subject {
     /// The record key of a need's contact details.
     Contact(Uuid),
-    /// The group's organizer key.
-    OrganizerKey,
+    /// The group's organizer key, named by the start of its public half: it changes when an
+    /// organizer is removed or demoted, and each key's envelopes are its own.
+    OrganizerKey(u64),
     /// The group secret of an epoch.
     Epoch(u32),
 }
@@ -155,16 +156,21 @@ impl Subject {
     pub fn as_string(self) -> String {
         match self {
             Subject::Contact(need) => format!("contact:{need}"),
-            Subject::OrganizerKey => "organizer".into(),
+            Subject::OrganizerKey(id) => format!("organizer:{id:016x}"),
             Subject::Epoch(epoch) => format!("epoch:{epoch}"),
         }
+    }
+
+    /// The subject of the organizer key whose public half is `public_hex`.
+    pub fn organizer_key(public_hex: &str) -> Subject {
+        Subject::OrganizerKey(public_hex.get(..16).and_then(|start| u64::from_str_radix(start, 16).ok()).unwrap_or(0))
     }
 
     pub fn parse(s: &str) -> Option<Subject> {
         match s.split_once(':') {
             Some(("contact", need)) => need.parse().ok().map(Subject::Contact),
             Some(("epoch", n)) => n.parse().ok().map(Subject::Epoch),
-            None if s == "organizer" => Some(Subject::OrganizerKey),
+            Some(("organizer", id)) => u64::from_str_radix(id, 16).ok().map(Subject::OrganizerKey),
             _ => None,
         }
     }

@@ -415,7 +415,7 @@ pub async fn list_members(state: State<'_, App>) -> AppResult<Vec<Member>> {
 
 #[tauri::command]
 pub async fn set_member_role<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, role: Role) -> AppResult<Member> {
-    write(&app, &state, |store| store.act(|doc, me, now| doc.set_role(me, id, role, now)))
+    write(&app, &state, |store| store.set_role(id, role))
 }
 
 /// An invite carrying where this device listens, so a joining device can sync with it at once.

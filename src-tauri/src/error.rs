@@ -123,7 +123,7 @@ impl AppError {
                 CoreError::Invite(_) | CoreError::WrongGroup => ErrorKind::Invite,
                 CoreError::Bundle(_) => ErrorKind::Bundle,
                 CoreError::BadChanges(_) | CoreError::Frame(_) | CoreError::Equivocation { .. } => ErrorKind::Network,
-                CoreError::ContactNotYours | CoreError::NoContact | CoreError::ContactGone(_) | CoreError::ContactExpired { .. } => ErrorKind::Privacy,
+                CoreError::ContactNotYours | CoreError::NoOrganizerKeyHere | CoreError::NoContact | CoreError::ContactGone(_) | CoreError::ContactExpired { .. } => ErrorKind::Privacy,
                 _ => ErrorKind::Storage,
             },
             AppError::Net(_) => ErrorKind::Network,

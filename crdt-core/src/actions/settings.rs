@@ -16,7 +16,7 @@ impl GroupDoc {
         check_text(Field::GroupName, name, MAX_TITLE)?;
         let settings = Settings::default();
         founder.validate(&settings)?;
-        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings, organizer_key: None, epoch: 0 };
+        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings, organizer_key: None, retired_organizer_keys: Vec::new(), epoch: 0 };
         let mut doc = GroupDoc::empty(actor.clone());
         let member = new_member(founder, now);
         doc.change(Action::GroupCreate, now, |w| {
@@ -87,11 +87,14 @@ impl GroupDoc {
         Ok(new)
     }
 
-    /// Records the organizer key's public half; done once, when the group is made.
+    /// Records the organizer key's public half: when the group is made, and again when an
+    /// organizer leaves (the key it replaces is retired, so devices delete what was sealed to it).
     pub fn set_organizer_key(&mut self, by: Uuid, public_hex: &str, now: DateTime<Utc>) -> Result<()> {
         self.require_organizer(by, "set the organizer key")?;
         let old = self.group()?;
-        let new = Group { organizer_key: Some(public_hex.to_string()), ..old.clone() };
+        let mut retired = old.retired_organizer_keys.clone();
+        retired.extend(old.organizer_key.clone().filter(|key| key != public_hex));
+        let new = Group { organizer_key: Some(public_hex.to_string()), retired_organizer_keys: retired, ..old.clone() };
         self.change(Action::GroupOrganizerKey, now, |w| w.put_group(&new, Some(&old)))
     }
 }

@@ -147,6 +147,9 @@ pub struct Group {
     /// private half reaches organizers' devices only in envelopes, never in the record.
     #[serde(default)]
     pub organizer_key: Option<String>,
+    /// Organizer keys replaced when an organizer left: devices delete what was sealed to them.
+    #[serde(default)]
+    pub retired_organizer_keys: Vec<String>,
     /// Which group secret is current. It moves on when a member is removed; the new secret
     /// reaches the remaining devices in envelopes.
     #[serde(default)]

@@ -15,10 +15,10 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
-use super::Store;
+use super::{NeedFilter, Store};
 use crate::engine::{Collection, Touched};
 use crate::error::{Error, Result};
-use crate::model::{Need, NeedStatus, Role};
+use crate::model::{Group, Member, Need, NeedStatus, Role};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
 use crate::secret::GroupSecret;
 
@@ -131,6 +131,9 @@ impl Store {
                 shredded = true;
             }
         }
+        if scope.is_none() && self.delete_retired_organizer_keys(&group)? {
+            shredded = true;
+        }
         if shredded {
             // The WAL may still hold pages with the deleted keys until it is checkpointed.
             self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
@@ -141,9 +144,10 @@ impl Store {
         let devices = |id: Uuid| members.iter().filter(move |m| m.id == id && m.removed_at.is_none()).flat_map(|m| m.device_ids.iter().cloned());
         let mut grants: Vec<Envelope> = Vec::new();
         if scope.is_none() {
+            let subject = Subject::organizer_key(&organizer.public_hex());
             for device in members.iter().filter(|m| m.role == Role::Organizer).flat_map(|m| devices(m.id)) {
-                if !self.has_envelope(Subject::OrganizerKey, &device)? {
-                    grants.extend(Envelope::seal(Subject::OrganizerKey, &device, &organizer.to_bytes()));
+                if !self.has_envelope(subject, &device)? {
+                    grants.extend(Envelope::seal(subject, &device, &organizer.to_bytes()));
                 }
             }
         }
@@ -209,7 +213,7 @@ impl Store {
     /// Makes the group's organizer key, held by this (the founding) device.
     pub(super) fn make_organizer_key(&mut self) -> Result<()> {
         let key = SealingKey::generate();
-        let envelope = Envelope::seal(Subject::OrganizerKey, &self.device.id(), &key.to_bytes()).expect("a device id is a public key");
+        let envelope = Envelope::seal(Subject::organizer_key(&key.public_hex()), &self.device.id(), &key.to_bytes()).expect("a device id is a public key");
         self.insert_envelopes(&[envelope])?;
         let public = key.public_hex();
         self.act(|doc, me, now| doc.set_organizer_key(me, &public, now))
@@ -217,7 +221,44 @@ impl Store {
 
     /// The organizer key, if it has been sealed to this device.
     fn organizer_key(&self) -> Result<Option<SealingKey>> {
-        Ok(self.open_envelope(Subject::OrganizerKey, &self.device.id(), &self.sealing_key())?.map(|key| SealingKey::from_bytes(key.0)))
+        let Some(public) = self.group()?.organizer_key else { return Ok(None) };
+        let subject = Subject::organizer_key(&public);
+        Ok(self.open_envelope(subject, &self.device.id(), &self.sealing_key())?.map(|key| SealingKey::from_bytes(key.0)))
+    }
+
+    /// Replaces the organizer key when `leaving` (an organizer) is removed or demoted, so their
+    /// devices open nothing sealed from now on: a new key, sealed to the other organizers'
+    /// devices, every contact key this device can open sealed to it again, and the old key's
+    /// envelopes deleted here (other devices delete theirs at their next upkeep). Needs a device
+    /// that holds the current key; otherwise nothing is changed.
+    fn rotate_organizer_key(&mut self, leaving: Uuid) -> Result<String> {
+        self.organizer_key()?.ok_or(Error::NoOrganizerKeyHere)?;
+        let new = SealingKey::generate();
+        let public = new.public_hex();
+        let mut envelopes = Vec::new();
+        for need in self.needs(&NeedFilter::default())?.into_iter().filter(|n| n.sealed_contact.is_some() && n.contact_forgotten_at.is_none()) {
+            if let Some(key) = self.record_key(need.id)? {
+                envelopes.extend(Envelope::seal(Subject::Contact(need.id), &public, &key));
+            }
+        }
+        let organizers = self.members()?.into_iter().filter(|m| m.role == Role::Organizer && m.removed_at.is_none() && m.id != leaving);
+        let subject = Subject::organizer_key(&public);
+        envelopes.extend(organizers.flat_map(|m| m.device_ids).filter_map(|device| Envelope::seal(subject, &device, &new.to_bytes())));
+        // Keys first: a crash in between leaves spare envelopes, never details nobody can open.
+        self.insert_envelopes(&envelopes)?;
+        Ok(public)
+    }
+
+    /// Deletes what was sealed to organizer keys the group replaced.
+    fn delete_retired_organizer_keys(&mut self, group: &Group) -> Result<bool> {
+        let mut deleted = 0;
+        for retired in &group.retired_organizer_keys {
+            deleted += self.conn.execute(
+                "DELETE FROM envelopes WHERE recipient = ?1 OR subject = ?2",
+                params![retired, Subject::organizer_key(retired).as_string()],
+            )?;
+        }
+        Ok(deleted > 0)
     }
 
     /// The record key of a need's contact details, if sealed to this device or to the
@@ -331,6 +372,7 @@ impl Store {
         let me = self.me()?;
         let doc = self.doc()?;
         doc.require_organizer(me, "remove members")?;
+        let was_organizer = doc.member(member)?.role == Role::Organizer;
         let remaining: Vec<String> = doc
             .members()
             .records
@@ -342,11 +384,28 @@ impl Store {
         let secret = Key32::generate();
         let envelopes: Vec<Envelope> = remaining.iter().filter_map(|device| Envelope::seal(Subject::Epoch(epoch), device, &secret)).collect();
         self.insert_envelopes(&envelopes)?;
+        let organizer_key = if was_organizer { Some(self.rotate_organizer_key(member)?) } else { None };
         self.act(|doc, me, now| {
             doc.remove_member(me, member, now)?;
-            doc.move_to_epoch(me, epoch, now)
+            doc.move_to_epoch(me, epoch, now)?;
+            organizer_key.as_deref().map_or(Ok(()), |key| doc.set_organizer_key(me, key, now))
         })?;
         Ok(())
+    }
+
+    /// Makes a member an organizer or a volunteer again. Demoting an organizer replaces the
+    /// organizer key, as removing one does.
+    pub fn set_role(&mut self, member: Uuid, role: Role) -> Result<Member> {
+        let demoting = role != Role::Organizer && self.doc()?.member(member)?.role == Role::Organizer;
+        // The checks first, so a refused change makes no key.
+        let me = self.me()?;
+        self.doc()?.require_organizer(me, "change roles")?;
+        let organizer_key = if demoting && member != me { Some(self.rotate_organizer_key(member)?) } else { None };
+        self.act(|doc, me, now| {
+            let changed = doc.set_role(me, member, role, now)?;
+            organizer_key.as_deref().map_or(Ok(()), |key| doc.set_organizer_key(me, key, now))?;
+            Ok(changed)
+        })
     }
 }
 

@@ -382,3 +382,40 @@ fn keys_a_failed_upkeep_missed_are_granted_by_the_next_action() {
     sync_stores(&mut town.ana, &mut town.cy);
     assert_eq!(town.cy.contact(need).unwrap(), sensitive(), "the volunteer assigned while keys could not be written");
 }
+
+/// Removing or demoting an organizer replaces the organizer key: contact details sealed after
+/// that are closed to them even if every byte reaches their device, the other organizers keep
+/// reading everything, and envelopes to the old key are deleted.
+#[test]
+fn an_organizer_who_leaves_opens_nothing_sealed_after_and_the_others_keep_reading() {
+    for removed in [true, false] {
+        let mut town = town();
+        let need = town.need;
+        sync_stores(&mut town.ana, &mut town.dee);
+        assert_eq!(town.dee.contact(need).unwrap(), sensitive(), "Dee holds the organizer key");
+        let dee = town.dee.me().unwrap();
+        if removed {
+            town.ana.remove_member(dee).unwrap();
+        } else {
+            town.ana.set_role(dee, Role::Volunteer).unwrap();
+        }
+        sync_stores(&mut town.ana, &mut town.bo);
+        let later = town.bo.act(|doc, me, now| doc.add_need(me, NewNeed::new("Rent help", Category::Money, Urgency::High, "North"), now)).unwrap().id;
+        town.bo.set_contact(later, &sensitive()).unwrap();
+        sync_stores(&mut town.ana, &mut town.bo);
+        assert_eq!(town.ana.contact(need).unwrap(), sensitive(), "re-sealed to the new key");
+        assert_eq!(town.ana.contact(later).unwrap(), sensitive());
+        // Every byte Ana holds reaches Dee (a store-to-store sync skips the handshake that
+        // refuses a removed device): still nothing sealed after.
+        sync_stores(&mut town.ana, &mut town.dee);
+        assert!(matches!(town.dee.contact(later), Err(Error::ContactNotYours)), "removed: {removed}");
+        assert!(!town.dee.can_read_contact(need).unwrap(), "the old key's envelopes were deleted on Dee's device too (removed: {removed})");
+        let old_key = town.ana.group().unwrap().retired_organizer_keys;
+        assert_eq!(old_key.len(), 1);
+        for dir in [&town.dirs[0], &town.dirs[3]] {
+            let conn = Store::unlocked_connection(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
+            let left: i64 = conn.query_row("SELECT count(*) FROM envelopes WHERE recipient = ?1", [&old_key[0]], |r| r.get(0)).unwrap();
+            assert_eq!(left, 0);
+        }
+    }
+}

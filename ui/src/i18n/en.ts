@@ -268,6 +268,7 @@ export const en = {
   'error.closed': 'The other device closed the connection.',
   'error.too_large': 'That is too large to accept.',
   'error.equivocation': 'Another device signed two different changes with the same number: a modified app, or a copied phone. Nothing from it was saved. Tell an organizer.',
+  'error.no_organizer_key_here': 'This phone doesn’t hold the organizer key yet, so it can’t replace it for the organizer who leaves. Sync with another organizer’s phone first. Nothing was changed.',
   'error.signature': 'Another device sent changes that aren’t signed by the device that made them. Nothing from it was saved.',
   'error.frame': 'The other device sent damaged data.',
   'error.io': 'Something went wrong reading or writing data.',

@@ -270,6 +270,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.closed': 'El otro dispositivo cerró la conexión.',
   'error.too_large': 'Es demasiado grande para aceptarlo.',
   'error.equivocation': 'Otro dispositivo firmó dos cambios distintos con el mismo número: una app modificada o un teléfono copiado. No se guardó nada de lo que envió. Avisa al equipo organizador.',
+  'error.no_organizer_key_here': 'Este teléfono aún no tiene la clave de organización, así que no puede cambiarla por la persona que se va. Sincroniza antes con el teléfono de otra persona organizadora. No se cambió nada.',
   'error.signature': 'Otro dispositivo envió cambios sin la firma del dispositivo que los hizo. No se guardó nada de lo recibido.',
   'error.frame': 'El otro dispositivo envió datos dañados.',
   'error.io': 'Algo falló al leer o escribir los datos.',
