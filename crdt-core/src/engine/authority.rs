@@ -14,13 +14,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use automerge::{Change, ChangeHash, ObjId, ReadDoc, Value, ROOT};
+use automerge::{legacy, Change, ChangeHash, ObjId, ReadDoc, Value, ROOT};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::touched::Paths;
 use super::{Collection, GroupDoc, ACTORS, GROUP};
 use crate::codec;
 use crate::model::{HourEntry, HourVerdict, Resolution, Role};
@@ -88,16 +87,21 @@ impl Authority {
 /// What one change wrote that authority cares about.
 #[derive(Default)]
 struct Reach {
-    members: BTreeSet<String>,
+    /// Member records, each with the fields the change wrote (an empty path: the whole record).
+    members: BTreeMap<String, BTreeSet<Path>>,
     actors: BTreeSet<String>,
-    group: bool,
+    /// The fields of the group the change wrote.
+    group: BTreeSet<Path>,
 }
 
 impl Reach {
     fn is_empty(&self) -> bool {
-        self.members.is_empty() && self.actors.is_empty() && !self.group
+        self.members.is_empty() && self.actors.is_empty() && self.group.is_empty()
     }
 }
+
+/// Map keys from a record (or the group) down to a field.
+type Path = Vec<String>;
 
 /// What the resolver has read of the history so far: history only grows, so each change is read
 /// once.
@@ -115,8 +119,16 @@ pub(crate) struct Scan {
     ancestry: HashMap<ChangeHash, Arc<Bits>>,
     /// The last change number each device signed, for telling equivocation apart.
     pub(crate) last_seq: HashMap<String, u64>,
-    paths: Paths,
+    /// The objects authority reads (see `watched_objects`).
+    watched: HashMap<String, Place>,
 }
+
+/// The maps under the root that authority reads.
+const WATCHED: [&str; 5] = [GROUP, ACTORS, "members", "resolutions", "hour_verdicts"];
+
+/// Where an object sits: the map under the root, the record (its key there) it belongs to, and
+/// the path from that record (or from the group) to it.
+type Place = (&'static str, Option<String>, Path);
 
 /// A change that wrote a resolution or verdict.
 struct Writer {
@@ -235,7 +247,7 @@ impl GroupDoc {
         let mut authority = Authority { members: replay.members.clone(), group: replay.group.clone(), actors: replay.actors.clone(), ..Authority::default() };
         for &c in &revoked {
             let author = replay.actors.get(&candidates[c].actor).copied();
-            let attempt = if candidates[c].reach.group { Attempt::Settings } else { Attempt::Member };
+            let attempt = if candidates[c].reach.group.is_empty() { Attempt::Member } else { Attempt::Settings };
             authority.ignored.push(ignored(&candidates[c], author, attempt, None));
         }
         for &(c, member, attempt, ref record) in &replay.ignored {
@@ -256,13 +268,16 @@ impl GroupDoc {
         let scan = &mut *scan;
         let empty = Arc::new(Bits::default());
         // automerge keeps its history in causal order, so every dependency comes first.
+        if scan.watched.is_empty() {
+            scan.watched = self.watched_objects();
+        }
         for change in self.doc.get_changes(&scan.heads) {
             let mut inherited = change.deps().iter().filter_map(|d| scan.ancestry.get(d)).fold(None::<Arc<Bits>>, |acc, bits| match acc {
                 None => Some(bits.clone()),
                 Some(acc) if acc == *bits => Some(acc),
                 Some(acc) => Some(Arc::new(acc.union(bits))),
             });
-            let reach = self.reach(&change, &mut scan.paths, &mut scan.acts);
+            let reach = self.reach(&change, &mut scan.watched, &mut scan.acts);
             if !reach.is_empty() {
                 let bits = Arc::new(inherited.as_deref().unwrap_or(&empty).with(scan.candidates.len()));
                 inherited = Some(bits.clone());
@@ -282,18 +297,95 @@ impl GroupDoc {
         scan.heads = self.doc.get_heads();
     }
 
+    /// The objects authority reads, by id: the maps of members, devices, resolutions and
+    /// verdicts, every member record and what is nested in it, the group and what is nested in
+    /// it, each with the map it is under and the record it belongs to. Looking an operation's
+    /// object up here is what lets a scan skip every other operation cheaply.
+    fn watched_objects(&self) -> HashMap<String, Place> {
+        let mut watched = HashMap::new();
+        for top in WATCHED {
+            for (value, map) in self.doc.get_all(ROOT, top).unwrap_or_default() {
+                if !matches!(value, Value::Object(_)) {
+                    continue;
+                }
+                watched.insert(map.to_string(), (top, None, Vec::new()));
+                match top {
+                    GROUP => self.watch_nested(&map, (top, None, Vec::new()), &mut watched),
+                    ACTORS => {}
+                    _ => {
+                        for key in self.doc.keys(&map) {
+                            for (value, record) in self.doc.get_all(&map, &key).unwrap_or_default() {
+                                if matches!(value, Value::Object(_)) {
+                                    let place = (top, Some(key.clone()), Vec::new());
+                                    watched.insert(record.to_string(), place.clone());
+                                    // Verdicts and resolutions are written whole, once: their
+                                    // records are enough (and there can be 100,000 of them).
+                                    if top == "members" {
+                                        self.watch_nested(&record, place, &mut watched);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        watched
+    }
+
+    /// The objects in the map `obj` (lists hold only plain values).
+    fn watch_nested(&self, obj: &ObjId, place: Place, watched: &mut HashMap<String, Place>) {
+        for key in self.doc.keys(obj) {
+            for (value, id) in self.doc.get_all(obj, &key).unwrap_or_default() {
+                if matches!(value, Value::Object(_)) {
+                    let (top, record, path) = &place;
+                    let inner = (*top, record.clone(), [path.clone(), vec![key.clone()]].concat());
+                    watched.insert(id.to_string(), inner.clone());
+                    self.watch_nested(&id, inner, watched);
+                }
+            }
+        }
+    }
+
     /// What `change` wrote among members, devices and settings; the acts it wrote go to `acts`.
-    fn reach(&self, change: &Change, paths: &mut Paths, acts: &mut BTreeMap<(Collection, String), Vec<Writer>>) -> Reach {
+    fn reach(&self, change: &Change, watched: &mut HashMap<String, Place>, acts: &mut BTreeMap<(Collection, String), Vec<Writer>>) -> Reach {
         let mut reach = Reach::default();
-        for path in self.op_paths(change, paths) {
-            let (Some(top), Some(key)) = (path.first().map(String::as_str), path.get(1)) else { continue };
-            match top {
-                GROUP => reach.group = true,
-                ACTORS => _ = reach.actors.insert(key.clone()),
-                "members" => _ = reach.members.insert(key.clone()),
-                "resolutions" | "hour_verdicts" => {
+        let start = change.start_op().get();
+        for (i, op) in change.decode().operations.into_iter().enumerate() {
+            let legacy::ObjectId::Id(legacy::OpId(counter, actor)) = &op.obj else {
+                // The founding change makes the maps under the root.
+                if let (legacy::Key::Map(key), legacy::OpType::Make(_)) = (&op.key, &op.action) {
+                    if let Some(top) = WATCHED.into_iter().find(|top| key == *top) {
+                        watched.insert(format!("{}@{}", start + i as u64, change.actor_id().to_hex_string()), (top, None, Vec::new()));
+                        if top == GROUP {
+                            reach.group.insert(Vec::new());
+                        }
+                    }
+                }
+                continue;
+            };
+            let Some((top, record, path)) = watched.get(&format!("{counter}@{}", actor.to_hex_string())).cloned() else { continue };
+            let map_key = match &op.key {
+                legacy::Key::Map(key) => Some(key.to_string()),
+                legacy::Key::Seq(_) => None,
+            };
+            // An operation on a map under the root writes a whole record; one inside a record
+            // (or the group) writes the field at its path (a list is written whole).
+            let (key, field) = match (top, record) {
+                (GROUP, _) => (None, [path, map_key.into_iter().collect()].concat()),
+                (_, Some(record)) => (Some(record), [path, map_key.into_iter().collect()].concat()),
+                (_, None) => (map_key, Vec::new()),
+            };
+            if matches!(op.action, legacy::OpType::Make(_)) {
+                watched.insert(format!("{}@{}", start + i as u64, change.actor_id().to_hex_string()), (top, key.clone(), field.clone()));
+            }
+            match (top, key) {
+                (GROUP, _) => _ = reach.group.insert(field),
+                (ACTORS, Some(key)) => _ = reach.actors.insert(key),
+                ("members", Some(key)) => _ = reach.members.entry(key).or_default().insert(field),
+                (top, Some(key)) if top == "resolutions" || top == "hour_verdicts" => {
                     let collection = if top == "resolutions" { Collection::Resolutions } else { Collection::HourVerdicts };
-                    let writers = acts.entry((collection, key.clone())).or_default();
+                    let writers = acts.entry((collection, key)).or_default();
                     if writers.last().is_none_or(|w| w.hash != change.hash()) {
                         writers.push(Writer { hash: change.hash(), actor: change.actor_id().to_hex_string(), at: change.timestamp() });
                     }
@@ -313,18 +405,18 @@ impl GroupDoc {
         };
         for &c in order.iter().filter(|c| !revoked.contains(c)) {
             let candidate = &candidates[c];
-            let before = &candidate.deps[..];
             let after = &[candidate.hash][..];
             let at = |obj: &Option<ObjId>, key: &str, heads: &[ChangeHash]| obj.as_ref().and_then(|obj| self.json_at(obj, key, heads));
-            let members: Vec<(&String, Option<Json>, Option<Json>)> =
-                candidate.reach.members.iter().map(|k| (k, at(&members_obj, k, before), at(&members_obj, k, after))).collect();
+            // What each record reads right after the change: the fields it wrote hold its values.
+            let members: Vec<(&String, &BTreeSet<Path>, Option<Json>)> =
+                candidate.reach.members.iter().map(|(k, fields)| (k, fields, at(&members_obj, k, after))).collect();
             let bindings: Vec<(&String, Option<Uuid>)> = candidate
                 .reach
                 .actors
                 .iter()
                 .map(|k| (k, at(&actors_obj, k, after).and_then(|j| j.as_str().and_then(|s| s.parse().ok()))))
                 .collect();
-            let group = candidate.reach.group.then(|| (self.json_at(&ROOT, GROUP, before), self.json_at(&ROOT, GROUP, after)));
+            let group = (!candidate.reach.group.is_empty()).then(|| self.json_at(&ROOT, GROUP, after));
 
             let author = replay.actors.get(&candidate.actor).copied();
             let founding = candidate.deps.is_empty();
@@ -332,11 +424,11 @@ impl GroupDoc {
             match verdict {
                 Err((attempt, record)) => replay.ignored.push((c, author, attempt, record)),
                 Ok(()) => {
-                    for (key, before, after) in members {
+                    for (key, fields, after) in members {
                         let Ok(id) = key.parse::<Uuid>() else { continue };
                         let was = replay.standing(id);
                         let record = replay.members.entry(key.clone()).or_insert(Json::Null);
-                        apply_diff(record, before.as_ref(), after.as_ref());
+                        write_fields(record, fields, after.as_ref());
                         let now = replay.standing(id);
                         if now != was {
                             replay.standings.entry(id).or_default().push((c, now));
@@ -350,10 +442,10 @@ impl GroupDoc {
                             replay.actors.insert(key.clone(), member);
                         }
                     }
-                    if let Some((before, after)) = group {
+                    if let Some(after) = group {
                         let group = replay.group.get_or_insert(Json::Null);
                         let epoch = group.get(EPOCH).cloned();
-                        apply_diff(group, before.as_ref(), after.as_ref());
+                        write_fields(group, &candidate.reach.group, after.as_ref());
                         // The secret only moves forward: of two moves made apart, the later epoch stays.
                         if let (Some(old), Some(fields)) = (epoch, group.as_object_mut()) {
                             if old.as_u64() > fields.get(EPOCH).and_then(Json::as_u64) {
@@ -463,7 +555,7 @@ fn judge(
     replay: &Replay,
     candidate: &Candidate,
     author: Option<Uuid>,
-    members: &[(&String, Option<Json>, Option<Json>)],
+    members: &[(&String, &BTreeSet<Path>, Option<Json>)],
     bindings: &[(&String, Option<Uuid>)],
     group: bool,
 ) -> Result<(), (Attempt, Option<String>)> {
@@ -481,16 +573,16 @@ fn judge(
             && Standing::of(after.as_ref()) == Standing { organizer: false, active: true }
             && bindings.iter().any(|(device, member)| **device == candidate.actor && member.is_some_and(|m| m.to_string() == **key))
     };
-    for (key, before, after) in members {
+    for (key, fields, after) in members {
         let record = Some(key.to_string());
-        if before.is_none() || !replay.members.contains_key(*key) {
+        if !replay.members.get(*key).is_some_and(Json::is_object) {
             if !(organizer || joins(key, after)) {
                 return Err((Attempt::Member, record));
             }
             continue;
         }
         for (field, attempt) in RIGHTS {
-            if !organizer && before.as_ref().and_then(|b| b.get(field)) != after.as_ref().and_then(|a| a.get(field)) {
+            if !organizer && fields.iter().any(|path| path.first().is_none_or(|first| first == field)) {
                 return Err((attempt, record));
             }
         }
@@ -555,24 +647,27 @@ fn ignored(candidate: &Candidate, member: Option<Uuid>, attempt: Attempt, record
     }
 }
 
-/// Writes into `target` what changed from `before` to `after`, field by field (maps nest, every
-/// other value is replaced whole, as the codec writes them).
-fn apply_diff(target: &mut Json, before: Option<&Json>, after: Option<&Json>) {
-    let Some(after) = after else {
-        *target = Json::Null;
+/// Writes into `target` the fields at `paths` as `after` holds them (an empty path: all of it).
+fn write_fields(target: &mut Json, paths: &BTreeSet<Path>, after: Option<&Json>) {
+    for path in paths {
+        let value = path.iter().fold(after, |json, key| json.and_then(|j| j.get(key))).cloned();
+        set_at(target, path, value);
+    }
+}
+
+/// Sets the value at `path` (removes it for `None`), making the maps on the way.
+fn set_at(target: &mut Json, path: &[String], value: Option<Json>) {
+    let Some((first, rest)) = path.split_first() else {
+        *target = value.unwrap_or(Json::Null);
         return;
     };
-    if let (Some(Json::Object(before)), Json::Object(after), Some(fields)) = (before, after, target.as_object_mut()) {
-        for (key, value) in after.iter().filter(|(key, value)| before.get(*key) != Some(*value)) {
-            match fields.get_mut(key) {
-                Some(field) => apply_diff(field, before.get(key), Some(value)),
-                None => _ = fields.insert(key.clone(), value.clone()),
-            }
-        }
-        for key in before.keys().filter(|k| !after.contains_key(*k)) {
-            fields.remove(key);
-        }
-    } else if before != Some(after) || target.is_null() {
-        *target = after.clone();
+    if !target.is_object() {
+        *target = Json::Object(Default::default());
+    }
+    let Json::Object(fields) = target else { return };
+    match (rest.is_empty(), value) {
+        (true, Some(value)) => _ = fields.insert(first.clone(), value),
+        (true, None) => _ = fields.remove(first),
+        (false, value) => set_at(fields.entry(first.clone()).or_insert(Json::Null), rest, value),
     }
 }
