@@ -622,7 +622,7 @@ fn run(cli: Cli) -> Result<()> {
             out.print(&conflicts, || show::conflicts(&conflicts))
         }
         Command::Ignored => {
-            let ignored = store.doc()?.ignored();
+            let ignored = store.ignored()?;
             let labels = show::Labels::of(&store)?;
             out.print(&ignored, || show::ignored(&ignored, &labels))
         }

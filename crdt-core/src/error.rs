@@ -26,10 +26,10 @@ pub enum Error {
     #[error("the received changes are damaged or not aidmesh data: {0}")]
     BadChanges(String),
     #[error(
-        "device {device} signed two different changes as its change number {seq}: a modified app, or a copied phone. \
-         Nothing it sent was saved; tell an organizer"
+        "device {device:.8} signed two different changes as its change number {seq}: a modified app, or a copied phone. \
+         Nothing it sent was saved; organizers see it among the ignored changes"
     )]
-    Equivocation { device: String, seq: u64 },
+    Equivocation { device: String, seq: u64, change: String },
     #[error("no aidmesh database at {0}; create a group with `aidmesh init` first")]
     NoDatabase(PathBuf),
     #[error("an aidmesh database already exists at {0}")]

@@ -297,7 +297,7 @@ pub async fn list_conflicts(state: State<'_, App>) -> AppResult<Vec<Conflict>> {
 pub async fn list_ignored(state: State<'_, App>) -> AppResult<Vec<IgnoredView>> {
     read(&state, |store| {
         let names = names(store)?;
-        Ok(store.doc()?.ignored().into_iter().map(|i| IgnoredView::new(i, &names)).collect())
+        Ok(store.ignored()?.into_iter().map(|i| IgnoredView::new(i, &names)).collect())
     })
 }
 

@@ -43,6 +43,8 @@ pub enum Attempt {
     Resolution,
     /// Confirm, dispute or void hours.
     Hours,
+    /// Sign two different changes with one number (the second was refused, not kept).
+    Equivocation,
 }
 
 /// A signed change that has no effect because its author had no right to it.

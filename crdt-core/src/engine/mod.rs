@@ -232,8 +232,7 @@ impl GroupDoc {
         for change in unseen {
             let repeated = numbered.insert((change.actor_id(), change.seq()), change.hash()).is_some_and(|other| other != change.hash());
             if repeated || held.get(&change.actor_id().to_hex_string()).is_some_and(|&last| change.seq() <= last) {
-                let device = change.actor_id().to_hex_string();
-                return Err(Error::Equivocation { device: device[..device.len().min(8)].to_string(), seq: change.seq() });
+                return Err(Error::Equivocation { device: change.actor_id().to_hex_string(), seq: change.seq(), change: change.hash().to_string() });
             }
         }
         Ok(())

@@ -62,7 +62,8 @@ impl Store {
 
     /// Applies a frame from the peer; changes it carries are durable when this returns.
     pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
-        let (progress, touched) = self.write(|doc| session.receive(doc, frame))?;
+        let received = self.write(|doc| session.receive(doc, frame));
+        let (progress, touched) = self.keep_evidence(received)?;
         session.note_touched(touched);
         self.insert_envelopes(&session.take_envelopes())?;
         session.note_touched(self.complete_join()?);

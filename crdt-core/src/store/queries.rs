@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::index::{fts_query, index_table};
 use super::db::{classify, get_meta};
 use super::{LedgerFilter, NeedFilter, OfferFilter, Store};
-use crate::engine::{Collection, InvalidRecord};
+use crate::engine::{Attempt, Collection, Ignored, InvalidRecord};
 use crate::error::{Error, Result};
 use crate::matching::Matcher;
 use crate::model::{Assignment, Load, Role, Balance, EntryStatus, Group, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
@@ -167,6 +167,23 @@ impl Store {
         Ok(totals.balances())
     }
 
+    /// Changes that have no effect because their author had no right to them, and the changes
+    /// refused because their device had signed another with the same number; oldest first.
+    pub fn ignored(&mut self) -> Result<Vec<Ignored>> {
+        let mut stmt = self.conn.prepare("SELECT device, change, seen_at FROM equivocations")?;
+        let rows: Vec<(String, String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let doc = self.doc()?;
+        let mut ignored = doc.ignored();
+        for (device, change, seen_at) in rows {
+            let member = hex_actor(&device).and_then(|actor| doc.member_for_actor(&actor));
+            let at = chrono::DateTime::from_timestamp(seen_at, 0).unwrap_or_default();
+            ignored.push(Ignored { change, device, member, attempt: Attempt::Equivocation, record: None, at });
+        }
+        ignored.sort_by(|a, b| (a.at, &a.change).cmp(&(b.at, &b.change)));
+        Ok(ignored)
+    }
+
     /// Records received from elsewhere that could not be read, with the reason.
     pub fn invalid_records(&self) -> Result<Vec<InvalidRecord>> {
         let mut stmt = self.conn.prepare("SELECT collection, id, reason FROM invalid_records ORDER BY collection, id")?;
@@ -242,4 +259,10 @@ impl Store {
         })
         .collect()
     }
+}
+
+/// An actor id from its hex, as devices are named.
+fn hex_actor(hex: &str) -> Option<automerge::ActorId> {
+    let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect();
+    bytes.map(automerge::ActorId::from)
 }

@@ -59,7 +59,19 @@ impl Store {
     /// its author's signature. Returns what they touched.
     pub fn apply_remote(&mut self, bytes: &[u8], signatures: &Signatures) -> Result<Touched> {
         let group = self.group_id;
-        Ok(self.write(|doc| doc.apply_signed(bytes, signatures, group))?.1)
+        let applied = self.write(|doc| doc.apply_signed(bytes, signatures, group));
+        Ok(self.keep_evidence(applied)?.1)
+    }
+
+    /// Keeps the evidence of an equivocation that refused what arrived, for organizers.
+    pub(super) fn keep_evidence<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(Error::Equivocation { device, seq, change }) = &result {
+            self.conn.execute(
+                "INSERT OR IGNORE INTO equivocations (device, seq, change, seen_at) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![device, *seq as i64, change, Utc::now().timestamp()],
+            )?;
+        }
+        result
     }
 
     /// The write path shared by local actions and received changes: lock, catch up, change,

@@ -377,4 +377,7 @@ fn two_different_changes_with_one_number_from_one_device_are_refused() {
     assert!(matches!(err, Error::Equivocation { .. }), "{err}");
     assert!(err.to_string().contains("two different changes as its change number"), "{err}");
     assert_eq!(store.doc().unwrap().heads(), after, "nothing may be applied");
+    // Organizers see it, with whose device it was.
+    let seen = store.ignored().unwrap();
+    assert!(seen.iter().any(|i| i.attempt == Attempt::Equivocation && i.member == Some(me) && i.device == phone.signer.actor().to_hex_string()), "{seen:?}");
 }

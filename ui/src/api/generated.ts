@@ -39,7 +39,7 @@ hours_logged: boolean, };
 /**
  * What an ignored change tried to do.
  */
-export type Attempt = "role" | "removal" | "device" | "member" | "settings" | "resolution" | "hours";
+export type Attempt = "role" | "removal" | "device" | "member" | "settings" | "resolution" | "hours" | "equivocation";
 
 export type AvailabilityView = { 
 /**

@@ -545,6 +545,7 @@ export const en = {
   'ignored.member_any': '{who} made a change while their role was being taken away',
   'ignored.settings_any': '{who} tried to change the group’s settings',
   'ignored.resolution_any': '{who} tried to decide a conflict',
+  'ignored.equivocation_any': '{who}’s device signed two different changes with one number: a modified app, or a copied phone',
   'ignored.hours_any': '{who} tried to confirm, dispute or void hours',
   'conflicts.open_inbox': 'Open conflicts',
 

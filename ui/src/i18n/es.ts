@@ -547,6 +547,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'ignored.member_any': '{who} hizo un cambio mientras se le retiraba el rol',
   'ignored.settings_any': '{who} intentó cambiar la configuración del grupo',
   'ignored.resolution_any': '{who} intentó resolver un conflicto',
+  'ignored.equivocation_any': 'Un dispositivo de {who} firmó dos cambios distintos con el mismo número: una app modificada o un teléfono copiado',
   'ignored.hours_any': '{who} intentó confirmar, disputar o anular horas',
   'conflicts.open_inbox': 'Ver conflictos',
 
