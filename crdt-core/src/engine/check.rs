@@ -65,14 +65,22 @@ impl GroupDoc {
                 let id = op_id(start + i as u64, change.actor_id());
                 let obj = object(&op.obj);
                 match (&op.action, &op.key, op.insert) {
-                    // An item of a list this same change made (aidmesh writes lists whole).
-                    (legacy::OpType::Put(value), legacy::Key::Seq(after), true) => {
+                    // An item of a list this same change made (aidmesh writes lists whole): a
+                    // plain value, or a map or list (a weekly slot) filled in the same change.
+                    (legacy::OpType::Put(_) | legacy::OpType::Make(ObjType::Map | ObjType::List), legacy::Key::Seq(after), true) => {
                         let after_own = match after {
                             legacy::ElementId::Head => true,
                             legacy::ElementId::Id(legacy::OpId(counter, actor)) => actor == change.actor_id() && own(*counter),
                         };
-                        if !lists_here.contains(&obj) || !after_own || !op.pred.is_empty() || !plain(value) {
+                        let plain_item = match &op.action {
+                            legacy::OpType::Put(value) => plain(value),
+                            _ => true,
+                        };
+                        if !lists_here.contains(&obj) || !after_own || !op.pred.is_empty() || !plain_item {
                             return Err(refuse("writes a list in a way aidmesh never does"));
+                        }
+                        if matches!(op.action, legacy::OpType::Make(ObjType::List)) {
+                            lists_here.insert(id);
                         }
                     }
                     (legacy::OpType::Make(ObjType::Map | ObjType::List) | legacy::OpType::Delete | legacy::OpType::Put(_), legacy::Key::Map(key), false) => {

@@ -204,3 +204,19 @@ fn a_typed_name_means_the_member_with_that_name_before_any_id() {
     assert_eq!(store.find_member(&digits).unwrap(), named, "{digits} is the start of a name, and the end of Cai's id");
     assert_eq!(store.find_member(&cai.simple().to_string()[24..]).unwrap(), cai, "an id still works where no name matches");
 }
+
+/// Regression (found by the matching benchmark's short run in CI): an offer's weekly slots are
+/// maps inside a list, which the shape checks first refused from every other device.
+#[test]
+fn an_offer_with_weekly_slots_from_another_device_is_accepted() {
+    let (_dir, mut store) = store();
+    let me = store.me().unwrap();
+    let mut phone = Phone::of(&mut store, me);
+    let heads = store.doc().unwrap().heads();
+    let weekly = vec!["tue 18:00-20:00".parse().unwrap(), "sat 10:00-12:00".parse().unwrap()];
+    let input = NewOffer { availability: Availability { weekly, dates: Vec::new() }, ..NewOffer::new(me, "Driving", vec![Category::Transport], OfferKind::Transport, "North") };
+    let offer = phone.doc.add_offer(me, input, at(1)).unwrap().id;
+    phone.deliver(&mut store, &heads).unwrap();
+    let offers = store.offers(&OfferFilter::default()).unwrap();
+    assert_eq!(offers.iter().find(|o| o.id == offer).unwrap().availability.weekly.len(), 2);
+}
