@@ -210,6 +210,23 @@ pub fn deliver_some(devices: &mut [Device], from: usize, to: usize, subset: u64,
     }
 }
 
+/// Ana's new group "Eastside" in `dirs[0]` (she is its organizer), and one device in each further
+/// dir that joined by her invite as `names` and synced with her.
+pub fn founded_and_joined(dirs: &[&Path], names: &[&str]) -> (Store, Vec<Store>) {
+    let mut ana = Store::create(&dirs[0].join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let invite = ana.invite(None).unwrap();
+    let joined = dirs[1..]
+        .iter()
+        .zip(names)
+        .map(|(dir, name)| {
+            let mut store = Store::join(&dir.join("aidmesh.db"), &test_key(), &invite, name).unwrap();
+            sync_stores(&mut ana, &mut store);
+            store
+        })
+        .collect();
+    (ana, joined)
+}
+
 /// Syncs two stores directly, with no network, until both hold the same record and know it.
 /// Returns the bytes that crossed and what the sync changed on `a` and on `b`.
 pub fn sync_stores(a: &mut Store, b: &mut Store) -> (usize, Digest, Digest) {

@@ -143,7 +143,8 @@ struct Writer {
 struct Candidate {
     hash: ChangeHash,
     actor: String,
-    deps: Vec<ChangeHash>,
+    /// The group's first change, taken as it is.
+    founding: bool,
     at: i64,
     reach: Reach,
     ancestors: Arc<Bits>,
@@ -286,7 +287,7 @@ impl GroupDoc {
                 scan.candidates.push(Candidate {
                     hash: change.hash(),
                     actor: change.actor_id().to_hex_string(),
-                    deps: change.deps().to_vec(),
+                    founding: change.deps().is_empty(),
                     at: change.timestamp(),
                     reach,
                     ancestors: bits,
@@ -421,8 +422,7 @@ impl GroupDoc {
             let group = (!candidate.reach.group.is_empty()).then(|| self.json_at(&ROOT, GROUP, after));
 
             let author = replay.actors.get(&candidate.actor).copied();
-            let founding = candidate.deps.is_empty();
-            let verdict = if founding { Ok(()) } else { judge(&replay, candidate, author, &members, &bindings, group.is_some()) };
+            let verdict = if candidate.founding { Ok(()) } else { judge(&replay, candidate, author, &members, &bindings, group.is_some()) };
             match verdict {
                 Err((attempt, record)) => replay.ignored.push((c, author, attempt, record)),
                 Ok(()) => {

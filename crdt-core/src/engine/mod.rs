@@ -246,13 +246,10 @@ impl GroupDoc {
     /// The signatures of the changes in `changes` this document lacks, each checked against its
     /// author's key.
     pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid, waiting: Waiting) -> Result<Signatures> {
-        let new: Vec<(ActorId, ChangeHash, Option<&[u8; 64]>)> = changes
-            .iter()
-            .filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none())
-            .map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash())))
-            .collect();
-        signing::verify_all(group, &new)?;
         let unseen: Vec<&Change> = changes.iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
+        let new: Vec<(ActorId, ChangeHash, Option<&[u8; 64]>)> =
+            unseen.iter().map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash()))).collect();
+        signing::verify_all(group, &new)?;
         self.check_one_change_per_number(&unseen)?;
         self.check_structure(&unseen, waiting)?;
         Ok(new.into_iter().filter_map(|(_, hash, signature)| Some((hash, *signature?))).collect())

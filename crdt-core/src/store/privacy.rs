@@ -396,10 +396,11 @@ impl Store {
     /// Makes a member an organizer or a volunteer again. Demoting an organizer replaces the
     /// organizer key, as removing one does.
     pub fn set_role(&mut self, member: Uuid, role: Role) -> Result<Member> {
-        let demoting = role != Role::Organizer && self.doc()?.member(member)?.role == Role::Organizer;
         // The checks first, so a refused change makes no key.
         let me = self.me()?;
-        self.doc()?.require_organizer(me, "change roles")?;
+        let doc = self.doc()?;
+        doc.require_organizer(me, "change roles")?;
+        let demoting = role != Role::Organizer && doc.member(member)?.role == Role::Organizer;
         let organizer_key = if demoting && member != me { Some(self.rotate_organizer_key(member)?) } else { None };
         self.act(|doc, me, now| {
             let changed = doc.set_role(me, member, role, now)?;

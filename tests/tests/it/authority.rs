@@ -2,7 +2,7 @@
 //! validly still cannot give itself rights. Its changes are kept and relayed, have no effect on
 //! any honest device, and organizers see them listed.
 
-use aidmesh_tests::{at, deliver_some, sync_stores, test_key, Cli, Group, Rogue};
+use aidmesh_tests::{at, deliver_some, founded_and_joined, sync_stores, test_key, Cli, Group, Rogue};
 use crdt_core::*;
 use proptest::prelude::*;
 use serde_json::json;
@@ -21,14 +21,9 @@ struct Town {
 
 fn town() -> Town {
     let dirs: Vec<TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let mut ana = Store::create(&dirs[0].path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
-    let invite = ana.invite(None).unwrap();
-    let mut join = |i: usize, name: &str| {
-        let mut store = Store::join(&dirs[i].path().join("aidmesh.db"), &test_key(), &invite, name).unwrap();
-        sync_stores(&mut ana, &mut store);
-        store
-    };
-    let (mut bo, mut cy) = (join(1, "Bo"), join(2, "Cy"));
+    let paths: Vec<&std::path::Path> = dirs.iter().map(TempDir::path).collect();
+    let (mut ana, joined) = founded_and_joined(&paths, &["Bo", "Cy"]);
+    let [mut bo, mut cy]: [Store; 2] = joined.try_into().ok().unwrap();
     let need = bo.act(|doc, me, now| doc.add_need(me, NewNeed::new("Groceries for a neighbour", Category::Groceries, Urgency::High, "North"), now)).unwrap().id;
     bo.set_contact(need, &Contact { phone: "555-0100".into(), ..Contact::default() }).unwrap();
     let (bo_id, cy_id) = (bo.me().unwrap(), cy.me().unwrap());

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use aidmesh_tests::{sync_stores, sync_stores_capturing, test_key};
+use aidmesh_tests::{founded_and_joined, sync_stores, sync_stores_capturing, test_key};
 use chrono::{Duration, Utc};
 use crdt_core::frame::{self, Frame};
 use crdt_core::*;
@@ -43,14 +43,9 @@ struct Town {
 
 fn town() -> Town {
     let dirs: Vec<TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let mut ana = Store::create(&dirs[0].path().join("aidmesh.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
-    let invite = ana.invite(None).unwrap();
-    let mut join = |i: usize, name: &str| {
-        let mut store = Store::join(&dirs[i].path().join("aidmesh.db"), &test_key(), &invite, name).unwrap();
-        sync_stores(&mut ana, &mut store);
-        store
-    };
-    let (mut bo, mut cy, mut dee) = (join(1, "Bo"), join(2, "Cy"), join(3, "Dee"));
+    let paths: Vec<&Path> = dirs.iter().map(TempDir::path).collect();
+    let (mut ana, joined) = founded_and_joined(&paths, &["Bo", "Cy", "Dee"]);
+    let [mut bo, mut cy, mut dee]: [Store; 3] = joined.try_into().ok().unwrap();
     let dee_id = dee.me().unwrap();
     ana.act(|doc, me, now| doc.set_role(me, dee_id, Role::Organizer, now)).unwrap();
     let need = bo.act(|doc, me, now| doc.add_need(me, NewNeed::new("Groceries for a neighbour", Category::Groceries, Urgency::High, "North"), now)).unwrap().id;
