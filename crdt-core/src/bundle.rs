@@ -17,7 +17,7 @@ use flate2::Compression;
 use uuid::Uuid;
 
 use crate::seal::{decode_envelopes, encode_envelopes, Envelope, Subject};
-use crate::secret::GroupSecret;
+use crate::secret::{EpochSecret, GroupSecret};
 
 const MAGIC: &[u8; 8] = b"AIDMESHB";
 const VERSION: u8 = 3;
@@ -57,11 +57,12 @@ pub struct Contents {
     pub envelopes: Vec<Envelope>,
 }
 
-/// Seals `contents` with the secret of `epoch`. The envelopes that carry that secret to devices
-/// go in the clear part too.
-pub fn seal(secret: &GroupSecret, epoch: u32, group: Uuid, contents: &Contents) -> Vec<u8> {
+/// Seals `contents` with a group secret. The envelopes that carry that secret to devices go in
+/// the clear part too.
+pub fn seal(current: &EpochSecret, group: Uuid, contents: &Contents) -> Vec<u8> {
     let Contents { changes, signatures, envelopes } = contents;
-    let epoch_subject = Subject::Epoch(epoch).as_string();
+    let EpochSecret { epoch, secret } = current;
+    let epoch_subject = Subject::Epoch(*epoch, secret.id()).as_string();
     let keys: Vec<Envelope> = envelopes.iter().filter(|e| e.subject == epoch_subject).cloned().collect();
     let keys = encode_envelopes(&keys);
     let mut content = (changes.len() as u32).to_be_bytes().to_vec();

@@ -49,7 +49,7 @@ pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ran
 pub use model::*;
 pub use invite::{Invite, InviteError};
 pub use seal::Contact;
-pub use secret::{DeviceKey, GroupSecret, Keyring};
+pub use secret::{DeviceKey, EpochSecret, GroupSecret, Keyring};
 pub use signing::{Signatures, Signer};
 pub use store::{DbKey, LedgerFilter, NeedFilter, OfferFilter, Store, Upkeep};
 pub use sync::{Digest, Progress, SyncSession};

@@ -148,8 +148,8 @@ pub enum Subject {
     /// The group's organizer key, named by the start of its public half: it changes when an
     /// organizer is removed or demoted, and each key's envelopes are its own.
     OrganizerKey(u64),
-    /// The group secret of an epoch.
-    Epoch(u32),
+    /// A group secret: its epoch and its id (two removals made apart start two for one epoch).
+    Epoch(u32, u64),
 }
 
 impl Subject {
@@ -157,7 +157,7 @@ impl Subject {
         match self {
             Subject::Contact(need) => format!("contact:{need}"),
             Subject::OrganizerKey(id) => format!("organizer:{id:016x}"),
-            Subject::Epoch(epoch) => format!("epoch:{epoch}"),
+            Subject::Epoch(epoch, id) => format!("epoch:{epoch}:{id:016x}"),
         }
     }
 
@@ -169,7 +169,10 @@ impl Subject {
     pub fn parse(s: &str) -> Option<Subject> {
         match s.split_once(':') {
             Some(("contact", need)) => need.parse().ok().map(Subject::Contact),
-            Some(("epoch", n)) => n.parse().ok().map(Subject::Epoch),
+            Some(("epoch", rest)) => {
+                let (epoch, id) = rest.split_once(':')?;
+                Some(Subject::Epoch(epoch.parse().ok()?, u64::from_str_radix(id, 16).ok()?))
+            }
             Some(("organizer", id)) => u64::from_str_radix(id, 16).ok().map(Subject::OrganizerKey),
             _ => None,
         }
@@ -279,10 +282,10 @@ mod tests {
     fn an_envelope_opens_only_for_its_recipient_and_subject() {
         let (alice, bob) = (SealingKey::generate(), SealingKey::generate());
         let key = Key32::generate();
-        let envelope = Envelope::seal(Subject::Epoch(2), &alice.public_hex(), &key).unwrap();
+        let envelope = Envelope::seal(Subject::Epoch(2, 9), &alice.public_hex(), &key).unwrap();
         assert!(envelope.open(&alice).unwrap() == key);
         assert!(envelope.open(&bob).is_err());
-        let moved = Envelope { subject: Subject::Epoch(3).as_string(), ..envelope.clone() };
+        let moved = Envelope { subject: Subject::Epoch(3, 9).as_string(), ..envelope.clone() };
         assert!(moved.open(&alice).is_err());
         let decoded = decode_envelopes(&encode_envelopes(&[envelope.clone(), envelope])).unwrap();
         assert_eq!(decoded.len(), 2);

@@ -2,7 +2,7 @@
 //! it authenticates the sync handshake, encrypts bundles and hides which group meets on a LAN.
 //! Each use gets its own key (HKDF with a distinct label), so no key ever serves two purposes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use hkdf::Hkdf;
@@ -32,6 +32,20 @@ impl GroupSecret {
         let mut key = [0u8; 32];
         Hkdf::<Sha256>::new(None, &self.0).expand(label.as_bytes(), &mut key).expect("32 bytes is a valid HKDF length");
         key
+    }
+
+    /// Names this secret without revealing it: two removals made apart start two secrets with
+    /// one epoch number, and the record says which of them the group keeps.
+    pub fn id(&self) -> u64 {
+        u64::from_be_bytes(self.derive("aidmesh/secret-id/v1")[..8].try_into().expect("8 of 32 bytes"))
+    }
+
+    /// Proves, before the handshake, that this secret is held, without naming it to anyone who
+    /// does not: a keyed hash of the peer's fresh `nonce`, so it cannot be linked across meetings.
+    pub fn proof(&self, nonce: &[u8]) -> [u8; 8] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.derive("aidmesh/secret-proof/v1")).expect("any key length works");
+        mac.update(nonce);
+        mac.finalize().into_bytes()[..8].try_into().expect("8 of 32 bytes")
     }
 
     /// The pre-shared key for the Noise `XXpsk3` handshake between members' devices.
@@ -103,28 +117,41 @@ impl fmt::Debug for DeviceKey {
     }
 }
 
-/// What a device needs to meet another: its key, every group secret it holds by epoch, and the
-/// devices the group has removed, which it never syncs with whatever secret they hold.
+/// A group secret and the epoch it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochSecret {
+    pub epoch: u32,
+    pub secret: GroupSecret,
+}
+
+impl EpochSecret {
+    /// The order the group keeps: the later epoch, and of two secrets started apart for one
+    /// epoch, the higher id (the same choice on every device, see `Group::epoch_key`).
+    pub fn rank(&self) -> (u32, u64) {
+        (self.epoch, self.secret.id())
+    }
+}
+
+/// What a device needs to meet another: its key, every group secret it holds, the one the
+/// record names now, and the devices the group has removed, which it never syncs with whatever
+/// secret they hold.
 #[derive(Clone, Debug)]
 pub struct Keyring {
     pub device: DeviceKey,
-    pub current_epoch: u32,
-    pub secrets: BTreeMap<u32, GroupSecret>,
+    pub current: EpochSecret,
+    /// Every secret this device holds, the current one included.
+    pub secrets: Vec<EpochSecret>,
     pub removed_devices: BTreeSet<String>,
     /// The devices of members not removed, as the record names them.
     pub known_devices: BTreeSet<String>,
 }
 
 impl Keyring {
-    pub fn current(&self) -> &GroupSecret {
-        &self.secrets[&self.current_epoch]
-    }
-
-    /// Whether a device may sync with this one at `epoch`. A removed device never may. An older
-    /// epoch than this device's is only for devices the record knows: someone removed who kept an
-    /// old invite could otherwise make a fresh key and meet the group at the epoch before the
-    /// removal.
-    pub fn admits(&self, device: &str, epoch: u32) -> bool {
-        !self.removed_devices.contains(device) && (epoch >= self.current_epoch || self.known_devices.contains(device))
+    /// Whether a device may sync with this one using `secret`. A removed device never may. An
+    /// older secret than the current one is only for devices the record knows: someone removed
+    /// who kept an old invite could otherwise make a fresh key and meet the group with the
+    /// secret from before the removal.
+    pub fn admits(&self, device: &str, secret: &EpochSecret) -> bool {
+        !self.removed_devices.contains(device) && (secret.rank() >= self.current.rank() || self.known_devices.contains(device))
     }
 }

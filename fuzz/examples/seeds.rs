@@ -50,7 +50,7 @@ fn main() {
     // Frames: a whole sync between the two, recording what the sender says.
     let dir = seeds.join("frame");
     let device = seal::SealingKey::from_bytes(common::DEVICE_KEY);
-    let envelopes: Vec<seal::Envelope> = [seal::Subject::Contact(common::NEED), seal::Subject::OrganizerKey(7), seal::Subject::Epoch(1)]
+    let envelopes: Vec<seal::Envelope> = [seal::Subject::Contact(common::NEED), seal::Subject::OrganizerKey(7), seal::Subject::Epoch(1, 7)]
         .into_iter()
         .map(|subject| seal::Envelope::seal(subject, &device.public_hex(), &seal::Key32(common::RECORD_KEY)).unwrap())
         .collect();

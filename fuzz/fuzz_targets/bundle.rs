@@ -11,7 +11,7 @@
 
 use crdt_core::sync::{self, Progress};
 use crdt_core::bundle::{self, Contents};
-use crdt_core::{signing, GroupDoc};
+use crdt_core::{signing, EpochSecret, GroupDoc};
 use libfuzzer_sys::fuzz_target;
 
 mod common;
@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     } else {
         // Signed as a modified sender could, so fuzzed changes get past the signature check.
         let contents = Contents { changes: rest.to_vec(), signatures: signing::encode(&common::sign_changes(rest)), envelopes: Vec::new() };
-        let sealed = bundle::seal(&secret, 0, common::GROUP, &contents);
+        let sealed = bundle::seal(&EpochSecret { epoch: 0, secret: secret.clone() }, common::GROUP, &contents);
         assert_eq!(bundle::open(&secret, common::GROUP, &sealed).expect("a bundle just sealed opens"), contents);
         contents
     };

@@ -3,14 +3,17 @@
 //! the group fails the handshake before a single byte of the record is sent. Each side's static
 //! key is its device key, so the peer's device id is authenticated too.
 //!
-//! The group secret changes (a new epoch) whenever a member is removed. Before the handshake
-//! each side says which epoch it is at (4 bytes, in the clear, and bound into the handshake as its
-//! prologue, so changing them in flight fails it) and both use the older one's secret, so a device
-//! that has not heard of a removal yet still meets the others and learns of it. Once the peer's
-//! key is proven, a device the group has removed is refused whatever the epoch, and an older epoch
-//! than this side's is only for devices the record knows (`Keyring::admits`): a removed member
-//! with an old invite and a fresh key gets nowhere. The responder withholds its confirmation, the
-//! initiator hangs up.
+//! The group secret changes (a new epoch) whenever a member is removed, and two removals made
+//! apart start two secrets for one epoch until the record settles on one. Before the handshake
+//! each side sends a hello in the clear: a fresh nonce, and for each secret it holds its epoch
+//! and a keyed hash of that nonce (`GroupSecret::proof`), which outsiders cannot link from one
+//! meeting to the next. Both sides then use the newest secret both hold,
+//! so a device that has not heard of a removal yet still meets the others and learns of it. Both
+//! hellos are the handshake's prologue: changing them in flight fails it. Once the peer's key is
+//! proven, a device the group has removed is refused whatever the secret, and a secret older than
+//! this side's current one is only for devices the record knows (`Keyring::admits`): a removed
+//! member with an old invite and a fresh key gets nowhere. The responder withholds its
+//! confirmation, the initiator hangs up.
 //!
 //! On the wire every Noise message is `[u16 length][ciphertext]`. Above it, frames are
 //! `[u32 length][frame]`, split across Noise messages; a length over `frame::MAX_FRAME` is
@@ -20,7 +23,7 @@
 use std::time::Duration;
 
 use crdt_core::frame::MAX_FRAME;
-use crdt_core::Keyring;
+use crdt_core::{EpochSecret, Keyring};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -84,13 +87,12 @@ impl Channel {
 
     async fn handshake(mut stream: TcpStream, keys: &Keyring, initiator: bool) -> Result<Channel> {
         stream.set_nodelay(true)?;
-        let theirs = exchange_epochs(&mut stream, keys.current_epoch).await?;
-        let epoch = keys.current_epoch.min(theirs);
-        let secret = keys.secrets.get(&epoch).ok_or(NetError::Handshake)?;
-        let (initiators, responders) = if initiator { (keys.current_epoch, theirs) } else { (theirs, keys.current_epoch) };
-        let prologue = [initiators.to_be_bytes(), responders.to_be_bytes()].concat();
+        let mine = Hello::of(keys);
+        let theirs = exchange_hellos(&mut stream, &mine).await?;
+        let shared = newest_shared(&mine, &theirs).ok_or(NetError::Handshake)?;
+        let prologue = if initiator { [mine.bytes, theirs.bytes].concat() } else { [theirs.bytes, mine.bytes].concat() };
         let private = keys.device.private_bytes();
-        let psk = secret.noise_psk();
+        let psk = shared.secret.noise_psk();
         let builder = snow::Builder::new(PARAMS.parse().expect("valid Noise parameters"))
             .local_private_key(&private)
             .and_then(|b| b.prologue(&prologue))
@@ -113,7 +115,7 @@ impl Channel {
         let mut noise = noise.into_transport_mode().map_err(|_| NetError::Handshake)?;
         // Only the responder can tell a wrong group secret (in the last handshake message). It
         // confirms a good one, so the initiator learns the outcome too, instead of a bare hang-up.
-        if !keys.admits(&peer, epoch) {
+        if !keys.admits(&peer, &shared) {
             return Err(NetError::Handshake);
         }
         if initiator {
@@ -161,12 +163,70 @@ impl Channel {
     }
 }
 
-/// Both sides say their epoch (the older one's secret is the one both hold); returns the peer's.
-async fn exchange_epochs(stream: &mut TcpStream, mine: u32) -> Result<u32> {
-    timeout(IO_TIMEOUT, stream.write_all(&mine.to_be_bytes())).await.map_err(|_| NetError::Timeout("sending"))??;
-    let mut theirs = [0u8; 4];
-    match timeout(IO_TIMEOUT, stream.read_exact(&mut theirs)).await.map_err(|_| NetError::Timeout("receiving"))? {
-        Ok(_) => Ok(u32::from_be_bytes(theirs)),
+/// At most this many secrets are offered, the newest first: one per removal.
+const MAX_OFFERED: usize = 32;
+const NONCE: usize = 16;
+const OFFER: usize = 4 + 8;
+
+/// What a side says before the handshake: `[nonce 16][count u8][(epoch u32, proof 8)]…`.
+struct Hello {
+    nonce: [u8; NONCE],
+    offers: Vec<(u32, [u8; 8])>,
+    bytes: Vec<u8>,
+    /// The secrets offered, on this side's own hello.
+    offered: Vec<EpochSecret>,
+}
+
+impl Hello {
+    fn of(keys: &Keyring) -> Hello {
+        let nonce: [u8; NONCE] = rand::random();
+        let mut offered = keys.secrets.clone();
+        offered.sort_by_key(|held| std::cmp::Reverse(held.rank()));
+        offered.truncate(MAX_OFFERED);
+        let offers: Vec<(u32, [u8; 8])> = offered.iter().map(|held| (held.epoch, held.secret.proof(&nonce))).collect();
+        let mut bytes = nonce.to_vec();
+        bytes.push(offers.len() as u8);
+        for (epoch, proof) in &offers {
+            bytes.extend_from_slice(&epoch.to_be_bytes());
+            bytes.extend_from_slice(proof);
+        }
+        Hello { nonce, offers, bytes, offered }
+    }
+
+    fn parse(bytes: Vec<u8>) -> Hello {
+        let nonce = bytes[..NONCE].try_into().expect("read whole");
+        let offers = bytes[NONCE + 1..]
+            .chunks_exact(OFFER)
+            .map(|offer| (u32::from_be_bytes(offer[..4].try_into().expect("4 bytes")), offer[4..].try_into().expect("8 bytes")))
+            .collect();
+        Hello { nonce, offers, bytes, offered: Vec::new() }
+    }
+}
+
+/// The newest secret offered on both sides: each side finds the same one, since a secret both
+/// offer is proven in both hellos.
+fn newest_shared(mine: &Hello, theirs: &Hello) -> Option<EpochSecret> {
+    mine.offered.iter().filter(|held| theirs.offers.contains(&(held.epoch, held.secret.proof(&theirs.nonce)))).max_by_key(|held| held.rank()).cloned()
+}
+
+/// Both sides send their hello; returns the peer's.
+async fn exchange_hellos(stream: &mut TcpStream, mine: &Hello) -> Result<Hello> {
+    timeout(IO_TIMEOUT, stream.write_all(&mine.bytes)).await.map_err(|_| NetError::Timeout("sending"))??;
+    let mut head = [0u8; NONCE + 1];
+    read_exact(stream, &mut head).await?;
+    let count = usize::from(head[NONCE]);
+    if count > MAX_OFFERED {
+        return Err(NetError::Handshake);
+    }
+    let mut bytes = vec![0u8; NONCE + 1 + count * OFFER];
+    bytes[..NONCE + 1].copy_from_slice(&head);
+    read_exact(stream, &mut bytes[NONCE + 1..]).await?;
+    Ok(Hello::parse(bytes))
+}
+
+async fn read_exact(stream: &mut TcpStream, into: &mut [u8]) -> Result<()> {
+    match timeout(IO_TIMEOUT, stream.read_exact(into)).await.map_err(|_| NetError::Timeout("receiving"))? {
+        Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(NetError::Handshake),
         Err(e) => Err(e.into()),
     }

@@ -81,8 +81,8 @@ impl Discovery {
             daemon.enable_interface(IfKind::LoopbackV4)?;
         }
         let day = Utc::now().timestamp().div_euclid(86_400);
-        let announced = keys.current().discovery_tag(group, day);
-        let tags = keys.secrets.values().flat_map(|secret| [secret.discovery_tag(group, day), secret.discovery_tag(group, day - 1)]).collect();
+        let announced = keys.current.secret.discovery_tag(group, day);
+        let tags = keys.secrets.iter().flat_map(|held| [held.secret.discovery_tag(group, day), held.secret.discovery_tag(group, day - 1)]).collect();
         let device_id = keys.device.id();
         let own_name = format!("aidmesh-{}", &device_id[..16]);
         let host = format!("{own_name}.local.");

@@ -16,7 +16,7 @@ impl GroupDoc {
         check_text(Field::GroupName, name, MAX_TITLE)?;
         let settings = Settings::default();
         founder.validate(&settings)?;
-        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings, organizer_key: None, retired_organizer_keys: Vec::new(), epoch: 0 };
+        let group = Group { id: Uuid::now_v7(), name: name.trim().to_string(), created_at: now, settings, organizer_key: None, retired_organizer_keys: Vec::new(), epoch: 0, epoch_secret: String::new() };
         let mut doc = GroupDoc::empty(actor.clone());
         let member = new_member(founder, now);
         doc.change(Action::GroupCreate, now, |w| {
@@ -28,12 +28,13 @@ impl GroupDoc {
         Ok((doc, member))
     }
 
-    /// Moves the group to the group-secret epoch `epoch`, whose secret the caller has sealed to
-    /// every remaining device (see `Store::remove_member`).
-    pub fn move_to_epoch(&mut self, by: Uuid, epoch: u32, now: DateTime<Utc>) -> Result<()> {
+    /// Moves the group to the secret `secret_id` of epoch `epoch`, which the caller has sealed
+    /// to every remaining device (see `Store::remove_member`). The secret never moves back.
+    pub fn move_to_epoch(&mut self, by: Uuid, epoch: u32, secret_id: u64, now: DateTime<Utc>) -> Result<()> {
         self.require_organizer(by, "change the group secret")?;
         let old = self.group()?;
-        let new = Group { epoch: epoch.max(old.epoch), ..old.clone() };
+        let moved = Group { epoch, epoch_secret: format!("{secret_id:016x}"), ..old.clone() };
+        let new = if moved.epoch_rank() > old.epoch_rank() { moved } else { old.clone() };
         self.change(Action::GroupEpoch, now, |w| w.put_group(&new, Some(&old)))
     }
 

@@ -196,6 +196,13 @@ impl Standing {
 }
 
 const EPOCH: &str = "epoch";
+const EPOCH_SECRET: &str = "epoch_secret";
+
+/// The group's secret as its record names it, in the order it moves: epoch, then secret id.
+fn epoch_of(group: &Json) -> Option<(u64, String)> {
+    let epoch = group.get(EPOCH)?.as_u64()?;
+    Some((epoch, group.get(EPOCH_SECRET).and_then(Json::as_str).unwrap_or_default().to_string()))
+}
 
 /// The fields of a member record that only organizers may write.
 const RIGHTS: [(&str, Attempt); 3] = [("role", Attempt::Role), ("removed_at", Attempt::Removal), ("device_ids", Attempt::Device)];
@@ -446,12 +453,14 @@ impl GroupDoc {
                     }
                     if let Some(after) = group {
                         let group = replay.group.get_or_insert(Json::Null);
-                        let epoch = group.get(EPOCH).cloned();
+                        let before = epoch_of(group);
                         write_fields(group, &candidate.reach.group, after.as_ref());
-                        // The secret only moves forward: of two moves made apart, the later epoch stays.
-                        if let (Some(old), Some(fields)) = (epoch, group.as_object_mut()) {
-                            if old.as_u64() > fields.get(EPOCH).and_then(Json::as_u64) {
-                                fields.insert(EPOCH.into(), old);
+                        // The secret only moves forward: of two moves made apart, the later
+                        // epoch stays, and of two secrets for one epoch the higher id.
+                        if before > epoch_of(group) {
+                            if let (Some((epoch, secret)), Some(fields)) = (before, group.as_object_mut()) {
+                                fields.insert(EPOCH.into(), epoch.into());
+                                fields.insert(EPOCH_SECRET.into(), secret.into());
                             }
                         }
                     }

@@ -46,6 +46,8 @@ impl GroupDoc {
             }
         }
         let mut maps_here: HashMap<String, bool> = HashMap::new();
+        let by_hash: HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), *c)).collect();
+        let mut frontiers: HashMap<ChangeHash, Vec<ChangeHash>> = HashMap::new();
         for (change, ops) in changes.iter().zip(&decoded) {
             let refuse = |why: &str| {
                 let device = change.actor_id().to_hex_string();
@@ -102,7 +104,11 @@ impl GroupDoc {
                         }
                         for legacy::OpId(counter, actor) in op.pred.iter() {
                             let pred = op_id(*counter, actor);
-                            if !written.contains(&(obj.clone(), key.to_string(), pred.clone())) && !self.was_written(&obj, key, &pred, change.deps()) {
+                            if written.contains(&(obj.clone(), key.to_string(), pred.clone())) || self.holds_now(&obj, key, &pred) {
+                                continue;
+                            }
+                            let held_before = frontiers.entry(change.hash()).or_insert_with(|| held_before(change, &by_hash));
+                            if !self.held_at(&obj, key, &pred, held_before) {
                                 return Err(refuse("claims to replace a value that was never there"));
                             }
                         }
@@ -124,16 +130,36 @@ impl GroupDoc {
         self.doc.import_obj(obj).and_then(|o| self.doc.object_type(&o)).is_ok_and(|t| t == ObjType::Map)
     }
 
-    /// Whether operation `pred` wrote `key` of `obj` and is there now, or was at `deps` (when
-    /// they are all in the document).
-    fn was_written(&self, obj: &str, key: &str, pred: &str, deps: &[ChangeHash]) -> bool {
+    /// Whether operation `pred` wrote `key` of `obj` and is there now.
+    fn holds_now(&self, obj: &str, key: &str, pred: &str) -> bool {
         let Ok(obj) = self.doc.import_obj(obj) else { return false };
-        let holds = |values: Vec<(automerge::Value<'_>, automerge::ObjId)>| values.iter().any(|(_, id)| id.to_string() == pred);
-        if self.doc.get_all(&obj, key).is_ok_and(holds) {
-            return true;
-        }
-        deps.iter().all(|d| self.doc.get_change_by_hash(d).is_some()) && self.doc.get_all_at(&obj, key, deps).is_ok_and(holds)
+        self.doc.get_all(&obj, key).is_ok_and(|values| values.iter().any(|(_, id)| id.to_string() == pred))
     }
+
+    /// Whether operation `pred` wrote `key` of `obj` and was there at `heads` (when they are all
+    /// in the document).
+    fn held_at(&self, obj: &str, key: &str, pred: &str, heads: &[ChangeHash]) -> bool {
+        let Ok(obj) = self.doc.import_obj(obj) else { return false };
+        heads.iter().all(|d| self.doc.get_change_by_hash(d).is_some())
+            && self.doc.get_all_at(&obj, key, heads).is_ok_and(|values| values.iter().any(|(_, id)| id.to_string() == pred))
+    }
+}
+
+/// The changes already in the document that `change` builds on, through any changes of its own
+/// batch in between: where a value it overwrites was, if the batch did not write it.
+fn held_before(change: &Change, batch: &HashMap<ChangeHash, &Change>) -> Vec<ChangeHash> {
+    let mut stack = change.deps().to_vec();
+    let mut seen = HashSet::new();
+    let mut outside = Vec::new();
+    while let Some(hash) = stack.pop() {
+        if seen.insert(hash) {
+            match batch.get(&hash) {
+                Some(earlier) => stack.extend_from_slice(earlier.deps()),
+                None => outside.push(hash),
+            }
+        }
+    }
+    outside
 }
 
 /// The id of the object an operation writes into, as automerge prints it.

@@ -154,6 +154,17 @@ pub struct Group {
     /// reaches the remaining devices in envelopes.
     #[serde(default)]
     pub epoch: u32,
+    /// Which secret of that epoch (`GroupSecret::id` in hex; empty for the founding secret). Two
+    /// removals made apart start two secrets for one epoch; the record keeps the higher id.
+    #[serde(default)]
+    pub epoch_secret: String,
+}
+
+impl Group {
+    /// The order in which the record's secret moves: only ever forward.
+    pub fn epoch_rank(&self) -> (u32, &str) {
+        (self.epoch, &self.epoch_secret)
+    }
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -2,8 +2,6 @@
 //! sealed bundles for the USB stick. The network is not here (see `aidmesh-net`): a driver hands
 //! frames in and out.
 
-use std::collections::BTreeMap;
-
 use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -14,7 +12,7 @@ use crate::bundle::{self, Contents};
 use crate::engine::Touched;
 use crate::error::{Error, Result};
 use crate::seal::Subject;
-use crate::secret::{GroupSecret, Keyring};
+use crate::secret::{EpochSecret, GroupSecret, Keyring};
 use crate::signing;
 use crate::store::Peer;
 use crate::sync::{self, Digest, Progress, SyncSession};
@@ -22,21 +20,13 @@ use crate::sync::{self, Digest, Progress, SyncSession};
 impl Store {
     /// What the network driver needs to meet other devices: keys, secrets, removed devices.
     pub fn keyring(&self) -> Result<Keyring> {
-        let mut stmt = self.conn.prepare_cached("SELECT epoch, secret FROM epochs")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
-        let mut secrets = BTreeMap::new();
-        for row in rows {
-            let (epoch, bytes) = row?;
-            if let Ok(bytes) = bytes.try_into() {
-                secrets.insert(epoch, GroupSecret::from_bytes(bytes));
-            }
-        }
         // Before the record arrives (a device that just joined) nobody is known to be removed.
         let members = if self.me.is_some() { self.members()? } else { Vec::new() };
         let (removed, known): (Vec<_>, Vec<_>) = members.into_iter().partition(|m| m.removed_at.is_some());
         let removed_devices = removed.into_iter().flat_map(|m| m.device_ids).collect();
         let known_devices = known.into_iter().flat_map(|m| m.device_ids).collect();
-        Ok(Keyring { device: self.device.clone(), current_epoch: self.epoch, secrets, removed_devices, known_devices })
+        let current = EpochSecret { epoch: self.epoch, secret: self.secret.clone() };
+        Ok(Keyring { device: self.device.clone(), current, secrets: self.held_secrets()?, removed_devices, known_devices })
     }
 
     /// Starts a sync with the device `peer`, resuming from what the last one left.
@@ -127,20 +117,32 @@ impl Store {
         let hashes: Vec<ChangeHash> = missing.iter().map(|c| c.hash()).collect();
         let signatures = signing::encode(&signatures_of(&self.conn, &self.path, &hashes)?);
         let (envelopes, _) = self.envelopes_after(0)?;
-        Ok(bundle::seal(&self.secret, self.epoch, self.group_id, &Contents { changes, signatures, envelopes }))
+        let current = EpochSecret { epoch: self.epoch, secret: self.secret.clone() };
+        Ok(bundle::seal(&current, self.group_id, &Contents { changes, signatures, envelopes }))
     }
 
     /// Applies a bundle. Importing the same bundle twice changes nothing the second time.
     pub fn import_bundle(&mut self, bytes: &[u8]) -> Result<Digest> {
         let epoch = bundle::epoch(bytes)?;
-        let known = self.secret_of_epoch(epoch)?;
-        let secret = match &known {
-            Some(secret) => secret.clone(),
-            None => self.secret_from_bundle(bytes, epoch)?,
+        // Two secrets may share an epoch (removals made apart): the one that opens the bundle.
+        let mut refused = None;
+        let mut opened = None;
+        for held in self.held_secrets()?.into_iter().filter(|held| held.epoch == epoch) {
+            match bundle::open(&held.secret, self.group_id, bytes) {
+                Ok(contents) => opened = Some(contents),
+                Err(e) => refused = Some(e),
+            }
+        }
+        let (Contents { changes, signatures, envelopes }, learned) = match opened {
+            Some(contents) => (contents, None),
+            None => match self.secret_from_bundle(bytes, epoch) {
+                Ok(secret) => (bundle::open(&secret, self.group_id, bytes)?, Some(secret)),
+                // Say why the secret held did not open it (another group's bundle, a damaged one).
+                Err(e) => return Err(refused.map_or(e, Error::from)),
+            },
         };
-        let Contents { changes, signatures, envelopes } = bundle::open(&secret, self.group_id, bytes)?;
         let signatures = signing::decode(&signatures)?;
-        if known.is_none() {
+        if let Some(secret) = learned {
             self.keep_epoch_secret(epoch, &secret)?;
         }
         let before = self.doc()?.heads();
@@ -157,9 +159,10 @@ impl Store {
     fn secret_from_bundle(&mut self, bytes: &[u8], epoch: u32) -> Result<GroupSecret> {
         let me = self.device.id();
         let sealing_key = self.sealing_key();
+        let for_epoch = |subject: &str| matches!(Subject::parse(subject), Some(Subject::Epoch(e, _)) if e == epoch);
         let secret = bundle::epoch_keys(bytes)?
             .iter()
-            .filter(|e| e.recipient == me && e.subject == Subject::Epoch(epoch).as_string())
+            .filter(|e| e.recipient == me && for_epoch(&e.subject))
             .find_map(|e| e.open(&sealing_key).ok())
             .ok_or(bundle::BundleError::NoKey)?;
         Ok(GroupSecret::from_bytes(secret.0))

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::config::DbConfig;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, Transaction};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ use crate::engine::GroupDoc;
 use crate::error::{Error, Result};
 use crate::invite::Invite;
 use crate::model::{Category, EntryStatus, NeedStatus, NewMember, OfferStatus, Party, Urgency};
-use crate::secret::{DeviceKey, GroupSecret};
+use crate::secret::{DeviceKey, EpochSecret, GroupSecret};
 use crate::signing::{Signatures, Signer};
 use crate::validation::{check_text, Field, ValidationError, MAX_TITLE};
 
@@ -41,8 +41,14 @@ use index::reindex_all;
 pub use privacy::Upkeep;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
-pub const SCHEMA_VERSION: i64 = 4;
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql"), include_str!("schema_v4.sql")];
+pub const SCHEMA_VERSION: i64 = 5;
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
+];
 
 pub struct Store {
     path: PathBuf,
@@ -224,11 +230,18 @@ impl Store {
         self.epoch
     }
 
-    /// The group secret of an earlier (or the current) epoch, if this device holds it: what a
-    /// device that has not yet learned of a removal still uses.
-    fn secret_of_epoch(&self, epoch: u32) -> Result<Option<GroupSecret>> {
-        let bytes: Option<Vec<u8>> = self.conn.query_row("SELECT secret FROM epochs WHERE epoch = ?1", [epoch], |r| r.get(0)).optional()?;
-        Ok(bytes.and_then(|b| b.try_into().ok()).map(GroupSecret::from_bytes))
+    /// Every group secret this device holds, the current one included: what a device that has
+    /// not yet learned of a removal still uses.
+    fn held_secrets(&self) -> Result<Vec<EpochSecret>> {
+        let mut stmt = self.conn.prepare_cached("SELECT epoch, secret FROM epoch_secrets ORDER BY epoch DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut secrets = Vec::new();
+        for row in rows {
+            let (epoch, bytes) = row?;
+            let bytes = bytes.try_into().map_err(|_| Error::Corrupt { path: self.path.clone(), detail: "a group secret has the wrong length".into() })?;
+            secrets.push(EpochSecret { epoch, secret: GroupSecret::from_bytes(bytes) });
+        }
+        Ok(secrets)
     }
 
     pub fn group_id(&self) -> Uuid {
@@ -343,7 +356,7 @@ impl Identity {
     fn write(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
         set_meta(tx, "signing_key", &data_encoding::HEXLOWER.encode(&self.signer.private_bytes()))?;
         set_meta(tx, "device_key", &data_encoding::HEXLOWER.encode(&self.device.private_bytes()))?;
-        tx.execute("INSERT INTO epochs (epoch, secret) VALUES (?1, ?2)", params![self.epoch, &self.secret.as_bytes()[..]])?;
+        tx.execute("INSERT INTO epoch_secrets (secret, epoch, current) VALUES (?1, ?2, 1)", params![&self.secret.as_bytes()[..], self.epoch])?;
         set_meta(tx, "group_id", &self.group_id.to_string())?;
         if let Some(member) = self.member {
             set_meta(tx, "member", &member.to_string())?;
@@ -362,7 +375,7 @@ impl Identity {
             bytes.try_into().map_err(|_| format!("bad {key}"))
         };
         let (epoch, secret): (u32, Vec<u8>) = conn
-            .query_row("SELECT epoch, secret FROM epochs ORDER BY epoch DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row("SELECT epoch, secret FROM epoch_secrets WHERE current = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|_| "this device's group secret is missing".to_string())?;
         if get("signing_key")?.is_none() {
             return Err("it was made by an aidmesh from before changes were signed; make the group again with this version".into());

@@ -20,7 +20,7 @@ use crate::engine::{Collection, Touched};
 use crate::error::{Error, Result};
 use crate::model::{Group, Member, Need, NeedStatus, Role};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
-use crate::secret::GroupSecret;
+use crate::secret::{EpochSecret, GroupSecret};
 
 /// Collections whose wholesale rebuild (a received snapshot) calls for a full `upkeep`.
 const AFFECTS_KEYS: [Collection; 3] = [Collection::Needs, Collection::Assignments, Collection::Members];
@@ -122,7 +122,7 @@ impl Store {
             return Ok(Upkeep::default());
         }
         let group = self.group()?;
-        let mut done = Upkeep { moved_to_epoch: self.adopt_newest_epoch(group.epoch)?, ..Upkeep::default() };
+        let mut done = Upkeep { moved_to_epoch: self.adopt_recorded_secret(&group)?, ..Upkeep::default() };
         let mut shredded = false;
         for need in &needs {
             let due = need.contact_forgotten_at.is_some() || past_expiry(need, group.settings.expiry_days, now);
@@ -137,6 +137,11 @@ impl Store {
         if shredded {
             // The WAL may still hold pages with the deleted keys until it is checkpointed.
             self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
+        if scope.is_none() && self.doc()?.require_organizer(me, "renew the group secret").is_ok() && self.secret_reached_removed(&group, &self.members()?)? {
+            let next = self.start_epoch(None)?;
+            self.write(|doc| doc.move_to_epoch(me, next.epoch, next.secret.id(), now))?;
+            done.moved_to_epoch = self.adopt_recorded_secret(&self.group()?)?;
         }
         let Some(organizer) = self.organizer_key()? else { return Ok(done) };
 
@@ -333,36 +338,64 @@ impl Store {
         Ok((envelopes, newest))
     }
 
-    /// Takes up the newest group secret sealed to this device, if it is newer than the current
-    /// and the record has moved to it (only an organizer's removal moves it).
-    fn adopt_newest_epoch(&mut self, recorded: u32) -> Result<Option<u32>> {
-        let mut stmt = self.conn.prepare_cached("SELECT subject FROM envelopes WHERE recipient = ?1 AND subject LIKE 'epoch:%'")?;
-        let subjects: Vec<String> = stmt.query_map([self.device.id()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        drop(stmt);
-        let mut epochs: Vec<u32> = subjects
-            .iter()
-            .filter_map(|s| match Subject::parse(s) {
-                Some(Subject::Epoch(n)) => Some(n),
-                _ => None,
-            })
-            .filter(|&n| n > self.epoch && n <= recorded)
-            .collect();
-        epochs.sort_unstable();
-        let mut moved = None;
-        for epoch in epochs {
-            let Some(secret) = self.open_envelope(Subject::Epoch(epoch), &self.device.id(), &self.sealing_key())? else { continue };
-            let secret = GroupSecret::from_bytes(secret.0);
-            self.keep_epoch_secret(epoch, &secret)?;
-            (self.secret, self.epoch) = (secret, epoch);
-            moved = Some(epoch);
+    /// Takes up the group secret the record names, if it is not the current one and this
+    /// device holds it or finds it sealed to itself. The record's secret only moves forward,
+    /// so of two removals made apart every device ends on the same one.
+    fn adopt_recorded_secret(&mut self, group: &Group) -> Result<Option<u32>> {
+        let recorded_id = u64::from_str_radix(&group.epoch_secret, 16).ok();
+        if (group.epoch, recorded_id) == (self.epoch, Some(self.secret.id())) || (group.epoch == 0 && recorded_id.is_none()) {
+            return Ok(None);
         }
-        Ok(moved)
+        let held = self.held_secrets()?.into_iter().find(|held| held.epoch == group.epoch && Some(held.secret.id()) == recorded_id);
+        let secret = match (held, recorded_id) {
+            (Some(held), _) => held.secret,
+            (None, Some(id)) => match self.open_envelope(Subject::Epoch(group.epoch, id), &self.device.id(), &self.sealing_key())? {
+                Some(key) => GroupSecret::from_bytes(key.0),
+                None => return Ok(None),
+            },
+            (None, None) => return Ok(None),
+        };
+        self.keep_epoch_secret(group.epoch, &secret)?;
+        self.conn.execute("UPDATE epoch_secrets SET current = (secret = ?1)", [&secret.as_bytes()[..]])?;
+        (self.secret, self.epoch) = (secret, group.epoch);
+        Ok(Some(group.epoch))
     }
 
-    /// Remembers the group secret of an epoch (the first one learned stays).
+    /// Remembers a group secret (one learned twice is kept once).
     pub(super) fn keep_epoch_secret(&self, epoch: u32, secret: &GroupSecret) -> Result<()> {
-        self.conn.execute("INSERT OR IGNORE INTO epochs (epoch, secret) VALUES (?1, ?2)", params![epoch, &secret.as_bytes()[..]])?;
+        self.conn.execute("INSERT OR IGNORE INTO epoch_secrets (secret, epoch) VALUES (?1, ?2)", params![&secret.as_bytes()[..], epoch])?;
         Ok(())
+    }
+
+    /// Whether the record's secret was sealed to a device of someone removed. It happens when
+    /// two organizers remove two people while apart: each new secret reaches the person the
+    /// other removed, so whichever the record keeps, an organizer starts another.
+    fn secret_reached_removed(&self, group: &Group, members: &[Member]) -> Result<bool> {
+        let Ok(id) = u64::from_str_radix(&group.epoch_secret, 16) else { return Ok(false) };
+        let removed: BTreeSet<&str> = members.iter().filter(|m| m.removed_at.is_some()).flat_map(|m| m.device_ids.iter().map(String::as_str)).collect();
+        let mut stmt = self.conn.prepare_cached("SELECT recipient FROM envelopes WHERE subject = ?1")?;
+        let recipients = stmt.query_map([Subject::Epoch(group.epoch, id).as_string()], |r| r.get::<_, String>(0))?;
+        for recipient in recipients {
+            if removed.contains(recipient?.as_str()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Makes a new group secret for the epoch after the record's and this device's, sealed to
+    /// every device of the members who stay (all but `leaving`). The record must move to it in
+    /// the same write.
+    fn start_epoch(&mut self, leaving: Option<Uuid>) -> Result<EpochSecret> {
+        let doc = self.doc()?;
+        let remaining: Vec<String> =
+            doc.members().records.into_iter().filter(|m| Some(m.id) != leaving && m.removed_at.is_none()).flat_map(|m| m.device_ids).collect();
+        let next = EpochSecret { epoch: doc.group()?.epoch.max(self.epoch) + 1, secret: GroupSecret::generate() };
+        let subject = Subject::Epoch(next.epoch, next.secret.id());
+        let key = Key32(*next.secret.as_bytes());
+        let envelopes: Vec<Envelope> = remaining.iter().filter_map(|device| Envelope::seal(subject, device, &key)).collect();
+        self.insert_envelopes(&envelopes)?;
+        Ok(next)
     }
 
     /// Removes a member: their devices can no longer sync with the group or read what it shares
@@ -373,21 +406,11 @@ impl Store {
         let doc = self.doc()?;
         doc.require_organizer(me, "remove members")?;
         let was_organizer = doc.member(member)?.role == Role::Organizer;
-        let remaining: Vec<String> = doc
-            .members()
-            .records
-            .into_iter()
-            .filter(|m| m.id != member && m.removed_at.is_none())
-            .flat_map(|m| m.device_ids)
-            .collect();
-        let epoch = doc.group()?.epoch.max(self.epoch) + 1;
-        let secret = Key32::generate();
-        let envelopes: Vec<Envelope> = remaining.iter().filter_map(|device| Envelope::seal(Subject::Epoch(epoch), device, &secret)).collect();
-        self.insert_envelopes(&envelopes)?;
+        let next = self.start_epoch(Some(member))?;
         let organizer_key = if was_organizer { Some(self.rotate_organizer_key(member)?) } else { None };
         self.act(|doc, me, now| {
             doc.remove_member(me, member, now)?;
-            doc.move_to_epoch(me, epoch, now)?;
+            doc.move_to_epoch(me, next.epoch, next.secret.id(), now)?;
             organizer_key.as_deref().map_or(Ok(()), |key| doc.set_organizer_key(me, key, now))
         })?;
         Ok(())

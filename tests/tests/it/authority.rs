@@ -103,7 +103,7 @@ fn a_modified_client_cannot_promote_itself_borrow_an_organizers_record_confirm_i
 enum Move {
     Role { device: usize, target: usize, organizer: bool },
     Remove { device: usize, target: usize },
-    Epoch { device: usize, epoch: u32 },
+    Epoch { device: usize, epoch: u32, secret: u64 },
     Deliver { from: usize, to: usize, subset: u64, reverse: bool, duplicate: bool },
 }
 
@@ -114,7 +114,7 @@ fn moves() -> impl Strategy<Value = Move> {
     prop_oneof![
         4 => (actor.clone(), 1..4usize, any::<bool>()).prop_map(|(device, target, organizer)| Move::Role { device, target, organizer }),
         1 => (actor.clone(), 1..4usize).prop_map(|(device, target)| Move::Remove { device, target }),
-        1 => (actor, 1..4u32).prop_map(|(device, epoch)| Move::Epoch { device, epoch }),
+        1 => (actor, 1..4u32, 0..3u64).prop_map(|(device, epoch, secret)| Move::Epoch { device, epoch, secret }),
         3 => (0..4usize, 0..4usize, any::<u64>(), any::<bool>(), any::<bool>())
             .prop_map(|(from, to, subset, reverse, duplicate)| Move::Deliver { from, to, subset, reverse, duplicate }),
     ]
@@ -127,7 +127,8 @@ fn authority_of(doc: &GroupDoc, actors: &[ActorId]) -> String {
     members.sort_by_key(|m| m.0);
     let bound: Vec<Option<Uuid>> = actors.iter().map(|a| doc.member_for_actor(a)).collect();
     let ignored: Vec<String> = doc.ignored().into_iter().map(|i| i.change).collect();
-    format!("{members:?}\n{bound:?}\nepoch {}\n{ignored:?}", doc.group().unwrap().epoch)
+    let group = doc.group().unwrap();
+    format!("{members:?}\n{bound:?}\nepoch {} {}\n{ignored:?}", group.epoch, group.epoch_secret)
 }
 
 proptest! {
@@ -149,7 +150,7 @@ proptest! {
                     group.devices[device].doc.set_role(members[device], members[target], role, now).map(drop)
                 }
                 Move::Remove { device, target } => group.devices[device].doc.remove_member(members[device], members[target], now).map(drop),
-                Move::Epoch { device, epoch } => group.devices[device].doc.move_to_epoch(members[device], epoch, now),
+                Move::Epoch { device, epoch, secret } => group.devices[device].doc.move_to_epoch(members[device], epoch, secret, now),
                 Move::Deliver { from, to, subset, reverse, duplicate } => {
                     deliver_some(&mut group.devices, from, to, subset, reverse, duplicate);
                     Ok(())

@@ -361,6 +361,23 @@ fn forged_predecessors_and_operations_aidmesh_never_writes_are_refused_with_noth
     open_and_read(&dir.path().join("aidmesh.db")).unwrap();
 }
 
+/// Regression: a phone that was offline made a change, then overwrote a value this store had
+/// overwritten meanwhile. Both arrive in one batch, so the value the second replaces is neither
+/// in the store now nor at the second's own predecessor (which is in the batch), and the shape
+/// check refused an honest change. It showed as two organizers who removed people apart failing
+/// to sync the new secrets they each started.
+#[test]
+fn an_overwrite_of_a_value_changed_meanwhile_arriving_after_another_change_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, heads, mut phone) = store_and_phone(dir.path(), &["Posted offline first"]);
+    let me = store.me().unwrap();
+    let need = store.needs(&NeedFilter::default()).unwrap().into_iter().find(|n| n.title == "Need number 3").unwrap().id;
+    store.act(|doc, me, now| doc.set_need_status(me, need, NeedStatus::Cancelled, now)).unwrap();
+    phone.doc.set_need_status(me, need, NeedStatus::Done, at(9)).unwrap();
+    phone.deliver(&mut store, &heads).expect("an honest change is accepted");
+    assert_eq!(store.doc().unwrap().conflicts().len(), 1, "and the two statuses are shown to decide");
+}
+
 /// Equivocation: one device (here a copied phone, same key) signs two different changes with
 /// the same number. The second is refused whole, naming the device.
 #[test]

@@ -229,8 +229,8 @@ fn a_removed_device_fails_the_handshake_and_the_others_move_to_the_new_secret_by
     let err = runtime.block_on(aidmesh_net::Channel::connect(&address, &fresh.keyring().unwrap())).err().unwrap();
     assert!(matches!(err, aidmesh_net::NetError::Handshake), "{err}");
     let mut claimed = fresh.keyring().unwrap();
-    claimed.secrets.insert(1, old_invite.secret.clone());
-    claimed.current_epoch = 1;
+    claimed.current = EpochSecret { epoch: 1, secret: old_invite.secret.clone() };
+    claimed.secrets.push(claimed.current.clone());
     let err = runtime.block_on(aidmesh_net::Channel::connect(&address, &claimed)).err().unwrap();
     assert!(matches!(err, aidmesh_net::NetError::Handshake), "{err}");
 
@@ -248,6 +248,51 @@ fn a_removed_device_fails_the_handshake_and_the_others_move_to_the_new_secret_by
     assert_eq!(bo.lock().unwrap().epoch(), 1);
     assert!(bo.lock().unwrap().keyring().unwrap().removed_devices.contains(&removed.device().id()));
     sync(&bo).expect("and syncs again at the new epoch");
+}
+
+/// Two organizers remove two people while apart, so each new secret reaches the person the
+/// other removed. When they meet (over the network, with the older secret both hold) the record
+/// keeps one of the two, an organizer's device starts another at once, and both end on it: a
+/// secret neither removed person was given.
+#[test]
+fn two_removals_made_apart_end_on_one_secret_that_neither_removed_person_holds() {
+    let mut town = town();
+    let (bo, cy) = (town.bo.me().unwrap(), town.cy.me().unwrap());
+    town.ana.remove_member(cy).unwrap();
+    town.dee.remove_member(bo).unwrap();
+    assert_eq!((town.ana.epoch(), town.dee.epoch()), (1, 1));
+    assert_ne!(town.ana.secret(), town.dee.secret(), "two secrets for one epoch");
+
+    let Town { ana, mut bo, mut cy, dee, .. } = town;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 4, run_for: Some(std::time::Duration::from_secs(30)) };
+    let ana = aidmesh_net::shared(ana);
+    runtime.spawn(aidmesh_net::serve(ana.clone(), listener, options, std::future::pending(), |_| {}));
+    let dee = aidmesh_net::shared(dee);
+    let meet = || {
+        runtime.block_on(async {
+            let keys = dee.lock().unwrap().keyring()?;
+            let mut channel = aidmesh_net::Channel::connect(&address, &keys).await?;
+            aidmesh_net::sync_over(&mut channel, &dee, None, |_| {}).await
+        })
+    };
+    // Both renew the secret after the first meeting (each saw the other's removal); the second
+    // settles on one of those; the third finds nothing left to do.
+    for _ in 0..3 {
+        meet().unwrap();
+    }
+    let (mut ana, mut dee) = (ana.lock().unwrap(), dee.lock().unwrap());
+    assert_eq!(ana.secret(), dee.secret());
+    assert_eq!((ana.epoch(), dee.epoch()), (2, 2), "the secret that reached a removed person was replaced");
+    let group = ana.doc().unwrap().group().unwrap();
+    assert_eq!(dee.doc().unwrap().group().unwrap(), group);
+    let bundle = ana.export_bundle(None).unwrap();
+    for removed in [&mut bo, &mut cy] {
+        let err = removed.import_bundle(&bundle).unwrap_err();
+        assert!(matches!(err, Error::Bundle(bundle::BundleError::NoKey)), "{err}");
+    }
 }
 
 #[test]
