@@ -9,17 +9,17 @@
 //! this side knows the peer's heads equal its own and has sent its own heads: both sides then
 //! know they hold the same record, with no closing handshake.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use automerge::sync::{self, SyncDoc};
-use automerge::ReadDoc;
+use automerge::{Change, ChangeHash, ReadDoc};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::chunks;
 use crate::conflict::Conflict;
-use crate::engine::{parse_changes, Collection, GroupDoc, Touched, Waiting};
+use crate::engine::{parse_changes, Collection, GroupDoc, Touched};
 use crate::error::{Error, Result};
 use crate::frame::{self, Frame};
 use crate::seal::{self, Envelope};
@@ -90,6 +90,11 @@ pub struct SyncSession {
     /// The records this sync's changes touched, noted as they were applied, so the digest
     /// does not work them out again from the document.
     touched: Touched,
+    /// Changes received before their predecessors (a bloom filter's false positive leaves some
+    /// out), with their signatures, checked already. Kept out of automerge, which would apply
+    /// them unchecked once the predecessors came, until their shape can be checked.
+    waiting: Vec<Change>,
+    waiting_signatures: Signatures,
 }
 
 impl SyncSession {
@@ -114,6 +119,8 @@ impl SyncSession {
             envelopes_in: Vec::new(),
             from_peer: BTreeSet::new(),
             touched: Touched::default(),
+            waiting: Vec::new(),
+            waiting_signatures: Signatures::new(),
         }
     }
 
@@ -130,7 +137,14 @@ impl SyncSession {
             return Ok(Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes))))));
         }
         let sent_before = self.state.sent_hashes.clone();
-        let Some(message) = doc.automerge().generate_sync_message(&mut self.state) else { return Ok(None) };
+        let Some(mut message) = doc.automerge().generate_sync_message(&mut self.state) else { return Ok(None) };
+        if !self.waiting.is_empty() {
+            // automerge asks for the changes held here (it never saw them), which the peer will
+            // not send again; ask for what they wait for instead.
+            let held: HashSet<ChangeHash> = self.waiting.iter().map(Change::hash).collect();
+            let lacking = self.waiting.iter().flat_map(|c| c.deps()).filter(|d| !held.contains(*d) && doc.automerge().get_change_by_hash(d).is_none());
+            message.need = message.need.iter().filter(|h| !held.contains(*h)).chain(lacking).copied().collect::<BTreeSet<_>>().into_iter().collect();
+        }
         let message = message.encode();
         let hash = <[u8; 32]>::from(Sha256::digest(&message));
         if self.unanswered == Some(hash) {
@@ -181,7 +195,7 @@ impl SyncSession {
             }
         };
         self.unanswered = None;
-        let message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
+        let mut message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
         if !message.have.iter().all(|have| usable_bloom(&have.bloom)) {
             return Err(Error::BadChanges("a sync message carries a damaged bloom filter".into()));
         }
@@ -189,10 +203,20 @@ impl SyncSession {
         for chunk in message.changes.iter() {
             carried.extend(parse_changes(chunk)?);
         }
-        // A bloom filter's false positive can leave out a predecessor: automerge keeps what builds
-        // on it waiting, unchecked in shape (see THREAT_MODEL.md); everything else is checked.
-        let checked = doc.check_signed(&carried, &signatures, self.group, Waiting::Keep)?;
         let changes = message.changes.len() as u64;
+        let held_before = !self.waiting.is_empty();
+        let mut signatures = signatures;
+        signatures.append(&mut self.waiting_signatures);
+        carried.append(&mut self.waiting);
+        let (ready, waiting) = doc.ready_to_apply(carried);
+        let unchecked: Vec<_> = waiting.iter().map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash()))).collect();
+        signing::verify_all(self.group, &unchecked)?;
+        let checked = doc.check_signed(&ready, &signatures, self.group)?;
+        if held_before || !waiting.is_empty() {
+            message.changes = ready.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>().into();
+        }
+        self.waiting_signatures = waiting.iter().filter_map(|c| Some((c.hash(), *signatures.get(&c.hash())?))).collect();
+        self.waiting = waiting;
         doc.receive_sync(&mut self.state, message, checked)?;
         self.progress.changes_in_last_message = changes;
         self.progress.changes_received += changes;

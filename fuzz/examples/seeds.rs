@@ -83,11 +83,11 @@ fn main() {
     let all = sender.changes_since(&[]);
     for (name, content) in [("delta", &delta), ("all", &all), ("doc", &sender.save()), ("receiver", &receiver_bytes)] {
         let contents = bundle::Contents { changes: content.clone(), signatures: signing::encode(&common::sign_changes(content)), envelopes: envelopes.clone() };
-        write(&dir, &format!("sealed-{name}"), &[&[0u8][..], &bundle::seal(&secret, 1, common::GROUP, &contents)].concat());
+        write(&dir, &format!("sealed-{name}"), &[&[0u8][..], &bundle::seal(&EpochSecret { epoch: 1, secret: secret.clone() }, common::GROUP, &contents)].concat());
         write(&dir, &format!("content-{name}"), &[&[1u8][..], content].concat());
     }
     let contents = bundle::Contents { changes: delta.clone(), signatures: Vec::new(), envelopes: Vec::new() };
-    let other_group = bundle::seal(&secret, 0, Uuid::from_u128(1), &contents);
+    let other_group = bundle::seal(&EpochSecret { epoch: 0, secret: secret.clone() }, Uuid::from_u128(1), &contents);
     write(&dir, "sealed-other-group", &[&[0u8][..], &other_group].concat());
 
     // Invites: a link with an address, one without, a short code.

@@ -13,14 +13,6 @@ use crate::error::{Error, Result};
 
 const ROOT: &str = "_root";
 
-/// What to do with a change whose predecessors have not arrived, so its operations cannot be
-/// checked: a sync keeps it waiting (the next message brings them); a bundle is refused.
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Waiting {
-    Keep,
-    Refuse,
-}
-
 /// An operation or object id as automerge prints it: `counter@actor`.
 fn op_id(counter: u64, actor: &automerge::ActorId) -> String {
     format!("{counter}@{}", actor.to_hex_string())
@@ -28,7 +20,7 @@ fn op_id(counter: u64, actor: &automerge::ActorId) -> String {
 
 impl GroupDoc {
     /// Refuses the whole batch if one change in it is not a change aidmesh could have made.
-    pub(crate) fn check_structure(&self, changes: &[&Change], waiting: Waiting) -> Result<()> {
+    pub(crate) fn check_structure(&self, changes: &[&Change]) -> Result<()> {
         let in_batch: HashSet<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
         // First what the batch itself makes and writes, so its changes may come in any order.
         let mut made: HashSet<String> = HashSet::new();
@@ -53,11 +45,9 @@ impl GroupDoc {
                 let device = change.actor_id().to_hex_string();
                 Error::BadChanges(format!("a change from device {} {why}", &device[..device.len().min(8)]))
             };
+            // A sync holds such a change back until they come (`SyncSession::receive`).
             if change.deps().iter().any(|d| !in_batch.contains(d) && self.doc.get_change_by_hash(d).is_none()) {
-                match waiting {
-                    Waiting::Keep => continue,
-                    Waiting::Refuse => return Err(refuse("arrived before the changes it builds on; sync again or bring the earlier bundle first")),
-                }
+                return Err(refuse("arrived before the changes it builds on; sync again or bring the earlier bundle first"));
             }
             let founding = change.deps().is_empty();
             let start = change.start_op().get();

@@ -23,7 +23,7 @@
 //! domain: those are the actions in `crate::actions`, one file per domain.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use automerge::{ActorId, Automerge, Change, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, Value, ROOT};
@@ -41,7 +41,6 @@ use crate::signing::{self, Signatures, Signer};
 mod action;
 mod authority;
 mod check;
-pub(crate) use check::Waiting;
 mod links;
 mod touched;
 mod writer;
@@ -217,7 +216,7 @@ impl GroupDoc {
     /// signature (or be held here already). One that does not refuses them all: nothing is applied.
     pub fn apply_signed(&mut self, bytes: &[u8], signatures: &Signatures, group: Uuid) -> Result<()> {
         let changes = parse_changes(bytes)?;
-        let checked = self.check_signed(&changes, signatures, group, Waiting::Refuse)?;
+        let checked = self.check_signed(&changes, signatures, group)?;
         self.apply_changes(changes)?;
         self.keep_signatures(checked);
         Ok(())
@@ -245,13 +244,13 @@ impl GroupDoc {
 
     /// The signatures of the changes in `changes` this document lacks, each checked against its
     /// author's key.
-    pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid, waiting: Waiting) -> Result<Signatures> {
+    pub(crate) fn check_signed(&self, changes: &[Change], signatures: &Signatures, group: Uuid) -> Result<Signatures> {
         let unseen: Vec<&Change> = changes.iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
         let new: Vec<(ActorId, ChangeHash, Option<&[u8; 64]>)> =
             unseen.iter().map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash()))).collect();
         signing::verify_all(group, &new)?;
         self.check_one_change_per_number(&unseen)?;
-        self.check_structure(&unseen, waiting)?;
+        self.check_structure(&unseen)?;
         Ok(new.into_iter().filter_map(|(_, hash, signature)| Some((hash, *signature?))).collect())
     }
 
@@ -270,6 +269,38 @@ impl GroupDoc {
         // unsaved (it drops the document instead).
         self.after_external_change(&before);
         applied.map_err(|e| Error::BadChanges(e.to_string()))
+    }
+
+    /// Splits `changes` into those whose predecessors are all here or among them (in an order
+    /// automerge can apply), and those still waiting for one. Changes held already are dropped.
+    pub(crate) fn ready_to_apply(&self, changes: Vec<Change>) -> (Vec<Change>, Vec<Change>) {
+        let mut unseen = HashSet::new();
+        let mut pending: Vec<Option<Change>> =
+            changes.into_iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none() && unseen.insert(c.hash())).map(Some).collect();
+        // Kahn's order: each change waits for its predecessors that are not here yet.
+        let mut missing = vec![0usize; pending.len()];
+        let mut waiting_on: HashMap<ChangeHash, Vec<usize>> = HashMap::new();
+        for (i, change) in pending.iter().enumerate() {
+            for dep in change.iter().flat_map(|c| c.deps()) {
+                if self.doc.get_change_by_hash(dep).is_none() {
+                    missing[i] += 1;
+                    waiting_on.entry(*dep).or_default().push(i);
+                }
+            }
+        }
+        let mut next: Vec<usize> = (0..pending.len()).filter(|&i| missing[i] == 0).collect();
+        let mut ready = Vec::new();
+        while let Some(i) = next.pop() {
+            let change = pending[i].take().expect("each change is ready once");
+            for j in waiting_on.remove(&change.hash()).unwrap_or_default() {
+                missing[j] -= 1;
+                if missing[j] == 0 {
+                    next.push(j);
+                }
+            }
+            ready.push(change);
+        }
+        (ready, pending.into_iter().flatten().collect())
     }
 
     pub(crate) fn automerge_mut(&mut self) -> &mut Automerge {

@@ -105,10 +105,7 @@ impl Store {
         let mut signatures = unsaved.signatures;
         signatures.extend(unsaved.made_here.iter().map(|hash| (*hash, signer.sign(group, hash))));
         if unsaved.bytes.is_empty() {
-            // Changes that wait for their predecessors are not applied yet, but their signatures
-            // came now: a later message applies them and will not carry those again.
-            insert_signatures(&tx, &signatures)?;
-            tx.commit()?;
+            // Nothing new (a frame of changes held already, or one that waits in the session).
             return Ok((result, unsaved.touched));
         }
         let persisted = (|| -> Result<i64> {
