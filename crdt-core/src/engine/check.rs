@@ -6,38 +6,39 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{legacy, Change, ChangeHash, ObjType, ReadDoc, ScalarValue};
+use automerge::{legacy, ActorId, Change, ChangeHash, ObjType, ReadDoc, ScalarValue};
 
 use super::GroupDoc;
 use crate::error::{Error, Result};
 
 const ROOT: &str = "_root";
 
-/// An operation or object id as automerge prints it: `counter@actor`.
-fn op_id(counter: u64, actor: &automerge::ActorId) -> String {
-    format!("{counter}@{}", actor.to_hex_string())
-}
+/// An operation's id: its counter and actor. Kept as borrowed parts, not automerge's printed
+/// `counter@actor`: printing every id of a new member's first sync took a quarter of a second.
+type OpKey<'a> = (u64, &'a ActorId);
+/// An object's id; `None` for the root.
+type ObjKey<'a> = Option<OpKey<'a>>;
 
 impl GroupDoc {
     /// Refuses the whole batch if one change in it is not a change aidmesh could have made.
     pub(crate) fn check_structure(&self, changes: &[&Change]) -> Result<()> {
         let in_batch: HashSet<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
-        // First what the batch itself makes and writes, so its changes may come in any order.
-        let mut made: HashSet<String> = HashSet::new();
-        let mut written: HashSet<(String, String, String)> = HashSet::new();
         let decoded: Vec<legacy::Change> = changes.iter().map(|c| c.decode()).collect();
+        // First what the batch itself makes and writes, so its changes may come in any order.
+        let mut made: HashSet<OpKey> = HashSet::new();
+        let mut written: HashSet<(ObjKey, &str, OpKey)> = HashSet::new();
         for (change, ops) in changes.iter().zip(&decoded) {
             for (i, op) in ops.operations.iter().enumerate() {
-                let id = op_id(change.start_op().get() + i as u64, change.actor_id());
+                let id = (change.start_op().get() + i as u64, change.actor_id());
                 if let legacy::Key::Map(key) = &op.key {
-                    written.insert((object(&op.obj), key.to_string(), id.clone()));
+                    written.insert((object(&op.obj), key.as_str(), id));
                 }
                 if matches!(op.action, legacy::OpType::Make(_)) {
                     made.insert(id);
                 }
             }
         }
-        let mut maps_here: HashMap<String, bool> = HashMap::new();
+        let mut maps_here: HashMap<ObjKey, bool> = HashMap::new();
         let by_hash: HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), *c)).collect();
         let mut frontiers: HashMap<ChangeHash, Vec<ChangeHash>> = HashMap::new();
         for (change, ops) in changes.iter().zip(&decoded) {
@@ -52,9 +53,9 @@ impl GroupDoc {
             let founding = change.deps().is_empty();
             let start = change.start_op().get();
             let own = |counter: u64| (start..start + ops.operations.len() as u64).contains(&counter);
-            let mut lists_here: HashSet<String> = HashSet::new();
+            let mut lists_here: HashSet<OpKey> = HashSet::new();
             for (i, op) in ops.operations.iter().enumerate() {
-                let id = op_id(start + i as u64, change.actor_id());
+                let id = (start + i as u64, change.actor_id());
                 let obj = object(&op.obj);
                 match (&op.action, &op.key, op.insert) {
                     // An item of a list this same change made (aidmesh writes lists whole): a
@@ -68,7 +69,7 @@ impl GroupDoc {
                             legacy::OpType::Put(value) => plain(value),
                             _ => true,
                         };
-                        if !lists_here.contains(&obj) || !after_own || !op.pred.is_empty() || !plain_item {
+                        if !obj.is_some_and(|list| lists_here.contains(&list)) || !after_own || !op.pred.is_empty() || !plain_item {
                             return Err(refuse("writes a list in a way aidmesh never does"));
                         }
                         if matches!(op.action, legacy::OpType::Make(ObjType::List)) {
@@ -84,17 +85,19 @@ impl GroupDoc {
                         if matches!(op.action, legacy::OpType::Delete) && op.pred.is_empty() {
                             return Err(refuse("deletes nothing"));
                         }
-                        if obj == ROOT && !founding {
+                        if obj.is_none() && !founding {
                             return Err(refuse("writes the top of the group's record"));
                         }
-                        let exists = made.contains(&obj)
-                            || *maps_here.entry(obj.clone()).or_insert_with(|| self.is_map(&obj));
+                        let exists = obj.is_some_and(|o| made.contains(&o)) || *maps_here.entry(obj).or_insert_with(|| self.is_map(&printed(obj)));
                         if !exists {
                             return Err(refuse("writes into a record that does not exist"));
                         }
                         for legacy::OpId(counter, actor) in op.pred.iter() {
-                            let pred = op_id(*counter, actor);
-                            if written.contains(&(obj.clone(), key.to_string(), pred.clone())) || self.holds_now(&obj, key, &pred) {
+                            if written.contains(&(obj, key.as_str(), (*counter, actor))) {
+                                continue;
+                            }
+                            let (obj, pred) = (printed(obj), printed(Some((*counter, actor))));
+                            if self.holds_now(&obj, key, &pred) {
                                 continue;
                             }
                             let held_before = frontiers.entry(change.hash()).or_insert_with(|| held_before(change, &by_hash));
@@ -152,11 +155,19 @@ fn held_before(change: &Change, batch: &HashMap<ChangeHash, &Change>) -> Vec<Cha
     outside
 }
 
-/// The id of the object an operation writes into, as automerge prints it.
-fn object(obj: &legacy::ObjectId) -> String {
+/// The id of the object an operation writes into.
+fn object(obj: &legacy::ObjectId) -> ObjKey<'_> {
     match obj {
-        legacy::ObjectId::Root => ROOT.to_string(),
-        legacy::ObjectId::Id(legacy::OpId(counter, actor)) => op_id(*counter, actor),
+        legacy::ObjectId::Root => None,
+        legacy::ObjectId::Id(legacy::OpId(counter, actor)) => Some((*counter, actor)),
+    }
+}
+
+/// An id as automerge prints it (`counter@actor`, or `_root`), to look it up in the document.
+fn printed(id: ObjKey) -> String {
+    match id {
+        None => ROOT.to_string(),
+        Some((counter, actor)) => format!("{counter}@{}", actor.to_hex_string()),
     }
 }
 

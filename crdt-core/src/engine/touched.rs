@@ -43,6 +43,9 @@ impl GroupDoc {
     /// Which records the changes since `before` wrote. Read from the changes' own operations,
     /// so the cost follows the size of the changes, not of the document (a diff walks it all).
     pub(crate) fn touched(&self, before: &[ChangeHash]) -> Touched {
+        if before.is_empty() {
+            return self.everything();
+        }
         let mut touched = Touched::default();
         let mut paths = Paths::default();
         for change in self.doc.get_changes(before) {
@@ -58,6 +61,19 @@ impl GroupDoc {
                     (Some(top), None) => touched.collections.extend(Collection::from_key(top)),
                     _ => {}
                 }
+            }
+        }
+        touched
+    }
+
+    /// All of it: a first sync brings the whole record, so every record is new. Read from the
+    /// collections, not from every change's operations (0.4 s of a new member's first sync).
+    fn everything(&self) -> Touched {
+        let mut touched = Touched { group: true, actors: true, ..Touched::default() };
+        for collection in Collection::ALL {
+            if let Some(map) = self.collection_obj(collection) {
+                touched.collections.insert(collection);
+                touched.records.extend(self.doc.keys(&map).map(|id| (collection, id)));
             }
         }
         touched

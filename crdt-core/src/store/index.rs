@@ -1,6 +1,8 @@
 //! The query index: rows derived from the document, committed with every chunk, so lists never
 //! disagree with the record.
 
+use std::collections::btree_map::{BTreeMap, Entry};
+
 use rusqlite::{params, Transaction};
 use uuid::Uuid;
 
@@ -56,19 +58,37 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
         tx.execute("DELETE FROM invalid_records WHERE collection = ?1", [collection.key()])?;
         records.extend(doc.record_ids(collection).into_iter().map(|id| (collection, id)));
     }
+    // An empty index (a new member's first sync: the whole record at once) has no old rows to
+    // delete first; skipping those three statements a record saved a third of the time.
+    let mut empty: BTreeMap<Collection, bool> = BTreeMap::new();
     for (collection, id) in &records {
-        reindex_record(tx, doc, *collection, id)?;
+        let Some(table) = index_table(*collection) else { continue };
+        let empty = match empty.entry(*collection) {
+            Entry::Occupied(known) => *known.get(),
+            Entry::Vacant(unknown) => *unknown.insert(index_is_empty(tx, *collection, table)?),
+        };
+        reindex_record(tx, doc, *collection, id, empty)?;
     }
     Ok(())
 }
 
-fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, id: &str) -> Result<()> {
+fn index_is_empty(tx: &Transaction<'_>, collection: Collection, table: &str) -> rusqlite::Result<bool> {
+    let rows: i64 = tx.query_row(&format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)"), [], |r| r.get(0))?;
+    let invalid: i64 =
+        tx.query_row("SELECT count(*) FROM (SELECT 1 FROM invalid_records WHERE collection = ?1 LIMIT 1)", [collection.key()], |r| r.get(0))?;
+    Ok(rows + invalid == 0)
+}
+
+/// Writes one record's index rows; `empty` when the collection has none yet to replace.
+fn reindex_record(tx: &Transaction<'_>, doc: &GroupDoc, collection: Collection, id: &str, empty: bool) -> Result<()> {
     let Some(table) = index_table(collection) else { return Ok(()) };
-    if collection == Collection::Needs {
-        tx.prepare_cached("DELETE FROM needs_text WHERE rowid = (SELECT rowid FROM needs WHERE id = ?1)")?.execute([id])?;
+    if !empty {
+        if collection == Collection::Needs {
+            tx.prepare_cached("DELETE FROM needs_text WHERE rowid = (SELECT rowid FROM needs WHERE id = ?1)")?.execute([id])?;
+        }
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id])?;
+        tx.prepare_cached("DELETE FROM invalid_records WHERE collection = ?1 AND id = ?2")?.execute([collection.key(), id])?;
     }
-    tx.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))?.execute([id])?;
-    tx.prepare_cached("DELETE FROM invalid_records WHERE collection = ?1 AND id = ?2")?.execute([collection.key(), id])?;
     let outcome = match collection {
         Collection::Needs => doc.read_record::<Need>(collection, id)?.map(|r| r.map(|need| index_need(tx, &need))),
         Collection::Offers => doc.read_record::<Offer>(collection, id)?.map(|r| r.map(|offer| index_offer(tx, &offer))),

@@ -160,6 +160,37 @@ fn a_resumed_sync_sends_only_what_is_new() {
     assert!(total < 2_000, "a resumed sync with one new need sent {total} bytes");
 }
 
+/// Regression: over the network both sides speak first. A new member's second message (it still
+/// had nothing) crossed the record on its way, automerge took it for a device that had lost
+/// everything, and the hub sent the whole record again.
+#[test]
+fn a_new_member_is_sent_the_record_once_when_first_messages_cross() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = Store::create(&dir.path().join("hub.db"), &test_key(), "Eastside", NewMember::new("Ana", Role::Organizer)).unwrap();
+    for i in 0..100 {
+        let input = NewNeed::new(&format!("Need {i}"), Category::Meals, Urgency::Normal, "North");
+        hub.act(|doc, me, now| doc.add_need(me, input, now)).unwrap();
+    }
+    let mut newcomer = Store::join(&dir.path().join("newcomer.db"), &test_key(), &hub.invite(None).unwrap(), "Bo").unwrap();
+    let (mut at_hub, mut at_newcomer) = (hub.begin_sync(&newcomer.device().id()).unwrap(), newcomer.begin_sync(&hub.device().id()).unwrap());
+    let (mut to_newcomer, mut largest) = (0, 0);
+    for _ in 0..10 {
+        // Each side says all it has to say before it hears the other, as the driver does.
+        let from_hub: Vec<Vec<u8>> = std::iter::from_fn(|| hub.next_sync_frame(&mut at_hub).unwrap()).collect();
+        let from_newcomer: Vec<Vec<u8>> = std::iter::from_fn(|| newcomer.next_sync_frame(&mut at_newcomer).unwrap()).collect();
+        for frame in &from_hub {
+            (to_newcomer, largest) = (to_newcomer + frame.len(), largest.max(frame.len()));
+            newcomer.receive_sync_frame(&mut at_newcomer, frame).unwrap();
+        }
+        for frame in &from_newcomer {
+            hub.receive_sync_frame(&mut at_hub, frame).unwrap();
+        }
+    }
+    assert!(hub.sync_finished(&at_hub).unwrap() && newcomer.sync_finished(&at_newcomer).unwrap());
+    assert_eq!(newcomer.needs(&NeedFilter::default()).unwrap().len(), 100);
+    assert!(to_newcomer < largest * 3 / 2, "{to_newcomer} bytes sent for a record of {largest}");
+}
+
 #[test]
 fn a_sync_reports_conflicts_it_brings_in_its_digest() {
     let mut devices = group(3);
