@@ -4,6 +4,7 @@
 mod meet;
 mod show;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -102,6 +103,22 @@ enum Command {
     Member(MemberCommand),
     /// Decisions waiting for an organizer: double assignments, edits made while apart
     Conflicts,
+    /// Figures for the group's meeting: needs posted and where they stand, how long people
+    /// waited, needs still waiting by age, areas served, hours given, and who went quiet
+    Report {
+        /// The first day (YYYY-MM-DD, in the group's time zone) [default: four weeks before --to]
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// The last day, included [default: today]
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Count over time by week (from Monday) or by month
+        #[arg(long, default_value = "week", value_parser = ["week", "month"])]
+        by: String,
+        /// Also write each table as a CSV file into this folder (for a spreadsheet)
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+    },
     /// Changes that have no effect because their author had no right to them (a volunteer's
     /// device that tried to make them an organizer, to confirm its own hours…)
     Ignored,
@@ -621,6 +638,23 @@ fn run(cli: Cli) -> Result<()> {
             let conflicts = store.doc()?.conflicts();
             out.print(&conflicts, || show::conflicts(&conflicts))
         }
+        Command::Report { from, to, by, csv } => {
+            let zone = store.group()?.settings.zone();
+            let to = to.unwrap_or_else(|| Utc::now().with_timezone(&zone).date_naive());
+            let from = from.unwrap_or(to - chrono::Duration::days(27));
+            if from > to {
+                bail!("the report's first day ({from}) is after its last ({to})");
+            }
+            let midnight = |day: NaiveDate| in_zone(day.and_time(chrono::NaiveTime::MIN), zone);
+            let period = report::Period { from: midnight(from), to: midnight(to + chrono::Duration::days(1)) };
+            let bucket = if by == "month" { report::Bucket::Month } else { report::Bucket::Week };
+            let report = store.report(period, bucket)?;
+            let labels = show::Labels::of(&store)?;
+            if let Some(dir) = csv {
+                show::report_csv(&report, &labels, &dir).with_context(|| format!("could not write the report's CSV files into {}", dir.display()))?;
+            }
+            out.print(&report, || show::report(&report, &labels, from, to))
+        }
         Command::Ignored => {
             let ignored = store.ignored()?;
             let labels = show::Labels::of(&store)?;
@@ -867,12 +901,12 @@ pub(crate) struct Output {
 
 impl Output {
     pub(crate) fn print<T: Serialize>(self, value: &T, text: impl FnOnce() -> String) -> Result<()> {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value)?);
-        } else {
-            println!("{}", text());
+        let shown = if self.json { serde_json::to_string_pretty(value)? } else { text() };
+        match writeln!(std::io::stdout().lock(), "{shown}") {
+            // Piped into `head`, which has read all it wanted: not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            written => Ok(written?),
         }
-        Ok(())
     }
 }
 

@@ -462,3 +462,109 @@ pub fn contact(contact: &Contact) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+pub fn report(report: &report::Report, labels: &Labels, from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
+    let by = match report.bucket {
+        report::Bucket::Week => "week of",
+        report::Bucket::Month => "month of",
+    };
+    let posted: usize = report.by_status.values().sum();
+    let statuses: Vec<String> = report.by_status.iter().map(|(status, n)| format!("{n} {}", status.as_str().replace('_', " "))).collect();
+    let mut text = format!("Report for {from} to {to}\n\nNeeds posted: {posted}");
+    if !statuses.is_empty() {
+        let _ = write!(text, " (now {})", statuses.join(", "));
+    }
+    let mut starting = None;
+    for row in &report.posted {
+        let separator = if starting == Some(row.starting) { "," } else { "" };
+        if starting != Some(row.starting) {
+            let _ = write!(text, "\n  {by} {}:", row.starting);
+            starting = Some(row.starting);
+        }
+        let _ = write!(text, "{separator} {} {}", row.category, row.needs);
+    }
+    let waits = |waits: &report::Waits| match (waits.median_hours, waits.slowest_tenth_hours) {
+        (Some(median), Some(slowest)) => format!("median {median:.0} h, the slowest tenth {slowest:.0} h or more ({} needs)", waits.count),
+        _ => "none in this period".to_string(),
+    };
+    let _ = write!(text, "\n\nWaits, posted to first volunteer: {}", waits(&report.to_first_assignment));
+    let _ = write!(text, "\nWaits, posted to done: {}", waits(&report.to_done));
+    let bands = &report.open_by_age;
+    let _ = write!(
+        text,
+        "\n\nStill open at the end: {} under 3 days, {} from 3 to 5 days, {} over 5 days",
+        bands.under_3_days, bands.from_3_to_5_days, bands.over_5_days
+    );
+    if !report.areas.is_empty() {
+        text.push_str("\n\nAreas (needs posted: served, not yet served)");
+        for area in &report.areas {
+            let _ = write!(text, "\n  {:<20} {:>4}: {} served, {} not yet", area.area, area.posted, area.served, area.unserved);
+        }
+    }
+    if report.hours.is_empty() {
+        text.push_str("\n\nNo confirmed hours in this period.");
+    } else {
+        let _ = write!(text, "\n\n{:<20}  {:>7}  {:>8}", "HOURS (CONFIRMED)", "GIVEN", "RECEIVED");
+        for row in &report.hours {
+            let _ = write!(text, "\n{:<20}  {:>7}  {:>8}", labels.names.of(row.member), row.given, row.received);
+        }
+        for row in &report.hours_by_category {
+            let category = row.category.map_or("no category", Category::as_str);
+            let _ = write!(text, "\n  {by} {}: {category} {} h", row.starting, row.hours);
+        }
+    }
+    let quiet: Vec<String> = report.inactive.iter().map(|&id| labels.names.of(id)).collect();
+    let _ = write!(text, "\n\nQuiet in this period: {}", if quiet.is_empty() { "nobody".to_string() } else { quiet.join(", ") });
+    text
+}
+
+/// Each table of the report as a CSV file in `dir`, for a spreadsheet. Names and figures only:
+/// no contact detail is in a report.
+pub fn report_csv(report: &report::Report, labels: &Labels, dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let table = |name: &str, header: &[&str], rows: Vec<Vec<String>>| -> anyhow::Result<()> {
+        let mut file = csv::Writer::from_path(dir.join(format!("{name}.csv")))?;
+        file.write_record(header)?;
+        for row in rows {
+            file.write_record(row)?;
+        }
+        file.flush()?;
+        Ok(())
+    };
+    let waits = |wait: &str, w: &report::Waits| {
+        let hours = |h: Option<f64>| h.map_or(String::new(), |h| format!("{h:.1}"));
+        vec![wait.to_string(), w.count.to_string(), hours(w.median_hours), hours(w.slowest_tenth_hours)]
+    };
+    let bands = &report.open_by_age;
+    table("posted", &["starting", "category", "needs"], report.posted.iter().map(|p| vec![p.starting.to_string(), p.category.to_string(), p.needs.to_string()]).collect())?;
+    table("status", &["status", "needs"], report.by_status.iter().map(|(status, n)| vec![status.to_string(), n.to_string()]).collect())?;
+    table(
+        "waits",
+        &["wait", "needs", "median_hours", "slowest_tenth_hours"],
+        vec![waits("posted_to_first_volunteer", &report.to_first_assignment), waits("posted_to_done", &report.to_done)],
+    )?;
+    table(
+        "open_by_age",
+        &["age", "needs"],
+        [("under_3_days", bands.under_3_days), ("3_to_5_days", bands.from_3_to_5_days), ("over_5_days", bands.over_5_days)]
+            .into_iter()
+            .map(|(band, n)| vec![band.to_string(), n.to_string()])
+            .collect(),
+    )?;
+    table(
+        "areas",
+        &["area", "posted", "served", "unserved"],
+        report.areas.iter().map(|a| vec![a.area.clone(), a.posted.to_string(), a.served.to_string(), a.unserved.to_string()]).collect(),
+    )?;
+    table(
+        "hours",
+        &["member", "given", "received"],
+        report.hours.iter().map(|h| vec![labels.names.of(h.member), h.given.to_string(), h.received.to_string()]).collect(),
+    )?;
+    table(
+        "hours_by_category",
+        &["starting", "category", "hours"],
+        report.hours_by_category.iter().map(|h| vec![h.starting.to_string(), h.category.map_or(String::new(), |c| c.to_string()), h.hours.to_string()]).collect(),
+    )?;
+    table("inactive", &["member"], report.inactive.iter().map(|&id| vec![labels.names.of(id)]).collect())
+}

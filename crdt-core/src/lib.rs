@@ -32,6 +32,7 @@ pub mod engine;
 mod reads;
 pub mod conflict;
 pub mod history;
+pub mod report;
 pub mod matching;
 mod actions;
 pub mod export;

@@ -112,7 +112,7 @@ impl GroupDoc {
 
     /// Writes an assignment and, in the same change, the status its need now has.
     fn write_assignment(&mut self, action: Action, new: &Assignment, old: Option<&Assignment>, need: &Need, now: DateTime<Utc>) -> Result<()> {
-        let need_after = self.need_status_with(need, new).map(|status| Need { status, updated_at: now, ..need.clone() });
+        let need_after = self.need_status_with(need, new).map(|status| need.moved_to(status, now));
         self.change(action, now, |w| {
             w.put(Collection::Assignments, new.id, new, old)?;
             if let Some(after) = &need_after {

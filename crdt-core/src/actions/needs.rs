@@ -30,6 +30,7 @@ impl GroupDoc {
             created_by: by,
             created_at: now,
             updated_at: now,
+            closed_at: None,
             sealed_contact: None,
             contact_forgotten_at: None,
         };
@@ -56,7 +57,7 @@ impl GroupDoc {
                 .unwrap_or(NeedStatus::Open),
             false => status,
         };
-        let new = Need { status, updated_at: now, ..old.clone() };
+        let new = old.moved_to(status, now);
         self.change(Action::NeedStatus, now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
         Ok(new)
     }

@@ -225,6 +225,11 @@ pub struct Need {
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When it was last closed (done, cancelled, expired, referred); `None` while it is not.
+    /// Reports read how long people waited from it.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub closed_at: Option<DateTime<Utc>>,
     /// Never sent to the app, which says only whether the details can be opened.
     #[cfg_attr(feature = "ts", ts(skip))]
     pub sealed_contact: Option<SealedContact>,

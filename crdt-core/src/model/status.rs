@@ -1,7 +1,18 @@
 //! Which status may follow which, for needs and assignments, and the status a need's
 //! assignments give it. Every action that moves a status asks here; nothing else decides.
 
-use super::{AssignmentStatus, NeedStatus};
+use chrono::{DateTime, Utc};
+
+use super::{AssignmentStatus, Need, NeedStatus};
+
+impl Need {
+    /// The need once moved to `status` at `now`: closing it notes when; reopening it forgets
+    /// that; moving between closed statuses keeps the first closing.
+    pub(crate) fn moved_to(&self, status: NeedStatus, now: DateTime<Utc>) -> Need {
+        let closed_at = if status.takes_assignments() { None } else { self.closed_at.or(Some(now)) };
+        Need { status, updated_at: now, closed_at, ..self.clone() }
+    }
+}
 
 impl NeedStatus {
     /// Whether volunteers can still be assigned (places permitting): the need is not closed.

@@ -10,6 +10,7 @@ use super::{LedgerFilter, NeedFilter, OfferFilter, Store};
 use crate::engine::{Attempt, Collection, Ignored, InvalidRecord};
 use crate::error::{Error, Result};
 use crate::matching::Matcher;
+use crate::report::{Bucket, Period, Records, Report};
 use crate::model::{Assignment, Load, Role, Balance, EntryStatus, Group, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
 
 impl Store {
@@ -144,6 +145,17 @@ impl Store {
         let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
         let sql = format!("SELECT json_set(json, '$.status', status) FROM hour_entries{filter} ORDER BY created_at, id");
         Ok(Ledger::in_order(self.json_rows(&sql, rusqlite::params_from_iter(args))?))
+    }
+
+    /// The meeting report over `period` (see `report`), from the index.
+    pub fn report(&self, period: Period, bucket: Bucket) -> Result<Report> {
+        let needs = self.needs(&NeedFilter::default())?;
+        let assignments = self.assignments(None, None)?;
+        let entries = self.ledger(&LedgerFilter::default())?.entries;
+        let members = self.members()?;
+        let offers = self.offers(&OfferFilter::default())?;
+        let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
+        Ok(Report::new(&records, period, bucket, self.group()?.settings.zone()))
     }
 
     /// Every party's confirmed hours, summed in the index (no document load).

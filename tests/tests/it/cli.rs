@@ -224,6 +224,37 @@ fn contact_details_are_sealed_forgotten_on_request_and_a_removed_member_is_shut_
     hub.wait().unwrap();
 }
 
+/// The meeting report from the command line: text, JSON and one CSV file per table, none of
+/// which holds a byte of the contact details sealed to a need.
+#[test]
+fn the_meeting_report_prints_and_writes_csv_without_contact_details() {
+    let (dir, ana) = group();
+    let need = id(&ana.json(&["need", "add", "--title", "Ride to dialysis", "--category", "transport", "--area", "North"]).unwrap());
+    ana.ok(&["need", "set-contact", &need, "--contact-name", "Mrs Kowalski", "--phone", "555-0177", "--address", "4 Elm St"]).unwrap();
+    ana.json(&["need", "add", "--title", "Groceries", "--category", "groceries", "--area", "River"]).unwrap();
+    let bo = id(&ana.json(&["member", "add", "--name", "Bo"]).unwrap());
+    ana.ok(&["assign", &need, "--to", &bo]).unwrap();
+
+    let text = ana.ok(&["report", "--csv", dir.path().join("report").to_str().unwrap()]).unwrap();
+    assert!(text.contains("Needs posted: 2 (now 1 open, 1 matched)"), "{text}");
+    assert!(text.contains("Waits, posted to first volunteer: median 0 h"), "{text}");
+    assert!(text.contains("Still open at the end: 2 under 3 days"), "{text}");
+    let json = ana.json(&["report", "--by", "month"]).unwrap();
+    assert_eq!(json["open_by_age"]["under_3_days"], 2);
+    assert_eq!(json["areas"].as_array().unwrap().len(), 2);
+
+    let mut outputs = vec![text.into_bytes(), json.to_string().into_bytes()];
+    for table in ["posted", "status", "waits", "open_by_age", "areas", "hours", "hours_by_category", "inactive"] {
+        let file = std::fs::read(dir.path().join("report").join(format!("{table}.csv"))).unwrap();
+        assert!(!file.is_empty(), "{table}.csv has at least its header");
+        outputs.push(file);
+    }
+    for secret in ["Mrs Kowalski", "555-0177", "4 Elm St"] {
+        assert!(outputs.iter().all(|bytes| !bytes.windows(secret.len()).any(|w| w == secret.as_bytes())), "{secret} is in a report");
+    }
+    assert!(ana.fails(&["report", "--from", "2030-02-01", "--to", "2030-01-01"]).unwrap().contains("is after its last"));
+}
+
 #[test]
 fn the_database_needs_its_passphrase_and_a_wrong_one_changes_nothing() {
     let (dir, cli) = group();

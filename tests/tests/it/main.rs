@@ -14,5 +14,6 @@ mod matching;
 mod meeting;
 mod network;
 mod privacy;
+mod report;
 mod rules;
 mod store;

@@ -1,0 +1,210 @@
+//! The meeting report against a fixture whose answers were worked out by hand: a group in
+//! Cleveland (America/New_York, five hours behind UTC in winter) over six weeks from Monday
+//! 7 January 2030, reported on the four weeks from Monday 14 January (local midnight) to Monday
+//! 11 February, so that needs posted, assigned and done on either side of the period cut it.
+
+use std::collections::BTreeMap;
+
+use aidmesh_tests::test_key;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use crdt_core::report::{AgeBands, AreaServed, Bucket, Period, Records, Report, Waits};
+use crdt_core::*;
+
+/// Local time in Cleveland, `day` days after Monday 7 January 2030, at `hour`:`minute`.
+fn local(day: i64, hour: u32, minute: u32) -> DateTime<Utc> {
+    let cleveland = parse_time_zone("America/New_York").unwrap();
+    (cleveland.with_ymd_and_hms(2030, 1, 7, hour, minute, 0).unwrap() + Duration::days(day)).with_timezone(&Utc)
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    period: Period,
+    names: BTreeMap<Uuid, &'static str>,
+}
+
+/// Runs `f` on the store's record as Ana's device, at the times `f` gives.
+fn on<T>(store: &mut Store, f: impl FnOnce(&mut GroupDoc) -> crdt_core::Result<T>) -> T {
+    store.act(|doc, _, _| f(doc)).unwrap()
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("aidmesh.db"), &test_key(), "Cleveland SEWG", NewMember::new("Ana", Role::Organizer)).unwrap();
+    let ana = store.me().unwrap();
+    let s = &mut store;
+    on(s, |doc| doc.set_time_zone(ana, "America/New_York", local(-1, 9, 0)));
+    for area in ["North", "South", "East"] {
+        on(s, |doc| doc.add_area(ana, area, &[], local(-1, 9, 0)));
+    }
+    let add = |s: &mut Store, name: &str, day: i64| on(s, |doc| doc.add_member(ana, NewMember::new(name, Role::Volunteer), local(day, 9, 0))).id;
+    let [bo, cy, dee, eve] = ["Bo", "Cy", "Dee", "Eve"].map(|name| add(s, name, -1));
+    // Fay joins after the period: not counted as inactive in it.
+    let fay = add(s, "Fay", 40);
+
+    let need = |s: &mut Store, category: Category, area: &str, at: DateTime<Utc>| {
+        on(s, |doc| doc.add_need(ana, NewNeed::new(&format!("{category} in {area}"), category, Urgency::Normal, area), at)).id
+    };
+    let helped = |s: &mut Store, need: Uuid, volunteer: Uuid, assigned: DateTime<Utc>, done: Option<DateTime<Utc>>| {
+        let assignment = on(s, |doc| doc.assign(ana, need, volunteer, None, "", assigned)).id;
+        on(s, |doc| doc.set_assignment_status(volunteer, assignment, AssignmentStatus::Accepted, assigned + Duration::minutes(10)));
+        if let Some(done) = done {
+            on(s, |doc| doc.set_assignment_status(volunteer, assignment, AssignmentStatus::Done, done));
+        }
+    };
+    // Before the period: posted, assigned and done.
+    let n1 = need(s, Category::Groceries, "North", local(0, 10, 0));
+    helped(s, n1, bo, local(0, 16, 0), Some(local(1, 10, 0)));
+    // Posted the Sunday before, assigned 48 h later and done 72 h after posting, in the period.
+    let n2 = need(s, Category::Meals, "North", local(6, 9, 0));
+    helped(s, n2, cy, local(8, 9, 0), Some(local(9, 9, 0)));
+    // In the period.
+    need(s, Category::Transport, "South", local(7, 12, 0));
+    let n4 = need(s, Category::Groceries, "South", local(8, 8, 0));
+    on(s, |doc| doc.set_need_status(ana, n4, NeedStatus::Cancelled, local(10, 8, 0)));
+    let n5 = need(s, Category::Meals, "North", local(14, 10, 0));
+    helped(s, n5, bo, local(14, 22, 0), Some(local(15, 10, 0)));
+    let n6 = need(s, Category::Groceries, "East", local(15, 10, 0));
+    helped(s, n6, dee, local(17, 10, 0), None);
+    let n7 = need(s, Category::Childcare, "East", local(16, 10, 0));
+    let declined = on(s, |doc| doc.assign(ana, n7, cy, None, "", local(16, 11, 0))).id;
+    on(s, |doc| doc.set_assignment_status(cy, declined, AssignmentStatus::Declined, local(16, 12, 0)));
+    // Sunday 3 February, 21:00 in Cleveland, is already Monday in UTC: it belongs to the week of
+    // 28 January, and to February.
+    let n8 = need(s, Category::Groceries, "North", local(27, 21, 0));
+    helped(s, n8, bo, local(28, 21, 0), Some(local(32, 21, 0)));
+    need(s, Category::Meals, "South", local(29, 10, 0));
+    need(s, Category::Meals, "South", local(31, 9, 0));
+    need(s, Category::Transport, "North", local(33, 20, 0));
+    // After the period.
+    let n11 = need(s, Category::Groceries, "East", local(36, 10, 0));
+    helped(s, n11, dee, local(36, 12, 0), None);
+
+    let hours = |s: &mut Store, from: Uuid, to: Party, amount: &str, category: Option<Category>, day: i64, confirmed: bool| {
+        let input = NewHours { category, ..NewHours::new(from, to, amount.parse().unwrap()) };
+        let entry = on(s, |doc| doc.log_hours(from, input, local(day, 12, 0))).id;
+        if confirmed {
+            on(s, |doc| doc.confirm_hours(ana, entry, local(day, 13, 0)));
+        }
+    };
+    hours(s, bo, Party::Member(cy), "2", Some(Category::Groceries), 1, true);
+    hours(s, bo, Party::Member(dee), "1.5", Some(Category::Groceries), 9, true);
+    hours(s, cy, Party::Group, "3", Some(Category::Meals), 15, true);
+    hours(s, dee, Party::Member(bo), "1", None, 22, true);
+    hours(s, cy, Party::Member(bo), "4", Some(Category::Meals), 23, false);
+    hours(s, bo, Party::Member(cy), "0.5", Some(Category::Transport), 30, true);
+
+    let names = [(ana, "Ana"), (bo, "Bo"), (cy, "Cy"), (dee, "Dee"), (eve, "Eve"), (fay, "Fay")].into_iter().collect();
+    Fixture { _dir: dir, store, period: Period { from: local(7, 0, 0), to: local(35, 0, 0) }, names }
+}
+
+/// The report worked out from the record itself; `the_store_reports_from_its_index_what_the_records_say`
+/// checks the store's, read from its index, is the same.
+fn report(fixture: &mut Fixture, bucket: Bucket) -> Report {
+    let doc = fixture.store.doc().unwrap();
+    let (needs, assignments, members, offers) = (doc.needs().records, doc.assignments().records, doc.members().records, doc.offers().records);
+    let entries = doc.ledger().entries;
+    let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
+    Report::new(&records, fixture.period, bucket, doc.group().unwrap().settings.zone())
+}
+
+/// (first day of the week or month, category) → needs posted.
+fn posted(report: &Report) -> BTreeMap<(String, &'static str), usize> {
+    report.posted.iter().map(|p| ((p.starting.to_string(), p.category.as_str()), p.needs)).collect()
+}
+
+fn expected<const N: usize>(rows: [(&str, &'static str, usize); N]) -> BTreeMap<(String, &'static str), usize> {
+    rows.into_iter().map(|(day, category, n)| ((day.to_string(), category), n)).collect()
+}
+
+#[test]
+fn needs_posted_by_week_and_month_in_the_groups_time_zone() {
+    let mut fixture = fixture();
+    let weekly = report(&mut fixture, Bucket::Week);
+    assert_eq!(
+        posted(&weekly),
+        expected([
+            ("2030-01-14", "groceries", 1),
+            ("2030-01-14", "transport", 1),
+            ("2030-01-21", "groceries", 1),
+            ("2030-01-21", "meals", 1),
+            ("2030-01-21", "childcare", 1),
+            ("2030-01-28", "groceries", 1),
+            ("2030-02-04", "meals", 2),
+            ("2030-02-04", "transport", 1),
+        ])
+    );
+    let monthly = report(&mut fixture, Bucket::Month);
+    assert_eq!(
+        posted(&monthly),
+        expected([
+            ("2030-01-01", "groceries", 2),
+            ("2030-01-01", "transport", 1),
+            ("2030-01-01", "meals", 1),
+            ("2030-01-01", "childcare", 1),
+            ("2030-02-01", "groceries", 1),
+            ("2030-02-01", "meals", 2),
+            ("2030-02-01", "transport", 1),
+        ])
+    );
+    let statuses: BTreeMap<NeedStatus, usize> =
+        [(NeedStatus::Open, 5), (NeedStatus::InProgress, 1), (NeedStatus::Done, 2), (NeedStatus::Cancelled, 1)].into_iter().collect();
+    assert_eq!(weekly.by_status, statuses);
+}
+
+#[test]
+fn waits_count_what_ended_in_the_period_whenever_the_need_was_posted() {
+    let report = report(&mut fixture(), Bucket::Week);
+    // First assignments in the period: 48 h (posted the Sunday before), 12 h, 48 h, 1 h, 24 h.
+    assert_eq!(report.to_first_assignment, Waits { count: 5, median_hours: Some(24.0), slowest_tenth_hours: Some(48.0) });
+    // Done in the period: 72 h, 24 h, 120 h. The first need, done before it, is not counted.
+    assert_eq!(report.to_done, Waits { count: 3, median_hours: Some(72.0), slowest_tenth_hours: Some(120.0) });
+}
+
+#[test]
+fn open_needs_by_age_when_the_period_ends() {
+    let report = report(&mut fixture(), Bucket::Week);
+    // 1 day 4 h; 3 days 15 h; and 5 days 14 h or more (four needs, one of them in progress).
+    assert_eq!(report.open_by_age, AgeBands { under_3_days: 1, from_3_to_5_days: 1, over_5_days: 4 });
+}
+
+#[test]
+fn areas_served_and_unserved() {
+    let report = report(&mut fixture(), Bucket::Week);
+    let area = |area: &str, posted, served, unserved| AreaServed { area: area.into(), posted, served, unserved };
+    // East: one accepted, one declined. South: nobody helped yet, one cancelled.
+    assert_eq!(report.areas, vec![area("East", 2, 1, 1), area("North", 3, 2, 1), area("South", 4, 0, 4)]);
+}
+
+#[test]
+fn confirmed_hours_by_member_and_category_and_who_went_quiet() {
+    let mut fixture = fixture();
+    let report = report(&mut fixture, Bucket::Week);
+    let hours: Vec<(&str, String, String)> =
+        report.hours.iter().map(|h| (fixture.names[&h.member], h.given.to_string(), h.received.to_string())).collect();
+    // Pending hours and hours logged before the period are left out.
+    assert_eq!(hours, [("Cy", "3", "0.5"), ("Bo", "2", "1"), ("Dee", "1", "1.5")].map(|(n, g, r)| (n, g.to_string(), r.to_string())));
+    let by_category: Vec<(String, Option<Category>, String)> =
+        report.hours_by_category.iter().map(|h| (h.starting.to_string(), h.category, h.hours.to_string())).collect();
+    assert_eq!(
+        by_category,
+        vec![
+            ("2030-01-14".to_string(), Some(Category::Groceries), "1.5".to_string()),
+            ("2030-01-21".to_string(), Some(Category::Meals), "3".to_string()),
+            ("2030-01-28".to_string(), None, "1".to_string()),
+            ("2030-02-04".to_string(), Some(Category::Transport), "0.5".to_string()),
+        ]
+    );
+    let inactive: Vec<&str> = report.inactive.iter().map(|id| fixture.names[id]).collect();
+    assert_eq!(inactive, ["Eve"], "Fay joined after the period");
+}
+
+/// The store reads the same records from its index and gives the same report.
+#[test]
+fn the_store_reports_from_its_index_what_the_records_say() {
+    let mut fixture = fixture();
+    for bucket in [Bucket::Week, Bucket::Month] {
+        let from_index = fixture.store.report(fixture.period, bucket).unwrap();
+        assert_eq!(from_index, report(&mut fixture, bucket));
+    }
+}
