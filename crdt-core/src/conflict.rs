@@ -17,8 +17,9 @@ use crate::codec;
 use crate::engine::{field_of, Collection, GroupDoc, Touched};
 use crate::model::{Assignment, LedgerEntry, Need, NeedStatus, Offer};
 
-/// Fields every edit rewrites: concurrent values there are bookkeeping, not decisions.
-const BOOKKEEPING: &[&str] = &["updated_at"];
+/// Fields that record when, not what: every edit rewrites `updated_at`, and `closed_at` follows the
+/// status. Concurrent values there are bookkeeping, not decisions (the status itself is one).
+const BOOKKEEPING: &[&str] = &["updated_at", "closed_at"];
 
 /// Fixed namespace so that every replica derives the same conflict ids.
 const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
