@@ -126,7 +126,7 @@ impl GroupDoc {
     /// Whether operation `pred` wrote `key` of `obj` and is there now.
     fn holds_now(&self, obj: &str, key: &str, pred: &str) -> bool {
         let Ok(obj) = self.doc.import_obj(obj) else { return false };
-        self.doc.get_all(&obj, key).is_ok_and(|values| values.iter().any(|(_, id)| id.to_string() == pred))
+        self.doc.get_all(&obj, key).is_ok_and(|values| names(&values, pred))
     }
 
     /// Whether operation `pred` wrote `key` of `obj` and was there at `heads` (when they are all
@@ -134,8 +134,13 @@ impl GroupDoc {
     fn held_at(&self, obj: &str, key: &str, pred: &str, heads: &[ChangeHash]) -> bool {
         let Ok(obj) = self.doc.import_obj(obj) else { return false };
         heads.iter().all(|d| self.doc.get_change_by_hash(d).is_some())
-            && self.doc.get_all_at(&obj, key, heads).is_ok_and(|values| values.iter().any(|(_, id)| id.to_string() == pred))
+            && self.doc.get_all_at(&obj, key, heads).is_ok_and(|values| names(&values, pred))
     }
+}
+
+/// Whether one of a key's values was written by operation `pred`.
+fn names(values: &[(automerge::Value<'_>, automerge::ObjId)], pred: &str) -> bool {
+    values.iter().any(|(_, id)| id.to_string() == pred)
 }
 
 /// The changes already in the document that `change` builds on, through any changes of its own

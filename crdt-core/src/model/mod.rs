@@ -165,6 +165,11 @@ impl Group {
     pub fn epoch_rank(&self) -> (u32, &str) {
         (self.epoch, &self.epoch_secret)
     }
+
+    /// The id of the secret the record names; `None` for the founding secret.
+    pub fn epoch_secret_id(&self) -> Option<u64> {
+        u64::from_str_radix(&self.epoch_secret, 16).ok()
+    }
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -12,7 +12,7 @@ use crate::bundle::{self, Contents};
 use crate::engine::Touched;
 use crate::error::{Error, Result};
 use crate::seal::Subject;
-use crate::secret::{EpochSecret, GroupSecret, Keyring};
+use crate::secret::{GroupSecret, Keyring};
 use crate::signing;
 use crate::store::Peer;
 use crate::sync::{self, Digest, Progress, SyncSession};
@@ -25,8 +25,7 @@ impl Store {
         let (removed, known): (Vec<_>, Vec<_>) = members.into_iter().partition(|m| m.removed_at.is_some());
         let removed_devices = removed.into_iter().flat_map(|m| m.device_ids).collect();
         let known_devices = known.into_iter().flat_map(|m| m.device_ids).collect();
-        let current = EpochSecret { epoch: self.epoch, secret: self.secret.clone() };
-        Ok(Keyring { device: self.device.clone(), current, secrets: self.held_secrets()?, removed_devices, known_devices })
+        Ok(Keyring { device: self.device.clone(), current: self.current_secret(), secrets: self.held_secrets()?, removed_devices, known_devices })
     }
 
     /// Starts a sync with the device `peer`, resuming from what the last one left.
@@ -117,8 +116,7 @@ impl Store {
         let hashes: Vec<ChangeHash> = missing.iter().map(|c| c.hash()).collect();
         let signatures = signing::encode(&signatures_of(&self.conn, &self.path, &hashes)?);
         let (envelopes, _) = self.envelopes_after(0)?;
-        let current = EpochSecret { epoch: self.epoch, secret: self.secret.clone() };
-        Ok(bundle::seal(&current, self.group_id, &Contents { changes, signatures, envelopes }))
+        Ok(bundle::seal(&self.current_secret(), self.group_id, &Contents { changes, signatures, envelopes }))
     }
 
     /// Applies a bundle. Importing the same bundle twice changes nothing the second time.

@@ -230,6 +230,11 @@ impl Store {
         self.epoch
     }
 
+    /// The group secret this device uses now, with its epoch.
+    fn current_secret(&self) -> EpochSecret {
+        EpochSecret { epoch: self.epoch, secret: self.secret.clone() }
+    }
+
     /// Every group secret this device holds, the current one included: what a device that has
     /// not yet learned of a removal still uses.
     fn held_secrets(&self) -> Result<Vec<EpochSecret>> {

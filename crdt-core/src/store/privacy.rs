@@ -138,14 +138,14 @@ impl Store {
             // The WAL may still hold pages with the deleted keys until it is checkpointed.
             self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
-        if scope.is_none() && self.doc()?.require_organizer(me, "renew the group secret").is_ok() && self.secret_reached_removed(&group, &self.members()?)? {
+        let members = self.members()?;
+        if scope.is_none() && self.doc()?.require_organizer(me, "renew the group secret").is_ok() && self.secret_reached_removed(&group, &members)? {
             let next = self.start_epoch(None)?;
             self.write(|doc| doc.move_to_epoch(me, next.epoch, next.secret.id(), now))?;
             done.moved_to_epoch = self.adopt_recorded_secret(&self.group()?)?;
         }
         let Some(organizer) = self.organizer_key()? else { return Ok(done) };
 
-        let members = self.members()?;
         let devices = |id: Uuid| members.iter().filter(move |m| m.id == id && m.removed_at.is_none()).flat_map(|m| m.device_ids.iter().cloned());
         let mut grants: Vec<Envelope> = Vec::new();
         if scope.is_none() {
@@ -342,7 +342,7 @@ impl Store {
     /// device holds it or finds it sealed to itself. The record's secret only moves forward,
     /// so of two removals made apart every device ends on the same one.
     fn adopt_recorded_secret(&mut self, group: &Group) -> Result<Option<u32>> {
-        let recorded_id = u64::from_str_radix(&group.epoch_secret, 16).ok();
+        let recorded_id = group.epoch_secret_id();
         if (group.epoch, recorded_id) == (self.epoch, Some(self.secret.id())) || (group.epoch == 0 && recorded_id.is_none()) {
             return Ok(None);
         }
@@ -371,7 +371,7 @@ impl Store {
     /// two organizers remove two people while apart: each new secret reaches the person the
     /// other removed, so whichever the record keeps, an organizer starts another.
     fn secret_reached_removed(&self, group: &Group, members: &[Member]) -> Result<bool> {
-        let Ok(id) = u64::from_str_radix(&group.epoch_secret, 16) else { return Ok(false) };
+        let Some(id) = group.epoch_secret_id() else { return Ok(false) };
         let removed: BTreeSet<&str> = members.iter().filter(|m| m.removed_at.is_some()).flat_map(|m| m.device_ids.iter().map(String::as_str)).collect();
         let mut stmt = self.conn.prepare_cached("SELECT recipient FROM envelopes WHERE subject = ?1")?;
         let recipients = stmt.query_map([Subject::Epoch(group.epoch, id).as_string()], |r| r.get::<_, String>(0))?;
