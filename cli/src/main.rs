@@ -118,6 +118,12 @@ enum Command {
         /// Also write each table as a CSV file into this folder (for a spreadsheet)
         #[arg(long, value_name = "DIR")]
         csv: Option<PathBuf>,
+        /// Also write the report as one page to print or share (self-contained HTML)
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// The language of the HTML page and the CSV headers: en or es
+        #[arg(long, default_value = "en")]
+        lang: aidmesh_report::Lang,
     },
     /// Changes that have no effect because their author had no right to them (a volunteer's
     /// device that tried to make them an organizer, to confirm its own hours…)
@@ -638,20 +644,23 @@ fn run(cli: Cli) -> Result<()> {
             let conflicts = store.doc()?.conflicts();
             out.print(&conflicts, || show::conflicts(&conflicts))
         }
-        Command::Report { from, to, by, csv } => {
+        Command::Report { from, to, by, csv, html, lang } => {
             let zone = store.group()?.settings.zone();
             let to = to.unwrap_or_else(|| Utc::now().with_timezone(&zone).date_naive());
             let from = from.unwrap_or(to - chrono::Duration::days(27));
-            if from > to {
-                bail!("the report's first day ({from}) is after its last ({to})");
-            }
-            let midnight = |day: NaiveDate| in_zone(day.and_time(chrono::NaiveTime::MIN), zone);
-            let period = report::Period { from: midnight(from), to: midnight(to + chrono::Duration::days(1)) };
+            let period = report::Period::days(from, to, zone)?;
             let bucket = if by == "month" { report::Bucket::Month } else { report::Bucket::Week };
             let report = store.report(period, bucket)?;
             let labels = show::Labels::of(&store)?;
-            if let Some(dir) = csv {
-                show::report_csv(&report, &labels, &dir).with_context(|| format!("could not write the report's CSV files into {}", dir.display()))?;
+            if csv.is_some() || html.is_some() {
+                let (group, conflicts) = (store.group()?.name, store.doc()?.conflicts());
+                let meeting = aidmesh_report::Meeting { group: &group, first_day: from, last_day: to, report: &report, names: &labels.names, conflicts: &conflicts };
+                if let Some(dir) = csv {
+                    meeting.write_csv(lang, &dir).with_context(|| format!("could not write the report's CSV files into {}", dir.display()))?;
+                }
+                if let Some(file) = html {
+                    std::fs::write(&file, aidmesh_report::document(&meeting, lang)).with_context(|| format!("could not write the report to {}", file.display()))?;
+                }
             }
             out.print(&report, || show::report(&report, &labels, from, to))
         }

@@ -495,10 +495,20 @@ pub fn report(report: &report::Report, labels: &Labels, from: chrono::NaiveDate,
         "\n\nStill open at the end: {} under 3 days, {} from 3 to 5 days, {} over 5 days",
         bands.under_3_days, bands.from_3_to_5_days, bands.over_5_days
     );
+    for need in &report.waiting_longest {
+        let days = (report.period.to - need.posted).num_days();
+        let _ = write!(text, "\n  {days:>3} days  {} ({})", need.title, need.area);
+    }
     if !report.areas.is_empty() {
         text.push_str("\n\nAreas (needs posted: served, not yet served)");
         for area in &report.areas {
             let _ = write!(text, "\n  {:<20} {:>4}: {} served, {} not yet", area.area, area.posted, area.served, area.unserved);
+        }
+    }
+    if !report.unmatched_offers.is_empty() {
+        text.push_str("\n\nOffers never used, and why");
+        for (why, n) in &report.unmatched_offers {
+            let _ = write!(text, "\n  {n:>4}  {}", aidmesh_report::Lang::En.unmatched(*why));
         }
     }
     if report.hours.is_empty() {
@@ -516,55 +526,4 @@ pub fn report(report: &report::Report, labels: &Labels, from: chrono::NaiveDate,
     let quiet: Vec<String> = report.inactive.iter().map(|&id| labels.names.of(id)).collect();
     let _ = write!(text, "\n\nQuiet in this period: {}", if quiet.is_empty() { "nobody".to_string() } else { quiet.join(", ") });
     text
-}
-
-/// Each table of the report as a CSV file in `dir`, for a spreadsheet. Names and figures only:
-/// no contact detail is in a report.
-pub fn report_csv(report: &report::Report, labels: &Labels, dir: &std::path::Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let table = |name: &str, header: &[&str], rows: Vec<Vec<String>>| -> anyhow::Result<()> {
-        let mut file = csv::Writer::from_path(dir.join(format!("{name}.csv")))?;
-        file.write_record(header)?;
-        for row in rows {
-            file.write_record(row)?;
-        }
-        file.flush()?;
-        Ok(())
-    };
-    let waits = |wait: &str, w: &report::Waits| {
-        let hours = |h: Option<f64>| h.map_or(String::new(), |h| format!("{h:.1}"));
-        vec![wait.to_string(), w.count.to_string(), hours(w.median_hours), hours(w.slowest_tenth_hours)]
-    };
-    let bands = &report.open_by_age;
-    table("posted", &["starting", "category", "needs"], report.posted.iter().map(|p| vec![p.starting.to_string(), p.category.to_string(), p.needs.to_string()]).collect())?;
-    table("status", &["status", "needs"], report.by_status.iter().map(|(status, n)| vec![status.to_string(), n.to_string()]).collect())?;
-    table(
-        "waits",
-        &["wait", "needs", "median_hours", "slowest_tenth_hours"],
-        vec![waits("posted_to_first_volunteer", &report.to_first_assignment), waits("posted_to_done", &report.to_done)],
-    )?;
-    table(
-        "open_by_age",
-        &["age", "needs"],
-        [("under_3_days", bands.under_3_days), ("3_to_5_days", bands.from_3_to_5_days), ("over_5_days", bands.over_5_days)]
-            .into_iter()
-            .map(|(band, n)| vec![band.to_string(), n.to_string()])
-            .collect(),
-    )?;
-    table(
-        "areas",
-        &["area", "posted", "served", "unserved"],
-        report.areas.iter().map(|a| vec![a.area.clone(), a.posted.to_string(), a.served.to_string(), a.unserved.to_string()]).collect(),
-    )?;
-    table(
-        "hours",
-        &["member", "given", "received"],
-        report.hours.iter().map(|h| vec![labels.names.of(h.member), h.given.to_string(), h.received.to_string()]).collect(),
-    )?;
-    table(
-        "hours_by_category",
-        &["starting", "category", "hours"],
-        report.hours_by_category.iter().map(|h| vec![h.starting.to_string(), h.category.map_or(String::new(), |c| c.to_string()), h.hours.to_string()]).collect(),
-    )?;
-    table("inactive", &["member"], report.inactive.iter().map(|&id| vec![labels.names.of(id)]).collect())
 }

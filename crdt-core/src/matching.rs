@@ -308,13 +308,7 @@ impl Matcher {
     }
 
     fn view<'a>(&self, need: &'a Need, now: DateTime<Utc>) -> NeedView<'a> {
-        let mut standing = HashMap::new();
-        for &(volunteer, status) in self.by_need.get(&need.id).into_iter().flatten() {
-            // A place held outweighs an earlier decline; cancelled assignments leave no mark.
-            if status.fills_need() || (status == AssignmentStatus::Declined && !standing.contains_key(&volunteer)) {
-                standing.insert(volunteer, status);
-            }
-        }
+        let standing = standings(self.by_need.get(&need.id).into_iter().flatten().copied());
         let mut priority = vec![Reason::Urgency { urgency: need.urgency }];
         let days = (now - need.created_at).num_days();
         if days >= 1 {
@@ -334,22 +328,9 @@ impl Matcher {
     /// The candidate `offer` makes for the need, or why it is left out.
     fn evaluate(&self, view: &NeedView<'_>, offer: &Offer) -> Result<Candidate, Exclusion> {
         let need = view.need;
-        if offer.status != OfferStatus::Active {
-            return Err(Exclusion::OfferNotActive { status: offer.status });
-        }
-        let member = self.members.get(&offer.member).filter(|m| m.removed_at.is_none()).ok_or(Exclusion::MemberRemoved)?;
-        if !offer.categories.contains(&need.category) {
-            return Err(Exclusion::CategoryNotOffered { offered: offer.categories.clone() });
-        }
-        match view.standing.get(&member.id) {
-            Some(&AssignmentStatus::Declined) => return Err(Exclusion::Declined),
-            Some(&status) => return Err(Exclusion::AlreadyAssigned { status }),
-            None => {}
-        }
         let open = self.open_through(offer);
-        if !offer.inexhaustible && open >= offer.capacity {
-            return Err(Exclusion::AtCapacity { open, capacity: offer.capacity });
-        }
+        let member = self.members.get(&offer.member);
+        let member = excluded(offer, member, need, member.and_then(|m| view.standing.get(&m.id).copied()), open)?;
         let mut reasons = vec![Reason::Category { category: need.category }];
         reasons.extend(member.skills.iter().find(|skill| fits(skill, &view.words)).map(|skill| Reason::Skill { skill: skill.clone() }));
         reasons.push(self.location(view, offer));
@@ -391,6 +372,44 @@ impl GroupDoc {
     pub fn matcher(&self) -> Result<Matcher> {
         Ok(Matcher::new(self.group()?.settings, self.members().records, self.offers().records, &self.assignments().records))
     }
+}
+
+/// Each volunteer's standing on one need, from their assignments to it: a place they hold, or
+/// a decline. A place held outweighs an earlier decline; cancelled assignments leave no mark.
+pub(crate) fn standings(assignments: impl IntoIterator<Item = (Uuid, AssignmentStatus)>) -> HashMap<Uuid, AssignmentStatus> {
+    let mut standing = HashMap::new();
+    for (volunteer, status) in assignments {
+        if status.fills_need() || (status == AssignmentStatus::Declined && !standing.contains_key(&volunteer)) {
+            standing.insert(volunteer, status);
+        }
+    }
+    standing
+}
+
+/// Why `offer` can serve no need at all, or its volunteer.
+pub(crate) fn offer_excluded<'m>(offer: &Offer, member: Option<&'m Member>) -> Result<&'m Member, Exclusion> {
+    if offer.status != OfferStatus::Active {
+        return Err(Exclusion::OfferNotActive { status: offer.status });
+    }
+    member.filter(|m| m.removed_at.is_none()).ok_or(Exclusion::MemberRemoved)
+}
+
+/// Why `offer` cannot serve `need`, before anything is scored, given its volunteer's `standing`
+/// on the need and the assignments `open` through the offer; or its volunteer.
+pub(crate) fn excluded<'m>(offer: &Offer, member: Option<&'m Member>, need: &Need, standing: Option<AssignmentStatus>, open: u32) -> Result<&'m Member, Exclusion> {
+    let member = offer_excluded(offer, member)?;
+    if !offer.categories.contains(&need.category) {
+        return Err(Exclusion::CategoryNotOffered { offered: offer.categories.clone() });
+    }
+    match standing {
+        Some(AssignmentStatus::Declined) => return Err(Exclusion::Declined),
+        Some(status) => return Err(Exclusion::AlreadyAssigned { status }),
+        None => {}
+    }
+    if !offer.inexhaustible && open >= offer.capacity {
+        return Err(Exclusion::AtCapacity { open, capacity: offer.capacity });
+    }
+    Ok(member)
 }
 
 /// When help is useful: from the window's start (not before now) until `needed_by`, or for the

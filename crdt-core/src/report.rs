@@ -5,12 +5,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::model::{Assignment, AssignmentStatus, Category, EntryStatus, Hours, LedgerEntry, Member, Need, NeedStatus, Offer, Party};
+use crate::matching::{excluded, offer_excluded, standings};
+use crate::model::{in_zone, Assignment, AssignmentStatus, Category, EntryStatus, Hours, LedgerEntry, Member, Need, NeedStatus, Offer, Party};
+use crate::validation::ValidationError;
+use crate::Exclusion;
+
+/// How many of the needs waiting longest a report names.
+pub const LONGEST_WAITING: usize = 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Period {
@@ -19,13 +25,22 @@ pub struct Period {
 }
 
 impl Period {
+    /// Whole days in `zone`, from the start of `first` to the end of `last`.
+    pub fn days(first: NaiveDate, last: NaiveDate, zone: Tz) -> Result<Period, ValidationError> {
+        if first > last {
+            return Err(ValidationError::PeriodBackwards { first, last });
+        }
+        let midnight = |day: NaiveDate| in_zone(day.and_time(NaiveTime::MIN), zone);
+        Ok(Period { from: midnight(first), to: midnight(last + Duration::days(1)) })
+    }
+
     fn holds(&self, at: DateTime<Utc>) -> bool {
         self.from <= at && at < self.to
     }
 }
 
 /// How figures over time are grouped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Bucket {
     Week,
@@ -66,8 +81,12 @@ pub struct Report {
     pub to_done: Waits,
     /// Needs still open when the period ends, by how long they had waited then.
     pub open_by_age: AgeBands,
+    /// The needs open longest when the period ends, longest first (at most `LONGEST_WAITING`).
+    pub waiting_longest: Vec<WaitingNeed>,
     /// Needs posted in the period, by area: served once a volunteer accepted or finished.
     pub areas: Vec<AreaServed>,
+    /// Offers made before the period ended that no assignment has used, by why not.
+    pub unmatched_offers: BTreeMap<Unmatched, usize>,
     /// Confirmed hours of entries made in the period, by member: most given first.
     pub hours: Vec<MemberHours>,
     /// The same hours by week or month and category (`None`: no category given).
@@ -116,6 +135,47 @@ pub struct AgeBands {
     pub over_5_days: usize,
 }
 
+/// A need still open when the period ends: what the meeting reads out (never contact details).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WaitingNeed {
+    pub id: Uuid,
+    pub title: String,
+    pub area: String,
+    pub category: Category,
+    pub status: NeedStatus,
+    pub posted: DateTime<Utc>,
+}
+
+/// Why an offer was never used, from the matcher's exclusions over the needs it could have
+/// served: the one that came closest to a match counts, in this order (furthest first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unmatched {
+    /// Paused or withdrawn.
+    NotActive,
+    VolunteerRemoved,
+    /// No need asked for what it offers.
+    NoNeedInItsCategories,
+    AtCapacity,
+    /// Its volunteer declined every need it could serve.
+    Declined,
+    /// The matcher would have suggested it, but no organizer chose it.
+    NeverChosen,
+}
+
+impl From<Exclusion> for Unmatched {
+    fn from(why: Exclusion) -> Unmatched {
+        match why {
+            Exclusion::OfferNotActive { .. } => Unmatched::NotActive,
+            Exclusion::MemberRemoved => Unmatched::VolunteerRemoved,
+            Exclusion::CategoryNotOffered { .. } => Unmatched::NoNeedInItsCategories,
+            Exclusion::AtCapacity { .. } => Unmatched::AtCapacity,
+            // Its volunteer already holds a place on the need through another offer.
+            Exclusion::Declined | Exclusion::AlreadyAssigned { .. } => Unmatched::Declined,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AreaServed {
     pub area: String,
@@ -162,7 +222,9 @@ impl Report {
                     .collect(),
             ),
             open_by_age: open_by_age(records.needs, period.to),
+            waiting_longest: waiting_longest(records.needs, period.to),
             areas: areas(&posted_in, records.assignments),
+            unmatched_offers: unmatched_offers(records, period.to),
             hours: member_hours(&confirmed),
             hours_by_category: category_hours(&confirmed, bucket, zone),
             inactive: inactive(records, period),
@@ -192,9 +254,14 @@ fn first_assignment_waits(records: &Records<'_>, period: Period) -> Vec<Duration
     records.needs.iter().filter_map(|need| Some((*first.get(&need.id)?, need))).filter(|(at, _)| period.holds(*at)).map(|(at, need)| at - need.created_at).collect()
 }
 
+/// The needs posted before `end` and not closed by then.
+fn open_at(needs: &[Need], end: DateTime<Utc>) -> impl Iterator<Item = &Need> {
+    needs.iter().filter(move |n| n.created_at < end && closed_at(n).is_none_or(|closed| closed >= end))
+}
+
 fn open_by_age(needs: &[Need], end: DateTime<Utc>) -> AgeBands {
     let mut bands = AgeBands::default();
-    for need in needs.iter().filter(|n| n.created_at < end && closed_at(n).is_none_or(|closed| closed >= end)) {
+    for need in open_at(needs, end) {
         let age = end - need.created_at;
         if age < Duration::days(3) {
             bands.under_3_days += 1;
@@ -205,6 +272,61 @@ fn open_by_age(needs: &[Need], end: DateTime<Utc>) -> AgeBands {
         }
     }
     bands
+}
+
+fn waiting_longest(needs: &[Need], end: DateTime<Utc>) -> Vec<WaitingNeed> {
+    let mut open: Vec<&Need> = open_at(needs, end).collect();
+    open.sort_by_key(|n| (n.created_at, n.id));
+    open.into_iter()
+        .take(LONGEST_WAITING)
+        .map(|n| WaitingNeed { id: n.id, title: n.title.clone(), area: n.area.clone(), category: n.category, status: n.status, posted: n.created_at })
+        .collect()
+}
+
+/// Each offer made before `end` that no assignment made by then used (through the offer, or
+/// its volunteer on a need of its categories), with why: the closest the matcher came to using
+/// it for a need open while the offer stood. Capacity counts nothing, as nothing went through it.
+fn unmatched_offers(records: &Records<'_>, end: DateTime<Utc>) -> BTreeMap<Unmatched, usize> {
+    let category: BTreeMap<Uuid, Category> = records.needs.iter().map(|n| (n.id, n.category)).collect();
+    let members: BTreeMap<Uuid, &Member> = records.members.iter().map(|m| (m.id, m)).collect();
+    let assignments: Vec<&Assignment> = records.assignments.iter().filter(|a| a.created_at < end).collect();
+    let mut on_need: BTreeMap<Uuid, Vec<(Uuid, AssignmentStatus)>> = BTreeMap::new();
+    let mut used_offers = BTreeSet::new();
+    let mut helped_in = BTreeSet::new();
+    for a in &assignments {
+        on_need.entry(a.need).or_default().push((a.volunteer, a.status));
+        used_offers.extend(a.offer);
+        if a.status != AssignmentStatus::Declined {
+            helped_in.extend(category.get(&a.need).map(|c| (a.volunteer, *c)));
+        }
+    }
+    let mut by_category: BTreeMap<Category, Vec<&Need>> = BTreeMap::new();
+    for need in records.needs.iter().filter(|n| n.created_at < end) {
+        by_category.entry(need.category).or_default().push(need);
+    }
+    let mut why = BTreeMap::new();
+    for offer in records.offers.iter().filter(|o| o.created_at < end && !used_offers.contains(&o.id)) {
+        if offer.categories.iter().any(|c| helped_in.contains(&(offer.member, *c))) {
+            continue;
+        }
+        let member = members.get(&offer.member).copied();
+        let closest = match offer_excluded(offer, member) {
+            Err(exclusion) => exclusion.into(),
+            Ok(_) => offer
+                .categories
+                .iter()
+                .flat_map(|c| by_category.get(c).into_iter().flatten())
+                .filter(|n| closed_at(n).is_none_or(|closed| closed > offer.created_at))
+                .map(|need| {
+                    let standing = standings(on_need.get(&need.id).into_iter().flatten().copied()).get(&offer.member).copied();
+                    excluded(offer, member, need, standing, 0).map_or_else(Unmatched::from, |_| Unmatched::NeverChosen)
+                })
+                .max()
+                .unwrap_or(Unmatched::NoNeedInItsCategories),
+        };
+        *why.entry(closest).or_insert(0) += 1;
+    }
+    why
 }
 
 fn areas(needs: &[&Need], assignments: &[Assignment]) -> Vec<AreaServed> {

@@ -3,7 +3,7 @@
 //! A leaf: it knows no record type, so every layer above (the model, the actions, the store, the
 //! app's generated contract) takes its limits and field names from here.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 /// The longest title, name or one-line text.
@@ -160,6 +160,8 @@ pub enum ValidationError {
     NeededByInPast(DateTime<Utc>),
     #[error("the time window starts after 'needed by'")]
     WindowAfterNeededBy,
+    #[error("the report's first day ({first}) is after its last ({last})")]
+    PeriodBackwards { first: NaiveDate, last: NaiveDate },
     #[error("{} must be at least 1", .0.words())]
     Zero(Field),
     #[error("{} must be at most {max}", .field.words())]

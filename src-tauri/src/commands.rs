@@ -7,7 +7,8 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
+use crdt_core::report::{Bucket, Period};
 use crdt_core::{
     AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
     NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
@@ -290,6 +291,21 @@ pub async fn apply_batch<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, p
 #[tauri::command]
 pub async fn list_conflicts(state: State<'_, App>) -> AppResult<Vec<Conflict>> {
     service::recount_conflicts(&state, &state.store()?)
+}
+
+/// The meeting report over whole days in the group's time zone, laid out for the dashboard and
+/// for print: one HTML element in `lang` (English when the UI asks for a language it lacks).
+#[tauri::command]
+pub async fn meeting_report(state: State<'_, App>, first_day: NaiveDate, last_day: NaiveDate, by: Bucket, lang: String) -> AppResult<String> {
+    let shared = state.store()?;
+    let conflicts = service::recount_conflicts(&state, &shared)?;
+    read(&state, |store| {
+        let group = store.group()?;
+        let report = store.report(Period::days(first_day, last_day, group.settings.zone())?, by)?;
+        let names = names(store)?;
+        let meeting = aidmesh_report::Meeting { group: &group.name, first_day, last_day, report: &report, names: &names, conflicts: &conflicts };
+        Ok(aidmesh_report::fragment(&meeting, lang.parse().unwrap_or_default()))
+    })
 }
 
 /// Changes signed by a member of the group that have no effect: shown to organizers.

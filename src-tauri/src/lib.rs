@@ -66,6 +66,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::propose_batch,
         commands::apply_batch,
         commands::list_conflicts,
+        commands::meeting_report,
         commands::list_ignored,
         commands::resolve_conflict,
         commands::my_assignments,

@@ -227,15 +227,16 @@ fn contact_details_are_sealed_forgotten_on_request_and_a_removed_member_is_shut_
 /// The meeting report from the command line: text, JSON and one CSV file per table, none of
 /// which holds a byte of the contact details sealed to a need.
 #[test]
-fn the_meeting_report_prints_and_writes_csv_without_contact_details() {
+fn the_meeting_report_prints_and_writes_csv_and_html_without_contact_details() {
     let (dir, ana) = group();
     let need = id(&ana.json(&["need", "add", "--title", "Ride to dialysis", "--category", "transport", "--area", "North"]).unwrap());
     ana.ok(&["need", "set-contact", &need, "--contact-name", "Mrs Kowalski", "--phone", "555-0177", "--address", "4 Elm St"]).unwrap();
-    ana.json(&["need", "add", "--title", "Groceries", "--category", "groceries", "--area", "River"]).unwrap();
+    ana.json(&["need", "add", "--title", "<script>alert(1)</script> groceries", "--category", "groceries", "--area", "River"]).unwrap();
     let bo = id(&ana.json(&["member", "add", "--name", "Bo"]).unwrap());
     ana.ok(&["assign", &need, "--to", &bo]).unwrap();
 
-    let text = ana.ok(&["report", "--csv", dir.path().join("report").to_str().unwrap()]).unwrap();
+    let (csv, html) = (dir.path().join("report"), dir.path().join("report.html"));
+    let text = ana.ok(&["report", "--csv", csv.to_str().unwrap(), "--html", html.to_str().unwrap(), "--lang", "es"]).unwrap();
     assert!(text.contains("Needs posted: 2 (now 1 open, 1 matched)"), "{text}");
     assert!(text.contains("Waits, posted to first volunteer: median 0 h"), "{text}");
     assert!(text.contains("Still open at the end: 2 under 3 days"), "{text}");
@@ -243,16 +244,26 @@ fn the_meeting_report_prints_and_writes_csv_without_contact_details() {
     assert_eq!(json["open_by_age"]["under_3_days"], 2);
     assert_eq!(json["areas"].as_array().unwrap().len(), 2);
 
-    let mut outputs = vec![text.into_bytes(), json.to_string().into_bytes()];
-    for table in ["posted", "status", "waits", "open_by_age", "areas", "hours", "hours_by_category", "inactive"] {
-        let file = std::fs::read(dir.path().join("report").join(format!("{table}.csv"))).unwrap();
-        assert!(!file.is_empty(), "{table}.csv has at least its header");
-        outputs.push(file);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Informe para la reunión") && page.contains("Ride to dialysis"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; groceries") && !page.contains("<script"), "a title is text, never markup");
+    assert!(!page.contains("http"), "the page needs nothing from elsewhere");
+
+    let mut outputs = vec![("text", text.into_bytes()), ("json", json.to_string().into_bytes()), ("html", page.into_bytes())];
+    let tables: Vec<_> = std::fs::read_dir(&csv).unwrap().map(|f| f.unwrap().path()).collect();
+    assert_eq!(tables.len(), 11, "{tables:?}");
+    for table in tables {
+        let file = std::fs::read(&table).unwrap();
+        assert!(!file.is_empty(), "{} has at least its header", table.display());
+        outputs.push(("csv", file));
     }
     for secret in ["Mrs Kowalski", "555-0177", "4 Elm St"] {
-        assert!(outputs.iter().all(|bytes| !bytes.windows(secret.len()).any(|w| w == secret.as_bytes())), "{secret} is in a report");
+        for (what, bytes) in &outputs {
+            assert!(!crate::privacy::contains(bytes, secret), "{secret} is in the {what} report");
+        }
     }
     assert!(ana.fails(&["report", "--from", "2030-02-01", "--to", "2030-01-01"]).unwrap().contains("is after its last"));
+    assert!(ana.fails(&["report", "--lang", "fr"]).unwrap().contains("English (en) or Spanish (es)"));
 }
 
 #[test]

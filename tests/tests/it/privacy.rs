@@ -20,7 +20,8 @@ fn sensitive() -> Contact {
     Contact { name: "Rosa SECRETNAME".into(), phone: PHONE.into(), address: ADDRESS.into(), notes: NOTES.into(), ..Contact::default() }
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+/// The privacy tests' byte search: is `needle` anywhere in `haystack`.
+pub(crate) fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 

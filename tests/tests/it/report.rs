@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use aidmesh_tests::test_key;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use crdt_core::report::{AgeBands, AreaServed, Bucket, Period, Records, Report, Waits};
+use crdt_core::report::{AgeBands, AreaServed, Bucket, Period, Records, Report, Unmatched, Waits};
 use crdt_core::*;
 
 /// Local time in Cleveland, `day` days after Monday 7 January 2030, at `hour`:`minute`.
@@ -79,6 +79,18 @@ fn fixture() -> Fixture {
     // After the period.
     let n11 = need(s, Category::Groceries, "East", local(36, 10, 0));
     helped(s, n11, dee, local(36, 12, 0), None);
+
+    // Offers, and why four of them were never used.
+    let offer = |s: &mut Store, member: Uuid, category: Category, day: i64| {
+        on(s, |doc| doc.add_offer(member, NewOffer::new(member, &format!("{category}"), vec![category], OfferKind::Time, "North"), local(day, 8, 0))).id
+    };
+    offer(s, bo, Category::Groceries, -1); // used: Bo helped with groceries
+    offer(s, eve, Category::Transport, 2); // two transport needs stood open, nobody chose Eve
+    offer(s, cy, Category::Childcare, 2); // Cy declined the one childcare need
+    offer(s, dee, Category::Housing, 2); // nobody asked for housing
+    let paused = offer(s, eve, Category::Meals, 3);
+    on(s, |doc| doc.set_offer_status(eve, paused, OfferStatus::Paused, local(4, 8, 0)));
+    offer(s, fay, Category::Meals, 41); // after the period
 
     let hours = |s: &mut Store, from: Uuid, to: Party, amount: &str, category: Option<Category>, day: i64, confirmed: bool| {
         let input = NewHours { category, ..NewHours::new(from, to, amount.parse().unwrap()) };
@@ -166,6 +178,29 @@ fn open_needs_by_age_when_the_period_ends() {
     let report = report(&mut fixture(), Bucket::Week);
     // 1 day 4 h; 3 days 15 h; and 5 days 14 h or more (four needs, one of them in progress).
     assert_eq!(report.open_by_age, AgeBands { under_3_days: 1, from_3_to_5_days: 1, over_5_days: 4 });
+}
+
+#[test]
+fn the_needs_waiting_longest_are_named_by_title_and_area() {
+    let report = report(&mut fixture(), Bucket::Week);
+    let waiting: Vec<(String, String)> = report.waiting_longest.iter().map(|n| (n.title.clone(), n.area.clone())).collect();
+    let expected = [
+        ("transport in South", "South"),
+        ("groceries in East", "East"),
+        ("childcare in East", "East"),
+        ("meals in South", "South"),
+        ("meals in South", "South"),
+        ("transport in North", "North"),
+    ];
+    assert_eq!(waiting, expected.map(|(title, area)| (title.to_string(), area.to_string())));
+}
+
+#[test]
+fn offers_never_used_and_why() {
+    let report = report(&mut fixture(), Bucket::Week);
+    let why: BTreeMap<Unmatched, usize> =
+        [(Unmatched::NotActive, 1), (Unmatched::NoNeedInItsCategories, 1), (Unmatched::Declined, 1), (Unmatched::NeverChosen, 1)].into_iter().collect();
+    assert_eq!(report.unmatched_offers, why);
 }
 
 #[test]

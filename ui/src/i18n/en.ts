@@ -216,6 +216,7 @@ export const en = {
   'error.category_not_used': 'This group doesn’t use that category.',
   'error.needed_by_in_past': 'That date has already passed. Pick today or a later day.',
   'error.window_after_needed_by': 'The start is after the “needed by” date.',
+  'error.period_backwards': 'The first day is after the last one.',
   'error.zero': 'This must be at least 1.',
   'error.not_a_number': 'Enter a whole number, like 1 or 2.',
   'error.too_big': 'That number is too large: at most {max}.',

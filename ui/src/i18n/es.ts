@@ -218,6 +218,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.category_not_used': 'Este grupo no usa esa categoría.',
   'error.needed_by_in_past': 'Esa fecha ya ha pasado. Elige hoy o un día posterior.',
   'error.window_after_needed_by': 'El inicio es posterior a la fecha límite.',
+  'error.period_backwards': 'El primer día es posterior al último.',
   'error.zero': 'Tiene que ser al menos 1.',
   'error.not_a_number': 'Escribe un número entero, como 1 o 2.',
   'error.too_big': 'Ese número es demasiado grande: como mucho {max}.',
