@@ -12,40 +12,40 @@ use crdt_core::Hours;
 use crate::{Lang, Meeting, Table, Words};
 
 /// The colours groups already use for how long a need has waited.
-const GREEN: &str = "green";
-const ORANGE: &str = "orange";
-const RED: &str = "red";
-const BLUE: &str = "blue";
-const GREY: &str = "grey";
-const PURPLE: &str = "purple";
+const GREEN: &str = "mr-green";
+const ORANGE: &str = "mr-orange";
+const RED: &str = "mr-red";
+const BLUE: &str = "mr-blue";
+const GREY: &str = "mr-grey";
+const PURPLE: &str = "mr-purple";
 
 const STYLE: &str = r#"
 .meeting-report { font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1b1b; max-width: 46rem; margin: 0 auto; padding: 0.75rem; }
 .meeting-report h1 { font-size: 1.3rem; margin: 0; }
 .meeting-report h2 { font-size: 1.05rem; margin: 1.1rem 0 0.4rem; }
-.meeting-report .period { margin: 0.2rem 0 0.6rem; color: #444; }
-.meeting-report .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0.5rem; }
-.meeting-report .tile { border: 1px solid #ccc; border-radius: 0.5rem; padding: 0.5rem; }
-.meeting-report .tile b { display: block; font-size: 1.6rem; line-height: 1.1; }
-.meeting-report .tile.alert { border-color: #c62828; }
-.meeting-report .tile.alert b { color: #b71c1c; }
-.meeting-report .bars { display: grid; grid-template-columns: minmax(6rem, max-content) 1fr 3.2rem; gap: 0.25rem 0.5rem; align-items: center; }
-.meeting-report .bar { display: flex; height: 1.1rem; background: #f1f1f1; border-radius: 0.2rem; overflow: hidden; }
-.meeting-report .bar i { display: block; height: 100%; }
-.meeting-report .n { text-align: right; font-variant-numeric: tabular-nums; }
-.meeting-report .green { background: #2e7d32; } .meeting-report .orange { background: #ef6c00; } .meeting-report .red { background: #c62828; }
-.meeting-report .blue { background: #1565c0; } .meeting-report .grey { background: #9e9e9e; } .meeting-report .purple { background: #6a1b9a; }
-.meeting-report .legend { display: flex; gap: 1rem; font-size: 0.85rem; margin: 0.2rem 0; }
-.meeting-report .legend i { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 0.15rem; }
+.meeting-report .mr-period { margin: 0.2rem 0 0.6rem; color: #444; }
+.meeting-report .mr-tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0.5rem; }
+.meeting-report .mr-tile { border: 1px solid #ccc; border-radius: 0.5rem; padding: 0.5rem; }
+.meeting-report .mr-tile b { display: block; font-size: 1.6rem; line-height: 1.1; }
+.meeting-report .mr-tile.mr-alert { border-color: #c62828; }
+.meeting-report .mr-tile.mr-alert b { color: #b71c1c; }
+.meeting-report .mr-bars { display: grid; grid-template-columns: minmax(6rem, max-content) 1fr 3.2rem; gap: 0.25rem 0.5rem; align-items: center; }
+.meeting-report .mr-bar { display: flex; height: 1.1rem; background: #f1f1f1; border-radius: 0.2rem; overflow: hidden; }
+.meeting-report .mr-bar i { display: block; height: 100%; }
+.meeting-report .mr-n { text-align: right; font-variant-numeric: tabular-nums; }
+.meeting-report .mr-green { background: #2e7d32; } .meeting-report .mr-orange { background: #ef6c00; } .meeting-report .mr-red { background: #c62828; }
+.meeting-report .mr-blue { background: #1565c0; } .meeting-report .mr-grey { background: #9e9e9e; } .meeting-report .mr-purple { background: #6a1b9a; }
+.meeting-report .mr-legend { display: flex; gap: 1rem; font-size: 0.85rem; margin: 0.2rem 0; }
+.meeting-report .mr-legend i { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: -0.1rem; border-radius: 0.15rem; }
 .meeting-report details { margin: 0.3rem 0; }
 .meeting-report summary { cursor: pointer; color: #0d47a1; min-height: 1.5rem; }
 .meeting-report table { border-collapse: collapse; margin: 0.3rem 0; font-size: 0.9rem; }
 .meeting-report th, .meeting-report td { border-bottom: 1px solid #ddd; padding: 0.15rem 0.5rem 0.15rem 0; text-align: left; vertical-align: top; }
-.meeting-report td.num, .meeting-report th.num { text-align: right; }
+.meeting-report td.mr-num, .meeting-report th.mr-num { text-align: right; }
 .meeting-report ol, .meeting-report ul { margin: 0.2rem 0; padding-left: 1.3rem; }
-.meeting-report .muted { color: #555; }
+.meeting-report .mr-muted { color: #555; }
 .meeting-report footer { margin-top: 1rem; font-size: 0.8rem; color: #555; }
-.meeting-report .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 0 1.5rem; }
+.meeting-report .mr-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 0 1.5rem; }
 @media print {
   .meeting-report { font-size: 10.5pt; max-width: none; padding: 0; }
   .meeting-report * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
@@ -74,7 +74,7 @@ pub fn fragment(meeting: &Meeting<'_>, lang: Lang) -> String {
     let mut page = format!("<article class=\"meeting-report\" lang=\"{}\"><style>{STYLE}</style>", w.code);
     let _ = write!(
         page,
-        "<header><h1>{}: {}</h1><p class=\"period\">{} – {}</p></header>",
+        "<header><h1>{}: {}</h1><p class=\"mr-period\">{} – {}</p></header>",
         escape(meeting.group),
         w.title,
         lang.day(meeting.first_day),
@@ -84,17 +84,17 @@ pub fn fragment(meeting: &Meeting<'_>, lang: Lang) -> String {
     let posted: usize = report.by_status.values().sum();
     let done = report.by_status.get(&crdt_core::NeedStatus::Done).copied().unwrap_or(0);
     let median = report.to_first_assignment.median_hours.map_or("–".to_string(), |h| format!("{h:.0} h"));
-    page.push_str("<div class=\"tiles\">");
+    page.push_str("<div class=\"mr-tiles\">");
     for (figure, what, alert) in [
         (posted.to_string(), w.posted, false),
         (done.to_string(), w.done, false),
         (median, w.median_to_volunteer, false),
         (report.open_by_age.over_5_days.to_string(), w.open_over_5, report.open_by_age.over_5_days > 0),
     ] {
-        let class = if alert { "tile alert" } else { "tile" };
+        let class = if alert { "mr-tile mr-alert" } else { "mr-tile" };
         let _ = write!(page, "<div class=\"{class}\"><b>{figure}</b>{what}</div>");
     }
-    page.push_str("</div><div class=\"columns\">");
+    page.push_str("</div><div class=\"mr-columns\">");
 
     let mut per_bucket: BTreeMap<NaiveDate, usize> = BTreeMap::new();
     for p in &report.posted {
@@ -125,12 +125,15 @@ pub fn fragment(meeting: &Meeting<'_>, lang: Lang) -> String {
 
     let mut longest = String::new();
     if report.waiting_longest.is_empty() {
-        let _ = write!(longest, "<p class=\"muted\">{}</p>", w.nothing);
+        let _ = write!(longest, "<p class=\"mr-muted\">{}</p>", w.nothing);
     } else {
         longest.push_str("<ol>");
         for need in &report.waiting_longest {
-            let days = (report.period.to - need.posted).num_days();
-            let _ = write!(longest, "<li>{} <span class=\"muted\">· {} · {days} {}</span></li>", escape(&need.title), escape(&need.area), w.days_waiting);
+            let waited = match (report.period.to - need.posted).num_days() {
+                0 => w.under_a_day.to_string(),
+                days => format!("{days} {}", w.days_waiting),
+            };
+            let _ = write!(longest, "<li>{} <span class=\"mr-muted\">· {} · {waited}</span></li>", escape(&need.title), escape(&need.area));
         }
         longest.push_str("</ol>");
     }
@@ -187,25 +190,25 @@ fn section(page: &mut String, w: &Words, title: &str, body: &str, numbers: Optio
 /// numbers for screen readers.
 fn bars(rows: Vec<Row>, legend: &[(&str, &str)]) -> String {
     if rows.is_empty() {
-        return "<p class=\"muted\">–</p>".to_string();
+        return "<p class=\"mr-muted\">–</p>".to_string();
     }
     let longest = rows.iter().map(|r| r.parts.iter().map(|(v, _)| v).sum::<f64>()).fold(0.0, f64::max);
     let mut chart = String::new();
     if !legend.is_empty() {
-        chart.push_str("<div class=\"legend\" aria-hidden=\"true\">");
+        chart.push_str("<div class=\"mr-legend\" aria-hidden=\"true\">");
         for (what, colour) in legend {
             let _ = write!(chart, "<span><i class=\"{colour}\"></i>{what}</span>");
         }
         chart.push_str("</div>");
     }
-    chart.push_str("<div class=\"bars\" aria-hidden=\"true\">");
+    chart.push_str("<div class=\"mr-bars\" aria-hidden=\"true\">");
     for row in rows {
-        let _ = write!(chart, "<span>{}</span><span class=\"bar\">", escape(&row.label));
+        let _ = write!(chart, "<span>{}</span><span class=\"mr-bar\">", escape(&row.label));
         for (value, colour) in row.parts {
             let width = if longest > 0.0 { value / longest * 100.0 } else { 0.0 };
             let _ = write!(chart, "<i class=\"{colour}\" style=\"width:{width:.1}%\"></i>");
         }
-        let _ = write!(chart, "</span><span class=\"n\">{}</span>", escape(&row.shown));
+        let _ = write!(chart, "</span><span class=\"mr-n\">{}</span>", escape(&row.shown));
     }
     chart.push_str("</div>");
     chart
@@ -215,14 +218,14 @@ fn table(table: &Table) -> String {
     let numeric = |cell: &str| !cell.is_empty() && cell.parse::<f64>().is_ok();
     let mut html = String::from("<table><thead><tr>");
     for (i, heading) in table.header.iter().enumerate() {
-        let class = if table.rows.first().is_some_and(|r| numeric(&r[i])) { " class=\"num\"" } else { "" };
+        let class = if table.rows.first().is_some_and(|r| numeric(&r[i])) { " class=\"mr-num\"" } else { "" };
         let _ = write!(html, "<th scope=\"col\"{class}>{}</th>", escape(heading));
     }
     html.push_str("</tr></thead><tbody>");
     for row in &table.rows {
         html.push_str("<tr>");
         for cell in row {
-            let class = if numeric(cell) { " class=\"num\"" } else { "" };
+            let class = if numeric(cell) { " class=\"mr-num\"" } else { "" };
             let _ = write!(html, "<td{class}>{}</td>", escape(cell));
         }
         html.push_str("</tr>");
@@ -234,7 +237,7 @@ fn table(table: &Table) -> String {
 /// A two-column table as a list: "what: figure".
 fn list(table: &Table, empty: &str) -> String {
     if table.rows.is_empty() {
-        return format!("<p class=\"muted\">{empty}</p>");
+        return format!("<p class=\"mr-muted\">{empty}</p>");
     }
     let items: String = table.rows.iter().map(|row| format!("<li>{}: <b>{}</b></li>", escape(&row[0]), escape(&row[1]))).collect();
     format!("<ul>{items}</ul>")

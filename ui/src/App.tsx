@@ -15,6 +15,7 @@ import { OrganizeScreen } from './screens/Organize';
 import { MatchScreen } from './screens/Match';
 import { BatchScreen } from './screens/Batch';
 import { ConflictsScreen } from './screens/Conflicts';
+import { ReportScreen } from './screens/Report';
 import { MineScreen } from './screens/Mine';
 import { SyncScreen } from './screens/Sync';
 import { MembersScreen } from './screens/Members';
@@ -32,6 +33,7 @@ function Screen({ route }: { route: Route }): JSX.Element {
     case 'match': return <MatchScreen id={route.id} />;
     case 'batch': return <BatchScreen />;
     case 'conflicts': return <ConflictsScreen />;
+    case 'report': return <ReportScreen />;
     case 'mine': return <MineScreen />;
     case 'sync': return <SyncScreen />;
     case 'members': return <MembersScreen />;
@@ -174,7 +176,7 @@ export function App(): JSX.Element {
   }
 
   const tab = tabOf(route);
-  const organizerOnly = ['organize', 'match', 'batch', 'conflicts'].includes(route.name);
+  const organizerOnly = ['organize', 'match', 'batch', 'conflicts', 'report'].includes(route.name);
   return (
     <div class="app with-tabs">
       {skip}

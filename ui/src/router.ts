@@ -11,6 +11,7 @@ export type Route =
   | { name: 'match'; id: string }
   | { name: 'batch' }
   | { name: 'conflicts' }
+  | { name: 'report' }
   | { name: 'mine' }
   | { name: 'sync' }
   | { name: 'members' }
@@ -30,6 +31,7 @@ export function parseRoute(hash: string): Route {
       if (b === 'match' && c) return { name: 'match', id: c };
       if (b === 'batch') return { name: 'batch' };
       if (b === 'conflicts') return { name: 'conflicts' };
+      if (b === 'report') return { name: 'report' };
       return { name: 'organize' };
     case 'mine': return { name: 'mine' };
     case 'sync': return { name: 'sync' };
@@ -44,7 +46,7 @@ export function tabOf(r: Route): string {
   switch (r.name) {
     case 'needs': case 'need-new': case 'need': return 'needs';
     case 'offers': case 'offer-new': return 'offers';
-    case 'organize': case 'match': case 'batch': case 'conflicts': return 'organize';
+    case 'organize': case 'match': case 'batch': case 'conflicts': case 'report': return 'organize';
     default: return r.name;
   }
 }
@@ -59,6 +61,7 @@ export const href = {
   match: (id: string) => `#/organize/match/${encodeURIComponent(id)}`,
   batch: () => '#/organize/batch',
   conflicts: () => '#/organize/conflicts',
+  report: () => '#/organize/report',
   mine: () => '#/mine',
   sync: () => '#/sync',
   members: () => '#/members',

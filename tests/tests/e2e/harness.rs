@@ -286,6 +286,14 @@ impl App {
         }
     }
 
+    /// Closes every toast, as a person would before looking at what they cover.
+    pub async fn dismiss_toasts(&self) -> Result<()> {
+        while self.count("toast-close").await? > 0 {
+            self.click("toast-close").await?;
+        }
+        Ok(())
+    }
+
     pub async fn count(&self, testid: &str) -> Result<usize> {
         Ok(self.client.find_all(Locator::Css(&css(testid))).await?.len())
     }

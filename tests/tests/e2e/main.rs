@@ -539,6 +539,56 @@ async fn every_main_screen_in_both_languages() -> Result<()> {
     app.close().await
 }
 
+/// The meeting report in the app: the group's figures for the last four weeks, then for days an
+/// organizer picks, by month, in both languages, and never a contact detail on it.
+#[tokio::test]
+async fn an_organizer_reads_the_meeting_report_for_a_period_in_both_languages() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let (app, _dir, bea) = group_with_bea().await?;
+    post_need(&app, "Groceries for Mrs. Alvarez", "groceries", "high").await?;
+    post_offer(&app, "Car and two free afternoons", "groceries").await?;
+    let ride = bea.json(&["need", "add", "--title", "Ride to the clinic on Friday", "--category", "transport", "--urgency", "critical", "--area", "Hillside"])?;
+    let ride = ride["id"].as_str().context("need id")?;
+    bea.ok(&["need", "set-contact", ride, "--contact-name", "Mr Okafor", "--phone", "555-0142"])?;
+    bea.ok(&["need", "add", "--title", "Move a sofa upstairs", "--category", "household", "--area", "Hillside"])?;
+    bea.ok(&["offer", "add", "--what", "Spanish and English translation", "--category", "translation", "--area", "Riverside"])?;
+    bea.ok(&["hours", "log", "--to", "group", "--hours", "2", "--note", "Pantry shift"])?;
+    bea.ok(&["sync", &app.address])?;
+    app.click("nav-mine").await?;
+    app.click_in("hours-pending-item", "Pantry shift", "hours-confirm").await?;
+    app.wait("hours-pending-empty").await?;
+
+    app.click("nav-organize").await?;
+    app.click("report-open").await?;
+    let page = app.wait_text("report-page", "Eastside Mutual Aid: Meeting report").await?;
+    for shown in ["Ride to the clinic on Friday", "Hillside", "nobody asked for what it offers: 1", "Bea"] {
+        ensure!(page.contains(shown), "the report shows {shown:?}: {page}");
+    }
+    ensure!(!page.contains("555-0142") && !page.contains("Okafor"), "no contact detail is in the report: {page}");
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "24-report").await?;
+    app.scroll_to(&app.wait("[data-testid=report-page] section:nth-of-type(6)").await?).await?;
+    app.screenshot("en", "25-report-areas-hours").await?;
+
+    app.click("report-by-month").await?;
+    app.choose("report-period", "custom").await?;
+    let first = (chrono::Local::now().date_naive() - chrono::Duration::days(60)).to_string();
+    app.set_date("report-first", &first).await?;
+    app.wait_text("report-page", "Month of").await?;
+
+    app.click("nav-settings").await?;
+    app.choose("lang-select", "es").await?;
+    app.wait("[lang=es]:root").await?;
+    app.click("nav-organize").await?;
+    app.click("report-open").await?;
+    let page = app.wait_text("report-page", "Informe para la reunión").await?;
+    ensure!(page.contains("necesidades publicadas") && page.contains("Semana del"), "{page}");
+    app.screenshot("es", "24-report").await?;
+    app.scroll_to(&app.wait("[data-testid=report-page] section:nth-of-type(6)").await?).await?;
+    app.screenshot("es", "25-report-areas-hours").await?;
+    app.close().await
+}
+
 /// Bea's second phone runs a modified app and tries to make her an organizer; Ana's phone
 /// ignores it and shows her who tried what, under Conflicts.
 #[tokio::test]
@@ -566,9 +616,7 @@ async fn an_organizer_sees_a_modified_apps_self_promotion_ignored() -> Result<()
     app.click("conflicts-open").await?;
     app.item_with_text("ignored-item", "Bea tried to change their own role").await?;
     // The sync's toasts would cover the list in the picture.
-    while app.count("toast-close").await? > 0 {
-        app.click("toast-close").await?;
-    }
+    app.dismiss_toasts().await?;
     app.screenshot("en", "23-ignored-changes").await?;
     app.click("nav-settings").await?;
     app.choose("lang-select", "es").await?;

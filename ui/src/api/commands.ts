@@ -38,6 +38,10 @@ export const api = {
   applyBatch: (picks: Pick[]) => invoke<AssignmentView[]>('apply_batch', { picks }),
 
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
+  /** The meeting report over whole days (YYYY-MM-DD, the last included), as one HTML element
+   *  built by the Rust side with every text from the record escaped. */
+  meetingReport: (firstDay: string, lastDay: string, by: 'week' | 'month', lang: string) =>
+    invoke<string>('meeting_report', { firstDay, lastDay, by, lang }),
   /** Changes with no effect because their author had no right to them, oldest first. */
   listIgnored: () => invoke<IgnoredView[]>('list_ignored'),
   /** `keep`: indexes into the conflict's sides. */

@@ -28,6 +28,11 @@ export function OrganizeScreen(): JSX.Element {
           <span class="tile-title">{t('organize.batch')}</span>
           <span class="tile-sub">{t('organize.batch_sub')}</span>
         </a>
+        <a class="tile" href={href.report()} data-testid="report-open">
+          <Icon name="chart" size={26} />
+          <span class="tile-title">{t('organize.report')}</span>
+          <span class="tile-sub">{t('organize.report_sub')}</span>
+        </a>
       </div>
 
       <section aria-labelledby="to-match-title" class="section">
