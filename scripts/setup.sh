@@ -21,6 +21,8 @@ if [ "${AIDMESH_SETUP_E2E:-0}" = 1 ]; then
   command -v Xvfb >/dev/null 2>&1 || need_packages+=(xvfb)
   command -v WebKitWebDriver >/dev/null 2>&1 || need_packages+=(webkit2gtk-driver)
   command -v import >/dev/null 2>&1 || need_packages+=(imagemagick)
+  # The printed meeting report is drawn and paged by headless Chromium.
+  command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
   # A real OS keyring for the keyring test: gnome-keyring's Secret Service on a private D-Bus.
   command -v dbus-run-session >/dev/null 2>&1 || need_packages+=(dbus)
   command -v gnome-keyring-daemon >/dev/null 2>&1 || need_packages+=(gnome-keyring)

@@ -124,6 +124,16 @@ enum Command {
         /// The language of the HTML page and the CSV headers: en or es
         #[arg(long, default_value = "en")]
         lang: aidmesh_report::Lang,
+        /// Also write the group's totals (counts only, no names), signed by this device, for the
+        /// network of chapters: see `aidmesh network`
+        #[arg(long, value_name = "FILE")]
+        totals: Option<PathBuf>,
+    },
+    /// One report for a network of chapters, from the totals files each group made with
+    /// `aidmesh report --totals` for the same days: per group and in sum
+    Network {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
     /// Changes that have no effect because their author had no right to them (a volunteer's
     /// device that tried to make them an organizer, to confirm its own hours…)
@@ -502,9 +512,21 @@ fn db_key(given: Option<String>, path: &std::path::Path, choosing: bool) -> Resu
     Ok(DbKey::passphrase(&passphrase)?)
 }
 
+/// A totals file, checked whole: signed by the device it names and holding together.
+fn read_totals(file: &std::path::Path) -> Result<crdt_core::totals::GroupTotals> {
+    let bytes = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    let (totals, _device) = crdt_core::totals::GroupTotals::open(&bytes).with_context(|| format!("{} was not used", file.display()))?;
+    Ok(totals)
+}
+
 fn run(cli: Cli) -> Result<()> {
-    let path = database(cli.data_dir)?;
     let out = Output { json: cli.json };
+    // Reads only the files it is given: no database, no passphrase.
+    if let Command::Network { files } = &cli.command {
+        let network = crdt_core::totals::Network::of(files.iter().map(|file| read_totals(file)).collect::<Result<_>>()?)?;
+        return out.print(&network, || show::network(&network));
+    }
+    let path = database(cli.data_dir)?;
     let key = db_key(cli.passphrase, &path, matches!(cli.command, Command::Init { .. } | Command::Join { .. }) && !path.exists())?;
     // The two commands that make the database; every other one opens it.
     let command = match cli.command {
@@ -520,7 +542,7 @@ fn run(cli: Cli) -> Result<()> {
     // Expiry runs on this device's clock whenever aidmesh is used, synced or not.
     store.upkeep(Utc::now())?;
     let result = match command {
-        Command::Init { .. } | Command::Join { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Join { .. } | Command::Network { .. } => unreachable!("handled above"),
         Command::Serve { listen, discovery, run_for } => return meet::serve(store, &listen, discovery, run_for, out),
         Command::Sync { address } => return meet::sync(store, &address, out),
         Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
@@ -644,7 +666,7 @@ fn run(cli: Cli) -> Result<()> {
             let conflicts = store.doc()?.conflicts();
             out.print(&conflicts, || show::conflicts(&conflicts))
         }
-        Command::Report { from, to, by, csv, html, lang } => {
+        Command::Report { from, to, by, csv, html, lang, totals } => {
             let zone = store.group()?.settings.zone();
             let to = to.unwrap_or_else(|| Utc::now().with_timezone(&zone).date_naive());
             let from = from.unwrap_or(to - chrono::Duration::days(27));
@@ -661,6 +683,9 @@ fn run(cli: Cli) -> Result<()> {
                 if let Some(file) = html {
                     std::fs::write(&file, aidmesh_report::document(&meeting, lang)).with_context(|| format!("could not write the report to {}", file.display()))?;
                 }
+            }
+            if let Some(file) = totals {
+                std::fs::write(&file, store.totals_file(from, to)?).with_context(|| format!("could not write the totals to {}", file.display()))?;
             }
             out.print(&report, || show::report(&report, &labels, from, to))
         }

@@ -527,3 +527,28 @@ pub fn report(report: &report::Report, labels: &Labels, from: chrono::NaiveDate,
     let _ = write!(text, "\n\nQuiet in this period: {}", if quiet.is_empty() { "nobody".to_string() } else { quiet.join(", ") });
     text
 }
+
+/// Several groups' totals for the same days, each and in sum.
+pub fn network(network: &crdt_core::totals::Network) -> String {
+    let mut text = format!("Network report for {} to {}\n", network.first_day, network.last_day);
+    let _ = write!(text, "\n{:<24} {:>6} {:>6} {:>7} {:>7} {:>8} {:>7}", "GROUP", "POSTED", "DONE", "SERVED", "OPEN>5D", "HOURS", "ACTIVE");
+    let row = |text: &mut String, name: &str, f: &crdt_core::totals::Figures| {
+        let done = f.by_status.get(&NeedStatus::Done).copied().unwrap_or(0);
+        let _ = write!(text, "\n{name:<24} {:>6} {done:>6} {:>7} {:>7} {:>8} {:>7}", f.needs_posted, f.served, f.open_by_age.over_5_days, f.hours_given, f.active_members);
+    };
+    for group in &network.groups {
+        row(&mut text, &group.group_name, &group.figures);
+    }
+    row(&mut text, "ALL GROUPS", &network.sum);
+    text.push_str("\n\nWaits to a first volunteer (median, slowest tenth), by group:");
+    for group in &network.groups {
+        let wait = &group.to_first_volunteer;
+        let figures = match (wait.median_hours, wait.slowest_tenth_hours) {
+            (Some(median), Some(slowest)) => format!("{median:.0} h, {slowest:.0} h ({} needs)", wait.count),
+            _ => "none in this period".to_string(),
+        };
+        let _ = write!(text, "\n  {}: {figures}", group.group_name);
+    }
+    text.push_str("\n\nA person in two groups counts as a member of each.");
+    text
+}

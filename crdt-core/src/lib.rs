@@ -12,7 +12,7 @@
 //! 2. `error`, which gathers the leaves' errors, and `codec`;
 //! 3. `model`: the records, their statuses, dates and the ledger's arithmetic;
 //! 4. `engine`: the document, how a change is made, what it touched, its caches;
-//! 5. reads over the document or its records: `reads`, `conflict`, `history`, `report`, `matching`;
+//! 5. reads over the document or its records: `reads`, `conflict`, `history`, `matching`, `report` (and `totals`, a group's report as a signed file);
 //! 6. `actions`: every user action, one file per domain;
 //! 7. `export`, `sync`;
 //! 8. `store`: the device's database.
@@ -32,8 +32,9 @@ pub mod engine;
 mod reads;
 pub mod conflict;
 pub mod history;
-pub mod report;
 pub mod matching;
+pub mod report;
+pub mod totals;
 mod actions;
 pub mod export;
 pub mod sync;

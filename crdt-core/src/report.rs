@@ -3,7 +3,7 @@
 //! (`Store::report`). Days, weeks and months are the group's, in its time zone: a week starts on
 //! Monday. A period runs from `from` up to, not including, `to`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -62,9 +62,27 @@ impl Bucket {
 pub struct Records<'a> {
     pub needs: &'a [Need],
     pub assignments: &'a [Assignment],
-    pub entries: &'a [LedgerEntry],
+    /// Hours logged in the period (others are skipped).
+    pub entries: &'a [Logged],
     pub members: &'a [Member],
     pub offers: &'a [Offer],
+}
+
+/// Hours logged, as a report reads them (the store reads just these columns from its index).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logged {
+    pub from: Uuid,
+    pub to: Party,
+    pub hours: Hours,
+    pub category: Option<Category>,
+    pub confirmed: bool,
+    pub at: DateTime<Utc>,
+}
+
+impl From<&LedgerEntry> for Logged {
+    fn from(LedgerEntry { entry, status }: &LedgerEntry) -> Logged {
+        Logged { from: entry.from, to: entry.to, hours: entry.hours, category: entry.category, confirmed: *status == EntryStatus::Confirmed, at: entry.created_at }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -91,8 +109,10 @@ pub struct Report {
     pub hours: Vec<MemberHours>,
     /// The same hours by week or month and category (`None`: no category given).
     pub hours_by_category: Vec<CategoryHours>,
-    /// Members (not removed, joined before the period ended) who posted, offered, were
-    /// assigned, assigned someone, gave or received nothing in it.
+    /// Members in the period: not removed, joined before it ended.
+    pub members: usize,
+    /// Those of them who posted, offered, were assigned, assigned someone, gave or received
+    /// nothing in it.
     pub inactive: Vec<Uuid>,
 }
 
@@ -105,7 +125,7 @@ pub struct Posted {
 
 /// How long people waited, in hours. The median is the middle wait (the mean of the two middle
 /// ones for an even count); the slowest tenth starts at the wait ranked 90 % from the shortest.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Waits {
     pub count: usize,
     pub median_hours: Option<f64>,
@@ -128,7 +148,7 @@ impl Waits {
 }
 
 /// The bands groups colour green, orange and red.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgeBands {
     pub under_3_days: usize,
     pub from_3_to_5_days: usize,
@@ -201,7 +221,7 @@ pub struct CategoryHours {
 impl Report {
     pub fn new(records: &Records<'_>, period: Period, bucket: Bucket, zone: Tz) -> Report {
         let posted_in: Vec<&Need> = records.needs.iter().filter(|n| period.holds(n.created_at)).collect();
-        let confirmed: Vec<&LedgerEntry> = records.entries.iter().filter(|e| e.status == EntryStatus::Confirmed && period.holds(e.entry.created_at)).collect();
+        let confirmed: Vec<&Logged> = records.entries.iter().filter(|e| e.confirmed && period.holds(e.at)).collect();
         Report {
             period,
             bucket,
@@ -227,6 +247,7 @@ impl Report {
             unmatched_offers: unmatched_offers(records, period.to),
             hours: member_hours(&confirmed),
             hours_by_category: category_hours(&confirmed, bucket, zone),
+            members: in_period(records.members, period).count(),
             inactive: inactive(records, period),
         }
     }
@@ -290,7 +311,7 @@ fn unmatched_offers(records: &Records<'_>, end: DateTime<Utc>) -> BTreeMap<Unmat
     let category: BTreeMap<Uuid, Category> = records.needs.iter().map(|n| (n.id, n.category)).collect();
     let members: BTreeMap<Uuid, &Member> = records.members.iter().map(|m| (m.id, m)).collect();
     let assignments: Vec<&Assignment> = records.assignments.iter().filter(|a| a.created_at < end).collect();
-    let mut on_need: BTreeMap<Uuid, Vec<(Uuid, AssignmentStatus)>> = BTreeMap::new();
+    let mut on_need: HashMap<Uuid, Vec<(Uuid, AssignmentStatus)>> = HashMap::new();
     let mut used_offers = BTreeSet::new();
     let mut helped_in = BTreeSet::new();
     for a in &assignments {
@@ -300,6 +321,8 @@ fn unmatched_offers(records: &Records<'_>, end: DateTime<Utc>) -> BTreeMap<Unmat
             helped_in.extend(category.get(&a.need).map(|c| (a.volunteer, *c)));
         }
     }
+    let standing: HashMap<(Uuid, Uuid), AssignmentStatus> =
+        on_need.into_iter().flat_map(|(need, on)| standings(on).into_iter().map(move |(volunteer, status)| ((need, volunteer), status))).collect();
     let mut by_category: BTreeMap<Category, Vec<&Need>> = BTreeMap::new();
     for need in records.needs.iter().filter(|n| n.created_at < end) {
         by_category.entry(need.category).or_default().push(need);
@@ -312,17 +335,18 @@ fn unmatched_offers(records: &Records<'_>, end: DateTime<Utc>) -> BTreeMap<Unmat
         let member = members.get(&offer.member).copied();
         let closest = match offer_excluded(offer, member) {
             Err(exclusion) => exclusion.into(),
-            Ok(_) => offer
-                .categories
-                .iter()
-                .flat_map(|c| by_category.get(c).into_iter().flatten())
-                .filter(|n| closed_at(n).is_none_or(|closed| closed > offer.created_at))
-                .map(|need| {
-                    let standing = standings(on_need.get(&need.id).into_iter().flatten().copied()).get(&offer.member).copied();
-                    excluded(offer, member, need, standing, 0).map_or_else(Unmatched::from, |_| Unmatched::NeverChosen)
-                })
-                .max()
-                .unwrap_or(Unmatched::NoNeedInItsCategories),
+            Ok(_) => {
+                let mut closest = Unmatched::NoNeedInItsCategories;
+                let stood = offer.categories.iter().flat_map(|c| by_category.get(c).into_iter().flatten()).filter(|n| closed_at(n).is_none_or(|closed| closed > offer.created_at));
+                for need in stood {
+                    let why = excluded(offer, member, need, standing.get(&(need.id, offer.member)).copied(), 0).map_or_else(Unmatched::from, |_| Unmatched::NeverChosen);
+                    closest = closest.max(why);
+                    if closest == Unmatched::NeverChosen {
+                        break;
+                    }
+                }
+                closest
+            }
         };
         *why.entry(closest).or_insert(0) += 1;
     }
@@ -345,9 +369,9 @@ fn areas(needs: &[&Need], assignments: &[Assignment]) -> Vec<AreaServed> {
     areas.into_values().collect()
 }
 
-fn member_hours(entries: &[&LedgerEntry]) -> Vec<MemberHours> {
+fn member_hours(entries: &[&Logged]) -> Vec<MemberHours> {
     let mut members: BTreeMap<Uuid, MemberHours> = BTreeMap::new();
-    for LedgerEntry { entry, .. } in entries {
+    for entry in entries {
         let mut add = |member: Uuid, given: Hours, received: Hours| {
             let hours = members.entry(member).or_insert(MemberHours { member, given: Hours::ZERO, received: Hours::ZERO });
             (hours.given, hours.received) = (hours.given + given, hours.received + received);
@@ -362,10 +386,10 @@ fn member_hours(entries: &[&LedgerEntry]) -> Vec<MemberHours> {
     hours
 }
 
-fn category_hours(entries: &[&LedgerEntry], bucket: Bucket, zone: Tz) -> Vec<CategoryHours> {
+fn category_hours(entries: &[&Logged], bucket: Bucket, zone: Tz) -> Vec<CategoryHours> {
     let mut sums: BTreeMap<(NaiveDate, Option<Category>), Hours> = BTreeMap::new();
-    for LedgerEntry { entry, .. } in entries {
-        *sums.entry((bucket.start(entry.created_at, zone), entry.category)).or_insert(Hours::ZERO) += entry.hours;
+    for entry in entries {
+        *sums.entry((bucket.start(entry.at, zone), entry.category)).or_insert(Hours::ZERO) += entry.hours;
     }
     sums.into_iter().map(|((starting, category), hours)| CategoryHours { starting, category, hours }).collect()
 }
@@ -377,16 +401,15 @@ fn inactive(records: &Records<'_>, period: Period) -> Vec<Uuid> {
     for assignment in records.assignments.iter().filter(|a| period.holds(a.created_at)) {
         active.extend([assignment.volunteer, assignment.assigned_by]);
     }
-    for LedgerEntry { entry, .. } in records.entries.iter().filter(|e| period.holds(e.entry.created_at)) {
+    for entry in records.entries.iter().filter(|e| period.holds(e.at)) {
         active.insert(entry.from);
         if let Party::Member(to) = entry.to {
             active.insert(to);
         }
     }
-    records
-        .members
-        .iter()
-        .filter(|m| m.removed_at.is_none() && m.created_at < period.to && !active.contains(&m.id))
-        .map(|m| m.id)
-        .collect()
+    in_period(records.members, period).filter(|m| !active.contains(&m.id)).map(|m| m.id).collect()
+}
+
+fn in_period(members: &[Member], period: Period) -> impl Iterator<Item = &Member> {
+    members.iter().filter(move |m| m.removed_at.is_none() && m.created_at < period.to)
 }

@@ -38,6 +38,18 @@ impl Signer {
     pub fn sign(&self, group: Uuid, change: &ChangeHash) -> [u8; 64] {
         self.0.sign(&message(group, change)).to_bytes()
     }
+
+    /// Signs a file this device vouches for (`label` says what kind, so that no signature of
+    /// one kind, or of a change, passes for another).
+    pub fn sign_file(&self, label: &str, bytes: &[u8]) -> [u8; 64] {
+        self.0.sign(&[label.as_bytes(), &[0], bytes].concat()).to_bytes()
+    }
+}
+
+/// Whether `signature` is `device`'s signature of a file of kind `label` (see `Signer::sign_file`).
+pub fn verify_file(label: &str, device: &ActorId, bytes: &[u8], signature: &[u8; 64]) -> bool {
+    let key = <[u8; 32]>::try_from(device.to_bytes()).ok().and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok());
+    key.is_some_and(|key| key.verify_strict(&[label.as_bytes(), &[0], bytes].concat(), &Signature::from_bytes(signature)).is_ok())
 }
 
 impl std::fmt::Debug for Signer {

@@ -7,7 +7,7 @@ use std::path::Path;
 /// Lowest first. Within `store`, the same holds for its own files.
 const LAYERS: &[&str] = &[
     "validation", "chunks", "frame", "secret", "signing", "seal", "invite", "bundle", "error", "codec", "model", "engine", "reads", "conflict",
-    "history", "report", "matching", "actions", "export", "sync", "store",
+    "history", "matching", "report", "totals", "actions", "export", "sync", "store",
 ];
 const STORE_LAYERS: &[&str] = &["db", "index", "mod", "write", "queries", "privacy", "meeting"];
 

@@ -166,7 +166,7 @@ fn index_member(tx: &Transaction<'_>, m: &Member) -> rusqlite::Result<()> {
 
 fn index_hour_entry(tx: &Transaction<'_>, entry: &HourEntry) -> rusqlite::Result<()> {
     let status = status_in_index(tx, entry.id)?;
-    tx.prepare_cached("INSERT INTO hour_entries (id, from_member, to_party, quarters, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+    tx.prepare_cached("INSERT INTO hour_entries (id, from_member, to_party, quarters, status, created_at, category, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
         .execute(params![
             entry.id.to_string(),
             entry.from.to_string(),
@@ -174,6 +174,7 @@ fn index_hour_entry(tx: &Transaction<'_>, entry: &HourEntry) -> rusqlite::Result
             entry.hours.quarters(),
             status.as_str(),
             entry.created_at.timestamp_millis(),
+            entry.category.map(|c| c.as_str()),
             serde_json::to_string(entry).expect("serializable"),
         ])?;
     Ok(())

@@ -235,8 +235,8 @@ fn the_meeting_report_prints_and_writes_csv_and_html_without_contact_details() {
     let bo = id(&ana.json(&["member", "add", "--name", "Bo"]).unwrap());
     ana.ok(&["assign", &need, "--to", &bo]).unwrap();
 
-    let (csv, html) = (dir.path().join("report"), dir.path().join("report.html"));
-    let text = ana.ok(&["report", "--csv", csv.to_str().unwrap(), "--html", html.to_str().unwrap(), "--lang", "es"]).unwrap();
+    let (csv, html, totals) = (dir.path().join("report"), dir.path().join("report.html"), dir.path().join("totals.json"));
+    let text = ana.ok(&["report", "--csv", csv.to_str().unwrap(), "--html", html.to_str().unwrap(), "--lang", "es", "--totals", totals.to_str().unwrap()]).unwrap();
     assert!(text.contains("Needs posted: 2 (now 1 open, 1 matched)"), "{text}");
     assert!(text.contains("Waits, posted to first volunteer: median 0 h"), "{text}");
     assert!(text.contains("Still open at the end: 2 under 3 days"), "{text}");
@@ -249,7 +249,13 @@ fn the_meeting_report_prints_and_writes_csv_and_html_without_contact_details() {
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; groceries") && !page.contains("<script"), "a title is text, never markup");
     assert!(!page.contains("http"), "the page needs nothing from elsewhere");
 
-    let mut outputs = vec![("text", text.into_bytes()), ("json", json.to_string().into_bytes()), ("html", page.into_bytes())];
+    let network = ana.ok(&["network", totals.to_str().unwrap()]).unwrap();
+    assert!(network.contains("ALL GROUPS") && network.contains("Eastside Mutual Aid"), "{network}");
+    let changed = std::fs::read_to_string(&totals).unwrap().replacen("\"needs_posted\": 2", "\"needs_posted\": 3", 1);
+    std::fs::write(dir.path().join("changed.json"), changed).unwrap();
+    assert!(ana.fails(&["network", dir.path().join("changed.json").to_str().unwrap()]).unwrap().contains("signature does not match"));
+
+    let mut outputs = vec![("text", text.into_bytes()), ("json", json.to_string().into_bytes()), ("html", page.into_bytes()), ("totals", std::fs::read(&totals).unwrap())];
     let tables: Vec<_> = std::fs::read_dir(&csv).unwrap().map(|f| f.unwrap().path()).collect();
     assert_eq!(tables.len(), 11, "{tables:?}");
     for table in tables {

@@ -1,5 +1,5 @@
 //! The meeting report against a fixture whose answers were worked out by hand: a group in
-//! Cleveland (America/New_York, five hours behind UTC in winter) over six weeks from Monday
+//! Cleveland (America/New_York, five hours behind UTC in winter) with 28 needs over six weeks from Monday
 //! 7 January 2030, reported on the four weeks from Monday 14 January (local midnight) to Monday
 //! 11 February, so that needs posted, assigned and done on either side of the period cut it.
 
@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use aidmesh_tests::test_key;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use crdt_core::report::{AgeBands, AreaServed, Bucket, Period, Records, Report, Unmatched, Waits};
+use aidmesh_report::{document, Lang, Meeting};
+use crdt_core::report::{AgeBands, AreaServed, Bucket, Logged, Period, Records, Report, Unmatched, Waits};
 use crdt_core::*;
 
 /// Local time in Cleveland, `day` days after Monday 7 January 2030, at `hour`:`minute`.
@@ -34,7 +35,7 @@ fn fixture() -> Fixture {
     let ana = store.me().unwrap();
     let s = &mut store;
     on(s, |doc| doc.set_time_zone(ana, "America/New_York", local(-1, 9, 0)));
-    for area in ["North", "South", "East"] {
+    for area in ["North", "South", "East", "West"] {
         on(s, |doc| doc.add_area(ana, area, &[], local(-1, 9, 0)));
     }
     let add = |s: &mut Store, name: &str, day: i64| on(s, |doc| doc.add_member(ana, NewMember::new(name, Role::Volunteer), local(day, 9, 0))).id;
@@ -73,6 +74,12 @@ fn fixture() -> Fixture {
     // 28 January, and to February.
     let n8 = need(s, Category::Groceries, "North", local(27, 21, 0));
     helped(s, n8, bo, local(28, 21, 0), Some(local(32, 21, 0)));
+    // A leaflet drop in West brings sixteen requests, Monday to Thursday of the week of 28
+    // January, groceries and meals in turn; nobody has reached West yet.
+    for i in 0..16 {
+        let category = if i % 2 == 0 { Category::Groceries } else { Category::Meals };
+        need(s, category, "West", local(21 + i / 4, 10, i as u32));
+    }
     need(s, Category::Meals, "South", local(29, 10, 0));
     need(s, Category::Meals, "South", local(31, 9, 0));
     need(s, Category::Transport, "North", local(33, 20, 0));
@@ -115,7 +122,7 @@ fn fixture() -> Fixture {
 fn report(fixture: &mut Fixture, bucket: Bucket) -> Report {
     let doc = fixture.store.doc().unwrap();
     let (needs, assignments, members, offers) = (doc.needs().records, doc.assignments().records, doc.members().records, doc.offers().records);
-    let entries = doc.ledger().entries;
+    let entries: Vec<Logged> = doc.ledger().entries.iter().map(Logged::from).collect();
     let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
     Report::new(&records, fixture.period, bucket, doc.group().unwrap().settings.zone())
 }
@@ -141,7 +148,8 @@ fn needs_posted_by_week_and_month_in_the_groups_time_zone() {
             ("2030-01-21", "groceries", 1),
             ("2030-01-21", "meals", 1),
             ("2030-01-21", "childcare", 1),
-            ("2030-01-28", "groceries", 1),
+            ("2030-01-28", "groceries", 9),
+            ("2030-01-28", "meals", 8),
             ("2030-02-04", "meals", 2),
             ("2030-02-04", "transport", 1),
         ])
@@ -150,9 +158,9 @@ fn needs_posted_by_week_and_month_in_the_groups_time_zone() {
     assert_eq!(
         posted(&monthly),
         expected([
-            ("2030-01-01", "groceries", 2),
+            ("2030-01-01", "groceries", 10),
             ("2030-01-01", "transport", 1),
-            ("2030-01-01", "meals", 1),
+            ("2030-01-01", "meals", 9),
             ("2030-01-01", "childcare", 1),
             ("2030-02-01", "groceries", 1),
             ("2030-02-01", "meals", 2),
@@ -160,7 +168,7 @@ fn needs_posted_by_week_and_month_in_the_groups_time_zone() {
         ])
     );
     let statuses: BTreeMap<NeedStatus, usize> =
-        [(NeedStatus::Open, 5), (NeedStatus::InProgress, 1), (NeedStatus::Done, 2), (NeedStatus::Cancelled, 1)].into_iter().collect();
+        [(NeedStatus::Open, 21), (NeedStatus::InProgress, 1), (NeedStatus::Done, 2), (NeedStatus::Cancelled, 1)].into_iter().collect();
     assert_eq!(weekly.by_status, statuses);
 }
 
@@ -176,21 +184,28 @@ fn waits_count_what_ended_in_the_period_whenever_the_need_was_posted() {
 #[test]
 fn open_needs_by_age_when_the_period_ends() {
     let report = report(&mut fixture(), Bucket::Week);
-    // 1 day 4 h; 3 days 15 h; and 5 days 14 h or more (four needs, one of them in progress).
-    assert_eq!(report.open_by_age, AgeBands { under_3_days: 1, from_3_to_5_days: 1, over_5_days: 4 });
+    // 1 day 4 h; 3 days 15 h; and 5 days 14 h or more (four needs, one of them in progress, and
+    // West's sixteen, 10 to 14 days old).
+    assert_eq!(report.open_by_age, AgeBands { under_3_days: 1, from_3_to_5_days: 1, over_5_days: 20 });
 }
 
 #[test]
 fn the_needs_waiting_longest_are_named_by_title_and_area() {
     let report = report(&mut fixture(), Bucket::Week);
     let waiting: Vec<(String, String)> = report.waiting_longest.iter().map(|n| (n.title.clone(), n.area.clone())).collect();
+    // Ten, oldest first: three from before the leaflet drop, then West's first seven.
+    let west = ["groceries in West", "meals in West"];
     let expected = [
         ("transport in South", "South"),
         ("groceries in East", "East"),
         ("childcare in East", "East"),
-        ("meals in South", "South"),
-        ("meals in South", "South"),
-        ("transport in North", "North"),
+        (west[0], "West"),
+        (west[1], "West"),
+        (west[0], "West"),
+        (west[1], "West"),
+        (west[0], "West"),
+        (west[1], "West"),
+        (west[0], "West"),
     ];
     assert_eq!(waiting, expected.map(|(title, area)| (title.to_string(), area.to_string())));
 }
@@ -208,7 +223,7 @@ fn areas_served_and_unserved() {
     let report = report(&mut fixture(), Bucket::Week);
     let area = |area: &str, posted, served, unserved| AreaServed { area: area.into(), posted, served, unserved };
     // East: one accepted, one declined. South: nobody helped yet, one cancelled.
-    assert_eq!(report.areas, vec![area("East", 2, 1, 1), area("North", 3, 2, 1), area("South", 4, 0, 4)]);
+    assert_eq!(report.areas, vec![area("East", 2, 1, 1), area("North", 3, 2, 1), area("South", 4, 0, 4), area("West", 16, 0, 16)]);
 }
 
 #[test]
@@ -242,4 +257,99 @@ fn the_store_reports_from_its_index_what_the_records_say() {
         let from_index = fixture.store.report(fixture.period, bucket).unwrap();
         assert_eq!(from_index, report(&mut fixture, bucket));
     }
+}
+
+/// The printed report, drawn by headless Chromium from the self-contained page in each language:
+/// it fits on two A4 pages, and pictures of it on paper and on a phone land in
+/// `screenshots/report/` for people to look at.
+#[test]
+fn the_printed_report_fits_on_two_pages_and_is_drawn_for_a_look() {
+    let mut fixture = fixture();
+    let report = fixture.store.report(fixture.period, Bucket::Week).unwrap();
+    let names = Names::new(&fixture.store.members().unwrap());
+    let conflicts = fixture.store.doc().unwrap().conflicts();
+    let (first_day, last_day) = (chrono::NaiveDate::from_ymd_opt(2030, 1, 14).unwrap(), chrono::NaiveDate::from_ymd_opt(2030, 2, 10).unwrap());
+    let meeting = Meeting { group: "Cleveland SEWG", first_day, last_day, report: &report, names: &names, conflicts: &conflicts };
+    let pictures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../screenshots/report");
+    std::fs::create_dir_all(&pictures).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for lang in [Lang::En, Lang::Es] {
+        let code = lang.words().code;
+        let page = dir.path().join(format!("report-{code}.html"));
+        std::fs::write(&page, document(&meeting, lang)).unwrap();
+        let pdf = dir.path().join(format!("report-{code}.pdf"));
+        chromium(&[&format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer"], &page);
+        let pdf = std::fs::read(&pdf).unwrap();
+        let pages = count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages");
+        assert!((1..=2).contains(&pages), "the {code} report prints on {pages} pages");
+        chromium(&[&format!("--screenshot={}", pictures.join(format!("{code}-paper.png")).display()), "--window-size=794,1123"], &page);
+        chromium(&[&format!("--screenshot={}", pictures.join(format!("{code}-phone.png")).display()), "--window-size=390,2000"], &page);
+    }
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// Headless Chromium on a local file, with everything that would reach for the network off.
+fn chromium(args: &[&str], page: &std::path::Path) {
+    let profile = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"])
+        .args(["--disable-component-update", "--disable-sync", "--hide-scrollbars"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("Chromium draws the printed report (apt-get install chromium; test.sh does this)");
+    assert!(status.success(), "chromium {args:?} failed");
+}
+
+/// A group's totals travel as a small signed file with counts only; files from several groups
+/// for the same days add up, and a file changed on the way, or that does not hold together, is
+/// refused whole.
+#[test]
+fn network_totals_add_up_across_groups_and_a_changed_file_is_refused() {
+    use crdt_core::totals::{GroupTotals, Network, TotalsError};
+    let fixture = fixture();
+    let (first, last) = (chrono::NaiveDate::from_ymd_opt(2030, 1, 14).unwrap(), chrono::NaiveDate::from_ymd_opt(2030, 2, 10).unwrap());
+    let file = fixture.store.totals_file(first, last).unwrap();
+    for name in fixture.names.values().chain(&["in North", "in South"]) {
+        assert!(!crate::privacy::contains(&file, name), "the totals file names {name:?}");
+    }
+    let (cleveland, device) = GroupTotals::open(&file).unwrap();
+    assert_eq!(device.len(), 8);
+    let f = &cleveland.figures;
+    assert_eq!((f.needs_posted, f.served, f.unserved, f.offers_unused), (25, 3, 22, 4));
+    assert_eq!((f.hours_given.to_string(), f.active_members, f.quiet_members), ("6".to_string(), 4, 1));
+    assert_eq!(f.open_by_age, AgeBands { under_3_days: 1, from_3_to_5_days: 1, over_5_days: 20 });
+
+    // Another chapter, its own group and device.
+    let dir = tempfile::tempdir().unwrap();
+    let mut akron = Store::create(&dir.path().join("aidmesh.db"), &test_key(), "Akron Timebank", NewMember::new("Gus", Role::Organizer)).unwrap();
+    let gus = akron.me().unwrap();
+    on(&mut akron, |doc| doc.add_need(gus, NewNeed::new("Ride", Category::Transport, Urgency::Normal, "Downtown"), local(8, 9, 0)));
+    on(&mut akron, |doc| doc.add_need(gus, NewNeed::new("Lunch", Category::Meals, Urgency::Normal, "Downtown"), local(9, 9, 0)));
+    let (akron_totals, _) = GroupTotals::open(&akron.totals_file(first, last).unwrap()).unwrap();
+    let network = Network::of(vec![cleveland.clone(), akron_totals.clone()]).unwrap();
+    assert_eq!(network.groups.iter().map(|g| g.group_name.as_str()).collect::<Vec<_>>(), ["Akron Timebank", "Cleveland SEWG"]);
+    assert_eq!((network.sum.needs_posted, network.sum.unserved, network.sum.by_category[&Category::Transport]), (27, 24, 3));
+
+    // One byte changed after signing: 25 needs posted become 24.
+    let text = String::from_utf8(file.clone()).unwrap();
+    let tampered = text.replacen("\"needs_posted\": 25", "\"needs_posted\": 24", 1);
+    assert_ne!(tampered, text);
+    assert_eq!(GroupTotals::open(tampered.as_bytes()).unwrap_err(), TotalsError::BadSignature);
+    assert!(matches!(GroupTotals::open(b"{\"format\": 1}"), Err(TotalsError::Malformed(_))));
+    assert!(matches!(GroupTotals::open(&vec![b' '; 70_000]), Err(TotalsError::TooBig { .. })));
+    // Honestly signed but not holding together: a modified app can sign anything.
+    let mut lying = cleveland.clone();
+    lying.figures.needs_posted = 90;
+    let signed = lying.sign(&Signer::generate());
+    assert!(matches!(GroupTotals::open(&signed), Err(TotalsError::Inconsistent { .. })));
+
+    assert_eq!(Network::of(vec![cleveland.clone(), cleveland.clone()]).unwrap_err(), TotalsError::SameGroupTwice("Cleveland SEWG".into()));
+    let other_days = GroupTotals { last_day: last + Duration::days(7), ..akron_totals };
+    assert!(matches!(Network::of(vec![cleveland, other_days]), Err(TotalsError::DifferentPeriods { .. })));
 }

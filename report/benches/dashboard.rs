@@ -1,0 +1,153 @@
+//! `cargo bench -p aidmesh-report --bench dashboard`: the organizers' dashboard from a cold
+//! start, over the 10,000-need benchmark group with six months of life in it (assignments
+//! accepted and done, needs cancelled, offers) and 100,000 hour entries. Prints one JSON line
+//! per case. Short mode (see `common`): 200 needs and 1,000 hour entries.
+//!
+//! "Cold" is what the app's `meeting_report` command does on a store just opened: read the
+//! figures from the index, the members' names, and lay the page out; the open conflicts come
+//! from the loaded document, timed apart.
+
+#[path = "../../crdt-core/benches/common/mod.rs"]
+mod common;
+
+use std::path::Path;
+use std::time::Instant;
+
+use aidmesh_report::{fragment, Lang, Meeting};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use crdt_core::report::{Bucket, Period};
+use crdt_core::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+
+use common::{emit, median, ms};
+
+struct Sizes {
+    needs: usize,
+    offers: usize,
+    volunteers: usize,
+    hour_entries: usize,
+}
+
+const FULL: Sizes = Sizes { needs: 10_000, offers: 5_000, volunteers: 500, hour_entries: 100_000 };
+const SHORT: Sizes = Sizes { needs: 200, offers: 100, volunteers: 20, hour_entries: 1_000 };
+const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
+/// The group's life: 26 weeks from Monday 7 January 2030.
+const WEEKS: i64 = 26;
+
+fn main() -> anyhow::Result<()> {
+    let sizes = if common::short() { SHORT } else { FULL };
+    let dir = tempfile::tempdir()?;
+    // AIDMESH_BENCH_DB keeps the group in that file and reuses it on the next run (3 minutes to
+    // build in full).
+    let path = std::env::var_os("AIDMESH_BENCH_DB").map_or_else(|| dir.path().join("dashboard.db"), std::path::PathBuf::from);
+    if !path.exists() {
+        let t = Instant::now();
+        build_group(&path, &sizes)?;
+        emit(json!({"case": "dashboard_dataset", "needs": sizes.needs, "offers": sizes.offers, "hour_entries": sizes.hour_entries, "build_ms": ms(t)}));
+    }
+
+    // The meeting's usual question: the last four weeks, by week; and the whole half year by month.
+    let (first, last) = (NaiveDate::from_ymd_opt(2030, 6, 10).unwrap(), NaiveDate::from_ymd_opt(2030, 7, 7).unwrap());
+    for (name, first, bucket) in [("four_weeks", first, Bucket::Week), ("half_year", NaiveDate::from_ymd_opt(2030, 1, 7).unwrap(), Bucket::Month)] {
+        let mut figures_ms = Vec::new();
+        let mut page_bytes = 0;
+        let whole = median(5, || {
+            let t = Instant::now();
+            let store = Store::open(&path, &test_key()).unwrap();
+            let group = store.group().unwrap();
+            let report = store.report(Period::days(first, last, group.settings.zone()).unwrap(), bucket).unwrap();
+            figures_ms.push(ms(t));
+            let names = Names::new(&store.members().unwrap());
+            let meeting = Meeting { group: &group.name, first_day: first, last_day: last, report: &report, names: &names, conflicts: &[] };
+            page_bytes = fragment(&meeting, Lang::En).len();
+            ms(t)
+        });
+        emit(json!({
+            "case": format!("dashboard_cold_{name}"), "ms": whole, "figures_ms": common::percentile(&figures_ms, 50),
+            "needs": sizes.needs, "hour_entries": sizes.hour_entries, "page_kb": page_bytes / 1000, "target_ms": 200,
+        }));
+    }
+
+    // The open conflicts need the document: loaded once, then scanned on every report.
+    let mut store = Store::open(&path, &test_key())?;
+    let t = Instant::now();
+    let doc = store.doc()?;
+    let load = ms(t);
+    let scan = median(3, || {
+        let t = Instant::now();
+        doc.conflicts();
+        ms(t)
+    });
+    emit(json!({"case": "dashboard_conflicts", "document_load_ms": load, "scan_ms": scan}));
+    Ok(())
+}
+
+/// Built on a second device through the public API and delivered in one go, as a first sync
+/// would: needs posted over the half year, most assigned within days and done or cancelled
+/// later; offers, a fifth of them never used; hour entries, most confirmed.
+fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
+    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let me = store.me()?;
+    let signer = Signer::generate();
+    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
+    let base = store.doc()?.heads();
+    let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
+    let start = Utc.with_ymd_and_hms(2030, 1, 7, 9, 0, 0).unwrap();
+    let minutes = WEEKS * 7 * 24 * 60;
+    let mut rng = StdRng::seed_from_u64(15);
+    for area in AREAS {
+        doc.add_area(me, area, &[], start)?;
+    }
+    let volunteers: Vec<Uuid> =
+        (0..sizes.volunteers).map(|i| Ok(doc.add_member(me, NewMember::new(&format!("Volunteer {i}"), Role::Volunteer), start)?.id)).collect::<Result<_>>()?;
+    let mut offers = Vec::new();
+    for i in 0..sizes.offers {
+        let volunteer = volunteers[i % volunteers.len()];
+        let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
+        let input = NewOffer { capacity: 50, ..NewOffer::new(volunteer, &format!("Help #{i}"), vec![category], OfferKind::Time, AREAS[i % AREAS.len()]) };
+        offers.push(doc.add_offer(me, input, start)?);
+    }
+    for i in 0..sizes.needs {
+        let posted = start + Duration::minutes(rng.random_range(0..minutes));
+        let category = Category::ALL[rng.random_range(0..Category::ALL.len())];
+        let need = doc.add_need(me, NewNeed::new(&format!("Need #{i}"), category, Urgency::Normal, AREAS[rng.random_range(0..AREAS.len())]), posted)?;
+        let roll = rng.random_range(0..100);
+        if roll < 70 {
+            // Four offers in five get used; the fifth of them at the end of the list never is.
+            let offer = &offers[rng.random_range(0..offers.len() * 4 / 5)];
+            let assigned = posted + Duration::hours(rng.random_range(1..24 * 6));
+            let assignment = doc.assign(me, need.id, offer.member, Some(offer.id), "", assigned)?;
+            doc.set_assignment_status(offer.member, assignment.id, AssignmentStatus::Accepted, assigned + Duration::hours(1))?;
+            if roll < 55 {
+                doc.set_assignment_status(offer.member, assignment.id, AssignmentStatus::Done, assigned + Duration::hours(rng.random_range(2..24 * 4)))?;
+            }
+        } else if roll < 80 {
+            doc.set_need_status(me, need.id, NeedStatus::Cancelled, posted + Duration::days(rng.random_range(1..10)))?;
+        }
+    }
+    for i in 0..sizes.hour_entries {
+        let at = start + Duration::minutes(i as i64 * minutes / sizes.hour_entries as i64);
+        let from = volunteers[rng.random_range(0..volunteers.len())];
+        let to = if rng.random_bool(0.3) { Party::Group } else { Party::Member(volunteers[rng.random_range(0..volunteers.len())]) };
+        let to = if to == Party::Member(from) { Party::Group } else { to };
+        let category = rng.random_bool(0.8).then(|| Category::ALL[rng.random_range(0..Category::ALL.len())]);
+        let input = NewHours { category, ..NewHours::new(from, to, Hours::from_quarters(rng.random_range(1..=16))) };
+        let entry = doc.log_hours(from, input, at)?;
+        if rng.random_range(0..100) < 85 {
+            let receiver = match to {
+                Party::Member(id) => id,
+                Party::Group => me,
+            };
+            doc.confirm_hours(receiver, entry.id, at)?;
+        }
+    }
+    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(&signer, store.group_id(), &base))?;
+    store.compact()?;
+    Ok(())
+}
+
+fn test_key() -> DbKey {
+    DbKey::passphrase("benchmark").expect("not empty")
+}
