@@ -166,18 +166,19 @@ impl Store {
         let corrupt = |detail: String| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {detail}") };
         let sql = "SELECT from_member, to_party, quarters, status, created_at, category FROM hour_entries WHERE created_at >= ?1 AND created_at < ?2";
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
-        let rows = stmt.query_map([period.from.timestamp_millis(), period.to.timestamp_millis()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, Option<String>>(5)?))
-        })?;
+        let mut rows = stmt.query([period.from.timestamp_millis(), period.to.timestamp_millis()])?;
         let mut logged = Vec::new();
-        for row in rows {
-            let (from, to, quarters, status, at, category) = row?;
+        // Read in place, without a string per cell: a half year can be 100,000 rows.
+        while let Some(r) = rows.next()? {
+            let text = |i: usize| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
+            let category = r.get_ref(5).and_then(|v| Ok(v.as_str_or_null()?))?;
+            let at = r.get::<_, i64>(4)?;
             logged.push(Logged {
-                from: from.parse().map_err(|e| corrupt(format!("{e}")))?,
-                to: to.parse().map_err(|e| corrupt(format!("{e}")))?,
-                hours: Hours::from_quarters(quarters),
-                category: category.map(|c| c.parse()).transpose().map_err(|e| corrupt(format!("{e}")))?,
-                confirmed: status == EntryStatus::Confirmed.as_str(),
+                from: text(0)?.parse().map_err(|e| corrupt(format!("{e}")))?,
+                to: text(1)?.parse().map_err(|e| corrupt(format!("{e}")))?,
+                hours: Hours::from_quarters(r.get(2)?),
+                category: category.map(str::parse).transpose().map_err(|e| corrupt(format!("{e}")))?,
+                confirmed: text(3)? == EntryStatus::Confirmed.as_str(),
                 at: DateTime::from_timestamp_millis(at).ok_or_else(|| corrupt(format!("time {at}")))?,
             });
         }
