@@ -495,6 +495,9 @@ pub fn report(report: &report::Report, labels: &Labels, from: chrono::NaiveDate,
         "\n\nStill open at the end: {} under 3 days, {} from 3 to 5 days, {} over 5 days",
         bands.under_3_days, bands.from_3_to_5_days, bands.over_5_days
     );
+    if !report.waiting_longest.is_empty() {
+        text.push_str("\nWaiting longest:");
+    }
     for need in &report.waiting_longest {
         let days = (report.period.to - need.posted).num_days();
         let _ = write!(text, "\n  {days:>3} days  {} ({})", need.title, need.area);

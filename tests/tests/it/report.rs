@@ -353,3 +353,58 @@ fn network_totals_add_up_across_groups_and_a_changed_file_is_refused() {
     let other_days = GroupTotals { last_day: last + Duration::days(7), ..akron_totals };
     assert!(matches!(Network::of(vec![cleveland, other_days]), Err(TotalsError::DifferentPeriods { .. })));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, ..Default::default() })]
+
+    /// A totals file from elsewhere, cut, with a byte flipped, or honestly signed by a modified
+    /// app with any figures at all: reading it and adding it up never panics, and what is
+    /// accepted holds together.
+    #[test]
+    fn no_totals_file_makes_reading_or_adding_up_panic(
+        cut in proptest::prelude::any::<usize>(),
+        flip in proptest::prelude::any::<usize>(),
+        figures in proptest::collection::vec(proptest::prelude::any::<u64>(), 8),
+        bands in proptest::collection::vec(proptest::prelude::any::<usize>(), 3),
+        quarters in proptest::prelude::any::<i64>(),
+    ) {
+        use crdt_core::totals::{Figures, GroupTotals, Network};
+        // Half the time the figures hold together, so that honest-looking files get read too.
+        let (mut figures, mut bands, mut quarters) = (figures, bands, quarters);
+        if figures[0] % 2 == 0 {
+            let posted = figures[1] % 1000;
+            figures[..5].copy_from_slice(&[posted, posted, posted, posted / 2, posted - posted / 2]);
+            figures[5..].iter_mut().for_each(|n| *n %= 1000);
+            bands.iter_mut().for_each(|n| *n %= 1000);
+            quarters = quarters.rem_euclid(4000);
+        }
+        let figures = Figures {
+            needs_posted: figures[0],
+            by_status: [(NeedStatus::Open, figures[1])].into_iter().collect(),
+            by_category: [(Category::Meals, figures[2])].into_iter().collect(),
+            served: figures[3],
+            unserved: figures[4],
+            open_by_age: AgeBands { under_3_days: bands[0], from_3_to_5_days: bands[1], over_5_days: bands[2] },
+            offers_unused: figures[5],
+            hours_given: Hours::from_quarters(quarters),
+            active_members: figures[6],
+            quiet_members: figures[7],
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2030, 1, 14).unwrap();
+        let totals = GroupTotals { group: Uuid::from_u128(1), group_name: "Akron".into(), first_day: day, last_day: day, figures, to_first_volunteer: Waits::default(), to_done: Waits::default() };
+        let mut file = totals.sign(&Signer::generate());
+        let mut variants = vec![file.clone(), file[..cut % (file.len() + 1)].to_vec()];
+        let at = flip % file.len();
+        file[at] ^= 1 << (flip % 8);
+        variants.push(file);
+        for bytes in variants {
+            if let Ok((read, _)) = GroupTotals::open(&bytes) {
+                let posted = read.figures.needs_posted;
+                proptest::prop_assert_eq!(read.figures.served + read.figures.unserved, posted);
+                let other = GroupTotals { group: Uuid::from_u128(2), ..read.clone() };
+                let network = Network::of(vec![read, other]).unwrap();
+                proptest::prop_assert_eq!(network.sum.needs_posted, 2 * posted);
+            }
+        }
+    }
+}
