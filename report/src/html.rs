@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use chrono::NaiveDate;
+use crdt_core::totals::{Figures, Network};
 use crdt_core::Hours;
 
 use crate::{Lang, Meeting, Table, Words};
@@ -44,6 +45,7 @@ const STYLE: &str = r#"
 .meeting-report td.mr-num, .meeting-report th.mr-num { text-align: right; }
 .meeting-report ol, .meeting-report ul { margin: 0.2rem 0; padding-left: 1.3rem; }
 .meeting-report .mr-muted { color: #555; }
+.meeting-report .mr-scroll { overflow-x: auto; }
 .meeting-report footer { margin-top: 1rem; font-size: 0.8rem; color: #555; }
 .meeting-report .mr-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 0 1.5rem; }
 @media print {
@@ -163,6 +165,33 @@ pub fn fragment(meeting: &Meeting<'_>, lang: Lang) -> String {
 
     let _ = write!(page, "</div><footer>{}</footer></article>", w.no_contact);
     page
+}
+
+/// Several chapters' totals for the same days, side by side and in sum, as one element for the
+/// app's screen (the same style as the report).
+pub fn network_fragment(network: &Network, lang: Lang) -> String {
+    let w = lang.words();
+    let mut page = format!("<article class=\"meeting-report\" lang=\"{}\"><style>{STYLE}</style>", w.code);
+    let _ = write!(page, "<header><h1>{}</h1><p class=\"mr-period\">{} – {}</p></header>", w.network, lang.day(network.first_day), lang.day(network.last_day));
+    let rows = network.groups.iter().map(|g| Row {
+        label: g.group_name.clone(),
+        parts: vec![(g.figures.served as f64, GREEN), (g.figures.unserved as f64, GREY)],
+        shown: g.figures.needs_posted.to_string(),
+    });
+    let mut table_rows: Vec<Vec<String>> = network.groups.iter().map(|g| network_row(&g.group_name, &g.figures)).collect();
+    table_rows.push(network_row(w.all_groups, &network.sum));
+    let columns = &w.network_columns;
+    let numbers = Table { name: "network", header: [w.group].into_iter().chain(columns.iter().copied()).collect(), rows: table_rows };
+    section(&mut page, w, w.needs_posted, &bars(rows.collect(), &[(w.served, GREEN), (w.unserved, GREY)]), None);
+    section(&mut page, w, w.network_totals, &format!("<div class=\"mr-scroll\">{}</div>", table(&numbers)), None);
+    let _ = write!(page, "<footer>{}</footer></article>", w.counted_twice);
+    page
+}
+
+fn network_row(name: &str, f: &Figures) -> Vec<String> {
+    let done = f.by_status.get(&crdt_core::NeedStatus::Done).copied().unwrap_or(0);
+    let figures = [f.needs_posted.to_string(), done.to_string(), f.served.to_string(), f.open_by_age.over_5_days.to_string(), f.hours_given.to_string(), f.active_members.to_string()];
+    std::iter::once(name.to_string()).chain(figures).collect()
 }
 
 /// One row of a bar chart: its parts side by side, and the figure shown at its end.

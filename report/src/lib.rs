@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use crdt_core::report::{Period, Report};
 use crdt_core::{Conflict, Names};
 
-pub use html::{document, fragment};
+pub use html::{document, fragment, network_fragment};
 pub use words::{Lang, Words};
 
 /// Everything one meeting report shows.

@@ -73,6 +73,14 @@ pub struct Words {
     pub nothing: &'static str,
     pub numbers: &'static str,
     pub no_contact: &'static str,
+    pub network: &'static str,
+    pub network_totals: &'static str,
+    pub group: &'static str,
+    pub all_groups: &'static str,
+    /// The network table's figures, short enough for a phone: posted, done, served, open over 5
+    /// days, hours given, active members.
+    pub network_columns: [&'static str; 6],
+    pub counted_twice: &'static str,
     months: [&'static str; 12],
 }
 
@@ -122,6 +130,12 @@ const EN: Words = Words {
     nothing: "none",
     numbers: "The numbers",
     no_contact: "No contact details are ever in this report.",
+    network: "Network of chapters",
+    network_totals: "Each group, and all of them",
+    group: "Group",
+    all_groups: "All groups",
+    network_columns: ["Posted", "Done", "Served", "Open > 5 d", "Hours", "Active"],
+    counted_twice: "Counts only, from files each group signed. A person in two groups counts in each.",
     months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 };
 
@@ -171,6 +185,12 @@ const ES: Words = Words {
     nothing: "ninguno",
     numbers: "Las cifras",
     no_contact: "Este informe nunca lleva datos de contacto.",
+    network: "Red de grupos",
+    network_totals: "Cada grupo, y todos juntos",
+    group: "Grupo",
+    all_groups: "Todos los grupos",
+    network_columns: ["Publicadas", "Resueltas", "Atendidas", "Abiertas > 5 d", "Horas", "Activas"],
+    counted_twice: "Solo cifras, de archivos que cada grupo firmó. Quien está en dos grupos cuenta en cada uno.",
     months: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
 };
 

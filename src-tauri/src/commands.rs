@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use chrono::{NaiveDate, Utc};
 use crdt_core::report::{Bucket, Period};
+use crdt_core::totals::{GroupTotals, Network, TotalsError};
 use crdt_core::{
     AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
     NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
@@ -308,6 +309,27 @@ pub async fn meeting_report(state: State<'_, App>, first_day: NaiveDate, last_da
     })
 }
 
+/// This group's totals for whole days (counts only, signed by this device), written to the
+/// downloads folder for the network of chapters.
+#[tauri::command]
+pub async fn export_totals<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, first_day: NaiveDate, last_day: NaiveDate) -> AppResult<BundleWritten> {
+    let bytes = read(&state, |store| Ok(store.totals_file(first_day, last_day)?))?;
+    write_download(&app, &state, &format!("aidmesh-totals-{first_day}-{last_day}.json"), &bytes)
+}
+
+/// Totals files from other chapters, with this group's own for the same days (unless a file
+/// already holds it), side by side and in sum: one HTML element in `lang`.
+#[tauri::command]
+pub async fn network_report(state: State<'_, App>, files: Vec<Vec<u8>>, lang: String) -> AppResult<String> {
+    let mut groups = files.iter().map(|bytes| Ok(GroupTotals::open(bytes)?.0)).collect::<AppResult<Vec<_>>>()?;
+    let (first_day, last_day) = groups.first().map(|t| (t.first_day, t.last_day)).ok_or(TotalsError::NoFiles)?;
+    let own = read(&state, |store| Ok(store.totals(first_day, last_day)?))?;
+    if groups.iter().all(|t| t.group != own.group) {
+        groups.push(own);
+    }
+    Ok(aidmesh_report::network_fragment(&Network::of(groups)?, lang.parse().unwrap_or_default()))
+}
+
 /// Changes signed by a member of the group that have no effect: shown to organizers.
 #[tauri::command]
 pub async fn list_ignored(state: State<'_, App>) -> AppResult<Vec<IgnoredView>> {
@@ -474,10 +496,16 @@ pub async fn sync_with<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, add
 #[tauri::command]
 pub async fn export_bundle<R: Runtime>(app: AppHandle<R>, state: State<'_, App>) -> AppResult<BundleWritten> {
     let bytes = read(&state, |store| Ok(store.export_bundle(None)?))?;
+    write_download(&app, &state, &format!("aidmesh-{}.aidmesh", Utc::now().format("%Y%m%d-%H%M%S")), &bytes)
+}
+
+/// Writes a file for the person to carry or send: in the downloads folder, or the data folder
+/// where there is none.
+fn write_download<R: Runtime>(app: &AppHandle<R>, state: &App, name: &str, bytes: &[u8]) -> AppResult<BundleWritten> {
     let folder = app.path().download_dir().unwrap_or_else(|_| state.data_dir.clone());
-    let path = folder.join(format!("aidmesh-{}.aidmesh", Utc::now().format("%Y%m%d-%H%M%S")));
+    let path = folder.join(name);
     std::fs::create_dir_all(&folder)
-        .and_then(|_| std::fs::write(&path, &bytes))
+        .and_then(|_| std::fs::write(&path, bytes))
         .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
     Ok(BundleWritten { path: path.display().to_string(), bytes: bytes.len() })
 }

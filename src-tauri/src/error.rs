@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use aidmesh_net::NetError;
 #[cfg(test)]
 use crdt_core::bundle::BundleError;
+use crdt_core::totals::TotalsError;
 use crdt_core::{Error as CoreError, Field, InviteError, ValidationError};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value as Json};
@@ -34,6 +35,9 @@ pub enum AppError {
     Locked,
     #[error("{0}")]
     Io(String),
+    /// A network totals file that cannot be used (damaged, changed, for other days…).
+    #[error(transparent)]
+    Totals(#[from] TotalsError),
     /// The device's database could not be opened at start (damaged, from a newer aidmesh); it
     /// was left untouched. `code` is the core error's.
     #[error("{message}")]
@@ -99,7 +103,7 @@ impl From<InviteError> for AppError {
 
 /// Codes the app gives besides the core's and the network's.
 #[cfg(test)]
-const APP_CODES: &[&str] = &["no_group", "already_in_group", "locked", "io", "connection_lost", "invite_invalid"];
+const APP_CODES: &[&str] = &["no_group", "already_in_group", "locked", "io", "connection_lost", "invite_invalid", "totals_invalid"];
 
 /// Every code `AppError::code` can give: the UI's contract lists them, and must word each.
 #[cfg(test)]
@@ -127,7 +131,7 @@ impl AppError {
                 _ => ErrorKind::Storage,
             },
             AppError::Net(_) => ErrorKind::Network,
-            AppError::SyncAddress(_) => ErrorKind::Validation,
+            AppError::SyncAddress(_) | AppError::Totals(_) => ErrorKind::Validation,
             AppError::NoGroup | AppError::AlreadyInGroup | AppError::Locked => ErrorKind::NotReady,
             AppError::Io(_) | AppError::Unusable { .. } => ErrorKind::Storage,
         }
@@ -147,6 +151,7 @@ impl AppError {
             AppError::AlreadyInGroup => "already_in_group",
             AppError::Locked => "locked",
             AppError::Io(_) => "io",
+            AppError::Totals(_) => "totals_invalid",
             AppError::Unusable { code, .. } => code,
         }
     }
@@ -163,6 +168,9 @@ impl AppError {
     }
 
     fn params(&self) -> BTreeMap<&'static str, Json> {
+        if let AppError::Totals(e) = self {
+            return [("detail", json!(e.to_string()))].into_iter().collect();
+        }
         let AppError::Core(CoreError::Invalid(e)) = self else { return BTreeMap::new() };
         let pairs: Vec<(&'static str, Json)> = match e {
             ValidationError::TooLong { max, .. } => vec![("max", json!(max))],

@@ -67,6 +67,8 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::apply_batch,
         commands::list_conflicts,
         commands::meeting_report,
+        commands::export_totals,
+        commands::network_report,
         commands::list_ignored,
         commands::resolve_conflict,
         commands::my_assignments,

@@ -185,12 +185,17 @@ impl Store {
         Ok(logged)
     }
 
-    /// This group's totals over whole days, as a file signed by this device, for the network of
-    /// chapters (`totals`): counts only, no names.
-    pub fn totals_file(&self, first_day: NaiveDate, last_day: NaiveDate) -> Result<Vec<u8>> {
+    /// This group's totals over whole days, for the network of chapters (`totals`): counts
+    /// only, no names.
+    pub fn totals(&self, first_day: NaiveDate, last_day: NaiveDate) -> Result<GroupTotals> {
         let group = self.group()?;
         let report = self.report(Period::days(first_day, last_day, group.settings.zone())?, Bucket::Week)?;
-        Ok(GroupTotals::of(&report, group.id, &group.name, first_day, last_day).sign(&self.signer))
+        Ok(GroupTotals::of(&report, group.id, &group.name, first_day, last_day))
+    }
+
+    /// The same totals as a file signed by this device, to hand to other chapters.
+    pub fn totals_file(&self, first_day: NaiveDate, last_day: NaiveDate) -> Result<Vec<u8>> {
+        Ok(self.totals(first_day, last_day)?.sign(&self.signer))
     }
 
     /// Every party's confirmed hours, summed in the index (no document load).

@@ -246,6 +246,13 @@ impl App {
         Ok(())
     }
 
+    /// Chooses a file in a file input, as the system's file picker would.
+    pub async fn upload(&self, testid: &str, file: &Path) -> Result<()> {
+        let element = self.client.find(Locator::Css(&css(testid))).await.with_context(|| format!("no file input {testid}"))?;
+        element.send_keys(&file.display().to_string()).await?;
+        Ok(())
+    }
+
     /// Sets a date input (`2030-12-01`) as its picker would: WebDriver cannot type into one.
     pub async fn set_date(&self, testid: &str, date: &str) -> Result<()> {
         let element = serde_json::to_value(self.wait(testid).await?)?;

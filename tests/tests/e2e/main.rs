@@ -570,6 +570,22 @@ async fn an_organizer_reads_the_meeting_report_for_a_period_in_both_languages() 
     app.scroll_to(&app.wait("[data-testid=report-page] section:nth-of-type(6)").await?).await?;
     app.screenshot("en", "25-report-areas-hours").await?;
 
+    // The network of chapters: this group's totals saved, and another group's added to them.
+    app.click("totals-export").await?;
+    app.wait_text("totals-saved", "aidmesh-totals-").await?;
+    let (today, other) = (chrono::Local::now().date_naive(), tempfile::tempdir()?);
+    let akron = Cli::new(other.path());
+    akron.ok(&["init", "--group", "Akron Timebank", "--name", "Gus"])?;
+    akron.ok(&["need", "add", "--title", "Snow shovelling", "--category", "household", "--area", "Downtown"])?;
+    let totals = other.path().join("akron.json");
+    let (first, last) = ((today - chrono::Duration::days(27)).to_string(), today.to_string());
+    akron.ok(&["report", "--from", &first, "--to", &last, "--totals", totals.to_str().context("path")?])?;
+    app.upload("totals-add", &totals).await?;
+    let network = app.wait_text("network-page", "All groups").await?;
+    ensure!(network.contains("Akron Timebank") && network.contains("Eastside Mutual Aid"), "{network}");
+    app.scroll_to(&app.wait("network-page").await?).await?;
+    app.screenshot("en", "26-report-network").await?;
+
     app.click("report-by-month").await?;
     app.choose("report-period", "custom").await?;
     let first = (chrono::Local::now().date_naive() - chrono::Duration::days(60)).to_string();

@@ -42,6 +42,10 @@ export const api = {
    *  built by the Rust side with every text from the record escaped. */
   meetingReport: (firstDay: string, lastDay: string, by: 'week' | 'month', lang: string) =>
     invoke<string>('meeting_report', { firstDay, lastDay, by, lang }),
+  /** This group's totals for those days (counts only, signed), saved to the downloads folder. */
+  exportTotals: (firstDay: string, lastDay: string) => invoke<{ path: string; bytes: number }>('export_totals', { firstDay, lastDay }),
+  /** Other chapters' totals files with this group's own, side by side and in sum, as HTML. */
+  networkReport: (files: number[][], lang: string) => invoke<string>('network_report', { files, lang }),
   /** Changes with no effect because their author had no right to them, oldest first. */
   listIgnored: () => invoke<IgnoredView[]>('list_ignored'),
   /** `keep`: indexes into the conflict's sides. */

@@ -5,7 +5,8 @@ import { BackLink, LoadError, Loading, ScreenTitle, useLoad } from '../component
 import { Icon } from '../components/Icon';
 import { PRESETS, presetDays, type Days, type Preset } from '../logic/period';
 import { href } from '../router';
-import { useApp } from '../store';
+import { getState, showBanner, useApp } from '../store';
+import { describeError } from '../logic/words';
 
 /** The organizers' dashboard: the meeting report for a chosen period, to read on the phone or
  *  print. The report itself is built (and escaped) on the Rust side, the same page the CLI
@@ -60,6 +61,56 @@ export function ReportScreen(): JSX.Element {
       {error ? <LoadError error={error} retry={reload} /> : null}
       {!data && loading ? <Loading /> : null}
       {data ? <div class="report-page" data-testid="report-page" aria-busy={loading} dangerouslySetInnerHTML={{ __html: data }} /> : null}
+      <NetworkPanel days={days} />
     </div>
+  );
+}
+
+/** Totals shared between chapters: this group's to save, and other groups' added up with it. */
+function NetworkPanel({ days }: { days: Days }): JSX.Element {
+  const app = useApp();
+  const { t } = app;
+  const [saved, setSaved] = useState<string | null>(null);
+  const [network, setNetwork] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const attempt = async (work: () => Promise<void>) => {
+    setBusy(true);
+    try {
+      await work();
+      showBanner(null);
+    } catch (e) {
+      showBanner(describeError(e, getState().t).text);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const add = (input: HTMLInputElement) =>
+    attempt(async () => {
+      const files = await Promise.all(Array.from(input.files ?? []).map(async (f) => Array.from(new Uint8Array(await f.arrayBuffer()))));
+      input.value = '';
+      if (files.length) setNetwork(await api.networkReport(files, app.lang));
+    });
+  return (
+    <section class="card report-network" aria-labelledby="network-title">
+      <h2 id="network-title">{t('report.network')}</h2>
+      <p class="muted">{t('report.network_explain')}</p>
+      <div class="stack">
+        <button type="button" class="btn btn-secondary" data-testid="totals-export" disabled={busy} onClick={() => void attempt(async () => setSaved((await api.exportTotals(days.first, days.last)).path))}>
+          <Icon name="download" size={20} /> {t('report.export_totals')}
+        </button>
+        {saved ? (
+          <p class="notice notice-ok" role="status" data-testid="totals-saved">
+            {t('report.exported_totals', { path: saved })}
+          </p>
+        ) : null}
+        <div class="file-field">
+          <label for="totals-add" class="btn btn-secondary file-label">
+            <Icon name="upload" size={20} /> {t('report.add_totals')}
+          </label>
+          <input id="totals-add" class="file-input" data-testid="totals-add" type="file" multiple disabled={busy} onChange={(e) => void add(e.currentTarget)} />
+        </div>
+      </div>
+      {network ? <div class="report-page" data-testid="network-page" dangerouslySetInnerHTML={{ __html: network }} /> : null}
+    </section>
   );
 }
