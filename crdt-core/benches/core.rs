@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use common::{emit, median, ms, percentile, round};
+use common::{deliver, emit, median, ms, percentile, phone, round, test_key};
 
 /// The group's size, and how many times each case repeats.
 struct Sizes {
@@ -183,12 +183,8 @@ fn working_set(path: &Path) -> anyhow::Result<()> {
 /// The group, built on a second "device" through the public API and received by the store in
 /// one go, as a first sync would deliver it.
 fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
-    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
-    let me = store.me()?;
-    let signer = Signer::generate();
-    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
-    let base = store.doc()?.heads();
-    let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
+    let (store, mut phone, me) = phone(path)?;
+    let (doc, _) = &mut phone;
     let now = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     let mut rng = StdRng::seed_from_u64(7);
     for (i, area) in AREAS.iter().enumerate() {
@@ -220,9 +216,7 @@ fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
         let (volunteer, offer) = offers[i];
         doc.assign(me, needs[i], volunteer, Some(offer), "", now)?;
     }
-    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(&signer, store.group_id(), &base))?;
-    store.compact()?;
-    Ok(())
+    deliver(store, &phone)
 }
 
 fn plain_inserts(conn: rusqlite::Connection, row: &str, count: usize) -> anyhow::Result<Vec<f64>> {
@@ -236,9 +230,4 @@ fn plain_inserts(conn: rusqlite::Connection, row: &str, count: usize) -> anyhow:
             Ok(ms(t))
         })
         .collect()
-}
-
-/// Benchmark databases are encrypted like any other, with a fixed passphrase.
-fn test_key() -> DbKey {
-    DbKey::passphrase("benchmark").expect("not empty")
 }

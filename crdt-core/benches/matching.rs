@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use uuid::Uuid;
 
-use common::{emit, median, ms};
+use common::{deliver, emit, median, ms, phone, test_key};
 
 /// How big the two groups are.
 struct Sizes {
@@ -122,25 +122,6 @@ fn main() -> anyhow::Result<()> {
 
 fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
-}
-
-/// A new group in a store, and a second device that builds the data through the public API.
-/// The phone signs its changes as `Signer`.
-fn phone(path: &Path) -> anyhow::Result<(Store, (GroupDoc, Signer), Uuid)> {
-    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
-    let me = store.me()?;
-    let signer = Signer::generate();
-    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
-    let doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
-    Ok((store, (doc, signer), me))
-}
-
-/// The store receives everything the second device made, in one go, as a first sync would.
-fn deliver(mut store: Store, (doc, signer): &(GroupDoc, Signer)) -> anyhow::Result<()> {
-    let base = store.doc()?.heads();
-    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(signer, store.group_id(), &base))?;
-    store.compact()?;
-    Ok(())
 }
 
 fn volunteers(doc: &mut GroupDoc, me: Uuid, rng: &mut StdRng, start: DateTime<Utc>, count: usize) -> anyhow::Result<Vec<Uuid>> {
@@ -248,9 +229,4 @@ fn build_ledger(path: &Path, start: DateTime<Utc>, sizes: &Sizes) -> anyhow::Res
     }
     deliver(store, &phone)?;
     Ok(volunteers)
-}
-
-/// Benchmark databases are encrypted like any other, with a fixed passphrase.
-fn test_key() -> DbKey {
-    DbKey::passphrase("benchmark").expect("not empty")
 }

@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use common::{emit, median, ms};
+use common::{deliver, emit, median, ms, phone, test_key};
 
 struct Sizes {
     needs: usize,
@@ -88,12 +88,8 @@ fn main() -> anyhow::Result<()> {
 /// would: needs posted over the half year, most assigned within days and done or cancelled
 /// later; offers, a fifth of them never used; hour entries, most confirmed.
 fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
-    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
-    let me = store.me()?;
-    let signer = Signer::generate();
-    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
-    let base = store.doc()?.heads();
-    let mut doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
+    let (store, mut phone, me) = phone(path)?;
+    let (doc, _) = &mut phone;
     let start = Utc.with_ymd_and_hms(2030, 1, 7, 9, 0, 0).unwrap();
     let minutes = WEEKS * 7 * 24 * 60;
     let mut rng = StdRng::seed_from_u64(15);
@@ -143,11 +139,5 @@ fn build_group(path: &Path, sizes: &Sizes) -> anyhow::Result<()> {
             doc.confirm_hours(receiver, entry.id, at)?;
         }
     }
-    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(&signer, store.group_id(), &base))?;
-    store.compact()?;
-    Ok(())
-}
-
-fn test_key() -> DbKey {
-    DbKey::passphrase("benchmark").expect("not empty")
+    deliver(store, &phone)
 }

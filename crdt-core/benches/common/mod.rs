@@ -1,11 +1,15 @@
-//! What every benchmark prints and how it times: one JSON object per line, milliseconds to
-//! two decimals, medians and percentiles of repeated runs.
+//! What every benchmark prints and how it times (one JSON object per line, milliseconds to
+//! two decimals, medians and percentiles of repeated runs), and how it builds its group: on a
+//! second device through the public API, delivered to the store in one go.
 //!
 //! `cargo bench` runs a benchmark in full. Run any other way (`cargo test --benches`, as CI
 //! does, or with `AIDMESH_BENCH_SHORT=1`) it is short: small sizes, same cases and JSON lines,
 //! no targets checked. It only proves the benchmark still runs.
 
+use std::path::Path;
 use std::time::Instant;
+
+use crdt_core::{DbKey, GroupDoc, NewMember, Role, Signer, Store, Uuid};
 
 /// Whether to run small: not started by `cargo bench` (which passes `--bench`), or asked to.
 pub fn short() -> bool {
@@ -33,4 +37,28 @@ pub fn percentile(samples: &[f64], p: usize) -> f64 {
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted[((sorted.len() - 1) * p) / 100]
+}
+
+/// Benchmark databases are encrypted like any other, with a fixed passphrase.
+pub fn test_key() -> DbKey {
+    DbKey::passphrase("benchmark").expect("not empty")
+}
+
+/// A new group in a store, and a second device that builds the data through the public API.
+/// The phone signs its changes as `Signer`.
+pub fn phone(path: &Path) -> anyhow::Result<(Store, (GroupDoc, Signer), Uuid)> {
+    let mut store = Store::create(path, &test_key(), "Benchmark Mutual Aid", NewMember::new("Ana", Role::Organizer))?;
+    let me = store.me()?;
+    let signer = Signer::generate();
+    store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), me, now))?;
+    let doc = GroupDoc::load(&store.doc()?.save(), signer.actor())?;
+    Ok((store, (doc, signer), me))
+}
+
+/// The store receives everything the second device made, in one go, as a first sync would.
+pub fn deliver(mut store: Store, (doc, signer): &(GroupDoc, Signer)) -> anyhow::Result<()> {
+    let base = store.doc()?.heads();
+    store.apply_remote(&doc.changes_since(&base), &doc.sign_since(signer, store.group_id(), &base))?;
+    store.compact()?;
+    Ok(())
 }
