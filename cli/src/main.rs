@@ -663,7 +663,7 @@ fn run(cli: Cli) -> Result<()> {
             out.print(&members, || show::members(&members, &labels))
         }
         Command::Conflicts => {
-            let conflicts = store.doc()?.conflicts();
+            let conflicts = store.conflicts()?;
             out.print(&conflicts, || show::conflicts(&conflicts))
         }
         Command::Report { from, to, by, csv, html, lang, totals } => {
@@ -675,7 +675,7 @@ fn run(cli: Cli) -> Result<()> {
             let report = store.report(period, bucket)?;
             let labels = show::Labels::of(&store)?;
             if csv.is_some() || html.is_some() {
-                let (group, conflicts) = (store.group()?.name, store.doc()?.conflicts());
+                let (group, conflicts) = (store.group()?.name, store.conflicts()?);
                 let meeting = aidmesh_report::Meeting { group: &group, first_day: from, last_day: to, report: &report, names: &labels.names, conflicts: &conflicts };
                 if let Some(dir) = csv {
                     meeting.write_csv(lang, &dir).with_context(|| format!("could not write the report's CSV files into {}", dir.display()))?;
@@ -695,7 +695,7 @@ fn run(cli: Cli) -> Result<()> {
             out.print(&ignored, || show::ignored(&ignored, &labels))
         }
         Command::Resolve { conflict, keep } => {
-            let id = find_conflict(store.doc()?, &conflict)?;
+            let id = find_conflict(&store.conflicts()?, &conflict)?;
             if keep.contains(&0) {
                 bail!("sides are numbered from 1");
             }
@@ -913,9 +913,9 @@ fn coords(lat: Option<f64>, lon: Option<f64>) -> Result<Option<Coords>> {
     })
 }
 
-fn find_conflict(doc: &GroupDoc, prefix: &str) -> Result<Uuid> {
+fn find_conflict(conflicts: &[Conflict], prefix: &str) -> Result<Uuid> {
     let prefix = prefix.trim().to_lowercase();
-    let matching: Vec<Uuid> = doc.conflicts().iter().map(|c| c.id).filter(|id| id.to_string().starts_with(&prefix)).collect();
+    let matching: Vec<Uuid> = conflicts.iter().map(|c| c.id).filter(|id| id.to_string().starts_with(&prefix)).collect();
     match matching.as_slice() {
         [one] => Ok(*one),
         [] => bail!("no open conflict matches '{prefix}' (see `aidmesh conflicts`)"),

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -32,11 +31,10 @@ const FULL: Sizes = Sizes { needs: 10_000, offers: 5_000, assignments: 5_000, vo
 const SHORT: Sizes = Sizes { needs: 200, offers: 100, assignments: 100, volunteers: 20, adds: 20, contacts: 20 };
 const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 const WORDS: [&str; 12] = ["groceries", "ride", "clinic", "meals", "pharmacy", "school", "rent", "forms", "laptop", "repair", "visit", "childcare"];
-const RSS_CHILD: &str = "AIDMESH_BENCH_RSS_DB";
 
 fn main() -> anyhow::Result<()> {
-    if let Ok(path) = std::env::var(RSS_CHILD) {
-        return working_set(Path::new(&path));
+    if let Some(done) = common::rss_child() {
+        return done;
     }
     let sizes = if common::short() { SHORT } else { FULL };
     let dir = tempfile::tempdir()?;
@@ -114,10 +112,7 @@ fn main() -> anyhow::Result<()> {
 
     privacy(&mut store, &path, sizes.contacts)?;
 
-    let rss = Command::new(std::env::current_exe()?).env(RSS_CHILD, &path).output()?;
-    anyhow::ensure!(rss.status.success(), "the RSS child failed: {}", String::from_utf8_lossy(&rss.stderr));
-    let peak: f64 = String::from_utf8(rss.stdout)?.trim().parse()?;
-    emit(json!({"case": "peak_rss", "mb": peak, "target_mb": 80}));
+    emit(json!({"case": "peak_rss", "mb": common::peak_rss(&path)?, "target_mb": 80}));
 
     store.compact()?;
     let size: u64 = ["", "-wal"].iter().filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", path.display())).ok()).map(|m| m.len()).sum();
@@ -158,25 +153,6 @@ fn privacy(store: &mut Store, path: &Path, contacts: usize) -> anyhow::Result<()
         "seal_p50_ms": percentile(&sealing, 50), "seal_p99_ms": percentile(&sealing, 99),
         "open_p50_ms": percentile(&reading, 50), "full_upkeep_ms": upkeep,
     }));
-    Ok(())
-}
-
-/// What the app does when it starts: open, show the first screen, load the record, add a few.
-/// Prints the process's peak resident memory in MB.
-fn working_set(path: &Path) -> anyhow::Result<()> {
-    let mut store = Store::open(path, &test_key())?;
-    store.needs(&NeedFilter { limit: Some(50), ..Default::default() })?;
-    store.doc()?;
-    for i in 0..20 {
-        store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("RSS need {i}"), Category::Meals, Urgency::Low, "North"), now))?;
-    }
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
-    println!("{}", round(kb / 1024.0));
     Ok(())
 }
 

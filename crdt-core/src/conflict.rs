@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use automerge::hydrate;
 use automerge::{ObjId, ReadDoc, Value, ROOT};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ const BOOKKEEPING: &[&str] = &["updated_at", "closed_at"];
 const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConflictKind {
     /// Two people changed the same field while apart.
@@ -52,7 +52,7 @@ impl ConflictKind {
 
 /// One side of a conflict: a value someone wrote, an assignment someone made, or hours someone logged.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Side {
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub value: Json,
@@ -64,7 +64,7 @@ pub struct Side {
 }
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conflict {
     pub id: Uuid,
     pub kind: ConflictKind,
@@ -77,6 +77,81 @@ pub struct Conflict {
     pub sides: Vec<Side>,
 }
 
+/// Which conflicts a set of writes can have made or settled: those of the records it wrote, of
+/// the needs and offers behind the assignments it wrote, and of the assignments whose hours it
+/// logged or judged. Finding them again finds exactly what `conflicts()` lists for them.
+#[derive(Clone, Debug, Default)]
+pub struct Affected {
+    group: bool,
+    records: BTreeSet<(Collection, String)>,
+    needs: BTreeSet<Uuid>,
+    offers: BTreeSet<Uuid>,
+    /// Assignments whose hour entries may have been logged twice.
+    hours_of: BTreeSet<Uuid>,
+}
+
+/// Where a conflict belongs in `Affected`.
+enum Key {
+    Group,
+    Record(Collection, String),
+    Need(Uuid),
+    Offer(Uuid),
+    Hours(Uuid),
+}
+
+impl Key {
+    fn of(conflict: &Conflict) -> Option<Key> {
+        let id = conflict.record.parse::<Uuid>().ok();
+        Some(match conflict.kind {
+            ConflictKind::ConcurrentEdit | ConflictKind::DoneVersusCancelled if conflict.collection == Collection::Group => Key::Group,
+            ConflictKind::ConcurrentEdit | ConflictKind::DoneVersusCancelled => Key::Record(conflict.collection, conflict.record.clone()),
+            ConflictKind::OverAssigned { .. } => Key::Need(id?),
+            ConflictKind::OverCapacity { .. } => Key::Offer(id?),
+            ConflictKind::HoursLoggedTwice => Key::Hours(id?),
+        })
+    }
+}
+
+impl Affected {
+    /// Whether these writes can have changed `conflict`: they wrote its record, or one of its
+    /// sides (an assignment, an hour entry).
+    pub fn covers(&self, conflict: &Conflict) -> bool {
+        let wrote = |collection, id: Option<Uuid>| id.is_some_and(|id| self.records.contains(&(collection, id.to_string())));
+        if conflict.sides.iter().any(|side| wrote(Collection::Assignments, side.assignment) || wrote(Collection::HourEntries, side.entry)) {
+            return true;
+        }
+        match Key::of(conflict) {
+            Some(Key::Group) => self.group,
+            Some(Key::Record(collection, id)) => self.records.contains(&(collection, id)),
+            Some(Key::Need(id)) => self.needs.contains(&id),
+            Some(Key::Offer(id)) => self.offers.contains(&id),
+            Some(Key::Hours(id)) => self.hours_of.contains(&id),
+            None => false,
+        }
+    }
+
+    /// Widens these to the record of `conflict`, so that finding again replaces it even when
+    /// what was written no longer leads to it (an assignment that can no longer be read).
+    pub fn include(&mut self, conflict: &Conflict) {
+        match Key::of(conflict) {
+            Some(Key::Group) => self.group = true,
+            Some(Key::Record(collection, id)) => {
+                self.records.insert((collection, id));
+            }
+            Some(Key::Need(id)) => {
+                self.needs.insert(id);
+            }
+            Some(Key::Offer(id)) => {
+                self.offers.insert(id);
+            }
+            Some(Key::Hours(id)) => {
+                self.hours_of.insert(id);
+            }
+            None => {}
+        }
+    }
+}
+
 impl GroupDoc {
     /// Every open conflict, in a stable order.
     pub fn conflicts(&self) -> Vec<Conflict> {
@@ -86,19 +161,58 @@ impl GroupDoc {
     /// The open conflicts that involve these records (what a sync just touched): the same
     /// answer as `conflicts()` for them, without reading every record.
     pub fn conflicts_touching(&self, touched: &Touched) -> Vec<Conflict> {
-        self.find_conflicts(Some(touched))
+        self.find_conflicts(self.affected(touched).as_ref())
     }
 
-    fn find_conflicts(&self, scope: Option<&Touched>) -> Vec<Conflict> {
+    /// The open conflicts of `affected`, in a stable order.
+    pub fn conflicts_of(&self, affected: &Affected) -> Vec<Conflict> {
+        self.find_conflicts(Some(affected))
+    }
+
+    /// What `touched` can have changed in the conflicts; `None` when it replaced a whole
+    /// collection, so that every conflict must be found again.
+    pub fn affected(&self, touched: &Touched) -> Option<Affected> {
+        if touched.collections.iter().any(|c| !matches!(c, Collection::Group | Collection::Resolutions)) {
+            return None;
+        }
+        let mut affected = Affected { group: touched.group, records: touched.records.clone(), ..Affected::default() };
+        for (collection, id) in &touched.records {
+            let Ok(id) = id.parse::<Uuid>() else { continue };
+            match collection {
+                Collection::Needs => {
+                    affected.needs.insert(id);
+                    // Hours logged twice are labelled with their need's title.
+                    affected.hours_of.extend(self.assignments_of_need(id).iter().map(|a| a.id));
+                }
+                Collection::Offers => {
+                    affected.offers.insert(id);
+                }
+                Collection::Assignments => {
+                    affected.hours_of.insert(id);
+                    if let Ok(a) = self.assignment(id) {
+                        affected.needs.insert(a.need);
+                        affected.offers.extend(a.offer);
+                    }
+                }
+                Collection::HourEntries => affected.hours_of.extend(self.hour_entry(id).ok().and_then(|e| e.assignment)),
+                Collection::HourVerdicts => {
+                    let entry = self.hour_verdict(id).ok().and_then(|v| self.hour_entry(v.entry).ok());
+                    affected.hours_of.extend(entry.and_then(|e| e.assignment));
+                }
+                Collection::Group | Collection::Members | Collection::Resolutions => {}
+            }
+        }
+        Some(affected)
+    }
+
+    fn find_conflicts(&self, scope: Option<&Affected>) -> Vec<Conflict> {
         let names: BTreeMap<Uuid, String> = self.members().records.into_iter().map(|m| (m.id, m.display_name)).collect();
         let mut found = Vec::new();
         for collection in [Collection::Members, Collection::Needs, Collection::Offers, Collection::Assignments] {
             let Some(map) = self.collection_obj(collection) else { continue };
             let ids: Vec<String> = match scope {
-                Some(touched) if !touched.collections.contains(&collection) => {
-                    touched.records.iter().filter(|(c, _)| *c == collection).map(|(_, id)| id.clone()).collect()
-                }
-                _ => self.record_ids(collection),
+                Some(affected) => affected.records.iter().filter(|(c, _)| *c == collection).map(|(_, id)| id.clone()).collect(),
+                None => self.record_ids(collection),
             };
             for id in ids {
                 let Ok(Some((_, record_obj))) = self.automerge().get(&map, id.as_str()) else { continue };
@@ -107,7 +221,7 @@ impl GroupDoc {
                 found.extend(self.edit_conflicts(collection, &id, &label, &record_obj, &record, &names));
             }
         }
-        if scope.is_none_or(|touched| touched.group) {
+        if scope.is_none_or(|affected| affected.group) {
             if let (Ok(Some((_, group_obj))), Ok(group)) = (self.automerge().get(ROOT, Collection::Group.key()), self.group()) {
                 if let Ok(fields @ hydrate::Value::Map(_)) = ReadDoc::hydrate(self.automerge(), &group_obj, None) {
                     found.extend(self.edit_conflicts(Collection::Group, &group.id.to_string(), &group.name, &group_obj, &fields, &names));
@@ -116,7 +230,7 @@ impl GroupDoc {
         }
         found.extend(self.assignment_conflicts(scope, &names));
         found.extend(self.hours_conflicts(scope, &names));
-        found.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
+        in_order(&mut found);
         found
     }
 
@@ -197,37 +311,13 @@ impl GroupDoc {
         (by, at)
     }
 
-    fn assignment_conflicts(&self, scope: Option<&Touched>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
-        // Everything, or only the needs and offers a change touched, directly or through one of
-        // their assignments.
-        let whole = |touched: &Touched| touched.collections.iter().any(|c| matches!(c, Collection::Needs | Collection::Offers | Collection::Assignments));
+    fn assignment_conflicts(&self, scope: Option<&Affected>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
         let (needs, offers): (Vec<Need>, Vec<Offer>) = match scope {
-            Some(touched) if !whole(touched) => {
-                let (mut need_ids, mut offer_ids) = (BTreeSet::new(), BTreeSet::new());
-                for (collection, id) in &touched.records {
-                    let Ok(id) = id.parse::<Uuid>() else { continue };
-                    match collection {
-                        Collection::Needs => {
-                            need_ids.insert(id);
-                        }
-                        Collection::Offers => {
-                            offer_ids.insert(id);
-                        }
-                        Collection::Assignments => {
-                            if let Ok(a) = self.assignment(id) {
-                                need_ids.insert(a.need);
-                                offer_ids.extend(a.offer);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                (
-                    need_ids.into_iter().filter_map(|id| self.need(id).ok()).collect(),
-                    offer_ids.into_iter().filter_map(|id| self.offer(id).ok()).collect(),
-                )
-            }
-            _ => (self.needs().records, self.offers().records),
+            Some(affected) => (
+                affected.needs.iter().filter_map(|id| self.need(*id).ok()).collect(),
+                affected.offers.iter().filter_map(|id| self.offer(*id).ok()).collect(),
+            ),
+            None => (self.needs().records, self.offers().records),
         };
         let side = |a: &Assignment| Side {
             value: json!({
@@ -276,26 +366,17 @@ impl GroupDoc {
     }
 
     /// Assignments whose hours were logged more than once (each device allowed one); in a
-    /// scope, those where one of the entries, or a verdict on one, was touched.
-    fn hours_conflicts(&self, scope: Option<&Touched>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
-        let whole = |touched: &Touched| touched.collections.iter().any(|c| matches!(c, Collection::HourEntries | Collection::HourVerdicts));
-        let touched_entries: Option<BTreeSet<Uuid>> = match scope {
-            Some(touched) if !whole(touched) => Some(
-                touched
-                    .records
-                    .iter()
-                    .filter_map(|(collection, id)| match collection {
-                        Collection::HourEntries => id.parse().ok(),
-                        Collection::HourVerdicts => self.hour_verdict(id.parse().ok()?).ok().map(|v| v.entry),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
-            _ => None,
+    /// scope, those whose entries were logged or judged.
+    fn hours_conflicts(&self, scope: Option<&Affected>, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+        let twice = match scope {
+            Some(affected) => affected
+                .hours_of
+                .iter()
+                .map(|assignment| (*assignment, self.live_entries_of_assignment(*assignment)))
+                .filter(|(_, entries)| entries.len() > 1)
+                .collect(),
+            None => self.hours_logged_twice(),
         };
-        if touched_entries.as_ref().is_some_and(BTreeSet::is_empty) {
-            return Vec::new();
-        }
         let side = |e: &LedgerEntry| Side {
             value: json!({ "hours": e.entry.hours, "status": e.status, "note": e.entry.note }),
             assignment: None,
@@ -305,10 +386,7 @@ impl GroupDoc {
             at: Some(e.entry.created_at),
         };
         let mut found = Vec::new();
-        for (assignment, entries) in self.hours_logged_twice() {
-            if touched_entries.as_ref().is_some_and(|touched| !entries.iter().any(|e| touched.contains(&e.entry.id))) {
-                continue;
-            }
+        for (assignment, entries) in twice {
             let mut ids: Vec<String> = entries.iter().map(|e| e.entry.id.to_string()).collect();
             ids.sort();
             let need = self.assignment(assignment).and_then(|a| self.need(a.need));
@@ -344,6 +422,11 @@ impl GroupDoc {
             .filter(|(_, entries)| entries.len() > 1)
             .collect()
     }
+}
+
+/// The order conflicts are listed in, the same on every device.
+pub(crate) fn in_order(conflicts: &mut [Conflict]) {
+    conflicts.sort_by(|a, b| (a.collection, &a.record, &a.field, a.id).cmp(&(b.collection, &b.record, &b.field, b.id)));
 }
 
 fn conflict_id(key: &str) -> Uuid {

@@ -42,7 +42,7 @@ pub mod store;
 
 pub use automerge::ActorId;
 pub use uuid::Uuid;
-pub use conflict::{Conflict, ConflictKind, Side};
+pub use conflict::{Affected, Conflict, ConflictKind, Side};
 pub use engine::{Action, Attempt, Collection, GroupDoc, Ignored, InvalidRecord, Loaded, Touched};
 pub use error::{Error, Result};
 pub use export::Export;

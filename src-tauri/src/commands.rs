@@ -137,9 +137,8 @@ pub async fn get_need(state: State<'_, App>, id: Uuid) -> AppResult<NeedDetail> 
             })
             .collect();
         let records: HashSet<String> = assignments.iter().map(|a| a.id.to_string()).chain([id.to_string()]).collect();
-        let doc = store.doc()?;
-        let conflicts = doc.conflicts().into_iter().filter(|c| records.contains(&c.record)).collect();
-        let history = doc.history(id);
+        let conflicts = store.conflicts()?.into_iter().filter(|c| records.contains(&c.record)).collect();
+        let history = store.doc()?.history(id);
         let contact = ContactState::of(store.contact(id));
         let need = crdt_core::Need { sealed_contact: None, ..need };
         Ok(NeedDetail { created_by_name: names.of(need.created_by), filled, history, need, assignments, conflicts, contact })

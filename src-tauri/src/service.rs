@@ -121,7 +121,7 @@ pub fn report_digest<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, reason
 /// Every open conflict, remembered per need for the list badges.
 pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<Conflict>> {
     let mut store = lock(store);
-    let conflicts = store.doc()?.conflicts();
+    let conflicts = store.conflicts()?;
     state.remember_conflicts(&store, &conflicts)?;
     Ok(conflicts)
 }

@@ -6,10 +6,14 @@
 //! does, or with `AIDMESH_BENCH_SHORT=1`) it is short: small sizes, same cases and JSON lines,
 //! no targets checked. It only proves the benchmark still runs.
 
+// Each benchmark uses part of what is here.
+#![allow(dead_code)]
+
 use std::path::Path;
+use std::process::Command;
 use std::time::Instant;
 
-use crdt_core::{DbKey, GroupDoc, NewMember, Role, Signer, Store, Uuid};
+use crdt_core::{Category, DbKey, GroupDoc, NeedFilter, NewMember, NewNeed, Role, Signer, Store, Urgency, Uuid};
 
 /// Whether to run small: not started by `cargo bench` (which passes `--bench`), or asked to.
 pub fn short() -> bool {
@@ -62,3 +66,38 @@ pub fn deliver(mut store: Store, (doc, signer): &(GroupDoc, Signer)) -> anyhow::
     store.compact()?;
     Ok(())
 }
+
+const RSS_CHILD: &str = "AIDMESH_BENCH_RSS_DB";
+
+/// The peak resident memory, in MB, of a fresh process doing what the app does at start on the
+/// store at `path` (`working_set`), so that building the group does not count.
+pub fn peak_rss(path: &Path) -> anyhow::Result<f64> {
+    let rss = Command::new(std::env::current_exe()?).env(RSS_CHILD, path).output()?;
+    anyhow::ensure!(rss.status.success(), "the RSS child failed: {}", String::from_utf8_lossy(&rss.stderr));
+    Ok(String::from_utf8(rss.stdout)?.trim().parse()?)
+}
+
+/// In the child `peak_rss` starts (a benchmark's `main` calls this first): what it measured.
+pub fn rss_child() -> Option<anyhow::Result<()>> {
+    std::env::var_os(RSS_CHILD).map(|path| working_set(Path::new(&path)))
+}
+
+/// What the app does when it starts: open, show the first screen, load the record, add a few.
+/// Prints the process's peak resident memory in MB.
+fn working_set(path: &Path) -> anyhow::Result<()> {
+    let mut store = Store::open(path, &test_key())?;
+    store.needs(&NeedFilter { limit: Some(50), ..Default::default() })?;
+    store.doc()?;
+    for i in 0..20 {
+        store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("RSS need {i}"), Category::Meals, Urgency::Low, "North"), now))?;
+    }
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
+    println!("{}", round(kb / 1024.0));
+    Ok(())
+}
+

@@ -6,7 +6,8 @@ use std::collections::btree_map::{BTreeMap, Entry};
 use rusqlite::{params, Transaction};
 use uuid::Uuid;
 
-use super::db::set_meta;
+use super::db::{get_meta, set_meta};
+use crate::conflict::Conflict;
 use crate::engine::{Collection, GroupDoc, Touched};
 use crate::error::Result;
 use crate::model::{Assignment, EntryStatus, HourEntry, HourVerdict, Member, Need, Offer};
@@ -29,6 +30,7 @@ pub(super) const INDEX_VERSION: &str = "2";
 pub(super) fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
     let everything = Touched { group: true, actors: true, records: Default::default(), collections: Collection::ALL.into_iter().collect() };
     reindex(tx, doc, &everything)?;
+    forget_conflicts(tx)?;
     set_meta(tx, "index_version", INDEX_VERSION)?;
     Ok(())
 }
@@ -69,6 +71,50 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
         };
         reindex_record(tx, doc, *collection, id, empty)?;
     }
+    reindex_conflicts(tx, doc, touched)
+}
+
+/// Finds again the open conflicts these writes can have made or settled. Writes that may have
+/// changed who is who (names and devices appear on every side) or replaced a whole collection
+/// make the index forget them all instead: the next read finds them (`Store::conflicts`), so
+/// a new member's first sync does not pay for it.
+fn reindex_conflicts(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
+    let affected = doc.affected(touched).filter(|_| !touched.moves_authority());
+    let (Some(mut affected), Some(stored)) = (affected, indexed_conflicts(tx)?) else { return forget_conflicts(tx) };
+    // Two passes: a conflict widens what is found again, which may cover another stored one.
+    for conflict in stored.iter().filter(|c| affected.covers(c)).collect::<Vec<_>>() {
+        affected.include(conflict);
+    }
+    for conflict in stored.iter().filter(|c| affected.covers(c)) {
+        tx.prepare_cached("DELETE FROM conflicts WHERE id = ?1")?.execute([conflict.id.to_string()])?;
+    }
+    store_conflicts(tx, &doc.conflicts_of(&affected))
+}
+
+/// The open conflicts the index holds, or `None` when it holds none that are current (or one
+/// cannot be read: then they are found again in the document).
+pub(super) fn indexed_conflicts(conn: &rusqlite::Connection) -> rusqlite::Result<Option<Vec<Conflict>>> {
+    if get_meta(conn, "conflicts_indexed")?.is_none() {
+        return Ok(None);
+    }
+    let mut stmt = conn.prepare_cached("SELECT json FROM conflicts")?;
+    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows.iter().map(|json| serde_json::from_str(json).ok()).collect())
+}
+
+/// Adds `conflicts` to the index and marks it current.
+pub(super) fn store_conflicts(tx: &Transaction<'_>, conflicts: &[Conflict]) -> Result<()> {
+    for conflict in conflicts {
+        tx.prepare_cached("INSERT OR REPLACE INTO conflicts (id, json) VALUES (?1, ?2)")?
+            .execute([conflict.id.to_string(), serde_json::to_string(conflict).expect("serializable")])?;
+    }
+    set_meta(tx, "conflicts_indexed", "1")?;
+    Ok(())
+}
+
+fn forget_conflicts(tx: &Transaction<'_>) -> Result<()> {
+    tx.execute("DELETE FROM conflicts", [])?;
+    tx.execute("DELETE FROM meta WHERE key = 'conflicts_indexed'", [])?;
     Ok(())
 }
 

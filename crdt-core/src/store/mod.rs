@@ -41,7 +41,7 @@ use index::reindex_all;
 pub use privacy::Upkeep;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
+    include_str!("schema_v7.sql"),
 ];
 
 pub struct Store {

@@ -4,9 +4,14 @@
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::index::{fts_query, index_table};
-use super::db::{classify, get_meta};
+use std::path::Path;
+
+use rusqlite::TransactionBehavior;
+
+use super::index::{fts_query, index_table, indexed_conflicts, store_conflicts};
+use super::db::{chunks_after, classify, get_meta};
 use super::{LedgerFilter, NeedFilter, OfferFilter, Store};
+use crate::conflict::{in_order, Conflict};
 use crate::engine::{Attempt, Collection, Ignored, InvalidRecord};
 use crate::error::{Error, Result};
 use crate::matching::Matcher;
@@ -151,11 +156,23 @@ impl Store {
 
     /// The meeting report over `period` (see `report`), from the index.
     pub fn report(&self, period: Period, bucket: Bucket) -> Result<Report> {
-        let needs = self.needs(&NeedFilter::default())?;
-        let assignments = self.assignments(None, None)?;
-        let entries = self.logged(period)?;
-        let members = self.members()?;
-        let offers = self.offers(&OfferFilter::default())?;
+        // One snapshot for every read. The records are read whole and in no order (no figure
+        // depends on it), then parsed on a second thread while this one reads the hours: the
+        // dashboard from a cold start is meant to take under 200 ms on a group's years of records.
+        let _snapshot = self.conn.unchecked_transaction()?;
+        let needs = self.raw_rows("SELECT json FROM needs", [])?;
+        let assignments = self.raw_rows("SELECT json FROM assignments", [])?;
+        let offers = self.raw_rows("SELECT json FROM offers", [])?;
+        let path = self.path.as_path();
+        let (records, entries, members) = std::thread::scope(|scope| {
+            let parsed = scope.spawn(|| -> Result<(Vec<Need>, Vec<Assignment>, Vec<Offer>)> {
+                Ok((parse_rows(path, &needs)?, parse_rows(path, &assignments)?, parse_rows(path, &offers)?))
+            });
+            let entries = self.logged(period);
+            let members = self.members();
+            (parsed.join().expect("parsing does not panic"), entries, members)
+        });
+        let ((needs, assignments, offers), entries, members) = (records?, entries?, members?);
         let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
         Ok(Report::new(&records, period, bucket, self.group()?.settings.zone()))
     }
@@ -217,6 +234,25 @@ impl Store {
             }
         }
         Ok(totals.balances())
+    }
+
+    /// Every open conflict, in the order `GroupDoc::conflicts` lists them, from the index; when
+    /// the index has forgotten them (`index::reindex_conflicts`), found in the document and kept.
+    pub fn conflicts(&mut self) -> Result<Vec<Conflict>> {
+        if let Some(mut conflicts) = indexed_conflicts(&self.conn)? {
+            in_order(&mut conflicts);
+            return Ok(conflicts);
+        }
+        self.catch_up()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let doc = self.doc.as_ref().expect("catch_up loads the document");
+        let conflicts = doc.conflicts();
+        // Kept only if no other process wrote since this one caught up.
+        if chunks_after(&tx, self.loaded_up_to).map_err(|e| classify(&self.path, e))?.is_empty() {
+            store_conflicts(&tx, &conflicts)?;
+            tx.commit()?;
+        }
+        Ok(conflicts)
     }
 
     /// Changes that have no effect because their author had no right to them, and the changes
@@ -303,14 +339,19 @@ impl Store {
     }
 
     fn json_rows<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
-        let rows = stmt.query_map(params, |r| r.get::<_, String>(0)).map_err(|e| classify(&self.path, e))?;
-        rows.map(|json| {
-            let json = json.map_err(|e| classify(&self.path, e))?;
-            serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {e}") })
-        })
-        .collect()
+        parse_rows(&self.path, &self.raw_rows(sql, params)?)
     }
+
+    /// The first column of each row, as stored: records as JSON.
+    fn raw_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Vec<u8>>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
+        let rows = stmt.query_map(params, |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec())).map_err(|e| classify(&self.path, e))?;
+        rows.map(|row| row.map_err(|e| classify(&self.path, e))).collect()
+    }
+}
+
+fn parse_rows<T: DeserializeOwned>(path: &Path, rows: &[Vec<u8>]) -> Result<Vec<T>> {
+    rows.iter().map(|json| serde_json::from_slice(json).map_err(|e| Error::Corrupt { path: path.to_path_buf(), detail: format!("index row: {e}") })).collect()
 }
 
 /// An actor id from its hex, as devices are named.

@@ -156,7 +156,7 @@ impl Store {
     }
 
     /// Loads the document if needed, then applies chunks other processes wrote since.
-    fn catch_up(&mut self) -> Result<()> {
+    pub(super) fn catch_up(&mut self) -> Result<()> {
         let rows = chunks_after(&self.conn, self.loaded_up_to).map_err(|e| classify(&self.path, e))?;
         let Some(&(newest, _)) = rows.last() else {
             return match (&self.doc, self.me) {

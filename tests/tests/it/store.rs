@@ -220,3 +220,167 @@ fn an_offer_with_weekly_slots_from_another_device_is_accepted() {
     let offers = store.offers(&OfferFilter::default()).unwrap();
     assert_eq!(offers.iter().find(|o| o.id == offer).unwrap().availability.weekly.len(), 2);
 }
+
+mod conflicts_index {
+    //! The store keeps the open conflicts in its index, updating only what each write can have
+    //! changed; whatever the writes and the order they meet in, it lists what the document does.
+
+    use super::*;
+    use automerge::ChangeHash;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        NeedStatus { device: usize, need: usize, status: usize },
+        Assign { device: usize, need: usize, volunteer: usize, with_offer: bool },
+        AssignmentStatus { device: usize, assignment: usize, status: usize },
+        /// Marks the assignment accepted, then done, and logs its hours.
+        LogHours { device: usize, assignment: usize },
+        OfferStatus { device: usize, status: usize },
+        /// Moves authority: the index forgets its conflicts and finds them again.
+        SetRole { member: usize, organizer: bool },
+        Resolve { conflict: usize, keep: usize },
+        /// The phone and the store exchange everything.
+        Meet { phone: usize },
+        Reopen,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let device = 0..3usize;
+        prop_oneof![
+            2 => (device.clone(), 0..3usize, 0..NeedStatus::ALL.len()).prop_map(|(device, need, status)| Op::NeedStatus { device, need, status }),
+            3 => (device.clone(), 0..3usize, 0..2usize, any::<bool>()).prop_map(|(device, need, volunteer, with_offer)| Op::Assign { device, need, volunteer, with_offer }),
+            2 => (device.clone(), any::<usize>(), 0..AssignmentStatus::ALL.len()).prop_map(|(device, assignment, status)| Op::AssignmentStatus { device, assignment, status }),
+            3 => (device.clone(), any::<usize>()).prop_map(|(device, assignment)| Op::LogHours { device, assignment }),
+            1 => (device, 0..OfferStatus::ALL.len()).prop_map(|(device, status)| Op::OfferStatus { device, status }),
+            1 => (0..2usize, any::<bool>()).prop_map(|(member, organizer)| Op::SetRole { member, organizer }),
+            2 => (any::<usize>(), 0..2usize).prop_map(|(conflict, keep)| Op::Resolve { conflict, keep }),
+            4 => (1..3usize).prop_map(|phone| Op::Meet { phone }),
+            1 => Just(Op::Reopen),
+        ]
+    }
+
+    struct World {
+        dir: TempDir,
+        store: Store,
+        /// Bea's phone (an organizer) and Cai's (a volunteer), with the heads each last met the store at.
+        phones: Vec<(Phone, Vec<ChangeHash>)>,
+        /// Ana, Bea, Cai.
+        members: Vec<uuid::Uuid>,
+        volunteers: Vec<uuid::Uuid>,
+        needs: Vec<uuid::Uuid>,
+        offer: uuid::Uuid,
+    }
+
+    impl World {
+        fn new() -> World {
+            let (dir, mut store) = store();
+            let ana = store.me().unwrap();
+            let mut add = |name: &str, role| store.act(|doc, me, now| doc.add_member(me, NewMember::new(name, role), now)).unwrap().id;
+            let (bea, cai, dev) = (add("Bea", Role::Organizer), add("Cai", Role::Volunteer), add("Dev", Role::Volunteer));
+            let needs = (0..3).map(|i| add_need(&mut store, i)).collect();
+            let offer = NewOffer { capacity: 1, ..NewOffer::new(cai, "Errands by car", vec![Category::Groceries], OfferKind::Transport, "North") };
+            let offer = store.act(|doc, me, now| doc.add_offer(me, offer, now)).unwrap().id;
+            let phones = [bea, cai]
+                .into_iter()
+                .map(|member| {
+                    let phone = Phone::of(&mut store, member);
+                    let heads = phone.doc.heads();
+                    (phone, heads)
+                })
+                .collect::<Vec<_>>();
+            // The phones were copied one after the other: let them all meet once.
+            let mut world = World { dir, store, phones, members: vec![ana, bea, cai], volunteers: vec![cai, dev], needs, offer };
+            world.meet(0);
+            world.meet(1);
+            world
+        }
+
+        fn meet(&mut self, phone: usize) {
+            let (phone, met) = &mut self.phones[phone];
+            phone.deliver(&mut self.store, met).unwrap();
+            let theirs = self.store.doc().unwrap().changes_since(met);
+            phone.doc.apply_bytes(&theirs).unwrap();
+            *met = phone.doc.heads();
+        }
+
+        fn act<T>(&mut self, device: usize, f: impl FnOnce(&mut GroupDoc, uuid::Uuid, chrono::DateTime<chrono::Utc>) -> Result<T>) {
+            match device {
+                0 => drop(self.store.act(f)),
+                phone => {
+                    let member = self.members[phone];
+                    drop(f(&mut self.phones[phone - 1].0.doc, member, chrono::Utc::now()));
+                }
+            }
+        }
+
+        fn assignments(&mut self, device: usize) -> Vec<Assignment> {
+            match device {
+                0 => self.store.doc().unwrap().assignments().records,
+                phone => self.phones[phone - 1].0.doc.assignments().records,
+            }
+        }
+
+        fn apply(&mut self, op: &Op) {
+            match *op {
+                Op::NeedStatus { device, need, status } => {
+                    let need = self.needs[need];
+                    self.act(device, |doc, me, now| doc.set_need_status(me, need, NeedStatus::ALL[status], now));
+                }
+                Op::Assign { device, need, volunteer, with_offer } => {
+                    let (need, volunteer) = (self.needs[need], self.volunteers[volunteer]);
+                    let offer = (with_offer && volunteer == self.volunteers[0]).then_some(self.offer);
+                    self.act(device, |doc, me, now| doc.assign(me, need, volunteer, offer, "", now));
+                }
+                Op::AssignmentStatus { device, assignment, status } => {
+                    let Some(a) = pick(&self.assignments(device), assignment) else { return };
+                    self.act(device, |doc, me, now| doc.set_assignment_status(me, a.id, AssignmentStatus::ALL[status], now));
+                }
+                Op::LogHours { device, assignment } => {
+                    let Some(a) = pick(&self.assignments(device), assignment) else { return };
+                    let input = NewHours { assignment: Some(a.id), ..NewHours::new(a.volunteer, Party::Group, Hours::from_quarters(4)) };
+                    for status in [AssignmentStatus::Accepted, AssignmentStatus::Done] {
+                        self.act(device, |doc, me, now| doc.set_assignment_status(me, a.id, status, now));
+                    }
+                    self.act(device, |doc, me, now| doc.log_hours(me, input, now));
+                }
+                Op::OfferStatus { device, status } => {
+                    let offer = self.offer;
+                    self.act(device, |doc, me, now| doc.set_offer_status(me, offer, OfferStatus::ALL[status], now));
+                }
+                Op::SetRole { member, organizer } => {
+                    let (member, role) = (self.volunteers[member], if organizer { Role::Organizer } else { Role::Volunteer });
+                    self.act(0, |doc, me, now| doc.set_role(me, member, role, now));
+                }
+                Op::Resolve { conflict, keep } => {
+                    let Some(conflict) = pick(&self.store.conflicts().unwrap(), conflict) else { return };
+                    self.act(0, |doc, me, now| doc.resolve(me, conflict.id, &[keep.min(conflict.sides.len() - 1)], now));
+                }
+                Op::Meet { phone } => self.meet(phone - 1),
+                Op::Reopen => self.store = Store::open(&self.dir.path().join("aidmesh.db"), &test_key()).unwrap(),
+            }
+        }
+    }
+
+    fn add_need(store: &mut Store, i: usize) -> uuid::Uuid {
+        add(store, &format!("Need {i}"), Category::Groceries, Urgency::Normal, "North", None).id
+    }
+
+    fn pick<T: Clone>(items: &[T], i: usize) -> Option<T> {
+        (!items.is_empty()).then(|| items[i % items.len()].clone())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_indexed_conflicts_are_the_documents_after_every_write(ops in prop::collection::vec(op(), 1..30)) {
+            let mut world = World::new();
+            for op in &ops {
+                world.apply(op);
+                let indexed = world.store.conflicts().unwrap();
+                prop_assert_eq!(&indexed, &world.store.doc().unwrap().conflicts(), "after {:?}", op);
+            }
+        }
+    }
+}
