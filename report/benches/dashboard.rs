@@ -54,12 +54,17 @@ fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let doc = store.doc()?;
     let load = ms(t);
-    let t = Instant::now();
-    doc.conflicts();
-    let scan = ms(t);
+    // The first scan after a load is much slower than the next (13 s against 4 s in full).
+    let scans: Vec<f64> = (0..2)
+        .map(|_| {
+            let t = Instant::now();
+            doc.conflicts();
+            ms(t)
+        })
+        .collect();
     store.conflicts()?;
     drop(store);
-    emit(json!({"case": "dashboard_conflicts_from_document", "document_load_ms": load, "scan_ms": scan}));
+    emit(json!({"case": "dashboard_conflicts_from_document", "document_load_ms": load, "first_scan_ms": scans[0], "second_scan_ms": scans[1]}));
 
     // The meeting's usual question: the last four weeks, by week; and the whole half year by month.
     let (first, last) = (NaiveDate::from_ymd_opt(2030, 6, 10).unwrap(), NaiveDate::from_ymd_opt(2030, 7, 7).unwrap());
