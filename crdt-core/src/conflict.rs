@@ -170,7 +170,7 @@ impl GroupDoc {
     }
 
     /// What `touched` can have changed in the conflicts; `None` when it replaced a whole
-    /// collection, so that every conflict must be found again.
+    /// collection or a verdict no longer counts, so that every conflict must be found again.
     pub fn affected(&self, touched: &Touched) -> Option<Affected> {
         if touched.collections.iter().any(|c| !matches!(c, Collection::Group | Collection::Resolutions)) {
             return None;
@@ -196,8 +196,10 @@ impl GroupDoc {
                 }
                 Collection::HourEntries => affected.hours_of.extend(self.hour_entry(id).ok().and_then(|e| e.assignment)),
                 Collection::HourVerdicts => {
-                    let entry = self.hour_verdict(id).ok().and_then(|v| self.hour_entry(v.entry).ok());
-                    affected.hours_of.extend(entry.and_then(|e| e.assignment));
+                    // A verdict that no longer counts (another change wrote to it) cannot say
+                    // which entry it judged, and that entry may count again: find them all.
+                    let verdict = self.hour_verdict(id).ok()?;
+                    affected.hours_of.extend(self.hour_entry(verdict.entry).ok().and_then(|e| e.assignment));
                 }
                 Collection::Group | Collection::Members | Collection::Resolutions => {}
             }

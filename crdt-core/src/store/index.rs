@@ -112,7 +112,7 @@ pub(super) fn store_conflicts(tx: &Transaction<'_>, conflicts: &[Conflict]) -> R
     Ok(())
 }
 
-fn forget_conflicts(tx: &Transaction<'_>) -> Result<()> {
+pub(super) fn forget_conflicts(tx: &Transaction<'_>) -> Result<()> {
     tx.execute("DELETE FROM conflicts", [])?;
     tx.execute("DELETE FROM meta WHERE key = 'conflicts_indexed'", [])?;
     Ok(())

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::TransactionBehavior;
 
-use super::index::{fts_query, index_table, indexed_conflicts, store_conflicts};
+use super::index::{forget_conflicts, fts_query, index_table, indexed_conflicts, store_conflicts};
 use super::db::{chunks_after, classify, get_meta};
 use super::{LedgerFilter, NeedFilter, OfferFilter, Store};
 use crate::conflict::{in_order, Conflict};
@@ -239,18 +239,32 @@ impl Store {
     /// Every open conflict, in the order `GroupDoc::conflicts` lists them, from the index; when
     /// the index has forgotten them (`index::reindex_conflicts`), found in the document and kept.
     pub fn conflicts(&mut self) -> Result<Vec<Conflict>> {
-        if let Some(mut conflicts) = indexed_conflicts(&self.conn)? {
+        // One snapshot for the mark that the index is current and its rows: another process may
+        // make it forget in between.
+        let indexed = {
+            let _snapshot = self.conn.unchecked_transaction()?;
+            indexed_conflicts(&self.conn)?
+        };
+        if let Some(mut conflicts) = indexed {
             in_order(&mut conflicts);
             return Ok(conflicts);
         }
         self.catch_up()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let doc = self.doc.as_ref().expect("catch_up loads the document");
-        let conflicts = doc.conflicts();
-        // Kept only if no other process wrote since this one caught up.
-        if chunks_after(&tx, self.loaded_up_to).map_err(|e| classify(&self.path, e))?.is_empty() {
-            store_conflicts(&tx, &conflicts)?;
-            tx.commit()?;
+        let conflicts = self.doc.as_ref().expect("catch_up loads the document").conflicts();
+        // The scan (seconds on a large group) ran without the write lock; what it found is kept
+        // only if no other process wrote meanwhile, and not keeping it just means scanning again.
+        let kept = (|| -> Result<()> {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if chunks_after(&tx, self.loaded_up_to)?.is_empty() {
+                // Rows that could not be read go too.
+                forget_conflicts(&tx)?;
+                store_conflicts(&tx, &conflicts)?;
+                tx.commit()?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = kept {
+            tracing::warn!("could not keep the open conflicts in the index: {e}");
         }
         Ok(conflicts)
     }

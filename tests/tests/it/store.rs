@@ -1,7 +1,7 @@
 //! The device store: the index answers lists and filters as the document says, several
 //! processes can share the file, compaction keeps everything, received changes reach the index.
 
-use aidmesh_tests::{at, test_key, Phone};
+use aidmesh_tests::{at, test_key, Phone, Rogue};
 use crdt_core::*;
 use tempfile::TempDir;
 
@@ -360,6 +360,40 @@ mod conflicts_index {
                 Op::Reopen => self.store = Store::open(&self.dir.path().join("aidmesh.db"), &test_key()).unwrap(),
             }
         }
+    }
+
+    /// A verdict that stops counting (another change wrote to it) brings back the conflict its
+    /// entry was in, and the index shows it again. A review saw that such a verdict cannot say
+    /// which entry it judged; a touched verdict that cannot be read now makes the index find
+    /// every conflict again (here the authority change already led to it).
+    #[test]
+    fn a_verdict_that_stops_counting_brings_its_conflict_back_into_the_index() {
+        let (_dir, mut store) = store();
+        let ana = store.me().unwrap();
+        let cai = store.act(|doc, me, now| doc.add_member(me, NewMember::new("Cai", Role::Volunteer), now)).unwrap().id;
+        let need = add_need(&mut store, 0);
+        let assignment = store.act(|doc, me, now| doc.assign(me, need, cai, None, "", now)).unwrap().id;
+        for status in [AssignmentStatus::Accepted, AssignmentStatus::Done] {
+            store.act(|doc, me, now| doc.set_assignment_status(me, assignment, status, now)).unwrap();
+        }
+        let mut phone = Phone::of(&mut store, ana);
+        let met = store.doc().unwrap().heads();
+        let hours = || NewHours { assignment: Some(assignment), ..NewHours::new(cai, Party::Group, Hours::from_quarters(4)) };
+        store.act(|doc, me, now| doc.log_hours(me, hours(), now)).unwrap();
+        phone.doc.log_hours(ana, hours(), at(100)).unwrap();
+        phone.deliver(&mut store, &met).unwrap();
+        let twice = store.conflicts().unwrap();
+        assert_eq!(twice.len(), 1, "the hours logged twice are a conflict");
+        store.act(|doc, me, now| doc.resolve(me, twice[0].id, &[0], now)).unwrap();
+        assert!(store.conflicts().unwrap().is_empty(), "settled by voiding the other entry");
+
+        let verdict = store.doc().unwrap().hour_verdicts().records.into_iter().next().expect("the void").id.to_string();
+        let mut rogue = Rogue::of(&mut store, ana);
+        rogue.write(&["hour_verdicts", &verdict, "reason"], serde_json::json!("rewritten"));
+        rogue.deliver(&mut store).unwrap();
+        let found = store.doc().unwrap().conflicts();
+        assert_eq!(found.len(), 1, "the voided entry counts again");
+        assert_eq!(store.conflicts().unwrap(), found);
     }
 
     fn add_need(store: &mut Store, i: usize) -> uuid::Uuid {
