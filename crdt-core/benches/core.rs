@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use common::{deliver, emit, median, ms, percentile, phone, round, test_key};
+use common::{AREAS, deliver, emit, median, ms, percentile, phone, round, test_key};
 
 /// The group's size, and how many times each case repeats.
 struct Sizes {
@@ -29,7 +29,6 @@ struct Sizes {
 
 const FULL: Sizes = Sizes { needs: 10_000, offers: 5_000, assignments: 5_000, volunteers: 500, adds: 200, contacts: 1_000 };
 const SHORT: Sizes = Sizes { needs: 200, offers: 100, assignments: 100, volunteers: 20, adds: 20, contacts: 20 };
-const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 const WORDS: [&str; 12] = ["groceries", "ride", "clinic", "meals", "pharmacy", "school", "rent", "forms", "laptop", "repair", "visit", "childcare"];
 
 fn main() -> anyhow::Result<()> {

@@ -12,7 +12,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use common::{deliver, emit, median, ms, phone, round, test_key};
+use common::{AREAS, deliver, emit, median, ms, phone, round, test_key};
 
 struct Sizes {
     members: usize,
@@ -32,7 +32,6 @@ struct Sizes {
 
 const FULL: Sizes = Sizes { members: 1_000, needs: 30_000, offers: 3_000, hour_entries: 150_000 };
 const SHORT: Sizes = Sizes { members: 40, needs: 300, offers: 60, hour_entries: 1_500 };
-const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 /// Three years, from Monday 2 January 2034.
 const WEEKS: i64 = 156;
 
@@ -42,7 +41,7 @@ fn main() -> anyhow::Result<()> {
     }
     let sizes = if common::short() { SHORT } else { FULL };
     let dir = tempfile::tempdir()?;
-    let path = std::env::var_os("AIDMESH_BENCH_DB").map_or_else(|| dir.path().join("history.db"), PathBuf::from);
+    let path = common::group_file(dir.path(), "history.db");
     if !path.exists() {
         let t = Instant::now();
         build_group(&path, &sizes)?;

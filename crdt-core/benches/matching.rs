@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use uuid::Uuid;
 
-use common::{deliver, emit, median, ms, phone, test_key};
+use common::{AREAS, deliver, emit, median, ms, phone, test_key};
 
 /// How big the two groups are.
 struct Sizes {
@@ -30,7 +30,6 @@ struct Sizes {
 
 const FULL: Sizes = Sizes { needs: 1_000, offers: 1_000, volunteers: 600, ledger_entries: 100_000 };
 const SHORT: Sizes = Sizes { needs: 50, offers: 50, volunteers: 30, ledger_entries: 300 };
-const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 const SKILLS: [&str; 10] = ["driving", "cooking", "shopping", "first aid", "childcare", "forms", "repairs", "translation", "tech help", "cleaning"];
 const LANGUAGES: [&str; 5] = ["en", "es", "ar", "pl", "uk"];
 const SLOTS: [&str; 6] = ["mon 09:00-12:00", "tue 17:00-20:00", "wed 10:00-14:00", "thu 18:00-21:00", "sat 09:00-13:00", "sun 14:00-18:00"];

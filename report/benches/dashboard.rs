@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use common::{deliver, emit, median, ms, phone, test_key};
+use common::{AREAS, deliver, emit, median, ms, phone, test_key};
 
 struct Sizes {
     needs: usize,
@@ -32,16 +32,13 @@ struct Sizes {
 
 const FULL: Sizes = Sizes { needs: 10_000, offers: 5_000, volunteers: 500, hour_entries: 100_000 };
 const SHORT: Sizes = Sizes { needs: 200, offers: 100, volunteers: 20, hour_entries: 1_000 };
-const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
 /// The group's life: 26 weeks from Monday 7 January 2030.
 const WEEKS: i64 = 26;
 
 fn main() -> anyhow::Result<()> {
     let sizes = if common::short() { SHORT } else { FULL };
     let dir = tempfile::tempdir()?;
-    // AIDMESH_BENCH_DB keeps the group in that file and reuses it on the next run (3 minutes to
-    // build in full).
-    let path = std::env::var_os("AIDMESH_BENCH_DB").map_or_else(|| dir.path().join("dashboard.db"), std::path::PathBuf::from);
+    let path = common::group_file(dir.path(), "dashboard.db");
     if !path.exists() {
         let t = Instant::now();
         build_group(&path, &sizes)?;

@@ -9,11 +9,20 @@
 // Each benchmark uses part of what is here.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use crdt_core::{Category, DbKey, GroupDoc, NeedFilter, NewMember, NewNeed, Role, Signer, Store, Urgency, Uuid};
+
+/// The areas every benchmark group is spread over.
+pub const AREAS: [&str; 12] = ["North", "River", "Old Town", "Harbour", "Hillside", "Market", "Station", "Park", "Mill", "Docks", "Chapel", "Orchard"];
+
+/// Where a benchmark keeps its group: the file `AIDMESH_BENCH_DB` names (kept, and reused on the
+/// next run, as large groups take minutes to build), or `name` in `dir`.
+pub fn group_file(dir: &Path, name: &str) -> PathBuf {
+    std::env::var_os("AIDMESH_BENCH_DB").map_or_else(|| dir.join(name), PathBuf::from)
+}
 
 /// Whether to run small: not started by `cargo bench` (which passes `--bench`), or asked to.
 pub fn short() -> bool {

@@ -79,8 +79,9 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
 /// make the index forget them all instead: the next read finds them (`Store::conflicts`), so
 /// a new member's first sync does not pay for it.
 fn reindex_conflicts(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
-    let affected = doc.affected(touched).filter(|_| !touched.moves_authority());
-    let (Some(mut affected), Some(stored)) = (affected, indexed_conflicts(tx)?) else { return forget_conflicts(tx) };
+    // The index is checked first: while it has forgotten them, a write costs nothing here.
+    let Some(stored) = indexed_conflicts(tx)? else { return forget_conflicts(tx) };
+    let Some(mut affected) = doc.affected(touched).filter(|_| !touched.moves_authority()) else { return forget_conflicts(tx) };
     // Two passes: a conflict widens what is found again, which may cover another stored one.
     for conflict in stored.iter().filter(|c| affected.covers(c)).collect::<Vec<_>>() {
         affected.include(conflict);
