@@ -2,6 +2,11 @@
 //! `[version][kind][payload]`, where a sync payload is deflate of
 //! `[u32 length][signatures][automerge sync message]` (raw automerge messages are several times
 //! larger than their content). The signatures are those of the changes the message carries.
+//!
+//! A frame larger than `PART` (a new member's first sync of a group with years of history) is
+//! sent as parts, `[version][part][u32 whole length][bytes]`, each a frame of its own, so the
+//! channel's limit on one frame holds however large the record grows; `Parts` puts them back
+//! together, refusing anything that does not add up before allocating for it.
 
 use std::io::{Read, Write};
 
@@ -14,9 +19,14 @@ pub const VERSION: u8 = 2;
 pub const MAX_FRAME: usize = 16 << 20;
 /// The largest sync message accepted after decompression.
 pub const MAX_MESSAGE: usize = 128 << 20;
+/// The largest frame sent whole; larger ones go in parts of this size.
+pub const PART: usize = 4 << 20;
+/// The largest frame accepted in parts, compressed.
+pub const MAX_WHOLE: usize = 256 << 20;
 
 const KIND_SYNC: u8 = 1;
 const KIND_ENVELOPES: u8 = 2;
+const KIND_PART: u8 = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
@@ -39,6 +49,8 @@ pub enum FrameError {
     Short,
     #[error("a sync frame is damaged: {0}")]
     Damaged(String),
+    #[error("the parts of a sync frame do not add up")]
+    Parts,
 }
 
 pub fn encode(frame: &Frame) -> Vec<u8> {
@@ -55,9 +67,58 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
     }
 }
 
+/// `encode`, in parts when the frame is larger than `PART`.
+pub fn encode_in_parts(frame: &Frame) -> Vec<Vec<u8>> {
+    let whole = encode(frame);
+    if whole.len() <= PART {
+        return vec![whole];
+    }
+    let length = (whole.len() as u32).to_be_bytes();
+    whole.chunks(PART).map(|part| [&[VERSION, KIND_PART][..], &length, part].concat()).collect()
+}
+
 pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
-    if bytes.len() > MAX_FRAME {
-        return Err(FrameError::TooLarge { size: bytes.len(), limit: MAX_FRAME });
+    decode_within(bytes, MAX_FRAME)
+}
+
+/// Puts a frame sent in parts back together; frames sent whole pass straight through.
+#[derive(Debug, Default)]
+pub struct Parts {
+    whole: Vec<u8>,
+    expected: usize,
+}
+
+impl Parts {
+    /// Takes one frame from the wire: the frame it is or completes, or `None` while parts of
+    /// one are still to come.
+    pub fn take(&mut self, bytes: &[u8]) -> Result<Option<Frame>, FrameError> {
+        let Some(([a, b, c, d], part)) = bytes.strip_prefix(&[VERSION, KIND_PART]).and_then(|rest| rest.split_first_chunk::<4>()) else {
+            if !self.whole.is_empty() {
+                return Err(FrameError::Parts);
+            }
+            return decode(bytes).map(Some);
+        };
+        let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+        if length > MAX_WHOLE {
+            return Err(FrameError::TooLarge { size: length, limit: MAX_WHOLE });
+        }
+        if self.whole.is_empty() {
+            self.expected = length;
+        }
+        if part.is_empty() || length != self.expected || self.whole.len() + part.len() > length {
+            return Err(FrameError::Parts);
+        }
+        self.whole.extend_from_slice(part);
+        if self.whole.len() < length {
+            return Ok(None);
+        }
+        decode_within(&std::mem::take(&mut self.whole), MAX_WHOLE).map(Some)
+    }
+}
+
+fn decode_within(bytes: &[u8], limit: usize) -> Result<Frame, FrameError> {
+    if bytes.len() > limit {
+        return Err(FrameError::TooLarge { size: bytes.len(), limit });
     }
     let [version, kind, payload @ ..] = bytes else { return Err(FrameError::Short) };
     if *version != VERSION {
@@ -83,5 +144,53 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
         }
         KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
         other => Err(FrameError::Kind(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sync frame that deflate cannot shrink below `PART`, so it goes in three parts.
+    fn large() -> Frame {
+        let mut message = vec![0u8; 2 * PART + PART / 2];
+        rand::fill(&mut message[..]);
+        Frame::Sync { message, signatures: vec![7; 96] }
+    }
+
+    #[test]
+    fn a_frame_larger_than_a_part_goes_in_parts_and_comes_back_whole() {
+        let frame = large();
+        let parts = encode_in_parts(&frame);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|part| part.len() <= PART + 6 && part.len() <= MAX_FRAME));
+        let mut received = Parts::default();
+        assert_eq!(received.take(&parts[0]), Ok(None));
+        assert_eq!(received.take(&parts[1]), Ok(None));
+        assert_eq!(received.take(&parts[2]), Ok(Some(frame)));
+        // Then the next frame, whole.
+        let small = Frame::Envelopes(vec![1, 2, 3]);
+        assert_eq!(encode_in_parts(&small), vec![encode(&small)]);
+        assert_eq!(received.take(&encode(&small)), Ok(Some(small)));
+    }
+
+    #[test]
+    fn parts_that_do_not_add_up_are_refused() {
+        let parts = encode_in_parts(&large());
+        let whole = encode(&Frame::Envelopes(vec![1]));
+        let refused = |frames: &[&[u8]]| {
+            let mut received = Parts::default();
+            frames.iter().map(|frame| received.take(frame)).find_map(Result::err)
+        };
+        assert_eq!(refused(&[&parts[0], &whole]), Some(FrameError::Parts), "a whole frame amid parts");
+        assert_eq!(refused(&[&parts[0], &parts[1], &parts[1], &parts[2]]), Some(FrameError::Parts), "a part too many");
+        let mut longer = parts[1].clone();
+        longer[5] ^= 1;
+        assert_eq!(refused(&[&parts[0], &longer]), Some(FrameError::Parts), "parts of frames of two lengths");
+        assert_eq!(refused(&[&parts[0][..6]]), Some(FrameError::Parts), "an empty part");
+        let huge = [&[VERSION, KIND_PART][..], &u32::MAX.to_be_bytes(), &[0]].concat();
+        assert_eq!(refused(&[&huge]), Some(FrameError::TooLarge { size: u32::MAX as usize, limit: MAX_WHOLE }), "a length over the limit");
+        let nested = [&[VERSION, KIND_PART][..], &7u32.to_be_bytes(), &[VERSION, KIND_PART, 0, 0, 0, 1, 0]].concat();
+        assert_eq!(refused(&[&nested]), Some(FrameError::Kind(KIND_PART)), "a part inside a part");
     }
 }

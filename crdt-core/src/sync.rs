@@ -9,7 +9,7 @@
 //! this side knows the peer's heads equal its own and has sent its own heads: both sides then
 //! know they hold the same record, with no closing handshake.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{Change, ChangeHash, ReadDoc};
@@ -95,6 +95,9 @@ pub struct SyncSession {
     /// them unchecked once the predecessors came, until their shape can be checked.
     waiting: Vec<Change>,
     waiting_signatures: Signatures,
+    /// Parts of a large frame still to send, and the received parts of one from the peer.
+    parts_out: VecDeque<Vec<u8>>,
+    parts_in: frame::Parts,
 }
 
 impl SyncSession {
@@ -121,6 +124,8 @@ impl SyncSession {
             touched: Touched::default(),
             waiting: Vec::new(),
             waiting_signatures: Signatures::new(),
+            parts_out: VecDeque::new(),
+            parts_in: frame::Parts::default(),
         }
     }
 
@@ -133,6 +138,9 @@ impl SyncSession {
     /// The next frame to send, if there is one now. `signatures_of` gives the signatures of
     /// the changes it will carry (the store keeps them).
     pub fn next_frame(&mut self, doc: &GroupDoc, signatures_of: impl FnOnce(&[automerge::ChangeHash]) -> Result<Signatures>) -> Result<Option<Vec<u8>>> {
+        if let Some(part) = self.parts_out.pop_front() {
+            return Ok(Some(self.count_sent(part)));
+        }
         if let Some(envelopes) = self.envelopes_out.take() {
             return Ok(Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes))))));
         }
@@ -159,7 +167,9 @@ impl SyncSession {
         }
         self.unanswered = Some(hash);
         let signatures = signing::encode(&signatures_of(&carried)?);
-        Ok(Some(self.count_sent(frame::encode(&Frame::Sync { message, signatures }))))
+        self.parts_out = frame::encode_in_parts(&Frame::Sync { message, signatures }).into();
+        let first = self.parts_out.pop_front().expect("a frame has at least one part");
+        Ok(Some(self.count_sent(first)))
     }
 
     fn count_sent(&mut self, bytes: Vec<u8>) -> Vec<u8> {
@@ -190,7 +200,8 @@ impl SyncSession {
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
-        let (message, signatures) = match frame::decode(bytes)? {
+        let Some(frame) = self.parts_in.take(bytes)? else { return Ok(self.progress.clone()) };
+        let (message, signatures) = match frame {
             Frame::Sync { message, signatures } => (message, signing::decode(&signatures)?),
             Frame::Envelopes(list) => {
                 let envelopes = seal::decode_envelopes(&list)?;
@@ -240,7 +251,7 @@ impl SyncSession {
     /// have sent ours. Call after sending whatever `next_frame` had.
     pub fn is_finished(&self, doc: &GroupDoc) -> bool {
         let heads = doc.heads();
-        self.state.their_heads.as_ref() == Some(&heads) && self.state.last_sent_heads == heads
+        self.parts_out.is_empty() && self.state.their_heads.as_ref() == Some(&heads) && self.state.last_sent_heads == heads
     }
 
     pub fn progress(&self) -> &Progress {

@@ -87,6 +87,50 @@ fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
     assert_eq!(err.to_string(), "the other device is not in this group, or not an aidmesh device (handshake failed)");
 }
 
+/// A group whose record no longer fits in one frame (years of history) still takes a new member:
+/// the hub sends its first message in parts over the real channel, and the newcomer ends with
+/// the whole record.
+#[test]
+fn a_record_larger_than_one_frame_reaches_a_new_member_in_parts() {
+    use rand::distr::{Alphanumeric, SampleString};
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = founder(dir.path(), 0);
+    // Descriptions deflate cannot shrink: about 3 KB each on the wire, 5 MB in all.
+    hub.act(|doc, me, now| {
+        for i in 0..1800 {
+            let mut need = NewNeed::new(&format!("Need {i}"), Category::Meals, Urgency::Normal, "North");
+            need.description = Alphanumeric.sample_string(&mut rand::rng(), MAX_TEXT);
+            doc.add_need(me, need, now)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let invite = hub.invite(None).unwrap();
+    let heads = hub.doc().unwrap().heads();
+    let newcomer = aidmesh_net::shared(Store::join(&dir.path().join("newcomer.db"), &test_key(), &invite, "Newcomer").unwrap());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let options = HubOptions { discovery: DiscoveryMode::Off, max_connections: 4, run_for: Some(Duration::from_secs(60)) };
+    runtime.spawn(aidmesh_net::serve(aidmesh_net::shared(hub), listener, options, std::future::pending(), |_| {}));
+    let mut received = Vec::new();
+    runtime
+        .block_on(async {
+            let keys = newcomer.lock().unwrap().keyring()?;
+            let mut channel = aidmesh_net::Channel::connect(&address, &keys).await?;
+            aidmesh_net::sync_over(&mut channel, &newcomer, None, |progress| received.push(progress.bytes_received)).await
+        })
+        .unwrap();
+
+    let frames: Vec<u64> = received.windows(2).map(|pair| pair[1] - pair[0]).chain(received.first().copied()).collect();
+    assert!(*received.last().unwrap() > frame::PART as u64, "the record crossed: {received:?}");
+    assert!(frames.iter().all(|&size| size <= frame::PART as u64 + 6), "no frame over a part: {frames:?}");
+    let mut newcomer = newcomer.lock().unwrap();
+    assert!(heads.iter().all(|head| newcomer.doc().unwrap().automerge().get_change_meta_by_hash(head).is_some()), "the hub's whole record");
+    assert_eq!(newcomer.doc().unwrap().needs().records.len(), 1800);
+}
+
 #[test]
 fn three_processes_converge_even_when_one_is_killed_mid_sync() {
     let (hub_dir, ana_dir, bo_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
