@@ -96,34 +96,58 @@ fn first_sync(path: &Path, dir: &Path) -> anyhow::Result<()> {
     let saved = hub.doc()?.save().len();
     let sizes = json!({"saved_document_bytes": saved, "live_state_json_bytes": live.len(), "live_state_zlib9_bytes": live_zlib, "target_over_live_state": 1.5});
     match sent {
-        Ok(bytes) => emit(json!({"case": "history_new_member_first_sync", "ms": elapsed, "bytes": bytes, "over_live_state": round(bytes as f64 / live_zlib as f64), "sizes": sizes})),
+        Ok(crossed) => emit(json!({
+            "case": "history_new_member_first_sync",
+            "ms": elapsed,
+            "bytes": crossed.bytes,
+            "over_live_state": round(crossed.bytes as f64 / live_zlib as f64),
+            "longest_send_ms": crossed.longest_send_ms,
+            "longest_receive_ms": crossed.longest_receive_ms,
+            "sizes": sizes
+        })),
         // What a long history does to a first sync is the finding, so it is printed, not fatal.
         Err(e) => emit(json!({"case": "history_new_member_first_sync", "failed": e.to_string(), "ms": elapsed, "sizes": sizes})),
     }
     Ok(())
 }
 
-/// Syncs two stores until both are done; the bytes that crossed.
-fn sync(a: &mut Store, b: &mut Store) -> anyhow::Result<usize> {
+/// What crossed in a sync, and the longest either side spent on one frame (making or taking
+/// it): over the network the other side waits that long for a read, and gives up after
+/// `aidmesh_net::IO_TIMEOUT` (15 s).
+struct Crossed {
+    bytes: usize,
+    longest_send_ms: f64,
+    longest_receive_ms: f64,
+}
+
+/// Syncs two stores until both are done.
+fn sync(a: &mut Store, b: &mut Store) -> anyhow::Result<Crossed> {
     let (id_a, id_b) = (a.device().id(), b.device().id());
     let (mut session_a, mut session_b) = (a.begin_sync(&id_b)?, b.begin_sync(&id_a)?);
-    let mut bytes = 0;
+    let mut crossed = Crossed { bytes: 0, longest_send_ms: 0.0, longest_receive_ms: 0.0 };
     for _ in 0..50 {
-        while let Some(frame) = a.next_sync_frame(&mut session_a)? {
-            bytes += frame.len();
-            b.receive_sync_frame(&mut session_b, &frame)?;
-        }
-        while let Some(frame) = b.next_sync_frame(&mut session_b)? {
-            bytes += frame.len();
-            a.receive_sync_frame(&mut session_a, &frame)?;
-        }
+        send_all(a, &mut session_a, b, &mut session_b, &mut crossed)?;
+        send_all(b, &mut session_b, a, &mut session_a, &mut crossed)?;
         if a.sync_finished(&session_a)? && b.sync_finished(&session_b)? {
             a.end_sync(&session_a, &id_b, None)?;
             b.end_sync(&session_b, &id_a, None)?;
-            return Ok(bytes);
+            return Ok(crossed);
         }
     }
     anyhow::bail!("the first sync did not finish in 50 rounds")
+}
+
+/// Sends what `from` has to say, as a driver does, and has `to` take each frame.
+fn send_all(from: &mut Store, session_from: &mut SyncSession, to: &mut Store, session_to: &mut SyncSession, crossed: &mut Crossed) -> anyhow::Result<()> {
+    loop {
+        let t = Instant::now();
+        let Some(frame) = from.next_sync_frame(session_from)? else { return Ok(()) };
+        crossed.longest_send_ms = crossed.longest_send_ms.max(ms(t));
+        crossed.bytes += frame.len();
+        let t = Instant::now();
+        to.receive_sync_frame(session_to, &frame)?;
+        crossed.longest_receive_ms = crossed.longest_receive_ms.max(ms(t));
+    }
 }
 
 /// Three years of a group's life, in the order it happened: members join, offers come and go,

@@ -34,6 +34,10 @@ const TAG: usize = 16;
 const CONFIRM: &[u8] = b"aidmesh/1";
 /// Every read and write must make progress within this time, or the peer is gone.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long to wait for the start of the peer's next frame: it may be applying what it was just
+/// sent (a new member's first sync of a group with years of history took 108 s on a laptop). A
+/// peer that is gone closes the connection long before; this bounds a silent network.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(240);
 
 /// `code` for the app: the variant's name in snake case.
 #[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
@@ -107,7 +111,7 @@ impl Channel {
                 let len = noise.write_message(&[], &mut buffer).map_err(|_| NetError::Handshake)?;
                 written += write_noise(&mut stream, &buffer[..len]).await?;
             } else {
-                let message = read_noise(&mut stream).await?;
+                let message = read_noise(&mut stream, IO_TIMEOUT).await?;
                 noise.read_message(&message, &mut buffer).map_err(|_| NetError::Handshake)?;
             }
         }
@@ -119,7 +123,7 @@ impl Channel {
             return Err(NetError::Handshake);
         }
         if initiator {
-            let confirmation = read_noise(&mut stream).await.map_err(|_| NetError::Handshake)?;
+            let confirmation = read_noise(&mut stream, IO_TIMEOUT).await.map_err(|_| NetError::Handshake)?;
             noise.read_message(&confirmation, &mut buffer).map_err(|_| NetError::Handshake)?;
         } else {
             let len = noise.write_message(CONFIRM, &mut buffer).map_err(|_| NetError::Handshake)?;
@@ -155,7 +159,8 @@ impl Channel {
                     return Ok(frame);
                 }
             }
-            let message = read_noise(&mut self.stream).await?;
+            let wait = if self.inbox.is_empty() { ANSWER_TIMEOUT } else { IO_TIMEOUT };
+            let message = read_noise(&mut self.stream, wait).await?;
             let mut plain = vec![0u8; message.len()];
             let len = self.noise.read_message(&message, &mut plain).map_err(|_| NetError::Decrypt)?;
             self.inbox.extend_from_slice(&plain[..len]);
@@ -240,9 +245,10 @@ async fn write_noise(stream: &mut TcpStream, message: &[u8]) -> Result<u64> {
     Ok(out.len() as u64)
 }
 
-async fn read_noise(stream: &mut TcpStream) -> Result<Vec<u8>> {
+/// One Noise message: `wait` bounds the wait for its length, `IO_TIMEOUT` the rest.
+async fn read_noise(stream: &mut TcpStream, wait: Duration) -> Result<Vec<u8>> {
     let mut len = [0u8; 2];
-    match timeout(IO_TIMEOUT, stream.read_exact(&mut len)).await.map_err(|_| NetError::Timeout("receiving"))? {
+    match timeout(wait, stream.read_exact(&mut len)).await.map_err(|_| NetError::Timeout("receiving"))? {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(NetError::Closed),
         Err(e) => return Err(e.into()),

@@ -131,6 +131,34 @@ fn a_record_larger_than_one_frame_reaches_a_new_member_in_parts() {
     assert_eq!(newcomer.doc().unwrap().needs().records.len(), 1800);
 }
 
+/// A device may take minutes to apply what it was sent (a new member's first sync of a group
+/// with years of history took 108 s), longer than a read may stall in the middle of a frame:
+/// the other side waits for its answer instead of hanging up on it.
+#[test]
+fn a_peer_working_on_what_it_was_sent_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = founder(dir.path(), 0);
+    let member = Store::join(&dir.path().join("member.db"), &test_key(), &hub.invite(None).unwrap(), "Bo").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let answered = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?.to_string();
+        let keys = hub.keyring()?;
+        let working = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await?;
+            let mut channel = aidmesh_net::Channel::accept(stream, &keys).await?;
+            tokio::time::sleep(aidmesh_net::channel::IO_TIMEOUT + Duration::from_secs(1)).await;
+            channel.send(b"done").await?;
+            anyhow::Ok(channel)
+        });
+        let mut channel = aidmesh_net::Channel::connect(&address, &member.keyring()?).await?;
+        let answer = channel.recv().await?;
+        working.await??;
+        anyhow::Ok(answer)
+    });
+    assert_eq!(answered.unwrap(), b"done");
+}
+
 #[test]
 fn three_processes_converge_even_when_one_is_killed_mid_sync() {
     let (hub_dir, ana_dir, bo_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
