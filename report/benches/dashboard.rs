@@ -86,6 +86,14 @@ fn main() -> anyhow::Result<()> {
         }));
     }
 
+    // A member added (at a meeting, most weeks) leaves the stored conflicts as they read.
+    let mut store = Store::open(&path, &test_key())?;
+    store.act(|doc, me, now| doc.add_member(me, NewMember::new("Newcomer", Role::Volunteer), now))?;
+    drop(store);
+    let t = Instant::now();
+    let mut store = Store::open(&path, &test_key())?;
+    let open = store.conflicts()?.len();
+    emit(json!({"case": "dashboard_conflicts_after_a_member_is_added", "ms": ms(t), "open_conflicts": open}));
     Ok(())
 }
 

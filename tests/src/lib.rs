@@ -9,7 +9,7 @@ use std::sync::Once;
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use automerge::ChangeHash;
-use crdt_core::{ActorId, DbKey, Digest, GroupDoc, NewMember, Role, Signatures, Signer, Store, Touched};
+use crdt_core::{ActorId, DbKey, DeviceKey, Digest, GroupDoc, NewMember, Role, Signatures, Signer, Store, Touched};
 use uuid::Uuid;
 
 /// A fixed moment for deterministic tests: 2030-01-01 plus `minutes`.
@@ -40,6 +40,15 @@ impl Phone {
         let signer = Signer::generate();
         store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), member, now)).unwrap();
         let doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
+        Phone { doc, signer, group: store.group_id() }
+    }
+
+    /// A new member's phone: a copy of everything `store` holds, joined by its own change, as
+    /// an invite does.
+    pub fn joining(store: &mut Store, name: &str) -> Phone {
+        let signer = Signer::generate();
+        let mut doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
+        doc.join_as(name, &DeviceKey::generate().id(), Utc::now()).unwrap();
         Phone { doc, signer, group: store.group_id() }
     }
 

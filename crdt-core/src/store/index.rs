@@ -2,6 +2,7 @@
 //! disagree with the record.
 
 use std::collections::btree_map::{BTreeMap, Entry};
+use std::collections::BTreeSet;
 
 use rusqlite::{params, Transaction};
 use uuid::Uuid;
@@ -43,6 +44,8 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
             set_meta(tx, "group", &serde_json::to_string(&group).expect("serializable"))?;
         }
     }
+    // Read before the loop below indexes them.
+    let added = added_members(tx, touched)?;
     let mut records = touched.records.clone();
     let mut collections = touched.collections.clone();
     // Entries take their status from their verdicts, so rebuilding the verdicts rebuilds the
@@ -71,17 +74,54 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
         };
         reindex_record(tx, doc, *collection, id, empty)?;
     }
-    reindex_conflicts(tx, doc, touched)
+    reindex_conflicts(tx, doc, touched, added.as_ref())
+}
+
+/// The members these writes created, if creating members is all they did to who is who;
+/// `None` if they may have changed an existing member, a device or the group.
+fn added_members(tx: &Transaction<'_>, touched: &Touched) -> rusqlite::Result<Option<BTreeSet<Uuid>>> {
+    if touched.group || touched.collections.contains(&Collection::Members) {
+        return Ok(None);
+    }
+    let mut added = BTreeSet::new();
+    for (collection, id) in &touched.records {
+        if *collection != Collection::Members {
+            continue;
+        }
+        let known: i64 = tx.query_row("SELECT count(*) FROM members WHERE id = ?1", [id], |r| r.get(0))?;
+        match id.parse() {
+            Ok(id) if known == 0 => _ = added.insert(id),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(added))
+}
+
+/// Whether writes that moved authority may change what stored conflicts read. Names and
+/// devices appear on every side, so a change to an existing member or a device may; members
+/// new in these writes (added, or joining with their own device) name nobody yet, unless a
+/// stored side already points at one (bytes a modified app wrote) or was written by a device
+/// bound to nobody, which a new binding could now name.
+fn renames_sides(touched: &Touched, stored: &[Conflict], added: Option<&BTreeSet<Uuid>>) -> bool {
+    if !touched.moves_authority() {
+        return false;
+    }
+    let Some(added) = added else { return true };
+    stored.iter().any(|conflict| {
+        let record = (conflict.collection == Collection::Members).then(|| conflict.record.parse::<Uuid>().ok()).flatten();
+        record.is_some_and(|id| added.contains(&id))
+            || conflict.sides.iter().any(|side| side.by.map_or(touched.actors, |by| added.contains(&by)))
+    })
 }
 
 /// Finds again the open conflicts these writes can have made or settled. Writes that may have
-/// changed who is who (names and devices appear on every side) or replaced a whole collection
-/// make the index forget them all instead: the next read finds them (`Store::conflicts`), so
-/// a new member's first sync does not pay for it.
-fn reindex_conflicts(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
+/// changed what the stored sides read (`renames_sides`) or replaced a whole collection make the
+/// index forget them all instead: the next read finds them (`Store::conflicts`), so a new
+/// member's first sync does not pay for it.
+fn reindex_conflicts(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched, added: Option<&BTreeSet<Uuid>>) -> Result<()> {
     // The index is checked first: while it has forgotten them, a write costs nothing here.
     let Some(stored) = indexed_conflicts(tx)? else { return forget_conflicts(tx) };
-    let Some(mut affected) = doc.affected(touched).filter(|_| !touched.moves_authority()) else { return forget_conflicts(tx) };
+    let Some(mut affected) = doc.affected(touched).filter(|_| !renames_sides(touched, &stored, added)) else { return forget_conflicts(tx) };
     // Two passes: a conflict widens what is found again, which may cover another stored one.
     for conflict in stored.iter().filter(|c| affected.covers(c)).collect::<Vec<_>>() {
         affected.include(conflict);
@@ -262,3 +302,33 @@ pub(super) fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conflict::{ConflictKind, Side};
+
+    fn conflict(collection: Collection, record: Uuid, by: [Option<Uuid>; 2]) -> Conflict {
+        let side = |by| Side { value: serde_json::Value::Null, assignment: None, entry: None, by, by_name: None, at: None };
+        Conflict { id: Uuid::now_v7(), kind: ConflictKind::ConcurrentEdit, collection, record: record.to_string(), label: String::new(), field: None, sides: by.map(side).to_vec() }
+    }
+
+    #[test]
+    fn only_new_members_leave_the_stored_conflicts_as_they_read() {
+        let (ana, bea, eli) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let stored = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), Some(bea)]), conflict(Collection::Members, bea, [Some(ana), Some(bea)])];
+        let adding = |actors| Touched { actors, records: [(Collection::Members, eli.to_string())].into(), ..Touched::default() };
+        let added = BTreeSet::from([eli]);
+        assert!(!renames_sides(&adding(false), &stored, Some(&added)), "a member added");
+        assert!(!renames_sides(&adding(true), &stored, Some(&added)), "a member joining with their device");
+        assert!(renames_sides(&adding(true), &stored, None), "an existing member, a device or the group changed");
+        let unbound = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), None])];
+        assert!(renames_sides(&adding(true), &unbound, Some(&added)), "a side by a device a new binding could name");
+        assert!(!renames_sides(&adding(false), &unbound, Some(&added)), "no binding, no new name");
+        let named = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), Some(eli)])];
+        assert!(renames_sides(&adding(false), &named, Some(&added)), "a side already naming the new member");
+        let about = [conflict(Collection::Members, eli, [Some(ana), Some(bea)])];
+        assert!(renames_sides(&adding(false), &about, Some(&added)), "a conflict already about the new member");
+        assert!(!renames_sides(&Touched::default(), &unbound, None), "authority untouched");
+    }
+}

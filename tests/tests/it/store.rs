@@ -239,6 +239,10 @@ mod conflicts_index {
         OfferStatus { device: usize, status: usize },
         /// Moves authority: the index forgets its conflicts and finds them again.
         SetRole { member: usize, organizer: bool },
+        /// Moves authority without changing what stored sides read: the index is updated.
+        AddMember { device: usize },
+        /// A new phone joins by its own change and meets the store.
+        Join,
         Resolve { conflict: usize, keep: usize },
         /// The phone and the store exchange everything.
         Meet { phone: usize },
@@ -254,6 +258,8 @@ mod conflicts_index {
             3 => (device.clone(), any::<usize>()).prop_map(|(device, assignment)| Op::LogHours { device, assignment }),
             1 => (device, 0..OfferStatus::ALL.len()).prop_map(|(device, status)| Op::OfferStatus { device, status }),
             1 => (0..2usize, any::<bool>()).prop_map(|(member, organizer)| Op::SetRole { member, organizer }),
+            1 => (0..2usize).prop_map(|device| Op::AddMember { device }),
+            1 => Just(Op::Join),
             2 => (any::<usize>(), 0..2usize).prop_map(|(conflict, keep)| Op::Resolve { conflict, keep }),
             4 => (1..3usize).prop_map(|phone| Op::Meet { phone }),
             1 => Just(Op::Reopen),
@@ -351,6 +357,11 @@ mod conflicts_index {
                 Op::SetRole { member, organizer } => {
                     let (member, role) = (self.volunteers[member], if organizer { Role::Organizer } else { Role::Volunteer });
                     self.act(0, |doc, me, now| doc.set_role(me, member, role, now));
+                }
+                Op::AddMember { device } => self.act(device, |doc, me, now| doc.add_member(me, NewMember::new("Eli", Role::Volunteer), now)),
+                Op::Join => {
+                    let met = self.store.doc().unwrap().heads();
+                    Phone::joining(&mut self.store, "Fay").deliver(&mut self.store, &met).unwrap();
                 }
                 Op::Resolve { conflict, keep } => {
                     let Some(conflict) = pick(&self.store.conflicts().unwrap(), conflict) else { return };
