@@ -72,7 +72,12 @@ pub struct Store {
     warnings: Vec<Error>,
     /// The key upkeep after an action failed, so the next action tends every need.
     upkeep_owed: bool,
+    /// SQLCipher's raw key, so a second connection can read beside the first (`reader`)
+    /// without deriving it again (Argon2 takes tens of milliseconds on purpose).
+    raw_key: RawKey,
 }
+
+type RawKey = zeroize::Zeroizing<String>;
 
 /// A device this one has synced with.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -161,7 +166,7 @@ impl Store {
         if is_plaintext(path) {
             encrypt_in_place(path, key).map_err(|e| corrupt(format!("it is unencrypted, and encrypting it failed: {e}")))?;
         }
-        let mut conn = unlock(path, key).map_err(|e| match e {
+        let (mut conn, raw_key) = unlock(path, key).map_err(|e| match e {
             Error::Io { .. } => corrupt("it is too short to be an aidmesh database".into()),
             Error::Sqlite(e) => corrupt(e.to_string()),
             other => other,
@@ -197,14 +202,25 @@ impl Store {
             chunks_since_snapshot: 0,
             warnings: Vec::new(),
             upkeep_owed: false,
+            raw_key,
         })
     }
 
     /// A plain SQLite connection to an encrypted database, unlocked with its key: for tests and
     /// repair tools that must look below the store. Nothing else should write through it.
     pub fn unlocked_connection(path: &Path, key: &DbKey) -> Result<Connection> {
-        let conn = unlock(path, key)?;
+        let (conn, _) = unlock(path, key)?;
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, false)?;
+        Ok(conn)
+    }
+
+    /// A second, read-only connection to this store's file, for reading beside the first on
+    /// another thread.
+    fn reader(path: &Path, raw_key: &RawKey) -> Result<Connection> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        DbKey::apply_raw(&conn, raw_key)?;
+        conn.pragma_update(None, "cache_size", -16384)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(conn)
     }
 
@@ -284,7 +300,7 @@ fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
         // Folds the write-ahead log in, so the copy has every change.
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let hex = key.raw_hex(&rand::random())?;
+        let hex = key.raw_hex(&rand::random());
         let target = encrypted.to_str().ok_or_else(|| Error::Corrupt { path: path.to_path_buf(), detail: "its path is not UTF-8".into() })?;
         conn.execute("ATTACH DATABASE ?1 AS encrypted KEY ?2", params![target, format!("x'{}'", hex.as_str())])?;
         conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
@@ -300,7 +316,7 @@ fn encrypt_in_place(path: &Path, key: &DbKey) -> Result<()> {
 /// Opens an existing database and gives SQLCipher its key, without checking it yet. Closing the
 /// connection will not checkpoint the write-ahead log until the caller turns that back on: with
 /// a wrong key, a checkpoint on close would throw away the log (and the changes in it).
-fn unlock(path: &Path, key: &DbKey) -> Result<Connection> {
+fn unlock(path: &Path, key: &DbKey) -> Result<(Connection, RawKey)> {
     // SQLCipher keeps the file's random salt in its first 16 bytes, unencrypted.
     let mut salt = [0u8; SALT_LEN];
     std::fs::File::open(path)
@@ -308,8 +324,9 @@ fn unlock(path: &Path, key: &DbKey) -> Result<Connection> {
         .map_err(|source| Error::Io { context: format!("cannot read {}", path.display()), source })?;
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
-    key.apply(&conn, &salt)?;
-    Ok(conn)
+    let raw_key = key.raw_hex(&salt);
+    DbKey::apply_raw(&conn, &raw_key)?;
+    Ok((conn, raw_key))
 }
 
 /// The key to the device database, from a passphrase (or a random one kept in the OS keyring).
@@ -325,8 +342,7 @@ impl DbKey {
         Ok(DbKey(zeroize::Zeroizing::new(passphrase.to_string())))
     }
 
-    fn apply(&self, conn: &Connection, salt: &[u8; SALT_LEN]) -> rusqlite::Result<()> {
-        let hex = self.raw_hex(salt)?;
+    fn apply_raw(conn: &Connection, hex: &RawKey) -> rusqlite::Result<()> {
         // A wrong key is reported as an error of ours; SQLCipher's own log would only add noise.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))
@@ -334,10 +350,10 @@ impl DbKey {
 
     /// The raw key SQLCipher takes, in hex: Argon2id of the passphrase with the file's salt, then
     /// the salt itself. SQLCipher uses both as given, with no key derivation of its own.
-    fn raw_hex(&self, salt: &[u8; SALT_LEN]) -> rusqlite::Result<zeroize::Zeroizing<String>> {
+    fn raw_hex(&self, salt: &[u8; SALT_LEN]) -> RawKey {
         let mut raw = zeroize::Zeroizing::new([0u8; 32]);
         argon2::Argon2::default().hash_password_into(self.0.as_bytes(), salt, raw.as_mut()).expect("32-byte output and a 16-byte salt are valid");
-        Ok(zeroize::Zeroizing::new(format!("{}{}", data_encoding::HEXLOWER.encode(raw.as_ref()), data_encoding::HEXLOWER.encode(salt))))
+        zeroize::Zeroizing::new(format!("{}{}", data_encoding::HEXLOWER.encode(raw.as_ref()), data_encoding::HEXLOWER.encode(salt)))
     }
 }
 
@@ -416,7 +432,7 @@ fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<(&GroupDoc, 
     let _ = std::fs::remove_file(&partial);
     {
         let mut conn = Connection::open(&partial)?;
-        key.apply(&conn, &rand::random())?;
+        DbKey::apply_raw(&conn, &key.raw_hex(&rand::random()))?;
         // Lets compaction hand freed pages back to the filesystem (set before any table).
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         configure(&conn)?;

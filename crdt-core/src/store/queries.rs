@@ -5,8 +5,10 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-use rusqlite::TransactionBehavior;
+use rusqlite::{Connection, TransactionBehavior};
 
 use super::index::{forget_conflicts, fts_query, index_table, indexed_conflicts, store_conflicts};
 use super::db::{chunks_after, classify, get_meta};
@@ -156,23 +158,47 @@ impl Store {
 
     /// The meeting report over `period` (see `report`), from the index.
     pub fn report(&self, period: Period, bucket: Bucket) -> Result<Report> {
-        // One snapshot for every read. The records are read whole and in no order (no figure
-        // depends on it), then parsed on a second thread while this one reads the hours: the
-        // dashboard from a cold start is meant to take under 200 ms on a group's years of records.
+        // The dashboard from a cold start is meant to take under 200 ms on a group's years of
+        // records, so two connections read side by side: this one the hours, a second one (on
+        // another thread) the needs, then whichever is free first the assignments and offers.
+        // Records are read whole and in no order (no figure depends on it). Both connections
+        // must read one snapshot: if the second sees another newest chunk, this one reads all.
         let _snapshot = self.conn.unchecked_transaction()?;
-        let needs = self.raw_rows("SELECT json FROM needs", [])?;
-        let assignments = self.raw_rows("SELECT json FROM assignments", [])?;
-        let offers = self.raw_rows("SELECT json FROM offers", [])?;
-        let path = self.path.as_path();
-        let (records, entries, members) = std::thread::scope(|scope| {
-            let parsed = scope.spawn(|| -> Result<(Vec<Need>, Vec<Assignment>, Vec<Offer>)> {
-                Ok((parse_rows(path, &needs)?, parse_rows(path, &assignments)?, parse_rows(path, &offers)?))
+        let newest = newest_chunk(&self.conn)?;
+        let (path, raw_key) = (self.path.as_path(), &self.raw_key);
+        let (assignments, offers) = (OnceLock::new(), OnceLock::new());
+        let next = AtomicUsize::new(0);
+        let read_rest = |conn: &Connection| -> Result<()> {
+            loop {
+                match next.fetch_add(1, Ordering::Relaxed) {
+                    0 => _ = assignments.set(read_table::<Assignment>(conn, path, "assignments")?),
+                    1 => _ = offers.set(read_table::<Offer>(conn, path, "offers")?),
+                    _ => return Ok(()),
+                }
+            }
+        };
+        let (needs, entries, members) = std::thread::scope(|scope| -> Result<_> {
+            let beside = scope.spawn(|| -> Result<Option<Vec<Need>>> {
+                let reader = Store::reader(path, raw_key)?;
+                let _snapshot = reader.unchecked_transaction()?;
+                if newest_chunk(&reader)? != newest {
+                    return Ok(None);
+                }
+                let needs = read_table(&reader, path, "needs")?;
+                read_rest(&reader)?;
+                Ok(Some(needs))
             });
-            let entries = self.logged(period);
-            let members = self.members();
-            (parsed.join().expect("parsing does not panic"), entries, members)
-        });
-        let ((needs, assignments, offers), entries, members) = (records?, entries?, members?);
+            let entries = self.logged(period)?;
+            let members = self.members()?;
+            read_rest(&self.conn)?;
+            let needs = beside.join().expect("reading does not panic")?;
+            Ok((needs, entries, members))
+        })?;
+        let needs = match needs {
+            Some(needs) => needs,
+            None => read_table(&self.conn, path, "needs")?,
+        };
+        let (assignments, offers) = (assignments.into_inner().expect("read above"), offers.into_inner().expect("read above"));
         let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
         Ok(Report::new(&records, period, bucket, self.group()?.settings.zone()))
     }
@@ -353,15 +379,25 @@ impl Store {
     }
 
     fn json_rows<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
-        parse_rows(&self.path, &self.raw_rows(sql, params)?)
+        parse_rows(&self.path, &raw_rows(&self.conn, &self.path, sql, params)?)
     }
+}
 
-    /// The first column of each row, as stored: records as JSON.
-    fn raw_rows(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Vec<u8>>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
-        let rows = stmt.query_map(params, |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec())).map_err(|e| classify(&self.path, e))?;
-        rows.map(|row| row.map_err(|e| classify(&self.path, e))).collect()
-    }
+/// Every record of an index table, parsed.
+fn read_table<T: DeserializeOwned>(conn: &Connection, path: &Path, table: &str) -> Result<Vec<T>> {
+    parse_rows(path, &raw_rows(conn, path, &format!("SELECT json FROM {table}"), [])?)
+}
+
+/// The newest chunk's id: two connections that read the same one read the same records.
+fn newest_chunk(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT coalesce(max(id), 0) FROM chunks", [], |r| r.get(0))
+}
+
+/// The first column of each row, as stored: records as JSON.
+fn raw_rows(conn: &Connection, path: &Path, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Vec<u8>>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(|e| classify(path, e))?;
+    let rows = stmt.query_map(params, |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec())).map_err(|e| classify(path, e))?;
+    rows.map(|row| row.map_err(|e| classify(path, e))).collect()
 }
 
 fn parse_rows<T: DeserializeOwned>(path: &Path, rows: &[Vec<u8>]) -> Result<Vec<T>> {
