@@ -112,8 +112,8 @@ fn first_sync(path: &Path, dir: &Path) -> anyhow::Result<()> {
 }
 
 /// What crossed in a sync, and the longest either side spent on one frame (making or taking
-/// it): over the network the other side waits that long for a read, and gives up after
-/// `aidmesh_net::IO_TIMEOUT` (15 s).
+/// it): over the network the other side waits that long for the next frame, at most
+/// `aidmesh_net::channel::ANSWER_TIMEOUT` (240 s), within a sync's `SYNC_DEADLINE` (300 s).
 struct Crossed {
     bytes: usize,
     longest_send_ms: f64,

@@ -21,8 +21,9 @@ pub const MAX_FRAME: usize = 16 << 20;
 pub const MAX_MESSAGE: usize = 128 << 20;
 /// The largest frame sent whole; larger ones go in parts of this size.
 pub const PART: usize = 4 << 20;
-/// The largest frame accepted in parts, compressed.
-pub const MAX_WHOLE: usize = 256 << 20;
+/// The largest frame accepted in parts: the largest sync message, with deflate's overhead on
+/// bytes that do not compress.
+pub const MAX_WHOLE: usize = MAX_MESSAGE + MAX_MESSAGE / 1024 + 64;
 
 const KIND_SYNC: u8 = 1;
 const KIND_ENVELOPES: u8 = 2;
@@ -103,6 +104,10 @@ impl Parts {
             return Err(FrameError::TooLarge { size: length, limit: MAX_WHOLE });
         }
         if self.whole.is_empty() {
+            // Only sync messages grow past a part; anything else is refused before it is kept.
+            if !part.starts_with(&[VERSION, KIND_SYNC]) {
+                return Err(FrameError::Parts);
+            }
             self.expected = length;
         }
         if part.is_empty() || length != self.expected || self.whole.len() + part.len() > length {
@@ -191,6 +196,8 @@ mod tests {
         let huge = [&[VERSION, KIND_PART][..], &u32::MAX.to_be_bytes(), &[0]].concat();
         assert_eq!(refused(&[&huge]), Some(FrameError::TooLarge { size: u32::MAX as usize, limit: MAX_WHOLE }), "a length over the limit");
         let nested = [&[VERSION, KIND_PART][..], &7u32.to_be_bytes(), &[VERSION, KIND_PART, 0, 0, 0, 1, 0]].concat();
-        assert_eq!(refused(&[&nested]), Some(FrameError::Kind(KIND_PART)), "a part inside a part");
+        assert_eq!(refused(&[&nested]), Some(FrameError::Parts), "a part inside a part");
+        let envelopes = [&[VERSION, KIND_PART][..], &3u32.to_be_bytes(), &[VERSION, KIND_ENVELOPES, 0]].concat();
+        assert_eq!(refused(&[&envelopes]), Some(FrameError::Parts), "envelopes in parts");
     }
 }

@@ -36,8 +36,12 @@ const CONFIRM: &[u8] = b"aidmesh/1";
 pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long to wait for the start of the peer's next frame: it may be applying what it was just
 /// sent (a new member's first sync of a group with years of history took 108 s on a laptop). A
-/// peer that is gone closes the connection long before; this bounds a silent network.
+/// peer that is gone is noticed sooner, by TCP keepalive (`KEEPALIVE`): a busy peer's system
+/// still answers the probes, a phone that walked out of range does not.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(240);
+/// Probes after 10 s of silence, every 5 s, 3 unanswered: a vanished peer is dropped in 25 s.
+const KEEPALIVE: socket2::TcpKeepalive =
+    socket2::TcpKeepalive::new().with_time(Duration::from_secs(10)).with_interval(Duration::from_secs(5)).with_retries(3);
 
 /// `code` for the app: the variant's name in snake case.
 #[derive(Debug, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
@@ -91,6 +95,7 @@ impl Channel {
 
     async fn handshake(mut stream: TcpStream, keys: &Keyring, initiator: bool) -> Result<Channel> {
         stream.set_nodelay(true)?;
+        socket2::SockRef::from(&stream).set_tcp_keepalive(&KEEPALIVE)?;
         let mine = Hello::of(keys);
         let theirs = exchange_hellos(&mut stream, &mine).await?;
         let shared = newest_shared(&mine, &theirs).ok_or(NetError::Handshake)?;

@@ -78,9 +78,12 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
 }
 
 /// The members these writes created, if creating members is all they did to who is who;
-/// `None` if they may have changed an existing member, a device or the group.
+/// `None` if they may have changed an existing member, a device or the group. A device bound,
+/// even with a member joining, counts as a change: a binding can move a device that already
+/// wrote to someone else (concurrent bindings, a device rebinding itself), and the engine does
+/// not say which devices moved.
 fn added_members(tx: &Transaction<'_>, touched: &Touched) -> rusqlite::Result<Option<BTreeSet<Uuid>>> {
-    if touched.group || touched.collections.contains(&Collection::Members) {
+    if touched.group || touched.actors || touched.collections.contains(&Collection::Members) {
         return Ok(None);
     }
     let mut added = BTreeSet::new();
@@ -99,18 +102,18 @@ fn added_members(tx: &Transaction<'_>, touched: &Touched) -> rusqlite::Result<Op
 
 /// Whether writes that moved authority may change what stored conflicts read. Names and
 /// devices appear on every side, so a change to an existing member or a device may; members
-/// new in these writes (added, or joining with their own device) name nobody yet, unless a
-/// stored side already points at one (bytes a modified app wrote) or was written by a device
-/// bound to nobody, which a new binding could now name.
+/// an organizer added name nobody yet, unless a stored conflict already points at one (a
+/// record the index could not read before, or bytes a modified app wrote): as its record, the
+/// author of a side, or the volunteer of an assignment on one.
 fn renames_sides(touched: &Touched, stored: &[Conflict], added: Option<&BTreeSet<Uuid>>) -> bool {
     if !touched.moves_authority() {
         return false;
     }
     let Some(added) = added else { return true };
+    let named = |id: Option<Uuid>| id.is_some_and(|id| added.contains(&id));
     stored.iter().any(|conflict| {
-        let record = (conflict.collection == Collection::Members).then(|| conflict.record.parse::<Uuid>().ok()).flatten();
-        record.is_some_and(|id| added.contains(&id))
-            || conflict.sides.iter().any(|side| side.by.map_or(touched.actors, |by| added.contains(&by)))
+        named((conflict.collection == Collection::Members).then(|| conflict.record.parse().ok()).flatten())
+            || conflict.sides.iter().any(|side| named(side.by) || named(side.value.get("volunteer").and_then(|v| v.as_str()?.parse().ok())))
     })
 }
 
@@ -314,21 +317,20 @@ mod tests {
     }
 
     #[test]
-    fn only_new_members_leave_the_stored_conflicts_as_they_read() {
+    fn only_members_added_leave_the_stored_conflicts_as_they_read() {
         let (ana, bea, eli) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        let stored = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), Some(bea)]), conflict(Collection::Members, bea, [Some(ana), Some(bea)])];
-        let adding = |actors| Touched { actors, records: [(Collection::Members, eli.to_string())].into(), ..Touched::default() };
+        let stored = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), Some(bea)]), conflict(Collection::Members, bea, [Some(ana), None])];
+        let adding = Touched { records: [(Collection::Members, eli.to_string())].into(), ..Touched::default() };
         let added = BTreeSet::from([eli]);
-        assert!(!renames_sides(&adding(false), &stored, Some(&added)), "a member added");
-        assert!(!renames_sides(&adding(true), &stored, Some(&added)), "a member joining with their device");
-        assert!(renames_sides(&adding(true), &stored, None), "an existing member, a device or the group changed");
-        let unbound = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), None])];
-        assert!(renames_sides(&adding(true), &unbound, Some(&added)), "a side by a device a new binding could name");
-        assert!(!renames_sides(&adding(false), &unbound, Some(&added)), "no binding, no new name");
+        assert!(!renames_sides(&adding, &stored, Some(&added)), "a member added");
+        assert!(renames_sides(&adding, &stored, None), "an existing member, a device or the group changed");
         let named = [conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), Some(eli)])];
-        assert!(renames_sides(&adding(false), &named, Some(&added)), "a side already naming the new member");
+        assert!(renames_sides(&adding, &named, Some(&added)), "a side already naming the new member");
         let about = [conflict(Collection::Members, eli, [Some(ana), Some(bea)])];
-        assert!(renames_sides(&adding(false), &about, Some(&added)), "a conflict already about the new member");
-        assert!(!renames_sides(&Touched::default(), &unbound, None), "authority untouched");
+        assert!(renames_sides(&adding, &about, Some(&added)), "a conflict already about the new member");
+        let mut assigned = conflict(Collection::Needs, Uuid::now_v7(), [Some(ana), Some(bea)]);
+        assigned.sides[0].value = serde_json::json!({ "volunteer": eli.to_string(), "volunteer_name": null });
+        assert!(renames_sides(&adding, &[assigned], Some(&added)), "an assignment on a side already for the new member");
+        assert!(!renames_sides(&Touched::default(), &named, None), "authority untouched");
     }
 }

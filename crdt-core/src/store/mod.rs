@@ -345,7 +345,7 @@ impl DbKey {
     fn apply_raw(conn: &Connection, hex: &RawKey) -> rusqlite::Result<()> {
         // A wrong key is reported as an error of ours; SQLCipher's own log would only add noise.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-        conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex.as_str()))
+        conn.execute_batch(&zeroize::Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex.as_str())))
     }
 
     /// The raw key SQLCipher takes, in hex: Argon2id of the passphrase with the file's salt, then

@@ -162,7 +162,8 @@ impl Store {
         // records, so two connections read side by side: this one the hours, a second one (on
         // another thread) the needs, then whichever is free first the assignments and offers.
         // Records are read whole and in no order (no figure depends on it). Both connections
-        // must read one snapshot: if the second sees another newest chunk, this one reads all.
+        // must read one snapshot: if the second sees another newest chunk (or cannot open),
+        // this one reads all.
         let _snapshot = self.conn.unchecked_transaction()?;
         let newest = newest_chunk(&self.conn)?;
         let (path, raw_key) = (self.path.as_path(), &self.raw_key);
@@ -179,12 +180,14 @@ impl Store {
         };
         let (needs, entries, members) = std::thread::scope(|scope| -> Result<_> {
             let beside = scope.spawn(|| -> Result<Option<Vec<Need>>> {
-                let reader = Store::reader(path, raw_key)?;
-                let _snapshot = reader.unchecked_transaction()?;
-                if newest_chunk(&reader)? != newest {
+                // Anything amiss before it takes a share (no second connection, another
+                // snapshot) leaves all the reading to the first connection.
+                let Ok(reader) = Store::reader(path, raw_key) else { return Ok(None) };
+                let Ok(_snapshot) = reader.unchecked_transaction() else { return Ok(None) };
+                if newest_chunk(&reader).ok() != Some(newest) {
                     return Ok(None);
                 }
-                let needs = read_table(&reader, path, "needs")?;
+                let Ok(needs) = read_table(&reader, path, "needs") else { return Ok(None) };
                 read_rest(&reader)?;
                 Ok(Some(needs))
             });
@@ -198,7 +201,7 @@ impl Store {
             Some(needs) => needs,
             None => read_table(&self.conn, path, "needs")?,
         };
-        let (assignments, offers) = (assignments.into_inner().expect("read above"), offers.into_inner().expect("read above"));
+        let (assignments, offers) = (assignments.into_inner().expect("read by one side"), offers.into_inner().expect("read by one side"));
         let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
         Ok(Report::new(&records, period, bucket, self.group()?.settings.zone()))
     }

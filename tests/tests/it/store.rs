@@ -241,7 +241,8 @@ mod conflicts_index {
         SetRole { member: usize, organizer: bool },
         /// Moves authority without changing what stored sides read: the index is updated.
         AddMember { device: usize },
-        /// A new phone joins by its own change and meets the store.
+        /// A new phone joins by its own change and meets the store: a device bound, so the
+        /// index forgets.
         Join,
         Resolve { conflict: usize, keep: usize },
         /// The phone and the store exchange everything.
