@@ -68,14 +68,18 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
     }
 }
 
-/// `encode`, in parts when the frame is larger than `PART`.
-pub fn encode_in_parts(frame: &Frame) -> Vec<Vec<u8>> {
+/// `encode`, in parts when the frame is larger than `PART`; one the peer would refuse is
+/// refused here.
+pub fn encode_in_parts(frame: &Frame) -> Result<Vec<Vec<u8>>, FrameError> {
     let whole = encode(frame);
     if whole.len() <= PART {
-        return vec![whole];
+        return Ok(vec![whole]);
+    }
+    if whole.len() > MAX_WHOLE {
+        return Err(FrameError::TooLarge { size: whole.len(), limit: MAX_WHOLE });
     }
     let length = (whole.len() as u32).to_be_bytes();
-    whole.chunks(PART).map(|part| [&[VERSION, KIND_PART][..], &length, part].concat()).collect()
+    Ok(whole.chunks(PART).map(|part| [&[VERSION, KIND_PART][..], &length, part].concat()).collect())
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Frame, FrameError> {
@@ -166,7 +170,7 @@ mod tests {
     #[test]
     fn a_frame_larger_than_a_part_goes_in_parts_and_comes_back_whole() {
         let frame = large();
-        let parts = encode_in_parts(&frame);
+        let parts = encode_in_parts(&frame).unwrap();
         assert_eq!(parts.len(), 3);
         assert!(parts.iter().all(|part| part.len() <= PART + 6 && part.len() <= MAX_FRAME));
         let mut received = Parts::default();
@@ -175,13 +179,13 @@ mod tests {
         assert_eq!(received.take(&parts[2]), Ok(Some(frame)));
         // Then the next frame, whole.
         let small = Frame::Envelopes(vec![1, 2, 3]);
-        assert_eq!(encode_in_parts(&small), vec![encode(&small)]);
+        assert_eq!(encode_in_parts(&small), Ok(vec![encode(&small)]));
         assert_eq!(received.take(&encode(&small)), Ok(Some(small)));
     }
 
     #[test]
     fn parts_that_do_not_add_up_are_refused() {
-        let parts = encode_in_parts(&large());
+        let parts = encode_in_parts(&large()).unwrap();
         let whole = encode(&Frame::Envelopes(vec![1]));
         let refused = |frames: &[&[u8]]| {
             let mut received = Parts::default();

@@ -167,7 +167,7 @@ impl SyncSession {
         }
         self.unanswered = Some(hash);
         let signatures = signing::encode(&signatures_of(&carried)?);
-        self.parts_out = frame::encode_in_parts(&Frame::Sync { message, signatures }).into();
+        self.parts_out = frame::encode_in_parts(&Frame::Sync { message, signatures })?.into();
         let first = self.parts_out.pop_front().expect("a frame has at least one part");
         Ok(Some(self.count_sent(first)))
     }
