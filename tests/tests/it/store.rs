@@ -408,6 +408,36 @@ mod conflicts_index {
         assert_eq!(store.conflicts().unwrap(), found);
     }
 
+    /// A review found the index kept a side's author after two organizers, apart, bound one
+    /// device to two members: the replay keeps one binding, which can move a device that already
+    /// wrote. A binding now makes the index forget, whatever else the write did.
+    #[test]
+    fn a_device_bound_to_someone_else_renames_the_stored_sides() {
+        let mut moved = 0;
+        for _ in 0..20 {
+            let (_dir, mut store) = store();
+            let mut add = |name: &str, role| store.act(|doc, me, now| doc.add_member(me, NewMember::new(name, role), now)).unwrap().id;
+            let (bea, fay, eli) = (add("Bea", Role::Organizer), add("Fay", Role::Organizer), add("Eli", Role::Volunteer));
+            let need = add_need(&mut store, 0);
+            let mut beas = Phone::of(&mut store, bea);
+            let beas_met = beas.doc.heads();
+            let mut fays = Phone::of(&mut store, fay);
+            let met = store.doc().unwrap().heads();
+            fays.doc.set_need_status(fay, need, NeedStatus::Cancelled, at(100)).unwrap();
+            store.act(|doc, me, now| doc.set_need_status(me, need, NeedStatus::Done, now)).unwrap();
+            fays.deliver(&mut store, &met).unwrap();
+            let stored = store.conflicts().unwrap();
+            assert!(stored.iter().any(|c| c.sides.iter().any(|side| side.by == Some(fay))), "{stored:?}");
+
+            // Bea, who never saw Fay's phone bound, binds the same device to Eli.
+            beas.doc.bind_device(bea, &fays.signer.actor(), eli, at(200)).unwrap();
+            beas.deliver(&mut store, &beas_met).unwrap();
+            moved += usize::from(store.doc().unwrap().member_for_actor(&fays.signer.actor()) == Some(eli));
+            assert_eq!(store.conflicts().unwrap(), store.doc().unwrap().conflicts());
+        }
+        assert!(moved > 0, "in 20 tries the later binding never won the replay");
+    }
+
     fn add_need(store: &mut Store, i: usize) -> uuid::Uuid {
         add(store, &format!("Need {i}"), Category::Groceries, Urgency::Normal, "North", None).id
     }
