@@ -39,16 +39,20 @@ impl Phone {
     pub fn of(store: &mut Store, member: Uuid) -> Phone {
         let signer = Signer::generate();
         store.act(|doc, me, now| doc.bind_device(me, &signer.actor(), member, now)).unwrap();
-        let doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
-        Phone { doc, signer, group: store.group_id() }
+        Phone::copying(store, signer)
     }
 
     /// A new member's phone: a copy of everything `store` holds, joined by its own change, as
     /// an invite does.
     pub fn joining(store: &mut Store, name: &str) -> Phone {
-        let signer = Signer::generate();
-        let mut doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
-        doc.join_as(name, &DeviceKey::generate().id(), Utc::now()).unwrap();
+        let mut phone = Phone::copying(store, Signer::generate());
+        phone.doc.join_as(name, &DeviceKey::generate().id(), Utc::now()).unwrap();
+        phone
+    }
+
+    /// Everything `store` holds, on a phone that signs with `signer`.
+    fn copying(store: &mut Store, signer: Signer) -> Phone {
+        let doc = GroupDoc::load(&store.doc().unwrap().save(), signer.actor()).unwrap();
         Phone { doc, signer, group: store.group_id() }
     }
 

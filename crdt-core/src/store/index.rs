@@ -305,7 +305,6 @@ pub(super) fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
