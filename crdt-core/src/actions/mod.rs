@@ -17,6 +17,8 @@ mod offers;
 mod resolutions;
 mod settings;
 
+pub use needs::ImportedNeed;
+
 impl GroupDoc {
     /// The member `by`, if they are an organizer: `action` says what only organizers may do.
     pub(crate) fn require_organizer(&self, by: Uuid, action: &'static str) -> Result<Member> {

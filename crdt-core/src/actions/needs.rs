@@ -1,5 +1,7 @@
 //! Needs: posting one, its status by hand, and the contact details of the person helped.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -8,12 +10,23 @@ use crate::error::Result;
 use crate::model::{Need, NeedStatus, NewNeed, SealedContact};
 use crate::validation::ValidationError;
 
-impl GroupDoc {
-    pub fn add_need(&mut self, by: Uuid, input: NewNeed, now: DateTime<Utc>) -> Result<Need> {
-        self.active_member(by)?;
-        input.validate(&self.group()?.settings, now)?;
-        let need = Need {
-            id: Uuid::now_v7(),
+/// A need brought over from a group's earlier records (a spreadsheet, a form export). Its id
+/// comes from the source row, so one row imported twice, on any device, is one need.
+#[derive(Clone, Debug)]
+pub struct ImportedNeed {
+    pub id: Uuid,
+    pub need: NewNeed,
+    /// Open, or one of the closed statuses (a need is matched only by assignments).
+    pub status: NeedStatus,
+    pub posted_at: DateTime<Utc>,
+    pub sealed_contact: Option<SealedContact>,
+}
+
+impl Need {
+    /// A need as `by` posts it at `at`: open, with no contact details yet.
+    fn posted(id: Uuid, input: NewNeed, by: Uuid, at: DateTime<Utc>) -> Need {
+        Need {
+            id,
             title: input.title.trim().to_string(),
             description: input.description.trim().to_string(),
             category: input.category,
@@ -28,12 +41,20 @@ impl GroupDoc {
             volunteers_needed: input.volunteers_needed,
             status: NeedStatus::Open,
             created_by: by,
-            created_at: now,
-            updated_at: now,
+            created_at: at,
+            updated_at: at,
             closed_at: None,
             sealed_contact: None,
             contact_forgotten_at: None,
-        };
+        }
+    }
+}
+
+impl GroupDoc {
+    pub fn add_need(&mut self, by: Uuid, input: NewNeed, now: DateTime<Utc>) -> Result<Need> {
+        self.active_member(by)?;
+        input.validate(&self.group()?.settings, now)?;
+        let need = Need::posted(Uuid::now_v7(), input, by, now);
         self.change(Action::NeedAdd, now, |w| w.put(Collection::Needs, need.id, &need, None))?;
         Ok(need)
     }
@@ -81,6 +102,32 @@ impl GroupDoc {
         let new = Need { sealed_contact: None, contact_forgotten_at: Some(old.contact_forgotten_at.unwrap_or(now)), updated_at: now, ..old.clone() };
         self.change(Action::NeedForget, now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
         Ok(new)
+    }
+
+    /// Adds needs from a group's earlier records (organizers), skipping those held already, one
+    /// change each. Every one is checked before any is written. Returns the ids added. The
+    /// record keeps when each was posted; a closed one counts as closed then, since old records
+    /// seldom say when it closed.
+    pub fn import_needs(&mut self, by: Uuid, needs: Vec<ImportedNeed>, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        self.active_member(by)?;
+        self.require_organizer(by, "import records")?;
+        let settings = self.group()?.settings;
+        let (mut new, mut seen) = (Vec::new(), HashSet::new());
+        for imported in needs {
+            if self.need(imported.id).is_ok() || !seen.insert(imported.id) {
+                continue;
+            }
+            imported.need.validate(&settings, imported.posted_at)?;
+            if !NeedStatus::Open.may_become(imported.status) {
+                return Err(ValidationError::NoSuchTransition { kind: "need", from: NeedStatus::Open.to_string(), to: imported.status.to_string() }.into());
+            }
+            let need = Need { sealed_contact: imported.sealed_contact, ..Need::posted(imported.id, imported.need, by, imported.posted_at) };
+            new.push(need.moved_to(imported.status, imported.posted_at));
+        }
+        for need in &new {
+            self.change(Action::NeedAdd, now, |w| w.put(Collection::Needs, need.id, need, None))?;
+        }
+        Ok(new.into_iter().map(|n| n.id).collect())
     }
 
     fn need_for_contact(&self, by: Uuid, id: Uuid, action: &'static str) -> Result<Need> {

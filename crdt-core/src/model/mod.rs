@@ -428,7 +428,8 @@ impl NewNeed {
         }
     }
 
-    pub(crate) fn validate(&self, settings: &Settings, now: DateTime<Utc>) -> Result<(), ValidationError> {
+    /// Whether the need can be posted at `now` in a group with `settings`.
+    pub fn validate(&self, settings: &Settings, now: DateTime<Utc>) -> Result<(), ValidationError> {
         check_text(Field::Title, &self.title, MAX_TITLE)?;
         check_length(Field::Description, &self.description, MAX_TEXT)?;
         check_category(settings, self.category)?;

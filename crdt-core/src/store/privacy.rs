@@ -435,6 +435,11 @@ impl Store {
 
 /// Whether a closed need's contact details are past the group's keeping time.
 fn past_expiry(need: &Need, expiry_days: u32, now: DateTime<Utc>) -> bool {
-    let closed = matches!(need.status, NeedStatus::Done | NeedStatus::Cancelled | NeedStatus::Expired | NeedStatus::Referred);
-    closed && need.updated_at + Duration::days(expiry_days.into()) <= now
+    contact_outlived(need.status, need.updated_at, expiry_days, now)
+}
+
+/// Whether a need in `status`, last changed at `changed_at`, has been closed longer than the
+/// group keeps contact details.
+pub(super) fn contact_outlived(status: NeedStatus, changed_at: DateTime<Utc>, expiry_days: u32, now: DateTime<Utc>) -> bool {
+    !status.takes_assignments() && changed_at + Duration::days(expiry_days.into()) <= now
 }

@@ -1,0 +1,77 @@
+//! Records brought over from a group's spreadsheets and forms: needs whose contact details are
+//! sealed on the way in, all in one write.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::privacy::contact_outlived;
+use super::{NeedFilter, Store};
+use crate::actions::ImportedNeed;
+use crate::error::{Error, Result};
+use crate::model::{NeedStatus, NewNeed};
+use crate::seal::{Contact, Envelope, Key32, Subject};
+
+/// One need to import, with the contact details (plaintext, on this device only) to seal.
+#[derive(Clone, Debug)]
+pub struct NeedToImport {
+    /// Derived from the source row, so importing the row again finds it.
+    pub id: Uuid,
+    pub need: NewNeed,
+    pub status: NeedStatus,
+    pub posted_at: DateTime<Utc>,
+    pub contact: Contact,
+}
+
+/// What an import wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Imported {
+    pub added: usize,
+    /// Rows imported before (on this device or another): nothing was written for them.
+    pub held_already: usize,
+    pub contacts_sealed: usize,
+    /// Contact details left out because the need closed longer ago than the group keeps them.
+    pub contacts_not_kept: usize,
+}
+
+impl Store {
+    /// Adds the needs not held yet in one durable write, or nothing at all. Contact details are
+    /// sealed to this device and the organizer key, like `set_contact`; a closed need whose
+    /// details the group would have shredded by now gets none.
+    pub fn import_needs(&mut self, rows: Vec<NeedToImport>) -> Result<Imported> {
+        let (group, now) = (self.group()?, Utc::now());
+        let mut outcome = Imported::default();
+        let (mut needs, mut envelopes) = (Vec::with_capacity(rows.len()), Vec::new());
+        for row in rows {
+            if self.need(row.id).is_ok() {
+                outcome.held_already += 1;
+                continue;
+            }
+            let mut sealed_contact = None;
+            if !row.contact.is_empty() {
+                row.contact.validate()?;
+                if contact_outlived(row.status, row.posted_at, group.settings.expiry_days, now) {
+                    outcome.contacts_not_kept += 1;
+                } else {
+                    let organizer = group.organizer_key.as_deref().ok_or(Error::NoOrganizerKey)?;
+                    let key = Key32::generate();
+                    let subject = Subject::Contact(row.id);
+                    envelopes.extend([self.device.id().as_str(), organizer].into_iter().filter_map(|to| Envelope::seal(subject, to, &key)));
+                    sealed_contact = Some(key.seal_contact(row.id, &row.contact));
+                    outcome.contacts_sealed += 1;
+                }
+            }
+            needs.push(ImportedNeed { id: row.id, need: row.need, status: row.status, posted_at: row.posted_at, sealed_contact });
+        }
+        // Keys first: a failed write leaves spare envelopes, never details nobody can open.
+        self.insert_envelopes(&envelopes)?;
+        outcome.added = self.act(|doc, me, now| doc.import_needs(me, needs, now))?.len();
+        Ok(outcome)
+    }
+
+    /// Every need's contact details this device can open: what an import compares phone
+    /// numbers with to flag likely duplicates.
+    pub fn readable_contacts(&mut self) -> Result<Vec<(Uuid, Contact)>> {
+        let needs = self.needs(&NeedFilter::default())?;
+        Ok(needs.into_iter().filter(|need| need.sealed_contact.is_some()).filter_map(|need| self.contact(need.id).ok().map(|c| (need.id, c))).collect())
+    }
+}
