@@ -1,6 +1,7 @@
 //! `aidmesh`: the group's record from a terminal. Every read takes `--json`; bad input gives
 //! one clear line on stderr, a non-zero exit, and writes nothing.
 
+mod import;
 mod meet;
 mod show;
 
@@ -63,6 +64,10 @@ enum Command {
     /// Requests for help
     #[command(subcommand)]
     Need(NeedCommand),
+    /// Bring in the group's records from a spreadsheet or form export (organizers); a dry run
+    /// unless --apply
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Help members can give
     #[command(subcommand)]
     Offer(OfferCommand),
@@ -257,6 +262,12 @@ enum NeedCommand {
         #[command(flatten)]
         contact: ContactArgs,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Requests: one need per row, contact columns sealed
+    Needs(import::ImportArgs),
 }
 
 #[derive(Args)]
@@ -549,6 +560,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Peers => meet::peers(&store, out),
         Command::Bundle(BundleCommand::Export { file, peer }) => meet::export_bundle(&mut store, &file, peer.as_deref(), out),
         Command::Bundle(BundleCommand::Import { file }) => meet::import_bundle(&mut store, &file, out),
+        Command::Import(ImportCommand::Needs(args)) => {
+            let data_dir = path.parent().context("the database has no folder")?;
+            import::needs(&mut store, data_dir, args, out)
+        }
         Command::Group => {
             let group = store.group()?;
             let counts = show::Counts::of(&store)?;

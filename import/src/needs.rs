@@ -53,6 +53,8 @@ pub struct LineNote {
 pub enum Question {
     /// A value nobody has said the meaning of.
     UnknownValue { target: &'static str, value: String, lines: Vec<u64> },
+    /// Rows that name no area, and no area was given for them.
+    NoArea { lines: Vec<u64> },
     /// A row's area is not one of the group's.
     UnknownArea { value: String, lines: Vec<u64> },
     /// Dates like 3/4/2024 in a column that does not show its order.
@@ -95,7 +97,7 @@ impl Plan {
 
 /// Plans the import of `table` as needs, with `mapping` and `answers`, into `into`.
 pub fn plan(table: &Table, mapping: &Mapping, answers: &Answers, into: &Destination) -> Plan {
-    let mut planner = Planner { mapping, answers, into, order: None, unknown: BTreeMap::new(), areas: BTreeMap::new() };
+    let mut planner = Planner { mapping, answers, into, order: None, unknown: BTreeMap::new(), areas: BTreeMap::new(), without_area: Vec::new() };
     let mut plan = Plan { rows: table.rows.len(), ..Plan::default() };
     plan.questions.extend(planner.date_order(table));
     plan.questions.extend(looks_private(table, mapping, answers));
@@ -110,6 +112,9 @@ pub fn plan(table: &Table, mapping: &Mapping, answers: &Answers, into: &Destinat
     }
     plan.questions.extend(planner.unknown.into_iter().map(|((target, value), lines)| Question::UnknownValue { target, value, lines }));
     plan.questions.extend(planner.areas.into_iter().map(|(value, lines)| Question::UnknownArea { value, lines }));
+    if !planner.without_area.is_empty() {
+        plan.questions.push(Question::NoArea { lines: planner.without_area });
+    }
     duplicates(&mut plan, into.phones, answers.import_duplicates);
     plan
 }
@@ -122,6 +127,7 @@ struct Planner<'a> {
     /// Values nobody has given a meaning, with the lines they are on.
     unknown: BTreeMap<(&'static str, String), Vec<u64>>,
     areas: BTreeMap<String, Vec<u64>>,
+    without_area: Vec<u64>,
 }
 
 impl Planner<'_> {
@@ -181,7 +187,8 @@ impl Planner<'_> {
             value => self.answers.values.area(&value),
         };
         if area.is_empty() {
-            errors.push("it names no area (give one for such rows)".to_string());
+            self.without_area.push(row.line);
+            waits = true;
         } else if !self.into.settings.areas.is_empty() && !self.into.settings.areas.contains_key(&area) {
             self.areas.entry(area.clone()).or_default().push(row.line);
             waits = true;

@@ -2,6 +2,7 @@
 //! sealed on the way in, all in one write.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::privacy::contact_outlived;
@@ -23,7 +24,7 @@ pub struct NeedToImport {
 }
 
 /// What an import wrote.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Imported {
     pub added: usize,
     /// Rows imported before (on this device or another): nothing was written for them.

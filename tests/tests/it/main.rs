@@ -9,6 +9,7 @@ mod conflicts;
 mod convergence;
 mod durability;
 mod history;
+mod import;
 mod ledger;
 mod matching;
 mod meeting;

@@ -460,3 +460,46 @@ fn an_organizer_who_leaves_opens_nothing_sealed_after_and_the_others_keep_readin
         }
     }
 }
+
+#[test]
+fn imported_phone_numbers_and_emails_are_in_no_byte_of_record_database_frames_or_bundles() {
+    use aidmesh_import::{Preset, Table, Target};
+    let dirs: Vec<TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (mut ana, joined) = founded_and_joined(&[dirs[0].path(), dirs[1].path()], &["Bo"]);
+    let [mut bo]: [Store; 1] = joined.try_into().ok().unwrap();
+    let mut private = Vec::new();
+    for (file, preset) in [("google-form-requests.csv", "google-form"), ("airtable-requests.csv", "airtable"), ("spanish-1252.csv", "google-form")] {
+        crate::import::import_fixture(&mut ana, file, preset);
+        let table = Table::read(&std::fs::read(crate::import::fixture(file)).unwrap(), true).unwrap();
+        let mapping = Preset::built_in(preset).unwrap().mapping(&table.headers);
+        for (column, _) in mapping.columns.iter().enumerate().filter(|(_, (_, t))| matches!(t, Target::Phone | Target::Email)) {
+            private.extend(table.rows.iter().map(|row| row.cell(column).to_string()).filter(|cell| !cell.is_empty()));
+        }
+    }
+    assert!(private.len() >= 20, "the fixtures' phone numbers and emails: {private:?}");
+    let assert_none = |what: &str, bytes: &[u8]| {
+        for secret in &private {
+            assert!(!contains(bytes, secret), "{what} contains {secret:?}");
+        }
+    };
+    let (frames, _, _) = sync_stores_capturing(&mut ana, &mut bo);
+    for (i, bytes) in frames.iter().enumerate() {
+        assert_none(&format!("sync frame {i}"), bytes);
+        if let Ok(Frame::Sync { message, .. }) = frame::decode(bytes) {
+            assert_none(&format!("sync frame {i}, decompressed"), &message);
+        }
+    }
+    for store in [&mut ana, &mut bo] {
+        let doc = store.doc().unwrap();
+        assert_none("the uncompressed document", &doc.automerge().save_nocompress());
+        assert_none("the document as JSON", serde_json::to_string(&doc.export().unwrap()).unwrap().as_bytes());
+        let bundle = store.export_bundle(None).unwrap();
+        assert_none("a bundle's content", &bundle::open(store.secret(), store.group_id(), &bundle).unwrap().changes);
+    }
+    for dir in &dirs {
+        for (name, bytes) in files_in(dir.path()) {
+            assert_none(&name, &bytes);
+        }
+    }
+    assert_eq!(bo.needs(&NeedFilter::default()).unwrap().len(), 16, "the needs themselves did cross");
+}

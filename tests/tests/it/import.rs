@@ -1,0 +1,165 @@
+//! Importing a group's sheets (issue 13): the fixtures modelled on the sheets groups keep, through
+//! the real CLI and the real store; bad rows and crafted files; questions asked, not guessed.
+
+use std::path::{Path, PathBuf};
+
+use aidmesh_import::{needs, Answers, DateOrder, Destination, Mapping, Preset, Question, Table, Target};
+use aidmesh_tests::{founded_and_joined, Cli};
+use anyhow::Result;
+use chrono::Utc;
+use crdt_core::*;
+use serde_json::Value;
+
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/import").join(name)
+}
+
+/// Plans `table` into `store` with `mapping` and `answers`, as the CLI does.
+pub(crate) fn plan_into(store: &mut Store, table: &Table, mapping: &Mapping, answers: &Answers) -> needs::Plan {
+    let group = store.group().unwrap();
+    let phones: Vec<(Uuid, String)> = store.readable_contacts().unwrap().into_iter().map(|(id, c)| (id, c.phone)).collect();
+    let holds = |id| store.need(id).is_ok();
+    let into = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &phones };
+    needs::plan(table, mapping, answers, &into)
+}
+
+/// Imports a fixture file with its built-in preset's mapping; the plan must be ready.
+pub(crate) fn import_fixture(store: &mut Store, file: &str, preset: &str) -> Imported {
+    let table = Table::read(&std::fs::read(fixture(file)).unwrap(), true).unwrap();
+    let mapping = Preset::built_in(preset).unwrap().mapping(&table.headers);
+    let answers = Answers { default_area: Some("Ward 3".into()), ..Answers::default() };
+    let plan = plan_into(store, &table, &mapping, &answers);
+    assert!(plan.is_ready(), "{file}: {:?} {:?}", plan.errors, plan.questions);
+    store.import_needs(plan.into_needs()).unwrap()
+}
+
+fn needs_listed(cli: &Cli, args: &[&str]) -> Result<Vec<Value>> {
+    let mut all = vec!["need", "list"];
+    all.extend_from_slice(args);
+    Ok(cli.json(&all)?.as_array().cloned().unwrap_or_default())
+}
+
+#[test]
+fn each_sheet_imports_with_the_expected_counts_and_importing_it_again_adds_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cli = Cli::new(dir.path());
+    cli.ok(&["init", "--group", "Cleveland SEWG", "--name", "Kim"])?;
+    // (file, extra arguments, new needs, rows left out by their status)
+    let sheets: [(&str, &[&str], u64, usize); 3] = [
+        ("google-form-requests.csv", &["--area", "Ward 3"], 6, 1),
+        ("airtable-requests.csv", &["--preset", "airtable"], 5, 1),
+        ("spanish-1252.csv", &[], 5, 0),
+    ];
+    let mut total = 0;
+    for (file, extra, new, left_out) in sheets {
+        let path = fixture(file);
+        let mut args = vec!["import", "needs", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let dry = cli.json(&args)?;
+        assert_eq!((dry["new"].as_u64(), dry["skipped"].as_array().map(Vec::len)), (Some(new), Some(left_out)), "{file}: {dry:#}");
+        assert!(dry["errors"].as_array().unwrap().is_empty() && dry["questions"].as_array().unwrap().is_empty(), "{file}: {dry:#}");
+        assert_eq!(needs_listed(&cli, &[])?.len() as u64, total, "a dry run writes nothing");
+        args.push("--apply");
+        assert_eq!(cli.json(&args)?["applied"]["added"].as_u64(), Some(new), "{file}");
+        total += new;
+        assert_eq!(needs_listed(&cli, &[])?.len() as u64, total, "{file}");
+        let again = cli.json(&args)?;
+        assert_eq!((again["applied"]["added"].as_u64(), again["held_already"].as_u64()), (Some(0), Some(new)), "{file} again");
+    }
+    assert_eq!(needs_listed(&cli, &[])?.len(), 16);
+    assert_eq!(needs_listed(&cli, &["--status", "done"])?.len(), 2 + 2 + 1, "Done, Delivered, Entregado");
+    assert_eq!(needs_listed(&cli, &["--status", "referred"])?.len(), 1, "Sent to Another Group");
+    // Windows-1252 names came through whole, and only into the sealed details. A need closed
+    // longer ago than the group keeps contact details comes without them.
+    let hospital = needs_listed(&cli, &["--search", "hospital"])?;
+    let id = hospital[0]["id"].as_str().unwrap();
+    assert!(cli.ok(&["need", "contact", id])?.contains("José Ibáñez"));
+    assert_eq!(hospital[0]["area"], "Lavapiés");
+    let delivered = needs_listed(&cli, &["--search", "cuatro"])?;
+    assert!(cli.fails(&["need", "contact", delivered[0]["id"].as_str().unwrap()])?.contains("no contact details"));
+    // A message with line breaks stays one need, and is sealed, not public.
+    assert!(needs_listed(&cli, &["--search", "dialysis"])?.is_empty(), "the Airtable message is in the sealed notes");
+    Ok(())
+}
+
+#[test]
+fn a_file_with_bad_rows_names_every_one_with_its_line_and_writes_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cli = Cli::new(dir.path());
+    cli.ok(&["init", "--group", "Cleveland SEWG", "--name", "Kim"])?;
+    let path = fixture("bad-rows.csv");
+    let args = ["import", "needs", path.to_str().unwrap(), "--area", "Ward 3", "--apply"];
+    let out = cli.run(&args);
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)?.contains("nothing was imported"));
+    let report = String::from_utf8(out.stdout)?;
+    for expected in ["line 3: '3/14/20 11:00' has a two-digit year", "line 4: household size 'four' is not a number", "line 5: the description is too long", "line 6: '3/32/2020 13:00' is not a day of the calendar"] {
+        assert!(report.contains(&format!("error on {expected}")), "missing {expected:?} in:\n{report}");
+    }
+    assert!(!report.contains("line 2:"), "the good row is no error:\n{report}");
+    assert!(needs_listed(&cli, &[])?.is_empty(), "not even the good row was written");
+    Ok(())
+}
+
+#[test]
+fn crafted_files_get_a_clear_error_and_change_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cli = Cli::new(dir.path());
+    cli.ok(&["init", "--group", "Cleveland SEWG", "--name", "Kim"])?;
+    let files: [(&str, Vec<u8>, &str); 4] = [
+        ("sheet.xlsx", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00".to_vec(), "save it as CSV"),
+        ("wide.csv", format!("{}\n", ",".repeat(1_000_000)).into_bytes(), "line 1 has 1000001 columns"),
+        ("huge.csv", format!("details\n\"{}\"\n", "a".repeat(1 << 20)).into_bytes(), "line 2 has a cell longer than"),
+        ("utf16-odd.csv", b"\xFF\xFEa\x00,\x00\xD8".to_vec(), "not readable as UTF-16LE"),
+    ];
+    for (name, bytes, expected) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes)?;
+        let error = cli.fails(&["import", "needs", path.to_str().unwrap(), "--area", "Ward 3", "--apply"])?;
+        assert!(error.contains(expected) && !error.contains("panicked"), "{name}: {error}");
+    }
+    assert!(needs_listed(&cli, &[])?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn what_a_sheet_does_not_say_is_asked_and_the_answers_make_it_ready() {
+    let dirs: Vec<tempfile::TempDir> = (0..1).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (mut ana, _) = founded_and_joined(&[dirs[0].path()], &[]);
+    for area in ["North", "Ward 3"] {
+        ana.act(|doc, me, now| doc.add_area(me, area, &[], now)).unwrap();
+    }
+    import_fixture(&mut ana, "google-form-requests.csv", "google-form");
+    let sheet = "Date,Need,Details,Phone,Zone\n\
+                 3/4/2024,Pet food,Call 216 555 0199 after five,(216) 555-0103,North\n\
+                 5/6/2024,Groceries,,216-555-0177,Northside\n";
+    let table = Table::read(sheet.as_bytes(), true).unwrap();
+    let mut mapping = Mapping::suggest(&table.headers);
+    mapping.set("Need", Target::Category).unwrap();
+    mapping.set("Zone", Target::Area).unwrap();
+    let mut answers = Answers::default();
+    let plan = plan_into(&mut ana, &table, &mapping, &answers);
+    assert!(plan.new.is_empty() && plan.errors.is_empty());
+    let asked: Vec<&str> = plan.questions.iter().map(|q| match q {
+        Question::DateOrder { .. } => "date order",
+        Question::LooksPrivate { .. } => "looks private",
+        Question::UnknownValue { .. } => "unknown value",
+        Question::UnknownArea { .. } => "unknown area",
+        Question::NoArea { .. } => "no area",
+        Question::LikelyDuplicates { .. } => "duplicates",
+    }).collect();
+    assert_eq!(asked, ["date order", "looks private", "unknown value", "unknown area"], "{:?}", plan.questions);
+
+    answers.dates = Some(DateOrder::DayFirst);
+    answers.keep_public.push("Details".into());
+    answers.values.answer(Target::Category, "pet food", "other").unwrap();
+    answers.values.answer(Target::Area, "Northside", "North").unwrap();
+    let plan = plan_into(&mut ana, &table, &mapping, &answers);
+    assert_eq!(plan.questions, [Question::LikelyDuplicates { lines: vec![2] }], "the first row has the number of Amina, whose need is open");
+    answers.import_duplicates = Some(false);
+    let plan = plan_into(&mut ana, &table, &mapping, &answers);
+    assert!(plan.is_ready());
+    assert_eq!((plan.new.len(), plan.skipped.len()), (1, 1));
+    assert_eq!(plan.new[0].need.posted_at.format("%Y-%m-%d").to_string(), "2024-06-05", "day first");
+    assert_eq!(ana.import_needs(plan.into_needs()).unwrap().added, 1);
+}
