@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use aidmesh_import::{needs, Answers, DateOrder, Destination, ImportError, Preset, Question, Table, Target, BUILT_IN};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use crdt_core::{Imported, Store};
+use crdt_core::{ImportProgress, Imported, Store};
 use serde::Serialize;
 
 use crate::Output;
@@ -131,9 +131,18 @@ pub(crate) fn needs(store: &mut Store, data_dir: &Path, args: ImportArgs, out: O
             out.print(&report, || shown(&report))?;
             bail!("nothing was imported: answer the questions and mend the rows above, then run again");
         }
-        report.applied = Some(store.import_needs(plan.into_needs())?);
+        report.applied = Some(store.import_needs(plan.into_needs(), show_progress)?);
     }
     out.print(&report, || shown(&report))
+}
+
+/// Progress on the terminal for an import that takes a while (thousands of rows).
+fn show_progress(progress: ImportProgress) {
+    match progress {
+        ImportProgress::Sealing { done, of } if of >= 2_000 => eprintln!("checked and sealed {done} of {of} rows…"),
+        ImportProgress::Writing { needs } if needs >= 2_000 => eprintln!("writing {needs} needs in one go…"),
+        _ => {}
+    }
 }
 
 fn presets_dir(data_dir: &Path) -> PathBuf {

@@ -104,8 +104,8 @@ impl GroupDoc {
         Ok(new)
     }
 
-    /// Adds needs from a group's earlier records (organizers), skipping those held already, one
-    /// change each. Every one is checked before any is written. Returns the ids added. The
+    /// Adds needs from a group's earlier records (organizers), skipping those held already.
+    /// Every one is checked before any is written. Returns the ids added. The
     /// record keeps when each was posted; a closed one counts as closed then, since old records
     /// seldom say when it closed.
     pub fn import_needs(&mut self, by: Uuid, needs: Vec<ImportedNeed>, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
@@ -124,8 +124,10 @@ impl GroupDoc {
             let need = Need { sealed_contact: imported.sealed_contact, ..Need::posted(imported.id, imported.need, by, imported.posted_at) };
             new.push(need.moved_to(imported.status, imported.posted_at));
         }
-        for need in &new {
-            self.change(Action::NeedAdd, now, |w| w.put(Collection::Needs, need.id, need, None))?;
+        // A change per need would make a 10,000-row sheet 10,000 changes, each with its
+        // signature and index entry; a hundred per change keeps the history and the write small.
+        for batch in new.chunks(100) {
+            self.change(Action::NeedAdd, now, |w| batch.iter().try_for_each(|need| w.put(Collection::Needs, need.id, need, None)))?;
         }
         Ok(new.into_iter().map(|n| n.id).collect())
     }

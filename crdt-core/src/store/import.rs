@@ -34,15 +34,27 @@ pub struct Imported {
     pub contacts_not_kept: usize,
 }
 
+/// How far an import has got, for a person watching a large one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportProgress {
+    /// Rows checked and their contact details sealed, of all rows.
+    Sealing { done: usize, of: usize },
+    /// Everything is sealed; the needs are being written in one transaction.
+    Writing { needs: usize },
+}
+
 impl Store {
     /// Adds the needs not held yet in one durable write, or nothing at all. Contact details are
     /// sealed to this device and the organizer key, like `set_contact`; a closed need whose
     /// details the group would have shredded by now gets none.
-    pub fn import_needs(&mut self, rows: Vec<NeedToImport>) -> Result<Imported> {
-        let (group, now) = (self.group()?, Utc::now());
+    pub fn import_needs(&mut self, rows: Vec<NeedToImport>, mut progress: impl FnMut(ImportProgress)) -> Result<Imported> {
+        let (group, now, of) = (self.group()?, Utc::now(), rows.len());
         let mut outcome = Imported::default();
         let (mut needs, mut envelopes) = (Vec::with_capacity(rows.len()), Vec::new());
-        for row in rows {
+        for (done, row) in rows.into_iter().enumerate() {
+            if done % 500 == 0 {
+                progress(ImportProgress::Sealing { done, of });
+            }
             if self.need(row.id).is_ok() {
                 outcome.held_already += 1;
                 continue;
@@ -63,6 +75,7 @@ impl Store {
             }
             needs.push(ImportedNeed { id: row.id, need: row.need, status: row.status, posted_at: row.posted_at, sealed_contact });
         }
+        progress(ImportProgress::Writing { needs: needs.len() });
         // Keys first: a failed write leaves spare envelopes, never details nobody can open.
         self.insert_envelopes(&envelopes)?;
         outcome.added = self.act(|doc, me, now| doc.import_needs(me, needs, now))?.len();

@@ -39,7 +39,7 @@ mod write;
 
 use db::{classify, get_meta, insert_chunk, insert_signatures, set_meta};
 use index::reindex_all;
-pub use import::{Imported, NeedToImport};
+pub use import::{ImportProgress, Imported, NeedToImport};
 pub use privacy::Upkeep;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.

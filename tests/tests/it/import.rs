@@ -30,7 +30,7 @@ pub(crate) fn import_fixture(store: &mut Store, file: &str, preset: &str) -> Imp
     let answers = Answers { default_area: Some("Ward 3".into()), ..Answers::default() };
     let plan = plan_into(store, &table, &mapping, &answers);
     assert!(plan.is_ready(), "{file}: {:?} {:?}", plan.errors, plan.questions);
-    store.import_needs(plan.into_needs()).unwrap()
+    store.import_needs(plan.into_needs(), |_| {}).unwrap()
 }
 
 fn needs_listed(cli: &Cli, args: &[&str]) -> Result<Vec<Value>> {
@@ -161,5 +161,30 @@ fn what_a_sheet_does_not_say_is_asked_and_the_answers_make_it_ready() {
     assert!(plan.is_ready());
     assert_eq!((plan.new.len(), plan.skipped.len()), (1, 1));
     assert_eq!(plan.new[0].need.posted_at.format("%Y-%m-%d").to_string(), "2024-06-05", "day first");
-    assert_eq!(ana.import_needs(plan.into_needs()).unwrap().added, 1);
+    assert_eq!(ana.import_needs(plan.into_needs(), |_| {}).unwrap().added, 1);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// The fuzz target's claim in the test command: any bytes, and any table of short cells
+    /// (where dates, numbers and the words of values are likely), are read and planned or
+    /// refused, never a panic.
+    #[test]
+    fn no_file_makes_reading_or_planning_panic(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        cells in proptest::collection::vec(proptest::collection::vec("[0-9/:. a-zA-Z@ñ,\"-]{0,12}", 1..8), 1..8),
+        headers in proptest::collection::vec(proptest::sample::select(vec!["Timestamp", "Status", "household size", "What do you need?", "Phone", "details", "Barrio", "recurring", "Urgencia", "x"]), 1..8),
+    ) {
+        let settings = Settings::default();
+        let holds = |_| false;
+        let into = Destination { group: Uuid::nil(), settings: &settings, now: Utc::now(), holds: &holds, phones: &[] };
+        let sheet = std::iter::once(headers.join(",")).chain(cells.iter().map(|row| row.join(","))).collect::<Vec<_>>().join("\n");
+        for (file, header) in [(bytes.as_slice(), true), (bytes.as_slice(), false), (sheet.as_bytes(), true)] {
+            if let Ok(table) = Table::read(file, header) {
+                let plan = needs::plan(&table, &Mapping::suggest(&table.headers), &Answers::default(), &into);
+                proptest::prop_assert!(plan.new.len() + plan.skipped.len() <= table.rows.len());
+            }
+        }
+    }
 }
