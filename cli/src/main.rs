@@ -1,7 +1,7 @@
 //! `aidmesh`: the group's record from a terminal. Every read takes `--json`; bad input gives
 //! one clear line on stderr, a non-zero exit, and writes nothing.
 
-mod import;
+mod sheets;
 mod meet;
 mod show;
 
@@ -193,11 +193,17 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Everything the group holds, as JSON
+    /// Everything the group holds, as JSON; or its lists as CSV files for a spreadsheet
     Export {
         /// Write to this file instead of standard output
-        #[arg(long)]
+        #[arg(long, conflicts_with = "csv")]
         output: Option<PathBuf>,
+        /// Write needs.csv, offers.csv, members.csv and hours.csv into this folder
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Add the contact details of the people helped to needs.csv, in clear (organizers)
+        #[arg(long, requires = "csv")]
+        with_contacts: bool,
     },
 }
 
@@ -267,7 +273,7 @@ enum NeedCommand {
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Requests: one need per row, contact columns sealed
-    Needs(import::ImportArgs),
+    Needs(sheets::ImportArgs),
 }
 
 #[derive(Args)]
@@ -562,7 +568,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bundle(BundleCommand::Import { file }) => meet::import_bundle(&mut store, &file, out),
         Command::Import(ImportCommand::Needs(args)) => {
             let data_dir = path.parent().context("the database has no folder")?;
-            import::needs(&mut store, data_dir, args, out)
+            sheets::import_needs(&mut store, data_dir, args, out)
         }
         Command::Group => {
             let group = store.group()?;
@@ -736,7 +742,8 @@ fn run(cli: Cli) -> Result<()> {
                 )
             })
         }
-        Command::Export { output } => {
+        Command::Export { csv: Some(dir), with_contacts, .. } => sheets::export_lists(&mut store, &dir, with_contacts, out),
+        Command::Export { output, .. } => {
             let export = store.doc()?.export()?;
             let json = serde_json::to_string_pretty(&export)?;
             match output {

@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use aidmesh_import::{needs, Answers, Destination, Mapping, Table};
+use aidmesh_sheets::{needs, Answers, Destination, Mapping, Table};
 use crdt_core::{Settings, Uuid};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use aidmesh_import::{needs, Answers, DateOrder, Destination, Mapping, Preset, Question, Table, Target};
+use aidmesh_sheets::{needs, Answers, DateOrder, Destination, Mapping, Preset, Question, Table, Target};
 use aidmesh_tests::{founded_and_joined, Cli};
 use anyhow::Result;
 use chrono::Utc;
@@ -187,4 +187,60 @@ proptest::proptest! {
             }
         }
     }
+}
+
+/// The fields of a listed need that a sheet carries, for comparing two groups' copies.
+fn as_in_a_sheet(need: &Value) -> Value {
+    let keep = ["title", "description", "category", "urgency", "area", "status", "languages", "household_size", "recurring", "created_at"];
+    keep.iter().map(|k| (k.to_string(), need[*k].clone())).collect::<serde_json::Map<_, _>>().into()
+}
+
+#[test]
+fn the_lists_export_as_csv_contact_details_only_when_an_organizer_asks_and_needs_import_back() -> Result<()> {
+    let (a_dir, b_dir, bo_dir, out) = (tempfile::tempdir()?, tempfile::tempdir()?, tempfile::tempdir()?, tempfile::tempdir()?);
+    let (a, b, bo) = (Cli::new(a_dir.path()), Cli::new(b_dir.path()), Cli::new(bo_dir.path()));
+    a.ok(&["init", "--group", "Cleveland SEWG", "--name", "Kim"])?;
+    for (file, extra) in [("google-form-requests.csv", "--area=Ward 3"), ("airtable-requests.csv", "--preset=airtable")] {
+        a.ok(&["import", "needs", fixture(file).to_str().unwrap(), extra, "--apply"])?;
+    }
+    let plain = out.path().join("plain");
+    a.ok(&["export", "--csv", plain.to_str().unwrap()])?;
+    for name in ["needs", "offers", "members", "hours"] {
+        let bytes = std::fs::read(plain.join(format!("{name}.csv")))?;
+        for private in ["216-555-0106", "dorakim@example.net", "6105 Bridge Ave", "Dora Kim", "718-555-0205"] {
+            assert!(!crate::privacy::contains(&bytes, private), "{name}.csv holds {private}");
+        }
+    }
+
+    let full = out.path().join("full");
+    let warned = a.command().args(["export", "--csv", full.to_str().unwrap(), "--with-contacts"]).output()?;
+    assert!(warned.status.success());
+    assert!(String::from_utf8(warned.stderr)?.contains("in clear text"), "the organizer is told what such a file is");
+    let needs_csv = std::fs::read_to_string(full.join("needs.csv"))?;
+    assert!(needs_csv.contains("Dora Kim") && needs_csv.contains("216-555-0106"));
+
+    // A volunteer's device cannot write one.
+    let code = a.json(&["invite"])?["code"].as_str().unwrap().to_string();
+    bo.ok(&["join", &code, "--name", "Bo"])?;
+    let (mut hub, address) = a.serve(&[])?;
+    bo.ok(&["sync", &address])?;
+    hub.kill()?;
+    hub.wait()?;
+    let bo_out = out.path().join("bo");
+    assert!(bo.fails(&["export", "--csv", bo_out.to_str().unwrap(), "--with-contacts"])?.contains("only organizers"));
+    assert!(!bo_out.exists(), "nothing was written");
+
+    // The needs, with their contact details, import into another group as they were.
+    b.ok(&["init", "--group", "Elsewhere", "--name", "Lee"])?;
+    let imported = b.json(&["import", "needs", full.join("needs.csv").to_str().unwrap(), "--apply"])?;
+    assert_eq!(imported["applied"]["added"], 11, "{imported:#}");
+    let sheet = |cli: &Cli| -> Result<Vec<Value>> {
+        let mut needs: Vec<Value> = needs_listed(cli, &[])?.iter().map(as_in_a_sheet).collect();
+        needs.sort_by_key(|n| n.to_string());
+        Ok(needs)
+    };
+    assert_eq!(sheet(&a)?, sheet(&b)?);
+    let dora = needs_listed(&b, &["--search", "surgery"])?;
+    assert!(b.ok(&["need", "contact", dora[0]["id"].as_str().unwrap()])?.contains("216-555-0106"));
+    Ok(())
 }

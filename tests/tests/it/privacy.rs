@@ -463,7 +463,7 @@ fn an_organizer_who_leaves_opens_nothing_sealed_after_and_the_others_keep_readin
 
 #[test]
 fn imported_phone_numbers_and_emails_are_in_no_byte_of_record_database_frames_or_bundles() {
-    use aidmesh_import::{Preset, Table, Target};
+    use aidmesh_sheets::{Preset, Table, Target};
     let dirs: Vec<TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let (mut ana, joined) = founded_and_joined(&[dirs[0].path(), dirs[1].path()], &["Bo"]);
     let [mut bo]: [Store; 1] = joined.try_into().ok().unwrap();

@@ -1,4 +1,4 @@
-//! `cargo bench -p aidmesh-import --bench import`: a group moving in from its request form.
+//! `cargo bench -p aidmesh-sheets --bench import`: a group moving in from its request form.
 //! 10,000 rows of a Google Form sheet (contact columns, several categories per cell, statuses,
 //! organizers' comments): the dry run (read, map, plan), the apply (seal every contact, one
 //! write), and the app's first screen afterwards. Prints one JSON line per case.
@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Instant;
 
-use aidmesh_import::{needs, Answers, Destination, Preset, Table};
+use aidmesh_sheets::{needs, Answers, Destination, Preset, Table};
 use chrono::Utc;
 use crdt_core::*;
 use rand::rngs::StdRng;

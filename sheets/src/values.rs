@@ -115,6 +115,7 @@ const STATUSES: &[(&str, RowStatus)] = &[
     ("no answer call back", RowStatus::Import(NeedStatus::Open)),
     ("needs follow up", RowStatus::Import(NeedStatus::Open)),
     ("in progress", RowStatus::Import(NeedStatus::Open)),
+    ("matched", RowStatus::Import(NeedStatus::Open)),
     ("assigned", RowStatus::Import(NeedStatus::Open)),
     ("nuevo", RowStatus::Import(NeedStatus::Open)),
     ("pendiente", RowStatus::Import(NeedStatus::Open)),

@@ -231,7 +231,8 @@ impl Planner<'_> {
         };
         let contact = self.contact(row);
         if errors.is_empty() && !waits {
-            let checked = need.validate(self.into.settings, posted_at).map_err(|e| e.to_string()).and(contact.validate().map_err(|e| e.to_string()));
+            let contact_checked = if contact.is_empty() { Ok(()) } else { contact.validate() };
+            let checked = need.validate(self.into.settings, posted_at).and(contact_checked).map_err(|e| e.to_string());
             errors.extend(checked.err());
         }
         if !errors.is_empty() || waits {

@@ -1,12 +1,14 @@
-//! `aidmesh import`: a group's sheets into the record, a dry run first.
+//! `aidmesh import` (a group's sheets into the record, a dry run first) and `aidmesh export
+//! --csv` (its lists out to a spreadsheet).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use aidmesh_import::{needs, Answers, DateOrder, Destination, ImportError, Preset, Question, Table, Target, BUILT_IN};
+use aidmesh_sheets::{needs, Answers, DateOrder, Destination, ImportError, Lists, Preset, Question, Table, Target, BUILT_IN};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use crdt_core::{ImportProgress, Imported, Store};
+use crdt_core::{ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store};
 use serde::Serialize;
 
 use crate::Output;
@@ -72,13 +74,13 @@ struct Report {
     columns: Vec<(String, Target)>,
     new: usize,
     held_already: usize,
-    skipped: Vec<aidmesh_import::LineNote>,
-    errors: Vec<aidmesh_import::LineNote>,
+    skipped: Vec<aidmesh_sheets::LineNote>,
+    errors: Vec<aidmesh_sheets::LineNote>,
     questions: Vec<Question>,
     applied: Option<Imported>,
 }
 
-pub(crate) fn needs(store: &mut Store, data_dir: &Path, args: ImportArgs, out: Output) -> Result<()> {
+pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs, out: Output) -> Result<()> {
     let bytes = std::fs::read(&args.file).with_context(|| format!("could not read {}", args.file.display()))?;
     let table = Table::read(&bytes, !args.no_header).with_context(|| format!("{} was not imported", args.file.display()))?;
     let preset = match &args.preset {
@@ -234,4 +236,34 @@ fn on(lines: &[u64]) -> String {
     let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
     let more = if lines.len() > 10 { format!(" and {} more", lines.len() - 10) } else { String::new() };
     format!("line{} {}{more}", if lines.len() == 1 { "" } else { "s" }, shown.join(", "))
+}
+
+/// `aidmesh export --csv DIR`: the lists for a spreadsheet; contact details only when asked for,
+/// on an organizer's device, with a warning about what such a file is.
+pub(crate) fn export_lists(store: &mut Store, dir: &Path, with_contacts: bool, out: Output) -> Result<()> {
+    let members = store.members()?;
+    let contacts = match with_contacts {
+        false => None,
+        true => {
+            let me = store.me()?;
+            if !members.iter().any(|m| m.id == me && m.role == Role::Organizer) {
+                bail!("only organizers can export the contact details of the people helped; nothing was written");
+            }
+            Some(store.readable_contacts()?.into_iter().collect::<HashMap<_, _>>())
+        }
+    };
+    let (needs, offers) = (store.needs(&NeedFilter::default())?, store.offers(&OfferFilter::default())?);
+    let hours = store.ledger(&LedgerFilter::default())?.entries;
+    let lists = Lists { needs: &needs, offers: &offers, members: &members, hours: &hours, contacts: contacts.as_ref() };
+    let files = lists.write(dir).with_context(|| format!("could not write the lists into {}", dir.display()))?;
+    if let Some(contacts) = &contacts {
+        eprintln!(
+            "warning: {} holds the names, phone numbers and addresses of {} people in clear text. Anyone who gets \
+             the file can read them: keep it off shared drives, chats and email, and delete it when you are done.",
+            files[0].display(),
+            contacts.len()
+        );
+    }
+    let summary = serde_json::json!({ "files": files, "needs": needs.len(), "offers": offers.len(), "members": members.len(), "hours": hours.len(), "contacts": contacts.as_ref().map_or(0, HashMap::len) });
+    out.print(&summary, || format!("Wrote {} needs, {} offers, {} members and {} hour entries into {}.", needs.len(), offers.len(), members.len(), hours.len(), dir.display()))
 }

@@ -1,4 +1,5 @@
-//! Bringing a group's records in from the spreadsheets and form exports it kept before:
+//! A group's spreadsheets, in and out. In: the records it kept before, from sheets and form
+//! exports:
 //! - `table` reads the file as it comes (encoding, delimiter, quoting);
 //! - `columns` says which column holds what, `values` what the words in a cell mean, `dates`
 //!   how its dates read;
@@ -6,18 +7,22 @@
 //! - `Store::import_needs` (crdt-core) writes a ready plan in one transaction.
 //!
 //! Presets name a known sheet's columns and words so a group maps them once.
+//!
+//! Out: `export` writes the group's lists as CSV files, in the columns an import reads.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 pub mod columns;
 pub mod dates;
+pub mod export;
 pub mod needs;
 pub mod table;
 pub mod values;
 
 pub use columns::{Mapping, Target};
 pub use dates::DateOrder;
+pub use export::Lists;
 pub use needs::{plan, Answers, Destination, LineNote, Plan, Question};
 pub use table::Table;
 pub use values::Values;
