@@ -325,6 +325,21 @@ struct NeedArgs {
     lat: Option<f64>,
     #[arg(long, requires = "lat", allow_hyphen_values = true)]
     lon: Option<f64>,
+    /// How the request reached the group (intake): app, phone, text, paper, walk_in, web_form
+    #[arg(long)]
+    channel: Option<Channel>,
+    /// Whether the person agreed that the volunteers assigned may read their contact details;
+    /// with "no", only organizers can
+    #[arg(long, value_enum, default_value = "yes")]
+    consent: Consent,
+    #[command(flatten)]
+    contact: ContactArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum Consent {
+    Yes,
+    No,
 }
 
 #[derive(Subcommand)]
@@ -780,9 +795,25 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
                 household_size: args.household_size,
                 recurring: args.recurring,
                 volunteers_needed: args.volunteers,
+                channel: args.channel,
+                contact_organizers_only: args.consent == Consent::No,
                 ..NewNeed::new(&args.title, args.category, args.urgency, &args.area)
             };
+            let ContactArgs { name, phone, email, address, notes } = args.contact;
+            let contact = Contact { name, phone, email, address, notes };
+            // Checked before the need is posted, so a mistyped detail posts nothing.
+            if !contact.is_empty() {
+                contact.validate()?;
+                store.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
+            }
+            let same_phone = sheets::needs_with_phone(store, &contact.phone)?;
             let need = store.act(|doc, me, now| doc.add_need(me, input, now))?;
+            if !contact.is_empty() {
+                store.set_contact(need.id, &contact)?;
+            }
+            for other in &same_phone {
+                eprintln!("warning: need {} has the same phone number; if it is the same person, the two may be one request", short(store, *other));
+            }
             out.print(&need, || format!("Posted need {}: {}", short(store, need.id), need.title))
         }
         NeedCommand::List { status, active, category, urgency, area, search, limit } => {

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use aidmesh_sheets::{needs, Answers, DateOrder, Destination, ImportError, Lists, Preset, Question, Table, Target, BUILT_IN};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use crdt_core::{ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store};
+use crdt_core::{Channel, ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store};
 use serde::Serialize;
 
 use crate::Output;
@@ -22,10 +22,11 @@ pub(crate) struct ImportArgs {
     preset: Option<String>,
     /// What a column holds, over the suggestion: "Header=target" (targets: title, description,
     /// category, urgency, area, status, posted_at, languages, household_size, recurring,
-    /// contact_name, phone, email, address, notes, organizer_notes, key, skip)
+    /// channel, contact_name, phone, email, address, notes, organizer_notes, key, skip)
     #[arg(long = "map", value_name = "HEADER=TARGET")]
     maps: Vec<String>,
-    /// What a value means: "category:Pet food=other", "status:Waiting=open", "area:CH=North";
+    /// What a value means: "category:Pet food=other", "status:Waiting=open", "area:CH=North",
+    /// "channel:Voicemail=phone";
     /// "skip" leaves a category out, or a whole row for a status
     #[arg(long = "value", value_name = "TARGET:VALUE=MEANING")]
     values: Vec<String>,
@@ -35,6 +36,9 @@ pub(crate) struct ImportArgs {
     /// The area of rows that name none
     #[arg(long, value_name = "AREA")]
     area: Option<String>,
+    /// How the rows that do not say came in (app, phone, text, paper, walk_in, web_form)
+    #[arg(long)]
+    channel: Option<Channel>,
     /// Keep a title or description column public although it seems to hold phone numbers or emails
     #[arg(long, value_name = "HEADER")]
     keep_public: Vec<String>,
@@ -99,6 +103,7 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
             Dates::MonthFirst => DateOrder::MonthFirst,
         }),
         default_area: args.area,
+        default_channel: args.channel.or(preset.channel),
         keep_public: args.keep_public,
         import_duplicates: args.duplicates.map(|d| matches!(d, Duplicates::Import)),
     };
@@ -108,7 +113,7 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
         answers.values.answer(Target::parse(target)?, raw, meaning)?;
     }
     if let Some(name) = &args.save_preset {
-        save_preset(data_dir, name, &Preset::saved(&mapping, &answers.values))?;
+        save_preset(data_dir, name, &Preset::saved(&mapping, &answers.values, answers.default_channel))?;
     }
     let group = store.group()?;
     let phones: Vec<_> = store.readable_contacts()?.into_iter().map(|(id, contact)| (id, contact.phone)).collect();
@@ -266,4 +271,12 @@ pub(crate) fn export_lists(store: &mut Store, dir: &Path, with_contacts: bool, o
     }
     let summary = serde_json::json!({ "files": files, "needs": needs.len(), "offers": offers.len(), "members": members.len(), "hours": hours.len(), "contacts": contacts.as_ref().map_or(0, HashMap::len) });
     out.print(&summary, || format!("Wrote {} needs, {} offers, {} members and {} hour entries into {}.", needs.len(), offers.len(), members.len(), hours.len(), dir.display()))
+}
+
+/// The needs whose contact details (as far as this device can open them) have `phone`: the
+/// intake's duplicate warning.
+pub(crate) fn needs_with_phone(store: &mut Store, phone: &str) -> Result<Vec<crdt_core::Uuid>> {
+    let Some(wanted) = needs::phone_key(phone) else { return Ok(Vec::new()) };
+    let contacts = store.readable_contacts()?;
+    Ok(contacts.into_iter().filter(|(_, c)| needs::phone_key(&c.phone).as_ref() == Some(&wanted)).map(|(id, _)| id).collect())
 }

@@ -110,6 +110,7 @@ names_enum!(
         ExpiryDays = "expiry_days",
         GraceDays = "grace_days",
         TimeZone = "time_zone",
+        Channel = "channel",
     }
 );
 

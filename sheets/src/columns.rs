@@ -21,6 +21,8 @@ pub enum Target {
     Languages,
     HouseholdSize,
     Recurring,
+    /// How the request came in (phone, text, paper, walk-in, web form).
+    Channel,
     /// Sealed: only organizers and the assigned volunteers read it.
     ContactName,
     /// Sealed.
@@ -41,7 +43,7 @@ pub enum Target {
 }
 
 impl Target {
-    pub const ALL: [Target; 18] = [
+    pub const ALL: [Target; 19] = [
         Target::Title,
         Target::Description,
         Target::Category,
@@ -52,6 +54,7 @@ impl Target {
         Target::Languages,
         Target::HouseholdSize,
         Target::Recurring,
+        Target::Channel,
         Target::ContactName,
         Target::Phone,
         Target::Email,
@@ -74,6 +77,7 @@ impl Target {
             Target::Languages => "languages",
             Target::HouseholdSize => "household_size",
             Target::Recurring => "recurring",
+            Target::Channel => "channel",
             Target::ContactName => "contact_name",
             Target::Phone => "phone",
             Target::Email => "email",
@@ -175,7 +179,9 @@ const HEADERS: &[(&str, Target)] = &[
     ("at risk", Target::Notes),
     ("anonymous", Target::Notes),
     ("anonimo", Target::Notes),
-    ("text or voice", Target::Notes),
+    ("text or voice", Target::Channel),
+    ("channel", Target::Channel),
+    ("canal", Target::Channel),
     ("organizer results and comments", Target::OrganizerNotes),
     ("organizer", Target::OrganizerNotes),
     ("intake volunteer", Target::OrganizerNotes),

@@ -46,7 +46,7 @@ pub enum ImportError {
     TooManyRows { max: usize },
     #[error("the file cannot be read as CSV: {0}")]
     Unreadable(String),
-    #[error("'{0}' is not something to import into; use one of: title, description, category, urgency, area, status, posted_at, languages, household_size, recurring, contact_name, phone, email, address, notes, organizer_notes, key, skip")]
+    #[error("'{0}' is not something to import into; use one of: title, description, category, urgency, area, status, posted_at, languages, household_size, recurring, channel, contact_name, phone, email, address, notes, organizer_notes, key, skip")]
     UnknownTarget(String),
     #[error("the file has no column called '{0}'")]
     NoSuchColumn(String),
@@ -68,6 +68,9 @@ pub struct Preset {
     pub columns: Vec<(String, Target)>,
     #[serde(default)]
     pub values: Values,
+    /// How the rows came in, where no column says.
+    #[serde(default)]
+    pub channel: Option<crdt_core::Channel>,
 }
 
 /// The presets every device has.
@@ -98,7 +101,7 @@ impl Preset {
             "airtable" => &[
                 ("Phone", Target::Phone),
                 ("Time", Target::PostedAt),
-                ("Text or Voice?", Target::Notes),
+                ("Text or Voice?", Target::Channel),
                 ("Message", Target::Notes),
                 ("Cross Street #1", Target::Address),
                 ("Cross Street #2", Target::Address),
@@ -116,7 +119,8 @@ impl Preset {
             ],
             other => return Err(ImportError::UnknownPreset(other.to_string(), BUILT_IN.join(", "))),
         };
-        Ok(Preset { columns: columns.iter().map(|(h, t)| (h.to_string(), *t)).collect(), values: Values::default() })
+        let channel = (name == "google-form").then_some(crdt_core::Channel::WebForm);
+        Ok(Preset { columns: columns.iter().map(|(h, t)| (h.to_string(), *t)).collect(), values: Values::default(), channel })
     }
 
     /// The mapping for a file with `headers`: the preset's columns, suggestions for the rest.
@@ -130,7 +134,7 @@ impl Preset {
     }
 
     /// What an organizer saved: the mapping and the answers about values.
-    pub fn saved(mapping: &Mapping, values: &Values) -> Preset {
-        Preset { columns: mapping.columns.clone(), values: values.clone() }
+    pub fn saved(mapping: &Mapping, values: &Values, channel: Option<crdt_core::Channel>) -> Preset {
+        Preset { columns: mapping.columns.clone(), values: values.clone(), channel }
     }
 }

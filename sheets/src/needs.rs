@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use crdt_core::{Category, Contact, NeedStatus, NeedToImport, NewNeed, Settings, Urgency, Uuid};
+use crdt_core::{Category, Channel, Contact, NeedStatus, NeedToImport, NewNeed, Settings, Urgency, Uuid};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -21,6 +21,8 @@ pub struct Answers {
     pub dates: Option<DateOrder>,
     /// The area of rows that name none.
     pub default_area: Option<String>,
+    /// How the rows that do not say came in (a web form's sheet: all of them by web form).
+    pub default_channel: Option<Channel>,
     /// Title or description columns the person chose to keep public although they look like
     /// they hold phone numbers or emails.
     pub keep_public: Vec<String>,
@@ -182,6 +184,13 @@ impl Planner<'_> {
                 false
             }),
         };
+        let channel = match text(Target::Channel) {
+            empty if empty.is_empty() => self.answers.default_channel,
+            value => self.answers.values.channel(&value).map(Some).unwrap_or_else(|value| {
+                waits |= self.ask(Target::Channel, value, row.line);
+                None
+            }),
+        };
         let area = match text(Target::Area) {
             empty if empty.is_empty() => self.answers.default_area.clone().unwrap_or_default(),
             value => self.answers.values.area(&value),
@@ -227,6 +236,7 @@ impl Planner<'_> {
             languages: self.mapping.columns_of(Target::Languages).into_iter().flat_map(|c| items(row.cell(c)).map(str::to_string)).collect(),
             household_size,
             recurring,
+            channel,
             ..NewNeed::new(&title, categories.first().copied().unwrap_or(Category::Other), urgency, &area)
         };
         let contact = self.contact(row);

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use crdt_core::{Category, NeedStatus, Urgency};
+use crdt_core::{Category, Channel, NeedStatus, Urgency};
 use serde::{Deserialize, Serialize};
 
 use crate::columns::{normalise, Target};
@@ -140,6 +140,30 @@ const STATUSES: &[(&str, RowStatus)] = &[
     ("spam", RowStatus::Skip),
 ];
 
+const CHANNELS: &[(&str, Channel)] = &[
+    ("voice", Channel::Phone),
+    ("phone", Channel::Phone),
+    ("call", Channel::Phone),
+    ("hotline", Channel::Phone),
+    ("llamada", Channel::Phone),
+    ("telefono", Channel::Phone),
+    ("text", Channel::Text),
+    ("sms", Channel::Text),
+    ("texto", Channel::Text),
+    ("mensaje", Channel::Text),
+    ("whatsapp", Channel::Text),
+    ("paper", Channel::Paper),
+    ("papel", Channel::Paper),
+    ("walk in", Channel::WalkIn),
+    ("in person", Channel::WalkIn),
+    ("en persona", Channel::WalkIn),
+    ("web", Channel::WebForm),
+    ("web form", Channel::WebForm),
+    ("form", Channel::WebForm),
+    ("formulario", Channel::WebForm),
+    ("app", Channel::App),
+];
+
 const YES: &[&str] = &["yes", "y", "true", "1", "x", "si", "s"];
 const NO: &[&str] = &["no", "n", "false", "0"];
 
@@ -156,6 +180,7 @@ impl Values {
         let bad = |allowed: String| ImportError::BadMeaning { target: target.name(), meaning: meaning.to_string(), allowed };
         match target {
             Target::Category if meaning != "skip" => Category::from_str(meaning).map(drop).map_err(|_| bad(Category::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ") + ", skip"))?,
+            Target::Channel => Channel::from_str(meaning).map(drop).map_err(|_| bad(Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")))?,
             Target::Urgency => Urgency::from_str(meaning).map(drop).map_err(|_| bad(Urgency::ALL.iter().map(|u| u.as_str()).collect::<Vec<_>>().join(", ")))?,
             Target::Status if meaning != "skip" => NeedStatus::from_str(meaning)
                 .ok()
@@ -186,6 +211,11 @@ impl Values {
 
     pub(crate) fn urgency(&self, value: &str) -> Result<Urgency, String> {
         let known = self.answered(Target::Urgency, value).and_then(|m| Urgency::from_str(m).ok()).or_else(|| lookup(URGENCIES, value));
+        known.ok_or_else(|| value.to_string())
+    }
+
+    pub(crate) fn channel(&self, value: &str) -> Result<Channel, String> {
+        let known = self.answered(Target::Channel, value).and_then(|m| Channel::from_str(m).ok()).or_else(|| lookup(CHANNELS, value));
         known.ok_or_else(|| value.to_string())
     }
 

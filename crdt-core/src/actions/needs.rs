@@ -46,6 +46,8 @@ impl Need {
             closed_at: None,
             sealed_contact: None,
             contact_forgotten_at: None,
+            channel: input.channel,
+            contact_organizers_only: input.contact_organizers_only,
         }
     }
 }

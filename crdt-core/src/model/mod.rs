@@ -55,6 +55,12 @@ string_enum!(NeedStatus(NeedStatus) {
     Referred = "referred",
 });
 
+string_enum!(
+    /// How a request reached the group: posted in the app, or taken by whoever answers the
+    /// hotline, reads the texts, types in a paper sheet or a web form, or meets the person.
+    Channel(Channel) { App = "app", Phone = "phone", Text = "text", Paper = "paper", WalkIn = "walk_in", WebForm = "web_form" }
+);
+
 string_enum!(OfferKind(Kind) { Skill = "skill", Item = "item", Transport = "transport", Time = "time" });
 
 string_enum!(OfferStatus(OfferStatus) { Active = "active", Paused = "paused", Withdrawn = "withdrawn" });
@@ -242,6 +248,14 @@ pub struct Need {
     /// contact details when it learns of it.
     #[serde(default)]
     pub contact_forgotten_at: Option<DateTime<Utc>>,
+    /// How the request reached the group; `None` on needs from before it was recorded.
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    /// The person did not agree that the volunteers assigned may read their contact details:
+    /// only organizers (and whoever took the request) can. False, the default, is how details
+    /// were always shared; a false field is not even written (`codec::write`).
+    #[serde(default)]
+    pub contact_organizers_only: bool,
 }
 
 /// A weekly time slot such as "mon 09:00-12:00".
@@ -408,6 +422,8 @@ pub struct NewNeed {
     pub household_size: Option<u32>,
     pub recurring: bool,
     pub volunteers_needed: u32,
+    pub channel: Option<Channel>,
+    pub contact_organizers_only: bool,
 }
 
 impl NewNeed {
@@ -425,6 +441,8 @@ impl NewNeed {
             household_size: None,
             recurring: false,
             volunteers_needed: 1,
+            channel: None,
+            contact_organizers_only: false,
         }
     }
 

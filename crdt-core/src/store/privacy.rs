@@ -161,7 +161,8 @@ impl Store {
                 continue;
             }
             let subject = Subject::Contact(need.id);
-            let assigned = self.assignments(Some(need.id), None)?.into_iter().filter(|a| a.status.fills_need());
+            // Without the person's consent, only organizers read their details.
+            let assigned = self.assignments(Some(need.id), None)?.into_iter().filter(|a| !need.contact_organizers_only && a.status.fills_need());
             let recipients: Vec<String> = assigned.flat_map(|a| devices(a.volunteer)).chain(group.organizer_key.clone()).collect();
             let mut missing = Vec::new();
             for recipient in recipients {

@@ -330,3 +330,26 @@ fn the_passphrase_is_kept_in_the_os_keyring_where_there_is_one() {
     let bytes = std::fs::read(dir.path().join("aidmesh.db")).unwrap();
     assert!(!bytes.windows(19).any(|w| w == b"Kept by the keyring"));
 }
+
+/// Intake from the command line: the channel, the consent, the contact details in one command,
+/// and a warning when the phone number is one the group has.
+#[test]
+fn intake_records_the_channel_and_consent_and_warns_of_a_known_phone_number() {
+    let (_dir, ana) = group();
+    let first = ana
+        .json(&["need", "add", "--title", "Groceries", "--category", "groceries", "--area", "North", "--channel", "phone", "--consent", "no", "--contact-name", "Mrs K", "--phone", "216-555-0101"])
+        .unwrap();
+    assert_eq!((first["channel"].as_str(), first["contact_organizers_only"].as_bool()), (Some("phone"), Some(true)));
+    assert!(ana.ok(&["need", "contact", &id(&first)]).unwrap().contains("216-555-0101"), "posted and sealed in one command");
+
+    let out = ana.run(&["need", "add", "--title", "Ride", "--category", "transport", "--area", "North", "--channel", "text", "--phone", "(216) 555 0101"]);
+    assert!(out.status.success());
+    let warning = String::from_utf8(out.stderr).unwrap();
+    assert!(warning.contains("same phone number") && warning.contains(&id(&first)[id(&first).len() - 8..]), "{warning}");
+
+    // A detail that cannot be sealed posts nothing.
+    let before = ana.json(&["need", "list"]).unwrap().as_array().unwrap().len();
+    let refused = ana.fails(&["need", "add", "--title", "Meals", "--category", "meals", "--area", "North", "--phone", &"5".repeat(100)]).unwrap();
+    assert!(refused.contains("phone is too long"), "{refused}");
+    assert_eq!(ana.json(&["need", "list"]).unwrap().as_array().unwrap().len(), before);
+}

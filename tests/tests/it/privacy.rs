@@ -503,3 +503,27 @@ fn imported_phone_numbers_and_emails_are_in_no_byte_of_record_database_frames_or
     }
     assert_eq!(bo.needs(&NeedFilter::default()).unwrap().len(), 16, "the needs themselves did cross");
 }
+
+#[test]
+fn without_consent_only_organizers_and_the_poster_read_a_persons_details() {
+    let dirs: Vec<TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&Path> = dirs.iter().map(TempDir::path).collect();
+    let (mut ana, joined) = founded_and_joined(&paths, &["Bo", "Cy"]);
+    let [mut bo, mut cy]: [Store; 2] = joined.try_into().ok().unwrap();
+    let input = NewNeed { contact_organizers_only: true, channel: Some(Channel::Phone), ..NewNeed::new("Groceries", Category::Groceries, Urgency::High, "North") };
+    let need = bo.act(|doc, me, now| doc.add_need(me, input, now)).unwrap().id;
+    bo.set_contact(need, &sensitive()).unwrap();
+    sync_stores(&mut bo, &mut ana);
+    let cy_id = cy.me().unwrap();
+    ana.act(|doc, me, now| doc.assign(me, need, cy_id, None, "", now)).unwrap();
+    for other in [&mut bo, &mut cy] {
+        sync_stores(&mut ana, other);
+    }
+    for store in [&mut ana, &mut bo, &mut cy] {
+        store.upkeep(Utc::now()).unwrap();
+    }
+    sync_stores(&mut ana, &mut cy);
+    assert_eq!(ana.contact(need).unwrap(), sensitive(), "organizers");
+    assert_eq!(bo.contact(need).unwrap(), sensitive(), "whoever took the request");
+    assert!(matches!(cy.contact(need), Err(Error::ContactNotYours)), "the volunteer assigned, without the person's consent");
+}
