@@ -67,6 +67,12 @@ export type Category = "groceries" | "meals" | "medical" | "transport" | "childc
 export type ChangeReason = "local" | "sync" | "bundle" | "upkeep" | "listening";
 
 /**
+ * How a request reached the group: posted in the app, or taken by whoever answers the
+ * hotline, reads the texts, types in a paper sheet or a web form, or meets the person.
+ */
+export type Channel = "app" | "phone" | "text" | "paper" | "walk_in" | "web_form";
+
+/**
  * The maps of records under the document root.
  */
 export type Collection = "group" | "members" | "needs" | "offers" | "assignments" | "resolutions" | "hour_entries" | "hour_verdicts";
@@ -158,7 +164,7 @@ export type ExclusionView = { text: string, } & ({ "type": "offer_not_active", s
  * An input that can be wrong, named as the app's form inputs are (`volunteers_needed`);
  * `words` names it in a sentence ("volunteers needed").
  */
-export type Field = "title" | "description" | "category" | "categories" | "urgency" | "area" | "area_name" | "group_name" | "your_name" | "what" | "kind" | "capacity" | "volunteers_needed" | "household_size" | "needed_by" | "coords" | "weekly" | "role" | "need_status" | "offer_status" | "assignment_status" | "verdict" | "hours_status" | "hours" | "to" | "member" | "note" | "reason" | "passphrase" | "invite" | "contact_name" | "phone" | "email" | "address" | "notes" | "contact" | "expiry_days" | "grace_days" | "time_zone";
+export type Field = "title" | "description" | "category" | "categories" | "urgency" | "area" | "area_name" | "group_name" | "your_name" | "what" | "kind" | "capacity" | "volunteers_needed" | "household_size" | "needed_by" | "coords" | "weekly" | "role" | "need_status" | "offer_status" | "assignment_status" | "verdict" | "hours_status" | "hours" | "to" | "member" | "note" | "reason" | "passphrase" | "invite" | "contact_name" | "phone" | "email" | "address" | "notes" | "contact" | "expiry_days" | "grace_days" | "time_zone" | "channel";
 
 export type FieldChange = { 
 /**
@@ -237,7 +243,17 @@ export type Need = { id: string, title: string, description: string, category: C
  * When someone asked the group to forget this person: every device deletes the key to the
  * contact details when it learns of it.
  */
-contact_forgotten_at: string | null, };
+contact_forgotten_at: string | null, 
+/**
+ * How the request reached the group; `None` on needs from before it was recorded.
+ */
+channel: Channel | null, 
+/**
+ * The person did not agree that the volunteers assigned may read their contact details:
+ * only organizers (and whoever took the request) can. False, the default, is how details
+ * were always shared; a false field is not even written (`codec::write`).
+ */
+contact_organizers_only: boolean, };
 
 export type NeedDetail = { 
 /**
@@ -393,7 +409,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** Every kind of error, for a sentence when a code has none. */
 export const ERROR_KINDS: readonly ErrorKind[] = ["validation","not_found","not_ready","conflict_gone","network","bundle","invite","storage","privacy"];
 /** Every form input an error can blame. */
-export const FIELDS: readonly Field[] = ["title","description","category","categories","urgency","area","area_name","group_name","your_name","what","kind","capacity","volunteers_needed","household_size","needed_by","coords","weekly","role","need_status","offer_status","assignment_status","verdict","hours_status","hours","to","member","note","reason","passphrase","invite","contact_name","phone","email","address","notes","contact","expiry_days","grace_days","time_zone"];
+export const FIELDS: readonly Field[] = ["title","description","category","categories","urgency","area","area_name","group_name","your_name","what","kind","capacity","volunteers_needed","household_size","needed_by","coords","weekly","role","need_status","offer_status","assignment_status","verdict","hours_status","hours","to","member","note","reason","passphrase","invite","contact_name","phone","email","address","notes","contact","expiry_days","grace_days","time_zone","channel"];
 /** Every action a change in a record's history can name. */
 export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
 /** Categories of help, in the order forms list them. */

@@ -203,6 +203,7 @@ export const en = {
   'field.expiry_days': 'Days contact details are kept',
   'field.grace_days': 'Days an open need waits past its date',
   'field.time_zone': 'Time zone',
+  'field.channel': 'How the request came in',
 
   'value.none': '(empty)',
   'value.yes': 'Yes',

@@ -205,6 +205,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'field.expiry_days': 'Días que se guardan los datos de contacto',
   'field.grace_days': 'Días que una necesidad abierta espera pasada su fecha',
   'field.time_zone': 'Zona horaria',
+  'field.channel': 'Cómo llegó la petición',
 
   'value.none': '(vacío)',
   'value.yes': 'Sí',
