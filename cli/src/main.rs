@@ -64,6 +64,16 @@ enum Command {
     /// Requests for help
     #[command(subcommand)]
     Need(NeedCommand),
+    /// The printable intake sheet for requests taken by phone or in person: one page with the
+    /// intake form's fields, to type in with `need add`
+    IntakeSheet {
+        /// Write the page (HTML, print it or save it as PDF) to this file
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        /// en or es
+        #[arg(long, default_value = "en")]
+        lang: aidmesh_report::Lang,
+    },
     /// Bring in the group's records from a spreadsheet or form export (organizers); a dry run
     /// unless --apply
     #[command(subcommand)]
@@ -584,6 +594,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import(ImportCommand::Needs(args)) => {
             let data_dir = path.parent().context("the database has no folder")?;
             sheets::import_needs(&mut store, data_dir, args, out)
+        }
+        Command::IntakeSheet { html, lang } => {
+            let group = store.group()?;
+            std::fs::write(&html, aidmesh_report::intake_sheet(&group.name, &group.settings.categories, lang)).with_context(|| format!("could not write {}", html.display()))?;
+            out.print(&serde_json::json!({ "file": html }), || format!("Wrote the intake sheet to {}: print it, or save it as PDF.", html.display()))
         }
         Command::Group => {
             let group = store.group()?;

@@ -272,7 +272,7 @@ fn list(table: &Table, empty: &str) -> String {
     format!("<ul>{items}</ul>")
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

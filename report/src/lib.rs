@@ -2,11 +2,14 @@
 //! screen and for paper (`html`), and its tables as CSV files for a spreadsheet. The figures
 //! come from `crdt_core::report`; this crate only lays them out, in English or Spanish.
 //!
+//! `intake_sheet` is the blank paper form for requests taken by phone or in person.
+//!
 //! Invariant: no contact detail reaches a report. It is built from the report's figures,
 //! members' display names, needs' titles and areas, and conflicts' labels, never from a sealed
 //! field.
 
 mod html;
+mod intake;
 mod words;
 
 use std::path::Path;
@@ -16,6 +19,7 @@ use crdt_core::report::{Period, Report};
 use crdt_core::{Conflict, Names};
 
 pub use html::{document, fragment, network_fragment};
+pub use intake::intake_sheet;
 pub use words::{Lang, Words};
 
 /// Everything one meeting report shows.

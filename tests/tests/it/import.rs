@@ -244,3 +244,27 @@ fn the_lists_export_as_csv_contact_details_only_when_an_organizer_asks_and_needs
     assert!(b.ok(&["need", "contact", dora[0]["id"].as_str().unwrap()])?.contains("216-555-0106"));
     Ok(())
 }
+
+/// The paper intake sheet from the CLI, in each language: the group's categories, one A4 page,
+/// drawn by headless Chromium into `screenshots/intake/` for people to look at.
+#[test]
+fn the_intake_sheet_prints_on_one_page_in_either_language() -> Result<()> {
+    use crate::report::{chromium, count};
+    let dir = tempfile::tempdir()?;
+    let cli = Cli::new(dir.path());
+    cli.ok(&["init", "--group", "Cleveland SEWG", "--name", "Kim"])?;
+    let pictures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../screenshots/intake");
+    std::fs::create_dir_all(&pictures)?;
+    for (lang, phrase) in [("en", "May the volunteer who helps see these contact details?"), ("es", "¿Puede ver estos datos la persona voluntaria que ayude?")] {
+        let page = dir.path().join(format!("intake-{lang}.html"));
+        cli.ok(&["intake-sheet", "--lang", lang, "--html", page.to_str().unwrap()])?;
+        let html = std::fs::read_to_string(&page)?;
+        assert!(html.contains("Cleveland SEWG") && html.contains(phrase), "{lang}");
+        let pdf = dir.path().join(format!("intake-{lang}.pdf"));
+        chromium(&[&format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer"], &page);
+        let pdf = std::fs::read(&pdf)?;
+        assert_eq!(count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages"), 1, "the {lang} sheet is one page");
+        chromium(&[&format!("--screenshot={}", pictures.join(format!("{lang}-paper.png")).display()), "--window-size=794,1123"], &page);
+    }
+    Ok(())
+}

@@ -287,12 +287,12 @@ fn the_printed_report_fits_on_two_pages_and_is_drawn_for_a_look() {
     }
 }
 
-fn count(haystack: &[u8], needle: &[u8]) -> usize {
+pub(crate) fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
 /// Headless Chromium on a local file, with everything that would reach for the network off.
-fn chromium(args: &[&str], page: &std::path::Path) {
+pub(crate) fn chromium(args: &[&str], page: &std::path::Path) {
     let profile = tempfile::tempdir().unwrap();
     let status = std::process::Command::new("chromium")
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"])
