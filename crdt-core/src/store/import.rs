@@ -48,6 +48,9 @@ impl Store {
     /// sealed to this device and the organizer key, like `set_contact`; a closed need whose
     /// details the group would have shredded by now gets none.
     pub fn import_needs(&mut self, rows: Vec<NeedToImport>, mut progress: impl FnMut(ImportProgress)) -> Result<Imported> {
+        // Refused before anything is sealed, so a volunteer's attempt leaves no envelopes behind.
+        let me = self.me()?;
+        self.doc()?.require_organizer(me, "import records")?;
         let (group, now, of) = (self.group()?, Utc::now(), rows.len());
         let mut outcome = Imported::default();
         let (mut needs, mut envelopes) = (Vec::with_capacity(rows.len()), Vec::new());

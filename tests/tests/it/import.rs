@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use aidmesh_sheets::{needs, Answers, DateOrder, Destination, Mapping, Preset, Question, Table, Target};
-use aidmesh_tests::{founded_and_joined, Cli};
+use aidmesh_tests::{founded_and_joined, sync_stores, Cli};
 use anyhow::Result;
 use chrono::Utc;
 use crdt_core::*;
@@ -267,4 +267,19 @@ fn the_intake_sheet_prints_on_one_page_in_either_language() -> Result<()> {
         chromium(&[&format!("--screenshot={}", pictures.join(format!("{lang}-paper.png")).display()), "--window-size=794,1123"], &page);
     }
     Ok(())
+}
+
+#[test]
+fn only_organizers_import() {
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let (mut ana, joined) = founded_and_joined(&[dirs[0].path(), dirs[1].path()], &["Bo"]);
+    let [mut bo]: [Store; 1] = joined.try_into().ok().unwrap();
+    let table = Table::read(&std::fs::read(fixture("google-form-requests.csv")).unwrap(), true).unwrap();
+    let mapping = Preset::built_in("google-form").unwrap().mapping(&table.headers);
+    let answers = Answers { default_area: Some("North".into()), ..Answers::default() };
+    let plan = plan_into(&mut bo, &table, &mapping, &answers);
+    let refused = bo.import_needs(plan.into_needs(), |_| {}).unwrap_err();
+    assert_eq!(refused.to_string(), "only organizers can import records");
+    sync_stores(&mut ana, &mut bo);
+    assert!(ana.needs(&NeedFilter::default()).unwrap().is_empty());
 }
