@@ -284,6 +284,10 @@ enum NeedCommand {
 enum ImportCommand {
     /// Requests: one need per row, contact columns sealed
     Needs(sheets::ImportArgs),
+    /// Volunteers: one member per row, with an offer of the ways they help
+    Members(sheets::MembersArgs),
+    /// Hours from a TimeOverflow transfers file (import its members first), confirmed as settled
+    Hours(sheets::HoursArgs),
 }
 
 #[derive(Args)]
@@ -591,6 +595,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Peers => meet::peers(&store, out),
         Command::Bundle(BundleCommand::Export { file, peer }) => meet::export_bundle(&mut store, &file, peer.as_deref(), out),
         Command::Bundle(BundleCommand::Import { file }) => meet::import_bundle(&mut store, &file, out),
+        Command::Import(ImportCommand::Members(args)) => sheets::import_members(&mut store, args, out),
+        Command::Import(ImportCommand::Hours(args)) => sheets::import_hours(&mut store, args, out),
         Command::Import(ImportCommand::Needs(args)) => {
             let data_dir = path.parent().context("the database has no folder")?;
             sheets::import_needs(&mut store, data_dir, args, out)

@@ -1,14 +1,14 @@
 //! `aidmesh import` (a group's sheets into the record, a dry run first) and `aidmesh export
 //! --csv` (its lists out to a spreadsheet).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use aidmesh_sheets::{needs, Answers, DateOrder, Destination, ImportError, Lists, Preset, Question, Table, Target, BUILT_IN};
+use aidmesh_sheets::{needs, Answers, DateOrder, Destination, ImportError, Lists, Mapping, Preset, Question, Table, Target, BUILT_IN};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
-use crdt_core::{Channel, ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store};
+use crdt_core::{Channel, ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store, Uuid};
 use serde::Serialize;
 
 use crate::Output;
@@ -56,6 +56,41 @@ pub(crate) struct ImportArgs {
     apply: bool,
 }
 
+#[derive(Args)]
+pub(crate) struct MembersArgs {
+    /// A CSV file of volunteers (name, languages, ways to help, area, availability…)
+    file: PathBuf,
+    /// What a column holds, over the suggestion: "Header=target" (targets: name, languages,
+    /// skills, area, availability, key, phone, email, skip)
+    #[arg(long = "map", value_name = "HEADER=TARGET")]
+    maps: Vec<String>,
+    /// The group's area a sheet's area means: "Crown Hts=North"
+    #[arg(long = "area-of", value_name = "SHEET=GROUP")]
+    areas: Vec<String>,
+    /// The area of volunteers whose row names none
+    #[arg(long, value_name = "AREA")]
+    area: Option<String>,
+    /// The file has no header row
+    #[arg(long)]
+    no_header: bool,
+    /// Write the members; without it nothing is written (a dry run)
+    #[arg(long)]
+    apply: bool,
+}
+
+#[derive(Args)]
+pub(crate) struct HoursArgs {
+    /// A TimeOverflow transfers file: source id, source type, destination id, destination type,
+    /// seconds, created at, reason, post id
+    file: PathBuf,
+    /// The file starts with a header row (TimeOverflow's importer format has none)
+    #[arg(long)]
+    header: bool,
+    /// Write the entries; without it nothing is written (a dry run)
+    #[arg(long)]
+    apply: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Dates {
     DayFirst,
@@ -71,6 +106,8 @@ enum Duplicates {
 /// What the dry run found, and what was written if it was applied.
 #[derive(Serialize)]
 struct Report {
+    /// What the rows become: needs, members or hour entries.
+    what: &'static str,
     file: String,
     encoding: &'static str,
     delimiter: char,
@@ -81,12 +118,54 @@ struct Report {
     skipped: Vec<aidmesh_sheets::LineNote>,
     errors: Vec<aidmesh_sheets::LineNote>,
     questions: Vec<Question>,
+    /// Columns read but not kept (members' phone numbers and emails).
+    not_kept: Vec<String>,
     applied: Option<Imported>,
 }
 
+impl Report {
+    fn of(what: &'static str, file: &Path, table: &Table, columns: Vec<(String, Target)>) -> Report {
+        Report {
+            what,
+            file: file.display().to_string(),
+            encoding: table.encoding,
+            delimiter: table.delimiter,
+            rows: table.rows.len(),
+            columns,
+            new: 0,
+            held_already: 0,
+            skipped: Vec::new(),
+            errors: Vec::new(),
+            questions: Vec::new(),
+            not_kept: Vec::new(),
+            applied: None,
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        self.errors.is_empty() && self.questions.is_empty()
+    }
+
+    /// Prints the report; with `apply`, writes through `write` if the plan is ready.
+    fn finish(mut self, apply: bool, out: Output, write: impl FnOnce() -> Result<Imported>) -> Result<()> {
+        if apply {
+            if !self.is_ready() {
+                out.print(&self, || shown(&self))?;
+                bail!("nothing was imported: answer the questions and mend the rows above, then run again");
+            }
+            self.applied = Some(write()?);
+        }
+        out.print(&self, || shown(&self))
+    }
+}
+
+fn read_table(file: &Path, has_headers: bool) -> Result<Table> {
+    let bytes = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
+    Ok(Table::read(&bytes, has_headers).with_context(|| format!("{} was not imported", file.display()))?)
+}
+
 pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs, out: Output) -> Result<()> {
-    let bytes = std::fs::read(&args.file).with_context(|| format!("could not read {}", args.file.display()))?;
-    let table = Table::read(&bytes, !args.no_header).with_context(|| format!("{} was not imported", args.file.display()))?;
+    let table = read_table(&args.file, !args.no_header)?;
     let preset = match &args.preset {
         Some(name) => load_preset(data_dir, name)?,
         None => Preset::default(),
@@ -120,27 +199,47 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
     let holds = |id| store.need(id).is_ok();
     let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &phones };
     let plan = needs::plan(&table, &mapping, &answers, &destination);
-    let mut report = Report {
-        file: args.file.display().to_string(),
-        encoding: table.encoding,
-        delimiter: table.delimiter,
-        rows: plan.rows,
-        columns: mapping.columns.clone(),
-        new: plan.new.len(),
-        held_already: plan.held_already,
-        skipped: plan.skipped.clone(),
-        errors: plan.errors.clone(),
-        questions: plan.questions.clone(),
-        applied: None,
-    };
-    if args.apply {
-        if !plan.is_ready() {
-            out.print(&report, || shown(&report))?;
-            bail!("nothing was imported: answer the questions and mend the rows above, then run again");
-        }
-        report.applied = Some(store.import_needs(plan.into_needs(), show_progress)?);
+    let mut report = Report::of("needs", &args.file, &table, mapping.columns.clone());
+    (report.new, report.held_already, report.skipped, report.errors, report.questions) =
+        (plan.new.len(), plan.held_already, plan.skipped.clone(), plan.errors.clone(), plan.questions.clone());
+    report.finish(args.apply, out, || Ok(store.import_needs(plan.into_needs(), show_progress)?))
+}
+
+pub(crate) fn import_members(store: &mut Store, args: MembersArgs, out: Output) -> Result<()> {
+    let table = read_table(&args.file, !args.no_header)?;
+    let mut mapping = Mapping::suggest_members(&table.headers);
+    for map in &args.maps {
+        let (header, target) = map.rsplit_once('=').with_context(|| format!("--map '{map}' is not like \"Header=target\""))?;
+        mapping.set(header, Target::parse(target)?)?;
     }
-    out.print(&report, || shown(&report))
+    let mut answers = Answers { default_area: args.area, ..Answers::default() };
+    for value in &args.areas {
+        let (raw, area) = value.rsplit_once('=').with_context(|| format!("--area-of '{value}' is not like \"Sheet's area=group's area\""))?;
+        answers.values.answer(Target::Area, raw, area)?;
+    }
+    let group = store.group()?;
+    let members: HashSet<Uuid> = store.members()?.into_iter().map(|m| m.id).collect();
+    let holds = |id| members.contains(&id);
+    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &[] };
+    let plan = aidmesh_sheets::members::plan(&table, &mapping, &answers, &destination);
+    let mut report = Report::of("members", &args.file, &table, mapping.columns.clone());
+    (report.new, report.held_already, report.errors, report.questions, report.not_kept) =
+        (plan.new.len(), plan.held_already, plan.errors.clone(), plan.questions.clone(), plan.not_kept.clone());
+    let members = plan.new.into_iter().map(|(_, m)| m).collect();
+    report.finish(args.apply, out, || Ok(Imported { added: store.act(|doc, me, now| doc.import_members(me, members, now))?.len(), ..Imported::default() }))
+}
+
+pub(crate) fn import_hours(store: &mut Store, args: HoursArgs, out: Output) -> Result<()> {
+    let table = read_table(&args.file, args.header)?;
+    let group = store.group()?;
+    let held: HashSet<Uuid> = store.members()?.into_iter().map(|m| m.id).chain(store.ledger(&LedgerFilter::default())?.entries.into_iter().map(|e| e.entry.id)).collect();
+    let holds = |id| held.contains(&id);
+    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &[] };
+    let plan = aidmesh_sheets::hours::plan(&table, &destination);
+    let mut report = Report::of("hour entries", &args.file, &table, Vec::new());
+    (report.new, report.held_already, report.skipped, report.errors) = (plan.new.len(), plan.held_already, plan.skipped.clone(), plan.errors.clone());
+    let entries = plan.new.into_iter().map(|(_, e)| e).collect();
+    report.finish(args.apply, out, || Ok(Imported { added: store.act(|doc, me, now| doc.import_hours(me, entries, now))?.len(), ..Imported::default() }))
 }
 
 /// Progress on the terminal for an import that takes a while (thousands of rows).
@@ -182,7 +281,10 @@ fn shown(report: &Report) -> String {
         let sealed = if target.is_sealed() { " (sealed: organizers and assigned volunteers only)" } else { "" };
         text += &format!("  {header} → {}{sealed}\n", target.name());
     }
-    text += &format!("New needs: {}   imported before: {}   left out: {}   with errors: {}\n", report.new, report.held_already, report.skipped.len(), report.errors.len());
+    text += &format!("New {}: {}   imported before: {}   left out: {}   with errors: {}\n", report.what, report.new, report.held_already, report.skipped.len(), report.errors.len());
+    if !report.not_kept.is_empty() {
+        text += &format!("  not kept: {} (aidmesh keeps no contact details of members)\n", report.not_kept.join(", "));
+    }
     for note in &report.skipped {
         text += &format!("  left out line {}: {}\n", note.line, note.reason);
     }
@@ -197,11 +299,12 @@ fn shown(report: &Report) -> String {
     }
     text += &match &report.applied {
         Some(done) if done.added == 0 => "Nothing new to import: every row was imported before or left out.".into(),
-        Some(done) => format!(
+        Some(done) if report.what == "needs" => format!(
             "Imported {} needs: {} with contact details sealed, {} closed too long ago for the group to keep theirs.",
             done.added, done.contacts_sealed, done.contacts_not_kept
         ),
-        None if report.errors.is_empty() && report.questions.is_empty() => "Nothing was written. Run again with --apply to import.".into(),
+        Some(done) => format!("Imported {} {}.", done.added, report.what),
+        None if report.is_ready() => "Nothing was written. Run again with --apply to import.".into(),
         None => "Nothing was written.".into(),
     };
     text

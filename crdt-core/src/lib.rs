@@ -40,7 +40,7 @@ pub mod export;
 pub mod sync;
 pub mod store;
 
-pub use actions::ImportedNeed;
+pub use actions::{ImportedHours, ImportedMember, ImportedNeed};
 pub use automerge::ActorId;
 pub use uuid::Uuid;
 pub use conflict::{Affected, Conflict, ConflictKind, Side};

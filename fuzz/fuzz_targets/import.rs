@@ -1,10 +1,10 @@
-//! Spreadsheet files handed over for import: read by `Table::read`, then planned as needs. A
-//! file is planned or refused with a reason; nothing in it panics, and a plan never holds more
-//! needs than the file has rows.
+//! Spreadsheet files handed over for import: read by `Table::read`, then planned as needs, as
+//! members and as TimeOverflow transfers. A file is planned or refused with a reason; nothing in
+//! it panics, and a plan never holds more records than the file has rows.
 
 #![no_main]
 
-use aidmesh_sheets::{needs, Answers, Destination, Mapping, Table};
+use aidmesh_sheets::{hours, members, needs, Answers, Destination, Mapping, Table};
 use crdt_core::{Settings, Uuid};
 use libfuzzer_sys::fuzz_target;
 
@@ -18,4 +18,6 @@ fuzz_target!(|data: &[u8]| {
     let answers = Answers { default_area: Some("North".into()), ..Answers::default() };
     let plan = needs::plan(&table, &Mapping::suggest(&table.headers), &answers, &into);
     assert!(plan.new.len() + plan.skipped.len() <= table.rows.len());
+    assert!(members::plan(&table, &Mapping::suggest_members(&table.headers), &answers, &into).new.len() <= table.rows.len());
+    assert!(hours::plan(&table, &into).new.len() <= table.rows.len());
 });

@@ -38,12 +38,19 @@ pub enum Target {
     OrganizerNotes,
     /// The row's own id in the old system: importing the row again finds it by this.
     Key,
+    /// A member's name (volunteer sheets).
+    Name,
+    /// The ways a member helps (volunteer sheets): categories become their offer, other words
+    /// their skills.
+    Skills,
+    /// When a member can help (volunteer sheets): weekly slots like "sat 10:00-14:00", or words.
+    Availability,
     /// Not imported.
     Skip,
 }
 
 impl Target {
-    pub const ALL: [Target; 19] = [
+    pub const ALL: [Target; 22] = [
         Target::Title,
         Target::Description,
         Target::Category,
@@ -62,6 +69,9 @@ impl Target {
         Target::Notes,
         Target::OrganizerNotes,
         Target::Key,
+        Target::Name,
+        Target::Skills,
+        Target::Availability,
         Target::Skip,
     ];
 
@@ -85,6 +95,9 @@ impl Target {
             Target::Notes => "notes",
             Target::OrganizerNotes => "organizer_notes",
             Target::Key => "key",
+            Target::Name => "name",
+            Target::Skills => "skills",
+            Target::Availability => "availability",
             Target::Skip => "skip",
         }
     }
@@ -193,6 +206,37 @@ const HEADERS: &[(&str, Target)] = &[
     ("record id", Target::Key),
 ];
 
+/// A volunteer sheet's headers. Phone and email are recognised so they can be left out by name.
+const MEMBER_HEADERS: &[(&str, Target)] = &[
+    ("name", Target::Name),
+    ("nombre", Target::Name),
+    ("full name", Target::Name),
+    ("volunteer", Target::Name),
+    ("languages", Target::Languages),
+    ("language", Target::Languages),
+    ("idiomas", Target::Languages),
+    ("ways to help", Target::Skills),
+    ("how can you help", Target::Skills),
+    ("skills", Target::Skills),
+    ("como puedes ayudar", Target::Skills),
+    ("habilidades", Target::Skills),
+    ("area", Target::Area),
+    ("neighborhood", Target::Area),
+    ("barrio", Target::Area),
+    ("zona", Target::Area),
+    ("availability", Target::Availability),
+    ("when are you available", Target::Availability),
+    ("disponibilidad", Target::Availability),
+    ("phone", Target::Phone),
+    ("telephone", Target::Phone),
+    ("telefono", Target::Phone),
+    ("email", Target::Email),
+    ("correo", Target::Email),
+    ("id", Target::Key),
+    ("member id", Target::Key),
+    ("external id", Target::Key),
+];
+
 /// Which column holds what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
@@ -203,7 +247,13 @@ pub struct Mapping {
 impl Mapping {
     /// What each header most likely holds; a header nobody recognises is skipped.
     pub fn suggest(headers: &[String]) -> Mapping {
-        let columns = headers.iter().map(|h| (h.clone(), suggestion(h))).collect();
+        let columns = headers.iter().map(|h| (h.clone(), suggestion(HEADERS, h))).collect();
+        Mapping { columns }
+    }
+
+    /// The same for a volunteer sheet.
+    pub fn suggest_members(headers: &[String]) -> Mapping {
+        let columns = headers.iter().map(|h| (h.clone(), suggestion(MEMBER_HEADERS, h))).collect();
         Mapping { columns }
     }
 
@@ -221,10 +271,10 @@ impl Mapping {
     }
 }
 
-fn suggestion(header: &str) -> Target {
+fn suggestion(known: &[(&str, Target)], header: &str) -> Target {
     let header = normalise(header);
-    let exact = HEADERS.iter().find(|(name, _)| *name == header);
-    let question = || HEADERS.iter().filter(|(name, _)| name.contains(' ')).find(|(name, _)| header.starts_with(&format!("{name} ")));
+    let exact = known.iter().find(|(name, _)| *name == header);
+    let question = || known.iter().filter(|(name, _)| name.contains(' ')).find(|(name, _)| header.starts_with(&format!("{name} ")));
     exact.or_else(question).map_or(Target::Skip, |(_, target)| *target)
 }
 

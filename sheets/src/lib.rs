@@ -10,12 +10,16 @@
 //!
 //! Out: `export` writes the group's lists as CSV files, in the columns an import reads.
 
+use crdt_core::Uuid;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub mod columns;
 pub mod dates;
 pub mod export;
+pub mod hours;
+pub mod members;
 pub mod needs;
 pub mod table;
 pub mod values;
@@ -46,7 +50,7 @@ pub enum ImportError {
     TooManyRows { max: usize },
     #[error("the file cannot be read as CSV: {0}")]
     Unreadable(String),
-    #[error("'{0}' is not something to import into; use one of: title, description, category, urgency, area, status, posted_at, languages, household_size, recurring, channel, contact_name, phone, email, address, notes, organizer_notes, key, skip")]
+    #[error("'{0}' is not something to import into; use one of: title, description, category, urgency, area, status, posted_at, languages, household_size, recurring, channel, contact_name, phone, email, address, notes, organizer_notes, key, name, skills, availability, skip")]
     UnknownTarget(String),
     #[error("the file has no column called '{0}'")]
     NoSuchColumn(String),
@@ -137,4 +141,13 @@ impl Preset {
     pub fn saved(mapping: &Mapping, values: &Values, channel: Option<crdt_core::Channel>) -> Preset {
         Preset { columns: mapping.columns.clone(), values: values.clone(), channel }
     }
+}
+
+/// The id a record imported from a row gets in `group`: the same for the same row on every
+/// device, so importing again adds nothing. `kind` keeps a need's id from a member's. The key is
+/// hashed first, so the id does not let a member who cannot open contact details read them
+/// back out of it.
+pub(crate) fn derived_id(group: Uuid, kind: &str, key: &str) -> Uuid {
+    let digest = Sha256::digest(format!("{kind}\u{1e}{key}").as_bytes());
+    Uuid::new_v5(&group, &digest)
 }

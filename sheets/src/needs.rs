@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use crdt_core::{Category, Channel, Contact, NeedStatus, NeedToImport, NewNeed, Settings, Urgency, Uuid};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::columns::{Mapping, Target};
 use crate::dates::{self, DateOrder};
@@ -285,15 +284,12 @@ impl Planner<'_> {
         } else {
             format!("key\u{1e}{key}")
         };
-        // Hashed first: the id must not let a member who cannot open the contact details
-        // read them back out of it.
-        let digest = Sha256::digest(source.as_bytes());
-        Uuid::new_v5(&self.into.group, &digest)
+        crate::derived_id(self.into.group, "need", &source)
     }
 }
 
 /// The non-empty cells of `columns`, joined.
-fn joined(row: &Row, columns: &[usize], separator: &str) -> String {
+pub(crate) fn joined(row: &Row, columns: &[usize], separator: &str) -> String {
     columns.iter().map(|&c| row.cell(c)).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(separator)
 }
 

@@ -3,18 +3,48 @@
 //! Every entry, and every verdict on it, is its own record, written once and never edited (see
 //! `model::ledger`), so an entry's status and every balance are functions of the set of records.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::engine::{Action, Collection, GroupDoc};
 use crate::error::Result;
-use crate::model::{check_category, open_disputes, AssignmentStatus, EntryStatus, HourEntry, HourVerdict, LedgerEntry, NewHours, Party, Role, VerdictKind};
+use crate::model::{check_category, open_disputes, Category, AssignmentStatus, EntryStatus, HourEntry, HourVerdict, LedgerEntry, NewHours, Party, Role, VerdictKind};
 use crate::validation::{check_length, check_text, Field, ValidationError, MAX_TEXT};
+
+/// Hours from another timebank's records, with an id from the source row so that importing the
+/// file again adds nothing.
+#[derive(Clone, Debug)]
+pub struct ImportedHours {
+    pub id: Uuid,
+    pub hours: NewHours,
+    /// When they were given, as the old records say.
+    pub at: DateTime<Utc>,
+}
 
 impl GroupDoc {
     /// Logs hours `input.from` gave. Members log their own; organizers may log anyone's.
     /// Hours linked to an assignment must be its volunteer's, for finished work, logged once.
     pub fn log_hours(&mut self, by: Uuid, input: NewHours, now: DateTime<Utc>) -> Result<HourEntry> {
+        let category = self.checked_hours(by, &input)?;
+        let entry = HourEntry {
+            id: Uuid::now_v7(),
+            from: input.from,
+            to: input.to,
+            hours: input.hours,
+            assignment: input.assignment,
+            category,
+            note: input.note.trim().to_string(),
+            created_by: by,
+            created_at: now,
+        };
+        self.change(Action::HoursLog, now, |w| w.put(Collection::HourEntries, entry.id, &entry, None))?;
+        Ok(entry)
+    }
+
+    /// Whether `by` may log `input`, and the category the entry takes.
+    fn checked_hours(&self, by: Uuid, input: &NewHours) -> Result<Option<Category>> {
         self.active_member(by)?;
         self.active_member(input.from)?;
         if input.from != by {
@@ -46,19 +76,41 @@ impl GroupDoc {
         if let Some(category) = category {
             check_category(&self.group()?.settings, category)?;
         }
-        let entry = HourEntry {
-            id: Uuid::now_v7(),
-            from: input.from,
-            to: input.to,
-            hours: input.hours,
-            assignment: input.assignment,
-            category,
-            note: input.note.trim().to_string(),
-            created_by: by,
-            created_at: now,
-        };
-        self.change(Action::HoursLog, now, |w| w.put(Collection::HourEntries, entry.id, &entry, None))?;
-        Ok(entry)
+        Ok(category)
+    }
+
+    /// Adds hour entries from another timebank's records (organizers), skipping those held
+    /// already, each confirmed by the organizer importing them: the old timebank had settled
+    /// them. Hours the organizer gave stay pending, since nobody confirms their own. Every entry
+    /// is checked before any is written. Returns the ids added.
+    pub fn import_hours(&mut self, by: Uuid, entries: Vec<ImportedHours>, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        self.require_organizer(by, "import records")?;
+        let (mut new, mut seen) = (Vec::new(), HashSet::new());
+        for imported in entries {
+            if self.hour_entry(imported.id).is_ok() || !seen.insert(imported.id) {
+                continue;
+            }
+            let category = self.checked_hours(by, &imported.hours)?;
+            let input = imported.hours;
+            new.push(HourEntry {
+                id: imported.id,
+                from: input.from,
+                to: input.to,
+                hours: input.hours,
+                assignment: None,
+                category,
+                note: input.note.trim().to_string(),
+                created_by: by,
+                created_at: imported.at,
+            });
+        }
+        for entry in &new {
+            self.change(Action::HoursLog, now, |w| w.put(Collection::HourEntries, entry.id, entry, None))?;
+            if entry.from != by {
+                self.add_verdict(by, entry, VerdictKind::Confirm, "", Vec::new(), now)?;
+            }
+        }
+        Ok(new.into_iter().map(|e| e.id).collect())
     }
 
     /// Confirms an entry: the member who received the help does, or an organizer (for hours

@@ -1,13 +1,25 @@
 //! Members and their devices: who is in the group, with what role.
 
+use std::collections::HashSet;
+
 use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::engine::{Action, Collection, GroupDoc};
 use crate::error::Result;
-use crate::model::{Member, NewMember, Role};
+use crate::model::{Member, NewMember, NewOffer, Role};
 use crate::validation::ValidationError;
+
+/// A member from a group's volunteer sheet, with an id from the sheet's row so that importing
+/// it again, and hours that name the same person, find this member.
+#[derive(Clone, Debug)]
+pub struct ImportedMember {
+    pub id: Uuid,
+    pub member: NewMember,
+    /// What they said they can do, as an offer (its `member` is set to this member).
+    pub offer: Option<NewOffer>,
+}
 
 impl GroupDoc {
     /// Records that the device writing as `actor` writes on behalf of `member`. Organizers only
@@ -59,6 +71,34 @@ impl GroupDoc {
         let member = new_member(input, now);
         self.change(Action::MemberAdd, now, |w| w.put(Collection::Members, member.id, &member, None))?;
         Ok(member)
+    }
+
+    /// Adds members from a group's volunteer sheet (organizers), skipping those held already,
+    /// each with the offer their row makes. Every one is checked before any is written. Returns
+    /// the ids added.
+    pub fn import_members(&mut self, by: Uuid, members: Vec<ImportedMember>, now: DateTime<Utc>) -> Result<Vec<Uuid>> {
+        self.require_organizer(by, "import records")?;
+        let settings = self.group()?.settings;
+        let (mut new, mut seen) = (Vec::new(), HashSet::new());
+        for imported in members {
+            if self.member(imported.id).is_ok() || !seen.insert(imported.id) {
+                continue;
+            }
+            imported.member.validate(&settings)?;
+            if let Some(offer) = &imported.offer {
+                offer.validate(&settings)?;
+            }
+            new.push(imported);
+        }
+        let ids = new.iter().map(|m| m.id).collect();
+        for imported in new {
+            let member = Member { id: imported.id, ..new_member(imported.member, now) };
+            self.change(Action::MemberAdd, now, |w| w.put(Collection::Members, member.id, &member, None))?;
+            if let Some(offer) = imported.offer {
+                self.add_offer(by, NewOffer { member: member.id, ..offer }, now)?;
+            }
+        }
+        Ok(ids)
     }
 
     pub fn remove_member(&mut self, by: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Member> {

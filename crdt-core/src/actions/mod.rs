@@ -17,6 +17,8 @@ mod offers;
 mod resolutions;
 mod settings;
 
+pub use hours::ImportedHours;
+pub use members::ImportedMember;
 pub use needs::ImportedNeed;
 
 impl GroupDoc {

@@ -495,7 +495,7 @@ impl NewOffer {
         }
     }
 
-    pub(crate) fn validate(&self, settings: &Settings) -> Result<(), ValidationError> {
+    pub fn validate(&self, settings: &Settings) -> Result<(), ValidationError> {
         check_text(Field::What, &self.what, MAX_TITLE)?;
         if self.categories.is_empty() {
             return Err(ValidationError::Empty(Field::Categories));
@@ -528,7 +528,7 @@ impl NewMember {
         }
     }
 
-    pub(crate) fn validate(&self, settings: &Settings) -> Result<(), ValidationError> {
+    pub fn validate(&self, settings: &Settings) -> Result<(), ValidationError> {
         check_text(Field::YourName, &self.display_name, MAX_TITLE)?;
         if let Some(area) = &self.home_area {
             check_area(settings, area)?;

@@ -184,6 +184,9 @@ proptest::proptest! {
             if let Ok(table) = Table::read(file, header) {
                 let plan = needs::plan(&table, &Mapping::suggest(&table.headers), &Answers::default(), &into);
                 proptest::prop_assert!(plan.new.len() + plan.skipped.len() <= table.rows.len());
+                let members = aidmesh_sheets::members::plan(&table, &Mapping::suggest_members(&table.headers), &Answers::default(), &into);
+                proptest::prop_assert!(members.new.len() <= table.rows.len());
+                proptest::prop_assert!(aidmesh_sheets::hours::plan(&table, &into).new.len() <= table.rows.len());
             }
         }
     }
@@ -282,4 +285,62 @@ fn only_organizers_import() {
     assert_eq!(refused.to_string(), "only organizers can import records");
     sync_stores(&mut ana, &mut bo);
     assert!(ana.needs(&NeedFilter::default()).unwrap().is_empty());
+}
+
+/// A timebank moving in from TimeOverflow: its volunteers first (their old ids kept as keys),
+/// then its transfers, which find them by those ids; balances come out as the old system had
+/// them, and importing either file again adds nothing.
+#[test]
+fn a_timebank_brings_its_members_then_its_transfers_and_keeps_its_balances() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cli = Cli::new(dir.path());
+    cli.ok(&["init", "--group", "Cleveland Timebank", "--name", "Ana"])?;
+    let (volunteers, transfers) = (fixture("volunteers.csv"), fixture("timeoverflow-transfers.csv"));
+    let (volunteers, transfers) = (volunteers.to_str().unwrap(), transfers.to_str().unwrap());
+
+    let early = cli.json(&["import", "hours", transfers])?;
+    assert_eq!(early["errors"].as_array().unwrap().len(), 4, "every transfer names a member not imported yet: {early:#}");
+    assert!(early["errors"][0]["reason"].as_str().unwrap().contains("import the volunteer sheet"));
+
+    let dry = cli.json(&["import", "members", volunteers])?;
+    assert_eq!((dry["new"].as_u64(), dry["not_kept"].clone()), (Some(5), serde_json::json!(["Email", "Phone"])), "{dry:#}");
+    assert_eq!(cli.json(&["import", "members", volunteers, "--apply"])?["applied"]["added"], 5);
+    assert_eq!(cli.json(&["import", "members", volunteers, "--apply"])?["applied"]["added"], 0, "again");
+    let offers = cli.json(&["offer", "list"])?;
+    assert_eq!(offers.as_array().unwrap().len(), 4, "Jo only listens, which is a skill, not a category of help");
+    let gus = offers.as_array().unwrap().iter().find(|o| o["what"] == "Groceries, Meals").unwrap();
+    assert_eq!(gus["availability"]["weekly"].as_array().unwrap().len(), 2, "weekly slots read as slots");
+    let members = cli.json(&["member", "list"])?;
+    let kim = members.as_array().unwrap().iter().find(|m| m["display_name"] == "Kim Lee").unwrap();
+    assert_eq!(kim["skills"], serde_json::json!(["Driving"]));
+    assert!(!members.to_string().contains("216-555-0401") && !offers.to_string().contains("kim.lee@example.org"), "members' phones and emails are not kept");
+
+    let hours = cli.json(&["import", "hours", transfers, "--apply"])?;
+    assert_eq!((hours["applied"]["added"].as_u64(), hours["skipped"].as_array().map(Vec::len)), (Some(4), Some(1)), "{hours:#}");
+    assert_eq!(cli.json(&["import", "hours", transfers, "--apply"])?["applied"]["added"], 0, "again");
+    let names: std::collections::HashMap<String, String> =
+        members.as_array().unwrap().iter().map(|m| (m["id"].as_str().unwrap().to_string(), m["display_name"].as_str().unwrap().to_string())).collect();
+    let balances: std::collections::BTreeMap<String, f64> = cli
+        .json(&["hours", "balance"])?
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (names.get(b["party"].as_str().unwrap()).cloned().unwrap_or_else(|| b["party"].as_str().unwrap().to_string()), b["net"].as_f64().unwrap()))
+        .collect();
+    let expected = [("Jo Smith", 1.0), ("Kim Lee", 0.5), ("Lee Park", 0.5), ("Sam Ortiz", -1.0), ("group", -1.0)];
+    assert_eq!(balances, expected.iter().map(|(k, v)| (k.to_string(), *v)).collect(), "confirmed, so counted");
+    Ok(())
+}
+
+#[test]
+fn a_transfer_that_is_not_whole_quarter_hours_or_not_a_date_is_named_by_its_line() {
+    let settings = Settings::default();
+    let holds = |_| true;
+    let into = Destination { group: Uuid::nil(), settings: &settings, now: Utc::now(), holds: &holds, phones: &[] };
+    let file = "1,member,2,member,3600,2024-01-10T15:00:00Z,ok,\n1,member,2,member,1000,2024-01-10T15:00:00Z,odd,\n1,member,2,member,3600,10/1/24,short year,\n1,member,2\n";
+    let plan = aidmesh_sheets::hours::plan(&Table::read(file.as_bytes(), false).unwrap(), &into);
+    assert_eq!(plan.new.len(), 0, "all held, as `holds` says");
+    let lines: Vec<u64> = plan.errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 3, 4], "{:?}", plan.errors);
+    assert!(plan.errors[0].reason.contains("quarter hours") && plan.errors[1].reason.contains("10/1/24") && plan.errors[2].reason.contains("at least 6"));
 }

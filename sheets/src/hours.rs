@@ -1,0 +1,78 @@
+//! Hours from a TimeOverflow transfers export (its importer's format, no header row): source id,
+//! source type (member or organization), destination id, destination type, amount in seconds,
+//! created at, reason, post id. Members are found by the id their volunteer sheet gave them
+//! (`members::member_id`), so the volunteers are imported first.
+
+use crdt_core::{Hours, ImportedHours, NewHours, Party};
+
+use crate::members::member_id;
+use crate::needs::{Destination, LineNote};
+use crate::table::{Row, Table};
+
+/// The dry run of a transfers file.
+#[derive(Clone, Debug, Default)]
+pub struct HoursPlan {
+    pub rows: usize,
+    pub new: Vec<(u64, ImportedHours)>,
+    pub held_already: usize,
+    /// Transfers aidmesh has no place for (hours an organization gave), with why.
+    pub skipped: Vec<LineNote>,
+    pub errors: Vec<LineNote>,
+}
+
+impl HoursPlan {
+    pub fn is_ready(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// Plans the transfers in `table`; `holds` says whether the group has a member or an entry.
+pub fn plan(table: &Table, into: &Destination) -> HoursPlan {
+    let mut plan = HoursPlan { rows: table.rows.len(), ..HoursPlan::default() };
+    for row in &table.rows {
+        match transfer(row, into) {
+            Ok(Transfer::Entry(entry)) if (into.holds)(entry.id) => plan.held_already += 1,
+            Ok(Transfer::Entry(entry)) => plan.new.push((row.line, entry)),
+            Ok(Transfer::Skip(reason)) => plan.skipped.push(LineNote { line: row.line, reason }),
+            Err(reason) => plan.errors.push(LineNote { line: row.line, reason }),
+        }
+    }
+    plan
+}
+
+enum Transfer {
+    Entry(ImportedHours),
+    Skip(String),
+}
+
+fn transfer(row: &Row, into: &Destination) -> Result<Transfer, String> {
+    if row.cells.len() < 6 {
+        return Err(format!("it has {} columns; a transfer has at least 6 (source id, source type, destination id, destination type, seconds, created at)", row.cells.len()));
+    }
+    let party = |id: usize, kind: usize| -> Result<Party, String> {
+        match row.cell(kind).to_lowercase().as_str() {
+            "member" => {
+                let member = member_id(into.group, row.cell(id));
+                match (into.holds)(member) {
+                    true => Ok(Party::Member(member)),
+                    false => Err(format!("member {} is not in the group: import the volunteer sheet with their id first", row.cell(id))),
+                }
+            }
+            "organization" => Ok(Party::Group),
+            other => Err(format!("'{other}' is neither member nor organization")),
+        }
+    };
+    let Party::Member(from) = party(0, 1)? else {
+        return Ok(Transfer::Skip("hours the organization gave: aidmesh counts hours members give".into()));
+    };
+    let to = party(2, 3)?;
+    let seconds: i64 = row.cell(4).parse().map_err(|_| format!("'{}' is not a number of seconds", row.cell(4)))?;
+    if seconds % 900 != 0 {
+        return Err(format!("{seconds} seconds is not a whole number of quarter hours"));
+    }
+    let at = crate::dates::parse(row.cell(5), None, into.settings.zone())?;
+    let hours = NewHours { note: row.cell(6).to_string(), ..NewHours::new(from, to, Hours::from_quarters(seconds / 900)) };
+    hours.hours.check_entry().map_err(|e| e.to_string())?;
+    let id = crate::derived_id(into.group, "hours", &row.cells.join("\u{1f}"));
+    Ok(Transfer::Entry(ImportedHours { id, hours, at }))
+}
