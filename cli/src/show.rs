@@ -157,6 +157,12 @@ pub fn need(need: &Need, assignments: &[Assignment], history: &[HistoryEntry], l
     if !need.languages.is_empty() {
         let _ = writeln!(text, "  languages: {}", need.languages.join(", "));
     }
+    if let Some(channel) = need.channel {
+        let _ = writeln!(text, "  came in by: {}", channel.as_str().replace('_', " "));
+    }
+    if need.contact_organizers_only {
+        let _ = writeln!(text, "  contact details: organizers only (the person did not agree to share them with volunteers)");
+    }
     let _ = writeln!(text, "\nAssignments:");
     if assignments.is_empty() {
         let _ = writeln!(text, "  none yet (assign with `aidmesh assign {} --to MEMBER`)", labels.short(need.id));

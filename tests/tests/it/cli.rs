@@ -341,6 +341,8 @@ fn intake_records_the_channel_and_consent_and_warns_of_a_known_phone_number() {
         .unwrap();
     assert_eq!((first["channel"].as_str(), first["contact_organizers_only"].as_bool()), (Some("phone"), Some(true)));
     assert!(ana.ok(&["need", "contact", &id(&first)]).unwrap().contains("216-555-0101"), "posted and sealed in one command");
+    let shown = ana.ok(&["need", "show", &id(&first)]).unwrap();
+    assert!(shown.contains("came in by: phone") && shown.contains("organizers only"), "{shown}");
 
     let out = ana.run(&["need", "add", "--title", "Ride", "--category", "transport", "--area", "North", "--channel", "text", "--phone", "(216) 555 0101"]);
     assert!(out.status.success());
