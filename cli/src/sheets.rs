@@ -159,6 +159,15 @@ impl Report {
     }
 }
 
+/// The person's `--map "Header=target"` choices over the suggested mapping.
+fn remap(mapping: &mut Mapping, maps: &[String]) -> Result<()> {
+    for map in maps {
+        let (header, target) = map.rsplit_once('=').with_context(|| format!("--map '{map}' is not like \"Header=target\""))?;
+        mapping.set(header, Target::parse(target)?)?;
+    }
+    Ok(())
+}
+
 fn read_table(file: &Path, has_headers: bool) -> Result<Table> {
     let bytes = std::fs::read(file).with_context(|| format!("could not read {}", file.display()))?;
     Ok(Table::read(&bytes, has_headers).with_context(|| format!("{} was not imported", file.display()))?)
@@ -171,10 +180,7 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
         None => Preset::default(),
     };
     let mut mapping = preset.mapping(&table.headers);
-    for map in &args.maps {
-        let (header, target) = map.rsplit_once('=').with_context(|| format!("--map '{map}' is not like \"Header=target\""))?;
-        mapping.set(header, Target::parse(target)?)?;
-    }
+    remap(&mut mapping, &args.maps)?;
     let mut answers = Answers {
         values: preset.values,
         dates: args.dates.map(|d| match d {
@@ -208,10 +214,7 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
 pub(crate) fn import_members(store: &mut Store, args: MembersArgs, out: Output) -> Result<()> {
     let table = read_table(&args.file, !args.no_header)?;
     let mut mapping = Mapping::suggest_members(&table.headers);
-    for map in &args.maps {
-        let (header, target) = map.rsplit_once('=').with_context(|| format!("--map '{map}' is not like \"Header=target\""))?;
-        mapping.set(header, Target::parse(target)?)?;
-    }
+    remap(&mut mapping, &args.maps)?;
     let mut answers = Answers { default_area: args.area, ..Answers::default() };
     for value in &args.areas {
         let (raw, area) = value.rsplit_once('=').with_context(|| format!("--area-of '{value}' is not like \"Sheet's area=group's area\""))?;

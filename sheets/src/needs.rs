@@ -153,13 +153,7 @@ impl Planner<'_> {
     fn row(&mut self, row: &Row) -> Result<Option<NeedToImport>, Vec<String>> {
         let (mut errors, mut waits) = (Vec::new(), false);
         let text = |target| joined(row, &self.mapping.columns_of(target), "\n");
-        let status = match text(Target::Status) {
-            empty if empty.is_empty() => RowStatus::Import(NeedStatus::Open),
-            value => self.answers.values.status(&value).unwrap_or_else(|value| {
-                waits |= self.ask(Target::Status, value, row.line);
-                RowStatus::Import(NeedStatus::Open)
-            }),
-        };
+        let status = self.read(row, Target::Status, RowStatus::Import(NeedStatus::Open), Values::status, &mut waits);
         let RowStatus::Import(status) = status else { return Ok(None) };
         let mut categories = Vec::new();
         for value in self.mapping.columns_of(Target::Category).into_iter().flat_map(|c| items(row.cell(c))) {
@@ -169,27 +163,9 @@ impl Planner<'_> {
                 Err(value) => waits |= self.ask(Target::Category, value, row.line),
             }
         }
-        let urgency = match text(Target::Urgency) {
-            empty if empty.is_empty() => Urgency::Normal,
-            value => self.answers.values.urgency(&value).unwrap_or_else(|value| {
-                waits |= self.ask(Target::Urgency, value, row.line);
-                Urgency::Normal
-            }),
-        };
-        let recurring = match text(Target::Recurring) {
-            empty if empty.is_empty() => false,
-            value => self.answers.values.yes(&value).unwrap_or_else(|value| {
-                waits |= self.ask(Target::Recurring, value, row.line);
-                false
-            }),
-        };
-        let channel = match text(Target::Channel) {
-            empty if empty.is_empty() => self.answers.default_channel,
-            value => self.answers.values.channel(&value).map(Some).unwrap_or_else(|value| {
-                waits |= self.ask(Target::Channel, value, row.line);
-                None
-            }),
-        };
+        let urgency = self.read(row, Target::Urgency, Urgency::Normal, Values::urgency, &mut waits);
+        let recurring = self.read(row, Target::Recurring, false, Values::yes, &mut waits);
+        let channel = self.read(row, Target::Channel, self.answers.default_channel, |values, cell| values.channel(cell).map(Some), &mut waits);
         let area = match text(Target::Area) {
             empty if empty.is_empty() => self.answers.default_area.clone().unwrap_or_default(),
             value => self.answers.values.area(&value),
@@ -248,6 +224,19 @@ impl Planner<'_> {
             return Err(errors);
         }
         Ok(Some(NeedToImport { id: self.id_of(row), need, status, posted_at, contact }))
+    }
+
+    /// The meaning of the row's `target` cells by `parse`, or `empty` when they are blank. A
+    /// value nobody gave a meaning is asked about, the row waits, and it reads as `empty`.
+    fn read<T>(&mut self, row: &Row, target: Target, empty: T, parse: impl Fn(&Values, &str) -> Result<T, String>, waits: &mut bool) -> T {
+        let cell = joined(row, &self.mapping.columns_of(target), "\n");
+        if cell.is_empty() {
+            return empty;
+        }
+        parse(&self.answers.values, &cell).unwrap_or_else(|unknown| {
+            *waits |= self.ask(target, unknown, row.line);
+            empty
+        })
     }
 
     /// Notes that `value` in a `target` column needs a meaning; returns true (the row waits).

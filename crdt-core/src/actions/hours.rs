@@ -23,13 +23,11 @@ pub struct ImportedHours {
     pub at: DateTime<Utc>,
 }
 
-impl GroupDoc {
-    /// Logs hours `input.from` gave. Members log their own; organizers may log anyone's.
-    /// Hours linked to an assignment must be its volunteer's, for finished work, logged once.
-    pub fn log_hours(&mut self, by: Uuid, input: NewHours, now: DateTime<Utc>) -> Result<HourEntry> {
-        let category = self.checked_hours(by, &input)?;
-        let entry = HourEntry {
-            id: Uuid::now_v7(),
+impl HourEntry {
+    /// The entry `by` logs at `at` for `input`, checked already (`checked_hours`).
+    fn logged(id: Uuid, input: NewHours, category: Option<Category>, by: Uuid, at: DateTime<Utc>) -> HourEntry {
+        HourEntry {
+            id,
             from: input.from,
             to: input.to,
             hours: input.hours,
@@ -37,8 +35,17 @@ impl GroupDoc {
             category,
             note: input.note.trim().to_string(),
             created_by: by,
-            created_at: now,
-        };
+            created_at: at,
+        }
+    }
+}
+
+impl GroupDoc {
+    /// Logs hours `input.from` gave. Members log their own; organizers may log anyone's.
+    /// Hours linked to an assignment must be its volunteer's, for finished work, logged once.
+    pub fn log_hours(&mut self, by: Uuid, input: NewHours, now: DateTime<Utc>) -> Result<HourEntry> {
+        let category = self.checked_hours(by, &input)?;
+        let entry = HourEntry::logged(Uuid::now_v7(), input, category, by, now);
         self.change(Action::HoursLog, now, |w| w.put(Collection::HourEntries, entry.id, &entry, None))?;
         Ok(entry)
     }
@@ -91,18 +98,7 @@ impl GroupDoc {
                 continue;
             }
             let category = self.checked_hours(by, &imported.hours)?;
-            let input = imported.hours;
-            new.push(HourEntry {
-                id: imported.id,
-                from: input.from,
-                to: input.to,
-                hours: input.hours,
-                assignment: None,
-                category,
-                note: input.note.trim().to_string(),
-                created_by: by,
-                created_at: imported.at,
-            });
+            new.push(HourEntry::logged(imported.id, imported.hours, category, by, imported.at));
         }
         for entry in &new {
             self.change(Action::HoursLog, now, |w| w.put(Collection::HourEntries, entry.id, entry, None))?;

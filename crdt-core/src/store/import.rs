@@ -10,7 +10,7 @@ use super::{NeedFilter, Store};
 use crate::actions::ImportedNeed;
 use crate::error::{Error, Result};
 use crate::model::{NeedStatus, NewNeed};
-use crate::seal::{Contact, Envelope, Key32, Subject};
+use crate::seal::{Contact, Key32};
 
 /// One need to import, with the contact details (plaintext, on this device only) to seal.
 #[derive(Clone, Debug)]
@@ -69,10 +69,9 @@ impl Store {
                     outcome.contacts_not_kept += 1;
                 } else {
                     let organizer = group.organizer_key.as_deref().ok_or(Error::NoOrganizerKey)?;
-                    let key = Key32::generate();
-                    let subject = Subject::Contact(row.id);
-                    envelopes.extend([self.device.id().as_str(), organizer].into_iter().filter_map(|to| Envelope::seal(subject, to, &key)));
-                    sealed_contact = Some(key.seal_contact(row.id, &row.contact));
+                    let (sealed, keys) = self.seal_contact(row.id, &row.contact, &Key32::generate(), organizer);
+                    envelopes.extend(keys);
+                    sealed_contact = Some(sealed);
                     outcome.contacts_sealed += 1;
                 }
             }

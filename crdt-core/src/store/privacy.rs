@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{NeedFilter, Store};
 use crate::engine::{Collection, Touched};
 use crate::error::{Error, Result};
-use crate::model::{Group, Member, Need, NeedStatus, Role};
+use crate::model::{Group, Member, Need, NeedStatus, Role, SealedContact};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
 use crate::secret::{EpochSecret, GroupSecret};
 
@@ -49,13 +49,18 @@ impl Store {
             Some(_) => self.record_key(need)?.ok_or(Error::ContactNotYours)?,
             None => Key32::generate(),
         };
-        let sealed = key.seal_contact(need, contact);
-        let subject = Subject::Contact(need);
-        let envelopes: Vec<Envelope> = [self.device.id(), organizer].iter().filter_map(|to| Envelope::seal(subject, to, &key)).collect();
+        let (sealed, envelopes) = self.seal_contact(need, contact, &key, &organizer);
         // Keys first: a crash in between leaves a spare envelope, never details nobody can open.
         self.insert_envelopes(&envelopes)?;
         self.act(|doc, me, now| doc.set_contact(me, need, sealed, now))?;
         Ok(())
+    }
+
+    /// `contact` sealed with `key`, and the key sealed to this device and to the organizer key.
+    pub(super) fn seal_contact(&self, need: Uuid, contact: &Contact, key: &Key32, organizer: &str) -> (SealedContact, Vec<Envelope>) {
+        let subject = Subject::Contact(need);
+        let envelopes = [self.device.id().as_str(), organizer].into_iter().filter_map(|to| Envelope::seal(subject, to, key)).collect();
+        (key.seal_contact(need, contact), envelopes)
     }
 
     /// A need's contact details, if this device may read them; otherwise why not.
