@@ -827,7 +827,7 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
                 contact.validate()?;
                 store.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
             }
-            let same_phone = sheets::needs_with_phone(store, &contact.phone)?;
+            let same_phone = aidmesh_sheets::needs::with_phone(store, &contact.phone)?;
             let need = store.act(|doc, me, now| doc.add_need(me, input, now))?;
             if !contact.is_empty() {
                 store.set_contact(need.id, &contact)?;

@@ -1,14 +1,13 @@
 //! `aidmesh import` (a group's sheets into the record, a dry run first) and `aidmesh export
 //! --csv` (its lists out to a spreadsheet).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use aidmesh_sheets::{needs, Answers, DateOrder, Destination, ImportError, Lists, Mapping, Preset, Question, Table, Target, BUILT_IN};
-use chrono::Utc;
+use aidmesh_sheets::{needs, Answers, DateOrder, Lists, Mapping, Preset, Presets, Question, Table, Target};
 use clap::{Args, ValueEnum};
-use crdt_core::{Channel, ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store, Uuid};
+use crdt_core::{Channel, ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store};
 use serde::Serialize;
 
 use crate::Output;
@@ -175,8 +174,9 @@ fn read_table(file: &Path, has_headers: bool) -> Result<Table> {
 
 pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs, out: Output) -> Result<()> {
     let table = read_table(&args.file, !args.no_header)?;
+    let presets = Presets::in_data_dir(data_dir);
     let preset = match &args.preset {
-        Some(name) => load_preset(data_dir, name)?,
+        Some(name) => presets.load(name)?,
         None => Preset::default(),
     };
     let mut mapping = preset.mapping(&table.headers);
@@ -198,13 +198,9 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
         answers.values.answer(Target::parse(target)?, raw, meaning)?;
     }
     if let Some(name) = &args.save_preset {
-        save_preset(data_dir, name, &Preset::saved(&mapping, &answers.values, answers.default_channel))?;
+        presets.save(name, &Preset::saved(&mapping, &answers.values, answers.default_channel))?;
     }
-    let group = store.group()?;
-    let phones: Vec<_> = store.readable_contacts()?.into_iter().map(|(id, contact)| (id, contact.phone)).collect();
-    let holds = |id| store.need(id).is_ok();
-    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &phones };
-    let plan = needs::plan(&table, &mapping, &answers, &destination);
+    let plan = needs::plan_into(store, &table, &mapping, &answers)?;
     let mut report = Report::of("needs", &args.file, &table, mapping.columns.clone());
     (report.new, report.held_already, report.skipped, report.errors, report.questions) =
         (plan.new.len(), plan.held_already, plan.skipped.clone(), plan.errors.clone(), plan.questions.clone());
@@ -220,11 +216,7 @@ pub(crate) fn import_members(store: &mut Store, args: MembersArgs, out: Output) 
         let (raw, area) = value.rsplit_once('=').with_context(|| format!("--area-of '{value}' is not like \"Sheet's area=group's area\""))?;
         answers.values.answer(Target::Area, raw, area)?;
     }
-    let group = store.group()?;
-    let members: HashSet<Uuid> = store.members()?.into_iter().map(|m| m.id).collect();
-    let holds = |id| members.contains(&id);
-    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &[] };
-    let plan = aidmesh_sheets::members::plan(&table, &mapping, &answers, &destination);
+    let plan = aidmesh_sheets::members::plan_into(store, &table, &mapping, &answers)?;
     let mut report = Report::of("members", &args.file, &table, mapping.columns.clone());
     (report.new, report.held_already, report.errors, report.questions, report.not_kept) =
         (plan.new.len(), plan.held_already, plan.errors.clone(), plan.questions.clone(), plan.not_kept.clone());
@@ -234,11 +226,7 @@ pub(crate) fn import_members(store: &mut Store, args: MembersArgs, out: Output) 
 
 pub(crate) fn import_hours(store: &mut Store, args: HoursArgs, out: Output) -> Result<()> {
     let table = read_table(&args.file, args.header)?;
-    let group = store.group()?;
-    let held: HashSet<Uuid> = store.members()?.into_iter().map(|m| m.id).chain(store.ledger(&LedgerFilter::default())?.entries.into_iter().map(|e| e.entry.id)).collect();
-    let holds = |id| held.contains(&id);
-    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &[] };
-    let plan = aidmesh_sheets::hours::plan(&table, &destination);
+    let plan = aidmesh_sheets::hours::plan_into(store, &table)?;
     let mut report = Report::of("hour entries", &args.file, &table, Vec::new());
     (report.new, report.held_already, report.skipped, report.errors) = (plan.new.len(), plan.held_already, plan.skipped.clone(), plan.errors.clone());
     let entries = plan.new.into_iter().map(|(_, e)| e).collect();
@@ -252,29 +240,6 @@ fn show_progress(progress: ImportProgress) {
         ImportProgress::Writing { needs } if needs >= 2_000 => eprintln!("writing {needs} needs in one go…"),
         _ => {}
     }
-}
-
-fn presets_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("import-presets")
-}
-
-fn load_preset(data_dir: &Path, name: &str) -> Result<Preset> {
-    let file = presets_dir(data_dir).join(format!("{name}.json"));
-    match std::fs::read(&file) {
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).map_err(|e| ImportError::BadPreset(e.to_string())).with_context(|| format!("{} was not used", file.display()))?),
-        Err(_) if BUILT_IN.contains(&name) => Ok(Preset::built_in(name)?),
-        Err(_) => Err(ImportError::UnknownPreset(name.to_string(), BUILT_IN.join(", ")).into()),
-    }
-}
-
-fn save_preset(data_dir: &Path, name: &str, preset: &Preset) -> Result<()> {
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-        bail!("a preset's name is letters, digits, - and _ (got '{name}')");
-    }
-    let dir = presets_dir(data_dir);
-    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
-    let file = dir.join(format!("{name}.json"));
-    std::fs::write(&file, serde_json::to_vec_pretty(preset)?).with_context(|| format!("could not save the preset to {}", file.display()))
 }
 
 fn shown(report: &Report) -> String {
@@ -377,12 +342,4 @@ pub(crate) fn export_lists(store: &mut Store, dir: &Path, with_contacts: bool, o
     }
     let summary = serde_json::json!({ "files": files, "needs": needs.len(), "offers": offers.len(), "members": members.len(), "hours": hours.len(), "contacts": contacts.as_ref().map_or(0, HashMap::len) });
     out.print(&summary, || format!("Wrote {} needs, {} offers, {} members and {} hour entries into {}.", needs.len(), offers.len(), members.len(), hours.len(), dir.display()))
-}
-
-/// The needs whose contact details (as far as this device can open them) have `phone`: the
-/// intake's duplicate warning.
-pub(crate) fn needs_with_phone(store: &mut Store, phone: &str) -> Result<Vec<crdt_core::Uuid>> {
-    let Some(wanted) = needs::phone_key(phone) else { return Ok(Vec::new()) };
-    let contacts = store.readable_contacts()?;
-    Ok(contacts.into_iter().filter(|(_, c)| needs::phone_key(&c.phone).as_ref() == Some(&wanted)).map(|(id, _)| id).collect())
 }

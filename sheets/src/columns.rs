@@ -7,6 +7,7 @@ use crate::ImportError;
 
 /// Where a column's cells go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
     Title,
@@ -74,6 +75,11 @@ impl Target {
         Target::Availability,
         Target::Skip,
     ];
+
+    /// What a column of a sheet of requests can hold (the rest are for volunteer sheets).
+    pub fn for_needs() -> impl Iterator<Item = Target> {
+        Target::ALL.into_iter().filter(|t| !matches!(t, Target::Name | Target::Skills | Target::Availability))
+    }
 
     pub fn name(self) -> &'static str {
         match self {

@@ -3,7 +3,10 @@
 //! created at, reason, post id. Members are found by the id their volunteer sheet gave them
 //! (`members::member_id`), so the volunteers are imported first.
 
-use crdt_core::{Hours, ImportedHours, NewHours, Party};
+use std::collections::HashSet;
+
+use chrono::Utc;
+use crdt_core::{Hours, ImportedHours, LedgerFilter, NewHours, Party, Store, Uuid};
 
 use crate::members::member_id;
 use crate::needs::{Destination, LineNote};
@@ -24,6 +27,16 @@ impl HoursPlan {
     pub fn is_ready(&self) -> bool {
         self.errors.is_empty()
     }
+}
+
+/// `plan` into the group `store` holds, with the members and entries it has.
+pub fn plan_into(store: &mut Store, table: &Table) -> crdt_core::Result<HoursPlan> {
+    let group = store.group()?;
+    let entries = store.ledger(&LedgerFilter::default())?.entries.into_iter().map(|e| e.entry.id);
+    let held: HashSet<Uuid> = store.members()?.into_iter().map(|m| m.id).chain(entries).collect();
+    let holds = |id| held.contains(&id);
+    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &[] };
+    Ok(plan(table, &destination))
 }
 
 /// Plans the transfers in `table`; `holds` says whether the group has a member or an entry.

@@ -21,6 +21,7 @@ pub mod export;
 pub mod hours;
 pub mod members;
 pub mod needs;
+pub mod presets;
 pub mod table;
 pub mod values;
 
@@ -28,6 +29,7 @@ pub use columns::{Mapping, Target};
 pub use dates::DateOrder;
 pub use export::Lists;
 pub use needs::{plan, Answers, Destination, LineNote, Plan, Question};
+pub use presets::Presets;
 pub use table::Table;
 pub use values::Values;
 
@@ -62,6 +64,12 @@ pub enum ImportError {
     UnknownPreset(String, String),
     #[error("the preset cannot be read: {0}")]
     BadPreset(String),
+    #[error("the import has questions to answer or rows to mend; nothing was imported")]
+    NotReady,
+    #[error("a preset's name is letters, digits, - and _ (got '{0}')")]
+    PresetName(String),
+    #[error("the preset was not saved: {0}")]
+    PresetNotSaved(String),
 }
 
 /// A known sheet's columns and words: built in for the sheets groups commonly have, or saved

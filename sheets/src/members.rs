@@ -2,10 +2,11 @@
 //! a member each, with an offer of the ways they help that are categories. Phone and email stay
 //! out: aidmesh keeps no contact details of members, and says so in the plan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
 
-use crdt_core::{Availability, ImportedMember, NewMember, NewOffer, OfferKind, Role, Uuid, WeeklySlot};
+use chrono::Utc;
+use crdt_core::{Availability, ImportedMember, NewMember, NewOffer, OfferKind, Role, Store, Uuid, WeeklySlot};
 
 use crate::columns::{Mapping, Target};
 use crate::needs::{joined, Answers, Destination, LineNote, Question};
@@ -34,6 +35,15 @@ impl MemberPlan {
 /// name the same key find them.
 pub fn member_id(group: Uuid, key: &str) -> Uuid {
     crate::derived_id(group, "member", key)
+}
+
+/// `plan` into the group `store` holds, with the members it has.
+pub fn plan_into(store: &mut Store, table: &Table, mapping: &Mapping, answers: &Answers) -> crdt_core::Result<MemberPlan> {
+    let group = store.group()?;
+    let members: HashSet<Uuid> = store.members()?.into_iter().map(|m| m.id).collect();
+    let holds = |id| members.contains(&id);
+    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &[] };
+    Ok(plan(table, mapping, answers, &destination))
 }
 
 /// Plans a volunteer sheet: a member per row, and an offer where their ways to help name

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use crdt_core::{Category, Channel, Contact, NeedStatus, NeedToImport, NewNeed, Settings, Urgency, Uuid};
+use crdt_core::{Category, Channel, Contact, NeedStatus, NeedToImport, NewNeed, Settings, Store, Urgency, Uuid};
 use serde::Serialize;
 
 use crate::columns::{Mapping, Target};
@@ -43,6 +43,7 @@ pub struct Destination<'a> {
 
 /// A row's line and what about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LineNote {
     pub line: u64,
     pub reason: String,
@@ -50,10 +51,16 @@ pub struct LineNote {
 
 /// Something only the person importing can decide.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Question {
     /// A value nobody has said the meaning of.
-    UnknownValue { target: &'static str, value: String, lines: Vec<u64> },
+    UnknownValue {
+        #[cfg_attr(feature = "ts", ts(type = "Target"))]
+        target: &'static str,
+        value: String,
+        lines: Vec<u64>,
+    },
     /// Rows that name no area, and no area was given for them.
     NoArea { lines: Vec<u64> },
     /// A row's area is not one of the group's.
@@ -118,6 +125,24 @@ pub fn plan(table: &Table, mapping: &Mapping, answers: &Answers, into: &Destinat
     }
     duplicates(&mut plan, into.phones, answers.import_duplicates);
     plan
+}
+
+/// `plan` into the group `store` holds, as this device sees it: the needs it holds, and the
+/// phone numbers of those whose contact details it can open.
+pub fn plan_into(store: &mut Store, table: &Table, mapping: &Mapping, answers: &Answers) -> crdt_core::Result<Plan> {
+    let group = store.group()?;
+    let phones: Vec<_> = store.readable_contacts()?.into_iter().map(|(id, contact)| (id, contact.phone)).collect();
+    let holds = |id| store.need(id).is_ok();
+    let destination = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &phones };
+    Ok(plan(table, mapping, answers, &destination))
+}
+
+/// The needs whose contact details (as far as this device can open them) have `phone`: the
+/// intake's duplicate warning.
+pub fn with_phone(store: &mut Store, phone: &str) -> crdt_core::Result<Vec<Uuid>> {
+    let Some(wanted) = phone_key(phone) else { return Ok(Vec::new()) };
+    let contacts = store.readable_contacts()?;
+    Ok(contacts.into_iter().filter(|(_, c)| phone_key(&c.phone).as_ref() == Some(&wanted)).map(|(id, _)| id).collect())
 }
 
 struct Planner<'a> {

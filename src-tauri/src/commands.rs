@@ -11,10 +11,11 @@ use chrono::{NaiveDate, Utc};
 use crdt_core::report::{Bucket, Period};
 use crdt_core::totals::{GroupTotals, Network, TotalsError};
 use crdt_core::{
-    AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
+    AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, ImportProgress, Imported, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
     NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
 };
-use tauri::{AppHandle, Manager, Runtime, State};
+use aidmesh_sheets::{Answers, ImportError, Mapping, Preset, Presets, Table};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::dto::*;
 use crate::error::{AppError, AppResult};
@@ -507,6 +508,65 @@ fn write_download<R: Runtime>(app: &AppHandle<R>, state: &App, name: &str, bytes
         .and_then(|_| std::fs::write(&path, bytes))
         .map_err(|e| AppError::Io(format!("cannot write {}: {e}", path.display())))?;
     Ok(BundleWritten { path: path.display().to_string(), bytes: bytes.len() })
+}
+
+/// A sheet of requests as the wizard has mapped it so far: the table, the mapping, the answers,
+/// and the dry run into this device's group.
+struct SheetImport {
+    table: Table,
+    mapping: Mapping,
+    answers: Answers,
+    plan: aidmesh_sheets::Plan,
+}
+
+fn plan_import(state: &App, bytes: &[u8], choices: &ImportChoices) -> AppResult<SheetImport> {
+    let table = Table::read(bytes, true)?;
+    let preset = match &choices.preset {
+        Some(name) => Presets::in_data_dir(&state.data_dir).load(name)?,
+        None => Preset::default(),
+    };
+    let mut mapping = preset.mapping(&table.headers);
+    for (header, target) in &choices.columns {
+        mapping.set(header, *target)?;
+    }
+    let answers = choices.answers(preset.values, preset.channel)?;
+    let plan = read(state, |store| Ok(aidmesh_sheets::needs::plan_into(store, &table, &mapping, &answers)?))?;
+    Ok(SheetImport { table, mapping, answers, plan })
+}
+
+/// The dry run of importing a sheet of requests (`bytes`: the file as it is) with the person's
+/// choices so far. Nothing is written.
+#[tauri::command]
+pub async fn preview_import(state: State<'_, App>, bytes: Vec<u8>, choices: ImportChoices) -> AppResult<ImportPreview> {
+    let import = plan_import(&state, &bytes, &choices)?;
+    Ok(ImportPreview::new(&import.table, &import.mapping, &import.plan))
+}
+
+/// Imports the sheet in one durable write if its dry run is ready (no errors, no questions),
+/// else writes nothing. Tells how far it has got with `import-progress` events.
+#[tauri::command]
+pub async fn apply_import<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, bytes: Vec<u8>, choices: ImportChoices) -> AppResult<Imported> {
+    let import = plan_import(&state, &bytes, &choices)?;
+    if !import.plan.is_ready() {
+        return Err(ImportError::NotReady.into());
+    }
+    let progress = |p: ImportProgress| {
+        if let ImportProgress::Sealing { done, of } = p {
+            let _ = app.emit(service::IMPORT_PROGRESS, ImportProgressEvent { done, of });
+        }
+    };
+    let imported = write(&app, &state, |store| store.import_needs(import.plan.into_needs(), progress))?;
+    if let Some(name) = choices.save_preset.as_deref().filter(|n| !n.trim().is_empty()) {
+        let preset = Preset::saved(&import.mapping, &import.answers.values, import.answers.default_channel);
+        Presets::in_data_dir(&state.data_dir).save(name.trim(), &preset)?;
+    }
+    Ok(imported)
+}
+
+/// The presets an import can start from: the built-in ones, then those saved on this device.
+#[tauri::command]
+pub async fn import_presets(state: State<'_, App>) -> AppResult<Vec<String>> {
+    Ok(Presets::in_data_dir(&state.data_dir).names())
 }
 
 #[tauri::command]

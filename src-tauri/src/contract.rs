@@ -7,9 +7,10 @@ use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 
 use crdt_core::{
-    Action, AssignmentStatus, Category, Conflict, Contact, Digest, EntryStatus, Field, Member, NeedStatus, OfferKind, OfferStatus, Role,
+    Action, AssignmentStatus, Category, Channel, Conflict, Contact, Digest, EntryStatus, Field, Member, NeedStatus, OfferKind, OfferStatus, Role,
     Urgency,
 };
+use aidmesh_sheets::Target;
 use serde::Serialize;
 use strum::VariantNames;
 use ts_rs::{Config, TypeVisitor, TS};
@@ -98,6 +99,10 @@ fn render() -> String {
     types.add::<NewOfferInput>();
     types.add::<NeedFilterInput>();
     types.add::<NewHoursInput>();
+    types.add::<ImportChoices>();
+    types.add::<ImportPreview>();
+    types.add::<ImportProgressEvent>();
+    types.add::<crdt_core::Imported>();
     types.add::<ErrorBody>();
     types.add::<DataChangedEvent>();
     types.add::<SyncProgressEvent>();
@@ -132,6 +137,9 @@ fn render() -> String {
     out.push_str(&list("Assignment statuses.", "ASSIGNMENT_STATUSES", "AssignmentStatus", AssignmentStatus::ALL));
     out.push_str(&list("Statuses of hours logged.", "ENTRY_STATUSES", "EntryStatus", EntryStatus::ALL));
     out.push_str(&list("Roles.", "ROLES", "Role", Role::ALL));
+    out.push_str(&list("How a request came in.", "CHANNELS", "Channel", Channel::ALL));
+    let targets: Vec<Target> = Target::for_needs().collect();
+    out.push_str(&list("What a column of a sheet of requests can hold.", "NEED_IMPORT_TARGETS", "Target", targets));
 
     let taking: Vec<_> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).collect();
     out.push_str(&list("Statuses of a need still taking volunteers (`NeedStatus::takes_assignments`).", "NEED_STATUSES_TAKING_ASSIGNMENTS", "NeedStatus", taking));
@@ -170,6 +178,7 @@ fn render() -> String {
         ("peerLost", service::PEER_LOST),
         ("conflictAppeared", service::CONFLICT_APPEARED),
         ("warning", service::WARNING),
+        ("importProgress", service::IMPORT_PROGRESS),
     ];
     let events: Vec<String> = events.iter().map(|(key, name)| format!("  {key}: {},", json(name))).collect();
     out.push_str(&format!(

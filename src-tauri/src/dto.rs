@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use crdt_core::{
-    parse_deadline, Assignment, Attempt, AssignmentStatus, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Exclusion, Group,
+    parse_deadline, Assignment, Attempt, Channel, AssignmentStatus, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Exclusion, Group,
     HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
     Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
 };
+use aidmesh_sheets::{Answers, DateOrder, ImportError, LineNote, Mapping, Question, Table, Target, Values};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -459,6 +460,120 @@ pub struct InviteView {
 pub struct Nearby {
     pub address: String,
     pub seen_at: DateTime<Utc>,
+}
+
+/// What the person importing a sheet of requests has chosen so far, beyond the file itself.
+#[derive(Deserialize, TS, Default)]
+#[serde(default)]
+pub struct ImportChoices {
+    /// A built-in or saved preset to start from.
+    pub preset: Option<String>,
+    /// Columns set by the person, over the preset and the suggestion: header → what it holds.
+    pub columns: Vec<(String, Target)>,
+    /// What the values the import asked about mean.
+    pub values: Vec<ValueMeaning>,
+    /// Whether dates like 3/4/2024 read day first (the import asks when the file does not show).
+    pub day_first: Option<bool>,
+    /// The area of rows that name none.
+    pub default_area: Option<String>,
+    /// How the rows that do not say came in.
+    pub default_channel: Option<Channel>,
+    /// Title or description columns kept public although they look like they hold contacts.
+    pub keep_public: Vec<String>,
+    /// Rows with a phone number the group has: import them anyway, or leave them out.
+    pub import_duplicates: Option<bool>,
+    /// Save the mapping and the meanings under this name once the import is applied.
+    pub save_preset: Option<String>,
+}
+
+impl ImportChoices {
+    pub fn answers(&self, preset_values: Values, preset_channel: Option<Channel>) -> Result<Answers, ImportError> {
+        let mut answers = Answers {
+            values: preset_values,
+            dates: self.day_first.map(|day_first| if day_first { DateOrder::DayFirst } else { DateOrder::MonthFirst }),
+            default_area: self.default_area.clone().filter(|a| !a.trim().is_empty()),
+            default_channel: self.default_channel.or(preset_channel),
+            keep_public: self.keep_public.clone(),
+            import_duplicates: self.import_duplicates,
+        };
+        for v in &self.values {
+            answers.values.answer(v.target, &v.value, &v.meaning)?;
+        }
+        Ok(answers)
+    }
+}
+
+/// "`value` in a `target` column means `meaning`" (a category, urgency, status, channel, yes or
+/// no, or one of the group's areas; "skip" leaves a category, or a row for a status, out).
+#[derive(Deserialize, TS)]
+pub struct ValueMeaning {
+    pub target: Target,
+    pub value: String,
+    pub meaning: String,
+}
+
+#[derive(Serialize, TS)]
+pub struct ImportColumn {
+    pub header: String,
+    pub target: Target,
+    /// Whether its cells go only into the sealed contact details.
+    pub sealed: bool,
+    /// The first few cells with something in them, to recognise the column by.
+    pub samples: Vec<String>,
+}
+
+/// The dry run of a sheet of requests: what importing it would do. Nothing has been written.
+#[derive(Serialize, TS)]
+pub struct ImportPreview {
+    pub encoding: String,
+    /// `,`, `;` or `tab`.
+    pub delimiter: String,
+    pub rows: usize,
+    pub columns: Vec<ImportColumn>,
+    pub new: usize,
+    /// Rows imported before, here or on another device.
+    pub held_already: usize,
+    pub skipped: Vec<LineNote>,
+    pub errors: Vec<LineNote>,
+    pub questions: Vec<Question>,
+    /// Whether applying would write exactly this: no errors and no questions left.
+    pub ready: bool,
+}
+
+impl ImportPreview {
+    pub fn new(table: &Table, mapping: &Mapping, plan: &aidmesh_sheets::Plan) -> ImportPreview {
+        const SAMPLES: usize = 3;
+        let columns = mapping
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (header, target))| {
+                let cells = table.rows.iter().map(|row| row.cell(i).trim()).filter(|cell| !cell.is_empty());
+                let samples = cells.take(SAMPLES).map(|cell| cell.chars().take(60).collect()).collect();
+                ImportColumn { header: header.clone(), target: *target, sealed: target.is_sealed(), samples }
+            })
+            .collect();
+        let delimiter = if table.delimiter == '\t' { "tab".to_string() } else { table.delimiter.to_string() };
+        ImportPreview {
+            encoding: table.encoding.to_string(),
+            delimiter,
+            rows: table.rows.len(),
+            columns,
+            new: plan.new.len(),
+            held_already: plan.held_already,
+            skipped: plan.skipped.clone(),
+            errors: plan.errors.clone(),
+            questions: plan.questions.clone(),
+            ready: plan.is_ready(),
+        }
+    }
+}
+
+/// How far an import being applied has got (rows checked and sealed, of all).
+#[derive(Serialize, Clone, TS)]
+pub struct ImportProgressEvent {
+    pub done: usize,
+    pub of: usize,
 }
 
 #[derive(Serialize, TS)]

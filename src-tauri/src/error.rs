@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
 use aidmesh_net::NetError;
+use aidmesh_sheets::ImportError;
 #[cfg(test)]
 use crdt_core::bundle::BundleError;
 use crdt_core::totals::TotalsError;
@@ -38,6 +39,9 @@ pub enum AppError {
     /// A network totals file that cannot be used (damaged, changed, for other days…).
     #[error(transparent)]
     Totals(#[from] TotalsError),
+    /// A sheet that cannot be imported, or a choice about it that cannot be used.
+    #[error(transparent)]
+    Import(#[from] ImportError),
     /// The device's database could not be opened at start (damaged, from a newer aidmesh); it
     /// was left untouched. `code` is the core error's.
     #[error("{message}")]
@@ -103,7 +107,7 @@ impl From<InviteError> for AppError {
 
 /// Codes the app gives besides the core's and the network's.
 #[cfg(test)]
-const APP_CODES: &[&str] = &["no_group", "already_in_group", "locked", "io", "connection_lost", "invite_invalid", "totals_invalid"];
+const APP_CODES: &[&str] = &["no_group", "already_in_group", "locked", "io", "connection_lost", "invite_invalid", "totals_invalid", "import_invalid", "import_not_ready"];
 
 /// Every code `AppError::code` can give: the UI's contract lists them, and must word each.
 #[cfg(test)]
@@ -131,7 +135,7 @@ impl AppError {
                 _ => ErrorKind::Storage,
             },
             AppError::Net(_) => ErrorKind::Network,
-            AppError::SyncAddress(_) | AppError::Totals(_) => ErrorKind::Validation,
+            AppError::SyncAddress(_) | AppError::Totals(_) | AppError::Import(_) => ErrorKind::Validation,
             AppError::NoGroup | AppError::AlreadyInGroup | AppError::Locked => ErrorKind::NotReady,
             AppError::Io(_) | AppError::Unusable { .. } => ErrorKind::Storage,
         }
@@ -152,6 +156,8 @@ impl AppError {
             AppError::Locked => "locked",
             AppError::Io(_) => "io",
             AppError::Totals(_) => "totals_invalid",
+            AppError::Import(ImportError::NotReady) => "import_not_ready",
+            AppError::Import(_) => "import_invalid",
             AppError::Unusable { code, .. } => code,
         }
     }
@@ -168,8 +174,8 @@ impl AppError {
     }
 
     fn params(&self) -> BTreeMap<&'static str, Json> {
-        if let AppError::Totals(e) = self {
-            return [("detail", json!(e.to_string()))].into_iter().collect();
+        if let AppError::Totals(_) | AppError::Import(_) = self {
+            return [("detail", json!(self.to_string()))].into_iter().collect();
         }
         let AppError::Core(CoreError::Invalid(e)) = self else { return BTreeMap::new() };
         let pairs: Vec<(&'static str, Json)> = match e {
@@ -257,6 +263,8 @@ mod tests {
             AppError::AlreadyInGroup,
             AppError::Locked,
             AppError::Io("disk".into()),
+            AppError::from(ImportError::Binary),
+            AppError::from(ImportError::NotReady),
         ];
         for error in samples {
             assert!(codes.contains(error.code()), "{} is missing from error_codes()", error.code());

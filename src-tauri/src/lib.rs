@@ -86,5 +86,8 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sync_with,
         commands::export_bundle,
         commands::import_bundle,
+        commands::preview_import,
+        commands::apply_import,
+        commands::import_presets,
     ])
 }

@@ -19,6 +19,8 @@ pub const SYNC_DIGEST: &str = "sync-digest";
 pub const PEER_FOUND: &str = "peer-found";
 pub const PEER_LOST: &str = "peer-lost";
 pub const CONFLICT_APPEARED: &str = "conflict-appeared";
+/// How far an import being applied has got.
+pub const IMPORT_PROGRESS: &str = "import-progress";
 /// Something failed after a change was saved: the change stands, the person should know.
 pub const WARNING: &str = "warning";
 

@@ -73,3 +73,38 @@ fn a_volunteers_app_cannot_apply_batch_proposals() {
     let store = app.state::<App>().store().unwrap();
     assert!(lock(&store).assignments(None, None).unwrap().is_empty(), "nothing was assigned");
 }
+
+/// The import wizard's two commands over a real fixture: the dry run asks what it cannot know,
+/// applying before it is answered writes nothing, and once answered the sheet comes in once.
+#[test]
+fn an_import_is_previewed_refused_until_answered_then_applied_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = organizer(dir.path());
+    drop(ana.store);
+    let net = NetConfig { listen: "127.0.0.1:0".into(), discovery: aidmesh_net::DiscoveryMode::Off };
+    let (app, window) = app_with(App::with_passphrase(dir.path().to_path_buf(), net, Some(PASSPHRASE.into())));
+    let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/import/google-form-requests.csv")).unwrap();
+    let needs = || lock(&app.state::<App>().store().unwrap()).needs(&Default::default()).unwrap().len();
+
+    let unanswered = json!({ "bytes": file, "choices": { "preset": "google-form", "columns": [], "values": [], "day_first": null, "default_area": null,
+        "default_channel": null, "keep_public": [], "import_duplicates": null, "save_preset": "our-form" } });
+    let preview = invoke(&window, "preview_import", unanswered.clone()).unwrap();
+    assert_eq!(preview["ready"].as_bool(), Some(false), "{preview}");
+    assert_eq!(preview["questions"][0]["kind"], "no_area");
+    assert!(preview["columns"].as_array().unwrap().iter().any(|c| c["header"] == "telephone" && c["sealed"] == true));
+    let refused = invoke(&window, "apply_import", unanswered.clone()).unwrap_err();
+    assert_eq!(refused["code"], "import_not_ready");
+    assert_eq!(needs(), 1, "nothing was written");
+
+    let mut answered = unanswered;
+    answered["choices"]["default_area"] = json!("Ward 3");
+    let imported = invoke(&window, "apply_import", answered.clone()).unwrap();
+    assert_eq!(imported["added"], 6);
+    assert_eq!(needs(), 7);
+    let again = invoke(&window, "preview_import", answered).unwrap();
+    assert_eq!((again["new"].as_u64(), again["held_already"].as_u64()), (Some(0), Some(6)));
+    assert_eq!(invoke(&window, "import_presets", json!({})).unwrap(), json!(["google-form", "airtable", "our-form"]));
+
+    let binary = invoke(&window, "preview_import", json!({ "bytes": [0, 159, 146, 150, 0, 1], "choices": {} })).unwrap_err();
+    assert_eq!(binary["code"], "import_invalid", "{binary}");
+}

@@ -16,6 +16,7 @@ import { MatchScreen } from './screens/Match';
 import { BatchScreen } from './screens/Batch';
 import { ConflictsScreen } from './screens/Conflicts';
 import { ReportScreen } from './screens/Report';
+import { ImportScreen } from './screens/Import';
 import { MineScreen } from './screens/Mine';
 import { SyncScreen } from './screens/Sync';
 import { MembersScreen } from './screens/Members';
@@ -34,6 +35,7 @@ function Screen({ route }: { route: Route }): JSX.Element {
     case 'batch': return <BatchScreen />;
     case 'conflicts': return <ConflictsScreen />;
     case 'report': return <ReportScreen />;
+    case 'import': return <ImportScreen />;
     case 'mine': return <MineScreen />;
     case 'sync': return <SyncScreen />;
     case 'members': return <MembersScreen />;

@@ -12,6 +12,7 @@ export type Route =
   | { name: 'batch' }
   | { name: 'conflicts' }
   | { name: 'report' }
+  | { name: 'import' }
   | { name: 'mine' }
   | { name: 'sync' }
   | { name: 'members' }
@@ -32,6 +33,7 @@ export function parseRoute(hash: string): Route {
       if (b === 'batch') return { name: 'batch' };
       if (b === 'conflicts') return { name: 'conflicts' };
       if (b === 'report') return { name: 'report' };
+      if (b === 'import') return { name: 'import' };
       return { name: 'organize' };
     case 'mine': return { name: 'mine' };
     case 'sync': return { name: 'sync' };
@@ -46,7 +48,7 @@ export function tabOf(r: Route): string {
   switch (r.name) {
     case 'needs': case 'need-new': case 'need': return 'needs';
     case 'offers': case 'offer-new': return 'offers';
-    case 'organize': case 'match': case 'batch': case 'conflicts': case 'report': return 'organize';
+    case 'organize': case 'match': case 'batch': case 'conflicts': case 'report': case 'import': return 'organize';
     default: return r.name;
   }
 }
@@ -62,6 +64,7 @@ export const href = {
   batch: () => '#/organize/batch',
   conflicts: () => '#/organize/conflicts',
   report: () => '#/organize/report',
+  import: () => '#/organize/import',
   mine: () => '#/mine',
   sync: () => '#/sync',
   members: () => '#/members',

@@ -25,6 +25,7 @@ pub struct NeedToImport {
 
 /// What an import wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Imported {
     pub added: usize,
     /// Rows imported before (on this device or another): nothing was written for them.

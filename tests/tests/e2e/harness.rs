@@ -215,7 +215,6 @@ impl App {
         }
     }
 
-    /// Empties the field as a person would (the page hears it) and types `text`.
     /// Waits until no `item` shows `text` any more (a list reloaded after an action).
     pub async fn wait_gone(&self, item: &str, text: &str) -> Result<()> {
         let deadline = Instant::now() + WAIT;
@@ -234,6 +233,7 @@ impl App {
         }
     }
 
+    /// Empties the field as a person would (the page hears it) and types `text`.
     pub async fn fill(&self, testid: &str, text: &str) -> Result<()> {
         let element = self.wait(testid).await?;
         let arg = serde_json::to_value(&element)?;

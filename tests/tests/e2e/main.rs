@@ -643,3 +643,47 @@ async fn an_organizer_sees_a_modified_apps_self_promotion_ignored() -> Result<()
     app.screenshot("es", "23-ignored-changes").await?;
     app.close().await
 }
+
+/// The import wizard in the real app: a Google Form sheet is mapped (contact columns marked
+/// private), its dry run asks for the area its rows lack, and once answered it is imported; the
+/// same file again would add nothing. Both languages, with the mapping and dry-run screens.
+#[tokio::test]
+async fn an_organizer_imports_a_google_form_sheet_in_both_languages() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let sheet = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/import/google-form-requests.csv");
+    for lang in ["en", "es"] {
+        app.click("nav-settings").await?;
+        app.choose("lang-select", lang).await?;
+        app.wait(&format!("[lang={lang}]:root")).await?;
+        app.click("nav-organize").await?;
+        app.click("import-open").await?;
+        app.choose("import-preset", "google-form").await?;
+        app.upload("import-file", &sheet).await?;
+        let phone = app.item_with_text("import-column", "telephone").await?;
+        ensure!(phone.find(fantoccini::Locator::Css("[data-testid=import-column-private]")).await.is_ok(), "the phone column is marked private");
+        app.screenshot(lang, "27-import-columns").await?;
+        app.click("import-to-check").await?;
+        app.wait("import-question").await?;
+        ensure!(app.text("import-errors").await? == "0", "the fixture has no bad rows");
+        app.screenshot(lang, "28-import-check").await?;
+    }
+    app.fill("import-answer", "Ward 3").await?;
+    app.wait_gone("import-question", "").await?;
+    app.wait_text("import-new", "6").await?;
+    app.click("import-apply").await?;
+    app.wait_text("import-done", "6").await?;
+    app.screenshot("es", "29-import-done").await?;
+
+    app.click("nav-organize").await?;
+    app.click("import-open").await?;
+    app.choose("import-preset", "google-form").await?;
+    app.upload("import-file", &sheet).await?;
+    app.click("import-to-check").await?;
+    if app.count("import-question").await? > 0 {
+        app.fill("import-answer", "Ward 3").await?;
+    }
+    app.wait_text("import-new", "0").await?;
+    app.close().await
+}

@@ -16,11 +16,7 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
 
 /// Plans `table` into `store` with `mapping` and `answers`, as the CLI does.
 pub(crate) fn plan_into(store: &mut Store, table: &Table, mapping: &Mapping, answers: &Answers) -> needs::Plan {
-    let group = store.group().unwrap();
-    let phones: Vec<(Uuid, String)> = store.readable_contacts().unwrap().into_iter().map(|(id, c)| (id, c.phone)).collect();
-    let holds = |id| store.need(id).is_ok();
-    let into = Destination { group: store.group_id(), settings: &group.settings, now: Utc::now(), holds: &holds, phones: &phones };
-    needs::plan(table, mapping, answers, &into)
+    needs::plan_into(store, table, mapping, answers).unwrap()
 }
 
 /// Imports a fixture file with its built-in preset's mapping; the plan must be ready.

@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
-  GroupInfo, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  GroupInfo, ImportChoices, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
 } from './generated';
 
@@ -36,6 +36,14 @@ export const api = {
   assign: (need: string, member: string, offer: string | null) => invoke<AssignmentView>('assign', { need, member, offer }),
   proposeBatch: () => invoke<BatchView>('propose_batch'),
   applyBatch: (picks: Pick[]) => invoke<AssignmentView[]>('apply_batch', { picks }),
+
+  /** The dry run of importing a sheet of requests (the file's bytes as they are); writes nothing. */
+  previewImport: (bytes: number[], choices: ImportChoices) => invoke<ImportPreview>('preview_import', { bytes, choices }),
+  /** Imports in one durable write if the dry run is ready, else rejects with `import_not_ready`;
+   *  `import-progress` events tell how far it has got. */
+  applyImport: (bytes: number[], choices: ImportChoices) => invoke<Imported>('apply_import', { bytes, choices }),
+  /** Built-in presets, then those saved on this device. */
+  importPresets: () => invoke<string[]>('import_presets'),
 
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
   /** The meeting report over whole days (YYYY-MM-DD, the last included), as one HTML element

@@ -226,7 +226,98 @@ target_name: string | null,
  */
 own: boolean, at: string, };
 
+/**
+ * What the person importing a sheet of requests has chosen so far, beyond the file itself.
+ */
+export type ImportChoices = { 
+/**
+ * A built-in or saved preset to start from.
+ */
+preset: string | null, 
+/**
+ * Columns set by the person, over the preset and the suggestion: header → what it holds.
+ */
+columns: Array<[string, Target]>, 
+/**
+ * What the values the import asked about mean.
+ */
+values: Array<ValueMeaning>, 
+/**
+ * Whether dates like 3/4/2024 read day first (the import asks when the file does not show).
+ */
+day_first: boolean | null, 
+/**
+ * The area of rows that name none.
+ */
+default_area: string | null, 
+/**
+ * How the rows that do not say came in.
+ */
+default_channel: Channel | null, 
+/**
+ * Title or description columns kept public although they look like they hold contacts.
+ */
+keep_public: Array<string>, 
+/**
+ * Rows with a phone number the group has: import them anyway, or leave them out.
+ */
+import_duplicates: boolean | null, 
+/**
+ * Save the mapping and the meanings under this name once the import is applied.
+ */
+save_preset: string | null, };
+
+export type ImportColumn = { header: string, target: Target, 
+/**
+ * Whether its cells go only into the sealed contact details.
+ */
+sealed: boolean, 
+/**
+ * The first few cells with something in them, to recognise the column by.
+ */
+samples: Array<string>, };
+
+/**
+ * The dry run of a sheet of requests: what importing it would do. Nothing has been written.
+ */
+export type ImportPreview = { encoding: string, 
+/**
+ * `,`, `;` or `tab`.
+ */
+delimiter: string, rows: number, columns: Array<ImportColumn>, new: number, 
+/**
+ * Rows imported before, here or on another device.
+ */
+held_already: number, skipped: Array<LineNote>, errors: Array<LineNote>, questions: Array<Question>, 
+/**
+ * Whether applying would write exactly this: no errors and no questions left.
+ */
+ready: boolean, };
+
+/**
+ * How far an import being applied has got (rows checked and sealed, of all).
+ */
+export type ImportProgressEvent = { done: number, of: number, };
+
+/**
+ * What an import wrote.
+ */
+export type Imported = { added: number, 
+/**
+ * Rows imported before (on this device or another): nothing was written for them.
+ */
+held_already: number, contacts_sealed: number, 
+/**
+ * Contact details left out because the need closed longer ago than the group keeps them.
+ */
+contacts_not_kept: number, };
+
 export type InviteView = { link: string, code: string, qr_svg: string, };
+
+/**
+ * A row's line and what about it.
+ */
+export type LineNote = { line: number, reason: string, };
 
 export type Member = { id: string, display_name: string, role: Role, languages: Array<string>, skills: Array<string>, home_area: string | null, device_ids: Array<string>, removed_at: string | null, created_at: string, };
 
@@ -352,6 +443,11 @@ changes_in_last_message: number, };
 
 export type ProposalView = { need: string, need_title: string, need_urgency: Urgency, offer: string, member: string, member_name: string, offer_what: string, score: number, reasons: Array<ReasonView>, };
 
+/**
+ * Something only the person importing can decide.
+ */
+export type Question = { "kind": "unknown_value", target: Target, value: string, lines: Array<number>, } | { "kind": "no_area", lines: Array<number>, } | { "kind": "unknown_area", value: string, lines: Array<number>, } | { "kind": "date_order", column: string, lines: Array<number>, } | { "kind": "looks_private", column: string, lines: Array<number>, } | { "kind": "likely_duplicates", lines: Array<number>, };
+
 export type RankingView = { need: string, places_left: number, candidates: Array<CandidateView>, excluded: Array<ExcludedView>, };
 
 /**
@@ -390,6 +486,11 @@ export type SyncPhase = "connecting" | "syncing" | "done" | "failed";
 
 export type SyncProgressEvent = { address: string | null, peer: string | null, phase: SyncPhase, progress: Progress, message: string | null, };
 
+/**
+ * Where a column's cells go.
+ */
+export type Target = "title" | "description" | "category" | "urgency" | "area" | "status" | "posted_at" | "languages" | "household_size" | "recurring" | "channel" | "contact_name" | "phone" | "email" | "address" | "notes" | "organizer_notes" | "key" | "name" | "skills" | "availability" | "skip";
+
 export type UnfilledView = { need: string, need_title: string, places_left: number, };
 
 /**
@@ -398,12 +499,18 @@ export type UnfilledView = { need: string, need_title: string, places_left: numb
 export type Urgency = "critical" | "high" | "normal" | "low";
 
 /**
+ * "`value` in a `target` column means `meaning`" (a category, urgency, status, channel, yes or
+ * no, or one of the group's areas; "skip" leaves a category, or a row for a status, out).
+ */
+export type ValueMeaning = { target: Target, value: string, meaning: string, };
+
+/**
  * A weekly time slot such as "mon 09:00-12:00".
  */
 export type WeeklySlot = { day: string, start: string, end: string, };
 
 /** Every code an `AppError` can carry: the core's rules, the network's and the app's own. */
-export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_in_group","already_logged","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_transition","not_a_bundle","not_a_party","not_found","not_quarter_hours","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","remove_self","removed","seal","signature","sqlite","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
+export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_in_group","already_logged","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_transition","not_a_bundle","not_a_party","not_found","not_quarter_hours","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","remove_self","removed","seal","signature","sqlite","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Every kind of error, for a sentence when a code has none. */
@@ -428,6 +535,10 @@ export const ASSIGNMENT_STATUSES: readonly AssignmentStatus[] = ["proposed","acc
 export const ENTRY_STATUSES: readonly EntryStatus[] = ["pending","confirmed","disputed","voided"];
 /** Roles. */
 export const ROLES: readonly Role[] = ["organizer","volunteer"];
+/** How a request came in. */
+export const CHANNELS: readonly Channel[] = ["app","phone","text","paper","walk_in","web_form"];
+/** What a column of a sheet of requests can hold. */
+export const NEED_IMPORT_TARGETS: readonly Target[] = ["title","description","category","urgency","area","status","posted_at","languages","household_size","recurring","channel","contact_name","phone","email","address","notes","organizer_notes","key","skip"];
 /** Statuses of a need still taking volunteers (`NeedStatus::takes_assignments`). */
 export const NEED_STATUSES_TAKING_ASSIGNMENTS: readonly NeedStatus[] = ["open","matched","in_progress"];
 /** Assignment statuses that fill one of a need's places (`AssignmentStatus::fills_need`). */
@@ -474,4 +585,5 @@ export const EVENTS = {
   peerLost: "peer-lost",
   conflictAppeared: "conflict-appeared",
   warning: "warning",
+  importProgress: "import-progress",
 } as const;

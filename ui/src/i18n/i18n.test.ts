@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ASSIGNMENT_STATUSES, CATEGORIES, ENTRY_STATUSES, ERROR_CODES, ERROR_KINDS, FIELDS, HISTORY_ACTIONS, NEED_STATUSES, OFFER_KINDS,
-  OFFER_STATUSES, ROLES, URGENCIES,
+  ASSIGNMENT_STATUSES, CATEGORIES, CHANNELS, ENTRY_STATUSES, ERROR_CODES, ERROR_KINDS, FIELDS, HISTORY_ACTIONS, NEED_STATUSES, OFFER_KINDS,
+  NEED_IMPORT_TARGETS, OFFER_STATUSES, ROLES, URGENCIES,
 } from '../api/generated';
 import { CLIENT_ERROR_CODES } from '../logic/validation';
 import { createTranslator, interpolate, pickLang, type Message } from './core';
@@ -68,6 +68,8 @@ describe('dictionaries', () => {
   const enumSets: [string, readonly string[]][] = [
     ['category', CATEGORIES],
     ['urgency', URGENCIES],
+    ['channel', CHANNELS],
+    ['import.target', NEED_IMPORT_TARGETS],
     ['need_status', NEED_STATUSES],
     ['offer_kind', OFFER_KINDS],
     ['offer_status', OFFER_STATUSES],

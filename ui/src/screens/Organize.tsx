@@ -33,6 +33,11 @@ export function OrganizeScreen(): JSX.Element {
           <span class="tile-title">{t('organize.report')}</span>
           <span class="tile-sub">{t('organize.report_sub')}</span>
         </a>
+        <a class="tile" href={href.import()} data-testid="import-open">
+          <Icon name="upload" size={26} />
+          <span class="tile-title">{t('organize.import')}</span>
+          <span class="tile-sub">{t('organize.import_sub')}</span>
+        </a>
       </div>
 
       <section aria-labelledby="to-match-title" class="section">
