@@ -822,16 +822,8 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
             };
             let ContactArgs { name, phone, email, address, notes } = args.contact;
             let contact = Contact { name, phone, email, address, notes };
-            // Checked before the need is posted, so a mistyped detail posts nothing.
-            if !contact.is_empty() {
-                contact.validate()?;
-                store.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
-            }
             let same_phone = aidmesh_sheets::needs::with_phone(store, &contact.phone)?;
-            let need = store.act(|doc, me, now| doc.add_need(me, input, now))?;
-            if !contact.is_empty() {
-                store.set_contact(need.id, &contact)?;
-            }
+            let need = store.post_need(input, &contact)?;
             for other in &same_phone {
                 eprintln!("warning: need {} has the same phone number; if it is the same person, the two may be one request", short(store, *other));
             }

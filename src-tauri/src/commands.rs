@@ -187,9 +187,20 @@ pub async fn remove_member<R: Runtime>(app: AppHandle<R>, state: State<'_, App>,
 #[tauri::command]
 pub async fn add_need<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, input: NewNeedInput) -> AppResult<NeedSummary> {
     let zone = read(&state, |store| Ok(store.group()?.settings.zone()))?;
-    let input = input.into_new_need(zone)?;
-    let need = write(&app, &state, |store| store.act(|doc, me, now| doc.add_need(me, input, now)))?;
+    let (input, contact) = input.into_new_need(zone)?;
+    let need = write(&app, &state, |store| store.post_need(input, &contact))?;
     read(&state, |store| Ok(NeedSummary::new(need, 0, 0, &names(store)?)))
+}
+
+/// The needs whose contact details (as far as this device can open them) have this phone
+/// number: the intake form's warning that the person may have asked already.
+#[tauri::command]
+pub async fn needs_with_phone(state: State<'_, App>, phone: String) -> AppResult<Vec<NeedSummary>> {
+    read(&state, |store| {
+        let ids = aidmesh_sheets::needs::with_phone(store, &phone)?;
+        let (load, names) = (store.load()?, names(store)?);
+        ids.into_iter().map(|id| Ok(NeedSummary::new(store.need(id)?, load.filled(id), 0, &names))).collect()
+    })
 }
 
 #[tauri::command]

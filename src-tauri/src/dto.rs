@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use crdt_core::{
-    parse_deadline, Assignment, Attempt, Channel, AssignmentStatus, Availability, Candidate, Category, Conflict, EntryStatus, Excluded, Exclusion, Group,
+    parse_deadline, Assignment, Attempt, Channel, AssignmentStatus, Availability, Candidate, Category, Conflict, Contact, EntryStatus, Excluded, Exclusion, Group,
     HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
     Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
 };
@@ -596,13 +596,28 @@ pub struct NewNeedInput {
     pub household_size: Option<u32>,
     pub languages: Vec<String>,
     pub recurring: bool,
+    /// How the request came in (an intake by phone, text, paper…); none when posted in the app
+    /// by the person who needs it.
+    pub channel: Option<Channel>,
+    /// The person did not consent to the assigned volunteers seeing their contact details.
+    pub contact_organizers_only: bool,
+    /// The contact details of the person asking, sealed with the need (empty: none).
+    pub contact: Contact,
 }
 
 impl NewNeedInput {
-    /// The need to add; a date alone is read in the group's time zone `zone`.
-    pub fn into_new_need(self, zone: Tz) -> Result<NewNeed, AppError> {
+    /// The need to add and the contact details to seal with it; a date alone is read in the
+    /// group's time zone `zone`.
+    pub fn into_new_need(self, zone: Tz) -> Result<(NewNeed, Contact), AppError> {
         let needed_by = self.needed_by.as_deref().filter(|s| !s.trim().is_empty()).map(|text| parse_deadline(text, zone)).transpose()?;
-        Ok(NewNeed {
+        let contact = Contact {
+            name: self.contact.name.trim().to_string(),
+            phone: self.contact.phone.trim().to_string(),
+            email: self.contact.email.trim().to_string(),
+            address: self.contact.address.trim().to_string(),
+            notes: self.contact.notes.trim().to_string(),
+        };
+        let need = NewNeed {
             description: self.description.trim().to_string(),
             coords: None,
             needed_by,
@@ -611,8 +626,11 @@ impl NewNeedInput {
             household_size: self.household_size,
             recurring: self.recurring,
             volunteers_needed: self.volunteers_needed,
+            channel: self.channel,
+            contact_organizers_only: self.contact_organizers_only,
             ..NewNeed::new(self.title.trim(), self.category, self.urgency, self.area.trim())
-        })
+        };
+        Ok((need, contact))
     }
 }
 
@@ -686,6 +704,9 @@ mod tests {
             household_size: None,
             languages: Vec::new(),
             recurring: false,
+            channel: None,
+            contact_organizers_only: false,
+            contact: Contact::default(),
         }
     }
 
@@ -693,10 +714,10 @@ mod tests {
     #[test]
     fn a_date_means_the_end_of_that_day_in_the_groups_time_zone() {
         let madrid = crdt_core::parse_time_zone("Europe/Madrid").unwrap();
-        let need = need_by("2026-12-01").into_new_need(madrid).unwrap();
+        let (need, _) = need_by("2026-12-01").into_new_need(madrid).unwrap();
         assert_eq!(need.needed_by.unwrap().to_rfc3339(), "2026-12-01T22:59:59+00:00");
         assert_eq!(need.needed_by, Some(parse_deadline("2026-12-01", madrid).unwrap()));
-        let utc = need_by("2026-12-01").into_new_need(chrono_tz::UTC).unwrap();
+        let (utc, _) = need_by("2026-12-01").into_new_need(chrono_tz::UTC).unwrap();
         assert_eq!(utc.needed_by.unwrap().to_rfc3339(), "2026-12-01T23:59:59+00:00");
         let error = serde_json::to_value(need_by("1 Dec").into_new_need(madrid).unwrap_err()).unwrap();
         assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("bad_date"), Some("needed_by")));

@@ -89,5 +89,6 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::preview_import,
         commands::apply_import,
         commands::import_presets,
+        commands::needs_with_phone,
     ])
 }

@@ -137,6 +137,9 @@ export function App(): JSX.Element {
   useEffect(() => {
     document.documentElement.lang = app.lang;
   }, [app.lang]);
+  // A new screen starts at its top, not at the last one's scroll position.
+  const screenKey = location.hash;
+  useEffect(() => window.scrollTo(0, 0), [screenKey]);
   const skip = (
     <a class="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
       {t('common.skip')}

@@ -54,9 +54,15 @@ impl Need {
 
 impl GroupDoc {
     pub fn add_need(&mut self, by: Uuid, input: NewNeed, now: DateTime<Utc>) -> Result<Need> {
+        self.post_need(by, Uuid::now_v7(), input, None, now)
+    }
+
+    /// `add_need` with its id chosen, and the contact details of the person asking sealed with
+    /// it (an intake: `Store::post_need`).
+    pub fn post_need(&mut self, by: Uuid, id: Uuid, input: NewNeed, sealed_contact: Option<SealedContact>, now: DateTime<Utc>) -> Result<Need> {
         self.active_member(by)?;
         input.validate(&self.group()?.settings, now)?;
-        let need = Need::posted(Uuid::now_v7(), input, by, now);
+        let need = Need { sealed_contact, ..Need::posted(id, input, by, now) };
         self.change(Action::NeedAdd, now, |w| w.put(Collection::Needs, need.id, &need, None))?;
         Ok(need)
     }

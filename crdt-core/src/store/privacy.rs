@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{NeedFilter, Store};
 use crate::engine::{Collection, Touched};
 use crate::error::{Error, Result};
-use crate::model::{Group, Member, Need, NeedStatus, Role, SealedContact};
+use crate::model::{Group, Member, Need, NeedStatus, NewNeed, Role, SealedContact};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
 use crate::secret::{EpochSecret, GroupSecret};
 
@@ -54,6 +54,22 @@ impl Store {
         self.insert_envelopes(&envelopes)?;
         self.act(|doc, me, now| doc.set_contact(me, need, sealed, now))?;
         Ok(())
+    }
+
+    /// Posts a need with the contact details of the person asking sealed in the same change (an
+    /// intake), so a crash leaves both or neither. Details that cannot be sealed (mistyped, or
+    /// no organizer key yet) post nothing.
+    pub fn post_need(&mut self, input: NewNeed, contact: &Contact) -> Result<Need> {
+        if contact.is_empty() {
+            return self.act(|doc, me, now| doc.add_need(me, input, now));
+        }
+        contact.validate()?;
+        let organizer = self.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
+        let id = Uuid::now_v7();
+        let (sealed, envelopes) = self.seal_contact(id, contact, &Key32::generate(), &organizer);
+        // Keys first, as in `set_contact`.
+        self.insert_envelopes(&envelopes)?;
+        self.act(|doc, me, now| doc.post_need(me, id, input, Some(sealed), now))
     }
 
     /// `contact` sealed with `key`, and the key sealed to this device and to the organizer key.

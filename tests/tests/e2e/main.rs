@@ -687,3 +687,52 @@ async fn an_organizer_imports_a_google_form_sheet_in_both_languages() -> Result<
     app.wait_text("import-new", "0").await?;
     app.close().await
 }
+
+/// The hotline's intake in the real app: a request taken by phone, with the caller's details
+/// sealed in the same change and their answer about sharing them; a second call from the same
+/// number is flagged before it is posted twice.
+#[tokio::test]
+async fn a_hotline_volunteer_takes_a_request_by_phone_and_a_repeat_caller_is_flagged() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let intake = |title: &'static str, phone: &'static str| {
+        let app = &app;
+        async move {
+            app.click("nav-needs").await?;
+            app.click("need-add").await?;
+            app.fill("need-title", title).await?;
+            app.choose("need-category", "groceries").await?;
+            app.fill("need-area", "Riverside").await?;
+            app.click("need-intake").await?;
+            app.choose("need-channel", "phone").await?;
+            app.fill("contact-name", "Rosa Delgado").await?;
+            app.fill("contact-phone", phone).await?;
+            anyhow::Ok(())
+        }
+    };
+    intake("Groceries for a family of three", "216-555-0101").await?;
+    app.click("need-submit").await?;
+    app.wait("error-consent").await?;
+    app.click("need-consent-no").await?;
+    app.click("need-submit").await?;
+    app.wait_text("need-detail-title", "Groceries for a family of three").await?;
+    app.wait_text("need-channel-shown", "Phone call").await?;
+    app.wait("need-organizers-only").await?;
+
+    intake("Weekly groceries", "(216) 555-0101").await?;
+    app.item_with_text("need-same-phone", "Groceries for a family of three").await?;
+    app.click("need-consent-yes").await?;
+    app.scroll_to(&app.wait("need-same-phone").await?).await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "07-need-intake").await?;
+    app.click("nav-settings").await?;
+    app.choose("lang-select", "es").await?;
+    app.wait("[lang=es]:root").await?;
+    intake("Compra semanal", "216 555 0101").await?;
+    app.item_with_text("need-same-phone", "Groceries for a family of three").await?;
+    app.scroll_to(&app.wait("need-same-phone").await?).await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("es", "07-need-intake").await?;
+    app.close().await
+}

@@ -24,6 +24,8 @@ export const api = {
   setNeedContact: (id: string, contact: Contact) => invoke<null>('set_need_contact', { id, contact }),
   /** Not undoable: every device that syncs deletes the key to the details. */
   forgetNeedContact: (id: string) => invoke<null>('forget_need_contact', { id }),
+  /** The needs whose contact details this device can open that have this phone number. */
+  needsWithPhone: (phone: string) => invoke<NeedSummary[]>('needs_with_phone', { phone }),
   addNeed: (input: NewNeedInput) => invoke<NeedSummary>('add_need', { input }),
   setNeedStatus: (id: string, status: NeedStatus) => invoke<NeedSummary>('set_need_status', { id, status }),
 

@@ -392,7 +392,20 @@ export type NewNeedInput = { title: string, description: string, category: Categ
  * A date as a date input writes it (`2026-12-01`: by the end of that day in the group's time
  * zone), or an RFC 3339 time.
  */
-needed_by: string | null, volunteers_needed: number, household_size: number | null, languages: Array<string>, recurring: boolean, };
+needed_by: string | null, volunteers_needed: number, household_size: number | null, languages: Array<string>, recurring: boolean, 
+/**
+ * How the request came in (an intake by phone, text, paper…); none when posted in the app
+ * by the person who needs it.
+ */
+channel: Channel | null, 
+/**
+ * The person did not consent to the assigned volunteers seeing their contact details.
+ */
+contact_organizers_only: boolean, 
+/**
+ * The contact details of the person asking, sealed with the need (empty: none).
+ */
+contact: Contact, };
 
 export type NewOfferInput = { what: string, categories: Array<Category>, kind: OfferKind, area: string, capacity: number, languages: Array<string>, 
 /**

@@ -14,7 +14,7 @@ import { ConfirmDialog } from './ConfirmDialog';
 import { Field, FieldError, fieldAria } from './ui';
 import { Icon } from './Icon';
 
-type Errors = Partial<Record<ContactField | 'contact', string>>;
+export type ContactErrors = Partial<Record<ContactField | 'contact', string>>;
 
 /** Input ids (and test ids) by form field. */
 const IDS: Record<ContactField, string> = {
@@ -29,17 +29,57 @@ function focusLater(id: string): void {
   setTimeout(() => document.getElementById(id)?.focus(), 0);
 }
 
+/** The five contact inputs, with their labels and errors; `onPhoneBlur` hears the phone
+ * number once typed (the intake's duplicate check). */
+export function ContactFields({ draft, setDraft, errors, onPhoneBlur, afterPhone }: {
+  draft: Contact;
+  setDraft: (update: (d: Contact) => Contact) => void;
+  errors: ContactErrors;
+  onPhoneBlur?: (phone: string) => void;
+  /** Shown right under the phone number (the intake's duplicate warning). */
+  afterPhone?: JSX.Element | null;
+}): JSX.Element {
+  const { t } = useApp();
+  const input = (f: ContactField, extra: Record<string, unknown>, multiline = false, hint?: string) => {
+    const id = IDS[f];
+    const key = CONTACT_KEYS[f].key;
+    const props = {
+      ...fieldAria(id, errors[f], hint),
+      'data-testid': id,
+      autoComplete: 'off',
+      value: draft[key],
+      onInput: (e: Event) => setDraft((d) => ({ ...d, [key]: (e.currentTarget as HTMLInputElement).value })),
+      ...extra,
+    };
+    return (
+      <Field id={id} label={t(LABELS[f])} hint={hint} error={errors[f]} errorTestid={`error-${f}`} optional>
+        {multiline ? <textarea {...props} /> : <input {...props} />}
+      </Field>
+    );
+  };
+  return (
+    <>
+      {input('contact_name', { type: 'text' })}
+      {input('phone', { type: 'tel', inputMode: 'tel', onBlur: (e: Event) => onPhoneBlur?.((e.currentTarget as HTMLInputElement).value) })}
+      {afterPhone}
+      {input('email', { type: 'email', inputMode: 'email', autoCapitalize: 'off', spellcheck: false })}
+      {input('address', { rows: 2 }, true, t('contact.address_hint'))}
+      {input('notes', { rows: 3 }, true)}
+    </>
+  );
+}
+
 function ContactForm({ needId, initial, onSaved, onCancel }: { needId: string; initial: Contact; onSaved: (c: Contact) => void; onCancel: () => void }): JSX.Element {
   const { t } = useApp();
   const [draft, setDraft] = useState<Contact>(initial);
-  const [errors, setErrors] = useState<Errors>({});
+  const [errors, setErrors] = useState<ContactErrors>({});
   const [busy, setBusy] = useState(false);
   const text = (code: string, params?: Params) => errorText(t, code, params) ?? code;
 
   const submit = async (e: Event) => {
     e.preventDefault();
     const found = validateContact(draft);
-    const errs: Errors = {};
+    const errs: ContactErrors = {};
     for (const [f, err] of Object.entries(found)) if (err) errs[f as ContactField | 'contact'] = text(err.code, err.params);
     setErrors(errs);
     const first = CONTACT_FIELDS.find((f) => errs[f]) ?? (errs.contact ? 'contact_name' : null);
@@ -65,31 +105,9 @@ function ContactForm({ needId, initial, onSaved, onCancel }: { needId: string; i
     }
   };
 
-  const input = (f: ContactField, extra: Record<string, unknown>, multiline = false, hint?: string) => {
-    const id = IDS[f];
-    const key = CONTACT_KEYS[f].key;
-    const props = {
-      ...fieldAria(id, errors[f], hint),
-      'data-testid': id,
-      autoComplete: 'off',
-      value: draft[key],
-      onInput: (e: Event) => setDraft((d) => ({ ...d, [key]: (e.currentTarget as HTMLInputElement).value })),
-      ...extra,
-    };
-    return (
-      <Field id={id} label={t(LABELS[f])} hint={hint} error={errors[f]} errorTestid={`error-${f}`} optional>
-        {multiline ? <textarea {...props} /> : <input {...props} />}
-      </Field>
-    );
-  };
-
   return (
     <form class="inline-form" onSubmit={(e) => void submit(e)} noValidate aria-label={t('contact.title')} data-testid="contact-form">
-      {input('contact_name', { type: 'text' })}
-      {input('phone', { type: 'tel', inputMode: 'tel' })}
-      {input('email', { type: 'email', inputMode: 'email', autoCapitalize: 'off', spellcheck: false })}
-      {input('address', { rows: 2 }, true, t('contact.address_hint'))}
-      {input('notes', { rows: 3 }, true)}
+      <ContactFields draft={draft} setDraft={setDraft} errors={errors} />
       <div aria-live="polite">
         <FieldError id="contact-form" error={errors.contact} testid="error-contact" />
       </div>

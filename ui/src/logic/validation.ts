@@ -107,6 +107,10 @@ export function needInput(d: NeedDraft): NewNeedInput {
     household_size: d.household_size.trim() ? Number(d.household_size.trim()) : null,
     languages: parseList(d.languages),
     recurring: d.recurring,
+    // Posted by the person who needs it; an intake sets these (NeedForm).
+    channel: null,
+    contact_organizers_only: false,
+    contact: { name: '', phone: '', email: '', address: '', notes: '' },
   };
 }
 

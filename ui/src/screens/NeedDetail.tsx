@@ -139,6 +139,8 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
         <Fact label={t('field.needed_by')}>{need.needed_by ? t.date(need.needed_by, { dateStyle: 'full', timeZone: app.status?.group?.time_zone }) : null}</Fact>
         <Fact label={t('field.household_size')}>{need.household_size ? t.number(need.household_size) : null}</Fact>
         <Fact label={t('field.languages')}>{need.languages.length ? t.list(need.languages.map((l) => languageName(l, t))) : null}</Fact>
+        <Fact label={t('field.channel')}>{need.channel && need.channel !== 'app' ? <span data-testid="need-channel-shown">{t(`channel.${need.channel}`)}</span> : null}</Fact>
+        <Fact label={t('need.contact_shared')}>{need.contact_organizers_only ? <span data-testid="need-organizers-only">{t('need.contact_organizers_only')}</span> : null}</Fact>
         <Fact label={t('need.posted_by')}>{t('need.posted_by_on', { name: d.created_by_name, date: t.date(need.created_at) })}</Fact>
       </dl>
 

@@ -1,8 +1,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import { CATEGORIES, URGENCIES, type Category, type Urgency } from '../api/generated';
-import { BackLink, Field, fieldAria, ScreenTitle } from '../components/ui';
+import { CATEGORIES, CHANNELS, URGENCIES, type Category, type Channel, type Contact, type NeedSummary, type Urgency } from '../api/generated';
+import { ContactFields, type ContactErrors } from '../components/NeedContact';
+import { CONTACT_FIELDS, contactInput, contactIsEmpty, emptyContact, validateContact, type ContactField } from '../logic/contact';
+import { BackLink, Field, FieldError, fieldAria, ScreenTitle } from '../components/ui';
+import { Icon } from '../components/Icon';
 import { todayInput } from '../logic/time';
 import {
   emptyNeedDraft, firstInvalid, formFieldOf, NEED_FIELDS, needInput, validateNeed, validateNeedField,
@@ -10,7 +13,7 @@ import {
 } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 import { href, navigate } from '../router';
-import { getState, showBanner, toast, useApp } from '../store';
+import { getState, isOrganizer, showBanner, toast, useApp } from '../store';
 
 /** Input ids and test ids: need-<suffix>; error elements error-<suffix> (and error-<field>). */
 const SUFFIX: Record<NeedField, string> = {
@@ -41,6 +44,30 @@ export function NeedForm(): JSX.Element {
   const [serverErrors, setServerErrors] = useState<Partial<Record<NeedField, string>>>({});
   const [busy, setBusy] = useState(false);
   const today = todayInput(new Date());
+  // Intake: a request taken for someone by phone, text, paper or in person. Their contact
+  // details are kept only in memory until sealed, never in the saved draft.
+  const [intake, setIntake] = useState(false);
+  const [channel, setChannel] = useState<Channel>('phone');
+  const [consent, setConsent] = useState<'' | 'yes' | 'no'>('');
+  const [contact, setContact] = useState<Contact>(emptyContact);
+  const [contactErrors, setContactErrors] = useState<ContactErrors>({});
+  const [consentError, setConsentError] = useState<string | null>(null);
+  const [samePhone, setSamePhone] = useState<NeedSummary[]>([]);
+  const checkPhone = async (phone: string) => {
+    // Only a device that can open contact details can compare numbers: organizers'.
+    if (!isOrganizer(app) || !phone.trim()) return setSamePhone([]);
+    setSamePhone(await api.needsWithPhone(phone).catch(() => []));
+  };
+  /** The intake's errors, as shown; none when it is not an intake. */
+  const intakeErrors = (): { contact: ContactErrors; consent: string | null } => {
+    if (!intake) return { contact: {}, consent: null };
+    const found: ContactErrors = {};
+    for (const [f, err] of Object.entries(validateContact(contact))) {
+      if (err && f !== 'contact') found[f as ContactField] = errorText(t, err.code, err.params) ?? err.code;
+    }
+    const consentMissing = !contactIsEmpty(contact) && consent === '';
+    return { contact: found, consent: consentMissing ? t('need_form.consent_missing') : null };
+  };
 
   const setDraft = (d: NeedDraft) => {
     setDraftState(d);
@@ -75,9 +102,19 @@ export function NeedForm(): JSX.Element {
       focus(first);
       return;
     }
+    const intakeErrs = intakeErrors();
+    setContactErrors(intakeErrs.contact);
+    setConsentError(intakeErrs.consent);
+    const firstContact = CONTACT_FIELDS.find((f) => intakeErrs.contact[f]);
+    if (firstContact || intakeErrs.consent) {
+      document.getElementById(firstContact ? `contact-${firstContact === 'contact_name' ? 'name' : firstContact}` : 'need-consent-yes')?.focus();
+      return;
+    }
+    const input = needInput(draft);
+    if (intake) Object.assign(input, { channel, contact_organizers_only: consent === 'no', contact: contactInput(contact) });
     setBusy(true);
     try {
-      const created = await api.addNeed(needInput(draft));
+      const created = await api.addNeed(input);
       showBanner(null);
       sessionStorage.removeItem(DRAFT_KEY);
       toast({ text: t('need_form.posted', { title: created.title }) });
@@ -85,9 +122,12 @@ export function NeedForm(): JSX.Element {
     } catch (err) {
       const shown = describeError(err, getState().t);
       const f = formFieldOf(shown.field, NEED_FIELDS) as NeedField | null;
+      const c = formFieldOf(shown.field, CONTACT_FIELDS) as ContactField | null;
       if (f) {
         setServerErrors({ [f]: shown.text });
         focus(f);
+      } else if (c) {
+        setContactErrors({ [c]: shown.text });
       } else {
         showBanner(shown.text);
       }
@@ -170,6 +210,58 @@ export function NeedForm(): JSX.Element {
           <input id="need-recurring" data-testid="need-recurring" type="checkbox" checked={draft.recurring} onChange={(e) => set('recurring', e.currentTarget.checked)} />
           <label for="need-recurring">{t('field.recurring')}</label>
         </div>
+        <div class="check-row">
+          <input id="need-intake" data-testid="need-intake" type="checkbox" checked={intake} onChange={(e) => setIntake(e.currentTarget.checked)} />
+          <label for="need-intake">{t('need_form.intake')}</label>
+        </div>
+        {intake ? (
+          <fieldset class="intake" data-testid="need-intake-section">
+            <legend>{t('need_form.intake_title')}</legend>
+            <Field id="need-channel" label={t('field.channel')} errorTestid="error-channel">
+              <select id="need-channel" data-testid="need-channel" value={channel} onChange={(e) => setChannel(e.currentTarget.value as Channel)}>
+                {CHANNELS.filter((c) => c !== 'app').map((c) => (
+                  <option key={c} value={c}>{t(`channel.${c}`)}</option>
+                ))}
+              </select>
+            </Field>
+            <p class="hint with-icon">
+              <Icon name="lock" size={16} />
+              {t('need_form.intake_private')}
+            </p>
+            <ContactFields
+              draft={contact}
+              setDraft={(update) => setContact(update)}
+              errors={contactErrors}
+              onPhoneBlur={(phone) => void checkPhone(phone)}
+              afterPhone={samePhone.length ? (
+                <div class="notice notice-warn" role="status" data-testid="need-same-phone">
+                  <div>
+                    <p>{t('need_form.same_phone', { count: samePhone.length })}</p>
+                    <ul>
+                      {samePhone.map((n) => (
+                        <li key={n.id}>
+                          <a href={href.need(n.id)}>{n.title}</a> · {t(`need_status.${n.status}`)}
+                        </li>
+                      ))}
+                    </ul>
+                  </div>
+                </div>
+              ) : null}
+            />
+            <fieldset class={`field${consentError ? ' has-error' : ''}`} aria-describedby={consentError ? 'need-consent-error' : undefined}>
+              <legend>{t('need_form.consent')}</legend>
+              <div class="check-row">
+                <input id="need-consent-yes" data-testid="need-consent-yes" type="radio" name="consent" checked={consent === 'yes'} onChange={() => { setConsent('yes'); setConsentError(null); }} />
+                <label for="need-consent-yes">{t('need_form.consent_yes')}</label>
+              </div>
+              <div class="check-row">
+                <input id="need-consent-no" data-testid="need-consent-no" type="radio" name="consent" checked={consent === 'no'} onChange={() => { setConsent('no'); setConsentError(null); }} />
+                <label for="need-consent-no">{t('need_form.consent_no')}</label>
+              </div>
+              <FieldError id="need-consent" error={consentError} testid="error-consent" />
+            </fieldset>
+          </fieldset>
+        ) : null}
         <div class="form-actions">
           <button type="submit" class="btn btn-primary btn-block" data-testid="need-submit" disabled={busy}>
             {busy ? t('common.working') : t('need_form.submit')}
