@@ -1,13 +1,12 @@
 //! `aidmesh import` (a group's sheets into the record, a dry run first) and `aidmesh export
 //! --csv` (its lists out to a spreadsheet).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use aidmesh_sheets::{needs, Answers, DateOrder, Lists, Mapping, Preset, Presets, Question, Table, Target};
+use aidmesh_sheets::{needs, Answers, DateOrder, Mapping, Preset, Presets, Question, Table, Target};
 use clap::{Args, ValueEnum};
-use crdt_core::{Channel, ImportProgress, Imported, LedgerFilter, NeedFilter, OfferFilter, Role, Store};
+use crdt_core::{Channel, ImportProgress, Imported, Store};
 use serde::Serialize;
 
 use crate::Output;
@@ -317,29 +316,14 @@ fn on(lines: &[u64]) -> String {
 /// `aidmesh export --csv DIR`: the lists for a spreadsheet; contact details only when asked for,
 /// on an organizer's device, with a warning about what such a file is.
 pub(crate) fn export_lists(store: &mut Store, dir: &Path, with_contacts: bool, out: Output) -> Result<()> {
-    let members = store.members()?;
-    let contacts = match with_contacts {
-        false => None,
-        true => {
-            let me = store.me()?;
-            if !members.iter().any(|m| m.id == me && m.role == Role::Organizer) {
-                bail!("only organizers can export the contact details of the people helped; nothing was written");
-            }
-            Some(store.readable_contacts()?.into_iter().collect::<HashMap<_, _>>())
-        }
-    };
-    let (needs, offers) = (store.needs(&NeedFilter::default())?, store.offers(&OfferFilter::default())?);
-    let hours = store.ledger(&LedgerFilter::default())?.entries;
-    let lists = Lists { needs: &needs, offers: &offers, members: &members, hours: &hours, contacts: contacts.as_ref() };
-    let files = lists.write(dir).with_context(|| format!("could not write the lists into {}", dir.display()))?;
-    if let Some(contacts) = &contacts {
+    let written = aidmesh_sheets::write_lists(store, dir, with_contacts)?;
+    if written.contacts > 0 {
         eprintln!(
             "warning: {} holds the names, phone numbers and addresses of {} people in clear text. Anyone who gets \
              the file can read them: keep it off shared drives, chats and email, and delete it when you are done.",
-            files[0].display(),
-            contacts.len()
+            written.files[0].display(),
+            written.contacts
         );
     }
-    let summary = serde_json::json!({ "files": files, "needs": needs.len(), "offers": offers.len(), "members": members.len(), "hours": hours.len(), "contacts": contacts.as_ref().map_or(0, HashMap::len) });
-    out.print(&summary, || format!("Wrote {} needs, {} offers, {} members and {} hour entries into {}.", needs.len(), offers.len(), members.len(), hours.len(), dir.display()))
+    out.print(&written, || format!("Wrote {} needs, {} offers, {} members and {} hour entries into {}.", written.needs, written.offers, written.members, written.hours, dir.display()))
 }

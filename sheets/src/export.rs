@@ -6,7 +6,42 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crdt_core::{Contact, LedgerEntry, Member, Names, Need, Offer, Uuid};
+use crdt_core::{Contact, LedgerEntry, LedgerFilter, Member, Names, Need, NeedFilter, Offer, OfferFilter, Role, Store, Uuid, ValidationError};
+use serde::Serialize;
+
+/// What `write_lists` wrote.
+#[derive(Debug, Serialize)]
+pub struct Written {
+    pub files: Vec<PathBuf>,
+    pub needs: usize,
+    pub offers: usize,
+    pub members: usize,
+    pub hours: usize,
+    /// Contact details written in clear text (0 unless asked for).
+    pub contacts: usize,
+}
+
+/// Writes the lists of the group `store` holds into `dir`. Contact details only when asked for,
+/// and only on an organizer's device (as far as it can open them).
+pub fn write_lists(store: &mut Store, dir: &Path, with_contacts: bool) -> crdt_core::Result<Written> {
+    let members = store.members()?;
+    let contacts = match with_contacts {
+        false => None,
+        true => {
+            let me = store.me()?;
+            if !members.iter().any(|m| m.id == me && m.role == Role::Organizer) {
+                return Err(ValidationError::OrganizersOnly("export the contact details of the people helped").into());
+            }
+            Some(store.readable_contacts()?.into_iter().collect::<HashMap<_, _>>())
+        }
+    };
+    let (needs, offers) = (store.needs(&NeedFilter::default())?, store.offers(&OfferFilter::default())?);
+    let hours = store.ledger(&LedgerFilter::default())?.entries;
+    let lists = Lists { needs: &needs, offers: &offers, members: &members, hours: &hours, contacts: contacts.as_ref() };
+    let files = lists.write(dir).map_err(|e| crdt_core::Error::Io { context: format!("could not write the lists into {}", dir.display()), source: std::io::Error::other(e) })?;
+    let contacts = contacts.as_ref().map_or(0, HashMap::len);
+    Ok(Written { files, needs: needs.len(), offers: offers.len(), members: members.len(), hours: hours.len(), contacts })
+}
 
 /// What to write.
 pub struct Lists<'a> {

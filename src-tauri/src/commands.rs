@@ -510,6 +510,16 @@ pub async fn export_bundle<R: Runtime>(app: AppHandle<R>, state: State<'_, App>)
     write_download(&app, &state, &format!("aidmesh-{}.aidmesh", Utc::now().format("%Y%m%d-%H%M%S")), &bytes)
 }
 
+/// Writes the group's lists as CSV files (needs, offers, members, hours) into a new folder in
+/// the downloads folder; the contact details of the people helped only when asked for, on an
+/// organizer's device.
+#[tauri::command]
+pub async fn export_lists<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, with_contacts: bool) -> AppResult<ListsWritten> {
+    let folder = app.path().download_dir().unwrap_or_else(|_| state.data_dir.clone()).join(format!("aidmesh-lists-{}", Utc::now().format("%Y%m%d-%H%M%S%.3f")));
+    let written = read(&state, |store| Ok(aidmesh_sheets::write_lists(store, &folder, with_contacts)?))?;
+    Ok(ListsWritten { folder: folder.display().to_string(), needs: written.needs, offers: written.offers, members: written.members, hours: written.hours, contacts: written.contacts })
+}
+
 /// Writes a file for the person to carry or send: in the downloads folder, or the data folder
 /// where there is none.
 fn write_download<R: Runtime>(app: &AppHandle<R>, state: &App, name: &str, bytes: &[u8]) -> AppResult<BundleWritten> {

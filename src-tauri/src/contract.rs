@@ -95,6 +95,7 @@ fn render() -> String {
     types.add::<InviteView>();
     types.add::<Nearby>();
     types.add::<BundleWritten>();
+    types.add::<ListsWritten>();
     types.add::<NewNeedInput>();
     types.add::<NewOfferInput>();
     types.add::<NeedFilterInput>();

@@ -576,6 +576,18 @@ pub struct ImportProgressEvent {
     pub of: usize,
 }
 
+/// Where the lists were written as CSV, and how many of each.
+#[derive(Serialize, TS)]
+pub struct ListsWritten {
+    pub folder: String,
+    pub needs: usize,
+    pub offers: usize,
+    pub members: usize,
+    pub hours: usize,
+    /// People whose contact details are in the files in clear text.
+    pub contacts: usize,
+}
+
 #[derive(Serialize, TS)]
 pub struct BundleWritten {
     pub path: String,

@@ -90,5 +90,6 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::apply_import,
         commands::import_presets,
         commands::needs_with_phone,
+        commands::export_lists,
     ])
 }

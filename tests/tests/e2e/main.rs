@@ -685,6 +685,22 @@ async fn an_organizer_imports_a_google_form_sheet_in_both_languages() -> Result<
         app.fill("import-answer", "Ward 3").await?;
     }
     app.wait_text("import-new", "0").await?;
+
+    // Exported back out: the phone numbers only when asked for, after the warning.
+    app.click("nav-settings").await?;
+    app.click("export-lists").await?;
+    app.wait_text("export-written", "6").await?;
+    app.click("export-with-contacts").await?;
+    app.click("export-lists").await?;
+    app.click("export-contacts-dialog-confirm").await?;
+    app.wait_text("export-written", "3").await?;
+    let data_dir = app.database().parent().context("data dir")?.to_path_buf();
+    let mut exports: Vec<_> = std::fs::read_dir(&data_dir)?.flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().contains("aidmesh-lists-")).collect();
+    exports.sort();
+    ensure!(exports.len() == 2, "two exports in {}: {exports:?}", data_dir.display());
+    let needs_csv = |dir: &std::path::Path| std::fs::read_to_string(dir.join("needs.csv"));
+    ensure!(!needs_csv(&exports[0])?.contains("216-555-0106"), "the plain export holds no phone number");
+    ensure!(needs_csv(&exports[1])?.contains("216-555-0106"), "the export asked for holds them");
     app.close().await
 }
 

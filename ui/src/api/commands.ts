@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
-  GroupInfo, ImportChoices, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  GroupInfo, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
 } from './generated';
 
@@ -46,6 +46,10 @@ export const api = {
   applyImport: (bytes: number[], choices: ImportChoices) => invoke<Imported>('apply_import', { bytes, choices }),
   /** Built-in presets, then those saved on this device. */
   importPresets: () => invoke<string[]>('import_presets'),
+
+  /** The lists as CSV files in a new folder in the downloads folder; contact details only when
+   *  asked for, on an organizer's device. */
+  exportLists: (withContacts: boolean) => invoke<ListsWritten>('export_lists', { withContacts }),
 
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
   /** The meeting report over whole days (YYYY-MM-DD, the last included), as one HTML element

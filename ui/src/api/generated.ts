@@ -319,6 +319,15 @@ export type InviteView = { link: string, code: string, qr_svg: string, };
  */
 export type LineNote = { line: number, reason: string, };
 
+/**
+ * Where the lists were written as CSV, and how many of each.
+ */
+export type ListsWritten = { folder: string, needs: number, offers: number, members: number, hours: number, 
+/**
+ * People whose contact details are in the files in clear text.
+ */
+contacts: number, };
+
 export type Member = { id: string, display_name: string, role: Role, languages: Array<string>, skills: Array<string>, home_area: string | null, device_ids: Array<string>, removed_at: string | null, created_at: string, };
 
 export type MyHours = { given: Hours, received: Hours, net: Hours, lines: Array<StatementLineView>, 

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { GroupInfo } from '../api/generated';
 import { BackLink, Field, fieldAria, ScreenTitle } from '../components/ui';
+import { ExportLists } from '../components/ExportLists';
 import { LANGS, type Lang } from '../i18n';
 import { href } from '../router';
 import { getState, isOrganizer, setLang, setState, showBanner, toast, useApp } from '../store';
@@ -225,6 +226,7 @@ export function SettingsScreen(): JSX.Element {
           {isOrganizer(app) ? <RetentionForm group={app.status.group} /> : null}
         </section>
       ) : null}
+      {app.status?.group ? <ExportLists /> : null}
       <section class="card about">
         <h2>{t('settings.about')}</h2>
         <p>{t('settings.about_text')}</p>
