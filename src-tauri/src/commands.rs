@@ -520,6 +520,18 @@ pub async fn export_lists<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, 
     Ok(ListsWritten { folder: folder.display().to_string(), needs: written.needs, offers: written.offers, members: written.members, hours: written.hours, contacts: written.contacts })
 }
 
+/// A blank paper intake sheet (one A4 page, the intake form's fields in order) in `lang`, saved
+/// to the downloads folder to open and print.
+#[tauri::command]
+pub async fn save_intake_sheet<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, lang: String) -> AppResult<BundleWritten> {
+    let lang: aidmesh_report::Lang = lang.parse().unwrap_or_default();
+    let html = read(&state, |store| {
+        let group = store.group()?;
+        Ok(aidmesh_report::intake_sheet(&group.name, &group.settings.categories, lang))
+    })?;
+    write_download(&app, &state, &format!("aidmesh-intake-sheet-{}.html", lang.words().code), html.as_bytes())
+}
+
 /// Writes a file for the person to carry or send: in the downloads folder, or the data folder
 /// where there is none.
 fn write_download<R: Runtime>(app: &AppHandle<R>, state: &App, name: &str, bytes: &[u8]) -> AppResult<BundleWritten> {

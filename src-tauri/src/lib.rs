@@ -91,5 +91,6 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::import_presets,
         commands::needs_with_phone,
         commands::export_lists,
+        commands::save_intake_sheet,
     ])
 }

@@ -739,6 +739,11 @@ async fn a_hotline_volunteer_takes_a_request_by_phone_and_a_repeat_caller_is_fla
     intake("Weekly groceries", "(216) 555-0101").await?;
     app.item_with_text("need-same-phone", "Groceries for a family of three").await?;
     app.click("need-consent-yes").await?;
+    // The paper sheet for calls taken away from the phone: the same fields, to print.
+    app.click("intake-sheet-save").await?;
+    app.wait_text("intake-sheet-saved", "aidmesh-intake-sheet-en.html").await?;
+    let sheet = std::fs::read_to_string(app.database().parent().context("data dir")?.join("aidmesh-intake-sheet-en.html"))?;
+    ensure!(sheet.contains("Request for help") && sheet.contains("Eastside Mutual Aid"), "{sheet}");
     app.scroll_to(&app.wait("need-same-phone").await?).await?;
     app.dismiss_toasts().await?;
     app.screenshot("en", "07-need-intake").await?;

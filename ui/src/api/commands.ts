@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
-  GroupInfo, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  BundleWritten, GroupInfo, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
 } from './generated';
 
@@ -50,6 +50,9 @@ export const api = {
   /** The lists as CSV files in a new folder in the downloads folder; contact details only when
    *  asked for, on an organizer's device. */
   exportLists: (withContacts: boolean) => invoke<ListsWritten>('export_lists', { withContacts }),
+
+  /** A blank paper intake sheet in `lang`, saved to the downloads folder to print. */
+  saveIntakeSheet: (lang: string) => invoke<BundleWritten>('save_intake_sheet', { lang }),
 
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
   /** The meeting report over whole days (YYYY-MM-DD, the last included), as one HTML element

@@ -400,6 +400,8 @@ export const en = {
   'need_form.consent_yes': 'Yes, the person agrees',
   'need_form.consent_no': 'No, organizers only',
   'need_form.consent_missing': 'Ask the person, then choose one.',
+  'need_form.paper_sheet': 'Save a blank paper sheet to print',
+  'need_form.paper_sheet_saved': 'Saved to {path}. Open it in a browser and print it; it has the same fields as this form.',
   'need_form.submit': 'Post the need',
   'need_form.posted': 'Posted “{title}”.',
 

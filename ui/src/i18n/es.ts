@@ -402,6 +402,8 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'need_form.consent_yes': 'Sí, la persona está de acuerdo',
   'need_form.consent_no': 'No, solo quienes coordinan',
   'need_form.consent_missing': 'Pregúntale a la persona y elige una opción.',
+  'need_form.paper_sheet': 'Guardar una hoja en blanco para imprimir',
+  'need_form.paper_sheet_saved': 'Guardada en {path}. Ábrela en un navegador e imprímela; tiene los mismos campos que este formulario.',
   'need_form.submit': 'Publicar la necesidad',
   'need_form.posted': 'Se publicó «{title}».',
 

@@ -13,7 +13,7 @@ import {
 } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
 import { href, navigate } from '../router';
-import { getState, isOrganizer, showBanner, toast, useApp } from '../store';
+import { getState, isOrganizer, run, showBanner, toast, useApp } from '../store';
 
 /** Input ids and test ids: need-<suffix>; error elements error-<suffix> (and error-<field>). */
 const SUFFIX: Record<NeedField, string> = {
@@ -31,6 +31,24 @@ function savedDraft(): NeedDraft {
     /* ignore */
   }
   return emptyNeedDraft();
+}
+
+/** A blank paper intake sheet, saved to print, for requests taken where no phone is at hand. */
+function PaperSheet(): JSX.Element {
+  const { t, lang } = useApp();
+  const [saved, setSaved] = useState<string | null>(null);
+  const save = async () => {
+    const out = await run(() => api.saveIntakeSheet(lang));
+    if (out) setSaved(out.path);
+  };
+  return (
+    <div class="stack">
+      <button type="button" class="btn btn-ghost btn-small" data-testid="intake-sheet-save" onClick={() => void save()}>
+        <Icon name="download" size={18} /> {t('need_form.paper_sheet')}
+      </button>
+      {saved ? <p class="notice notice-ok" role="status" data-testid="intake-sheet-saved">{t('need_form.paper_sheet_saved', { path: saved })}</p> : null}
+    </div>
+  );
 }
 
 export function NeedForm(): JSX.Element {
@@ -260,6 +278,7 @@ export function NeedForm(): JSX.Element {
               </div>
               <FieldError id="need-consent" error={consentError} testid="error-consent" />
             </fieldset>
+            <PaperSheet />
           </fieldset>
         ) : null}
         <div class="form-actions">
