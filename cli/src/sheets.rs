@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use aidmesh_sheets::{needs, Answers, DateOrder, Mapping, Preset, Presets, Question, Table, Target};
+use aidmesh_sheets::{needs, Answers, DateOrder, Mapping, Preset, Presets, Question, Summary, Table, Target};
 use clap::{Args, ValueEnum};
 use crdt_core::{Channel, ImportProgress, Imported, Store};
 use serde::Serialize;
@@ -111,37 +111,19 @@ struct Report {
     delimiter: char,
     rows: usize,
     columns: Vec<(String, Target)>,
-    new: usize,
-    held_already: usize,
-    skipped: Vec<aidmesh_sheets::LineNote>,
-    errors: Vec<aidmesh_sheets::LineNote>,
-    questions: Vec<Question>,
-    /// Columns read but not kept (members' phone numbers and emails).
-    not_kept: Vec<String>,
+    #[serde(flatten)]
+    found: Summary,
     applied: Option<Imported>,
 }
 
 impl Report {
-    fn of(what: &'static str, file: &Path, table: &Table, columns: Vec<(String, Target)>) -> Report {
-        Report {
-            what,
-            file: file.display().to_string(),
-            encoding: table.encoding,
-            delimiter: table.delimiter,
-            rows: table.rows.len(),
-            columns,
-            new: 0,
-            held_already: 0,
-            skipped: Vec::new(),
-            errors: Vec::new(),
-            questions: Vec::new(),
-            not_kept: Vec::new(),
-            applied: None,
-        }
+    fn of(what: &'static str, file: &Path, table: &Table, columns: Vec<(String, Target)>, found: Summary) -> Report {
+        let (encoding, delimiter, rows) = (table.encoding, table.delimiter, table.rows.len());
+        Report { what, file: file.display().to_string(), encoding, delimiter, rows, columns, found, applied: None }
     }
 
     fn is_ready(&self) -> bool {
-        self.errors.is_empty() && self.questions.is_empty()
+        self.found.is_ready()
     }
 
     /// Prints the report; with `apply`, writes through `write` if the plan is ready.
@@ -200,9 +182,7 @@ pub(crate) fn import_needs(store: &mut Store, data_dir: &Path, args: ImportArgs,
         presets.save(name, &Preset::saved(&mapping, &answers.values, answers.default_channel))?;
     }
     let plan = needs::plan_into(store, &table, &mapping, &answers)?;
-    let mut report = Report::of("needs", &args.file, &table, mapping.columns.clone());
-    (report.new, report.held_already, report.skipped, report.errors, report.questions) =
-        (plan.new.len(), plan.held_already, plan.skipped.clone(), plan.errors.clone(), plan.questions.clone());
+    let report = Report::of("needs", &args.file, &table, mapping.columns.clone(), plan.summary());
     report.finish(args.apply, out, || Ok(store.import_needs(plan.into_needs(), show_progress)?))
 }
 
@@ -216,20 +196,15 @@ pub(crate) fn import_members(store: &mut Store, args: MembersArgs, out: Output) 
         answers.values.answer(Target::Area, raw, area)?;
     }
     let plan = aidmesh_sheets::members::plan_into(store, &table, &mapping, &answers)?;
-    let mut report = Report::of("members", &args.file, &table, mapping.columns.clone());
-    (report.new, report.held_already, report.errors, report.questions, report.not_kept) =
-        (plan.new.len(), plan.held_already, plan.errors.clone(), plan.questions.clone(), plan.not_kept.clone());
-    let members = plan.new.into_iter().map(|(_, m)| m).collect();
-    report.finish(args.apply, out, || Ok(Imported { added: store.act(|doc, me, now| doc.import_members(me, members, now))?.len(), ..Imported::default() }))
+    let report = Report::of("members", &args.file, &table, mapping.columns.clone(), plan.summary());
+    report.finish(args.apply, out, || Ok(plan.apply(store)?))
 }
 
 pub(crate) fn import_hours(store: &mut Store, args: HoursArgs, out: Output) -> Result<()> {
     let table = read_table(&args.file, args.header)?;
     let plan = aidmesh_sheets::hours::plan_into(store, &table)?;
-    let mut report = Report::of("hour entries", &args.file, &table, Vec::new());
-    (report.new, report.held_already, report.skipped, report.errors) = (plan.new.len(), plan.held_already, plan.skipped.clone(), plan.errors.clone());
-    let entries = plan.new.into_iter().map(|(_, e)| e).collect();
-    report.finish(args.apply, out, || Ok(Imported { added: store.act(|doc, me, now| doc.import_hours(me, entries, now))?.len(), ..Imported::default() }))
+    let report = Report::of("hour entries", &args.file, &table, Vec::new(), plan.summary());
+    report.finish(args.apply, out, || Ok(plan.apply(store)?))
 }
 
 /// Progress on the terminal for an import that takes a while (thousands of rows).
@@ -248,19 +223,19 @@ fn shown(report: &Report) -> String {
         let sealed = if target.is_sealed() { " (sealed: organizers and assigned volunteers only)" } else { "" };
         text += &format!("  {header} → {}{sealed}\n", target.name());
     }
-    text += &format!("New {}: {}   imported before: {}   left out: {}   with errors: {}\n", report.what, report.new, report.held_already, report.skipped.len(), report.errors.len());
-    if !report.not_kept.is_empty() {
-        text += &format!("  not kept: {} (aidmesh keeps no contact details of members)\n", report.not_kept.join(", "));
+    text += &format!("New {}: {}   imported before: {}   left out: {}   with errors: {}\n", report.what, report.found.new, report.found.held_already, report.found.skipped.len(), report.found.errors.len());
+    if !report.found.not_kept.is_empty() {
+        text += &format!("  not kept: {} (aidmesh keeps no contact details of members)\n", report.found.not_kept.join(", "));
     }
-    for note in &report.skipped {
+    for note in &report.found.skipped {
         text += &format!("  left out line {}: {}\n", note.line, note.reason);
     }
-    for note in &report.errors {
+    for note in &report.found.errors {
         text += &format!("  error on line {}: {}\n", note.line, note.reason);
     }
-    if !report.questions.is_empty() {
+    if !report.found.questions.is_empty() {
         text += "To decide before importing:\n";
-        for question in &report.questions {
+        for question in &report.found.questions {
             text += &format!("  - {}\n", asked(question));
         }
     }

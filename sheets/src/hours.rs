@@ -6,10 +6,10 @@
 use std::collections::HashSet;
 
 use chrono::Utc;
-use crdt_core::{Hours, ImportedHours, LedgerFilter, NewHours, Party, Store, Uuid};
+use crdt_core::{Hours, ImportedHours, Imported, LedgerFilter, NewHours, Party, Store, Uuid};
 
 use crate::members::member_id;
-use crate::needs::{Destination, LineNote};
+use crate::needs::{Destination, LineNote, Summary};
 use crate::table::{Row, Table};
 
 /// The dry run of a transfers file.
@@ -26,6 +26,18 @@ pub struct HoursPlan {
 impl HoursPlan {
     pub fn is_ready(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let (skipped, errors) = (self.skipped.clone(), self.errors.clone());
+        Summary { new: self.new.len(), held_already: self.held_already, skipped, errors, questions: Vec::new(), not_kept: Vec::new() }
+    }
+
+    /// Writes the new entries in one change, confirmed as settled (organizers).
+    pub fn apply(self, store: &mut Store) -> crdt_core::Result<Imported> {
+        let entries = self.new.into_iter().map(|(_, e)| e).collect();
+        let added = store.act(|doc, me, now| doc.import_hours(me, entries, now))?.len();
+        Ok(Imported { added, held_already: self.held_already, ..Imported::default() })
     }
 }
 

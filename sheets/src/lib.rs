@@ -28,7 +28,7 @@ pub mod values;
 pub use columns::{Mapping, Target};
 pub use dates::DateOrder;
 pub use export::{write_lists, Lists, Written};
-pub use needs::{plan, Answers, Destination, LineNote, Plan, Question};
+pub use needs::{plan, Answers, Destination, LineNote, Plan, Question, Summary};
 pub use presets::Presets;
 pub use table::Table;
 pub use values::Values;

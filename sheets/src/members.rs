@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
 
 use chrono::Utc;
-use crdt_core::{Availability, ImportedMember, NewMember, NewOffer, OfferKind, Role, Store, Uuid, WeeklySlot};
+use crdt_core::{Availability, ImportedMember, Imported, NewMember, NewOffer, OfferKind, Role, Store, Uuid, WeeklySlot};
 
 use crate::columns::{Mapping, Target};
-use crate::needs::{joined, Answers, Destination, LineNote, Question};
+use crate::needs::{joined, Answers, Destination, LineNote, Question, Summary};
 use crate::table::{Row, Table};
 use crate::values::items;
 
@@ -28,6 +28,18 @@ pub struct MemberPlan {
 impl MemberPlan {
     pub fn is_ready(&self) -> bool {
         self.errors.is_empty() && self.questions.is_empty()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let (errors, questions, not_kept) = (self.errors.clone(), self.questions.clone(), self.not_kept.clone());
+        Summary { new: self.new.len(), held_already: self.held_already, skipped: Vec::new(), errors, questions, not_kept }
+    }
+
+    /// Writes the new members (and their offers) in one change (organizers).
+    pub fn apply(self, store: &mut Store) -> crdt_core::Result<Imported> {
+        let members = self.new.into_iter().map(|(_, m)| m).collect();
+        let added = store.act(|doc, me, now| doc.import_members(me, members, now))?.len();
+        Ok(Imported { added, held_already: self.held_already, ..Imported::default() })
     }
 }
 

@@ -73,6 +73,26 @@ pub enum Question {
     LikelyDuplicates { lines: Vec<u64> },
 }
 
+/// What a dry run found, whatever the rows become (needs, members, hour entries).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub new: usize,
+    /// Rows imported before, here or on another device.
+    pub held_already: usize,
+    pub skipped: Vec<LineNote>,
+    pub errors: Vec<LineNote>,
+    pub questions: Vec<Question>,
+    /// Columns read but not kept (members' phone numbers and emails).
+    pub not_kept: Vec<String>,
+}
+
+impl Summary {
+    /// Whether applying would write exactly what the dry run says.
+    pub fn is_ready(&self) -> bool {
+        self.errors.is_empty() && self.questions.is_empty()
+    }
+}
+
 /// A row ready to import.
 #[derive(Clone, Debug)]
 pub struct Planned {
@@ -95,6 +115,11 @@ impl Plan {
     /// Whether applying would write exactly what the plan says.
     pub fn is_ready(&self) -> bool {
         self.errors.is_empty() && self.questions.is_empty()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let (skipped, errors, questions) = (self.skipped.clone(), self.errors.clone(), self.questions.clone());
+        Summary { new: self.new.len(), held_already: self.held_already, skipped, errors, questions, not_kept: Vec::new() }
     }
 
     /// The rows to write.

@@ -14,7 +14,7 @@ use crdt_core::{
     AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, ImportProgress, Imported, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
     NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
 };
-use aidmesh_sheets::{Answers, ImportError, Mapping, Preset, Presets, Table};
+use aidmesh_sheets::{Answers, ImportError, Mapping, Preset, Presets, Summary, Table};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::dto::*;
@@ -543,44 +543,72 @@ fn write_download<R: Runtime>(app: &AppHandle<R>, state: &App, name: &str, bytes
     Ok(BundleWritten { path: path.display().to_string(), bytes: bytes.len() })
 }
 
-/// A sheet of requests as the wizard has mapped it so far: the table, the mapping, the answers,
-/// and the dry run into this device's group.
+/// A sheet's dry run, by what its rows become.
+enum SheetPlan {
+    Needs(aidmesh_sheets::Plan),
+    Members(aidmesh_sheets::members::MemberPlan),
+    Hours(aidmesh_sheets::hours::HoursPlan),
+}
+
+/// A sheet as the wizard has mapped it so far: the table, the mapping, the answers, and the dry
+/// run into this device's group.
 struct SheetImport {
     table: Table,
     mapping: Mapping,
     answers: Answers,
-    plan: aidmesh_sheets::Plan,
+    plan: SheetPlan,
+}
+
+impl SheetImport {
+    fn summary(&self) -> Summary {
+        match &self.plan {
+            SheetPlan::Needs(plan) => plan.summary(),
+            SheetPlan::Members(plan) => plan.summary(),
+            SheetPlan::Hours(plan) => plan.summary(),
+        }
+    }
 }
 
 fn plan_import(state: &App, bytes: &[u8], choices: &ImportChoices) -> AppResult<SheetImport> {
-    let table = Table::read(bytes, true)?;
-    let preset = match &choices.preset {
-        Some(name) => Presets::in_data_dir(&state.data_dir).load(name)?,
-        None => Preset::default(),
+    // TimeOverflow's transfers file has no header row; its columns are fixed.
+    let table = Table::read(bytes, choices.kind != ImportKind::Hours)?;
+    let preset = match (&choices.preset, choices.kind) {
+        (Some(name), ImportKind::Needs) => Presets::in_data_dir(&state.data_dir).load(name)?,
+        _ => Preset::default(),
     };
-    let mut mapping = preset.mapping(&table.headers);
+    let mut mapping = match choices.kind {
+        ImportKind::Needs => preset.mapping(&table.headers),
+        ImportKind::Members => Mapping::suggest_members(&table.headers),
+        ImportKind::Hours => Mapping { columns: Vec::new() },
+    };
     for (header, target) in &choices.columns {
         mapping.set(header, *target)?;
     }
     let answers = choices.answers(preset.values, preset.channel)?;
-    let plan = read(state, |store| Ok(aidmesh_sheets::needs::plan_into(store, &table, &mapping, &answers)?))?;
+    let plan = read(state, |store| {
+        Ok(match choices.kind {
+            ImportKind::Needs => SheetPlan::Needs(aidmesh_sheets::needs::plan_into(store, &table, &mapping, &answers)?),
+            ImportKind::Members => SheetPlan::Members(aidmesh_sheets::members::plan_into(store, &table, &mapping, &answers)?),
+            ImportKind::Hours => SheetPlan::Hours(aidmesh_sheets::hours::plan_into(store, &table)?),
+        })
+    })?;
     Ok(SheetImport { table, mapping, answers, plan })
 }
 
-/// The dry run of importing a sheet of requests (`bytes`: the file as it is) with the person's
-/// choices so far. Nothing is written.
+/// The dry run of importing a sheet (`bytes`: the file as it is) with the person's choices so
+/// far. Nothing is written.
 #[tauri::command]
 pub async fn preview_import(state: State<'_, App>, bytes: Vec<u8>, choices: ImportChoices) -> AppResult<ImportPreview> {
     let import = plan_import(&state, &bytes, &choices)?;
-    Ok(ImportPreview::new(&import.table, &import.mapping, &import.plan))
+    Ok(ImportPreview::new(&import.table, &import.mapping, import.summary()))
 }
 
 /// Imports the sheet in one durable write if its dry run is ready (no errors, no questions),
-/// else writes nothing. Tells how far it has got with `import-progress` events.
+/// else writes nothing. Tells how far a sheet of requests has got with `import-progress` events.
 #[tauri::command]
 pub async fn apply_import<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, bytes: Vec<u8>, choices: ImportChoices) -> AppResult<Imported> {
     let import = plan_import(&state, &bytes, &choices)?;
-    if !import.plan.is_ready() {
+    if !import.summary().is_ready() {
         return Err(ImportError::NotReady.into());
     }
     let progress = |p: ImportProgress| {
@@ -588,8 +616,12 @@ pub async fn apply_import<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, 
             let _ = app.emit(service::IMPORT_PROGRESS, ImportProgressEvent { done, of });
         }
     };
-    let imported = write(&app, &state, |store| store.import_needs(import.plan.into_needs(), progress))?;
-    if let Some(name) = choices.save_preset.as_deref().filter(|n| !n.trim().is_empty()) {
+    let imported = write(&app, &state, |store| match import.plan {
+        SheetPlan::Needs(plan) => store.import_needs(plan.into_needs(), progress),
+        SheetPlan::Members(plan) => plan.apply(store),
+        SheetPlan::Hours(plan) => plan.apply(store),
+    })?;
+    if let Some(name) = choices.save_preset.as_deref().filter(|n| choices.kind == ImportKind::Needs && !n.trim().is_empty()) {
         let preset = Preset::saved(&import.mapping, &import.answers.values, import.answers.default_channel);
         Presets::in_data_dir(&state.data_dir).save(name.trim(), &preset)?;
     }

@@ -101,6 +101,7 @@ fn render() -> String {
     types.add::<NeedFilterInput>();
     types.add::<NewHoursInput>();
     types.add::<ImportChoices>();
+    types.add::<ImportKind>();
     types.add::<ImportPreview>();
     types.add::<ImportProgressEvent>();
     types.add::<crdt_core::Imported>();
@@ -139,8 +140,8 @@ fn render() -> String {
     out.push_str(&list("Statuses of hours logged.", "ENTRY_STATUSES", "EntryStatus", EntryStatus::ALL));
     out.push_str(&list("Roles.", "ROLES", "Role", Role::ALL));
     out.push_str(&list("How a request came in.", "CHANNELS", "Channel", Channel::ALL));
-    let targets: Vec<Target> = Target::for_needs().collect();
-    out.push_str(&list("What a column of a sheet of requests can hold.", "NEED_IMPORT_TARGETS", "Target", targets));
+    out.push_str(&list("What a column of a sheet of requests can hold.", "NEED_IMPORT_TARGETS", "Target", Target::FOR_NEEDS));
+    out.push_str(&list("What a column of a volunteer sheet can hold.", "MEMBER_IMPORT_TARGETS", "Target", Target::FOR_MEMBERS));
 
     let taking: Vec<_> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).collect();
     out.push_str(&list("Statuses of a need still taking volunteers (`NeedStatus::takes_assignments`).", "NEED_STATUSES_TAKING_ASSIGNMENTS", "NeedStatus", taking));

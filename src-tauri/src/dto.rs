@@ -11,7 +11,7 @@ use crdt_core::{
     HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
     Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
 };
-use aidmesh_sheets::{Answers, DateOrder, ImportError, LineNote, Mapping, Question, Table, Target, Values};
+use aidmesh_sheets::{Answers, DateOrder, ImportError, LineNote, Mapping, Question, Summary, Table, Target, Values};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -462,11 +462,26 @@ pub struct Nearby {
     pub seen_at: DateTime<Utc>,
 }
 
-/// What the person importing a sheet of requests has chosen so far, beyond the file itself.
+/// What the rows of a sheet become.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    /// Requests (needs), with the contact details sealed.
+    #[default]
+    Needs,
+    /// Volunteers: members, and offers of the ways they help.
+    Members,
+    /// A TimeOverflow transfers file (no header row): hour entries between members imported
+    /// from its volunteer sheet.
+    Hours,
+}
+
+/// What the person importing a sheet has chosen so far, beyond the file itself.
 #[derive(Deserialize, TS, Default)]
 #[serde(default)]
 pub struct ImportChoices {
-    /// A built-in or saved preset to start from.
+    pub kind: ImportKind,
+    /// A built-in or saved preset to start from (sheets of requests).
     pub preset: Option<String>,
     /// Columns set by the person, over the preset and the suggestion: header → what it holds.
     pub columns: Vec<(String, Target)>,
@@ -522,7 +537,7 @@ pub struct ImportColumn {
     pub samples: Vec<String>,
 }
 
-/// The dry run of a sheet of requests: what importing it would do. Nothing has been written.
+/// The dry run of a sheet: what importing it would do. Nothing has been written.
 #[derive(Serialize, TS)]
 pub struct ImportPreview {
     pub encoding: String,
@@ -536,12 +551,14 @@ pub struct ImportPreview {
     pub skipped: Vec<LineNote>,
     pub errors: Vec<LineNote>,
     pub questions: Vec<Question>,
+    /// Columns read but not kept (volunteers' phone numbers and emails).
+    pub not_kept: Vec<String>,
     /// Whether applying would write exactly this: no errors and no questions left.
     pub ready: bool,
 }
 
 impl ImportPreview {
-    pub fn new(table: &Table, mapping: &Mapping, plan: &aidmesh_sheets::Plan) -> ImportPreview {
+    pub fn new(table: &Table, mapping: &Mapping, found: Summary) -> ImportPreview {
         const SAMPLES: usize = 3;
         let columns = mapping
             .columns
@@ -559,12 +576,13 @@ impl ImportPreview {
             delimiter,
             rows: table.rows.len(),
             columns,
-            new: plan.new.len(),
-            held_already: plan.held_already,
-            skipped: plan.skipped.clone(),
-            errors: plan.errors.clone(),
-            questions: plan.questions.clone(),
-            ready: plan.is_ready(),
+            ready: found.is_ready(),
+            new: found.new,
+            held_already: found.held_already,
+            skipped: found.skipped,
+            errors: found.errors,
+            questions: found.questions,
+            not_kept: found.not_kept,
         }
     }
 }

@@ -659,6 +659,7 @@ async fn an_organizer_imports_a_google_form_sheet_in_both_languages() -> Result<
         app.wait(&format!("[lang={lang}]:root")).await?;
         app.click("nav-organize").await?;
         app.click("import-open").await?;
+        app.wait("[data-testid=import-preset] option[value=google-form]").await?;
         app.choose("import-preset", "google-form").await?;
         app.upload("import-file", &sheet).await?;
         let phone = app.item_with_text("import-column", "telephone").await?;
@@ -678,6 +679,7 @@ async fn an_organizer_imports_a_google_form_sheet_in_both_languages() -> Result<
 
     app.click("nav-organize").await?;
     app.click("import-open").await?;
+    app.wait("[data-testid=import-preset] option[value=google-form]").await?;
     app.choose("import-preset", "google-form").await?;
     app.upload("import-file", &sheet).await?;
     app.click("import-to-check").await?;
@@ -755,5 +757,38 @@ async fn a_hotline_volunteer_takes_a_request_by_phone_and_a_repeat_caller_is_fla
     app.scroll_to(&app.wait("need-same-phone").await?).await?;
     app.dismiss_toasts().await?;
     app.screenshot("es", "07-need-intake").await?;
+    app.close().await
+}
+
+/// A timebank moving in through the wizard: its volunteers (phone and email read but not kept),
+/// then its TimeOverflow transfers, which skip the column step and find the members just made.
+#[tokio::test]
+async fn a_timebank_imports_its_volunteers_then_its_hours_in_the_wizard() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/import");
+    app.click("nav-organize").await?;
+    app.click("import-open").await?;
+    app.click("import-kind-members").await?;
+    app.upload("import-file", &fixtures.join("volunteers.csv")).await?;
+    app.item_with_text("import-column", "Phone").await?;
+    app.screenshot("en", "27-import-volunteers").await?;
+    app.click("import-to-check").await?;
+    app.wait_text("import-not-kept", "Phone").await?;
+    app.wait_text("import-new", "5").await?;
+    app.click("import-apply").await?;
+    app.wait_text("import-done", "Imported 5 volunteers").await?;
+
+    app.click("nav-organize").await?;
+    app.click("import-open").await?;
+    app.click("import-kind-hours").await?;
+    app.upload("import-file", &fixtures.join("timeoverflow-transfers.csv")).await?;
+    app.wait_text("import-new", "4").await?;
+    ensure!(app.count("import-column").await? == 0, "a transfers file has no columns to map");
+    app.click("import-apply").await?;
+    app.wait_text("import-done", "Imported 4 hour entries").await?;
+    app.click("nav-members").await?;
+    app.item_with_text("member-item", "Kim Lee").await?;
     app.close().await
 }

@@ -227,11 +227,11 @@ target_name: string | null,
 own: boolean, at: string, };
 
 /**
- * What the person importing a sheet of requests has chosen so far, beyond the file itself.
+ * What the person importing a sheet has chosen so far, beyond the file itself.
  */
-export type ImportChoices = { 
+export type ImportChoices = { kind: ImportKind, 
 /**
- * A built-in or saved preset to start from.
+ * A built-in or saved preset to start from (sheets of requests).
  */
 preset: string | null, 
 /**
@@ -278,7 +278,12 @@ sealed: boolean,
 samples: Array<string>, };
 
 /**
- * The dry run of a sheet of requests: what importing it would do. Nothing has been written.
+ * What the rows of a sheet become.
+ */
+export type ImportKind = "needs" | "members" | "hours";
+
+/**
+ * The dry run of a sheet: what importing it would do. Nothing has been written.
  */
 export type ImportPreview = { encoding: string, 
 /**
@@ -289,6 +294,10 @@ delimiter: string, rows: number, columns: Array<ImportColumn>, new: number,
  * Rows imported before, here or on another device.
  */
 held_already: number, skipped: Array<LineNote>, errors: Array<LineNote>, questions: Array<Question>, 
+/**
+ * Columns read but not kept (volunteers' phone numbers and emails).
+ */
+not_kept: Array<string>, 
 /**
  * Whether applying would write exactly this: no errors and no questions left.
  */
@@ -561,6 +570,8 @@ export const ROLES: readonly Role[] = ["organizer","volunteer"];
 export const CHANNELS: readonly Channel[] = ["app","phone","text","paper","walk_in","web_form"];
 /** What a column of a sheet of requests can hold. */
 export const NEED_IMPORT_TARGETS: readonly Target[] = ["title","description","category","urgency","area","status","posted_at","languages","household_size","recurring","channel","contact_name","phone","email","address","notes","organizer_notes","key","skip"];
+/** What a column of a volunteer sheet can hold. */
+export const MEMBER_IMPORT_TARGETS: readonly Target[] = ["name","languages","skills","area","availability","key","phone","email","skip"];
 /** Statuses of a need still taking volunteers (`NeedStatus::takes_assignments`). */
 export const NEED_STATUSES_TAKING_ASSIGNMENTS: readonly NeedStatus[] = ["open","matched","in_progress"];
 /** Assignment statuses that fill one of a need's places (`AssignmentStatus::fills_need`). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ASSIGNMENT_STATUSES, CATEGORIES, CHANNELS, ENTRY_STATUSES, ERROR_CODES, ERROR_KINDS, FIELDS, HISTORY_ACTIONS, NEED_STATUSES, OFFER_KINDS,
-  NEED_IMPORT_TARGETS, OFFER_STATUSES, ROLES, URGENCIES,
+  MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS, OFFER_STATUSES, ROLES, URGENCIES,
 } from '../api/generated';
 import { CLIENT_ERROR_CODES } from '../logic/validation';
 import { createTranslator, interpolate, pickLang, type Message } from './core';
@@ -70,6 +70,12 @@ describe('dictionaries', () => {
     ['urgency', URGENCIES],
     ['channel', CHANNELS],
     ['import.target', NEED_IMPORT_TARGETS],
+    ['import.target', MEMBER_IMPORT_TARGETS],
+    ['import.kind', unionOf('ImportKind')],
+    ['import.kind_hint', unionOf('ImportKind')],
+    ['import.count_new', unionOf('ImportKind')],
+    ['import.apply', unionOf('ImportKind')],
+    ['import.done_title', unionOf('ImportKind')],
     ['need_status', NEED_STATUSES],
     ['offer_kind', OFFER_KINDS],
     ['offer_status', OFFER_STATUSES],

@@ -1,13 +1,14 @@
-// The import wizard: a sheet of requests (Google Form, Airtable, any CSV) in three steps. The file
-// is read and mapped on the Rust side; every step shows a dry run, and nothing is written until
-// the organizer presses Import on a plan with no errors and no questions left.
+// The import wizard: a sheet of requests (Google Form, Airtable, any CSV), of volunteers, or a
+// TimeOverflow transfers file, in three steps. The file is read and mapped on the Rust side; every
+// step shows a dry run, and nothing is written until the organizer presses Import on a plan with
+// no errors and no questions left.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { listen } from '@tauri-apps/api/event';
 import { api } from '../api/commands';
 import {
-  CATEGORIES, CHANNELS, EVENTS, NEED_IMPORT_TARGETS, NEED_STATUS_MAY_BECOME, URGENCIES,
-  type Channel, type ImportChoices, type ImportPreview, type ImportProgressEvent, type Imported, type Question, type Target,
+  CATEGORIES, CHANNELS, EVENTS, MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS, NEED_STATUS_MAY_BECOME, URGENCIES,
+  type Channel, type ImportChoices, type ImportKind, type ImportPreview, type ImportProgressEvent, type Imported, type Question, type Target,
 } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { BackLink, ScreenTitle, useLoad } from '../components/ui';
@@ -16,6 +17,7 @@ import { href } from '../router';
 import { run, useApp } from '../store';
 
 type Step = 'file' | 'columns' | 'check' | 'done';
+const KINDS: ImportKind[] = ['needs', 'members', 'hours'];
 
 /** What a value in a column of `target` may be said to mean, with its label. */
 function meanings(target: Target, areas: string[], t: Translator): [string, string][] {
@@ -42,7 +44,7 @@ export function ImportScreen(): JSX.Element {
   const presets = useLoad(() => api.importPresets(), []);
   const [step, setStep] = useState<Step>('file');
   const [file, setFile] = useState<{ name: string; bytes: number[] } | null>(null);
-  const [choices, setChoices] = useState<ImportChoices>({ preset: null, columns: [], values: [], day_first: null, default_area: null, default_channel: null, keep_public: [], import_duplicates: null, save_preset: null });
+  const [choices, setChoices] = useState<ImportChoices>({ kind: 'needs', preset: null, columns: [], values: [], day_first: null, default_area: null, default_channel: null, keep_public: [], import_duplicates: null, save_preset: null });
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<ImportProgressEvent | null>(null);
@@ -74,7 +76,8 @@ export function ImportScreen(): JSX.Element {
     const fresh = { ...choices, columns: [], values: [], keep_public: [] };
     if (await check(bytes, fresh)) {
       setFile({ name: chosen.name, bytes });
-      setStep('columns');
+      // A transfers file's columns are fixed: nothing to map.
+      setStep(fresh.kind === 'hours' ? 'check' : 'columns');
     }
   };
 
@@ -104,7 +107,7 @@ export function ImportScreen(): JSX.Element {
       <BackLink to={href.organize()} label={t('nav.organize')} />
       <ScreenTitle testid="import-title" sub={step === 'file' ? t('import.explain') : undefined}>{t('import.title')}</ScreenTitle>
       <ol class="wizard-steps" aria-label={t('import.steps')}>
-        {(['file', 'columns', 'check'] as const).map((s, i) => (
+        {(['file', 'columns', 'check'] as const).filter((s) => s !== 'columns' || choices.kind !== 'hours').map((s, i) => (
           <li key={s} class={step === s ? 'current' : ''} aria-current={step === s ? 'step' : undefined}>
             <span class="step-n">{i + 1}</span> {t(`import.step_${s}` as MessageKey)}
           </li>
@@ -113,15 +116,31 @@ export function ImportScreen(): JSX.Element {
 
       {step === 'file' ? (
         <section class="card stack">
-          <label for="import-preset">{t('import.preset')}</label>
-          <select id="import-preset" data-testid="import-preset" value={choices.preset ?? ''} onChange={(e) => setChoices({ ...choices, preset: e.currentTarget.value || null })}>
-            <option value="">{t('import.preset_none')}</option>
-            {(presets.data ?? []).map((p) => (
-              <option key={p} value={p}>
-                {p === 'google-form' ? t('import.preset_google_form') : p === 'airtable' ? t('import.preset_airtable') : p}
-              </option>
+          <fieldset class="kinds">
+            <legend>{t('import.kind')}</legend>
+            {KINDS.map((kind) => (
+              <div class="check-row" key={kind}>
+                <input id={`import-kind-${kind}`} data-testid={`import-kind-${kind}`} type="radio" name="import-kind" checked={choices.kind === kind} onChange={() => setChoices({ ...choices, kind })} />
+                <label for={`import-kind-${kind}`}>
+                  {t(`import.kind.${kind}` as MessageKey)}
+                  <span class="block muted small">{t(`import.kind_hint.${kind}` as MessageKey)}</span>
+                </label>
+              </div>
             ))}
-          </select>
+          </fieldset>
+          {choices.kind === 'needs' ? (
+            <>
+              <label for="import-preset">{t('import.preset')}</label>
+              <select id="import-preset" data-testid="import-preset" value={choices.preset ?? ''} onChange={(e) => setChoices({ ...choices, preset: e.currentTarget.value || null })}>
+                <option value="">{t('import.preset_none')}</option>
+                {(presets.data ?? []).map((p) => (
+                  <option key={p} value={p}>
+                    {p === 'google-form' ? t('import.preset_google_form') : p === 'airtable' ? t('import.preset_airtable') : p}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : null}
           <div class="file-field">
             <label for="import-file" class="btn btn-primary file-label">
               <Icon name="upload" size={20} />
@@ -139,7 +158,7 @@ export function ImportScreen(): JSX.Element {
             {t('import.file_summary', { name: file.name, count: preview.rows, encoding: preview.encoding })}
           </p>
           <h2 id="import-columns-title">{t('import.columns_title')}</h2>
-          <p class="muted">{t('import.columns_explain')}</p>
+          <p class="muted">{t(choices.kind === 'members' ? 'import.columns_explain_members' : 'import.columns_explain')}</p>
           <ul class="list compact">
             {preview.columns.map((c, i) => (
               <li key={c.header} class="item import-column" data-testid="import-column">
@@ -147,15 +166,15 @@ export function ImportScreen(): JSX.Element {
                 {c.samples.length ? <p class="muted small clip">{c.samples.join(' · ')}</p> : null}
                 <div class="row-item">
                   <select id={`import-col-${i}`} data-testid="import-column-target" class="grow" value={c.target} disabled={busy} onChange={(e) => setColumn(c.header, e.currentTarget.value as Target)}>
-                    {NEED_IMPORT_TARGETS.map((target) => (
+                    {(choices.kind === 'members' ? MEMBER_IMPORT_TARGETS : NEED_IMPORT_TARGETS).map((target) => (
                       <option key={target} value={target}>
-                        {t(`import.target.${target}` as MessageKey)}
+                        {t(`import.target.${choices.kind === 'members' && (target === 'phone' || target === 'email') ? `${target}_not_kept` : target}` as MessageKey)}
                       </option>
                     ))}
                   </select>
                   {c.sealed ? (
                     <span class="badge badge-private" data-testid="import-column-private">
-                      <Icon name="lock" size={14} /> {t('import.private')}
+                      <Icon name="lock" size={14} /> {t(choices.kind === 'members' ? 'import.not_kept' : 'import.private')}
                     </span>
                   ) : null}
                 </div>
@@ -172,17 +191,20 @@ export function ImportScreen(): JSX.Element {
 
       {step === 'check' && preview && file ? (
         <section class="stack" aria-labelledby="import-check-title">
-          <button type="button" class="btn btn-ghost btn-small" onClick={() => setStep('columns')}>
-            {t('import.back_to_columns')}
-          </button>
+          {choices.kind !== 'hours' ? (
+            <button type="button" class="btn btn-ghost btn-small" onClick={() => setStep('columns')}>
+              {t('import.back_to_columns')}
+            </button>
+          ) : null}
           <h2 id="import-check-title">{t('import.check_title')}</h2>
           <dl class="import-counts" data-testid="import-counts">
-            <div><dt>{t('import.count_new')}</dt><dd data-testid="import-new">{preview.questions.length ? '?' : preview.new}</dd></div>
+            <div><dt>{t(`import.count_new.${choices.kind}` as MessageKey)}</dt><dd data-testid="import-new">{preview.questions.length ? '?' : preview.new}</dd></div>
             <div><dt>{t('import.count_held')}</dt><dd>{preview.held_already}</dd></div>
             <div><dt>{t('import.count_skipped')}</dt><dd>{preview.skipped.length}</dd></div>
             <div class={preview.errors.length ? 'bad' : ''}><dt>{t('import.count_errors')}</dt><dd data-testid="import-errors">{preview.errors.length}</dd></div>
           </dl>
           {preview.questions.length ? <p class="notice notice-warn">{t('import.questions_first')}</p> : null}
+          {preview.not_kept.length ? <p class="notice" data-testid="import-not-kept">{t('import.not_kept_explain', { columns: t.list(preview.not_kept) })}</p> : null}
 
           {preview.errors.length ? (
             <section class="card" aria-labelledby="import-errors-title">
@@ -215,6 +237,7 @@ export function ImportScreen(): JSX.Element {
             </details>
           ) : null}
 
+          {choices.kind === 'needs' ? (
           <section class="card stack">
             <label for="import-channel">{t('import.default_channel')}</label>
             <select id="import-channel" value={choices.default_channel ?? ''} disabled={busy} onChange={(e) => choose({ default_channel: (e.currentTarget.value || null) as Channel | null })}>
@@ -226,6 +249,7 @@ export function ImportScreen(): JSX.Element {
             <label for="import-save-preset">{t('import.save_preset')}</label>
             <input id="import-save-preset" data-testid="import-save-preset" value={choices.save_preset ?? ''} placeholder={t('import.save_preset_placeholder')} onInput={(e) => setChoices({ ...choices, save_preset: e.currentTarget.value || null })} />
           </section>
+          ) : null}
 
           {busy && progress ? (
             <div class="sync-progress" role="status">
@@ -235,7 +259,7 @@ export function ImportScreen(): JSX.Element {
           ) : null}
           <div class="sticky-actions">
             <button type="button" class="btn btn-primary btn-block" data-testid="import-apply" disabled={busy || !preview.ready || preview.new === 0} onClick={() => void apply()}>
-              {preview.ready ? t('import.apply', { count: preview.new }) : t('import.apply_blocked')}
+              {preview.ready ? t(`import.apply.${choices.kind}` as MessageKey, { count: preview.new }) : t('import.apply_blocked')}
             </button>
           </div>
         </section>
@@ -243,10 +267,10 @@ export function ImportScreen(): JSX.Element {
 
       {step === 'done' && done ? (
         <section class="card stack" role="status" data-testid="import-done">
-          <h2>{t('import.done_title', { count: done.added })}</h2>
-          <p>{t('import.done_sealed', { count: done.contacts_sealed })}</p>
+          <h2>{t(`import.done_title.${choices.kind}` as MessageKey, { count: done.added })}</h2>
+          {choices.kind === 'needs' ? <p>{t('import.done_sealed', { count: done.contacts_sealed })}</p> : null}
           {done.contacts_not_kept ? <p class="muted">{t('import.done_not_kept', { count: done.contacts_not_kept })}</p> : null}
-          <a class="btn btn-primary" href={href.needs()}>{t('import.see_needs')}</a>
+          <a class="btn btn-primary" href={choices.kind === 'needs' ? href.needs() : href.members()}>{t(choices.kind === 'needs' ? 'import.see_needs' : 'import.see_members')}</a>
           <button type="button" class="btn btn-secondary" onClick={restart}>{t('import.another')}</button>
         </section>
       ) : null}
