@@ -7,9 +7,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { listen } from '@tauri-apps/api/event';
 import { api } from '../api/commands';
 import {
-  CATEGORIES, CHANNELS, EVENTS, MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS, NEED_STATUS_MAY_BECOME, URGENCIES,
+  CHANNELS, EVENTS, MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS,
   type Channel, type ImportChoices, type ImportKind, type ImportPreview, type ImportProgressEvent, type Imported, type Question, type Target,
 } from '../api/generated';
+import { linesText, meanings } from '../logic/import';
 import { Icon } from '../components/Icon';
 import { BackLink, ScreenTitle, useLoad } from '../components/ui';
 import type { MessageKey, Translator } from '../i18n';
@@ -18,24 +19,6 @@ import { run, useApp } from '../store';
 
 type Step = 'file' | 'columns' | 'check' | 'done';
 const KINDS: ImportKind[] = ['needs', 'members', 'hours'];
-
-/** What a value in a column of `target` may be said to mean, with its label. */
-function meanings(target: Target, areas: string[], t: Translator): [string, string][] {
-  switch (target) {
-    case 'category': return [...CATEGORIES.map((c): [string, string] => [c, t(`category.${c}` as MessageKey)]), ['skip', t('import.meaning_skip_value')]];
-    case 'urgency': return URGENCIES.map((u) => [u, t(`urgency.${u}` as MessageKey)]);
-    case 'status': return [...['open', ...NEED_STATUS_MAY_BECOME.open].map((s): [string, string] => [s, t(`need_status.${s}` as MessageKey)]), ['skip', t('import.meaning_skip_row')]];
-    case 'channel': return CHANNELS.map((c) => [c, t(`channel.${c}` as MessageKey)]);
-    case 'recurring': return [['yes', t('import.yes')], ['no', t('import.no')]];
-    default: return areas.map((a) => [a, a]);
-  }
-}
-
-/** "Line 4" or "Lines 2, 3 and 7": the first ten. */
-function linesText(lines: number[], t: Translator): string {
-  const shown = lines.slice(0, 10).join(', ') + (lines.length > 10 ? '…' : '');
-  return t('import.lines', { count: lines.length, lines: shown });
-}
 
 export function ImportScreen(): JSX.Element {
   const app = useApp();
