@@ -5,6 +5,8 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use crate::problems::RowProblem;
+
 /// Which number comes first in a date like 3/4/2024.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DateOrder {
@@ -49,31 +51,32 @@ fn numeric_parts(cell: &str) -> Option<[u32; 3]> {
 
 /// The moment a cell names, read in `zone` unless it carries its own offset. `order` is needed
 /// only for dates like 3/4/2024.
-pub(crate) fn parse(cell: &str, order: Option<DateOrder>, zone: Tz) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse(cell: &str, order: Option<DateOrder>, zone: Tz) -> Result<DateTime<Utc>, RowProblem> {
     let cell = cell.trim();
+    let value = || cell.to_string();
     if let Ok(moment) = DateTime::parse_from_rfc3339(cell) {
         return Ok(moment.with_timezone(&Utc));
     }
     let (date, time) = cell.split_once([' ', 'T']).map_or((cell, ""), |(d, t)| (d, t.trim()));
     let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
-    let [a, b, c] = parts.as_slice() else { return Err(format!("'{cell}' is not a date")) };
-    let number = |part: &str| part.parse::<u32>().map_err(|_| format!("'{cell}' is not a date"));
+    let [a, b, c] = parts.as_slice() else { return Err(RowProblem::NotADate { value: value() }) };
+    let number = |part: &str| part.parse::<u32>().map_err(|_| RowProblem::NotADate { value: value() });
     let (year, month, day) = if a.len() == 4 {
         (a, number(b)?, number(c)?)
     } else {
         let (month, day) = match order {
             Some(DateOrder::DayFirst) => (number(b)?, number(a)?),
             Some(DateOrder::MonthFirst) => (number(a)?, number(b)?),
-            None => return Err(format!("'{cell}' could be day/month or month/day")),
+            None => return Err(RowProblem::DateOrderUnknown { value: value() }),
         };
         (c, month, day)
     };
     if year.len() != 4 {
-        return Err(format!("'{cell}' has a two-digit year; write the year in full (like 2024)"));
+        return Err(RowProblem::TwoDigitYear { value: value() });
     }
-    let date = NaiveDate::from_ymd_opt(number(year)? as i32, month, day).ok_or_else(|| format!("'{cell}' is not a day of the calendar"))?;
-    let time = parse_time(time).ok_or_else(|| format!("'{cell}' has a time that is not like 14:30 or 2:30 PM"))?;
-    zone.from_local_datetime(&NaiveDateTime::new(date, time)).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(|| format!("'{cell}' does not exist in the group's time zone"))
+    let date = NaiveDate::from_ymd_opt(number(year)? as i32, month, day).ok_or_else(|| RowProblem::NoSuchDay { value: value() })?;
+    let time = parse_time(time).ok_or_else(|| RowProblem::BadTime { value: value() })?;
+    zone.from_local_datetime(&NaiveDateTime::new(date, time)).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(|| RowProblem::NotInTimeZone { value: value() })
 }
 
 fn parse_time(text: &str) -> Option<NaiveTime> {
@@ -99,8 +102,8 @@ mod tests {
         assert_eq!(parse("3/4/2024 2:05 pm", Some(DateOrder::MonthFirst), chrono_tz::UTC), Ok(utc("2024-03-04T14:05:00Z")));
         assert_eq!(parse("2024-03-04", None, chrono_tz::UTC), Ok(utc("2024-03-04T00:00:00Z")));
         assert_eq!(parse("2024-03-04T10:00:00+01:00", None, madrid), Ok(utc("2024-03-04T09:00:00Z")));
-        assert!(parse("3/4/24", Some(DateOrder::DayFirst), madrid).unwrap_err().contains("two-digit year"));
-        assert!(parse("3/4/2024", None, madrid).unwrap_err().contains("day/month"));
+        assert!(parse("3/4/24", Some(DateOrder::DayFirst), madrid).unwrap_err().to_string().contains("two-digit year"));
+        assert!(matches!(parse("3/4/2024", None, madrid), Err(RowProblem::DateOrderUnknown { .. })));
         assert!(parse("31/02/2024", Some(DateOrder::DayFirst), madrid).is_err());
     }
 

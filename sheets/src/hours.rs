@@ -10,6 +10,7 @@ use crdt_core::{Hours, ImportedHours, Imported, LedgerFilter, NewHours, Party, S
 
 use crate::members::member_id;
 use crate::needs::{Destination, LineNote, Summary};
+use crate::problems::RowProblem;
 use crate::table::{Row, Table};
 
 /// The dry run of a transfers file.
@@ -58,8 +59,8 @@ pub fn plan(table: &Table, into: &Destination) -> HoursPlan {
         match transfer(row, into) {
             Ok(Transfer::Entry(entry)) if (into.holds)(entry.id) => plan.held_already += 1,
             Ok(Transfer::Entry(entry)) => plan.new.push((row.line, entry)),
-            Ok(Transfer::Skip(reason)) => plan.skipped.push(LineNote { line: row.line, reason }),
-            Err(reason) => plan.errors.push(LineNote { line: row.line, reason }),
+            Ok(Transfer::Skip(problem)) => plan.skipped.push(LineNote::new(row.line, vec![problem])),
+            Err(problem) => plan.errors.push(LineNote::new(row.line, vec![problem])),
         }
     }
     plan
@@ -67,37 +68,37 @@ pub fn plan(table: &Table, into: &Destination) -> HoursPlan {
 
 enum Transfer {
     Entry(ImportedHours),
-    Skip(String),
+    Skip(RowProblem),
 }
 
-fn transfer(row: &Row, into: &Destination) -> Result<Transfer, String> {
+fn transfer(row: &Row, into: &Destination) -> Result<Transfer, RowProblem> {
     if row.cells.len() < 6 {
-        return Err(format!("it has {} columns; a transfer has at least 6 (source id, source type, destination id, destination type, seconds, created at)", row.cells.len()));
+        return Err(RowProblem::TooFewColumns { columns: row.cells.len() });
     }
-    let party = |id: usize, kind: usize| -> Result<Party, String> {
+    let party = |id: usize, kind: usize| -> Result<Party, RowProblem> {
         match row.cell(kind).to_lowercase().as_str() {
             "member" => {
                 let member = member_id(into.group, row.cell(id));
                 match (into.holds)(member) {
                     true => Ok(Party::Member(member)),
-                    false => Err(format!("member {} is not in the group: import the volunteer sheet with their id first", row.cell(id))),
+                    false => Err(RowProblem::UnknownMember { id: row.cell(id).to_string() }),
                 }
             }
             "organization" => Ok(Party::Group),
-            other => Err(format!("'{other}' is neither member nor organization")),
+            other => Err(RowProblem::NotAParty { value: other.to_string() }),
         }
     };
     let Party::Member(from) = party(0, 1)? else {
-        return Ok(Transfer::Skip("hours the organization gave: aidmesh counts hours members give".into()));
+        return Ok(Transfer::Skip(RowProblem::OrganizationHours));
     };
     let to = party(2, 3)?;
-    let seconds: i64 = row.cell(4).parse().map_err(|_| format!("'{}' is not a number of seconds", row.cell(4)))?;
+    let seconds: i64 = row.cell(4).parse().map_err(|_| RowProblem::NotSeconds { value: row.cell(4).to_string() })?;
     if seconds % 900 != 0 {
-        return Err(format!("{seconds} seconds is not a whole number of quarter hours"));
+        return Err(RowProblem::NotQuarterHours { seconds });
     }
     let at = crate::dates::parse(row.cell(5), None, into.settings.zone())?;
     let hours = NewHours { note: row.cell(6).to_string(), ..NewHours::new(from, to, Hours::from_quarters(seconds / 900)) };
-    hours.hours.check_entry().map_err(|e| e.to_string())?;
+    hours.hours.check_entry()?;
     let id = crate::derived_id(into.group, "hours", &row.cells.join("\u{1f}"));
     Ok(Transfer::Entry(ImportedHours { id, hours, at }))
 }

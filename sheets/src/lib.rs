@@ -22,6 +22,7 @@ pub mod hours;
 pub mod members;
 pub mod needs;
 pub mod presets;
+pub mod problems;
 pub mod table;
 pub mod values;
 
@@ -30,6 +31,7 @@ pub use dates::DateOrder;
 pub use export::{write_lists, Lists, Written};
 pub use needs::{plan, Answers, Destination, LineNote, Plan, Question, Summary};
 pub use presets::Presets;
+pub use problems::RowProblem;
 pub use table::Table;
 pub use values::Values;
 

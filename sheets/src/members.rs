@@ -10,6 +10,7 @@ use crdt_core::{Availability, ImportedMember, Imported, NewMember, NewOffer, Off
 
 use crate::columns::{Mapping, Target};
 use crate::needs::{joined, Answers, Destination, LineNote, Question, Summary};
+use crate::problems::RowProblem;
 use crate::table::{Row, Table};
 use crate::values::items;
 
@@ -68,7 +69,7 @@ pub fn plan(table: &Table, mapping: &Mapping, answers: &Answers, into: &Destinat
         let text = |target| joined(row, &mapping.columns_of(target), ", ");
         let name = text(Target::Name);
         if name.is_empty() {
-            plan.errors.push(LineNote { line: row.line, reason: "it has no name".into() });
+            plan.errors.push(LineNote::new(row.line, vec![RowProblem::NoName]));
             continue;
         }
         let area = match text(Target::Area) {
@@ -94,7 +95,7 @@ pub fn plan(table: &Table, mapping: &Mapping, answers: &Answers, into: &Destinat
         };
         let checked = member.validate(into.settings).and_then(|_| offer.as_ref().map_or(Ok(()), |o| o.validate(into.settings)));
         if let Err(e) = checked {
-            plan.errors.push(LineNote { line: row.line, reason: e.to_string() });
+            plan.errors.push(LineNote::new(row.line, vec![e.into()]));
             continue;
         }
         let id = member_id(into.group, &key(row, mapping));

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::columns::{Mapping, Target};
 use crate::dates::{self, DateOrder};
+use crate::problems::RowProblem;
 use crate::table::{Row, Table};
 use crate::values::{items, RowStatus, Values};
 
@@ -41,12 +42,20 @@ pub struct Destination<'a> {
     pub phones: &'a [(Uuid, String)],
 }
 
-/// A row's line and what about it.
+/// A row's line and what about it: in English (`reason`), and as codes to word in any language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LineNote {
     pub line: u64,
     pub reason: String,
+    pub problems: Vec<RowProblem>,
+}
+
+impl LineNote {
+    pub fn new(line: u64, problems: Vec<RowProblem>) -> LineNote {
+        let reason = problems.iter().map(RowProblem::to_string).collect::<Vec<_>>().join("; ");
+        LineNote { line, reason, problems }
+    }
 }
 
 /// Something only the person importing can decide.
@@ -136,11 +145,11 @@ pub fn plan(table: &Table, mapping: &Mapping, answers: &Answers, into: &Destinat
     plan.questions.extend(looks_private(table, mapping, answers));
     for row in &table.rows {
         match planner.row(row) {
-            Ok(None) => plan.skipped.push(LineNote { line: row.line, reason: "its status says to leave it out".into() }),
+            Ok(None) => plan.skipped.push(LineNote::new(row.line, vec![RowProblem::StatusLeavesOut])),
             Ok(Some(need)) if (into.holds)(need.id) => plan.held_already += 1,
             Ok(Some(need)) => plan.new.push(Planned { line: row.line, need }),
-            Err(reasons) if reasons.is_empty() => {}
-            Err(reasons) => plan.errors.push(LineNote { line: row.line, reason: reasons.join("; ") }),
+            Err(problems) if problems.is_empty() => {}
+            Err(problems) => plan.errors.push(LineNote::new(row.line, problems)),
         }
     }
     plan.questions.extend(planner.unknown.into_iter().map(|((target, value), lines)| Question::UnknownValue { target, value, lines }));
@@ -200,7 +209,7 @@ impl Planner<'_> {
 
     /// The need a row makes; `Ok(None)` for a row its status leaves out; `Err` with every
     /// reason the row is wrong (empty when it only waits for an answer to a question).
-    fn row(&mut self, row: &Row) -> Result<Option<NeedToImport>, Vec<String>> {
+    fn row(&mut self, row: &Row) -> Result<Option<NeedToImport>, Vec<RowProblem>> {
         let (mut errors, mut waits) = (Vec::new(), false);
         let text = |target| joined(row, &self.mapping.columns_of(target), "\n");
         let status = self.read(row, Target::Status, RowStatus::Import(NeedStatus::Open), Values::status, &mut waits);
@@ -230,7 +239,7 @@ impl Planner<'_> {
         let household_size = match text(Target::HouseholdSize) {
             empty if empty.is_empty() => None,
             value => value.parse().map(Some).unwrap_or_else(|_| {
-                errors.push(format!("household size '{value}' is not a number"));
+                errors.push(RowProblem::NotANumber { value });
                 None
             }),
         };
@@ -267,8 +276,8 @@ impl Planner<'_> {
         let contact = self.contact(row);
         if errors.is_empty() && !waits {
             let contact_checked = if contact.is_empty() { Ok(()) } else { contact.validate() };
-            let checked = need.validate(self.into.settings, posted_at).and(contact_checked).map_err(|e| e.to_string());
-            errors.extend(checked.err());
+            let checked = need.validate(self.into.settings, posted_at).and(contact_checked);
+            errors.extend(checked.err().map(RowProblem::from));
         }
         if !errors.is_empty() || waits {
             return Err(errors);
@@ -397,7 +406,7 @@ fn duplicates(plan: &mut Plan, phones: &[(Uuid, String)], import_anyway: Option<
         Some(true) => {}
         Some(false) => {
             plan.new.retain(|p| !lines.contains(&p.line));
-            plan.skipped.extend(lines.into_iter().map(|line| LineNote { line, reason: "the group has its phone number already".into() }));
+            plan.skipped.extend(lines.into_iter().map(|line| LineNote::new(line, vec![RowProblem::PhoneKnown])));
         }
     }
 }

@@ -94,6 +94,16 @@ fn a_file_with_bad_rows_names_every_one_with_its_line_and_writes_nothing() -> Re
     }
     assert!(!report.contains("line 2:"), "the good row is no error:\n{report}");
     assert!(needs_listed(&cli, &[])?.is_empty(), "not even the good row was written");
+    // The same problems as codes, for the app to word in the person's language.
+    let dry = cli.json(&args[..args.len() - 1])?;
+    let codes: Vec<(u64, String)> = dry["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["problems"][0]["code"].as_str().unwrap().to_string() + e["problems"][0]["rule"].as_str().map_or("", |r| r)))
+        .collect();
+    let expected = [(3, "two_digit_year"), (4, "not_a_number"), (5, "invalidtoo_long"), (6, "no_such_day")];
+    assert_eq!(codes, expected.map(|(l, c)| (l, c.to_string())), "{dry:#}");
     Ok(())
 }
 

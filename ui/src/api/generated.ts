@@ -324,9 +324,9 @@ contacts_not_kept: number, };
 export type InviteView = { link: string, code: string, qr_svg: string, };
 
 /**
- * A row's line and what about it.
+ * A row's line and what about it: in English (`reason`), and as codes to word in any language.
  */
-export type LineNote = { line: number, reason: string, };
+export type LineNote = { line: number, reason: string, problems: Array<RowProblem>, };
 
 /**
  * Where the lists were written as CSV, and how many of each.
@@ -488,6 +488,8 @@ export type RankingView = { need: string, places_left: number, candidates: Array
 export type ReasonView = { points: number, text: string, } & ({ "rule": "category", category: Category, } | { "rule": "skill", skill: string, } | { "rule": "same_area", area: string, } | { "rule": "neighbouring_area", area: string, } | { "rule": "distance", km: number, } | { "rule": "other_area", area: string, } | { "rule": "free_weekly", slot: WeeklySlot, on: string, } | { "rule": "free_on", date: string, } | { "rule": "not_free_in_time" } | { "rule": "shared_language", language: string, } | { "rule": "no_shared_language", needed: Array<string>, } | { "rule": "load", open: number, capacity: number, } | { "rule": "inexhaustible" } | { "rule": "urgency", urgency: Urgency, } | { "rule": "waiting", days: number, });
 
 export type Role = "organizer" | "volunteer";
+
+export type RowProblem = { "code": "status_leaves_out" } | { "code": "phone_known" } | { "code": "not_a_number", value: string, } | { "code": "not_a_date", value: string, } | { "code": "date_order_unknown", value: string, } | { "code": "two_digit_year", value: string, } | { "code": "no_such_day", value: string, } | { "code": "bad_time", value: string, } | { "code": "not_in_time_zone", value: string, } | { "code": "no_name" } | { "code": "too_few_columns", columns: number, } | { "code": "unknown_member", id: string, } | { "code": "not_a_party", value: string, } | { "code": "organization_hours" } | { "code": "not_seconds", value: string, } | { "code": "not_quarter_hours", seconds: number, } | { "code": "invalid", rule: string, message: string, };
 
 /**
  * One side of a conflict: a value someone wrote, an assignment someone made, or hours someone logged.

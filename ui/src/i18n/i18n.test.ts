@@ -72,6 +72,7 @@ describe('dictionaries', () => {
     ['import.target', NEED_IMPORT_TARGETS],
     ['import.target', MEMBER_IMPORT_TARGETS],
     ['import.kind', unionOf('ImportKind')],
+    ['import.problem', tagsOf('RowProblem', 'code')],
     ['import.kind_hint', unionOf('ImportKind')],
     ['import.count_new', unionOf('ImportKind')],
     ['import.apply', unionOf('ImportKind')],

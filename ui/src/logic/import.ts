@@ -1,5 +1,5 @@
 // The import wizard's wording of what the Rust side's dry run asks.
-import { CATEGORIES, CHANNELS, NEED_STATUS_MAY_BECOME, URGENCIES, type Target } from '../api/generated';
+import { CATEGORIES, CHANNELS, NEED_STATUS_MAY_BECOME, URGENCIES, type LineNote, type Target } from '../api/generated';
 import type { MessageKey, Translator } from '../i18n/core';
 
 /** What a value in a column of `target` may be said to mean (as the core takes it), with its
@@ -21,4 +21,15 @@ export function meanings(target: Target, areas: string[], t: Translator): [strin
 export function linesText(lines: number[], t: Translator): string {
   const shown = lines.slice(0, 10).join(', ') + (lines.length > 10 ? '…' : '');
   return t('import.lines', { count: lines.length, lines: shown });
+}
+
+/** What is wrong with a row (or why it is left out), in the person's language; the core's rules
+ * by their error wording, else the English sentence the Rust side gave. */
+export function lineNoteText(note: LineNote, t: Translator): string {
+  const texts = note.problems.map((p) => {
+    if (p.code === 'invalid') return t.maybe(`error.${p.rule}`) ?? p.message;
+    const { code, ...params } = p;
+    return t.maybe(`import.problem.${code}`, params as Record<string, string | number>);
+  });
+  return texts.every((x) => x !== null) ? texts.join('; ') : note.reason;
 }

@@ -10,7 +10,7 @@ import {
   CHANNELS, EVENTS, MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS,
   type Channel, type ImportChoices, type ImportKind, type ImportPreview, type ImportProgressEvent, type Imported, type Question, type Target,
 } from '../api/generated';
-import { linesText, meanings } from '../logic/import';
+import { lineNoteText, linesText, meanings } from '../logic/import';
 import { Icon } from '../components/Icon';
 import { BackLink, ScreenTitle, useLoad } from '../components/ui';
 import type { MessageKey, Translator } from '../i18n';
@@ -196,7 +196,7 @@ export function ImportScreen(): JSX.Element {
               <ul class="line-notes">
                 {preview.errors.map((e) => (
                   <li key={e.line} data-testid="import-error">
-                    <strong>{t('import.line', { line: e.line })}</strong> {e.reason}
+                    <strong>{t('import.line', { line: e.line })}</strong> {lineNoteText(e, t)}
                   </li>
                 ))}
               </ul>
@@ -213,7 +213,7 @@ export function ImportScreen(): JSX.Element {
               <ul class="line-notes">
                 {preview.skipped.map((s) => (
                   <li key={s.line}>
-                    <strong>{t('import.line', { line: s.line })}</strong> {s.reason}
+                    <strong>{t('import.line', { line: s.line })}</strong> {lineNoteText(s, t)}
                   </li>
                 ))}
               </ul>
