@@ -294,6 +294,14 @@ impl Mapping {
         Ok(())
     }
 
+    /// Sets the column at `index` (from 0, in the file's order) to `target`: the way to name a
+    /// column when headers repeat or are blank.
+    pub fn set_column(&mut self, index: usize, target: Target) -> Result<(), ImportError> {
+        let column = self.columns.get_mut(index).ok_or_else(|| ImportError::NoSuchColumn(format!("column {}", index + 1)))?;
+        column.1 = target;
+        Ok(())
+    }
+
     /// The columns that hold `target`.
     pub(crate) fn columns_of(&self, target: Target) -> Vec<usize> {
         self.columns.iter().enumerate().filter(|(_, (_, t))| *t == target).map(|(i, _)| i).collect()

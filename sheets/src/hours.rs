@@ -25,10 +25,6 @@ pub struct HoursPlan {
 }
 
 impl HoursPlan {
-    pub fn is_ready(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     pub fn summary(&self) -> Summary {
         let (skipped, errors) = (self.skipped.clone(), self.errors.clone());
         Summary { new: self.new.len(), held_already: self.held_already, skipped, errors, questions: Vec::new(), not_kept: Vec::new() }

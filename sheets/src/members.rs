@@ -27,10 +27,6 @@ pub struct MemberPlan {
 }
 
 impl MemberPlan {
-    pub fn is_ready(&self) -> bool {
-        self.errors.is_empty() && self.questions.is_empty()
-    }
-
     pub fn summary(&self) -> Summary {
         let (errors, questions, not_kept) = (self.errors.clone(), self.questions.clone(), self.not_kept.clone());
         Summary { new: self.new.len(), held_already: self.held_already, skipped: Vec::new(), errors, questions, not_kept }

@@ -84,6 +84,7 @@ pub enum Question {
 
 /// What a dry run found, whatever the rows become (needs, members, hour entries).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     pub new: usize,
     /// Rows imported before, here or on another device.

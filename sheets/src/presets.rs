@@ -24,13 +24,24 @@ impl Presets {
         }
     }
 
+    /// Saves `preset` whole or not at all (written aside, then renamed over any old one).
     pub fn save(&self, name: &str, preset: &Preset) -> Result<PathBuf, ImportError> {
         let file = self.file(name)?;
         let json = serde_json::to_vec_pretty(preset).map_err(|e| ImportError::BadPreset(e.to_string()))?;
+        let aside = file.with_extension("json.partial");
         std::fs::create_dir_all(&self.dir)
-            .and_then(|_| std::fs::write(&file, json))
+            .and_then(|_| std::fs::write(&aside, json))
+            .and_then(|_| std::fs::rename(&aside, &file))
             .map_err(|e| ImportError::PresetNotSaved(format!("{}: {e}", file.display())))?;
         Ok(file)
+    }
+
+    /// Whether `name` can name a preset: letters, digits, - and _.
+    pub fn check_name(name: &str) -> Result<(), ImportError> {
+        match !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+            true => Ok(()),
+            false => Err(ImportError::PresetName(name.to_string())),
+        }
     }
 
     /// The built-in presets, then the saved ones, by name.
@@ -45,9 +56,7 @@ impl Presets {
     }
 
     fn file(&self, name: &str) -> Result<PathBuf, ImportError> {
-        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
-            return Err(ImportError::PresetName(name.to_string()));
-        }
+        Presets::check_name(name)?;
         Ok(self.dir.join(format!("{name}.json")))
     }
 }

@@ -581,8 +581,8 @@ fn plan_import(state: &App, bytes: &[u8], choices: &ImportChoices) -> AppResult<
         ImportKind::Members => Mapping::suggest_members(&table.headers),
         ImportKind::Hours => Mapping { columns: Vec::new() },
     };
-    for (header, target) in &choices.columns {
-        mapping.set(header, *target)?;
+    for (column, target) in &choices.columns {
+        mapping.set_column(*column as usize, *target)?;
     }
     let answers = choices.answers(preset.values, preset.channel)?;
     let plan = read(state, |store| {
@@ -611,6 +611,11 @@ pub async fn apply_import<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, 
     if !import.summary().is_ready() {
         return Err(ImportError::NotReady.into());
     }
+    // A preset is kept for sheets of requests; its name is checked before anything is written.
+    let save_as = choices.save_preset.as_deref().map(str::trim).filter(|n| choices.kind == ImportKind::Needs && !n.is_empty());
+    if let Some(name) = save_as {
+        Presets::check_name(name)?;
+    }
     let progress = |p: ImportProgress| {
         if let ImportProgress::Sealing { done, of } = p {
             let _ = app.emit(service::IMPORT_PROGRESS, ImportProgressEvent { done, of });
@@ -621,9 +626,12 @@ pub async fn apply_import<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, 
         SheetPlan::Members(plan) => plan.apply(store),
         SheetPlan::Hours(plan) => plan.apply(store),
     })?;
-    if let Some(name) = choices.save_preset.as_deref().filter(|n| choices.kind == ImportKind::Needs && !n.trim().is_empty()) {
+    if let Some(name) = save_as {
         let preset = Preset::saved(&import.mapping, &import.answers.values, import.answers.default_channel);
-        Presets::in_data_dir(&state.data_dir).save(name.trim(), &preset)?;
+        // The rows are in either way: a preset that could not be saved is a warning, not a failure.
+        if let Err(e) = Presets::in_data_dir(&state.data_dir).save(name, &preset) {
+            let _ = app.emit(service::WARNING, AppError::from(e).body());
+        }
     }
     Ok(imported)
 }

@@ -11,7 +11,7 @@ use crdt_core::{
     HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
     Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
 };
-use aidmesh_sheets::{Answers, DateOrder, ImportError, LineNote, Mapping, Question, Summary, Table, Target, Values};
+use aidmesh_sheets::{Answers, DateOrder, ImportError, Mapping, Summary, Table, Target, Values};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -483,8 +483,9 @@ pub struct ImportChoices {
     pub kind: ImportKind,
     /// A built-in or saved preset to start from (sheets of requests).
     pub preset: Option<String>,
-    /// Columns set by the person, over the preset and the suggestion: header → what it holds.
-    pub columns: Vec<(String, Target)>,
+    /// Columns set by the person, over the preset and the suggestion: the column's place in the
+    /// file (from 0; headers may repeat or be blank) → what it holds.
+    pub columns: Vec<(u32, Target)>,
     /// What the values the import asked about mean.
     pub values: Vec<ValueMeaning>,
     /// Whether dates like 3/4/2024 read day first (the import asks when the file does not show).
@@ -545,14 +546,9 @@ pub struct ImportPreview {
     pub delimiter: String,
     pub rows: usize,
     pub columns: Vec<ImportColumn>,
-    pub new: usize,
-    /// Rows imported before, here or on another device.
-    pub held_already: usize,
-    pub skipped: Vec<LineNote>,
-    pub errors: Vec<LineNote>,
-    pub questions: Vec<Question>,
-    /// Columns read but not kept (volunteers' phone numbers and emails).
-    pub not_kept: Vec<String>,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub found: Summary,
     /// Whether applying would write exactly this: no errors and no questions left.
     pub ready: bool,
 }
@@ -571,19 +567,8 @@ impl ImportPreview {
             })
             .collect();
         let delimiter = if table.delimiter == '\t' { "tab".to_string() } else { table.delimiter.to_string() };
-        ImportPreview {
-            encoding: table.encoding.to_string(),
-            delimiter,
-            rows: table.rows.len(),
-            columns,
-            ready: found.is_ready(),
-            new: found.new,
-            held_already: found.held_already,
-            skipped: found.skipped,
-            errors: found.errors,
-            questions: found.questions,
-            not_kept: found.not_kept,
-        }
+        let (encoding, rows, ready) = (table.encoding.to_string(), table.rows.len(), found.is_ready());
+        ImportPreview { encoding, delimiter, rows, columns, found, ready }
     }
 }
 

@@ -57,17 +57,23 @@ impl Store {
     }
 
     /// Posts a need with the contact details of the person asking sealed in the same change (an
-    /// intake), so a crash leaves both or neither. Details that cannot be sealed (mistyped, or
-    /// no organizer key yet) post nothing.
+    /// intake), so no need is ever without the details it was posted with. Everything is
+    /// checked first: a need or details that cannot be posted (mistyped, a removed member, no
+    /// organizer key yet) leave nothing behind, not even the details' keys.
     pub fn post_need(&mut self, input: NewNeed, contact: &Contact) -> Result<Need> {
         if contact.is_empty() {
             return self.act(|doc, me, now| doc.add_need(me, input, now));
         }
         contact.validate()?;
-        let organizer = self.group()?.organizer_key.ok_or(Error::NoOrganizerKey)?;
+        let me = self.me()?;
+        self.doc()?.active_member(me)?;
+        let group = self.group()?;
+        input.validate(&group.settings, Utc::now())?;
+        let organizer = group.organizer_key.ok_or(Error::NoOrganizerKey)?;
         let id = Uuid::now_v7();
         let (sealed, envelopes) = self.seal_contact(id, contact, &Key32::generate(), &organizer);
-        // Keys first, as in `set_contact`.
+        // Keys first, as in `set_contact`: a crash before the need leaves a spare key, never a
+        // need whose details nobody can open.
         self.insert_envelopes(&envelopes)?;
         self.act(|doc, me, now| doc.post_need(me, id, input, Some(sealed), now))
     }

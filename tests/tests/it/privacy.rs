@@ -424,6 +424,25 @@ fn keys_a_failed_upkeep_missed_are_granted_by_the_next_action() {
     assert_eq!(town.cy.contact(need).unwrap(), sensitive(), "the volunteer assigned while keys could not be written");
 }
 
+/// An intake posts the need and seals its contact in one change, and checks both first: a need
+/// that cannot be posted writes not even the details' keys (regression: the keys were stored
+/// before the need was checked).
+#[test]
+fn an_intake_that_cannot_be_posted_leaves_nothing_behind() {
+    let mut town = town();
+    let ana_db = town.dirs[0].path().join("aidmesh.db");
+    let no_envelopes = "CREATE TRIGGER no_envelopes BEFORE INSERT ON envelopes BEGIN SELECT RAISE(ABORT, 'an envelope was written'); END;";
+    Store::unlocked_connection(&ana_db, &test_key()).unwrap().execute_batch(no_envelopes).unwrap();
+    let past = NewNeed { needed_by: Some(Utc::now() - Duration::days(2)), ..NewNeed::new("Groceries", Category::Groceries, Urgency::High, "North") };
+    let refused = town.ana.post_need(past, &sensitive()).unwrap_err();
+    assert!(matches!(refused, Error::Invalid(ValidationError::NeededByInPast(_))), "refused for the need, before any key: {refused}");
+    Store::unlocked_connection(&ana_db, &test_key()).unwrap().execute_batch("DROP TRIGGER no_envelopes").unwrap();
+
+    let need = town.ana.post_need(NewNeed::new("Groceries", Category::Groceries, Urgency::High, "North"), &sensitive()).unwrap();
+    assert!(need.sealed_contact.is_some(), "posted with its details sealed");
+    assert_eq!(town.ana.contact(need.id).unwrap(), sensitive());
+}
+
 /// Removing or demoting an organizer replaces the organizer key: contact details sealed after
 /// that are closed to them even if every byte reaches their device, the other organizers keep
 /// reading everything, and envelopes to the old key are deleted.

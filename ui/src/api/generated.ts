@@ -235,9 +235,10 @@ export type ImportChoices = { kind: ImportKind,
  */
 preset: string | null, 
 /**
- * Columns set by the person, over the preset and the suggestion: header → what it holds.
+ * Columns set by the person, over the preset and the suggestion: the column's place in the
+ * file (from 0; headers may repeat or be blank) → what it holds.
  */
-columns: Array<[string, Target]>, 
+columns: Array<[number, Target]>, 
 /**
  * What the values the import asked about mean.
  */
@@ -289,19 +290,19 @@ export type ImportPreview = { encoding: string,
 /**
  * `,`, `;` or `tab`.
  */
-delimiter: string, rows: number, columns: Array<ImportColumn>, new: number, 
+delimiter: string, rows: number, columns: Array<ImportColumn>, 
+/**
+ * Whether applying would write exactly this: no errors and no questions left.
+ */
+ready: boolean, new: number, 
 /**
  * Rows imported before, here or on another device.
  */
 held_already: number, skipped: Array<LineNote>, errors: Array<LineNote>, questions: Array<Question>, 
 /**
- * Columns read but not kept (volunteers' phone numbers and emails).
+ * Columns read but not kept (members' phone numbers and emails).
  */
-not_kept: Array<string>, 
-/**
- * Whether applying would write exactly this: no errors and no questions left.
- */
-ready: boolean, };
+not_kept: Array<string>, };
 
 /**
  * How far an import being applied has got (rows checked and sealed, of all).

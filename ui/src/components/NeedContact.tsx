@@ -24,6 +24,11 @@ const LABELS: Record<ContactField, MessageKey> = {
   contact_name: 'contact.name', phone: 'contact.phone', email: 'contact.email', address: 'contact.address', notes: 'contact.notes',
 };
 
+/** The input of a contact field, by its field. */
+export function contactInputId(field: ContactField): string {
+  return IDS[field];
+}
+
 /** Moves the focus once the render that removes the focused control is done. */
 function focusLater(id: string): void {
   setTimeout(() => document.getElementById(id)?.focus(), 0);

@@ -3,7 +3,7 @@
 // step shows a dry run, and nothing is written until the organizer presses Import on a plan with
 // no errors and no questions left.
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { listen } from '@tauri-apps/api/event';
 import { api } from '../api/commands';
 import {
@@ -20,6 +20,11 @@ import { run, useApp } from '../store';
 type Step = 'file' | 'columns' | 'check' | 'done';
 const KINDS: ImportKind[] = ['needs', 'members', 'hours'];
 
+/** Nothing decided yet about a file but what it holds and the preset to start from. */
+function freshChoices(kind: ImportKind, preset: string | null): ImportChoices {
+  return { kind, preset, columns: [], values: [], day_first: null, default_area: null, default_channel: null, keep_public: [], import_duplicates: null, save_preset: null };
+}
+
 export function ImportScreen(): JSX.Element {
   const app = useApp();
   const { t } = app;
@@ -27,27 +32,36 @@ export function ImportScreen(): JSX.Element {
   const presets = useLoad(() => api.importPresets(), []);
   const [step, setStep] = useState<Step>('file');
   const [file, setFile] = useState<{ name: string; bytes: number[] } | null>(null);
-  const [choices, setChoices] = useState<ImportChoices>({ kind: 'needs', preset: null, columns: [], values: [], day_first: null, default_area: null, default_channel: null, keep_public: [], import_duplicates: null, save_preset: null });
+  const [choices, setChoices] = useState<ImportChoices>(() => freshChoices('needs', null));
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<ImportProgressEvent | null>(null);
   const [done, setDone] = useState<Imported | null>(null);
-  // Each step starts at its top, not where the last one was scrolled to.
-  useEffect(() => window.scrollTo(0, 0), [step]);
+  // Each step starts at its top, with the focus on its heading (the button pressed is gone).
+  useEffect(() => {
+    window.scrollTo(0, 0);
+    document.getElementById(`import-${step}-title`)?.focus();
+  }, [step]);
+  const latest = useRef(0);
 
-  // Every choice made re-runs the dry run on the Rust side.
+  // Every choice made re-runs the dry run on the Rust side; a choice counts once its dry run
+  // is shown, and only the newest dry run is.
   const check = async (bytes: number[], next: ImportChoices) => {
-    setChoices(next);
+    const mine = ++latest.current;
     setBusy(true);
     const out = await run(() => api.previewImport(bytes, next));
+    if (mine !== latest.current) return undefined;
     setBusy(false);
-    if (out) setPreview(out);
+    if (out) {
+      setChoices(next);
+      setPreview(out);
+    }
     return out;
   };
   const choose = (change: Partial<ImportChoices>) => {
     if (file) void check(file.bytes, { ...choices, ...change });
   };
-  const setColumn = (header: string, target: Target) => choose({ columns: [...choices.columns.filter(([h]) => h !== header), [header, target]] });
+  const setColumn = (column: number, target: Target) => choose({ columns: [...choices.columns.filter(([c]) => c !== column), [column, target]] });
   const answer = (target: Target, value: string, meaning: string) =>
     choose({ values: [...choices.values.filter((v) => !(v.target === target && v.value === value)), { target, value, meaning }] });
 
@@ -56,7 +70,7 @@ export function ImportScreen(): JSX.Element {
     input.value = '';
     if (!chosen) return;
     const bytes = Array.from(new Uint8Array(await chosen.arrayBuffer()));
-    const fresh = { ...choices, columns: [], values: [], keep_public: [] };
+    const fresh = freshChoices(choices.kind, choices.preset);
     if (await check(bytes, fresh)) {
       setFile({ name: chosen.name, bytes });
       // A transfers file's columns are fixed: nothing to map.
@@ -67,9 +81,9 @@ export function ImportScreen(): JSX.Element {
   const apply = async () => {
     if (!file) return;
     setBusy(true);
-    const unlisten = await listen<ImportProgressEvent>(EVENTS.importProgress, (e) => setProgress(e.payload));
+    const unlisten = await listen<ImportProgressEvent>(EVENTS.importProgress, (e) => setProgress(e.payload)).catch(() => null);
     const out = await run(() => api.applyImport(file.bytes, choices));
-    unlisten();
+    unlisten?.();
     setBusy(false);
     setProgress(null);
     if (out) {
@@ -79,6 +93,7 @@ export function ImportScreen(): JSX.Element {
   };
 
   const restart = () => {
+    setChoices(freshChoices(choices.kind, choices.preset));
     setFile(null);
     setPreview(null);
     setDone(null);
@@ -140,15 +155,15 @@ export function ImportScreen(): JSX.Element {
           <p class="muted" data-testid="import-file-summary">
             {t('import.file_summary', { name: file.name, count: preview.rows, encoding: preview.encoding })}
           </p>
-          <h2 id="import-columns-title">{t('import.columns_title')}</h2>
+          <h2 id="import-columns-title" tabIndex={-1}>{t('import.columns_title')}</h2>
           <p class="muted">{t(choices.kind === 'members' ? 'import.columns_explain_members' : 'import.columns_explain')}</p>
           <ul class="list compact">
             {preview.columns.map((c, i) => (
-              <li key={c.header} class="item import-column" data-testid="import-column">
+              <li key={i} class="item import-column" data-testid="import-column">
                 <label for={`import-col-${i}`} class="item-title-sm">{c.header}</label>
                 {c.samples.length ? <p class="muted small clip">{c.samples.join(' · ')}</p> : null}
                 <div class="row-item">
-                  <select id={`import-col-${i}`} data-testid="import-column-target" class="grow" value={c.target} disabled={busy} onChange={(e) => setColumn(c.header, e.currentTarget.value as Target)}>
+                  <select id={`import-col-${i}`} data-testid="import-column-target" class="grow" value={c.target} disabled={busy} onChange={(e) => setColumn(i, e.currentTarget.value as Target)}>
                     {(choices.kind === 'members' ? MEMBER_IMPORT_TARGETS : NEED_IMPORT_TARGETS).map((target) => (
                       <option key={target} value={target}>
                         {t(`import.target.${choices.kind === 'members' && (target === 'phone' || target === 'email') ? `${target}_not_kept` : target}` as MessageKey)}
@@ -179,8 +194,8 @@ export function ImportScreen(): JSX.Element {
               {t('import.back_to_columns')}
             </button>
           ) : null}
-          <h2 id="import-check-title">{t('import.check_title')}</h2>
-          <dl class="import-counts" data-testid="import-counts">
+          <h2 id="import-check-title" tabIndex={-1}>{t('import.check_title')}</h2>
+          <dl class="import-counts" data-testid="import-counts" aria-live="polite">
             <div><dt>{t(`import.count_new.${choices.kind}` as MessageKey)}</dt><dd data-testid="import-new">{preview.questions.length ? '?' : preview.new}</dd></div>
             <div><dt>{t('import.count_held')}</dt><dd>{preview.held_already}</dd></div>
             <div><dt>{t('import.count_skipped')}</dt><dd>{preview.skipped.length}</dd></div>
@@ -204,7 +219,7 @@ export function ImportScreen(): JSX.Element {
           ) : null}
 
           {preview.questions.map((q, i) => (
-            <QuestionCard key={`${q.kind}-${i}`} question={q} areas={areas} busy={busy} t={t} choices={choices} answer={answer} choose={choose} />
+            <QuestionCard key={`${q.kind}-${i}`} id={`import-q-${i}`} question={q} columns={preview.columns.map((c) => c.header)} areas={areas} busy={busy} t={t} choices={choices} answer={answer} choose={choose} />
           ))}
 
           {preview.skipped.length ? (
@@ -230,7 +245,7 @@ export function ImportScreen(): JSX.Element {
               ))}
             </select>
             <label for="import-save-preset">{t('import.save_preset')}</label>
-            <input id="import-save-preset" data-testid="import-save-preset" value={choices.save_preset ?? ''} placeholder={t('import.save_preset_placeholder')} onInput={(e) => setChoices({ ...choices, save_preset: e.currentTarget.value || null })} />
+            <input id="import-save-preset" data-testid="import-save-preset" disabled={busy} value={choices.save_preset ?? ''} placeholder={t('import.save_preset_placeholder')} onInput={(e) => setChoices({ ...choices, save_preset: e.currentTarget.value || null })} />
           </section>
           ) : null}
 
@@ -250,7 +265,7 @@ export function ImportScreen(): JSX.Element {
 
       {step === 'done' && done ? (
         <section class="card stack" role="status" data-testid="import-done">
-          <h2>{t(`import.done_title.${choices.kind}` as MessageKey, { count: done.added })}</h2>
+          <h2 id="import-done-title" tabIndex={-1}>{t(`import.done_title.${choices.kind}` as MessageKey, { count: done.added })}</h2>
           {choices.kind === 'needs' ? <p>{t('import.done_sealed', { count: done.contacts_sealed })}</p> : null}
           {done.contacts_not_kept ? <p class="muted">{t('import.done_not_kept', { count: done.contacts_not_kept })}</p> : null}
           <a class="btn btn-primary" href={choices.kind === 'needs' ? href.needs() : href.members()}>{t(choices.kind === 'needs' ? 'import.see_needs' : 'import.see_members')}</a>
@@ -263,7 +278,10 @@ export function ImportScreen(): JSX.Element {
 
 /** One thing only the organizer can decide, with the controls to decide it. */
 function QuestionCard(props: {
+  id: string;
   question: Question;
+  /** The file's headers, in order: a column is chosen by its place. */
+  columns: string[];
   areas: string[];
   busy: boolean;
   t: Translator;
@@ -271,7 +289,7 @@ function QuestionCard(props: {
   answer: (target: Target, value: string, meaning: string) => void;
   choose: (change: Partial<ImportChoices>) => void;
 }): JSX.Element {
-  const { question: q, areas, busy, t, choices, answer, choose } = props;
+  const { id, question: q, columns, areas, busy, t, choices, answer, choose } = props;
   const where = <p class="muted small">{linesText(q.lines, t)}</p>;
   const select = (id: string, options: [string, string][], onPick: (v: string) => void) => (
     <select id={id} data-testid="import-answer" disabled={busy} value="" onChange={(e) => e.currentTarget.value && onPick(e.currentTarget.value)}>
@@ -295,7 +313,6 @@ function QuestionCard(props: {
         <button type="submit" class="btn btn-secondary" disabled={busy}>{t('import.use_area')}</button>
       </form>
     );
-  const id = `import-q-${q.kind}-${'value' in q ? q.value : 'column' in q ? q.column : ''}`.replace(/[^a-zA-Z0-9-]/g, '');
   let body: JSX.Element;
   switch (q.kind) {
     case 'unknown_value':
@@ -343,7 +360,10 @@ function QuestionCard(props: {
           <legend>{t('import.q_looks_private', { column: q.column })}</legend>
           {where}
           <div class="action-row">
-            <button type="button" class="btn btn-primary" data-testid="import-seal" disabled={busy} onClick={() => choose({ columns: [...choices.columns.filter(([h]) => h !== q.column), [q.column, 'notes']] })}>{t('import.seal_it')}</button>
+            <button type="button" class="btn btn-primary" data-testid="import-seal" disabled={busy} onClick={() => {
+              const column = columns.indexOf(q.column);
+              choose({ columns: [...choices.columns.filter(([c]) => c !== column), [column, 'notes']] });
+            }}>{t('import.seal_it')}</button>
             <button type="button" class="btn btn-secondary" disabled={busy} onClick={() => choose({ keep_public: [...choices.keep_public, q.column] })}>{t('import.keep_public')}</button>
           </div>
         </fieldset>

@@ -1,9 +1,9 @@
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import { CATEGORIES, CHANNELS, URGENCIES, type Category, type Channel, type Contact, type NeedSummary, type Urgency } from '../api/generated';
-import { ContactFields, type ContactErrors } from '../components/NeedContact';
-import { CONTACT_FIELDS, contactInput, contactIsEmpty, emptyContact, validateContact, type ContactField } from '../logic/contact';
+import { ContactFields, contactInputId, type ContactErrors } from '../components/NeedContact';
+import { CONTACT_FIELDS, contactIsEmpty, emptyContact, validateContact, type ContactField } from '../logic/contact';
 import { BackLink, Field, FieldError, fieldAria, ScreenTitle } from '../components/ui';
 import { Icon } from '../components/Icon';
 import { todayInput } from '../logic/time';
@@ -71,10 +71,16 @@ export function NeedForm(): JSX.Element {
   const [contactErrors, setContactErrors] = useState<ContactErrors>({});
   const [consentError, setConsentError] = useState<string | null>(null);
   const [samePhone, setSamePhone] = useState<NeedSummary[]>([]);
+  const phoneChecks = useRef(0);
+  // A warning is about the number it was checked for: typing another clears it.
+  useEffect(() => setSamePhone([]), [contact.phone]);
   const checkPhone = async (phone: string) => {
     // Only a device that can open contact details can compare numbers: organizers'.
-    if (!isOrganizer(app) || !phone.trim()) return setSamePhone([]);
-    setSamePhone(await api.needsWithPhone(phone).catch(() => []));
+    if (!isOrganizer(app) || !phone.trim()) return;
+    const mine = ++phoneChecks.current;
+    // The warning is a courtesy: if the check fails, the form works as without it.
+    const found = await api.needsWithPhone(phone).catch(() => []);
+    if (mine === phoneChecks.current) setSamePhone(found);
   };
   /** The intake's errors, as shown; none when it is not an intake. */
   const intakeErrors = (): { contact: ContactErrors; consent: string | null } => {
@@ -125,11 +131,11 @@ export function NeedForm(): JSX.Element {
     setConsentError(intakeErrs.consent);
     const firstContact = CONTACT_FIELDS.find((f) => intakeErrs.contact[f]);
     if (firstContact || intakeErrs.consent) {
-      document.getElementById(firstContact ? `contact-${firstContact === 'contact_name' ? 'name' : firstContact}` : 'need-consent-yes')?.focus();
+      document.getElementById(firstContact ? contactInputId(firstContact) : 'need-consent-yes')?.focus();
       return;
     }
     const input = needInput(draft);
-    if (intake) Object.assign(input, { channel, contact_organizers_only: consent === 'no', contact: contactInput(contact) });
+    if (intake) Object.assign(input, { channel, contact_organizers_only: consent === 'no', contact });
     setBusy(true);
     try {
       const created = await api.addNeed(input);
@@ -146,6 +152,7 @@ export function NeedForm(): JSX.Element {
         focus(f);
       } else if (c) {
         setContactErrors({ [c]: shown.text });
+        document.getElementById(contactInputId(c))?.focus();
       } else {
         showBanner(shown.text);
       }
