@@ -76,28 +76,10 @@ impl Target {
         Target::Skip,
     ];
 
-    /// What a column of a sheet of requests can hold.
-    pub const FOR_NEEDS: [Target; 19] = [
-        Target::Title,
-        Target::Description,
-        Target::Category,
-        Target::Urgency,
-        Target::Area,
-        Target::Status,
-        Target::PostedAt,
-        Target::Languages,
-        Target::HouseholdSize,
-        Target::Recurring,
-        Target::Channel,
-        Target::ContactName,
-        Target::Phone,
-        Target::Email,
-        Target::Address,
-        Target::Notes,
-        Target::OrganizerNotes,
-        Target::Key,
-        Target::Skip,
-    ];
+    /// What a column of a sheet of requests can hold: all but the volunteer sheets' own.
+    pub fn for_needs() -> impl Iterator<Item = Target> {
+        Target::ALL.into_iter().filter(|t| !matches!(t, Target::Name | Target::Skills | Target::Availability))
+    }
 
     /// What a column of a volunteer sheet can hold (phone and email are read, to tell people
     /// apart, but not kept).

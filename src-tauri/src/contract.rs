@@ -140,7 +140,7 @@ fn render() -> String {
     out.push_str(&list("Statuses of hours logged.", "ENTRY_STATUSES", "EntryStatus", EntryStatus::ALL));
     out.push_str(&list("Roles.", "ROLES", "Role", Role::ALL));
     out.push_str(&list("How a request came in.", "CHANNELS", "Channel", Channel::ALL));
-    out.push_str(&list("What a column of a sheet of requests can hold.", "NEED_IMPORT_TARGETS", "Target", Target::FOR_NEEDS));
+    out.push_str(&list("What a column of a sheet of requests can hold.", "NEED_IMPORT_TARGETS", "Target", Target::for_needs().collect::<Vec<_>>()));
     out.push_str(&list("What a column of a volunteer sheet can hold.", "MEMBER_IMPORT_TARGETS", "Target", Target::FOR_MEMBERS));
 
     let taking: Vec<_> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).collect();
