@@ -3,9 +3,9 @@
 //! (`Store::report`). Days, weeks and months are the group's, in its time zone: a week starts on
 //! Monday. A period runs from `from` up to, not including, `to`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,6 +36,13 @@ impl Period {
 
     fn holds(&self, at: DateTime<Utc>) -> bool {
         self.from <= at && at < self.to
+    }
+
+    /// The period cut into `count` slices of equal length, in order, with no gap.
+    pub fn slices(self, count: usize) -> Vec<Period> {
+        let count = count.max(1);
+        let at = |i: usize| if i == count { self.to } else { self.from + (self.to - self.from) / count as i32 * i as i32 };
+        (0..count).map(|i| Period { from: at(i), to: at(i + 1) }).collect()
     }
 }
 
@@ -220,18 +227,17 @@ pub struct CategoryHours {
 
 impl Report {
     pub fn new(records: &Records<'_>, period: Period, bucket: Bucket, zone: Tz) -> Report {
-        let posted_in: Vec<&Need> = records.needs.iter().filter(|n| period.holds(n.created_at)).collect();
-        let confirmed: Vec<&Logged> = records.entries.iter().filter(|e| e.confirmed && period.holds(e.at)).collect();
-        Report {
-            period,
-            bucket,
-            posted: posted(&posted_in, bucket, zone),
-            by_status: posted_in.iter().fold(BTreeMap::new(), |mut counts, need| {
+        // A half year can hold 100,000 hour entries: their figures are summed beside the others.
+        std::thread::scope(|scope| {
+            let logged = scope.spawn(|| HourFigures::of(records.entries, period, bucket, zone));
+            let posted_in: Vec<&Need> = records.needs.iter().filter(|n| period.holds(n.created_at)).collect();
+            let posted = posted(&posted_in, bucket, zone);
+            let by_status = posted_in.iter().fold(BTreeMap::new(), |mut counts, need| {
                 *counts.entry(need.status).or_insert(0) += 1;
                 counts
-            }),
-            to_first_assignment: Waits::of(first_assignment_waits(records, period)),
-            to_done: Waits::of(
+            });
+            let to_first_assignment = Waits::of(first_assignment_waits(records, period));
+            let to_done = Waits::of(
                 records
                     .needs
                     .iter()
@@ -240,16 +246,29 @@ impl Report {
                     .filter(|(_, done)| period.holds(*done))
                     .map(|(n, done)| done - n.created_at)
                     .collect(),
-            ),
-            open_by_age: open_by_age(records.needs, period.to),
-            waiting_longest: waiting_longest(records.needs, period.to),
-            areas: areas(&posted_in, records.assignments),
-            unmatched_offers: unmatched_offers(records, period.to),
-            hours: member_hours(&confirmed),
-            hours_by_category: category_hours(&confirmed, bucket, zone),
-            members: in_period(records.members, period).count(),
-            inactive: inactive(records, period),
-        }
+            );
+            let areas = areas(&posted_in, records.assignments);
+            let unmatched_offers = unmatched_offers(records, period.to);
+            let mut active = active_in_records(records, period);
+            let logged = logged.join().expect("summing hours does not panic");
+            active.extend(logged.active);
+            Report {
+                period,
+                bucket,
+                posted,
+                by_status,
+                to_first_assignment,
+                to_done,
+                open_by_age: open_by_age(records.needs, period.to),
+                waiting_longest: waiting_longest(records.needs, period.to),
+                areas,
+                unmatched_offers,
+                hours: logged.hours,
+                hours_by_category: logged.by_category,
+                members: in_period(records.members, period).count(),
+                inactive: in_period(records.members, period).filter(|m| !active.contains(&m.id)).map(|m| m.id).collect(),
+            }
+        })
     }
 }
 
@@ -369,47 +388,114 @@ fn areas(needs: &[&Need], assignments: &[Assignment]) -> Vec<AreaServed> {
     areas.into_values().collect()
 }
 
-fn member_hours(entries: &[&Logged]) -> Vec<MemberHours> {
-    let mut members: BTreeMap<Uuid, MemberHours> = BTreeMap::new();
-    for entry in entries {
-        let mut add = |member: Uuid, given: Hours, received: Hours| {
-            let hours = members.entry(member).or_insert(MemberHours { member, given: Hours::ZERO, received: Hours::ZERO });
-            (hours.given, hours.received) = (hours.given + given, hours.received + received);
-        };
-        add(entry.from, entry.hours, Hours::ZERO);
-        if let Party::Member(to) = entry.to {
-            add(to, Hours::ZERO, entry.hours);
+/// The figures of the hours logged in a period, summed in one pass.
+struct HourFigures {
+    /// Confirmed hours by member: most given first.
+    hours: Vec<MemberHours>,
+    /// The same hours by week or month and category.
+    by_category: Vec<CategoryHours>,
+    /// Everyone who gave or was given hours, confirmed or not.
+    active: HashSet<Uuid>,
+}
+
+impl HourFigures {
+    fn of(entries: &[Logged], period: Period, bucket: Bucket, zone: Tz) -> HourFigures {
+        // (given, received, any of them confirmed)
+        let mut members: HashMap<Uuid, (Hours, Hours, bool)> = HashMap::new();
+        let mut by_category: BTreeMap<(NaiveDate, Option<Category>), Hours> = BTreeMap::new();
+        let mut buckets = Buckets::new(bucket, zone);
+        for entry in entries.iter().filter(|e| period.holds(e.at)) {
+            let mut tally = |member: Uuid, given: Hours, received: Hours| {
+                let sums = members.entry(member).or_default();
+                if entry.confirmed {
+                    *sums = (sums.0 + given, sums.1 + received, true);
+                }
+            };
+            tally(entry.from, entry.hours, Hours::ZERO);
+            if let Party::Member(to) = entry.to {
+                tally(to, Hours::ZERO, entry.hours);
+            }
+            if entry.confirmed {
+                *by_category.entry((buckets.start(entry.at), entry.category)).or_insert(Hours::ZERO) += entry.hours;
+            }
         }
+        let active = members.keys().copied().collect();
+        let mut hours: Vec<MemberHours> =
+            members.into_iter().filter(|(_, sums)| sums.2).map(|(member, (given, received, _))| MemberHours { member, given, received }).collect();
+        hours.sort_by(|a, b| b.given.cmp(&a.given).then(a.member.cmp(&b.member)));
+        let by_category = by_category.into_iter().map(|((starting, category), hours)| CategoryHours { starting, category, hours }).collect();
+        HourFigures { hours, by_category, active }
     }
-    let mut hours: Vec<MemberHours> = members.into_values().collect();
-    hours.sort_by(|a, b| b.given.cmp(&a.given).then(a.member.cmp(&b.member)));
-    hours
 }
 
-fn category_hours(entries: &[&Logged], bucket: Bucket, zone: Tz) -> Vec<CategoryHours> {
-    let mut sums: BTreeMap<(NaiveDate, Option<Category>), Hours> = BTreeMap::new();
-    for entry in entries {
-        *sums.entry((bucket.start(entry.at, zone), entry.category)).or_insert(Hours::ZERO) += entry.hours;
-    }
-    sums.into_iter().map(|((starting, category), hours)| CategoryHours { starting, category, hours }).collect()
+/// `Bucket::start` for instants that come mostly in order, looking the time zone up once a
+/// week or month rather than once an instant.
+struct Buckets {
+    bucket: Bucket,
+    zone: Tz,
+    /// The instants known to be in the last bucket found, and its first day.
+    current: Option<(DateTime<Utc>, DateTime<Utc>, NaiveDate)>,
 }
 
-fn inactive(records: &Records<'_>, period: Period) -> Vec<Uuid> {
-    let mut active: BTreeSet<Uuid> = BTreeSet::new();
+impl Buckets {
+    fn new(bucket: Bucket, zone: Tz) -> Buckets {
+        Buckets { bucket, zone, current: None }
+    }
+
+    fn start(&mut self, at: DateTime<Utc>) -> NaiveDate {
+        if let Some((_, _, day)) = self.current.filter(|(from, to, _)| *from <= at && at < *to) {
+            return day;
+        }
+        let day = self.bucket.start(at, self.zone);
+        let next = match self.bucket {
+            Bucket::Week => day.checked_add_days(Days::new(7)),
+            Bucket::Month => day.checked_add_months(Months::new(1)),
+        };
+        // Only the instants surely in it: from the last time the clocks read its first midnight
+        // to the first time they read the next bucket's (clocks that go back repeat an hour).
+        let midnight = |day: NaiveDate| self.zone.from_local_datetime(&day.and_time(NaiveTime::MIN));
+        let from = midnight(day).latest();
+        let to = next.and_then(|next| midnight(next).earliest());
+        self.current = from.zip(to).map(|(from, to)| (from.with_timezone(&Utc), to.with_timezone(&Utc), day));
+        day
+    }
+}
+
+/// Members who posted, offered, were assigned or assigned someone in the period.
+fn active_in_records(records: &Records<'_>, period: Period) -> HashSet<Uuid> {
+    let mut active = HashSet::new();
     active.extend(records.needs.iter().filter(|n| period.holds(n.created_at)).map(|n| n.created_by));
     active.extend(records.offers.iter().filter(|o| period.holds(o.created_at)).map(|o| o.member));
     for assignment in records.assignments.iter().filter(|a| period.holds(a.created_at)) {
         active.extend([assignment.volunteer, assignment.assigned_by]);
     }
-    for entry in records.entries.iter().filter(|e| period.holds(e.at)) {
-        active.insert(entry.from);
-        if let Party::Member(to) = entry.to {
-            active.insert(to);
-        }
-    }
-    in_period(records.members, period).filter(|m| !active.contains(&m.id)).map(|m| m.id).collect()
+    active
 }
 
 fn in_period(members: &[Member], period: Period) -> impl Iterator<Item = &Member> {
     members.iter().filter(move |m| m.removed_at.is_none() && m.created_at < period.to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every quarter hour of three years, in order and out of it, lands in the bucket
+    /// `Bucket::start` gives, in zones whose clocks change at midnight (Havana, São Paulo until
+    /// 2019) or by half an hour (Lord Howe).
+    #[test]
+    fn buckets_agree_with_bucket_start_across_clock_changes() {
+        let zones = [chrono_tz::America::Havana, chrono_tz::America::Sao_Paulo, chrono_tz::Australia::Lord_Howe, chrono_tz::Europe::Madrid];
+        let first = DateTime::parse_from_rfc3339("2018-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let instants: Vec<DateTime<Utc>> = (0..3 * 366 * 24 * 4).map(|i| first + Duration::minutes(15 * i)).collect();
+        let shuffled: Vec<DateTime<Utc>> = instants.iter().step_by(7).rev().copied().collect();
+        for zone in zones {
+            for bucket in [Bucket::Week, Bucket::Month] {
+                let mut buckets = Buckets::new(bucket, zone);
+                for at in instants.iter().chain(&shuffled) {
+                    assert_eq!(buckets.start(*at), bucket.start(*at, zone), "{zone} {bucket:?} {at}");
+                }
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ use super::db::{get_meta, set_meta};
 use crate::conflict::Conflict;
 use crate::engine::{Collection, GroupDoc, Touched};
 use crate::error::Result;
-use crate::model::{Assignment, EntryStatus, HourEntry, HourVerdict, Member, Need, Offer};
+use crate::model::{Assignment, EntryStatus, HourEntry, HourVerdict, Member, Need, Offer, Party};
 
 pub(super) fn index_table(collection: Collection) -> Option<&'static str> {
     match collection {
@@ -256,7 +256,7 @@ fn index_member(tx: &Transaction<'_>, m: &Member) -> rusqlite::Result<()> {
 
 fn index_hour_entry(tx: &Transaction<'_>, entry: &HourEntry) -> rusqlite::Result<()> {
     let status = status_in_index(tx, entry.id)?;
-    tx.prepare_cached("INSERT INTO hour_entries (id, from_member, to_party, quarters, status, created_at, category, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+    tx.prepare_cached("INSERT INTO hour_entries (id, from_member, to_party, quarters, status, created_at, category, json, from_no, to_no) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")?
         .execute(params![
             entry.id.to_string(),
             entry.from.to_string(),
@@ -266,8 +266,15 @@ fn index_hour_entry(tx: &Transaction<'_>, entry: &HourEntry) -> rusqlite::Result
             entry.created_at.timestamp_millis(),
             entry.category.map(|c| c.as_str()),
             serde_json::to_string(entry).expect("serializable"),
+            party_no(tx, &Party::Member(entry.from))?,
+            party_no(tx, &entry.to)?,
         ])?;
     Ok(())
+}
+
+/// The number `parties` gives a party (a new one the first time).
+fn party_no(tx: &Transaction<'_>, party: &Party) -> rusqlite::Result<i64> {
+    tx.prepare_cached("INSERT INTO parties (id) VALUES (?1) ON CONFLICT (id) DO UPDATE SET id = id RETURNING no")?.query_row([party.to_string()], |r| r.get(0))
 }
 
 /// Indexes a verdict and moves its entry to the status its verdicts now give it.

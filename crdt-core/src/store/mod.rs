@@ -43,7 +43,7 @@ pub use import::{ImportProgress, Imported, NeedToImport};
 pub use privacy::Upkeep;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v5.sql"),
     include_str!("schema_v6.sql"),
     include_str!("schema_v7.sql"),
+    include_str!("schema_v8.sql"),
 ];
 
 pub struct Store {

@@ -4,6 +4,7 @@
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -20,7 +21,10 @@ use crate::matching::Matcher;
 use crate::report::{Bucket, Logged, Period, Records, Report};
 use crate::totals::GroupTotals;
 use chrono::{DateTime, NaiveDate};
-use crate::model::{Assignment, Load, Role, Balance, EntryStatus, Group, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
+use crate::model::{Assignment, Load, Party, Role, Balance, EntryStatus, Group, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
+
+/// The slices of a report's period that the two connections share out.
+const HOUR_SLICES: usize = 8;
 
 impl Store {
 
@@ -159,76 +163,51 @@ impl Store {
     /// The meeting report over `period` (see `report`), from the index.
     pub fn report(&self, period: Period, bucket: Bucket) -> Result<Report> {
         // The dashboard from a cold start is meant to take under 200 ms on a group's years of
-        // records, so two connections read side by side: this one the hours, a second one (on
-        // another thread) the needs, then whichever is free first the assignments and offers.
+        // records, so two connections read side by side, each taking the next share when free:
+        // the needs, assignments, offers and members, then the hours in slices of the period.
         // Records are read whole and in no order (no figure depends on it). Both connections
         // must read one snapshot: if the second sees another newest chunk (or cannot open),
         // this one reads all.
         let _snapshot = self.conn.unchecked_transaction()?;
         let newest = newest_chunk(&self.conn)?;
         let (path, raw_key) = (self.path.as_path(), &self.raw_key);
-        let (assignments, offers) = (OnceLock::new(), OnceLock::new());
+        let (needs, assignments, offers, members) = (OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new());
+        let slices = period.slices(HOUR_SLICES);
+        let parties = read_parties(&self.conn, path)?;
         let next = AtomicUsize::new(0);
-        let read_rest = |conn: &Connection| -> Result<()> {
+        let read_shares = |conn: &Connection| -> Result<Vec<Logged>> {
+            let mut logged = Vec::new();
             loop {
                 match next.fetch_add(1, Ordering::Relaxed) {
-                    0 => _ = assignments.set(read_table::<Assignment>(conn, path, "assignments")?),
-                    1 => _ = offers.set(read_table::<Offer>(conn, path, "offers")?),
-                    _ => return Ok(()),
+                    0 => _ = needs.set(read_table::<Need>(conn, path, "needs")?),
+                    1 => _ = assignments.set(read_table::<Assignment>(conn, path, "assignments")?),
+                    2 => _ = offers.set(read_table::<Offer>(conn, path, "offers")?),
+                    3 => _ = members.set(read_table::<Member>(conn, path, "members")?),
+                    share => match slices.get(share - 4) {
+                        Some(slice) => logged.extend(read_logged(conn, path, *slice, &parties)?),
+                        None => return Ok(logged),
+                    },
                 }
             }
         };
-        let (needs, entries, members) = std::thread::scope(|scope| -> Result<_> {
-            let beside = scope.spawn(|| -> Result<Option<Vec<Need>>> {
+        let entries = std::thread::scope(|scope| -> Result<_> {
+            let beside = scope.spawn(|| -> Result<Vec<Logged>> {
                 // Anything amiss before it takes a share (no second connection, another
                 // snapshot) leaves all the reading to the first connection.
-                let Ok(reader) = Store::reader(path, raw_key) else { return Ok(None) };
-                let Ok(_snapshot) = reader.unchecked_transaction() else { return Ok(None) };
+                let Ok(reader) = Store::reader(path, raw_key) else { return Ok(Vec::new()) };
+                let Ok(_snapshot) = reader.unchecked_transaction() else { return Ok(Vec::new()) };
                 if newest_chunk(&reader).ok() != Some(newest) {
-                    return Ok(None);
+                    return Ok(Vec::new());
                 }
-                let Ok(needs) = read_table(&reader, path, "needs") else { return Ok(None) };
-                read_rest(&reader)?;
-                Ok(Some(needs))
+                read_shares(&reader)
             });
-            let entries = self.logged(period)?;
-            let members = self.members()?;
-            read_rest(&self.conn)?;
-            let needs = beside.join().expect("reading does not panic")?;
-            Ok((needs, entries, members))
+            let mut entries = read_shares(&self.conn)?;
+            entries.extend(beside.join().expect("reading does not panic")?);
+            Ok(entries)
         })?;
-        let needs = match needs {
-            Some(needs) => needs,
-            None => read_table(&self.conn, path, "needs")?,
-        };
-        let (assignments, offers) = (assignments.into_inner().expect("read by one side"), offers.into_inner().expect("read by one side"));
+        let (needs, assignments, offers, members) = (taken(needs), taken(assignments), taken(offers), taken(members));
         let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
         Ok(Report::new(&records, period, bucket, self.group()?.settings.zone()))
-    }
-
-    /// The hours logged in `period`, just the columns a report reads (a group logs hundreds of
-    /// thousands of entries over the years: their whole records would take most of a second).
-    fn logged(&self, period: Period) -> Result<Vec<Logged>> {
-        let corrupt = |detail: String| Error::Corrupt { path: self.path.clone(), detail: format!("index row: {detail}") };
-        let sql = "SELECT from_member, to_party, quarters, status, created_at, category FROM hour_entries WHERE created_at >= ?1 AND created_at < ?2";
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| classify(&self.path, e))?;
-        let mut rows = stmt.query([period.from.timestamp_millis(), period.to.timestamp_millis()])?;
-        let mut logged = Vec::new();
-        // Read in place, without a string per cell: a half year can be 100,000 rows.
-        while let Some(r) = rows.next()? {
-            let text = |i: usize| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
-            let category = r.get_ref(5).and_then(|v| Ok(v.as_str_or_null()?))?;
-            let at = r.get::<_, i64>(4)?;
-            logged.push(Logged {
-                from: text(0)?.parse().map_err(|e| corrupt(format!("{e}")))?,
-                to: text(1)?.parse().map_err(|e| corrupt(format!("{e}")))?,
-                hours: Hours::from_quarters(r.get(2)?),
-                category: category.map(str::parse).transpose().map_err(|e| corrupt(format!("{e}")))?,
-                confirmed: text(3)? == EntryStatus::Confirmed.as_str(),
-                at: DateTime::from_timestamp_millis(at).ok_or_else(|| corrupt(format!("time {at}")))?,
-            });
-        }
-        Ok(logged)
     }
 
     /// This group's totals over whole days, for the network of chapters (`totals`): counts
@@ -384,6 +363,51 @@ impl Store {
     fn json_rows<T: DeserializeOwned>(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<T>> {
         parse_rows(&self.path, &raw_rows(&self.conn, &self.path, sql, params)?)
     }
+}
+
+/// The hours logged in `period`, just the columns a report reads (a group logs hundreds of
+/// thousands of entries over the years: their whole records would take most of a second), with
+/// the parties by their numbers in `parties`.
+fn read_logged(conn: &Connection, path: &Path, period: Period, parties: &HashMap<i64, Party>) -> Result<Vec<Logged>> {
+    let corrupt = |detail: String| Error::Corrupt { path: path.to_path_buf(), detail: format!("index row: {detail}") };
+    let party = |no: i64| parties.get(&no).copied().ok_or_else(|| corrupt(format!("no party {no}")));
+    let sql = "SELECT from_no, to_no, quarters, status, created_at, category FROM hour_entries WHERE created_at >= ?1 AND created_at < ?2";
+    let mut stmt = conn.prepare_cached(sql).map_err(|e| classify(path, e))?;
+    let mut rows = stmt.query([period.from.timestamp_millis(), period.to.timestamp_millis()])?;
+    let mut logged = Vec::new();
+    // Read in place, without a string per cell: a half year can be 100,000 rows.
+    while let Some(r) = rows.next()? {
+        let Party::Member(from) = party(r.get(0)?)? else { return Err(corrupt("hours given by the group".into())) };
+        let category = r.get_ref(5).and_then(|v| Ok(v.as_str_or_null()?))?;
+        let at = r.get::<_, i64>(4)?;
+        logged.push(Logged {
+            from,
+            to: party(r.get(1)?)?,
+            hours: Hours::from_quarters(r.get(2)?),
+            category: category.map(str::parse).transpose().map_err(|e| corrupt(format!("{e}")))?,
+            confirmed: r.get_ref(3).and_then(|v| Ok(v.as_str()?))? == EntryStatus::Confirmed.as_str(),
+            at: DateTime::from_timestamp_millis(at).ok_or_else(|| corrupt(format!("time {at}")))?,
+        });
+    }
+    Ok(logged)
+}
+
+/// Every party in the hours' index, by its number.
+fn read_parties(conn: &Connection, path: &Path) -> Result<HashMap<i64, Party>> {
+    let corrupt = |detail: String| Error::Corrupt { path: path.to_path_buf(), detail: format!("index row: {detail}") };
+    let mut stmt = conn.prepare_cached("SELECT no, id FROM parties").map_err(|e| classify(path, e))?;
+    let mut rows = stmt.query([])?;
+    let mut parties = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let id = r.get_ref(1).and_then(|v| Ok(v.as_str()?))?;
+        parties.insert(r.get(0)?, id.parse().map_err(|e| corrupt(format!("{e}")))?);
+    }
+    Ok(parties)
+}
+
+/// A share of a report's reading, read by one side or the other before both stopped.
+fn taken<T>(share: OnceLock<T>) -> T {
+    share.into_inner().expect("every share is read before both sides stop")
 }
 
 /// Every record of an index table, parsed.

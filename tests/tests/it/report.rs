@@ -259,6 +259,34 @@ fn the_store_reports_from_its_index_what_the_records_say() {
     }
 }
 
+/// A store from before schema 8 (the hours' index named parties by id) numbers its parties when
+/// it opens, and reports the same hours as before; new entries get numbers as they come.
+#[test]
+fn a_store_from_schema_7_numbers_its_parties_and_reports_the_same() {
+    let Fixture { _dir, store, period, .. } = fixture();
+    let before = store.report(period, Bucket::Week).unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    // Schema 7 as it was, with the same rows.
+    let conn = Store::unlocked_connection(&path, &test_key()).unwrap();
+    conn.execute_batch(
+        "DROP INDEX hour_entries_by_time; ALTER TABLE hour_entries DROP COLUMN from_no; ALTER TABLE hour_entries DROP COLUMN to_no; DROP TABLE parties;
+         CREATE INDEX hour_entries_by_time ON hour_entries (created_at, from_member, to_party, quarters, status, category); PRAGMA user_version = 7;",
+    )
+    .unwrap();
+    drop(conn);
+    let mut store = Store::open(&path, &test_key()).unwrap();
+    assert_eq!(store.report(period, Bucket::Week).unwrap(), before);
+    let (ana, bo) = (store.me().unwrap(), store.find_member("Bo").unwrap());
+    let at = period.from + Duration::days(1);
+    let entry = store.act(|doc, _, _| doc.log_hours(bo, NewHours::new(bo, Party::Member(ana), "1".parse().unwrap()), at)).unwrap().id;
+    store.act(|doc, _, _| doc.confirm_hours(ana, entry, at)).unwrap();
+    let after = store.report(period, Bucket::Week).unwrap();
+    let given = |report: &Report| report.hours.iter().find(|h| h.member == bo).unwrap().given;
+    assert_eq!(given(&after), given(&before) + "1".parse().unwrap());
+    assert!(after.hours.iter().any(|h| h.member == ana && h.received == "1".parse().unwrap()));
+}
+
 /// The printed report, drawn by headless Chromium from the self-contained page in each language:
 /// it fits on two A4 pages, and pictures of it on paper and on a phone land in
 /// `screenshots/report/` for people to look at.
