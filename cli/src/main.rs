@@ -6,7 +6,7 @@ mod meet;
 mod show;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -19,9 +19,13 @@ use uuid::Uuid;
 #[derive(Parser)]
 #[command(name = "aidmesh", version, about = "Offline-first mutual aid: needs, offers, volunteers and their matches")]
 struct Cli {
-    /// Where this device keeps its database [default: the platform's data directory]
+    /// Where this device keeps its groups' databases [default: the platform's data directory]
     #[arg(long, global = true, env = "AIDMESH_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The group to work in, when this device is in several: its name, or the start of it (for
+    /// `init`, the new group's name)
+    #[arg(long, global = true, env = "AIDMESH_GROUP", value_name = "NAME")]
+    group: Option<String>,
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     json: bool,
@@ -35,10 +39,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start a new group on this device, with you as its first member
+    /// Start a new group on this device (named with --group), with you as its first member
     Init {
-        #[arg(long, value_name = "NAME")]
-        group: String,
         #[arg(long, value_name = "ME")]
         name: String,
         #[arg(long, default_value = "organizer")]
@@ -46,6 +48,8 @@ enum Command {
     },
     /// The group: name, areas, counts
     Group,
+    /// The groups this device is in
+    Groups,
     /// How long contact details are kept after a need closes, and how long an unanswered need
     /// waits past 'needed by' before it expires; with no option, shows them (organizers set them)
     Retention {
@@ -531,15 +535,34 @@ fn one_line(text: &str) -> String {
         .join(" ")
 }
 
-fn database(data_dir: Option<PathBuf>) -> Result<PathBuf> {
-    let dir = match data_dir {
-        Some(dir) => dir,
-        None => directories::ProjectDirs::from("org", "aidmesh", "aidmesh")
+fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
+    match given {
+        Some(dir) => Ok(dir),
+        None => Ok(directories::ProjectDirs::from("org", "aidmesh", "aidmesh")
             .context("cannot find a data directory for this user; pass --data-dir")?
             .data_dir()
-            .to_path_buf(),
-    };
-    Ok(dir.join("aidmesh.db"))
+            .to_path_buf()),
+    }
+}
+
+/// Every group on this device, each opened with its own key to read its name.
+fn groups_on_device(dir: &Path, passphrase: &Option<String>) -> Result<Vec<GroupOnDevice>> {
+    let open = |path: PathBuf| -> Result<GroupOnDevice> { Ok(GroupOnDevice::of(&Store::open(&path, &db_key(passphrase.clone(), &path, false)?)?)?) };
+    group_files(dir)?.into_iter().map(open).collect()
+}
+
+/// The database of the group `wanted` names; with one group on the device, no name is needed.
+fn chosen_database(dir: &Path, wanted: Option<&str>, passphrase: &Option<String>) -> Result<PathBuf> {
+    let files = group_files(dir)?;
+    if let (None, [] | [_]) = (wanted, files.as_slice()) {
+        return Ok(files.into_iter().next().unwrap_or_else(|| dir.join(FIRST_GROUP_FILE)));
+    }
+    let groups = groups_on_device(dir, passphrase)?;
+    match choose_group(&groups, wanted) {
+        Ok(group) => Ok(group.path.clone()),
+        Err(e @ (crdt_core::Error::WhichGroup { .. } | crdt_core::Error::Ambiguous { .. })) => bail!("{e} (--group NAME)"),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The database key: from `--passphrase` or `AIDMESH_PASSPHRASE`, else from the OS keyring
@@ -572,23 +595,36 @@ fn run(cli: Cli) -> Result<()> {
         let network = crdt_core::totals::Network::of(files.iter().map(|file| read_totals(file)).collect::<Result<_>>()?)?;
         return out.print(&network, || show::network(&network));
     }
-    let path = database(cli.data_dir)?;
-    let key = db_key(cli.passphrase, &path, matches!(cli.command, Command::Init { .. } | Command::Join { .. }) && !path.exists())?;
-    // The two commands that make the database; every other one opens it.
+    let dir = data_dir(cli.data_dir)?;
+    // The two commands that make a group's database; every other one opens one.
     let command = match cli.command {
-        Command::Init { group, name, role } => {
-            let store = Store::create(&path, &key, &group, NewMember::new(&name, role))?;
+        Command::Init { name, role } => {
+            let group = cli.group.context("name the new group with --group NAME")?;
+            check_new_group(&groups_on_device(&dir, &cli.passphrase)?, None, Some(&group))?;
+            let path = new_group_file(&dir);
+            let store = Store::create(&path, &db_key(cli.passphrase, &path, true)?, &group, NewMember::new(&name, role))?;
             let group = store.group()?;
             return out.print(&group, || format!("Created group '{}' in {}. You are {name} ({role}).", group.name, path.display()));
         }
-        Command::Join { invite, name } => return meet::join(&path, &key, &invite, &name, out),
+        Command::Join { invite, name } => {
+            let invite = Invite::parse(&invite)?;
+            check_new_group(&groups_on_device(&dir, &cli.passphrase)?, Some(invite.group), None)?;
+            let path = new_group_file(&dir);
+            return meet::join(&path, &db_key(cli.passphrase, &path, true)?, &invite, &name, out);
+        }
+        Command::Groups => {
+            let groups = groups_on_device(&dir, &cli.passphrase)?;
+            return out.print(&groups, || show::groups(&groups));
+        }
         other => other,
     };
+    let path = chosen_database(&dir, cli.group.as_deref(), &cli.passphrase)?;
+    let key = db_key(cli.passphrase, &path, false)?;
     let mut store = Store::open(&path, &key)?;
     // Expiry runs on this device's clock whenever aidmesh is used, synced or not.
     store.upkeep(Utc::now())?;
     let result = match command {
-        Command::Init { .. } | Command::Join { .. } | Command::Network { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Join { .. } | Command::Groups | Command::Network { .. } => unreachable!("handled above"),
         Command::Serve { listen, discovery, run_for } => return meet::serve(store, &listen, discovery, run_for, out),
         Command::Sync { address } => return meet::sync(store, &address, out),
         Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
@@ -597,10 +633,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bundle(BundleCommand::Import { file }) => meet::import_bundle(&mut store, &file, out),
         Command::Import(ImportCommand::Members(args)) => sheets::import_members(&mut store, args, out),
         Command::Import(ImportCommand::Hours(args)) => sheets::import_hours(&mut store, args, out),
-        Command::Import(ImportCommand::Needs(args)) => {
-            let data_dir = path.parent().context("the database has no folder")?;
-            sheets::import_needs(&mut store, data_dir, args, out)
-        }
+        Command::Import(ImportCommand::Needs(args)) => sheets::import_needs(&mut store, &dir, args, out),
         Command::IntakeSheet { html, lang } => {
             let group = store.group()?;
             std::fs::write(&html, aidmesh_report::intake_sheet(&group.name, &group.settings.categories, lang)).with_context(|| format!("could not write {}", html.display()))?;

@@ -24,9 +24,8 @@ pub fn invite(store: &Store, address: Option<String>, qr: bool, out: Output) -> 
     })
 }
 
-pub fn join(path: &Path, key: &DbKey, text: &str, name: &str, out: Output) -> Result<()> {
-    let invite = Invite::parse(text)?;
-    let store = Store::join(path, key, &invite, name)?;
+pub fn join(path: &Path, key: &DbKey, invite: &Invite, name: &str, out: Output) -> Result<()> {
+    let store = Store::join(path, key, invite, name)?;
     let Some(address) = invite.address.clone() else {
         return out.print(&json!({ "joined": invite.group, "synced": false }), || {
             "Joined. This device gets the group's record at its first sync: `aidmesh sync ADDRESS` or `aidmesh bundle import FILE`.".into()

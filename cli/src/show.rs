@@ -78,6 +78,17 @@ impl Counts {
     }
 }
 
+pub fn groups(groups: &[GroupOnDevice]) -> String {
+    if groups.is_empty() {
+        return "This device is in no group yet: start one with `aidmesh init` or join one with `aidmesh join`.".into();
+    }
+    let mut text = format!("This device is in {} group{}:", groups.len(), if groups.len() == 1 { "" } else { "s" });
+    for group in groups {
+        text.push_str(&format!("\n  {}", group.label()));
+    }
+    text
+}
+
 pub fn group(group: &Group, counts: &Counts) -> String {
     let mut text = format!(
         "{}\n  members: {}\n  needs: {} ({} open)\n  active offers: {}\n  areas: {}",

@@ -34,6 +34,12 @@ pub enum Error {
     NoDatabase(PathBuf),
     #[error("an aidmesh database already exists at {0}")]
     AlreadyExists(PathBuf),
+    #[error("this device is in no group called '{wanted}'; it is in {names}")]
+    NoSuchGroup { wanted: String, names: String },
+    #[error("this device is in several groups ({names}): name the one you mean")]
+    WhichGroup { names: String },
+    #[error("this device is already in {0}; nothing was changed")]
+    InGroupAlready(String),
     #[error(
         "the database at {path} was written by a newer aidmesh (schema {found}, this version knows {supported}); \
          update aidmesh, the file was left untouched"

@@ -30,6 +30,7 @@ use crate::signing::{Signatures, Signer};
 use crate::validation::{check_text, Field, ValidationError, MAX_TITLE};
 
 mod db;
+mod groups;
 mod import;
 mod index;
 mod meeting;
@@ -39,6 +40,7 @@ mod write;
 
 use db::{classify, get_meta, insert_chunk, insert_signatures, set_meta};
 use index::reindex_all;
+pub use groups::{check_new_group, choose_group, group_files, new_group_file, GroupOnDevice, FIRST_GROUP_FILE};
 pub use import::{ImportProgress, Imported, NeedToImport};
 pub use privacy::Upkeep;
 

@@ -71,7 +71,7 @@ fn bad_input_gets_one_clear_line_a_failure_code_and_writes_nothing() {
         (&["offer", "add", "--what", "x", "--category", "meals", "--area", "North", "--capacity", "0"], "capacity must be at least 1"),
         (&["offer", "add", "--what", "x", "--category", "meals", "--area", "North", "--weekly", "someday"], "is not a weekly slot"),
         (&["need", "status", "ffff", "done"], "no need matches 'ffff'"),
-        (&["init", "--group", "Again", "--name", "Ana"], "already exists"),
+        (&["init", "--group", "eastside mutual aid", "--name", "Ana"], "already in the group 'Eastside Mutual Aid'"),
         (&["resolve", "abc", "--keep", "1"], "no open conflict matches 'abc'"),
     ];
     for (args, expected) in cases {
@@ -354,4 +354,43 @@ fn intake_records_the_channel_and_consent_and_warns_of_a_known_phone_number() {
     let refused = ana.fails(&["need", "add", "--title", "Meals", "--category", "meals", "--area", "North", "--phone", &"5".repeat(100)]).unwrap();
     assert!(refused.contains("phone is too long"), "{refused}");
     assert_eq!(ana.json(&["need", "list"]).unwrap().as_array().unwrap().len(), before);
+}
+
+/// One phone in two groups: each has its own database and device keys; with two, a command
+/// names its group (any case, or the start of it), and a group is joined only once.
+#[test]
+fn a_phone_in_two_groups_names_the_one_it_means_and_each_keeps_its_own_keys() {
+    let (phone_dir, hub_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (phone, hub) = (Cli::new(phone_dir.path()), Cli::new(hub_dir.path()));
+    phone.ok(&["init", "--group", "Cleveland SEWG", "--name", "Ana"]).unwrap();
+    // One group needs no name.
+    phone.ok(&["member", "add", "--name", "Bo"]).unwrap();
+    hub.ok(&["init", "--group", "Cleveland Timebank", "--name", "Gus"]).unwrap();
+    let (mut hub_process, address) = hub.serve(&[]).unwrap();
+    let link = hub.json(&["invite", "--address", &address]).unwrap()["link"].as_str().unwrap().to_string();
+    phone.ok(&["join", &link, "--name", "Ana"]).unwrap();
+
+    let which = phone.fails(&["member", "list"]).unwrap();
+    assert!(which.contains("several groups ('Cleveland SEWG', 'Cleveland Timebank')") && which.contains("--group NAME"), "{which}");
+    let names = |group: &str| -> Vec<String> {
+        let members = phone.json(&["--group", group, "member", "list"]).unwrap();
+        members.as_array().unwrap().iter().map(|m| m["display_name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names("cleveland t"), ["Ana", "Gus"]);
+    assert_eq!(names("Cleveland SEWG"), ["Ana", "Bo"]);
+    assert!(phone.fails(&["--group", "Cleveland", "member", "list"]).unwrap().contains("'cleveland' matches 2 groups"));
+    assert!(phone.fails(&["--group", "Akron", "member", "list"]).unwrap().contains("no group called 'akron'"));
+    let again = phone.fails(&["join", &link, "--name", "Ana"]).unwrap();
+    assert!(again.contains("already in the group 'Cleveland Timebank'"), "{again}");
+    let listed = phone.json(&["groups"]).unwrap();
+    let listed: Vec<&str> = listed.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["Cleveland SEWG", "Cleveland Timebank"]);
+
+    // Nothing links the two: each database has its own device key.
+    let stores: Vec<crdt_core::Store> =
+        crdt_core::group_files(phone_dir.path()).unwrap().iter().map(|path| crdt_core::Store::open(path, &aidmesh_tests::test_key()).unwrap()).collect();
+    assert_eq!(stores.len(), 2);
+    assert_ne!(stores[0].device().id(), stores[1].device().id());
+    hub_process.kill().unwrap();
+    hub_process.wait().unwrap();
 }
