@@ -11,7 +11,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crdt_core::*;
 use serde::Serialize;
 use uuid::Uuid;
@@ -26,6 +27,9 @@ struct Cli {
     /// `init`, the new group's name)
     #[arg(long, global = true, env = "AIDMESH_GROUP", value_name = "NAME")]
     group: Option<String>,
+    /// Whether `group` came from AIDMESH_GROUP rather than --group.
+    #[arg(skip)]
+    group_from_env: bool,
     /// Print machine-readable JSON instead of text
     #[arg(long, global = true)]
     json: bool,
@@ -178,7 +182,8 @@ enum Command {
         #[arg(long, value_name = "ME")]
         name: String,
     },
-    /// Keep this device available for members' devices to sync with, until stopped
+    /// Keep this device available for members' devices to sync with, for every group it is in
+    /// (or the one named with --group) on one port, until stopped
     Serve {
         #[arg(long, default_value = "0.0.0.0:7370", value_name = "ADDR:PORT")]
         listen: String,
@@ -506,7 +511,12 @@ enum MemberCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = Cli::command().try_get_matches().and_then(|matches| {
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.group_from_env = matches.value_source("group") == Some(ValueSource::EnvVariable);
+        Ok(cli)
+    });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
@@ -545,6 +555,13 @@ fn data_dir(given: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
+/// Makes the folder a new group's database goes in before its key is made: the OS keyring names
+/// the key by the file's full path, which cannot be worked out in a folder that is not there.
+fn make_folder(path: &Path) -> Result<()> {
+    let folder = path.parent().context("the database has no folder")?;
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))
+}
+
 /// Every group on this device, each opened with its own key to read its name.
 fn groups_on_device(dir: &Path, passphrase: &Option<String>) -> Result<Vec<GroupOnDevice>> {
     let open = |path: PathBuf| -> Result<GroupOnDevice> { Ok(GroupOnDevice::of(&Store::open(&path, &db_key(passphrase.clone(), &path, false)?)?)?) };
@@ -554,7 +571,8 @@ fn groups_on_device(dir: &Path, passphrase: &Option<String>) -> Result<Vec<Group
 /// The database of the group `wanted` names; with one group on the device, no name is needed.
 fn chosen_database(dir: &Path, wanted: Option<&str>, passphrase: &Option<String>) -> Result<PathBuf> {
     let files = group_files(dir)?;
-    if let (None, [] | [_]) = (wanted, files.as_slice()) {
+    // No group yet: opening the first one says how to start one.
+    if let (_, []) | (None, [_]) = (wanted, files.as_slice()) {
         return Ok(files.into_iter().next().unwrap_or_else(|| dir.join(FIRST_GROUP_FILE)));
     }
     let groups = groups_on_device(dir, passphrase)?;
@@ -573,7 +591,7 @@ fn db_key(given: Option<String>, path: &std::path::Path, choosing: bool) -> Resu
     if let Some(passphrase) = given.or_else(kept) {
         return Ok(DbKey::passphrase(&passphrase)?);
     }
-    let passphrase = rpassword::prompt_password("Passphrase for this device's aidmesh database: ")
+    let passphrase = rpassword::prompt_password(format!("Passphrase for the aidmesh database {}: ", path.display()))
         .map_err(|_| anyhow::anyhow!("no passphrase, no keyring, and no terminal to ask on: give one with --passphrase or AIDMESH_PASSPHRASE"))?;
     if choosing && rpassword::prompt_password("The same passphrase again: ")? != passphrase {
         bail!("the two passphrases differ; nothing was created");
@@ -599,9 +617,11 @@ fn run(cli: Cli) -> Result<()> {
     // The two commands that make a group's database; every other one opens one.
     let command = match cli.command {
         Command::Init { name, role } => {
-            let group = cli.group.context("name the new group with --group NAME")?;
+            // Not AIDMESH_GROUP: that names the group to work in, not a new one.
+            let group = cli.group.filter(|_| !cli.group_from_env).context("name the new group with --group NAME")?;
             check_new_group(&groups_on_device(&dir, &cli.passphrase)?, None, Some(&group))?;
             let path = new_group_file(&dir);
+            make_folder(&path)?;
             let store = Store::create(&path, &db_key(cli.passphrase, &path, true)?, &group, NewMember::new(&name, role))?;
             let group = store.group()?;
             return out.print(&group, || format!("Created group '{}' in {}. You are {name} ({role}).", group.name, path.display()));
@@ -610,11 +630,25 @@ fn run(cli: Cli) -> Result<()> {
             let invite = Invite::parse(&invite)?;
             check_new_group(&groups_on_device(&dir, &cli.passphrase)?, Some(invite.group), None)?;
             let path = new_group_file(&dir);
+            make_folder(&path)?;
             return meet::join(&path, &db_key(cli.passphrase, &path, true)?, &invite, &name, out);
         }
         Command::Groups => {
             let groups = groups_on_device(&dir, &cli.passphrase)?;
             return out.print(&groups, || show::groups(&groups));
+        }
+        // One hub for every group on the device (or the one named), on one port.
+        Command::Serve { listen, discovery, run_for } => {
+            let paths = match group_files(&dir)? {
+                all if cli.group.is_none() && !all.is_empty() => all,
+                _ => vec![chosen_database(&dir, cli.group.as_deref(), &cli.passphrase)?],
+            };
+            let open = |path: &PathBuf| -> Result<Store> {
+                let mut store = Store::open(path, &db_key(cli.passphrase.clone(), path, false)?)?;
+                store.upkeep(Utc::now())?;
+                Ok(store)
+            };
+            return meet::serve(paths.iter().map(open).collect::<Result<_>>()?, &listen, discovery, run_for, out);
         }
         other => other,
     };
@@ -624,8 +658,7 @@ fn run(cli: Cli) -> Result<()> {
     // Expiry runs on this device's clock whenever aidmesh is used, synced or not.
     store.upkeep(Utc::now())?;
     let result = match command {
-        Command::Init { .. } | Command::Join { .. } | Command::Groups | Command::Network { .. } => unreachable!("handled above"),
-        Command::Serve { listen, discovery, run_for } => return meet::serve(store, &listen, discovery, run_for, out),
+        Command::Init { .. } | Command::Join { .. } | Command::Groups | Command::Serve { .. } | Command::Network { .. } => unreachable!("handled above"),
         Command::Sync { address } => return meet::sync(store, &address, out),
         Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
         Command::Peers => meet::peers(&store, out),

@@ -54,8 +54,8 @@ pub fn sync(store: Store, address: &str, out: Output) -> Result<()> {
     out.print(&digest, || format!("Synced with {address}: {}", describe(&digest)))
 }
 
-pub fn serve(store: Store, listen: &str, discovery: DiscoveryMode, run_for: Option<u64>, out: Output) -> Result<()> {
-    let store: SharedStore = aidmesh_net::shared(store);
+pub fn serve(groups: Vec<Store>, listen: &str, discovery: DiscoveryMode, run_for: Option<u64>, out: Output) -> Result<()> {
+    let groups: Vec<SharedStore> = groups.into_iter().map(aidmesh_net::shared).collect();
     let options = HubOptions { discovery, max_connections: 64, run_for: run_for.map(Duration::from_secs) };
     runtime()?.block_on(async {
         // Handlers first: a signal that arrives once "listening" is printed must stop us cleanly.
@@ -69,7 +69,7 @@ pub fn serve(store: Store, listen: &str, discovery: DiscoveryMode, run_for: Opti
                 _ = terminate.recv() => {}
             }
         };
-        aidmesh_net::serve(store, listener, options, shutdown, move |event| log(&event, out)).await?;
+        aidmesh_net::serve(groups, listener, options, shutdown, move |event| log(&event, out)).await?;
         Ok::<_, anyhow::Error>(())
     })?;
     if !out.json {

@@ -266,7 +266,7 @@ impl Report {
                 hours: logged.hours,
                 hours_by_category: logged.by_category,
                 members: in_period(records.members, period).count(),
-                inactive: in_period(records.members, period).filter(|m| !active.contains(&m.id)).map(|m| m.id).collect(),
+                inactive: inactive(records.members, period, &active),
             }
         })
     }
@@ -470,6 +470,14 @@ fn active_in_records(records: &Records<'_>, period: Period) -> HashSet<Uuid> {
         active.extend([assignment.volunteer, assignment.assigned_by]);
     }
     active
+}
+
+/// The members in the period who did nothing in it, by name (as lists show them), whatever order
+/// the records came in.
+fn inactive(members: &[Member], period: Period, active: &HashSet<Uuid>) -> Vec<Uuid> {
+    let mut quiet: Vec<&Member> = in_period(members, period).filter(|m| !active.contains(&m.id)).collect();
+    quiet.sort_by_cached_key(|m| (m.display_name.to_lowercase(), m.id));
+    quiet.into_iter().map(|m| m.id).collect()
 }
 
 fn in_period(members: &[Member], period: Period) -> impl Iterator<Item = &Member> {

@@ -227,7 +227,7 @@ async fn meetup(dir: &Path, sizes: &Sizes) -> anyhow::Result<f64> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
     let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 64, run_for: Some(Duration::from_secs(120)) };
-    tokio::spawn(aidmesh_net::serve(hub.clone(), listener, options, std::future::pending(), |_| {}));
+    tokio::spawn(aidmesh_net::serve(vec![hub.clone()], listener, options, std::future::pending(), |_| {}));
 
     let mut devices = vec![aidmesh_net::shared(first)];
     for i in 1..sizes.meetup_devices {

@@ -5,9 +5,10 @@
 //!
 //! The group secret changes (a new epoch) whenever a member is removed, and two removals made
 //! apart start two secrets for one epoch until the record settles on one. Before the handshake
-//! each side sends a hello in the clear: a fresh nonce, and for each secret it holds its epoch
-//! and a keyed hash of that nonce (`GroupSecret::proof`), which outsiders cannot link from one
-//! meeting to the next. Both sides then use the newest secret both hold,
+//! each side sends a hello in the clear, the initiator first: a fresh nonce, and for each secret
+//! it holds its epoch and a keyed hash of that nonce (`GroupSecret::proof`), which outsiders
+//! cannot link from one meeting to the next. A device serving several groups answers with the
+//! hello of the group the initiator's proves (`accept_for`), and with nothing to anyone else. Both sides then use the newest secret both hold,
 //! so a device that has not heard of a removal yet still meets the others and learns of it. Both
 //! hellos are the handshake's prologue: changing them in flight fails it. Once the peer's key is
 //! proven, a device the group has removed is refused whatever the secret, and a secret older than
@@ -81,23 +82,39 @@ pub struct Channel {
 impl Channel {
     /// Connects to a member's device and runs the handshake as initiator.
     pub async fn connect(address: &str, keys: &Keyring) -> Result<Channel> {
-        let stream = timeout(IO_TIMEOUT, TcpStream::connect(address))
+        let mut stream = timeout(IO_TIMEOUT, TcpStream::connect(address))
             .await
             .map_err(|_| NetError::Timeout("connecting"))?
             .map_err(|e| NetError::Connect(address.to_string(), e))?;
-        Self::handshake(stream, keys, true).await
+        prepare(&stream)?;
+        // The initiator speaks first: a device serving several groups answers for the one its
+        // hello proves.
+        let mine = Hello::of(keys);
+        send_hello(&mut stream, &mine).await?;
+        let theirs = read_hello(&mut stream).await?;
+        Self::handshake(stream, keys, mine, theirs, true).await
     }
 
     /// Runs the handshake as responder on a connection someone opened to us.
     pub async fn accept(stream: TcpStream, keys: &Keyring) -> Result<Channel> {
-        Self::handshake(stream, keys, false).await
+        Ok(Self::accept_for(stream, std::slice::from_ref(keys)).await?.0)
     }
 
-    async fn handshake(mut stream: TcpStream, keys: &Keyring, initiator: bool) -> Result<Channel> {
-        stream.set_nodelay(true)?;
-        socket2::SockRef::from(&stream).set_tcp_keepalive(&KEEPALIVE)?;
+    /// As `accept`, for a device that serves several groups: the initiator's hello proves which
+    /// group it is in (a keyed hash only that group's members can make), and only that group's
+    /// hello is sent back, so nobody learns which other groups meet here. Returns the channel
+    /// and the group's place in `groups`.
+    pub async fn accept_for(mut stream: TcpStream, groups: &[Keyring]) -> Result<(Channel, usize)> {
+        prepare(&stream)?;
+        let theirs = read_hello(&mut stream).await?;
+        let group = groups.iter().position(|keys| keys.secrets.iter().any(|held| theirs.offers.contains(&(held.epoch, held.secret.proof(&theirs.nonce)))));
+        let keys = &groups[group.ok_or(NetError::Handshake)?];
         let mine = Hello::of(keys);
-        let theirs = exchange_hellos(&mut stream, &mine).await?;
+        send_hello(&mut stream, &mine).await?;
+        Ok((Self::handshake(stream, keys, mine, theirs, false).await?, group.expect("found above")))
+    }
+
+    async fn handshake(mut stream: TcpStream, keys: &Keyring, mine: Hello, theirs: Hello, initiator: bool) -> Result<Channel> {
         let shared = newest_shared(&mine, &theirs).ok_or(NetError::Handshake)?;
         let prologue = if initiator { [mine.bytes, theirs.bytes].concat() } else { [theirs.bytes, mine.bytes].concat() };
         let private = keys.device.private_bytes();
@@ -219,9 +236,18 @@ fn newest_shared(mine: &Hello, theirs: &Hello) -> Option<EpochSecret> {
     mine.offered.iter().filter(|held| theirs.offers.contains(&(held.epoch, held.secret.proof(&theirs.nonce)))).max_by_key(|held| held.rank()).cloned()
 }
 
-/// Both sides send their hello; returns the peer's.
-async fn exchange_hellos(stream: &mut TcpStream, mine: &Hello) -> Result<Hello> {
-    timeout(IO_TIMEOUT, stream.write_all(&mine.bytes)).await.map_err(|_| NetError::Timeout("sending"))??;
+fn prepare(stream: &TcpStream) -> Result<()> {
+    stream.set_nodelay(true)?;
+    socket2::SockRef::from(stream).set_tcp_keepalive(&KEEPALIVE)?;
+    Ok(())
+}
+
+async fn send_hello(stream: &mut TcpStream, hello: &Hello) -> Result<()> {
+    timeout(IO_TIMEOUT, stream.write_all(&hello.bytes)).await.map_err(|_| NetError::Timeout("sending"))??;
+    Ok(())
+}
+
+async fn read_hello(stream: &mut TcpStream) -> Result<Hello> {
     let mut head = [0u8; NONCE + 1];
     read_exact(stream, &mut head).await?;
     let count = usize::from(head[NONCE]);

@@ -1,5 +1,6 @@
 //! The always-on hub (a laptop at the community centre, or any device left serving): accepts
-//! syncs from members' devices, many at once, and syncs with members it discovers on the LAN.
+//! syncs from members' devices, many at once, for every group it is in, on one port, and syncs
+//! with members it discovers on the LAN.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,8 +42,9 @@ pub enum HubEvent {
     Discovered(SocketAddr),
 }
 
+/// Serves `groups` (each group's store on this device) until `shutdown`, `run_for` or an error.
 pub async fn serve(
-    store: SharedStore,
+    groups: Vec<SharedStore>,
     listener: TcpListener,
     options: HubOptions,
     shutdown: impl Future<Output = ()>,
@@ -50,11 +52,15 @@ pub async fn serve(
 ) -> Result<(), DiscoveryError> {
     let events = Arc::new(events);
     let local = listener.local_addr()?;
-    let (keys, group) = {
-        let store = lock(&store);
-        (store.keyring().map_err(|e| DiscoveryError::Keys(e.to_string()))?, store.group_id())
-    };
-    let discovery = Discovery::start(options.discovery, &keys, group, local.port())?;
+    let groups = Arc::new(groups);
+    let mut discoveries = Vec::new();
+    for (place, store) in groups.iter().enumerate() {
+        let (keys, group) = {
+            let store = lock(store);
+            (store.keyring().map_err(|e| DiscoveryError::Keys(e.to_string()))?, store.group_id())
+        };
+        discoveries.extend(Discovery::start(options.discovery, &keys, group, local.port())?.map(|discovery| (place, discovery)));
+    }
     events(HubEvent::Listening(local));
     let places = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let stop_at = options.run_for.map(|d| Instant::now() + d);
@@ -69,10 +75,17 @@ pub async fn serve(
             }
         };
         let look_around = async {
-            match &discovery {
-                Some(discovery) => discovery.found(Duration::from_secs(1)).await,
-                None => std::future::pending().await,
+            if discoveries.is_empty() {
+                std::future::pending::<()>().await;
             }
+            // Each group's browser in turn; one that found a device returns it at once.
+            for (place, discovery) in &discoveries {
+                let found = discovery.found(Duration::from_secs(1) / discoveries.len() as u32).await;
+                if !found.is_empty() {
+                    return (*place, found);
+                }
+            }
+            (0, Vec::new())
         };
         tokio::select! {
             _ = &mut shutdown => break,
@@ -80,25 +93,25 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let (stream, from) = accepted?;
                 let Ok(place) = places.clone().acquire_owned().await else { break };
-                let (store, events) = (store.clone(), events.clone());
+                let (groups, events) = (groups.clone(), events.clone());
                 tokio::spawn(async move {
                     let _place = place;
                     // Read afresh each time: a removal or a new epoch learned in the last sync counts now.
-                    let keys = match lock(&store).keyring() {
+                    let keys = match groups.iter().map(|store| lock(store).keyring()).collect::<Result<Vec<_>, _>>() {
                         Ok(keys) => keys,
                         Err(e) => return events(HubEvent::Refused { from, reason: e.to_string() }),
                     };
-                    let channel = match timeout(IO_TIMEOUT, Channel::accept(stream, &keys)).await {
-                        Ok(Ok(channel)) => channel,
+                    let (channel, group) = match timeout(IO_TIMEOUT, Channel::accept_for(stream, &keys)).await {
+                        Ok(Ok(accepted)) => accepted,
                         Ok(Err(e)) => return events(HubEvent::Refused { from, reason: e.to_string() }),
                         Err(_) => return events(HubEvent::Refused { from, reason: NetError::Timeout("handshake").to_string() }),
                     };
                     let peer = channel.peer.clone();
-                    let outcome = sync_with(channel, &store, None).await;
+                    let outcome = sync_with(channel, &groups[group], None).await;
                     report(&*events, peer, outcome);
                 });
             }
-            found = look_around => {
+            (group, found) = look_around => {
                 for address in found.into_iter().filter(|a| *a != local) {
                     let now = Instant::now();
                     {
@@ -111,7 +124,7 @@ pub async fn serve(
                         next_try.insert(address, (now + backoff, (backoff * 2).min(MAX_BACKOFF)));
                     }
                     events(HubEvent::Discovered(address));
-                    let (store, events, next_try) = (store.clone(), events.clone(), next_try.clone());
+                    let (store, events, next_try) = (groups[group].clone(), events.clone(), next_try.clone());
                     tokio::spawn(async move {
                         let keys = match lock(&store).keyring() {
                             Ok(keys) => keys,

@@ -148,7 +148,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, store: SharedStore) {
             let (handle, store) = (handle.clone(), store.clone());
             move |event: HubEvent| on_hub_event(&handle, &store, event)
         };
-        if let Err(e) = aidmesh_net::serve(store, listener, options, std::future::pending(), events).await {
+        if let Err(e) = aidmesh_net::serve(vec![store], listener, options, std::future::pending(), events).await {
             eprintln!("aidmesh: the sync service stopped: {e}");
         }
     });

@@ -301,7 +301,7 @@ impl Cli {
     /// `aidmesh --data-dir DIR`, unlocking the database with the test passphrase.
     pub fn command(&self) -> Command {
         let mut command = Command::new(aidmesh_bin());
-        command.arg("--data-dir").arg(&self.data_dir).env_remove("AIDMESH_DATA_DIR").env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE);
+        command.arg("--data-dir").arg(&self.data_dir).env_remove("AIDMESH_DATA_DIR").env_remove("AIDMESH_GROUP").env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE);
         command
     }
 

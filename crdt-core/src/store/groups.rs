@@ -103,7 +103,8 @@ fn names(groups: &[GroupOnDevice]) -> String {
 /// Refuses a new group on a device already in one with the same id, or the same name (people
 /// choose a group by its name).
 pub fn check_new_group(groups: &[GroupOnDevice], id: Option<Uuid>, name: Option<&str>) -> Result<()> {
-    let same_name = |g: &GroupOnDevice| name.is_some_and(|n| g.name.as_deref().is_some_and(|m| m.trim().eq_ignore_ascii_case(n.trim())));
+    let folded = |name: &str| name.trim().to_lowercase();
+    let same_name = |g: &GroupOnDevice| name.is_some_and(|n| g.name.as_deref().is_some_and(|m| folded(m) == folded(n)));
     match groups.iter().find(|g| Some(g.id) == id || same_name(g)) {
         Some(g) => Err(Error::InGroupAlready(g.name.as_ref().map_or_else(|| "that group (not synced yet)".into(), |name| format!("the group '{name}'")))),
         None => Ok(()),

@@ -85,8 +85,10 @@ fn bad_input_gets_one_clear_line_a_failure_code_and_writes_nothing() {
 #[test]
 fn without_a_group_the_cli_says_how_to_start_one() {
     let dir = tempfile::tempdir().unwrap();
-    let stderr = Cli::new(dir.path()).fails(&["need", "list"]).unwrap();
-    assert!(stderr.contains("create a group with `aidmesh init` first"), "{stderr}");
+    for args in [&["need", "list"][..], &["--group", "Eastside", "need", "list"]] {
+        let stderr = Cli::new(dir.path()).fails(args).unwrap();
+        assert!(stderr.contains("create a group with `aidmesh init` first"), "{stderr}");
+    }
 }
 
 #[test]
@@ -380,6 +382,11 @@ fn a_phone_in_two_groups_names_the_one_it_means_and_each_keeps_its_own_keys() {
     assert_eq!(names("Cleveland SEWG"), ["Ana", "Bo"]);
     assert!(phone.fails(&["--group", "Cleveland", "member", "list"]).unwrap().contains("'cleveland' matches 2 groups"));
     assert!(phone.fails(&["--group", "Akron", "member", "list"]).unwrap().contains("no group called 'akron'"));
+    // AIDMESH_GROUP chooses a group too, but never names a new one.
+    let chosen = phone.command().env("AIDMESH_GROUP", "cleveland t").args(["member", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&chosen.stdout).contains("Gus"));
+    let init = phone.command().env("AIDMESH_GROUP", "cleveland t").args(["init", "--name", "Ana"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&init.stderr).contains("name the new group with --group NAME"));
     let again = phone.fails(&["join", &link, "--name", "Ana"]).unwrap();
     assert!(again.contains("already in the group 'Cleveland Timebank'"), "{again}");
     let listed = phone.json(&["groups"]).unwrap();

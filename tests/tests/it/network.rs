@@ -23,34 +23,51 @@ fn founder(dir: &std::path::Path, needs: usize) -> Store {
 fn a_device_with_the_wrong_secret_gets_nothing_but_the_handshake() {
     let dir = tempfile::tempdir().unwrap();
     let store = aidmesh_net::shared(founder(dir.path(), 20));
+    let keys = store.lock().unwrap().keyring().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
     let log = events.clone();
     let options = HubOptions { discovery: DiscoveryMode::Off, max_connections: 4, run_for: Some(Duration::from_secs(20)) };
-    runtime.spawn(aidmesh_net::serve(store, listener, options, std::future::pending(), move |e| log.lock().unwrap().push(format!("{e:?}"))));
+    runtime.spawn(aidmesh_net::serve(vec![store], listener, options, std::future::pending(), move |e| log.lock().unwrap().push(format!("{e:?}"))));
 
-    // An outsider runs a correct Noise handshake with a wrong group secret, then reads all it gets.
-    // The hub's hello comes first, in the clear: a nonce, a count, and per secret an epoch and a
-    // keyed hash of the nonce. The outsider cannot prove a secret, so it sends the hub's own hello
-    // back, which gets it as far as the Noise handshake, where the pre-shared key stops it.
+    // An outsider speaks first, as a client does: a nonce, a count, and per secret an epoch and a
+    // keyed hash of the nonce. It cannot make the hash, so the hub says nothing at all.
+    let mut hello = rand::random::<[u8; 16]>().to_vec();
+    hello.push(1);
+    hello.extend_from_slice(&0u32.to_be_bytes());
+    hello.extend_from_slice(&rand::random::<[u8; 8]>());
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut hello = vec![0u8; 17];
-    stream.read_exact(&mut hello).unwrap();
-    assert_eq!(hello[16], 1, "one secret held");
+    stream.write_all(&hello).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(answer.is_empty(), "the hub answered a hello it could not check with {} bytes", answer.len());
+
+    // Then it replays a member's hello, overheard at a meetup: that gets it the hub's hello and
+    // as far as the Noise handshake, where the pre-shared key stops it.
+    let nonce: [u8; 16] = rand::random();
+    let mut hello = nonce.to_vec();
+    hello.push(1);
+    hello.extend_from_slice(&0u32.to_be_bytes());
+    hello.extend_from_slice(&keys.current.secret.proof(&nonce));
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(&hello).unwrap();
+    let mut theirs = vec![0u8; 17];
+    stream.read_exact(&mut theirs).unwrap();
+    assert_eq!(theirs[16], 1, "one secret held");
     let mut offers = vec![0u8; 12];
     stream.read_exact(&mut offers).unwrap();
-    hello.extend_from_slice(&offers);
-    stream.write_all(&hello).unwrap();
+    theirs.extend_from_slice(&offers);
     let wrong = GroupSecret::generate().noise_psk();
     let key = DeviceKey::generate().private_bytes();
     let mut noise = snow::Builder::new("Noise_XXpsk3_25519_ChaChaPoly_BLAKE2s".parse().unwrap())
         .local_private_key(&key)
         .unwrap()
         // Both hellos (the initiator's, then the responder's) are the handshake's prologue.
-        .prologue(&[hello.clone(), hello].concat())
+        .prologue(&[hello, theirs].concat())
         .unwrap()
         .psk(3, &wrong)
         .unwrap()
@@ -113,7 +130,7 @@ fn a_record_larger_than_one_frame_reaches_a_new_member_in_parts() {
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let options = HubOptions { discovery: DiscoveryMode::Off, max_connections: 4, run_for: Some(Duration::from_secs(60)) };
-    runtime.spawn(aidmesh_net::serve(aidmesh_net::shared(hub), listener, options, std::future::pending(), |_| {}));
+    runtime.spawn(aidmesh_net::serve(vec![aidmesh_net::shared(hub)], listener, options, std::future::pending(), |_| {}));
     let mut received = Vec::new();
     runtime
         .block_on(async {
@@ -230,4 +247,41 @@ fn members_find_each_other_on_the_lan_and_sync() {
     assert!(log.contains("found a member's device at 127.0.0.1:"), "{log}");
     let titles = b.json(&["need", "list"]).unwrap();
     assert_eq!(titles[0]["title"], "Found by discovery", "{log}");
+}
+
+/// One `aidmesh serve` for the three groups of a city on one port: each member's device syncs
+/// its own group and gets nothing of the others; a device of a group the hub is not in is
+/// refused.
+#[test]
+fn one_hub_serves_three_groups_on_one_port_and_each_member_gets_only_their_own() {
+    let hub_dir = tempfile::tempdir().unwrap();
+    let hub = Cli::new(hub_dir.path());
+    let names = ["Cleveland SEWG", "Cleveland Timebank", "Cleveland Co-op"];
+    for name in names {
+        hub.ok(&["init", "--group", name, "--name", "Hub"]).unwrap();
+        hub.ok(&["--group", name, "area", "add", "North"]).unwrap();
+        hub.ok(&["--group", name, "need", "add", "--title", &format!("Only in {name}"), "--category", "meals", "--area", "North"]).unwrap();
+    }
+    let (mut process, address) = hub.serve(&[]).unwrap();
+    for name in names {
+        let dir = tempfile::tempdir().unwrap();
+        let member = Cli::new(dir.path());
+        let link = hub.json(&["--group", name, "invite", "--address", &address]).unwrap()["link"].as_str().unwrap().to_string();
+        member.ok(&["join", &link, "--name", "Member"]).unwrap();
+        member.ok(&["sync", &address]).unwrap();
+        assert_eq!(member.json(&["group"]).unwrap()["group"]["name"], name);
+        let needs = member.json(&["need", "list"]).unwrap();
+        let titles: Vec<&str> = needs.as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, [format!("Only in {name}")], "{name}");
+        let store = Store::open(&dir.path().join("aidmesh.db"), &test_key()).unwrap();
+        let members: Vec<String> = store.members().unwrap().into_iter().map(|m| m.display_name).collect();
+        assert_eq!(members, ["Hub", "Member"], "{name}: only its own group's members");
+    }
+    let other = tempfile::tempdir().unwrap();
+    let outsider = founder(other.path(), 0);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let err = runtime.block_on(aidmesh_net::Channel::connect(&address, &outsider.keyring().unwrap())).err().unwrap();
+    assert!(matches!(err, aidmesh_net::NetError::Handshake), "{err}");
+    process.kill().unwrap();
+    process.wait().unwrap();
 }

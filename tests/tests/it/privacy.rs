@@ -215,7 +215,7 @@ fn a_removed_device_fails_the_handshake_and_the_others_move_to_the_new_secret_by
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 4, run_for: Some(std::time::Duration::from_secs(30)) };
-    runtime.spawn(aidmesh_net::serve(aidmesh_net::shared(ana), listener, options, std::future::pending(), |_| {}));
+    runtime.spawn(aidmesh_net::serve(vec![aidmesh_net::shared(ana)], listener, options, std::future::pending(), |_| {}));
 
     // Cy still holds the old secret, which Ana's device also holds: the handshake completes in
     // the cryptographic sense, and is refused because Cy's device key is a removed one.
@@ -270,7 +270,7 @@ fn two_removals_made_apart_end_on_one_secret_that_neither_removed_person_holds()
     let address = listener.local_addr().unwrap().to_string();
     let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 4, run_for: Some(std::time::Duration::from_secs(30)) };
     let ana = aidmesh_net::shared(ana);
-    runtime.spawn(aidmesh_net::serve(ana.clone(), listener, options, std::future::pending(), |_| {}));
+    runtime.spawn(aidmesh_net::serve(vec![ana.clone()], listener, options, std::future::pending(), |_| {}));
     let dee = aidmesh_net::shared(dee);
     let meet = || {
         runtime.block_on(async {
