@@ -6,14 +6,20 @@
 //! wire), (d) each side sending its whole saved document, (e) the floor: each side's new changes
 //! compressed with zlib level 9. (a) and (b) run over real loopback sockets with Noise.
 //! Then a new member receives the whole group from zero, with the time spent checking the
-//! changes' signatures, and a meetup: 20 devices converge through one hub on loopback.
+//! changes' signatures, and a meetup: 20 devices converge through one hub on loopback; then the
+//! same meetup for three groups at once (60 devices) through one hub in a process of its own,
+//! with that process's peak memory.
 //!
 //! `cargo bench` runs it in full. Run any other way (`cargo test --benches`, as CI does, or with
-//! `AIDMESH_BENCH_SHORT=1`) it is short: 200 shared needs, 10 new each, a meetup of 4 devices;
+//! `AIDMESH_BENCH_SHORT=1`) it is short: 200 shared needs, 10 new each, meetups of 4 devices;
 //! the same cases and JSON lines, no targets checked. It only proves the benchmark still runs.
 
-use std::io::Write;
-use std::path::Path;
+#[path = "../../crdt-core/benches/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aidmesh_net::{sync_over, Channel, SharedStore};
@@ -21,6 +27,8 @@ use automerge::sync::{State, SyncDoc};
 use chrono::Utc;
 use crdt_core::*;
 use serde_json::json;
+
+use common::{emit, round, short, test_key};
 
 /// Shared needs, new needs on each side, and the meetup's devices and shared needs.
 struct Sizes {
@@ -33,12 +41,13 @@ struct Sizes {
 const FULL: Sizes = Sizes { shared: 10_000, new_each: 100, meetup_devices: 20, meetup_shared: 1_000 };
 const SHORT: Sizes = Sizes { shared: 200, new_each: 10, meetup_devices: 4, meetup_shared: 50 };
 
-/// Whether to run small: not started by `cargo bench` (which passes `--bench`), or asked to.
-fn short() -> bool {
-    std::env::var_os("AIDMESH_BENCH_SHORT").is_some_and(|v| v != "0") || !std::env::args().any(|a| a == "--bench")
-}
+/// In the hub's own process: the group files it serves, one per line.
+const HUB_CHILD: &str = "AIDMESH_BENCH_HUB";
 
 fn main() -> anyhow::Result<()> {
+    if let Some(paths) = std::env::var_os(HUB_CHILD) {
+        return hub_process(&std::env::split_paths(&paths).collect::<Vec<_>>());
+    }
     let sizes = if short() { SHORT } else { FULL };
     let runtime = tokio::runtime::Runtime::new()?;
     let dir = tempfile::tempdir()?;
@@ -94,8 +103,16 @@ fn main() -> anyhow::Result<()> {
         "c_over_a": round(raw_bytes as f64 / resumed.bytes as f64), "target_c_over_a": 4,
     }));
 
-    let meetup = runtime.block_on(meetup(dir.path(), &sizes))?;
-    emit(json!({"case": "meetup_20_devices_one_hub", "devices": sizes.meetup_devices, "shared_records": sizes.meetup_shared, "new_each": 10, "ms": meetup, "target_ms": 5000}));
+    let (ms, hub_peak_mb) = runtime.block_on(meetup_of_groups(&dir.path().join("one"), &sizes, 1))?;
+    emit(json!({
+        "case": "meetup_20_devices_one_hub", "devices": sizes.meetup_devices, "shared_records": sizes.meetup_shared, "new_each": 10,
+        "ms": ms, "target_ms": 5000, "hub_peak_mb": hub_peak_mb,
+    }));
+    let (ms, hub_peak_mb) = runtime.block_on(meetup_of_groups(&dir.path().join("three"), &sizes, 3))?;
+    emit(json!({
+        "case": "meetup_3_groups_one_hub", "groups": 3, "devices": 3 * sizes.meetup_devices, "shared_records": sizes.meetup_shared, "new_each": 10,
+        "ms": ms, "target_ms": 5000, "hub_peak_mb": hub_peak_mb,
+    }));
     Ok(())
 }
 
@@ -216,44 +233,6 @@ fn zlib9(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("writing to memory")
 }
 
-/// A hub and 20 devices that synced with it once, then each posted 10 needs apart. Time from
-/// everyone connecting at once until every device holds every need (two rounds through the hub).
-async fn meetup(dir: &Path, sizes: &Sizes) -> anyhow::Result<f64> {
-    let hub_path = dir.join("hub.db");
-    let first_path = dir.join("device-0.db");
-    let (hub, first) = two_devices(&hub_path, &first_path, sizes.meetup_shared)?;
-    let invite = hub.invite(None)?;
-    let hub = aidmesh_net::shared(hub);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?.to_string();
-    let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 64, run_for: Some(Duration::from_secs(120)) };
-    tokio::spawn(aidmesh_net::serve(vec![hub.clone()], listener, options, std::future::pending(), |_| {}));
-
-    let mut devices = vec![aidmesh_net::shared(first)];
-    for i in 1..sizes.meetup_devices {
-        let store = Store::join(&dir.join(format!("device-{i}.db")), &test_key(), &invite, &format!("Member {i}"))?;
-        devices.push(aidmesh_net::shared(store));
-    }
-    // Everyone's first sync (not timed), then 10 needs each while apart.
-    sync_all(&devices, &address).await?;
-    for (i, device) in devices.iter().enumerate() {
-        let mut store = device.lock().expect("not poisoned");
-        for n in 0..10 {
-            let input = NewNeed::new(&format!("Device {i} need {n}"), Category::Meals, Urgency::Normal, "North");
-            store.act(|doc, me, now| doc.add_need(me, input, now))?;
-        }
-    }
-    let started = Instant::now();
-    sync_all(&devices, &address).await?;
-    sync_all(&devices, &address).await?;
-    let elapsed = round(started.elapsed().as_secs_f64() * 1000.0);
-    let expected = hub.lock().expect("not poisoned").doc()?.heads();
-    for device in &devices {
-        anyhow::ensure!(device.lock().expect("not poisoned").doc()?.heads() == expected, "a device did not converge");
-    }
-    Ok(elapsed)
-}
-
 /// Every device syncs with the hub at once.
 async fn sync_all(devices: &[SharedStore], address: &str) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
@@ -271,15 +250,74 @@ async fn sync_all(devices: &[SharedStore], address: &str) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn emit(value: serde_json::Value) {
-    println!("{value}");
+/// `groups` meetups at once through one hub (its own process, serving every group on one port):
+/// each group's devices synced with it once, then posted 10 needs each apart. Time from everyone
+/// connecting at once until every device holds its group's every need (two rounds through the
+/// hub), and the hub's peak memory.
+async fn meetup_of_groups(dir: &Path, sizes: &Sizes, groups: usize) -> anyhow::Result<(f64, f64)> {
+    let mut hub_paths = Vec::new();
+    let mut devices: Vec<(usize, SharedStore)> = Vec::new();
+    for group in 0..groups {
+        let dir = dir.join(format!("group-{group}"));
+        std::fs::create_dir_all(&dir)?;
+        let (hub, first) = two_devices(&dir.join("hub.db"), &dir.join("device-0.db"), sizes.meetup_shared)?;
+        let invite = hub.invite(None)?;
+        devices.push((group, aidmesh_net::shared(first)));
+        for i in 1..sizes.meetup_devices {
+            let store = Store::join(&dir.join(format!("device-{i}.db")), &test_key(), &invite, &format!("Member {i}"))?;
+            devices.push((group, aidmesh_net::shared(store)));
+        }
+        hub_paths.push(dir.join("hub.db"));
+    }
+    let mut hub = Command::new(std::env::current_exe()?)
+        .env(HUB_CHILD, std::env::join_paths(&hub_paths)?)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut output = BufReader::new(hub.stdout.take().expect("piped"));
+    let mut address = String::new();
+    output.read_line(&mut address)?;
+    let address = address.trim().to_string();
+    let stores: Vec<SharedStore> = devices.iter().map(|(_, store)| store.clone()).collect();
+    sync_all(&stores, &address).await?;
+    for (i, (_, device)) in devices.iter().enumerate() {
+        let mut store = device.lock().expect("not poisoned");
+        for n in 0..10 {
+            let input = NewNeed::new(&format!("Device {i} need {n}"), Category::Meals, Urgency::Normal, "North");
+            store.act(|doc, me, now| doc.add_need(me, input, now))?;
+        }
+    }
+    let started = Instant::now();
+    sync_all(&stores, &address).await?;
+    sync_all(&stores, &address).await?;
+    let elapsed = round(started.elapsed().as_secs_f64() * 1000.0);
+    // Closing its input stops the hub, which prints its peak memory.
+    drop(hub.stdin.take());
+    let mut peak = String::new();
+    output.read_to_string(&mut peak)?;
+    anyhow::ensure!(hub.wait()?.success(), "the hub process failed");
+    for (group, path) in hub_paths.iter().enumerate() {
+        let expected = Store::open(path, &test_key())?.doc()?.heads();
+        for (_, device) in devices.iter().filter(|(g, _)| *g == group) {
+            anyhow::ensure!(device.lock().expect("not poisoned").doc()?.heads() == expected, "a device of group {group} did not converge");
+        }
+    }
+    Ok((elapsed, peak.trim().parse()?))
 }
 
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
-/// Benchmark databases are encrypted like any other, with a fixed passphrase.
-fn test_key() -> DbKey {
-    DbKey::passphrase("benchmark").expect("not empty")
+/// The hub's process: serves `paths` on a loopback port it prints, until its input closes; then
+/// prints its peak memory in MB.
+fn hub_process(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let groups = paths.iter().map(|path| Ok(aidmesh_net::shared(Store::open(path, &test_key())?))).collect::<anyhow::Result<Vec<_>>>()?;
+    tokio::runtime::Runtime::new()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("{}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        let input_closed = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new()));
+        let options = aidmesh_net::HubOptions { discovery: aidmesh_net::DiscoveryMode::Off, max_connections: 64, run_for: Some(Duration::from_secs(300)) };
+        aidmesh_net::serve(groups, listener, options, async { let _ = input_closed.await; }, |_| {}).await?;
+        anyhow::Ok(())
+    })?;
+    println!("{}", common::peak_mb()?);
+    Ok(())
 }

@@ -100,13 +100,18 @@ fn working_set(path: &Path) -> anyhow::Result<()> {
     for i in 0..20 {
         store.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("RSS need {i}"), Category::Meals, Urgency::Low, "North"), now))?;
     }
+    println!("{}", peak_mb()?);
+    Ok(())
+}
+
+/// This process's peak resident memory so far, in MB.
+pub fn peak_mb() -> anyhow::Result<f64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let kb: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no VmHWM in /proc/self/status"))?;
-    println!("{}", round(kb / 1024.0));
-    Ok(())
+    Ok(round(kb / 1024.0))
 }
 

@@ -285,3 +285,40 @@ fn one_hub_serves_three_groups_on_one_port_and_each_member_gets_only_their_own()
     process.kill().unwrap();
     process.wait().unwrap();
 }
+
+/// In a private network namespace, one hub announces each of its three groups, and each group's
+/// member finds it and gets its own group's record, and only that.
+#[test]
+fn a_hub_announces_each_of_its_groups_and_their_members_find_it() {
+    let hub_dir = tempfile::tempdir().unwrap();
+    let hub = Cli::new(hub_dir.path());
+    let names = ["Cleveland SEWG", "Cleveland Timebank", "Cleveland Co-op"];
+    let member_dirs: Vec<tempfile::TempDir> = names.iter().map(|_| tempfile::tempdir().unwrap()).collect();
+    let members: Vec<Cli> = member_dirs.iter().map(|dir| Cli::new(dir.path())).collect();
+    for (name, member) in names.iter().zip(&members) {
+        hub.ok(&["init", "--group", name, "--name", "Hub"]).unwrap();
+        hub.ok(&["--group", name, "area", "add", "North"]).unwrap();
+        hub.ok(&["--group", name, "need", "add", "--title", &format!("Only in {name}"), "--category", "meals", "--area", "North"]).unwrap();
+        let code = hub.json(&["--group", name, "invite"]).unwrap()["code"].as_str().unwrap().to_string();
+        member.ok(&["join", &code, "--name", "Member"]).unwrap();
+    }
+    let bin = aidmesh_bin();
+    let serve = |cli: &Cli, port: u16| {
+        format!("{} --data-dir {} serve --listen 127.0.0.1:{port} --discovery loopback --for 12", bin.display(), cli.data_dir.display())
+    };
+    let others: Vec<String> = members.iter().zip(7432..).map(|(member, port)| serve(member, port)).collect();
+    let script = format!("ip link set lo up && ip link set lo multicast on && ({} & {} & {} & {}; wait)", serve(&hub, 7431), others[0], others[1], others[2]);
+    let output = Command::new("unshare")
+        .args(["--net", "--map-root-user", "sh", "-c", &script])
+        .env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE)
+        .env_remove("AIDMESH_GROUP")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{log}\n{}", String::from_utf8_lossy(&output.stderr));
+    for (name, member) in names.iter().zip(&members) {
+        let needs = member.json(&["need", "list"]).unwrap();
+        let titles: Vec<&str> = needs.as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, [format!("Only in {name}")], "{name}: {log}");
+    }
+}
