@@ -107,11 +107,11 @@ impl Channel {
     pub async fn accept_for(mut stream: TcpStream, groups: &[Keyring]) -> Result<(Channel, usize)> {
         prepare(&stream)?;
         let theirs = read_hello(&mut stream).await?;
-        let group = groups.iter().position(|keys| keys.secrets.iter().any(|held| theirs.offers.contains(&(held.epoch, held.secret.proof(&theirs.nonce)))));
-        let keys = &groups[group.ok_or(NetError::Handshake)?];
-        let mine = Hello::of(keys);
+        let proven = |keys: &Keyring| keys.secrets.iter().any(|held| theirs.offers.contains(&(held.epoch, held.secret.proof(&theirs.nonce))));
+        let group = groups.iter().position(proven).ok_or(NetError::Handshake)?;
+        let mine = Hello::of(&groups[group]);
         send_hello(&mut stream, &mine).await?;
-        Ok((Self::handshake(stream, keys, mine, theirs, false).await?, group.expect("found above")))
+        Ok((Self::handshake(stream, &groups[group], mine, theirs, false).await?, group))
     }
 
     async fn handshake(mut stream: TcpStream, keys: &Keyring, mine: Hello, theirs: Hello, initiator: bool) -> Result<Channel> {

@@ -232,18 +232,7 @@ fn members_find_each_other_on_the_lan_and_sync() {
     a.ok(&["need", "add", "--title", "Found by discovery", "--category", "meals", "--area", "North"]).unwrap();
     let code = a.json(&["invite"]).unwrap()["code"].as_str().unwrap().to_string();
     b.ok(&["join", &code, "--name", "Bo"]).unwrap();
-    let bin = aidmesh_bin();
-    let serve = |cli: &Cli, port: u16| {
-        format!("{} --data-dir {} serve --listen 127.0.0.1:{port} --discovery loopback --for 12", bin.display(), cli.data_dir.display())
-    };
-    let script = format!("ip link set lo up && ip link set lo multicast on && ({} & {}; wait)", serve(&a, 7411), serve(&b, 7412));
-    let output = Command::new("unshare")
-        .args(["--net", "--map-root-user", "sh", "-c", &script])
-        .env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE)
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{log}\n{}", String::from_utf8_lossy(&output.stderr));
+    let log = serve_in_private_namespace(&[(&a, 7411), (&b, 7412)]);
     assert!(log.contains("found a member's device at 127.0.0.1:"), "{log}");
     let titles = b.json(&["need", "list"]).unwrap();
     assert_eq!(titles[0]["title"], "Found by discovery", "{log}");
@@ -302,23 +291,31 @@ fn a_hub_announces_each_of_its_groups_and_their_members_find_it() {
         let code = hub.json(&["--group", name, "invite"]).unwrap()["code"].as_str().unwrap().to_string();
         member.ok(&["join", &code, "--name", "Member"]).unwrap();
     }
+    let log = serve_in_private_namespace(&[(&hub, 7431), (&members[0], 7432), (&members[1], 7433), (&members[2], 7434)]);
+    for (name, member) in names.iter().zip(&members) {
+        let needs = member.json(&["need", "list"]).unwrap();
+        let titles: Vec<&str> = needs.as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, [format!("Only in {name}")], "{name}: {log}");
+    }
+}
+
+/// Runs `aidmesh serve` with loopback discovery for 12 s on each device at its port, all at once,
+/// in a private network namespace (loopback is its only interface, so nothing multicasts beyond
+/// it); returns what they logged.
+fn serve_in_private_namespace(devices: &[(&Cli, u16)]) -> String {
     let bin = aidmesh_bin();
-    let serve = |cli: &Cli, port: u16| {
+    let serve = |(cli, port): &(&Cli, u16)| {
         format!("{} --data-dir {} serve --listen 127.0.0.1:{port} --discovery loopback --for 12", bin.display(), cli.data_dir.display())
     };
-    let others: Vec<String> = members.iter().zip(7432..).map(|(member, port)| serve(member, port)).collect();
-    let script = format!("ip link set lo up && ip link set lo multicast on && ({} & {} & {} & {}; wait)", serve(&hub, 7431), others[0], others[1], others[2]);
+    let all: Vec<String> = devices.iter().map(serve).collect();
+    let script = format!("ip link set lo up && ip link set lo multicast on && ({}; wait)", all.join(" & "));
     let output = Command::new("unshare")
         .args(["--net", "--map-root-user", "sh", "-c", &script])
         .env("AIDMESH_PASSPHRASE", TEST_PASSPHRASE)
         .env_remove("AIDMESH_GROUP")
         .output()
         .unwrap();
-    let log = String::from_utf8_lossy(&output.stdout);
+    let log = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(output.status.success(), "{log}\n{}", String::from_utf8_lossy(&output.stderr));
-    for (name, member) in names.iter().zip(&members) {
-        let needs = member.json(&["need", "list"]).unwrap();
-        let titles: Vec<&str> = needs.as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();
-        assert_eq!(titles, [format!("Only in {name}")], "{name}: {log}");
-    }
+    log
 }
