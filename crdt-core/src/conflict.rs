@@ -21,6 +21,10 @@ use crate::model::{Assignment, LedgerEntry, Need, NeedStatus, Offer};
 /// status. Concurrent values there are bookkeeping, not decisions (the status itself is one).
 const BOOKKEEPING: &[&str] = &["updated_at", "closed_at"];
 
+/// Fields that devices in two groups carry from the other group's record: that group decides
+/// them, and whichever device carries next writes its latest over every concurrent value.
+const CARRIED: &[&str] = &["referral.progress", "referral.progress_at", "referral.reason"];
+
 /// Fixed namespace so that every replica derives the same conflict ids.
 const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
 
@@ -254,7 +258,8 @@ impl GroupDoc {
     fn conflicted_paths(&self, obj: &ObjId, fields: &hydrate::Map, path: &mut Vec<String>, out: &mut Vec<(ObjId, Vec<String>)>) {
         for (key, entry) in fields.iter() {
             path.push(key.clone());
-            if entry.conflict && !(path.len() == 1 && BOOKKEEPING.contains(&key.as_str())) {
+            let bookkeeping = (path.len() == 1 && BOOKKEEPING.contains(&key.as_str())) || CARRIED.contains(&path.join(".").as_str());
+            if entry.conflict && !bookkeeping {
                 out.push((obj.clone(), path.clone()));
             } else if let hydrate::Value::Map(children) = &entry.value {
                 if let Ok(Some((Value::Object(_), child))) = self.automerge().get(obj, key.as_str()) {

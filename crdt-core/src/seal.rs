@@ -92,8 +92,26 @@ impl Key32 {
 
     /// Encrypts `contact` for the need `need`.
     pub fn seal_contact(&self, need: Uuid, contact: &Contact) -> SealedContact {
+        self.seal_with_nonce(need, contact, rand::random())
+    }
+
+    /// A key for `purpose` derived from this one: every device that holds this key derives it.
+    pub fn derive(&self, purpose: &str) -> Key32 {
+        let mut key = [0; 32];
+        crate::secret::expand(&self.0, purpose, &mut key);
+        Key32(key)
+    }
+
+    /// `seal_contact` with the nonce derived from the key, for a key that seals exactly one
+    /// contact (a derived one): every device sealing it writes the same bytes.
+    pub fn seal_contact_once(&self, need: Uuid, contact: &Contact) -> SealedContact {
+        let mut nonce = [0; NONCE];
+        crate::secret::expand(&self.0, "aidmesh/contact-nonce/v1", &mut nonce);
+        self.seal_with_nonce(need, contact, nonce)
+    }
+
+    fn seal_with_nonce(&self, need: Uuid, contact: &Contact, nonce: [u8; NONCE]) -> SealedContact {
         let mut plain = serde_json::to_vec(contact).expect("a contact serializes");
-        let nonce: [u8; NONCE] = rand::random();
         let sealed = XChaCha20Poly1305::new(&self.0.into())
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: need.as_bytes() })
             .expect("encryption of an in-memory buffer cannot fail");

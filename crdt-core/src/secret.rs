@@ -30,7 +30,7 @@ impl GroupSecret {
 
     fn derive(&self, label: &str) -> [u8; 32] {
         let mut key = [0u8; 32];
-        Hkdf::<Sha256>::new(None, &self.0).expand(label.as_bytes(), &mut key).expect("32 bytes is a valid HKDF length");
+        expand(&self.0, label, &mut key);
         key
     }
 
@@ -154,4 +154,9 @@ impl Keyring {
     pub fn admits(&self, device: &str, secret: &EpochSecret) -> bool {
         !self.removed_devices.contains(device) && (secret.rank() >= self.current.rank() || self.known_devices.contains(device))
     }
+}
+
+/// Fills `out` with key material for `label` from `key` (HKDF-SHA256).
+pub(crate) fn expand(key: &[u8], label: &str, out: &mut [u8]) {
+    Hkdf::<Sha256>::new(None, key).expand(label.as_bytes(), out).expect("at most 32 bytes is a valid HKDF length");
 }

@@ -225,6 +225,10 @@ pub enum ValidationError {
     RemoveSelf,
     #[error("the group was asked to forget this person; their contact details cannot be added again on this need")]
     ContactForgotten,
+    #[error("a need is referred to another group, not to the group it is in")]
+    ReferToOwnGroup,
+    #[error("this need was not referred between groups")]
+    NotReferred,
 }
 
 impl ValidationError {

@@ -14,12 +14,14 @@ mod hours;
 mod members;
 mod needs;
 mod offers;
+mod referrals;
 mod resolutions;
 mod settings;
 
 pub use hours::ImportedHours;
 pub use members::ImportedMember;
 pub use needs::ImportedNeed;
+pub use referrals::{referred_need_id, Answer, Destination};
 
 impl GroupDoc {
     /// The member `by`, if they are an organizer: `action` says what only organizers may do.

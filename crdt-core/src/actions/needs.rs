@@ -48,6 +48,8 @@ impl Need {
             contact_forgotten_at: None,
             channel: input.channel,
             contact_organizers_only: input.contact_organizers_only,
+            referral: None,
+            referred_from: None,
         }
     }
 }
@@ -79,13 +81,7 @@ impl GroupDoc {
         if !old.status.may_become(status) {
             return Err(ValidationError::NoSuchTransition { kind: "need", from: old.status.to_string(), to: status.to_string() }.into());
         }
-        let status = match status.takes_assignments() {
-            // Reopened after every place was done: it is open for more help.
-            true => Some(NeedStatus::from_assignments(old.volunteers_needed, self.assignments_of_need(id).iter().map(|a| a.status)))
-                .filter(|derived| derived.takes_assignments())
-                .unwrap_or(NeedStatus::Open),
-            false => status,
-        };
+        let status = if status.takes_assignments() { self.reopened_status(&old) } else { status };
         let new = old.moved_to(status, now);
         self.change(Action::NeedStatus, now, |w| w.put(Collection::Needs, id, &new, Some(&old)))?;
         Ok(new)
@@ -138,6 +134,14 @@ impl GroupDoc {
             self.change(Action::NeedAdd, now, |w| batch.iter().try_for_each(|need| w.put(Collection::Needs, need.id, need, None)))?;
         }
         Ok(new.into_iter().map(|n| n.id).collect())
+    }
+
+    /// The status a closed need takes when it opens again: what its assignments give it, and
+    /// open if every place was done (it is open for more help).
+    pub(crate) fn reopened_status(&self, need: &Need) -> NeedStatus {
+        Some(NeedStatus::from_assignments(need.volunteers_needed, self.assignments_of_need(need.id).iter().map(|a| a.status)))
+            .filter(|derived| derived.takes_assignments())
+            .unwrap_or(NeedStatus::Open)
     }
 
     fn need_for_contact(&self, by: Uuid, id: Uuid, action: &'static str) -> Result<Need> {

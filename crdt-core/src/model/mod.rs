@@ -256,6 +256,83 @@ pub struct Need {
     /// were always shared; a false field is not even written (`codec::write`).
     #[serde(default)]
     pub contact_organizers_only: bool,
+    /// Where organizers sent this need, and what became of it there.
+    #[serde(default)]
+    pub referral: Option<Referral>,
+    /// The group that sent this need here, if it came as a referral.
+    #[serde(default)]
+    pub referred_from: Option<ReferredFrom>,
+}
+
+crate::validation::names_enum!(
+    /// How far a referred need has come in the group it was sent to, as a device in both groups
+    /// last saw it. It names no person of that group.
+    ReferralProgress {
+        Sent = "sent",
+        Accepted = "accepted",
+        Assigned = "assigned",
+        Done = "done",
+        Cancelled = "cancelled",
+        Returned = "returned",
+    }
+);
+
+/// A need sent to another group this device is also in. Kept on the need in the group that sent it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Referral {
+    /// 1 for a need's first referral; one more each time a returned need is sent again. The need
+    /// it becomes in the other group takes its id from this (`referred_need_id`).
+    pub number: u32,
+    pub group: Uuid,
+    pub group_name: String,
+    /// The area it goes to in that group (groups name their areas differently).
+    pub area: String,
+    pub by: Uuid,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub note: String,
+    /// Whether the person's contact details went with it (only with their consent).
+    #[serde(default)]
+    pub with_contact: bool,
+    /// What the other group has done with it, carried back by devices in both groups.
+    pub progress: ReferralProgress,
+    pub progress_at: DateTime<Utc>,
+    /// Why the other group returned it.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Where a referred need came from, kept on the need in the group it was sent to. Names no
+/// person of the sending group.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReferredFrom {
+    pub group: Uuid,
+    pub group_name: String,
+    pub need: Uuid,
+    pub number: u32,
+    #[serde(default)]
+    pub note: String,
+    /// What happened to the need before it was sent, oldest first.
+    #[serde(default)]
+    pub history: Vec<ReferralStep>,
+    #[serde(default)]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub returned_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One step of a need's history as it travels with a referral: when, which action, and the
+/// status it left the need in. Who did it stays in the group it happened in.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReferralStep {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub status: Option<NeedStatus>,
 }
 
 /// A weekly time slot such as "mon 09:00-12:00".

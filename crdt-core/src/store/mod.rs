@@ -36,6 +36,7 @@ mod index;
 mod meeting;
 mod privacy;
 mod queries;
+mod referrals;
 mod write;
 
 use db::{classify, get_meta, insert_chunk, insert_signatures, set_meta};
@@ -43,6 +44,7 @@ use index::reindex_all;
 pub use groups::{check_new_group, choose_group, group_files, new_group_file, GroupOnDevice, FIRST_GROUP_FILE};
 pub use import::{ImportProgress, Imported, NeedToImport};
 pub use privacy::Upkeep;
+pub use referrals::carry_referrals;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
 pub const SCHEMA_VERSION: i64 = 8;

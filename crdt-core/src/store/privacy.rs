@@ -296,7 +296,7 @@ impl Store {
 
     /// The record key of a need's contact details, if sealed to this device or to the
     /// organizer key this device holds.
-    fn record_key(&self, need: Uuid) -> Result<Option<Key32>> {
+    pub(super) fn record_key(&self, need: Uuid) -> Result<Option<Key32>> {
         let subject = Subject::Contact(need);
         if let Some(key) = self.open_envelope(subject, &self.device.id(), &self.sealing_key())? {
             return Ok(Some(key));

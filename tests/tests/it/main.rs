@@ -15,6 +15,7 @@ mod matching;
 mod meeting;
 mod network;
 mod privacy;
+mod referrals;
 mod report;
 mod rules;
 mod store;
