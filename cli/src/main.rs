@@ -199,6 +199,9 @@ enum Command {
         #[arg(value_name = "ADDR:PORT")]
         address: String,
     },
+    /// Needs sent to other groups and needs other groups sent here, after carrying what is new
+    /// between this group and the device's other groups (`sync` carries it too)
+    Referrals,
     /// Devices this one has synced with
     Peers,
     /// Changes in a file, for carrying by hand (a USB stick)
@@ -286,6 +289,28 @@ enum NeedCommand {
         id: String,
         #[command(flatten)]
         contact: ContactArgs,
+    },
+    /// Send a need to another group this device is in (organizers). It becomes 'referred' here and
+    /// appears there; the person's contact details go only if they agreed to share them
+    Refer {
+        id: String,
+        /// The group to send it to
+        #[arg(long, value_name = "GROUP")]
+        to: String,
+        /// The area it goes to there (by default its area here)
+        #[arg(long)]
+        area: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Accept a need another group referred here (organizers)
+    Accept { id: String },
+    /// Send a need another group referred here back to it, saying why (organizers); it opens
+    /// again there
+    Return {
+        id: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -653,13 +678,38 @@ fn run(cli: Cli) -> Result<()> {
         other => other,
     };
     let path = chosen_database(&dir, cli.group.as_deref(), &cli.passphrase)?;
-    let key = db_key(cli.passphrase, &path, false)?;
+    let key = db_key(cli.passphrase.clone(), &path, false)?;
+    let other_group = |path: &Path| -> Result<Store> { Ok(Store::open(path, &db_key(cli.passphrase.clone(), path, false)?)?) };
     let mut store = Store::open(&path, &key)?;
     // Expiry runs on this device's clock whenever aidmesh is used, synced or not.
     store.upkeep(Utc::now())?;
     let result = match command {
         Command::Init { .. } | Command::Join { .. } | Command::Groups | Command::Serve { .. } | Command::Network { .. } => unreachable!("handled above"),
-        Command::Sync { address } => return meet::sync(store, &address, out),
+        Command::Sync { address } => {
+            meet::sync(store, &address, out)?;
+            let carried = carry_referrals_on_device(&dir, &mut Store::open(&path, &key)?, other_group)?;
+            if carried > 0 && !out.json {
+                eprintln!("carried {carried} referral update(s) between this device's groups");
+            }
+            return Ok(());
+        }
+        Command::Referrals => {
+            carry_referrals_on_device(&dir, &mut store, other_group)?;
+            let needs = store.needs(&NeedFilter::default())?;
+            let (sent, received): (Vec<&Need>, Vec<&Need>) = needs.iter().filter(|n| n.referral.is_some() || n.referred_from.is_some()).partition(|n| n.referral.is_some());
+            let labels = show::Labels::of(&store)?;
+            out.print(&serde_json::json!({ "sent": sent, "received": received }), || show::referrals(&sent, &received, &labels))
+        }
+        Command::Need(NeedCommand::Refer { id, to, area, note }) => {
+            let mut target = other_group(&chosen_database(&dir, Some(&to), &cli.passphrase)?)?;
+            carry_referrals_on_device(&dir, &mut store, other_group)?;
+            let id = store.find(Collection::Needs, &id)?;
+            let need = store.refer(id, &mut target, area.as_deref(), &note)?;
+            print_warnings(&mut target);
+            let referral = need.referral.clone().context("a referred need names where it went")?;
+            let contact = if referral.with_contact { "The person's contact details went with it, for that group's organizers." } else { "No contact details went with it." };
+            out.print(&need, || format!("Referred need {} to '{}' (area {}). {contact}", short(&store, id), referral.group_name, referral.area))
+        }
         Command::Invite { address, qr } => meet::invite(&store, address, qr, out),
         Command::Peers => meet::peers(&store, out),
         Command::Bundle(BundleCommand::Export { file, peer }) => meet::export_bundle(&mut store, &file, peer.as_deref(), out),
@@ -862,6 +912,18 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// What failed after a change was saved: the change stands, but the person should know.
+/// Carries referrals between `store`'s group and every other group on the device (each opened
+/// by `open`). Returns how many records it wrote.
+fn carry_referrals_on_device(dir: &Path, store: &mut Store, open: impl Fn(&Path) -> Result<Store>) -> Result<usize> {
+    let (mut carried, own) = (0, store.path().to_path_buf());
+    for path in group_files(dir)?.into_iter().filter(|p| *p != own) {
+        let mut other = open(&path)?;
+        carried += crdt_core::carry_referrals(store, &mut other)?;
+        print_warnings(&mut other);
+    }
+    Ok(carried)
+}
+
 fn print_warnings(store: &mut Store) {
     for warning in store.take_warnings() {
         eprintln!("warning: {warning}");
@@ -921,6 +983,19 @@ fn need(store: &mut Store, out: Output, command: NeedCommand) -> Result<()> {
             let contact = store.contact(id)?;
             out.print(&contact, || show::contact(&contact))
         }
+        NeedCommand::Accept { id } => {
+            let id = store.find(Collection::Needs, &id)?;
+            let need = store.act(|doc, me, now| doc.answer_referral(me, id, Answer::Accept, now))?;
+            let from = need.referred_from.as_ref().map_or_else(String::new, |f| f.group_name.clone());
+            out.print(&need, || format!("Accepted need {} from '{from}'; they see it accepted once a device in both groups carries it.", short(store, id)))
+        }
+        NeedCommand::Return { id, reason } => {
+            let id = store.find(Collection::Needs, &id)?;
+            let need = store.act(|doc, me, now| doc.answer_referral(me, id, Answer::Return { reason }, now))?;
+            let from = need.referred_from.as_ref().map_or_else(String::new, |f| f.group_name.clone());
+            out.print(&need, || format!("Returned need {} to '{from}': it opens again there once a device in both groups carries it.", short(store, id)))
+        }
+        NeedCommand::Refer { .. } => unreachable!("handled in run: it opens a second group"),
         NeedCommand::SetContact { id, contact } => {
             let id = store.find(Collection::Needs, &id)?;
             let ContactArgs { name, phone, email, address, notes } = contact;

@@ -154,6 +154,38 @@ pub fn needs(needs: &[Need], labels: &Labels, now: DateTime<Utc>) -> String {
     text
 }
 
+/// Where a need was sent and how far it has come there, or where it came from.
+fn referral_line(need: &Need) -> Option<String> {
+    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+    if let Some(r) = &need.referral {
+        let reason = if r.reason.is_empty() { String::new() } else { format!(": {}", r.reason) };
+        return Some(format!("referred to {} on {}: {} ({}){reason}", r.group_name, day(r.at), r.progress, day(r.progress_at)));
+    }
+    let from = need.referred_from.as_ref()?;
+    let answer = match (from.accepted_at, from.returned_at) {
+        (_, Some(at)) => format!("returned on {}: {}", day(at), from.reason),
+        (Some(at), None) => format!("accepted on {}", day(at)),
+        (None, None) => "waiting for an organizer to accept or return it".into(),
+    };
+    let note = if from.note.is_empty() { String::new() } else { format!(" (\"{}\")", from.note) };
+    Some(format!("referred from {}{note}; {answer}", from.group_name))
+}
+
+/// Needs this group sent elsewhere, and needs other groups sent here.
+pub fn referrals(sent: &[&Need], received: &[&Need], labels: &Labels) -> String {
+    let mut text = String::from("Sent to other groups:");
+    for (list, heading) in [(sent, None), (received, Some("\nSent here by other groups:"))] {
+        text.extend(heading);
+        if list.is_empty() {
+            text.push_str("\n  none");
+        }
+        for need in list {
+            let _ = write!(text, "\n  {}  {}  {}", labels.short(need.id), need.title, referral_line(need).unwrap_or_default());
+        }
+    }
+    text
+}
+
 pub fn need(need: &Need, assignments: &[Assignment], history: &[HistoryEntry], labels: &Labels, now: DateTime<Utc>) -> String {
     let mut text = format!("{}  [{} · {} · {}]\n", need.title, need.urgency, need.status, need.category);
     let _ = writeln!(text, "  id: {}", need.id);
@@ -173,6 +205,9 @@ pub fn need(need: &Need, assignments: &[Assignment], history: &[HistoryEntry], l
     }
     if need.contact_organizers_only {
         let _ = writeln!(text, "  contact details: organizers only (the person did not agree to share them with volunteers)");
+    }
+    if let Some(line) = referral_line(need) {
+        let _ = writeln!(text, "  {line}");
     }
     let _ = writeln!(text, "\nAssignments:");
     if assignments.is_empty() {

@@ -401,3 +401,42 @@ fn a_phone_in_two_groups_names_the_one_it_means_and_each_keeps_its_own_keys() {
     hub_process.kill().unwrap();
     hub_process.wait().unwrap();
 }
+
+#[test]
+fn an_organizer_refers_a_need_to_another_group_and_sees_it_returned_after_a_sync() {
+    let (phone_dir, hub_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (phone, hub) = (Cli::new(phone_dir.path()), Cli::new(hub_dir.path()));
+    phone.ok(&["init", "--group", "Eastside", "--name", "Ana"]).unwrap();
+    hub.ok(&["init", "--group", "Cleveland SEWG", "--name", "Gus"]).unwrap();
+    let (mut serving, address) = hub.serve(&[]).unwrap();
+    let link = hub.json(&["invite", "--address", &address]).unwrap()["link"].as_str().unwrap().to_string();
+    phone.ok(&["join", &link, "--name", "Ana"]).unwrap();
+    let need = phone.json(&["--group", "east", "need", "add", "--title", "Rides to dialysis", "--category", "transport", "--area", "North"]).unwrap();
+    let need = need["id"].as_str().unwrap().to_string();
+
+    let sent = phone.ok(&["--group", "east", "need", "refer", &need, "--to", "cleveland", "--note", "They live on our border"]).unwrap();
+    assert!(sent.contains("to 'Cleveland SEWG'") && sent.contains("No contact details went"), "{sent}");
+    phone.ok(&["--group", "cleveland", "sync", &address]).unwrap();
+    serving.kill().unwrap();
+    serving.wait().unwrap();
+
+    // Cleveland's organizer sees where it came from, and sends it back.
+    let waiting = hub.ok(&["referrals"]).unwrap();
+    assert!(waiting.contains("Rides to dialysis") && waiting.contains("referred from Eastside (\"They live on our border\"); waiting"), "{waiting}");
+    let there = hub.json(&["need", "list"]).unwrap()[0]["id"].as_str().unwrap().to_string();
+    let returned = hub.ok(&["need", "return", &there, "--reason", "No drivers on Tuesdays"]).unwrap();
+    assert!(returned.contains("Returned need") && returned.contains("'Eastside'"), "{returned}");
+    let (mut serving, address) = hub.serve(&[]).unwrap();
+    phone.ok(&["--group", "cleveland", "sync", &address]).unwrap();
+    serving.kill().unwrap();
+    serving.wait().unwrap();
+
+    // The sync carried it home: open again in Eastside, with Cleveland's reason.
+    let home = phone.json(&["--group", "east", "need", "show", &need]).unwrap();
+    assert_eq!(home["need"]["status"], "open");
+    assert_eq!(home["need"]["referral"]["progress"], "returned");
+    let listed = phone.ok(&["--group", "east", "referrals"]).unwrap();
+    assert!(listed.contains("referred to Cleveland SEWG") && listed.contains("returned") && listed.contains("No drivers on Tuesdays"), "{listed}");
+    let refused = phone.fails(&["--group", "cleveland", "need", "return", &there, "--reason", "x"]).unwrap();
+    assert!(refused.contains("only organizers"), "{refused}");
+}

@@ -5,7 +5,7 @@
 /**
  * What one change did: the first word of its message.
  */
-export type Action = "group.create" | "group.retention" | "group.time_zone" | "group.epoch" | "group.organizer_key" | "area.add" | "member.add" | "member.join" | "member.role" | "member.remove" | "device.add" | "device.register" | "need.add" | "need.status" | "need.contact" | "need.forget" | "offer.add" | "offer.status" | "assign" | "assignment.status" | "hours.log" | "hours.confirm" | "hours.dispute" | "hours.void" | "resolve";
+export type Action = "group.create" | "group.retention" | "group.time_zone" | "group.epoch" | "group.organizer_key" | "area.add" | "member.add" | "member.join" | "member.role" | "member.remove" | "device.add" | "device.register" | "need.add" | "need.status" | "need.contact" | "need.forget" | "need.refer" | "referral.take" | "referral.accept" | "referral.return" | "referral.progress" | "offer.add" | "offer.status" | "assign" | "assignment.status" | "hours.log" | "hours.confirm" | "hours.dispute" | "hours.void" | "resolve";
 
 /**
  * An error as the UI receives it.
@@ -363,7 +363,15 @@ channel: Channel | null,
  * only organizers (and whoever took the request) can. False, the default, is how details
  * were always shared; a false field is not even written (`codec::write`).
  */
-contact_organizers_only: boolean, };
+contact_organizers_only: boolean, 
+/**
+ * Where organizers sent this need, and what became of it there.
+ */
+referral: Referral | null, 
+/**
+ * The group that sent this need here, if it came as a referral.
+ */
+referred_from: ReferredFrom | null, };
 
 export type NeedDetail = { 
 /**
@@ -488,6 +496,54 @@ export type RankingView = { need: string, places_left: number, candidates: Array
  */
 export type ReasonView = { points: number, text: string, } & ({ "rule": "category", category: Category, } | { "rule": "skill", skill: string, } | { "rule": "same_area", area: string, } | { "rule": "neighbouring_area", area: string, } | { "rule": "distance", km: number, } | { "rule": "other_area", area: string, } | { "rule": "free_weekly", slot: WeeklySlot, on: string, } | { "rule": "free_on", date: string, } | { "rule": "not_free_in_time" } | { "rule": "shared_language", language: string, } | { "rule": "no_shared_language", needed: Array<string>, } | { "rule": "load", open: number, capacity: number, } | { "rule": "inexhaustible" } | { "rule": "urgency", urgency: Urgency, } | { "rule": "waiting", days: number, });
 
+/**
+ * A need sent to another group this device is also in. Kept on the need in the group that sent it.
+ */
+export type Referral = { 
+/**
+ * 1 for a need's first referral; one more each time a returned need is sent again. The need
+ * it becomes in the other group takes its id from this (`referred_need_id`).
+ */
+number: number, group: string, group_name: string, 
+/**
+ * The area it goes to in that group (groups name their areas differently).
+ */
+area: string, by: string, at: string, note: string, 
+/**
+ * Whether the person's contact details went with it (only with their consent).
+ */
+with_contact: boolean, 
+/**
+ * What the other group has done with it, carried back by devices in both groups.
+ */
+progress: ReferralProgress, progress_at: string, 
+/**
+ * Why the other group returned it.
+ */
+reason: string, };
+
+/**
+ * How far a referred need has come in the group it was sent to, as a device in both groups
+ * last saw it. It names no person of that group.
+ */
+export type ReferralProgress = "sent" | "accepted" | "assigned" | "done" | "cancelled" | "returned";
+
+/**
+ * One step of a need's history as it travels with a referral: when, which action, and the
+ * status it left the need in. Who did it stays in the group it happened in.
+ */
+export type ReferralStep = { at: string, action: string, status: NeedStatus | null, };
+
+/**
+ * Where a referred need came from, kept on the need in the group it was sent to. Names no
+ * person of the sending group.
+ */
+export type ReferredFrom = { group: string, group_name: string, need: string, number: number, note: string, 
+/**
+ * What happened to the need before it was sent, oldest first.
+ */
+history: Array<ReferralStep>, accepted_at: string | null, returned_at: string | null, reason: string, };
+
 export type Role = "organizer" | "volunteer";
 
 export type RowProblem = { "code": "status_leaves_out" } | { "code": "phone_known" } | { "code": "not_a_number", value: string, } | { "code": "not_a_date", value: string, } | { "code": "date_order_unknown", value: string, } | { "code": "two_digit_year", value: string, } | { "code": "no_such_day", value: string, } | { "code": "bad_time", value: string, } | { "code": "not_in_time_zone", value: string, } | { "code": "no_name" } | { "code": "too_few_columns", columns: number, } | { "code": "unknown_member", id: string, } | { "code": "not_a_party", value: string, } | { "code": "organization_hours" } | { "code": "not_seconds", value: string, } | { "code": "not_quarter_hours", seconds: number, } | { "code": "invalid", rule: string, message: string, };
@@ -544,7 +600,7 @@ export type ValueMeaning = { target: Target, value: string, meaning: string, };
 export type WeeklySlot = { day: string, start: string, end: string, };
 
 /** Every code an `AppError` can carry: the core's rules, the network's and the app's own. */
-export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_in_group","already_logged","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","in_group_already","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_group","no_such_transition","not_a_bundle","not_a_party","not_found","not_quarter_hours","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","remove_self","removed","seal","signature","sqlite","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","which_group","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
+export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_in_group","already_logged","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","in_group_already","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_group","no_such_transition","not_a_bundle","not_a_party","not_found","not_quarter_hours","not_referred","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","refer_to_own_group","remove_self","removed","seal","signature","sqlite","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","which_group","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Every kind of error, for a sentence when a code has none. */
@@ -552,7 +608,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = ["validation","not_found","not_
 /** Every form input an error can blame. */
 export const FIELDS: readonly Field[] = ["title","description","category","categories","urgency","area","area_name","group_name","your_name","what","kind","capacity","volunteers_needed","household_size","needed_by","coords","weekly","role","need_status","offer_status","assignment_status","verdict","hours_status","hours","to","member","note","reason","passphrase","invite","contact_name","phone","email","address","notes","contact","expiry_days","grace_days","time_zone","channel"];
 /** Every action a change in a record's history can name. */
-export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
+export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","need.refer","referral.take","referral.accept","referral.return","referral.progress","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
 /** Categories of help, in the order forms list them. */
 export const CATEGORIES: readonly Category[] = ["groceries","meals","medical","transport","childcare","eldercare","housing","money","translation","paperwork","tech_help","household","other"];
 /** Urgencies, most urgent first. */
