@@ -7,7 +7,7 @@ use std::time::Duration;
 use aidmesh_net::{Channel, DiscoveryMode, HubEvent, HubOptions, SharedStore};
 use anyhow::{Context, Result};
 use crdt_core::sync::Counts;
-use crdt_core::{DbKey, Digest, Invite, Store};
+use crdt_core::{DbKey, Digest, GroupOnDevice, Invite, Store};
 use serde_json::json;
 
 use crate::Output;
@@ -69,7 +69,21 @@ pub fn serve(groups: Vec<Store>, listen: &str, discovery: DiscoveryMode, run_for
                 _ = terminate.recv() => {}
             }
         };
-        aidmesh_net::serve(groups, listener, options, shutdown, move |event| log(&event, out)).await?;
+        let names: Vec<String> = groups.iter().map(|store| GroupOnDevice::of(&store.lock().expect("not yet shared")).map(|g| g.label())).collect::<Result<_, _>>()?;
+        let bridges = groups.clone();
+        aidmesh_net::serve(groups, listener, options, shutdown, move |event| {
+            log(&event, &names, out);
+            // A hub in several groups carries referrals between them after each sync.
+            if let HubEvent::Synced { group, .. } = &event {
+                match aidmesh_net::carry_referrals_from(&bridges, *group) {
+                    Ok(0) => {}
+                    Ok(carried) if !out.json => println!("carried {carried} referral update(s) from '{}' to the other groups here", names[*group]),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("could not carry referrals after a sync of '{}': {e}", names[*group]),
+                }
+            }
+        })
+        .await?;
         Ok::<_, anyhow::Error>(())
     })?;
     if !out.json {
@@ -79,11 +93,14 @@ pub fn serve(groups: Vec<Store>, listen: &str, discovery: DiscoveryMode, run_for
 }
 
 /// One line per event: JSON on standard output with `--json`, text otherwise.
-fn log(event: &HubEvent, out: Output) {
+fn log(event: &HubEvent, names: &[String], out: Output) {
     let (kind, detail, text) = match event {
         HubEvent::Listening(address) => ("listening", json!({ "address": address }), format!("listening on {address}")),
         HubEvent::Refused { from, reason } => ("refused", json!({ "from": from, "reason": reason }), format!("refused a connection from {from}: {reason}")),
-        HubEvent::Synced { peer, digest } => ("synced", json!({ "peer": peer, "digest": digest }), format!("synced with device {}: {}", &peer[..12], describe(digest))),
+        HubEvent::Synced { group, peer, digest } => {
+            let name = &names[*group];
+            ("synced", json!({ "group": name, "peer": peer, "digest": digest }), format!("synced '{name}' with device {}: {}", &peer[..12], describe(digest)))
+        }
         HubEvent::Failed { peer, reason } => ("failed", json!({ "peer": peer, "reason": reason }), format!("sync with {peer} failed: {reason}")),
         HubEvent::Discovered(address) => ("discovered", json!({ "address": address }), format!("found a member's device at {address}")),
     };

@@ -65,7 +65,12 @@ pub struct Digest {
 
 impl Digest {
     pub fn is_empty(&self) -> bool {
-        [&self.needs, &self.offers, &self.assignments, &self.members, &self.hours].iter().all(|c| c.new + c.updated == 0) && !self.group_changed
+        self.records() == 0 && !self.group_changed
+    }
+
+    /// How many records came or changed.
+    pub fn records(&self) -> usize {
+        [&self.needs, &self.offers, &self.assignments, &self.members, &self.hours].iter().map(|c| c.new + c.updated).sum()
     }
 }
 

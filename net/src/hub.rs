@@ -37,7 +37,8 @@ pub struct HubOptions {
 pub enum HubEvent {
     Listening(SocketAddr),
     Refused { from: SocketAddr, reason: String },
-    Synced { peer: String, digest: Box<Digest> },
+    /// A sync of the group at this place in `serve`'s list.
+    Synced { group: usize, peer: String, digest: Box<Digest> },
     Failed { peer: String, reason: String },
     Discovered(SocketAddr),
 }
@@ -108,7 +109,7 @@ pub async fn serve(
                     };
                     let peer = channel.peer.clone();
                     let outcome = sync_with(channel, &groups[group], None).await;
-                    report(&*events, peer, outcome);
+                    report(&*events, group, peer, outcome);
                 });
             }
             (group, found) = look_around => {
@@ -139,7 +140,7 @@ pub async fn serve(
                         if outcome.is_ok() {
                             next_try.lock().unwrap_or_else(|p| p.into_inner()).insert(address, (Instant::now() + RESYNC_AFTER, FIRST_BACKOFF));
                         }
-                        report(&*events, peer, outcome);
+                        report(&*events, group, peer, outcome);
                     });
                 }
             }
@@ -152,9 +153,9 @@ async fn sync_with(mut channel: Channel, store: &SharedStore, address: Option<St
     sync_over(&mut channel, store, address.as_deref(), |_| {}).await
 }
 
-fn report(events: &(dyn Fn(HubEvent) + Send + Sync), peer: String, outcome: Result<Digest, NetError>) {
+fn report(events: &(dyn Fn(HubEvent) + Send + Sync), group: usize, peer: String, outcome: Result<Digest, NetError>) {
     match outcome {
-        Ok(digest) => events(HubEvent::Synced { peer, digest: Box::new(digest) }),
+        Ok(digest) => events(HubEvent::Synced { group, peer, digest: Box::new(digest) }),
         Err(e) => events(HubEvent::Failed { peer, reason: e.to_string() }),
     }
 }

@@ -26,6 +26,19 @@ pub fn shared(store: Store) -> SharedStore {
     Arc::new(Mutex::new(store))
 }
 
+/// Carries referrals between the group at `synced` and every other group in `groups`
+/// (`crdt_core::carry_referrals`), after that group synced. Locks two stores at a time, the
+/// lower place first, so two carriers never wait on each other. Returns how many records it wrote.
+pub fn carry_referrals_from(groups: &[SharedStore], synced: usize) -> crdt_core::Result<usize> {
+    let mut carried = 0;
+    for other in (0..groups.len()).filter(|other| *other != synced) {
+        let (low, high) = (synced.min(other), synced.max(other));
+        let (mut first, mut second) = (lock(&groups[low]), lock(&groups[high]));
+        carried += crdt_core::carry_referrals(&mut first, &mut second)?;
+    }
+    Ok(carried)
+}
+
 fn lock(store: &SharedStore) -> MutexGuard<'_, Store> {
     // A panic elsewhere while holding the lock leaves SQLite consistent (transactions roll back).
     store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -11,7 +11,7 @@ use chrono::{NaiveDate, Utc};
 use crdt_core::report::{Bucket, Period};
 use crdt_core::totals::{GroupTotals, Network, TotalsError};
 use crdt_core::{
-    AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, ImportProgress, Imported, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
+    Answer, AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, ImportProgress, Imported, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
     NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
 };
 use aidmesh_sheets::{Answers, ImportError, Mapping, Preset, Presets, Summary, Table};
@@ -64,8 +64,8 @@ pub async fn status(state: State<'_, App>) -> AppResult<Status> {
 /// Opens this device's encrypted database with the passphrase typed.
 #[tauri::command]
 pub async fn unlock<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, passphrase: String) -> AppResult<Status> {
-    let store = tokio::task::block_in_place(|| state.unlock(&passphrase))?;
-    service::start(&app, store);
+    tokio::task::block_in_place(|| state.unlock(&passphrase))?;
+    service::start(&app);
     status(state).await
 }
 
@@ -78,24 +78,81 @@ pub async fn create_group<R: Runtime>(
     role: Role,
     passphrase: Option<String>,
 ) -> AppResult<Status> {
-    let key = state.key(passphrase.as_deref())?;
-    let store = state.adopt(|path| Ok(Store::create(path, &key, group_name.trim(), NewMember::new(your_name.trim(), role))?))?;
-    service::start(&app, store);
+    let name = group_name.trim();
+    state.adopt(None, Some(name), passphrase.as_deref(), |path, key| Ok(Store::create(path, key, name, NewMember::new(your_name.trim(), role))?))?;
+    service::start(&app);
+    service::data_changed(&app, ChangeReason::Local);
     status(state).await
 }
 
 #[tauri::command]
 pub async fn join_group<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, invite: String, your_name: String, passphrase: Option<String>) -> AppResult<Status> {
     let invite = Invite::parse(&invite)?;
-    let key = state.key(passphrase.as_deref())?;
-    let store = state.adopt(|path| Ok(Store::join(path, &key, &invite, your_name.trim())?))?;
-    service::start(&app, store.clone());
+    let store = state.adopt(Some(invite.group), None, passphrase.as_deref(), |path, key| Ok(Store::join(path, key, &invite, your_name.trim())?))?;
+    service::start(&app);
+    service::data_changed(&app, ChangeReason::Local);
     if let Some(address) = &invite.address {
         // The device has joined either way. A first sync that fails (the other phone asleep,
         // another Wi-Fi) is told by its progress event, and the waiting screen offers to retry.
         let _ = service::sync_with(&app, &store, address).await;
     }
     status(state).await
+}
+
+/// The groups this device is in, for the switcher: which is on screen, changes not yet seen,
+/// conflicts waiting.
+#[tauri::command]
+pub async fn list_groups(state: State<'_, App>) -> AppResult<Vec<GroupSummary>> {
+    state.check_usable()?;
+    tokio::task::block_in_place(|| {
+        state.group_entries().into_iter().map(|entry| {
+            let mut store = lock(&entry.store);
+            GroupSummary::of(&mut store, entry.current, entry.unread)
+        }).collect()
+    })
+}
+
+/// Puts another group on screen: lists, badges and syncs by address follow it.
+#[tauri::command]
+pub async fn switch_group<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid) -> AppResult<Status> {
+    let store = state.switch_to(id)?;
+    tokio::task::block_in_place(|| service::recount_conflicts(&state, &store))?;
+    service::data_changed(&app, ChangeReason::Local);
+    status(state).await
+}
+
+/// Sends a need of the group on screen to another group on this device (organizers).
+#[tauri::command]
+pub async fn refer_need<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, to: Uuid, area: Option<String>, note: String) -> AppResult<NeedSummary> {
+    let current = state.store()?;
+    let groups = state.all_stores();
+    let target = groups.iter().find(|store| !std::sync::Arc::ptr_eq(store, &current) && lock(store).group_id() == to).ok_or(crdt_core::Error::NotFound { kind: "group", id: to.to_string() })?;
+    let (need, warnings) = tokio::task::block_in_place(|| {
+        state.with_two(&current, target, |from, to| {
+            let need = from.refer(id, to, area.as_deref().filter(|a| !a.trim().is_empty()), &note);
+            let warnings: Vec<_> = from.take_warnings().into_iter().chain(to.take_warnings()).collect();
+            (need.and_then(|need| Ok(NeedSummary::new(need, 0, 0, &Names::new(&from.members()?)))), warnings)
+        })
+    });
+    service::warn(&app, warnings);
+    service::data_changed(&app, ChangeReason::Local);
+    Ok(need?)
+}
+
+/// Accepts a need another group referred here, or returns it with a reason (organizers). A
+/// device in both groups carries the answer back at once.
+#[tauri::command]
+pub async fn answer_referral<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, reason: Option<String>) -> AppResult<NeedSummary> {
+    let answer = match reason {
+        Some(reason) => Answer::Return { reason },
+        None => Answer::Accept,
+    };
+    let need = write(&app, &state, |store| store.act(|doc, me, now| doc.answer_referral(me, id, answer, now)))?;
+    let (current, groups) = (state.store()?, state.all_stores());
+    if let Some(place) = groups.iter().position(|s| std::sync::Arc::ptr_eq(s, &current)) {
+        service::carry_referrals(&app, &groups, place);
+    }
+    read(&state, |store| Ok(NeedSummary::new(need, store.load()?.filled(id), 0, &names(store)?)))
 }
 
 #[tauri::command]

@@ -79,6 +79,7 @@ fn render() -> String {
     types.add::<Status>();
     types.add::<NeedSummary>();
     types.add::<NeedDetail>();
+    types.add::<GroupSummary>();
     types.add::<OfferView>();
     types.add::<RankingView>();
     types.add::<BatchView>();

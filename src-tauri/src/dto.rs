@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use crdt_core::{
     parse_deadline, Assignment, Attempt, Channel, AssignmentStatus, Availability, Candidate, Category, Conflict, Contact, EntryStatus, Excluded, Exclusion, Group,
     HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
-    Proposal, Reason, StatementLine, Urgency, Uuid, WeeklySlot,
+    Proposal, Reason, Referral, Role, StatementLine, Store, Urgency, Uuid, WeeklySlot,
 };
 use aidmesh_sheets::{Answers, DateOrder, ImportError, Mapping, Summary, Table, Target, Values};
 use serde::{Deserialize, Serialize};
@@ -109,6 +109,10 @@ pub struct NeedSummary {
     pub created_by_name: String,
     /// Open conflicts about this need.
     pub conflicts: usize,
+    /// Where it was sent, and how far it has come there.
+    pub referral: Option<Referral>,
+    /// The group that sent it here.
+    pub referred_from: Option<String>,
 }
 
 impl NeedSummary {
@@ -126,7 +130,40 @@ impl NeedSummary {
             created_at: need.created_at,
             needed_by: need.needed_by,
             conflicts,
+            referral: need.referral,
+            referred_from: need.referred_from.map(|from| from.group_name),
         }
+    }
+}
+
+/// A group on this device, as the group switcher shows it.
+#[derive(Serialize, TS)]
+pub struct GroupSummary {
+    pub id: Uuid,
+    /// `None` for a group joined but not synced yet.
+    pub name: Option<String>,
+    /// The group on screen.
+    pub current: bool,
+    /// Records other devices brought since it was last on screen.
+    pub unread: usize,
+    /// Conflicts waiting for an organizer.
+    pub conflicts: usize,
+    /// Whether this device's member there is an organizer (who may refer needs to it).
+    pub organizer: bool,
+    /// Its areas, for where a need referred to it goes.
+    pub areas: Vec<String>,
+}
+
+impl GroupSummary {
+    pub fn of(store: &mut Store, current: bool, unread: usize) -> crate::error::AppResult<GroupSummary> {
+        let id = store.group_id();
+        let Ok(group) = store.group() else {
+            return Ok(GroupSummary { id, name: None, current, unread, conflicts: 0, organizer: false, areas: Vec::new() });
+        };
+        let me = store.me().ok();
+        let organizer = store.members()?.iter().any(|m| Some(m.id) == me && m.role == Role::Organizer);
+        let conflicts = if organizer { store.conflicts()?.len() } else { 0 };
+        Ok(GroupSummary { id, name: Some(group.name), current, unread, conflicts, organizer, areas: group.settings.areas.into_keys().collect() })
     }
 }
 

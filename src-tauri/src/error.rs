@@ -30,8 +30,6 @@ pub enum AppError {
     SyncAddress(InviteError),
     #[error("this device is not in a group yet: start one or join with an invite")]
     NoGroup,
-    #[error("this device is already in a group")]
-    AlreadyInGroup,
     #[error("type this device's passphrase to unlock it")]
     Locked,
     #[error("{0}")]
@@ -136,7 +134,7 @@ impl AppError {
             },
             AppError::Net(_) => ErrorKind::Network,
             AppError::SyncAddress(_) | AppError::Totals(_) | AppError::Import(_) => ErrorKind::Validation,
-            AppError::NoGroup | AppError::AlreadyInGroup | AppError::Locked => ErrorKind::NotReady,
+            AppError::NoGroup | AppError::Locked => ErrorKind::NotReady,
             AppError::Io(_) | AppError::Unusable { .. } => ErrorKind::Storage,
         }
     }
@@ -152,7 +150,6 @@ impl AppError {
             AppError::Net(NetError::Io(_)) => "connection_lost",
             AppError::Net(e) => e.into(),
             AppError::NoGroup => "no_group",
-            AppError::AlreadyInGroup => "already_in_group",
             AppError::Locked => "locked",
             AppError::Io(_) => "io",
             AppError::Totals(_) => "totals_invalid",
@@ -260,7 +257,6 @@ mod tests {
             AppError::from(NetError::Handshake),
             AppError::from(NetError::Io(std::io::ErrorKind::BrokenPipe.into())),
             AppError::NoGroup,
-            AppError::AlreadyInGroup,
             AppError::Locked,
             AppError::Io("disk".into()),
             AppError::from(ImportError::Binary),

@@ -30,10 +30,10 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             let state = App::new(data_dir, net);
-            let store = state.shared_store();
+            let in_a_group = state.shared_store().is_some();
             app.manage(state);
-            if let Some(store) = store {
-                service::start(app.handle(), store);
+            if in_a_group {
+                service::start(app.handle());
             }
             Ok(())
         })
@@ -48,6 +48,10 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::create_group,
         commands::join_group,
         commands::unlock,
+        commands::list_groups,
+        commands::switch_group,
+        commands::refer_need,
+        commands::answer_referral,
         commands::list_needs,
         commands::get_need,
         commands::add_need,

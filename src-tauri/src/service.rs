@@ -1,6 +1,7 @@
 //! The sync service: the hub that accepts members' devices (and syncs with the ones discovery
 //! finds) in the background, one-off syncs by address, and the events that tell the UI.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aidmesh_net::{Channel, HubEvent, HubOptions, SharedStore};
@@ -105,6 +106,7 @@ pub fn report_digest<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, reason
         (peer_name, store.take_warnings())
     };
     warn(app, warnings);
+    app.state::<App>().note_unread(store, digest.records());
     let event = SyncDigestEvent { address: address.map(String::from), peer: peer.to_string(), peer_name, digest: digest.clone() };
     let _ = app.emit(SYNC_DIGEST, event);
     if !digest.is_empty() {
@@ -128,57 +130,79 @@ pub fn recount_conflicts(state: &App, store: &SharedStore) -> AppResult<Vec<Conf
     Ok(conflicts)
 }
 
-/// Starts the hub in the background: listens for members' devices, and syncs with the ones
-/// discovery finds (when discovery is on). Failing to listen is reported, not fatal: syncs by
-/// address and bundles still work.
-pub fn start<R: Runtime>(app: &AppHandle<R>, store: SharedStore) {
-    spawn_upkeep(app.clone(), store.clone());
+/// Starts the hub in the background, for every group on the device: listens for members'
+/// devices, and syncs with the ones discovery finds (when discovery is on). Called again once a
+/// group is added, it starts over with every group. Failing to listen is reported, not fatal:
+/// syncs by address and bundles still work.
+pub fn start<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<App>();
+    if state.hub_started.swap(true, Ordering::SeqCst) {
+        state.hub_restart.notify_one();
+        return;
+    }
+    spawn_upkeep(app.clone());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<App>();
-        let listener = match tokio::net::TcpListener::bind(&state.net.listen).await {
-            Ok(listener) => listener,
-            Err(e) => {
-                eprintln!("aidmesh: cannot listen on {}: {e}; syncs by address and bundles still work", state.net.listen);
+        loop {
+            let listener = match tokio::net::TcpListener::bind(&state.net.listen).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    eprintln!("aidmesh: cannot listen on {}: {e}; syncs by address and bundles still work", state.net.listen);
+                    return;
+                }
+            };
+            let options = HubOptions { discovery: state.net.discovery, max_connections: 16, run_for: None };
+            let groups = state.all_stores();
+            let events = {
+                let (handle, groups) = (handle.clone(), groups.clone());
+                move |event: HubEvent| on_hub_event(&handle, &groups, event)
+            };
+            if let Err(e) = aidmesh_net::serve(groups, listener, options, state.hub_restart.notified(), events).await {
+                eprintln!("aidmesh: the sync service stopped: {e}");
                 return;
             }
-        };
-        let options = HubOptions { discovery: state.net.discovery, max_connections: 16, run_for: None };
-        let events = {
-            let (handle, store) = (handle.clone(), store.clone());
-            move |event: HubEvent| on_hub_event(&handle, &store, event)
-        };
-        if let Err(e) = aidmesh_net::serve(vec![store], listener, options, std::future::pending(), events).await {
-            eprintln!("aidmesh: the sync service stopped: {e}");
         }
     });
     spawn_nearby_expiry(app.clone());
+}
+
+/// Carries referrals between the group at `synced` in `groups` and the device's other groups,
+/// and has the lists reload if that wrote anything.
+pub fn carry_referrals<R: Runtime>(app: &AppHandle<R>, groups: &[SharedStore], synced: usize) {
+    match tokio::task::block_in_place(|| aidmesh_net::carry_referrals_from(groups, synced)) {
+        Ok(0) => {}
+        Ok(_) => data_changed(app, ChangeReason::Sync),
+        Err(e) => warn(app, vec![e]),
+    }
 }
 
 /// How often the privacy rules run while the app is open (they also run after every action
 /// and sync): contact details are shredded on the day they expire even on an idle device.
 const UPKEEP_EVERY: Duration = Duration::from_secs(3600);
 
-fn spawn_upkeep<R: Runtime>(app: AppHandle<R>, store: SharedStore) {
+fn spawn_upkeep<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let mut ticks = tokio::time::interval(UPKEEP_EVERY);
         loop {
             ticks.tick().await;
-            let (done, warnings) = tokio::task::block_in_place(|| {
-                let mut store = lock(&store);
-                (store.upkeep(Utc::now()), store.take_warnings())
-            });
-            warn(&app, warnings);
-            match done {
-                Ok(done) if done != Default::default() => data_changed(&app, ChangeReason::Upkeep),
-                Ok(_) => {}
-                Err(e) => eprintln!("aidmesh: could not apply the privacy rules: {e}"),
+            for store in app.state::<App>().all_stores() {
+                let (done, warnings) = tokio::task::block_in_place(|| {
+                    let mut store = lock(&store);
+                    (store.upkeep(Utc::now()), store.take_warnings())
+                });
+                warn(&app, warnings);
+                match done {
+                    Ok(done) if done != Default::default() => data_changed(&app, ChangeReason::Upkeep),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("aidmesh: could not apply the privacy rules: {e}"),
+                }
             }
         }
     });
 }
 
-fn on_hub_event<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, event: HubEvent) {
+fn on_hub_event<R: Runtime>(app: &AppHandle<R>, groups: &[SharedStore], event: HubEvent) {
     let state = app.state::<App>();
     match event {
         HubEvent::Listening(address) => {
@@ -186,7 +210,10 @@ fn on_hub_event<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, event: HubE
             // The Sync screen shows where this device can be reached: let it read the status again.
             data_changed(app, ChangeReason::Listening);
         }
-        HubEvent::Synced { peer, digest } => report_digest(app, store, ChangeReason::Sync, &peer, None, &digest),
+        HubEvent::Synced { group, peer, digest } => {
+            report_digest(app, &groups[group], ChangeReason::Sync, &peer, None, &digest);
+            carry_referrals(app, groups, group);
+        }
         HubEvent::Discovered(address) => {
             let address = address.to_string();
             let seen_before = lock(&state.nearby).insert(address.clone(), Utc::now()).is_some();
@@ -240,6 +267,10 @@ pub async fn sync_with<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, addr
         Ok((peer, digest)) => {
             emit(Some(&peer), SyncPhase::Done, &digest.progress, None);
             report_digest(app, store, ChangeReason::Sync, &peer, Some(address), &digest);
+            let groups = app.state::<App>().all_stores();
+            if let Some(synced) = groups.iter().position(|open| std::sync::Arc::ptr_eq(open, store)) {
+                carry_referrals(app, &groups, synced);
+            }
             Ok(digest)
         }
         Err(e) => {

@@ -3,16 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, MutexGuard};
 
 use aidmesh_net::{DiscoveryMode, SharedStore};
 use chrono::{DateTime, Utc};
-use crdt_core::{Collection, Conflict, DbKey, Store};
+use crdt_core::{check_new_group, group_files, new_group_file, Collection, Conflict, DbKey, GroupOnDevice, Store, Uuid, FIRST_GROUP_FILE};
 
 use crate::error::{AppError, AppResult};
 
-/// The database's name inside the data directory; the CLI uses the same, so both can share one.
-const DATABASE: &str = "aidmesh.db";
 /// Where the app accepts syncs unless `AIDMESH_LISTEN` says otherwise (the CLI hub's default too).
 const DEFAULT_LISTEN: &str = "0.0.0.0:7370";
 
@@ -36,31 +35,51 @@ impl NetConfig {
     }
 }
 
+/// The groups this device is in, each a store of its own (`crdt_core::group_files`), and the one
+/// on screen.
+#[derive(Default)]
+struct Groups {
+    open: Vec<SharedStore>,
+    current: usize,
+    /// Changes other devices brought to each group since it was last on screen.
+    unread: Vec<usize>,
+}
+
+/// A group on this device as the group switcher shows it.
+pub struct GroupEntry {
+    pub store: SharedStore,
+    pub current: bool,
+    pub unread: usize,
+}
+
 pub struct App {
     pub data_dir: PathBuf,
     pub net: NetConfig,
-    store: Mutex<Option<SharedStore>>,
+    groups: Mutex<Groups>,
     /// Where the sync service listens, once it does.
     pub listening: Mutex<Option<std::net::SocketAddr>>,
     /// Members' devices discovery found, and when last.
     pub nearby: Mutex<BTreeMap<String, DateTime<Utc>>>,
-    /// Open conflicts per record id, as of the last time they were computed (for list badges,
-    /// which must not load the whole document).
+    /// Open conflicts per record id of the group on screen, as of the last time they were
+    /// computed (for list badges, which must not load the whole document).
     pub conflicts_by_record: Mutex<BTreeMap<String, usize>>,
-    /// Why the device's database could not be opened (damaged, newer, wrong file), as the error's
+    /// Why a group's database could not be opened (damaged, newer, wrong file), as the error's
     /// code and message; the file is left untouched and every command says so.
     unusable: Option<(&'static str, String)>,
     /// `AIDMESH_PASSPHRASE`, when the device's passphrase is given by its environment (kiosks,
-    /// tests); otherwise the OS keyring keeps it, or the person types it.
+    /// tests); otherwise the OS keyring keeps one per group, or the person types it.
     env_passphrase: Option<String>,
     /// Whether an OS keyring works here (asked once: it can take a moment).
     keyring: bool,
+    /// Whether the sync service runs; it serves every group on the device.
+    pub hub_started: AtomicBool,
+    /// Tells the sync service to start again, with every group (one was added).
+    pub hub_restart: tokio::sync::Notify,
 }
 
 impl App {
-    /// Opens the device's store if this device is already in a group and its passphrase is
-    /// given by the environment (`AIDMESH_PASSPHRASE`) or the keyring; otherwise the store waits
-    /// for `unlock`.
+    /// Opens the device's groups if it is already in some and their passphrase is given by the
+    /// environment (`AIDMESH_PASSPHRASE`) or the keyring; otherwise they wait for `unlock`.
     pub fn new(data_dir: PathBuf, net: NetConfig) -> App {
         App::with_passphrase(data_dir, net, std::env::var("AIDMESH_PASSPHRASE").ok().filter(|p| !p.is_empty()))
     }
@@ -68,21 +87,39 @@ impl App {
     /// As `new`, with the passphrase the environment gives, if any (then none is ever asked for
     /// and the keyring is not used).
     pub fn with_passphrase(data_dir: PathBuf, net: NetConfig, env_passphrase: Option<String>) -> App {
-        let path = data_dir.join(DATABASE);
         let keyring = env_passphrase.is_none() && aidmesh_keychain::available();
-        let known = env_passphrase.clone().or_else(|| keyring.then(|| aidmesh_keychain::stored(&path)).flatten());
-        let opened = known.filter(|_| path.exists()).map(|p| Store::open(&path, &DbKey::passphrase(&p)?));
-        let (store, unusable) = match opened {
-            None => (None, None),
-            Some(Ok(store)) => (Some(aidmesh_net::shared(store)), None),
-            Some(Err(e)) => {
-                let e = AppError::from(e);
-                (None, Some((e.code(), e.to_string())))
-            }
+        let mut app = App {
+            data_dir,
+            net,
+            groups: Mutex::default(),
+            listening: Mutex::default(),
+            nearby: Mutex::default(),
+            conflicts_by_record: Mutex::default(),
+            unusable: None,
+            env_passphrase,
+            keyring,
+            hub_started: AtomicBool::new(false),
+            hub_restart: tokio::sync::Notify::new(),
         };
-        let store = Mutex::new(store);
-        let (listening, nearby, conflicts_by_record) = Default::default();
-        App { data_dir, net, store, listening, nearby, conflicts_by_record, unusable, env_passphrase, keyring }
+        match app.open_all(None) {
+            Ok(opened) => *lock(&app.groups) = opened,
+            // Locked: a passphrase is still to be typed.
+            Err(AppError::Locked) => {}
+            Err(e) => app.unusable = Some((e.code(), e.to_string())),
+        }
+        app
+    }
+
+    /// Every group's store, each opened with its key (`key_for`); `Locked` while one has no
+    /// passphrase known yet.
+    fn open_all(&self, typed: Option<&str>) -> AppResult<Groups> {
+        let files = group_files(&self.data_dir)?;
+        let mut open = Vec::new();
+        for path in &files {
+            let Some(passphrase) = self.known_passphrase(path, typed) else { return Err(AppError::Locked) };
+            open.push(aidmesh_net::shared(Store::open(path, &DbKey::passphrase(&passphrase)?)?));
+        }
+        Ok(Groups { unread: vec![0; open.len()], open, current: 0 })
     }
 
     /// Whether the person must type the passphrase: no keyring, or a locked database the
@@ -91,46 +128,46 @@ impl App {
         self.env_passphrase.is_none() && (!self.keyring || self.is_locked())
     }
 
-    /// A database exists but has not been unlocked yet.
+    /// The device is in a group but has not unlocked it yet.
     pub fn is_locked(&self) -> bool {
-        self.shared_store().is_none() && self.database_path().exists()
+        lock(&self.groups).open.is_empty() && self.data_dir.join(FIRST_GROUP_FILE).exists()
     }
 
-    /// The database key: the environment's passphrase, else the one typed, else the keyring's
-    /// (made and kept there for a new database).
-    pub fn key(&self, typed: Option<&str>) -> AppResult<DbKey> {
-        let path = self.database_path();
-        let passphrase = match (&self.env_passphrase, typed.filter(|t| !t.is_empty())) {
+    /// The passphrase of the group database at `path`: the environment's, else the one typed,
+    /// else the keyring's (made and kept there for a new database).
+    fn known_passphrase(&self, path: &Path, typed: Option<&str>) -> Option<String> {
+        match (&self.env_passphrase, typed.filter(|t| !t.is_empty())) {
             (Some(given), _) => Some(given.clone()),
             (None, Some(typed)) => Some(typed.to_string()),
             (None, None) if !self.keyring => None,
-            (None, None) if path.exists() => aidmesh_keychain::stored(&path),
-            (None, None) => aidmesh_keychain::create(&path),
-        };
-        Ok(DbKey::passphrase(passphrase.as_deref().unwrap_or_default())?)
+            (None, None) if path.exists() => aidmesh_keychain::stored(path),
+            (None, None) => aidmesh_keychain::create(path),
+        }
     }
 
-    /// Opens the existing database with the passphrase typed. A wrong one changes nothing.
+    /// Opens every group's database with the passphrase typed. A wrong one changes nothing.
     pub fn unlock(&self, passphrase: &str) -> AppResult<SharedStore> {
         self.check_usable()?;
-        let mut slot = lock(&self.store);
-        if let Some(store) = slot.as_ref() {
-            return Ok(store.clone());
+        if !self.is_locked() {
+            return self.store();
         }
-        let store = aidmesh_net::shared(Store::open(&self.database_path(), &self.key(Some(passphrase))?)?);
-        *slot = Some(store.clone());
-        Ok(store)
+        let opened = self.open_all(Some(passphrase))?;
+        *lock(&self.groups) = opened;
+        self.store()
     }
 
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join(DATABASE)
-    }
-
+    /// The group on screen, if the device is in one and it is unlocked.
     pub fn shared_store(&self) -> Option<SharedStore> {
-        lock(&self.store).clone()
+        let groups = lock(&self.groups);
+        groups.open.get(groups.current).cloned()
     }
 
-    /// The store, or "unlock first", or "start or join a group first".
+    /// Every group's store, in the order of their files.
+    pub fn all_stores(&self) -> Vec<SharedStore> {
+        lock(&self.groups).open.clone()
+    }
+
+    /// The group on screen, or "unlock first", or "start or join a group first".
     pub fn store(&self) -> AppResult<SharedStore> {
         self.check_usable()?;
         match self.shared_store() {
@@ -147,17 +184,63 @@ impl App {
         }
     }
 
-    /// Creates the device's store with `make` (a new group, or a join), once.
-    pub fn adopt(&self, make: impl FnOnce(&Path) -> AppResult<Store>) -> AppResult<SharedStore> {
+    /// Adds a group to the device with `make` (a new group, or a join) in a database of its
+    /// own, and puts it on screen. `id` and `name` say which group it is, as far as known: a
+    /// device is in a group once, and groups are told apart by name.
+    pub fn adopt(&self, id: Option<Uuid>, name: Option<&str>, typed: Option<&str>, make: impl FnOnce(&Path, &DbKey) -> AppResult<Store>) -> AppResult<SharedStore> {
         self.check_usable()?;
-        let mut slot = lock(&self.store);
-        if slot.is_some() || self.database_path().exists() {
-            return Err(AppError::AlreadyInGroup);
+        if self.is_locked() {
+            return Err(AppError::Locked);
         }
-        std::fs::create_dir_all(&self.data_dir).map_err(|e| AppError::Io(format!("cannot create {}: {e}", self.data_dir.display())))?;
-        let store = aidmesh_net::shared(make(&self.database_path())?);
-        *slot = Some(store.clone());
+        let mut groups = lock(&self.groups);
+        let on_device = groups.open.iter().map(|store| GroupOnDevice::of(&lock(store))).collect::<crdt_core::Result<Vec<_>>>()?;
+        check_new_group(&on_device, id, name)?;
+        let path = new_group_file(&self.data_dir);
+        let folder = path.parent().unwrap_or(&self.data_dir);
+        std::fs::create_dir_all(folder).map_err(|e| AppError::Io(format!("cannot create {}: {e}", folder.display())))?;
+        let key = DbKey::passphrase(&self.known_passphrase(&path, typed).unwrap_or_default())?;
+        let store = aidmesh_net::shared(make(&path, &key)?);
+        groups.open.push(store.clone());
+        groups.unread.push(0);
+        groups.current = groups.open.len() - 1;
         Ok(store)
+    }
+
+    /// Puts the group `id` on screen; its changes count as read.
+    pub fn switch_to(&self, id: Uuid) -> AppResult<SharedStore> {
+        let mut groups = lock(&self.groups);
+        let place = groups.open.iter().position(|store| lock(store).group_id() == id).ok_or(AppError::Core(crdt_core::Error::NotFound { kind: "group", id: id.to_string() }))?;
+        groups.current = place;
+        groups.unread[place] = 0;
+        Ok(groups.open[place].clone())
+    }
+
+    /// Counts `changes` a sync brought to `store`'s group as unread, unless it is on screen.
+    pub fn note_unread(&self, store: &SharedStore, changes: usize) {
+        let mut groups = lock(&self.groups);
+        if let Some(place) = groups.open.iter().position(|open| std::sync::Arc::ptr_eq(open, store)).filter(|place| *place != groups.current) {
+            groups.unread[place] += changes;
+        }
+    }
+
+    /// Runs `f` on two groups' stores, locked in the order of their places, as carrying
+    /// referrals locks them (`aidmesh_net::carry_referrals_from`), so neither waits on the other.
+    pub fn with_two<T>(&self, a: &SharedStore, b: &SharedStore, f: impl FnOnce(&mut Store, &mut Store) -> T) -> T {
+        let places = self.all_stores();
+        let place = |store: &SharedStore| places.iter().position(|open| std::sync::Arc::ptr_eq(open, store));
+        if place(a) < place(b) {
+            let (mut a, mut b) = (lock(a), lock(b));
+            f(&mut a, &mut b)
+        } else {
+            let (mut b, mut a) = (lock(b), lock(a));
+            f(&mut a, &mut b)
+        }
+    }
+
+    /// Every group with whether it is on screen and its unread changes.
+    pub fn group_entries(&self) -> Vec<GroupEntry> {
+        let groups = lock(&self.groups);
+        groups.open.iter().enumerate().map(|(place, store)| GroupEntry { store: store.clone(), current: place == groups.current, unread: groups.unread[place] }).collect()
     }
 }
 

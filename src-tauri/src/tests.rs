@@ -58,9 +58,8 @@ fn a_volunteers_app_cannot_apply_batch_proposals() {
     // Bea joins as a volunteer and gets the record from Ana's bundle.
     let net = NetConfig { listen: "127.0.0.1:0".into(), discovery: aidmesh_net::DiscoveryMode::Off };
     let bea = App::with_passphrase(bea_dir.path().to_path_buf(), net, Some(PASSPHRASE.into()));
-    let key = bea.key(None).unwrap();
-    bea.adopt(|path| {
-        let mut store = Store::join(path, &key, &invite, "Bea")?;
+    bea.adopt(Some(invite.group), None, None, |path, key| {
+        let mut store = Store::join(path, key, &invite, "Bea")?;
         store.import_bundle(&bundle)?;
         Ok(store)
     })
@@ -107,4 +106,40 @@ fn an_import_is_previewed_refused_until_answered_then_applied_once() {
 
     let binary = invoke(&window, "preview_import", json!({ "bytes": [0, 159, 146, 150, 0, 1], "choices": {} })).unwrap_err();
     assert_eq!(binary["code"], "import_invalid", "{binary}");
+}
+
+/// A device in two groups: the switcher lists both, lists follow the switch, and a need referred
+/// from one to the other comes back returned, with the reason, without a sync.
+#[test]
+fn a_need_referred_to_the_devices_other_group_comes_back_returned() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = organizer(dir.path());
+    let need = ana.need;
+    drop(ana.store);
+    let net = NetConfig { listen: "127.0.0.1:0".into(), discovery: aidmesh_net::DiscoveryMode::Off };
+    let (_app, window) = app_with(App::with_passphrase(dir.path().to_path_buf(), net, Some(PASSPHRASE.into())));
+    let status = invoke(&window, "create_group", json!({ "groupName": "Cleveland SEWG", "yourName": "Ana", "role": "organizer", "passphrase": null })).unwrap();
+    assert_eq!(status["group"]["name"], "Cleveland SEWG", "the new group is on screen");
+    let again = invoke(&window, "create_group", json!({ "groupName": "cleveland sewg", "yourName": "Ana", "role": "organizer", "passphrase": null })).unwrap_err();
+    assert_eq!(again["code"], "in_group_already");
+    let groups = invoke(&window, "list_groups", json!({})).unwrap();
+    let names: Vec<&str> = groups.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Eastside", "Cleveland SEWG"]);
+    let (eastside, cleveland) = (groups[0]["id"].clone(), groups[1]["id"].clone());
+    assert_eq!(invoke(&window, "list_needs", json!({ "filter": {} })).unwrap().as_array().unwrap().len(), 0, "Cleveland has no needs yet");
+
+    invoke(&window, "switch_group", json!({ "id": eastside })).unwrap();
+    let referred = invoke(&window, "refer_need", json!({ "id": need, "to": cleveland, "area": null, "note": "Across the river" })).unwrap();
+    assert_eq!((referred["status"].as_str(), referred["referral"]["group_name"].as_str()), (Some("referred"), Some("Cleveland SEWG")));
+
+    invoke(&window, "switch_group", json!({ "id": cleveland })).unwrap();
+    let there = invoke(&window, "list_needs", json!({ "filter": {} })).unwrap()[0].clone();
+    assert_eq!(there["referred_from"], "Eastside");
+    let returned = invoke(&window, "answer_referral", json!({ "id": there["id"], "reason": "No drivers this week" })).unwrap();
+    assert_eq!(returned["status"], "referred");
+
+    invoke(&window, "switch_group", json!({ "id": eastside })).unwrap();
+    let home = invoke(&window, "get_need", json!({ "id": need })).unwrap();
+    assert_eq!((home["need"]["status"].as_str(), home["need"]["referral"]["progress"].as_str()), (Some("open"), Some("returned")));
+    assert_eq!(home["need"]["referral"]["reason"], "No drivers this week");
 }

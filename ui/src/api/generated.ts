@@ -191,6 +191,35 @@ grace_days: number,
  */
 time_zone: string, };
 
+/**
+ * A group on this device, as the group switcher shows it.
+ */
+export type GroupSummary = { id: string, 
+/**
+ * `None` for a group joined but not synced yet.
+ */
+name: string | null, 
+/**
+ * The group on screen.
+ */
+current: boolean, 
+/**
+ * Records other devices brought since it was last on screen.
+ */
+unread: number, 
+/**
+ * Conflicts waiting for an organizer.
+ */
+conflicts: number, 
+/**
+ * Whether this device's member there is an organizer (who may refer needs to it).
+ */
+organizer: boolean, 
+/**
+ * Its areas, for where a need referred to it goes.
+ */
+areas: Array<string>, };
+
 export type HistoryEntry = { change: string, at: string | null, by: string | null, by_name: string | null, 
 /**
  * The action that made the change, e.g. `need.status` or `resolve`.
@@ -402,7 +431,15 @@ filled: number, created_at: string, needed_by: string | null, created_by_name: s
 /**
  * Open conflicts about this need.
  */
-conflicts: number, };
+conflicts: number, 
+/**
+ * Where it was sent, and how far it has come there.
+ */
+referral: Referral | null, 
+/**
+ * The group that sent it here.
+ */
+referred_from: string | null, };
 
 export type NewHoursInput = { assignment: string | null, 
 /**

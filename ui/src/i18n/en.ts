@@ -287,7 +287,6 @@ export const en = {
   'error.other_group': 'That bundle is for another group.',
   'error.truncated': 'That bundle is incomplete. Was the copy interrupted?',
   'error.no_group': 'This device isn’t in a group yet. Start one or join with an invite.',
-  'error.already_in_group': 'This device is already in a group.',
   'error.corrupt': 'The data on this device is damaged; aidmesh left it untouched. Restore a backup or sync from another device.',
   'error.newer_schema': 'This data was written by a newer aidmesh. Update the app.',
   'error.unexpected': 'Something went wrong. Please try again.',

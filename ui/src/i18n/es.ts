@@ -289,7 +289,6 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.other_group': 'Ese paquete es de otro grupo.',
   'error.truncated': 'El paquete está incompleto. ¿Se interrumpió la copia?',
   'error.no_group': 'Este dispositivo todavía no está en un grupo. Crea uno o únete con una invitación.',
-  'error.already_in_group': 'Este dispositivo ya está en un grupo.',
   'error.corrupt': 'Los datos de este dispositivo están dañados; aidmesh no los ha tocado. Restaura una copia o sincroniza con otro dispositivo.',
   'error.newer_schema': 'Estos datos los escribió una versión más nueva de aidmesh. Actualiza la aplicación.',
   'error.unexpected': 'Algo salió mal. Vuelve a intentarlo.',
