@@ -105,7 +105,7 @@ impl From<InviteError> for AppError {
 
 /// Codes the app gives besides the core's and the network's.
 #[cfg(test)]
-const APP_CODES: &[&str] = &["no_group", "already_in_group", "locked", "io", "connection_lost", "invite_invalid", "totals_invalid", "import_invalid", "import_not_ready"];
+const APP_CODES: &[&str] = &["no_group", "locked", "io", "connection_lost", "invite_invalid", "totals_invalid", "import_invalid", "import_not_ready"];
 
 /// Every code `AppError::code` can give: the UI's contract lists them, and must word each.
 #[cfg(test)]

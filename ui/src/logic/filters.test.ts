@@ -4,7 +4,7 @@ import { activeFilterCount, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter } from
 
 const n = (id: string, p: Partial<NeedSummary>): NeedSummary => ({
   id, title: id, category: 'meals', urgency: 'normal', area: 'North', status: 'open', volunteers_needed: 1, filled: 0,
-  created_at: '2025-03-01T00:00:00Z', needed_by: null, created_by_name: 'Ana', conflicts: 0, ...p,
+  created_at: '2025-03-01T00:00:00Z', needed_by: null, created_by_name: 'Ana', conflicts: 0, referral: null, referred_from: null, ...p,
 });
 
 describe('need filters', () => {
