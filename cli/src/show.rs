@@ -196,7 +196,7 @@ pub fn need(need: &Need, assignments: &[Assignment], history: &[HistoryEntry], l
     if !need.description.is_empty() {
         let _ = writeln!(text, "  {}", need.description);
     }
-    let _ = writeln!(text, "  posted by {} {} ago; volunteers needed: {}", labels.name(need.created_by), waited(need.created_at, now), need.volunteers_needed);
+    let _ = writeln!(text, "  posted by {} {} ago; volunteers needed: {}", need.posted_by(&labels.names), waited(need.created_at, now), need.volunteers_needed);
     if !need.languages.is_empty() {
         let _ = writeln!(text, "  languages: {}", need.languages.join(", "));
     }

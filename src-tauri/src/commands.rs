@@ -199,7 +199,7 @@ pub async fn get_need(state: State<'_, App>, id: Uuid) -> AppResult<NeedDetail> 
         let history = store.doc()?.history(id);
         let contact = ContactState::of(store.contact(id));
         let need = crdt_core::Need { sealed_contact: None, ..need };
-        Ok(NeedDetail { created_by_name: names.of(need.created_by), filled, history, need, assignments, conflicts, contact })
+        Ok(NeedDetail { created_by_name: need.posted_by(&names), filled, history, need, assignments, conflicts, contact })
     })
 }
 

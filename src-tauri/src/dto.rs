@@ -118,7 +118,7 @@ pub struct NeedSummary {
 impl NeedSummary {
     pub fn new(need: Need, filled: u32, conflicts: usize, names: &Names) -> Self {
         NeedSummary {
-            created_by_name: names.of(need.created_by),
+            created_by_name: need.posted_by(names),
             id: need.id,
             title: need.title,
             category: need.category,

@@ -21,6 +21,7 @@ import { MineScreen } from './screens/Mine';
 import { SyncScreen } from './screens/Sync';
 import { MembersScreen } from './screens/Members';
 import { SettingsScreen } from './screens/Settings';
+import { GroupsScreen } from './screens/Groups';
 import type { MessageKey } from './i18n';
 
 function Screen({ route }: { route: Route }): JSX.Element {
@@ -40,6 +41,7 @@ function Screen({ route }: { route: Route }): JSX.Element {
     case 'sync': return <SyncScreen />;
     case 'members': return <MembersScreen />;
     case 'settings': return <SettingsScreen />;
+    case 'groups': return <GroupsScreen />;
   }
 }
 
@@ -85,10 +87,12 @@ function TabBar({ current }: { current: string }): JSX.Element {
 function Header({ current }: { current: string }): JSX.Element {
   const app = useApp();
   const { t } = app;
+  // What waits in the device's other groups: changes not seen yet, and conflicts.
+  const waiting = app.otherGroups.unread + app.otherGroups.conflicts;
   return (
     <header class="topbar">
       <div class="topbar-inner">
-        <a class="brand" href={href.needs()}>
+        <a class="brand" href={href.groups()} data-testid="nav-groups" aria-current={current === 'groups' ? 'page' : undefined}>
           <span class="brand-mark" aria-hidden="true">
             <svg width="28" height="28" viewBox="0 0 28 28" aria-hidden="true" focusable="false">
               <circle cx="14" cy="14" r="13" fill="#0f5c4d" />
@@ -99,12 +103,21 @@ function Header({ current }: { current: string }): JSX.Element {
             </svg>
           </span>
           <span class="brand-text">
-            <span class="brand-name">{app.status?.group?.name ?? t('app.name')}</span>
+            <span class="brand-name" data-testid="group-name">{app.status?.group?.name ?? t('app.name')}</span>
             {app.status?.me ? (
               <span class="brand-sub">
                 {app.status.me.display_name} · {t(`role.${app.status.me.role}`)}
               </span>
             ) : null}
+          </span>
+          <span class="brand-switch" aria-hidden="true">
+            <Icon name="swap" size={18} />
+            {waiting ? <span class="tab-badge" data-testid="other-groups-badge">{waiting > 99 ? '99+' : waiting}</span> : null}
+          </span>
+          <span class="visually-hidden">
+            {', '}
+            {t('groups.switch')}
+            {waiting ? `, ${t('groups.waiting_elsewhere', { count: waiting })}` : ''}
           </span>
         </a>
         <a class={`icon-btn${current === 'settings' ? ' active' : ''}`} href={href.settings()} data-testid="nav-settings" aria-label={t('nav.settings')} aria-current={current === 'settings' ? 'page' : undefined}>
@@ -173,7 +186,7 @@ export function App(): JSX.Element {
         {skip}
         <main id="main" class="main first-run" tabIndex={-1}>
           <Banner />
-          {route.name === 'settings' ? <SettingsScreen /> : <FirstRun status={app.status} />}
+          {route.name === 'settings' ? <SettingsScreen /> : route.name === 'groups' ? <GroupsScreen /> : <FirstRun status={app.status} />}
         </main>
         <Toasts />
       </div>

@@ -16,7 +16,8 @@ export type Route =
   | { name: 'mine' }
   | { name: 'sync' }
   | { name: 'members' }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'groups' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -39,6 +40,7 @@ export function parseRoute(hash: string): Route {
     case 'sync': return { name: 'sync' };
     case 'members': return { name: 'members' };
     case 'settings': return { name: 'settings' };
+    case 'groups': return { name: 'groups' };
     default: return { name: 'needs' };
   }
 }
@@ -69,6 +71,7 @@ export const href = {
   sync: () => '#/sync',
   members: () => '#/members',
   settings: () => '#/settings',
+  groups: () => '#/groups',
 };
 
 export function navigate(to: string): void {

@@ -30,6 +30,8 @@ export interface AppState {
   conflicts: number;
   proposedForMe: number;
   hoursPending: number;
+  /** The device's other groups: how many, and what waits in them (for the header's badge). */
+  otherGroups: { count: number; unread: number; conflicts: number };
   toasts: Toast[];
   banner: string | null;
   progress: SyncProgressEvent | null;
@@ -51,6 +53,7 @@ let state: AppState = {
   conflicts: 0,
   proposedForMe: 0,
   hoursPending: 0,
+  otherGroups: { count: 0, unread: 0, conflicts: 0 },
   toasts: [],
   banner: null,
   progress: null,
@@ -148,12 +151,16 @@ export function isOrganizer(s: AppState = state): boolean {
 /** Reloads the tab counts: conflicts (organizers), proposals waiting for me, hours to confirm. */
 export async function refreshCounts(): Promise<void> {
   if (state.status?.state !== 'ready') return;
-  const [conflicts, mine, hours] = await Promise.all([
+  const [conflicts, mine, hours, otherGroups] = await Promise.all([
     isOrganizer() ? api.listConflicts().then((c) => c.length).catch(() => state.conflicts) : Promise.resolve(0),
     api.myAssignments().then((a) => a.filter((x) => x.status === 'proposed').length).catch(() => state.proposedForMe),
     api.hoursToConfirm().then((h) => h.length).catch(() => state.hoursPending),
+    api.listGroups().then((groups) => {
+      const others = groups.filter((g) => !g.current);
+      return { count: others.length, unread: others.reduce((n, g) => n + g.unread, 0), conflicts: others.reduce((n, g) => n + g.conflicts, 0) };
+    }).catch(() => state.otherGroups),
   ]);
-  setState({ conflicts, proposedForMe: mine, hoursPending: hours });
+  setState({ conflicts, proposedForMe: mine, hoursPending: hours, otherGroups });
 }
 
 let refreshQueued = false;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::engine::{Action, Collection, GroupDoc};
 use crate::error::Result;
-use crate::model::{Group, Need, NeedStatus, NewNeed, Referral, ReferralProgress, ReferralStep, ReferredFrom, SealedContact};
+use crate::model::{Group, Names, Need, NeedStatus, NewNeed, Referral, ReferralProgress, ReferralStep, ReferredFrom, SealedContact};
 use crate::validation::{check_length, check_text, Field, ValidationError, MAX_TEXT};
 
 /// Fixed, so that every device derives the same id for the need a referral becomes.
@@ -56,6 +56,14 @@ impl Need {
                 None => (ReferralProgress::Sent, self.created_at, String::new()),
             },
         })
+    }
+
+    /// Who posted it: the member, or for a need received as a referral, the group that sent it.
+    pub fn posted_by(&self, names: &Names) -> String {
+        match &self.referred_from {
+            Some(from) if from.group == self.created_by => from.group_name.clone(),
+            _ => names.of(self.created_by),
+        }
     }
 
     /// The need a referral becomes in `to`: built from the referral alone, so that every device

@@ -287,7 +287,8 @@ impl App {
                 return Ok(text);
             }
             if Instant::now() > deadline {
-                bail!("{testid} never showed '{wanted}' (it shows '{text}')");
+                let _ = self.screenshot("failures", testid).await;
+                bail!("{testid} never showed '{wanted}' (it shows '{text}'; screenshots/failures/{testid}.png shows the screen)");
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

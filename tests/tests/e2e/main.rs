@@ -792,3 +792,85 @@ async fn a_timebank_imports_its_volunteers_then_its_hours_in_the_wizard() -> Res
     app.item_with_text("member-item", "Kim Lee").await?;
     app.close().await
 }
+
+/// One phone in two groups: it starts a second group from the switcher, the lists follow each
+/// switch, and a need referred from one group to the other is answered there and comes back with
+/// the answer, in both languages.
+#[tokio::test]
+async fn a_phone_in_two_groups_refers_a_need_and_sees_the_answer_come_back() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    post_need(&app, "Wheelchair ramp repair", "household", "normal").await?;
+
+    // A second group, started from the switcher, has lists of its own.
+    app.click("nav-groups").await?;
+    app.item_with_text("group-item", "Eastside Mutual Aid").await?;
+    app.fill("create-group-name", "Cleveland SEWG").await?;
+    app.fill("create-your-name", "Ana").await?;
+    app.click("create-submit").await?;
+    app.wait_text("needs-count", "No needs").await?;
+    const CURRENT: &str = "[data-testid=\"group-open\"][aria-current=\"true\"]";
+    let switch_to = |group: &'static str| {
+        let app = &app;
+        async move {
+            app.click("nav-groups").await?;
+            app.click_in("group-item", group, "group-open").await?;
+            app.wait("needs-count").await?;
+            app.click("nav-groups").await?;
+            app.wait_text(CURRENT, group).await?;
+            app.click("nav-needs").await?;
+            anyhow::Ok(())
+        }
+    };
+    switch_to("Eastside Mutual Aid").await?;
+    app.click_in("need-item", "Wheelchair ramp repair", "need-item-title").await?;
+
+    // Refer it: it shows as sent, and appears in the other group waiting for an answer.
+    app.click("refer-open").await?;
+    app.fill("refer-note", "They live just across the river from us").await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "71-refer").await?;
+    app.click("refer-submit").await?;
+    app.wait_text("need-status", "Referred").await?;
+    app.wait_text("referral-progress", "Sent").await?;
+    app.click("nav-groups").await?;
+    app.wait_text(CURRENT, "Eastside Mutual Aid").await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "70-groups").await?;
+    switch_to("Cleveland SEWG").await?;
+    app.item_with_text("need-item-referred-from", "From Eastside Mutual Aid").await?;
+    app.click_in("need-item", "Wheelchair ramp repair", "need-item-title").await?;
+    app.wait_text("referred-from-state", "Waiting for an organizer").await?;
+    app.screenshot("en", "72-referral-incoming").await?;
+
+    // Sent back with a reason: the first group sees it open again, with that reason.
+    app.click("referral-return").await?;
+    app.click("referral-return-submit").await?;
+    app.wait("error-referral-reason").await?;
+    app.fill("referral-reason", "No carpenter free this month").await?;
+    app.click("referral-return-submit").await?;
+    app.wait_text("referred-from-state", "Sent back on").await?;
+    switch_to("Eastside Mutual Aid").await?;
+    app.item_with_text("need-item-referral", "Cleveland SEWG: Sent back").await?;
+    app.click_in("need-item", "Wheelchair ramp repair", "need-item-title").await?;
+    app.wait_text("need-status", "Open").await?;
+    app.wait_text("referral-reason-shown", "No carpenter free this month").await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "73-referral-returned").await?;
+
+    app.click("nav-settings").await?;
+    app.choose("lang-select", "es").await?;
+    app.wait("[lang=es]:root").await?;
+    app.click("nav-needs").await?;
+    app.click_in("need-item", "Wheelchair ramp repair", "need-item-title").await?;
+    app.wait_text("referral-progress", "Devuelta").await?;
+    app.screenshot("es", "73-referral-returned").await?;
+    app.click("refer-open").await?;
+    app.wait("refer-form").await?;
+    app.screenshot("es", "71-refer").await?;
+    app.click("nav-groups").await?;
+    app.wait("group-current").await?;
+    app.screenshot("es", "70-groups").await?;
+    app.close().await
+}

@@ -3,7 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
-  BundleWritten, GroupInfo, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
+  BundleWritten, GroupInfo, GroupSummary, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
   NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
 } from './generated';
 
@@ -16,6 +16,15 @@ export const api = {
     invoke<Status>('create_group', { groupName, yourName, role, passphrase }),
   /** Joins with a link or short code; syncs at once when the invite carries an address. */
   joinGroup: (invite: string, yourName: string, passphrase: string | null) => invoke<Status>('join_group', { invite, yourName, passphrase }),
+
+  /** The groups this device is in, for the switcher. */
+  listGroups: () => invoke<GroupSummary[]>('list_groups'),
+  /** Puts another group on screen: lists, badges and syncs by address follow it. */
+  switchGroup: (id: string) => invoke<Status>('switch_group', { id }),
+  /** Sends a need to another group on this device (organizers); `area` null keeps its own. */
+  referNeed: (id: string, to: string, area: string | null, note: string) => invoke<NeedSummary>('refer_need', { id, to, area, note }),
+  /** Accepts a referred need (`reason` null), or returns it to the group that sent it. */
+  answerReferral: (id: string, reason: string | null) => invoke<NeedSummary>('answer_referral', { id, reason }),
 
   listNeeds: (filter: NeedFilterInput) => invoke<NeedSummary[]>('list_needs', { filter }),
   getNeed: (id: string) => invoke<NeedDetail>('get_need', { id }),

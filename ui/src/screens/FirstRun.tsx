@@ -82,7 +82,7 @@ const JOIN_IDS: Partial<Record<FormField, string>> = {
   invite: 'join-invite', your_name: 'join-name', passphrase: 'join-passphrase', passphrase_confirm: 'join-passphrase-confirm',
 };
 
-function CreateForm({ asks }: { asks: boolean }): JSX.Element {
+export function CreateForm({ asks }: { asks: boolean }): JSX.Element {
   const { t } = useApp();
   const errText = useErrText();
   const [group, setGroup] = useState('');
@@ -168,7 +168,7 @@ function CreateForm({ asks }: { asks: boolean }): JSX.Element {
   );
 }
 
-function JoinForm({ asks }: { asks: boolean }): JSX.Element {
+export function JoinForm({ asks }: { asks: boolean }): JSX.Element {
   const { t } = useApp();
   const errText = useErrText();
   const [invite, setInvite] = useState('');

@@ -4,6 +4,7 @@ import { api } from '../api/commands';
 import type { HistoryEntry, NeedDetail, NeedStatus } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { NeedContact } from '../components/NeedContact';
+import { ReferAction, ReferralPanel } from '../components/Referral';
 import { BackLink, Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { isActiveNeed, isLongWait, waitingLabel } from '../logic/time';
 import { needActions } from '../logic/undo';
@@ -144,6 +145,8 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
         <Fact label={t('need.posted_by')}>{t('need.posted_by_on', { name: d.created_by_name, date: t.date(need.created_at) })}</Fact>
       </dl>
 
+      <ReferralPanel d={d} />
+
       <div class="actions">
         {organizer && isActiveNeed(need.status) ? (
           <a class="btn btn-primary btn-block" href={href.match(need.id)} data-testid="need-find-volunteers">
@@ -165,6 +168,7 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
             </button>
           ))}
         </div>
+        {organizer && isActiveNeed(need.status) ? <ReferAction d={d} /> : null}
       </div>
 
       <NeedContact d={d} />

@@ -31,6 +31,17 @@ export function NeedItem({ need, now }: { need: NeedSummary; now: Date }): JSX.E
         <div class="item-top">
           <UrgencyBadge urgency={need.urgency} />
           <StatusBadge status={need.status} />
+          {need.referral ? (
+            <span class={`badge referral-${need.referral.progress}`} data-testid="need-item-referral">
+              <Icon name="send" size={14} />
+              {t('referral.badge_to', { group: need.referral.group_name, progress: t(`referral_progress.${need.referral.progress}`) })}
+            </span>
+          ) : null}
+          {need.referred_from ? (
+            <span class="badge" data-testid="need-item-referred-from">
+              {t('referral.badge_from', { group: need.referred_from })}
+            </span>
+          ) : null}
           {need.conflicts > 0 ? (
             <span class="badge conflict-badge">
               <Icon name="conflict" size={14} />
@@ -177,7 +188,7 @@ export function NeedsScreen(): JSX.Element {
       {!needs && loading ? <Loading /> : null}
       {needs ? (
         <>
-          <p class="count-line" role="status">
+          <p class="count-line" role="status" data-testid="needs-count">
             {t('needs.count', { count: needs.length })}
           </p>
           {needs.length === 0 ? (
