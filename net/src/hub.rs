@@ -26,10 +26,20 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
 pub struct HubOptions {
     pub discovery: DiscoveryMode,
-    /// Connections served at once; more wait for a free place.
+    /// Connections served at once; more wait for a free place. With several groups, one group
+    /// holds at most half of them (`per_group`), so a crowd from one cannot keep out the others.
     pub max_connections: usize,
     /// Stop by itself after this long (tests and demos); `None` runs until shut down.
     pub run_for: Option<Duration>,
+}
+
+impl HubOptions {
+    /// The places one of `groups` groups may hold at once: every place when it is the only one,
+    /// half of them otherwise.
+    pub fn per_group(&self, groups: usize) -> usize {
+        let all = self.max_connections.max(1);
+        if groups > 1 { all.div_ceil(2) } else { all }
+    }
 }
 
 /// What the hub did, for its log.
@@ -64,6 +74,7 @@ pub async fn serve(
     }
     events(HubEvent::Listening(local));
     let places = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let group_places: Arc<Vec<Arc<Semaphore>>> = Arc::new(groups.iter().map(|_| Arc::new(Semaphore::new(options.per_group(groups.len())))).collect());
     let stop_at = options.run_for.map(|d| Instant::now() + d);
     // When each discovered device may be synced with next, and the backoff after that.
     let next_try: Arc<Mutex<HashMap<SocketAddr, (Instant, Duration)>>> = Arc::default();
@@ -94,7 +105,7 @@ pub async fn serve(
             accepted = listener.accept() => {
                 let (stream, from) = accepted?;
                 let Ok(place) = places.clone().acquire_owned().await else { break };
-                let (groups, events) = (groups.clone(), events.clone());
+                let (groups, group_places, events) = (groups.clone(), group_places.clone(), events.clone());
                 tokio::spawn(async move {
                     let _place = place;
                     // Read afresh each time: a removal or a new epoch learned in the last sync counts now.
@@ -106,6 +117,9 @@ pub async fn serve(
                         Ok(Ok(accepted)) => accepted,
                         Ok(Err(e)) => return events(HubEvent::Refused { from, reason: e.to_string() }),
                         Err(_) => return events(HubEvent::Refused { from, reason: NetError::Timeout("handshake").to_string() }),
+                    };
+                    let Ok(_group_place) = group_places[group].clone().try_acquire_owned() else {
+                        return events(HubEvent::Refused { from, reason: "this group's devices hold every place it may have; try again in a moment".into() });
                     };
                     let peer = channel.peer.clone();
                     let outcome = sync_with(channel, &groups[group], None).await;

@@ -319,3 +319,49 @@ fn serve_in_private_namespace(devices: &[(&Cli, u16)]) -> String {
     assert!(output.status.success(), "{log}\n{}", String::from_utf8_lossy(&output.stderr));
     log
 }
+
+/// On a hub shared by two groups, one group's devices hold at most half the places: with both of
+/// them taken by idle devices of one group, its next device is turned away, and the other
+/// group's device still syncs.
+#[test]
+fn one_group_cannot_take_every_place_on_a_shared_hub() {
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (founder(a_dir.path(), 1), founder(b_dir.path(), 1));
+    let join = |hub: &Store, dir: &std::path::Path, name: &str| aidmesh_net::shared(Store::join(&dir.join(format!("{name}.db")), &test_key(), &hub.invite(None).unwrap(), name).unwrap());
+    let crowd: Vec<_> = (0..3).map(|i| join(&a, a_dir.path(), &format!("a{i}"))).collect();
+    let other = join(&b, b_dir.path(), "b");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let options = HubOptions { discovery: DiscoveryMode::Off, max_connections: 4, run_for: Some(Duration::from_secs(60)) };
+    assert_eq!(options.per_group(2), 2);
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    let log = refused.clone();
+    let events = move |e: aidmesh_net::HubEvent| {
+        if let aidmesh_net::HubEvent::Refused { reason, .. } = e {
+            log.lock().unwrap().push(reason);
+        }
+    };
+    runtime.spawn(aidmesh_net::serve(vec![aidmesh_net::shared(a), aidmesh_net::shared(b)], listener, options, std::future::pending(), events));
+    runtime.block_on(async {
+        // Two of group A's devices connect and say nothing more: they hold A's two places.
+        let mut idle = Vec::new();
+        for device in &crowd[..2] {
+            let keys = device.lock().unwrap().keyring().unwrap();
+            idle.push(aidmesh_net::Channel::connect(&address, &keys).await.unwrap());
+        }
+        let sync = |device: aidmesh_net::SharedStore| {
+            let address = address.clone();
+            async move {
+                let keys = device.lock().unwrap().keyring()?;
+                let mut channel = aidmesh_net::Channel::connect(&address, &keys).await?;
+                aidmesh_net::sync_over(&mut channel, &device, None, |_| {}).await.map_err(anyhow::Error::from)
+            }
+        };
+        assert!(sync(crowd[2].clone()).await.is_err(), "a third device of group A is turned away");
+        let digest = sync(other.clone()).await.unwrap();
+        assert_eq!(digest.needs.new, 1, "group B's device syncs all the same");
+        drop(idle);
+    });
+    assert!(refused.lock().unwrap().iter().any(|reason| reason.contains("every place it may have")), "{:?}", refused.lock().unwrap());
+}
