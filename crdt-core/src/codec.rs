@@ -35,23 +35,13 @@ pub(crate) fn write<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, new: &J
                 tx.delete(obj, key)?;
             }
         }
-        Json::Object(fields) => {
-            let (child, old_fields) = match (old, tx.get(obj, key)?) {
-                (Some(Json::Object(old_fields)), Some((Value::Object(ObjType::Map), child))) => (child, Some(old_fields)),
-                _ => (tx.put_object(obj, key, ObjType::Map)?, None),
-            };
-            for (field, value) in fields {
-                let old_value = old_fields.and_then(|o| o.get(field));
-                // A field that starts out empty is not written at all (fewer operations to keep
-                // in memory); every such field has a serde default that reads it back.
-                if old_value.is_none() && starts_empty(value) {
-                    continue;
-                }
-                if old_value != Some(value) {
-                    write(tx, &child, field, value, old_value)?;
-                }
+        Json::Object(fields) => match (old, tx.get(obj, key)?) {
+            (Some(Json::Object(old_fields)), Some((Value::Object(ObjType::Map), child))) => write_fields(tx, &child, fields, Some(old_fields))?,
+            _ => {
+                let child = tx.put_object(obj, key, ObjType::Map)?;
+                write_fields(tx, &child, fields, None)?;
             }
-        }
+        },
         Json::Array(items) => {
             let list = tx.put_object(obj, key, ObjType::List)?;
             for (index, item) in items.iter().enumerate() {
@@ -63,6 +53,28 @@ pub(crate) fn write<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, new: &J
         }
     }
     Ok(())
+}
+
+/// Writes into the map `obj` the fields of `new` that differ from `old`.
+pub(crate) fn write_fields<T: Transactable>(tx: &mut T, obj: &ObjId, new: &Map<String, Json>, old: Option<&Map<String, Json>>) -> Result<()> {
+    for (field, value) in new {
+        let old_value = old.and_then(|o| o.get(field));
+        // A field that starts out empty is not written at all (fewer operations to keep in
+        // memory); every such field has a serde default that reads it back.
+        if old_value.is_none() && starts_empty(value) {
+            continue;
+        }
+        if old_value != Some(value) {
+            write(tx, obj, field, value, old_value)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every copy of the map under `key` of `obj`: one, unless devices apart each created it (a
+/// record whose id comes from its content, such as a referral or an imported row).
+pub(crate) fn copies<R: ReadDoc>(doc: &R, obj: &ObjId, key: &str) -> Result<Vec<ObjId>> {
+    Ok(doc.get_all(obj, key)?.into_iter().filter(|(value, _)| matches!(value, Value::Object(ObjType::Map))).map(|(_, id)| id).collect())
 }
 
 /// Empty lists, empty text and `false`. Empty maps are still created: they are the containers

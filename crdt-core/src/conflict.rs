@@ -25,6 +25,11 @@ const BOOKKEEPING: &[&str] = &["updated_at", "closed_at"];
 /// them, and whichever device carries next writes its latest over every concurrent value.
 const CARRIED: &[&str] = &["referral.progress", "referral.progress_at", "referral.reason"];
 
+/// Whether the field at this dotted path is bookkeeping or carried, never a decision.
+fn bookkeeping(path: &str) -> bool {
+    BOOKKEEPING.contains(&path) || CARRIED.contains(&path)
+}
+
 /// Fixed namespace so that every replica derives the same conflict ids.
 const CONFLICT_NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_3e5c_98b4_4f0e_b7a2_5c1e_0d9f_aa11);
 
@@ -225,6 +230,7 @@ impl GroupDoc {
                 let Ok(record @ hydrate::Value::Map(_)) = ReadDoc::hydrate(self.automerge(), &record_obj, None) else { continue };
                 let label = label(collection, &id, &record);
                 found.extend(self.edit_conflicts(collection, &id, &label, &record_obj, &record, &names));
+                found.extend(self.copy_conflicts(collection, &id, &label, &map, &names));
             }
         }
         if scope.is_none_or(|affected| affected.group) {
@@ -258,8 +264,7 @@ impl GroupDoc {
     fn conflicted_paths(&self, obj: &ObjId, fields: &hydrate::Map, path: &mut Vec<String>, out: &mut Vec<(ObjId, Vec<String>)>) {
         for (key, entry) in fields.iter() {
             path.push(key.clone());
-            let bookkeeping = (path.len() == 1 && BOOKKEEPING.contains(&key.as_str())) || CARRIED.contains(&path.join(".").as_str());
-            if entry.conflict && !bookkeeping {
+            if entry.conflict && !bookkeeping(&path.join(".")) {
                 out.push((obj.clone(), path.clone()));
             } else if let hydrate::Value::Map(children) = &entry.value {
                 if let Ok(Some((Value::Object(_), child))) = self.automerge().get(obj, key.as_str()) {
@@ -302,6 +307,54 @@ impl GroupDoc {
         };
         let id = conflict_id(&format!("edit/{}/{record}/{field}/{}", collection.key(), op_ids.join(",")));
         Some(Conflict { id, kind, collection, record: record.to_string(), label: label.to_string(), field: Some(field), sides })
+    }
+
+    /// Where the copies of one record differ: devices apart each created it (its id comes from
+    /// its content, as a referral's does), and someone edited one copy before the others met it.
+    /// Each field that differs is a decision, with one side per copy; resolving it writes the
+    /// value kept into every copy (`Writer::put_field`).
+    fn copy_conflicts(&self, collection: Collection, record: &str, label: &str, map: &ObjId, names: &BTreeMap<Uuid, String>) -> Vec<Conflict> {
+        let copies = codec::copies(self.automerge(), map, record).unwrap_or_default();
+        if copies.len() < 2 {
+            return Vec::new();
+        }
+        let leaves: Vec<BTreeMap<String, (Json, ObjId)>> = copies.iter().map(|copy| self.leaves(copy, "")).collect();
+        let paths: BTreeSet<&String> = leaves.iter().flat_map(BTreeMap::keys).filter(|path| !bookkeeping(path)).collect();
+        let copy_ids = copies.iter().map(ObjId::to_string).collect::<Vec<_>>().join(",");
+        let mut found = Vec::new();
+        for path in paths {
+            let sides: Vec<Side> = leaves
+                .iter()
+                .map(|leaves| {
+                    let (value, op) = leaves.get(path).cloned().map_or((Json::Null, None), |(value, op)| (value, Some(op)));
+                    let (by, at) = op.map_or((None, None), |op| self.author_of(&op));
+                    Side { value, assignment: None, entry: None, by, by_name: by.and_then(|id| names.get(&id).cloned()), at }
+                })
+                .collect();
+            if sides.iter().all(|side| side.value == sides[0].value) {
+                continue;
+            }
+            let id = conflict_id(&format!("copies/{}/{record}/{path}/{copy_ids}", collection.key()));
+            found.push(Conflict { id, kind: ConflictKind::ConcurrentEdit, collection, record: record.to_string(), label: label.to_string(), field: Some(path.clone()), sides });
+        }
+        found
+    }
+
+    /// Every value under the map `obj` by its dotted path, with the operation that wrote it
+    /// (maps nest; a list is one value).
+    fn leaves(&self, obj: &ObjId, prefix: &str) -> BTreeMap<String, (Json, ObjId)> {
+        let doc = self.automerge();
+        let mut out = BTreeMap::new();
+        for key in doc.keys(obj) {
+            let Ok(Some((value, op))) = doc.get(obj, key.as_str()) else { continue };
+            let path = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+            if let Value::Object(automerge::ObjType::Map) = value {
+                out.extend(self.leaves(&op, &path));
+            } else if let Ok(json) = codec::read(doc, &value, &op, None) {
+                out.insert(path, (json, op));
+            }
+        }
+        out
     }
 
     /// The member whose device made an operation, and when.

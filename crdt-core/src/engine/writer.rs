@@ -31,8 +31,14 @@ impl Writer<'_, '_> {
             json.as_object_mut().map(|fields| fields.remove("id"));
             json
         };
-        let old = old.map(without_id);
-        codec::write(self.tx, &map, &id.to_string(), &without_id(new), old.as_ref())
+        let (key, old, new) = (id.to_string(), old.map(without_id), without_id(new));
+        // A record devices apart each created has a copy from each: an edit goes into every
+        // copy, so that none keeps a value the others lost (`conflict.rs` shows where they differ).
+        let copies = codec::copies(&*self.tx, &map, &key)?;
+        match (copies.len(), old.as_ref(), new.as_object()) {
+            (2.., Some(Json::Object(old)), Some(new)) => copies.iter().try_for_each(|copy| codec::write_fields(self.tx, copy, new, Some(old))),
+            _ => codec::write(self.tx, &map, &key, &new, old.as_ref()),
+        }
     }
 
     /// Writes the group itself (name, settings).
@@ -45,15 +51,24 @@ impl Writer<'_, '_> {
     /// Writes one field (a dotted path) of a record, or of the group itself.
     pub(crate) fn put_field(&mut self, collection: Collection, record: &str, field: &str, value: &Json) -> Result<()> {
         let gone = || Error::ConflictGone;
-        let mut obj = self.tx.get(ROOT, collection.key())?.ok_or_else(gone)?.1;
-        // The group is one map; every other collection is a map of records by id.
-        let record_key = (collection != Collection::Group).then_some(record);
-        let path: Vec<&str> = record_key.into_iter().chain(field.split('.')).collect();
+        let collection_obj = self.tx.get(ROOT, collection.key())?.ok_or_else(gone)?.1;
+        // The group is one map; every other collection is a map of records by id, and a record
+        // may have copies (see `put`): the field is written in each.
+        let records = match collection {
+            Collection::Group => vec![collection_obj],
+            _ => codec::copies(&*self.tx, &collection_obj, record)?,
+        };
+        let path: Vec<&str> = field.split('.').collect();
         let (last, parents) = path.split_last().ok_or_else(gone)?;
-        for key in parents {
-            obj = self.tx.get(&obj, *key)?.ok_or_else(gone)?.1;
+        if records.is_empty() {
+            return Err(gone());
         }
-        codec::write(self.tx, &obj, last, value, None)?;
+        for mut obj in records {
+            for key in parents {
+                obj = self.tx.get(&obj, *key)?.ok_or_else(gone)?.1;
+            }
+            codec::write(self.tx, &obj, last, value, None)?;
+        }
         match collection {
             Collection::Group => self.touched.group = true,
             _ => {

@@ -257,3 +257,43 @@ proptest! {
         prop_assert_eq!(net.bea.contact(there).unwrap(), person());
     }
 }
+
+/// Ana's and Dee's devices each made Cleveland's copy of a referred need before either copy
+/// spread, and Bea cancelled it having seen only Dee's. Once the copies meet on her device, her
+/// cancellation is not hidden behind the other copy: it is a decision for an organizer, and
+/// deciding it settles every copy, on every device.
+#[test]
+fn an_edit_to_one_of_two_copies_of_a_referred_need_is_never_hidden() {
+    let mut net = network();
+    let need = net.ana_a.post_need(NewNeed::new("Insulin pick-up", Category::Medical, Urgency::High, "North"), &person()).unwrap().id;
+    let referral = Destination { group: net.ana_b.group_id(), group_name: "Cleveland SEWG".into(), area: "North".into(), note: String::new(), with_contact: true };
+    net.ana_a.act(|doc, me, now| doc.refer_need(me, need, &referral, now)).unwrap();
+    sync_stores(&mut net.ana_a, &mut net.dee_a);
+    assert_eq!(carry_referrals(&mut net.ana_a, &mut net.ana_b).unwrap(), 1);
+    assert_eq!(carry_referrals(&mut net.dee_a, &mut net.dee_b).unwrap(), 1);
+    let there = referred_need_id(net.ana_a.group_id(), need, 1);
+
+    sync_stores(&mut net.bea, &mut net.dee_b);
+    net.bea.act(|doc, me, now| doc.set_need_status(me, there, NeedStatus::Cancelled, now)).unwrap();
+    sync_stores(&mut net.bea, &mut net.ana_b);
+    assert_eq!(copies_of(&mut net.bea, there).len(), 2, "both devices' copies are in the record");
+    let conflicts = net.bea.conflicts().unwrap();
+    let status = conflicts.iter().find(|c| c.field.as_deref() == Some("status")).unwrap_or_else(|| panic!("{conflicts:#?}"));
+    let values: BTreeSet<String> = status.sides.iter().map(|s| s.value.as_str().unwrap().to_string()).collect();
+    assert_eq!(values, BTreeSet::from(["cancelled".to_string(), "open".to_string()]));
+    let bea = net.bea.me().unwrap();
+    let cancelled = status.sides.iter().position(|s| s.value == "cancelled").unwrap();
+    assert_eq!(status.sides[cancelled].by, Some(bea), "the side says who decided it");
+
+    let conflict = status.id;
+    net.bea.act(|doc, me, now| doc.resolve(me, conflict, &[cancelled], now)).unwrap();
+    sync_stores(&mut net.bea, &mut net.ana_b);
+    for store in [&mut net.bea, &mut net.ana_b] {
+        assert_eq!(store.need(there).unwrap().status, NeedStatus::Cancelled);
+        assert!(store.conflicts().unwrap().is_empty());
+    }
+    // Any later edit goes into both copies, so they never drift apart again.
+    net.bea.act(|doc, me, now| doc.set_need_status(me, there, NeedStatus::Open, now)).unwrap();
+    let statuses: Vec<_> = copies_of(&mut net.bea, there).iter().map(|copy| format!("{copy:?}").contains("\"open\"")).collect();
+    assert_eq!(statuses, [true, true]);
+}
