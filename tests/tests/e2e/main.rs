@@ -799,8 +799,7 @@ async fn a_timebank_imports_its_volunteers_then_its_hours_in_the_wizard() -> Res
 #[tokio::test]
 async fn a_phone_in_two_groups_refers_a_need_and_sees_the_answer_come_back() -> Result<()> {
     let _one = one_at_a_time().await;
-    let app = App::launch().await?;
-    start_group(&app, None).await?;
+    let (app, _bea_dir, bea) = group_with_bea().await?;
     post_need(&app, "Wheelchair ramp repair", "household", "normal").await?;
 
     // A second group, started from the switcher, has lists of its own.
@@ -823,7 +822,17 @@ async fn a_phone_in_two_groups_refers_a_need_and_sees_the_answer_come_back() -> 
             anyhow::Ok(())
         }
     };
+    // The phone still serves its first group: news from there shows on the switcher.
+    bea.ok(&["need", "add", "--title", "Soup for the Garcias", "--category", "meals", "--area", "Riverside"])?;
+    bea.ok(&["sync", &app.address])?;
+    app.wait("other-groups-badge").await?;
+    app.click("nav-groups").await?;
+    app.item_with_text("group-item", "1 new change").await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "70-groups").await?;
     switch_to("Eastside Mutual Aid").await?;
+    app.item_with_text("need-item", "Soup for the Garcias").await?;
+    ensure!(app.count("other-groups-badge").await? == 0, "nothing waits in Cleveland");
     app.click_in("need-item", "Wheelchair ramp repair", "need-item-title").await?;
 
     // Refer it: it shows as sent, and appears in the other group waiting for an answer.
@@ -834,10 +843,6 @@ async fn a_phone_in_two_groups_refers_a_need_and_sees_the_answer_come_back() -> 
     app.click("refer-submit").await?;
     app.wait_text("need-status", "Referred").await?;
     app.wait_text("referral-progress", "Sent").await?;
-    app.click("nav-groups").await?;
-    app.wait_text(CURRENT, "Eastside Mutual Aid").await?;
-    app.dismiss_toasts().await?;
-    app.screenshot("en", "70-groups").await?;
     switch_to("Cleveland SEWG").await?;
     app.item_with_text("need-item-referred-from", "From Eastside Mutual Aid").await?;
     app.click_in("need-item", "Wheelchair ramp repair", "need-item-title").await?;
@@ -870,7 +875,7 @@ async fn a_phone_in_two_groups_refers_a_need_and_sees_the_answer_come_back() -> 
     app.wait("refer-form").await?;
     app.screenshot("es", "71-refer").await?;
     app.click("nav-groups").await?;
-    app.wait("group-current").await?;
+    app.wait_text(CURRENT, "Eastside Mutual Aid").await?;
     app.screenshot("es", "70-groups").await?;
     app.close().await
 }
