@@ -302,6 +302,10 @@ enum NeedCommand {
         area: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
+        /// Send the person's contact details too, sealed to that group's organizers (only if the
+        /// person agreed to share them with whoever helps)
+        #[arg(long)]
+        with_contact: bool,
     },
     /// Accept a need another group referred here (organizers)
     Accept { id: String },
@@ -700,11 +704,10 @@ fn run(cli: Cli) -> Result<()> {
             let labels = show::Labels::of(&store)?;
             out.print(&serde_json::json!({ "sent": sent, "received": received }), || show::referrals(&sent, &received, &labels))
         }
-        Command::Need(NeedCommand::Refer { id, to, area, note }) => {
+        Command::Need(NeedCommand::Refer { id, to, area, note, with_contact }) => {
             let mut target = other_group(&chosen_database(&dir, Some(&to), &cli.passphrase)?)?;
-            carry_referrals_on_device(&dir, &mut store, other_group)?;
             let id = store.find(Collection::Needs, &id)?;
-            let need = store.refer(id, &mut target, area.as_deref(), &note)?;
+            let need = store.refer(id, &mut target, area.as_deref(), &note, with_contact)?;
             print_warnings(&mut target);
             let referral = need.referral.clone().context("a referred need names where it went")?;
             let contact = if referral.with_contact { "The person's contact details went with it, for that group's organizers." } else { "No contact details went with it." };
@@ -921,6 +924,7 @@ fn carry_referrals_on_device(dir: &Path, store: &mut Store, open: impl Fn(&Path)
         carried += crdt_core::carry_referrals(store, &mut other)?;
         print_warnings(&mut other);
     }
+    print_warnings(store);
     Ok(carried)
 }
 

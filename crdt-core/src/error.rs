@@ -40,6 +40,8 @@ pub enum Error {
     WhichGroup { names: String },
     #[error("this device is already in {0}; nothing was changed")]
     InGroupAlready(String),
+    #[error("the referral of '{title}' to {group} could not be carried: {source}")]
+    Referral { title: String, group: String, source: Box<Error> },
     #[error(
         "the database at {path} was written by a newer aidmesh (schema {found}, this version knows {supported}); \
          update aidmesh, the file was left untouched"

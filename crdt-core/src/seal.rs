@@ -98,15 +98,19 @@ impl Key32 {
     /// A key for `purpose` derived from this one: every device that holds this key derives it.
     pub fn derive(&self, purpose: &str) -> Key32 {
         let mut key = [0; 32];
-        crate::secret::expand(&self.0, purpose, &mut key);
+        crate::secret::expand(&self.0, purpose.as_bytes(), &mut key);
         Key32(key)
     }
 
-    /// `seal_contact` with the nonce derived from the key, for a key that seals exactly one
-    /// contact (a derived one): every device sealing it writes the same bytes.
-    pub fn seal_contact_once(&self, need: Uuid, contact: &Contact) -> SealedContact {
+    /// `seal_contact` with the nonce derived from the key and the contact itself (as SIV does):
+    /// every device sealing the same contact writes the same bytes, and two different contacts
+    /// never share a nonce.
+    pub fn seal_contact_deterministic(&self, need: Uuid, contact: &Contact) -> SealedContact {
         let mut nonce = [0; NONCE];
-        crate::secret::expand(&self.0, "aidmesh/contact-nonce/v1", &mut nonce);
+        let mut label = zeroize::Zeroizing::new(b"aidmesh/contact-nonce/v1".to_vec());
+        label.extend_from_slice(need.as_bytes());
+        label.extend_from_slice(&zeroize::Zeroizing::new(serde_json::to_vec(contact).expect("a contact serializes")));
+        crate::secret::expand(&self.0, &label, &mut nonce);
         self.seal_with_nonce(need, contact, nonce)
     }
 

@@ -30,7 +30,7 @@ impl GroupSecret {
 
     fn derive(&self, label: &str) -> [u8; 32] {
         let mut key = [0u8; 32];
-        expand(&self.0, label, &mut key);
+        expand(&self.0, label.as_bytes(), &mut key);
         key
     }
 
@@ -157,6 +157,6 @@ impl Keyring {
 }
 
 /// Fills `out` with key material for `label` from `key` (HKDF-SHA256).
-pub(crate) fn expand(key: &[u8], label: &str, out: &mut [u8]) {
-    Hkdf::<Sha256>::new(None, key).expand(label.as_bytes(), out).expect("at most 32 bytes is a valid HKDF length");
+pub(crate) fn expand(key: &[u8], label: &[u8], out: &mut [u8]) {
+    Hkdf::<Sha256>::new(None, key).expand(label, out).expect("at most 32 bytes is a valid HKDF length");
 }

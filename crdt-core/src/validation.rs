@@ -229,6 +229,10 @@ pub enum ValidationError {
     ReferToOwnGroup,
     #[error("this need was not referred between groups")]
     NotReferred,
+    #[error("this need is still with {0}; wait for their answer before sending it elsewhere")]
+    StillReferred(String),
+    #[error("the person did not agree to share their contact details, so they stay here")]
+    NoConsent,
 }
 
 impl ValidationError {

@@ -123,13 +123,21 @@ pub async fn switch_group<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, 
 
 /// Sends a need of the group on screen to another group on this device (organizers).
 #[tauri::command]
-pub async fn refer_need<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, to: Uuid, area: Option<String>, note: String) -> AppResult<NeedSummary> {
+pub async fn refer_need<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, App>,
+    id: Uuid,
+    to: Uuid,
+    area: Option<String>,
+    note: String,
+    with_contact: bool,
+) -> AppResult<NeedSummary> {
     let current = state.store()?;
     let groups = state.all_stores();
     let target = groups.iter().find(|store| !std::sync::Arc::ptr_eq(store, &current) && lock(store).group_id() == to).ok_or(crdt_core::Error::NotFound { kind: "group", id: to.to_string() })?;
     let (need, warnings) = tokio::task::block_in_place(|| {
         state.with_two(&current, target, |from, to| {
-            let need = from.refer(id, to, area.as_deref().filter(|a| !a.trim().is_empty()), &note);
+            let need = from.refer(id, to, area.as_deref().filter(|a| !a.trim().is_empty()), &note, with_contact);
             let warnings: Vec<_> = from.take_warnings().into_iter().chain(to.take_warnings()).collect();
             (need.and_then(|need| Ok(NeedSummary::new(need, 0, 0, &Names::new(&from.members()?)))), warnings)
         })

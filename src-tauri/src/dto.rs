@@ -146,10 +146,8 @@ pub struct GroupSummary {
     pub current: bool,
     /// Records other devices brought since it was last on screen.
     pub unread: usize,
-    /// Conflicts waiting for an organizer.
+    /// Conflicts waiting for an organizer (counted for organizers only).
     pub conflicts: usize,
-    /// Whether this device's member there is an organizer (who may refer needs to it).
-    pub organizer: bool,
     /// Its areas, for where a need referred to it goes.
     pub areas: Vec<String>,
 }
@@ -158,12 +156,12 @@ impl GroupSummary {
     pub fn of(store: &mut Store, current: bool, unread: usize) -> crate::error::AppResult<GroupSummary> {
         let id = store.group_id();
         let Ok(group) = store.group() else {
-            return Ok(GroupSummary { id, name: None, current, unread, conflicts: 0, organizer: false, areas: Vec::new() });
+            return Ok(GroupSummary { id, name: None, current, unread, conflicts: 0, areas: Vec::new() });
         };
         let me = store.me().ok();
         let organizer = store.members()?.iter().any(|m| Some(m.id) == me && m.role == Role::Organizer);
         let conflicts = if organizer { store.conflicts()?.len() } else { 0 };
-        Ok(GroupSummary { id, name: Some(group.name), current, unread, conflicts, organizer, areas: group.settings.areas.into_keys().collect() })
+        Ok(GroupSummary { id, name: Some(group.name), current, unread, conflicts, areas: group.settings.areas.into_keys().collect() })
     }
 }
 

@@ -174,6 +174,9 @@ impl AppError {
         if let AppError::Totals(_) | AppError::Import(_) = self {
             return [("detail", json!(self.to_string()))].into_iter().collect();
         }
+        if let AppError::Core(CoreError::Referral { title, group, .. }) = self {
+            return [("title", json!(title)), ("group", json!(group))].into_iter().collect();
+        }
         let AppError::Core(CoreError::Invalid(e)) = self else { return BTreeMap::new() };
         let pairs: Vec<(&'static str, Json)> = match e {
             ValidationError::TooLong { max, .. } => vec![("max", json!(max))],
@@ -184,6 +187,7 @@ impl AppError {
             ValidationError::AtCapacity { what, capacity } => vec![("what", json!(what)), ("capacity", json!(capacity))],
             ValidationError::MemberRemoved(name) | ValidationError::AlreadyAssigned(name) => vec![("name", json!(name))],
             ValidationError::NeedClosed(status) => vec![("status", json!(status))],
+            ValidationError::StillReferred(group) => vec![("group", json!(group))],
             ValidationError::NoSuchTransition { from, to, .. } => vec![("from", json!(from)), ("to", json!(to))],
             ValidationError::NotQuarterHours(value)
             | ValidationError::HoursOutOfRange(value)

@@ -110,10 +110,13 @@ pub fn report_digest<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, reason
     let event = SyncDigestEvent { address: address.map(String::from), peer: peer.to_string(), peer_name, digest: digest.clone() };
     let _ = app.emit(SYNC_DIGEST, event);
     if !digest.is_empty() {
-        // Conflicts come only from what others did: count them again for the list badges first.
-        let recount = recount_conflicts(&app.state::<App>(), store);
-        if let Err(e) = recount {
-            eprintln!("aidmesh: could not count conflicts: {e}");
+        // Conflicts come only from what others did: count them again for the list badges first,
+        // which are the group on screen's.
+        let state = app.state::<App>();
+        if state.shared_store().is_some_and(|on_screen| std::sync::Arc::ptr_eq(&on_screen, store)) {
+            if let Err(e) = recount_conflicts(&state, store) {
+                eprintln!("aidmesh: could not count conflicts: {e}");
+            }
         }
         data_changed(app, reason);
     }

@@ -71,6 +71,9 @@ pub struct App {
     env_passphrase: Option<String>,
     /// Whether an OS keyring works here (asked once: it can take a moment).
     keyring: bool,
+    /// Without a keyring, the passphrase typed to unlock or start the first group: every group on
+    /// the device uses it, so one passphrase unlocks them all.
+    typed: Mutex<Option<zeroize::Zeroizing<String>>>,
     /// Whether the sync service runs; it serves every group on the device.
     pub hub_started: AtomicBool,
     /// Tells the sync service to start again, with every group (one was added).
@@ -98,6 +101,7 @@ impl App {
             unusable: None,
             env_passphrase,
             keyring,
+            typed: Mutex::default(),
             hub_started: AtomicBool::new(false),
             hub_restart: tokio::sync::Notify::new(),
         };
@@ -122,10 +126,11 @@ impl App {
         Ok(Groups { unread: vec![0; open.len()], open, current: 0 })
     }
 
-    /// Whether the person must type the passphrase: no keyring, or a locked database the
-    /// keyring did not open (its entry gone, or the passphrase was chosen by hand).
+    /// Whether the person must type the passphrase: a locked device the keyring did not open
+    /// (its entry gone, or the passphrase was chosen by hand), or a first group with no keyring.
+    /// A further group uses the passphrase the device was unlocked with.
     pub fn asks_passphrase(&self) -> bool {
-        self.env_passphrase.is_none() && (!self.keyring || self.is_locked())
+        self.env_passphrase.is_none() && (self.is_locked() || (!self.keyring && self.shared_store().is_none()))
     }
 
     /// The device is in a group but has not unlocked it yet.
@@ -136,9 +141,10 @@ impl App {
     /// The passphrase of the group database at `path`: the environment's, else the one typed,
     /// else the keyring's (made and kept there for a new database).
     fn known_passphrase(&self, path: &Path, typed: Option<&str>) -> Option<String> {
-        match (&self.env_passphrase, typed.filter(|t| !t.is_empty())) {
+        let remembered = lock(&self.typed).as_ref().map(|typed| typed.to_string());
+        match (&self.env_passphrase, typed.filter(|t| !t.is_empty()).map(str::to_string).or(remembered)) {
             (Some(given), _) => Some(given.clone()),
-            (None, Some(typed)) => Some(typed.to_string()),
+            (None, Some(typed)) => Some(typed),
             (None, None) if !self.keyring => None,
             (None, None) if path.exists() => aidmesh_keychain::stored(path),
             (None, None) => aidmesh_keychain::create(path),
@@ -153,7 +159,16 @@ impl App {
         }
         let opened = self.open_all(Some(passphrase))?;
         *lock(&self.groups) = opened;
+        self.remember(passphrase.to_string());
         self.store()
+    }
+
+    /// Keeps a typed passphrase for the device's further groups (not one from the keyring or
+    /// the environment, which give it again).
+    fn remember(&self, passphrase: String) {
+        if self.env_passphrase.is_none() && !self.keyring {
+            *lock(&self.typed) = Some(zeroize::Zeroizing::new(passphrase));
+        }
     }
 
     /// The group on screen, if the device is in one and it is unlocked.
@@ -192,14 +207,15 @@ impl App {
         if self.is_locked() {
             return Err(AppError::Locked);
         }
-        let mut groups = lock(&self.groups);
-        let on_device = groups.open.iter().map(|store| GroupOnDevice::of(&lock(store))).collect::<crdt_core::Result<Vec<_>>>()?;
+        let on_device = self.all_stores().iter().map(|store| GroupOnDevice::of(&lock(store))).collect::<crdt_core::Result<Vec<_>>>()?;
         check_new_group(&on_device, id, name)?;
         let path = new_group_file(&self.data_dir);
         let folder = path.parent().unwrap_or(&self.data_dir);
         std::fs::create_dir_all(folder).map_err(|e| AppError::Io(format!("cannot create {}: {e}", folder.display())))?;
-        let key = DbKey::passphrase(&self.known_passphrase(&path, typed).unwrap_or_default())?;
-        let store = aidmesh_net::shared(make(&path, &key)?);
+        let passphrase = self.known_passphrase(&path, typed).unwrap_or_default();
+        let store = aidmesh_net::shared(make(&path, &DbKey::passphrase(&passphrase)?)?);
+        self.remember(passphrase);
+        let mut groups = lock(&self.groups);
         groups.open.push(store.clone());
         groups.unread.push(0);
         groups.current = groups.open.len() - 1;
@@ -208,8 +224,10 @@ impl App {
 
     /// Puts the group `id` on screen; its changes count as read.
     pub fn switch_to(&self, id: Uuid) -> AppResult<SharedStore> {
+        // Each store is locked with the list let go: a long sync of one must not hold up the rest.
+        let place = self.all_stores().iter().position(|store| lock(store).group_id() == id);
+        let place = place.ok_or(AppError::Core(crdt_core::Error::NotFound { kind: "group", id: id.to_string() }))?;
         let mut groups = lock(&self.groups);
-        let place = groups.open.iter().position(|store| lock(store).group_id() == id).ok_or(AppError::Core(crdt_core::Error::NotFound { kind: "group", id: id.to_string() }))?;
         groups.current = place;
         groups.unread[place] = 0;
         Ok(groups.open[place].clone())

@@ -129,7 +129,7 @@ fn a_need_referred_to_the_devices_other_group_comes_back_returned() {
     assert_eq!(invoke(&window, "list_needs", json!({ "filter": {} })).unwrap().as_array().unwrap().len(), 0, "Cleveland has no needs yet");
 
     invoke(&window, "switch_group", json!({ "id": eastside })).unwrap();
-    let referred = invoke(&window, "refer_need", json!({ "id": need, "to": cleveland, "area": null, "note": "Across the river" })).unwrap();
+    let referred = invoke(&window, "refer_need", json!({ "id": need, "to": cleveland, "area": null, "note": "Across the river", "withContact": false })).unwrap();
     assert_eq!((referred["status"].as_str(), referred["referral"]["group_name"].as_str()), (Some("referred"), Some("Cleveland SEWG")));
 
     invoke(&window, "switch_group", json!({ "id": cleveland })).unwrap();

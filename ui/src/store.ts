@@ -30,8 +30,8 @@ export interface AppState {
   conflicts: number;
   proposedForMe: number;
   hoursPending: number;
-  /** The device's other groups: how many, and what waits in them (for the header's badge). */
-  otherGroups: { count: number; unread: number; conflicts: number };
+  /** What waits in the device's other groups (for the header's badge). */
+  otherGroups: { unread: number; conflicts: number };
   toasts: Toast[];
   banner: string | null;
   progress: SyncProgressEvent | null;
@@ -53,7 +53,7 @@ let state: AppState = {
   conflicts: 0,
   proposedForMe: 0,
   hoursPending: 0,
-  otherGroups: { count: 0, unread: 0, conflicts: 0 },
+  otherGroups: { unread: 0, conflicts: 0 },
   toasts: [],
   banner: null,
   progress: null,
@@ -157,7 +157,7 @@ export async function refreshCounts(): Promise<void> {
     api.hoursToConfirm().then((h) => h.length).catch(() => state.hoursPending),
     api.listGroups().then((groups) => {
       const others = groups.filter((g) => !g.current);
-      return { count: others.length, unread: others.reduce((n, g) => n + g.unread, 0), conflicts: others.reduce((n, g) => n + g.conflicts, 0) };
+      return { unread: others.reduce((n, g) => n + g.unread, 0), conflicts: others.reduce((n, g) => n + g.conflicts, 0) };
     }).catch(() => state.otherGroups),
   ]);
   setState({ conflicts, proposedForMe: mine, hoursPending: hours, otherGroups });

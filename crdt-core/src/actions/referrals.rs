@@ -66,8 +66,9 @@ impl Need {
         }
     }
 
-    /// The need a referral becomes in `to`: built from the referral alone, so that every device
-    /// carrying it writes the same record. It counts as posted by the sending group, when sent.
+    /// The need a referral becomes in the group it is sent to: the need as the sending group
+    /// holds it, with the referral's id, times and area, so that devices carrying one referral of
+    /// an unchanged need write the same record. It counts as posted by the sending group.
     fn received(from: &Group, sent: &Need, referral: &Referral, history: Vec<ReferralStep>, sealed_contact: Option<SealedContact>) -> Need {
         Need {
             id: referred_need_id(from.id, sent.id, referral.number),
@@ -117,9 +118,16 @@ impl Need {
 }
 
 impl Referral {
-    /// Whether this referral already shows what a device saw of it in the other group.
-    pub fn has_seen(&self, seen: &(ReferralProgress, DateTime<Utc>, String)) -> bool {
-        (self.progress, self.progress_at, &self.reason) == (seen.0, seen.1, &seen.2)
+    /// Whether what a device saw of the need in the other group is newer than what this
+    /// referral shows: a later time, or at the same time a step further. A device whose copy of
+    /// the other group is behind never moves the progress back.
+    pub fn is_news(&self, seen: &(ReferralProgress, DateTime<Utc>, String)) -> bool {
+        (seen.1, seen.0) > (self.progress_at, self.progress)
+    }
+
+    /// Whether the other group may still be working on it: sent, accepted or assigned there.
+    pub fn is_live(&self) -> bool {
+        matches!(self.progress, ReferralProgress::Sent | ReferralProgress::Accepted | ReferralProgress::Assigned)
     }
 }
 
@@ -137,8 +145,13 @@ impl GroupDoc {
         if !old.status.takes_assignments() {
             return Err(ValidationError::NoSuchTransition { kind: "need", from: old.status.to_string(), to: NeedStatus::Referred.to_string() }.into());
         }
+        // Reopened by hand while the other group still has it: a second referral would make a
+        // second need there for one person.
+        if let Some(live) = old.referral.as_ref().filter(|r| r.is_live()) {
+            return Err(ValidationError::StillReferred(live.group_name.clone()).into());
+        }
         let referral = Referral {
-            number: old.referral.as_ref().map_or(1, |r| r.number + 1),
+            number: old.referral.as_ref().map_or(1, |r| r.number.saturating_add(1)),
             group: to.group,
             group_name: to.group_name.clone(),
             area: to.area.clone(),
@@ -162,7 +175,7 @@ impl GroupDoc {
     }
 
     /// The need `sent` from group `from` becomes here, checked against this group's settings
-    /// as they were when it was sent; `None` if it is here already.
+    /// (its dates as of when it was sent); `None` if it is here already.
     pub fn referred_need(&self, from: &Group, sent: &Need, history: Vec<ReferralStep>, sealed: Option<SealedContact>) -> Result<Option<Need>> {
         let referral = sent.referral.as_ref().ok_or(ValidationError::NotReferred)?;
         let need = Need::received(from, sent, referral, history, sealed);
@@ -211,9 +224,10 @@ impl GroupDoc {
         self.active_member(by)?;
         let old = self.need(id)?;
         let referral = old.referral.clone().filter(|r| r.number == number).ok_or(ValidationError::NotReferred)?;
-        if referral.has_seen(&seen) {
+        if !referral.is_news(&seen) {
             return Ok(old);
         }
+        check_length(Field::Reason, &seen.2, MAX_TEXT)?;
         let (progress, progress_at, reason) = seen;
         let reopened = progress == ReferralProgress::Returned && old.status == NeedStatus::Referred;
         let need = match reopened {

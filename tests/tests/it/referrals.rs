@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use aidmesh_tests::{founded_and_joined, sync_stores, sync_stores_capturing, test_key};
+use chrono::Duration;
 use crdt_core::seal::Subject;
 use crdt_core::*;
 use automerge::ReadDoc;
@@ -75,7 +76,7 @@ fn finish(store: &mut Store, assignment: Uuid, status: AssignmentStatus) {
 fn a_referred_need_comes_back_done_by_the_other_group_without_its_volunteers_name() {
     let mut net = network();
     let need = net.ana_a.post_need(NewNeed::new("Insulin pick-up", Category::Medical, Urgency::High, "North"), &person()).unwrap().id;
-    let sent = net.ana_a.refer(need, &mut net.ana_b, None, "They live on our border").unwrap();
+    let sent = net.ana_a.refer(need, &mut net.ana_b, None, "They live on our border", true).unwrap();
     assert_eq!(sent.status, NeedStatus::Referred);
     let referral = sent.referral.clone().unwrap();
     assert_eq!((referral.group_name.as_str(), referral.number, referral.with_contact), ("Cleveland SEWG", 1, true));
@@ -97,6 +98,7 @@ fn a_referred_need_comes_back_done_by_the_other_group_without_its_volunteers_nam
     let vic_id = net.vic.me().unwrap();
     let assignment = net.bea.act(|doc, me, now| doc.assign(me, there, vic_id, None, "", now)).unwrap().id;
     sync_stores(&mut net.bea, &mut net.vic);
+    sync_stores(&mut net.bea, &mut net.dee_b);
     assert_eq!(net.vic.contact(there).unwrap(), person(), "the volunteer assigned");
     finish(&mut net.vic, assignment, AssignmentStatus::Accepted);
     finish(&mut net.vic, assignment, AssignmentStatus::Done);
@@ -107,6 +109,9 @@ fn a_referred_need_comes_back_done_by_the_other_group_without_its_volunteers_nam
     assert_eq!(carry_referrals(&mut net.ana_a, &mut net.ana_b).unwrap(), 1);
     assert_eq!(carry_referrals(&mut net.ana_a, &mut net.ana_b).unwrap(), 0, "nothing new to carry");
     sync_stores(&mut net.ana_a, &mut net.dee_a);
+    // Dee's Cleveland copy last saw it assigned: carrying that never moves Eastside's news back.
+    assert_eq!(net.dee_b.need(there).unwrap().progress_as_referred().unwrap().0, ReferralProgress::Assigned);
+    assert_eq!(carry_referrals(&mut net.dee_a, &mut net.dee_b).unwrap(), 0);
     let home = net.dee_a.need(need).unwrap();
     let referral = home.referral.unwrap();
     assert_eq!((home.status, referral.progress, referral.group_name.as_str()), (NeedStatus::Referred, ReferralProgress::Done, "Cleveland SEWG"));
@@ -136,14 +141,16 @@ fn without_consent_no_contact_detail_reaches_the_other_group_and_a_returned_need
     // Refused whole: Cleveland lists its areas and has no "North"; nothing changes in either group.
     net.bea.act(|doc, me, now| doc.add_area(me, "Downtown", &[], now)).unwrap();
     sync_stores(&mut net.bea, &mut net.ana_b);
-    let err = net.ana_a.refer(need, &mut net.ana_b, None, "").unwrap_err();
+    let err = net.ana_a.refer(need, &mut net.ana_b, None, "", false).unwrap_err();
     assert!(matches!(err, Error::Invalid(ValidationError::Unknown { what: Field::Area, .. })), "{err}");
     assert_eq!(net.ana_a.need(need).unwrap().status, NeedStatus::Open);
     assert!(net.ana_b.needs(&NeedFilter::default()).unwrap().is_empty());
-    let err = net.ana_a.refer(need, &mut net.dee_a, None, "").unwrap_err();
+    let err = net.ana_a.refer(need, &mut net.dee_a, None, "", false).unwrap_err();
     assert!(matches!(err, Error::Invalid(ValidationError::ReferToOwnGroup)), "{err}");
+    let err = net.ana_a.refer(need, &mut net.ana_b, Some("Downtown"), "", true).unwrap_err();
+    assert!(matches!(err, Error::Invalid(ValidationError::NoConsent)), "asking to send the details is refused: {err}");
 
-    let sent = net.ana_a.refer(need, &mut net.ana_b, Some("Downtown"), "").unwrap();
+    let sent = net.ana_a.refer(need, &mut net.ana_b, Some("Downtown"), "", false).unwrap();
     assert!(!sent.referral.unwrap().with_contact, "the person did not agree to share their details");
     let there = referred_need_id(net.ana_a.group_id(), need, 1);
     let (frames, ..) = sync_stores_capturing(&mut net.ana_b, &mut net.bea);
@@ -166,13 +173,17 @@ fn without_consent_no_contact_detail_reaches_the_other_group_and_a_returned_need
     let home = net.ana_a.need(need).unwrap();
     let referral = home.referral.clone().unwrap();
     assert_eq!((home.status, referral.progress, referral.reason.as_str()), (NeedStatus::Open, ReferralProgress::Returned, reason));
-    let again = net.ana_a.refer(need, &mut net.ana_b, Some("Downtown"), "Second try: a new driver joined").unwrap();
+    let again = net.ana_a.refer(need, &mut net.ana_b, Some("Downtown"), "Second try: a new driver joined", false).unwrap();
     assert_eq!(again.referral.unwrap().number, 2);
     let second = referred_need_id(net.ana_a.group_id(), need, 2);
     assert_ne!(second, there);
     sync_stores(&mut net.ana_b, &mut net.bea);
     assert_eq!(net.bea.need(second).unwrap().status, NeedStatus::Open);
     assert_eq!(net.bea.need(there).unwrap().status, NeedStatus::Referred, "the returned one stays closed there");
+    // Taken back by hand while Cleveland still has it, it cannot go a third time.
+    net.ana_a.act(|doc, me, now| doc.set_need_status(me, need, NeedStatus::Open, now)).unwrap();
+    let err = net.ana_a.refer(need, &mut net.ana_b, Some("Downtown"), "", false).unwrap_err();
+    assert!(matches!(err, Error::Invalid(ValidationError::StillReferred(_))), "{err}");
     assert!(conflicts_everywhere(&mut net).is_empty());
 }
 
@@ -225,10 +236,10 @@ proptest! {
     fn two_bridging_devices_carrying_one_referral_make_one_need(steps in proptest::collection::vec(step(), 0..10)) {
         let mut net = network();
         let need = net.ana_a.post_need(NewNeed::new("Insulin pick-up", Category::Medical, Urgency::High, "North"), &person()).unwrap().id;
-        // Ana refers it on her device without the Cleveland copy leaving it yet: Dee's device,
-        // seeing the referral in Eastside, may carry it over on its own.
+        // Ana referred it two days ago, and her device's Cleveland copy has not left it (or was
+        // never made): Dee's device, seeing the referral in Eastside, carries it over too.
         let referral = Destination { group: net.ana_b.group_id(), group_name: "Cleveland SEWG".into(), area: "North".into(), note: String::new(), with_contact: true };
-        net.ana_a.act(|doc, me, now| doc.refer_need(me, need, &referral, now)).unwrap();
+        net.ana_a.act(|doc, me, now| doc.refer_need(me, need, &referral, now - Duration::days(2))).unwrap();
         let run = |net: &mut Network, step: Step| match step {
             Step::EastsideMeets => drop(sync_stores(&mut net.ana_a, &mut net.dee_a)),
             Step::DeeCarries => drop(carry_referrals(&mut net.dee_a, &mut net.dee_b).unwrap()),
@@ -267,7 +278,7 @@ fn an_edit_to_one_of_two_copies_of_a_referred_need_is_never_hidden() {
     let mut net = network();
     let need = net.ana_a.post_need(NewNeed::new("Insulin pick-up", Category::Medical, Urgency::High, "North"), &person()).unwrap().id;
     let referral = Destination { group: net.ana_b.group_id(), group_name: "Cleveland SEWG".into(), area: "North".into(), note: String::new(), with_contact: true };
-    net.ana_a.act(|doc, me, now| doc.refer_need(me, need, &referral, now)).unwrap();
+    net.ana_a.act(|doc, me, now| doc.refer_need(me, need, &referral, now - Duration::days(2))).unwrap();
     sync_stores(&mut net.ana_a, &mut net.dee_a);
     assert_eq!(carry_referrals(&mut net.ana_a, &mut net.ana_b).unwrap(), 1);
     assert_eq!(carry_referrals(&mut net.dee_a, &mut net.dee_b).unwrap(), 1);

@@ -21,8 +21,10 @@ export const api = {
   listGroups: () => invoke<GroupSummary[]>('list_groups'),
   /** Puts another group on screen: lists, badges and syncs by address follow it. */
   switchGroup: (id: string) => invoke<Status>('switch_group', { id }),
-  /** Sends a need to another group on this device (organizers); `area` null keeps its own. */
-  referNeed: (id: string, to: string, area: string | null, note: string) => invoke<NeedSummary>('refer_need', { id, to, area, note }),
+  /** Sends a need to another group on this device (organizers); `area` null keeps its own;
+   * `withContact` sends the person's details too (refused without their consent). */
+  referNeed: (id: string, to: string, area: string | null, note: string, withContact: boolean) =>
+    invoke<NeedSummary>('refer_need', { id, to, area, note, withContact }),
   /** Accepts a referred need (`reason` null), or returns it to the group that sent it. */
   answerReferral: (id: string, reason: string | null) => invoke<NeedSummary>('answer_referral', { id, reason }),
 

@@ -1,7 +1,7 @@
 // Referrals between the groups this device is in: where a need was sent and how far it has come
 // there, where a need came from, and the organizers' actions (send one, accept or return one).
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import type { GroupSummary, NeedDetail } from '../api/generated';
 import { isActiveNeed } from '../logic/time';
@@ -17,12 +17,17 @@ function ReferForm({ d, groups, close }: { d: NeedDetail; groups: GroupSummary[]
   const target = groups.find((g) => g.id === to) ?? groups[0];
   const [area, setArea] = useState('');
   const [note, setNote] = useState('');
+  const [withContact, setWithContact] = useState(false);
   const [busy, setBusy] = useState(false);
+  const first = useRef<HTMLSelectElement>(null);
+  useEffect(() => first.current?.focus(), []);
   const shownArea = target.areas.includes(area) || !target.areas.length ? area : '';
+  // Details go only when the person agreed to share them with whoever helps, and an organizer says so.
+  const canShare = d.contact === 'readable' && !d.need.contact_organizers_only;
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
-    const sent = await run(() => api.referNeed(d.need.id, to, shownArea.trim() || null, note));
+    const sent = await run(() => api.referNeed(d.need.id, to, shownArea.trim() || null, note, canShare && withContact));
     setBusy(false);
     if (!sent) return;
     toast({ text: t('referral.sent', { title: d.need.title, group: target.name ?? '' }) });
@@ -31,9 +36,8 @@ function ReferForm({ d, groups, close }: { d: NeedDetail; groups: GroupSummary[]
   return (
     <form class="card form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="refer-title" data-testid="refer-form">
       <h3 id="refer-title">{t('referral.form_title')}</h3>
-      <p class="muted">{d.need.contact_organizers_only ? t('referral.no_contact') : t('referral.with_contact')}</p>
       <Field id="refer-group" label={t('referral.to_group')} errorTestid="error-refer-group">
-        <select {...fieldAria('refer-group')} data-testid="refer-group" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+        <select {...fieldAria('refer-group')} ref={first} data-testid="refer-group" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
           {groups.map((g) => (
             <option key={g.id} value={g.id}>
               {g.name}
@@ -58,6 +62,15 @@ function ReferForm({ d, groups, close }: { d: NeedDetail; groups: GroupSummary[]
       <Field id="refer-note" label={t('referral.note')} errorTestid="error-refer-note" hint={t('referral.note_hint')}>
         <textarea {...fieldAria('refer-note', null, t('referral.note_hint'))} data-testid="refer-note" rows={3} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
       </Field>
+      {canShare ? (
+        <div class="check-row">
+          <input id="refer-with-contact" data-testid="refer-with-contact" type="checkbox" aria-describedby="refer-with-contact-hint" checked={withContact} onChange={(e) => setWithContact(e.currentTarget.checked)} />
+          <label for="refer-with-contact">{t('referral.send_contact')}</label>
+          <p id="refer-with-contact-hint" class="hint">{t('referral.with_contact')}</p>
+        </div>
+      ) : d.contact === 'none' ? null : (
+        <p class="muted" data-testid="refer-no-contact">{d.need.contact_organizers_only ? t('referral.no_contact') : t('referral.no_contact_here')}</p>
+      )}
       <div class="action-row">
         <button type="submit" class="btn btn-primary" data-testid="refer-submit" disabled={busy}>
           <Icon name="send" size={18} />
@@ -76,12 +89,18 @@ function ReferForm({ d, groups, close }: { d: NeedDetail; groups: GroupSummary[]
 export function ReferAction({ d }: { d: NeedDetail }): JSX.Element | null {
   const { t } = useApp();
   const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
   const { data } = useLoad(() => api.listGroups(), []);
   const others = (data ?? []).filter((g) => !g.current && g.name !== null);
   if (!others.length) return null;
-  if (open) return <ReferForm d={d} groups={others} close={() => setOpen(false)} />;
+  const close = () => {
+    setOpen(false);
+    // Back to where the person was, once the button is there again.
+    setTimeout(() => button.current?.focus(), 0);
+  };
+  if (open) return <ReferForm d={d} groups={others} close={close} />;
   return (
-    <button type="button" class="btn btn-secondary btn-block" data-testid="refer-open" onClick={() => setOpen(true)}>
+    <button type="button" ref={button} class="btn btn-secondary btn-block" data-testid="refer-open" onClick={() => setOpen(true)}>
       <Icon name="send" size={20} />
       {t('referral.open')}
     </button>
@@ -96,10 +115,19 @@ function AnswerActions({ d }: { d: NeedDetail }): JSX.Element {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const from = d.need.referred_from?.group_name ?? '';
+  const returnButton = useRef<HTMLButtonElement>(null);
+  const reasonField = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (returning) reasonField.current?.focus();
+  }, [returning]);
+  const cancelReturn = () => {
+    setReturning(false);
+    setTimeout(() => returnButton.current?.focus(), 0);
+  };
   const answer = async (why: string | null) => {
     if (why !== null && !why.trim()) {
       setError(t('referral.reason_needed'));
-      document.getElementById('referral-reason')?.focus();
+      reasonField.current?.focus();
       return;
     }
     setBusy(true);
@@ -111,13 +139,13 @@ function AnswerActions({ d }: { d: NeedDetail }): JSX.Element {
     return (
       <form class="form" onSubmit={(e) => { e.preventDefault(); void answer(reason); }} noValidate>
         <Field id="referral-reason" label={t('referral.reason', { group: from })} error={error} errorTestid="error-referral-reason">
-          <textarea {...fieldAria('referral-reason', error)} data-testid="referral-reason" rows={3} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <textarea {...fieldAria('referral-reason', error)} ref={reasonField} data-testid="referral-reason" rows={3} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
         </Field>
         <div class="action-row">
           <button type="submit" class="btn btn-danger-outline" data-testid="referral-return-submit" disabled={busy}>
             {t('referral.return_to', { group: from })}
           </button>
-          <button type="button" class="btn btn-ghost" onClick={() => setReturning(false)}>
+          <button type="button" class="btn btn-ghost" onClick={cancelReturn}>
             {t('common.cancel')}
           </button>
         </div>
@@ -131,7 +159,7 @@ function AnswerActions({ d }: { d: NeedDetail }): JSX.Element {
           {t('referral.accept')}
         </button>
       )}
-      <button type="button" class="btn btn-secondary" data-testid="referral-return" disabled={busy} onClick={() => setReturning(true)}>
+      <button type="button" ref={returnButton} class="btn btn-secondary" data-testid="referral-return" disabled={busy} onClick={() => setReturning(true)}>
         {t('referral.return')}
       </button>
     </div>
