@@ -186,7 +186,7 @@ export function App(): JSX.Element {
         {skip}
         <main id="main" class="main first-run" tabIndex={-1}>
           <Banner />
-          {route.name === 'settings' ? <SettingsScreen /> : route.name === 'groups' ? <GroupsScreen /> : <FirstRun status={app.status} />}
+          {route.name === 'settings' ? <SettingsScreen /> : route.name === 'groups' && app.status.state !== 'locked' ? <GroupsScreen /> : <FirstRun status={app.status} />}
         </main>
         <Toasts />
       </div>

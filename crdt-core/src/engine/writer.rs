@@ -60,14 +60,18 @@ impl Writer<'_, '_> {
         };
         let path: Vec<&str> = field.split('.').collect();
         let (last, parents) = path.split_last().ok_or_else(gone)?;
-        if records.is_empty() {
-            return Err(gone());
-        }
-        for mut obj in records {
+        let mut written = false;
+        'copies: for mut obj in records {
             for key in parents {
-                obj = self.tx.get(&obj, *key)?.ok_or_else(gone)?.1;
+                // A copy without the field's parent map (`coords` unset there) keeps it unset.
+                let Some((_, child)) = self.tx.get(&obj, *key)? else { continue 'copies };
+                obj = child;
             }
             codec::write(self.tx, &obj, last, value, None)?;
+            written = true;
+        }
+        if !written {
+            return Err(gone());
         }
         match collection {
             Collection::Group => self.touched.group = true,

@@ -289,6 +289,11 @@ function Waiting({ status }: { status: Status }): JSX.Element {
       <ConnectForm />
       <LastDigest />
       <BundleControls exportable={false} />
+      <p class="center">
+        <a href={href.groups()} class="link-btn" data-testid="waiting-groups">
+          <Icon name="swap" size={18} /> {t('groups.title')}
+        </a>
+      </p>
     </div>
   );
 }
