@@ -156,10 +156,7 @@ pub async fn answer_referral<R: Runtime>(app: AppHandle<R>, state: State<'_, App
         None => Answer::Accept,
     };
     let need = write(&app, &state, |store| store.act(|doc, me, now| doc.answer_referral(me, id, answer, now)))?;
-    let (current, groups) = (state.store()?, state.all_stores());
-    if let Some(place) = groups.iter().position(|s| std::sync::Arc::ptr_eq(s, &current)) {
-        service::carry_referrals(&app, &groups, place);
-    }
+    service::carry_referrals(&app, &state.store()?);
     read(&state, |store| Ok(NeedSummary::new(need, store.load()?.filled(id), 0, &names(store)?)))
 }
 

@@ -12,7 +12,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use ts_rs::TS;
 
 use crate::error::{AppError, AppResult};
-use crate::state::{lock, App};
+use crate::state::{lock, place_of, App};
 
 pub const DATA_CHANGED: &str = "data-changed";
 pub const SYNC_PROGRESS: &str = "sync-progress";
@@ -170,10 +170,12 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     spawn_nearby_expiry(app.clone());
 }
 
-/// Carries referrals between the group at `synced` in `groups` and the device's other groups,
-/// and has the lists reload if that wrote anything.
-pub fn carry_referrals<R: Runtime>(app: &AppHandle<R>, groups: &[SharedStore], synced: usize) {
-    match tokio::task::block_in_place(|| aidmesh_net::carry_referrals_from(groups, synced)) {
+/// Carries referrals between `synced`'s group and the device's other groups, and has the lists
+/// reload if that wrote anything.
+pub fn carry_referrals<R: Runtime>(app: &AppHandle<R>, synced: &SharedStore) {
+    let groups = app.state::<App>().all_stores();
+    let Some(place) = place_of(&groups, synced) else { return };
+    match tokio::task::block_in_place(|| aidmesh_net::carry_referrals_from(&groups, place)) {
         Ok(0) => {}
         Ok(_) => data_changed(app, ChangeReason::Sync),
         Err(e) => warn(app, vec![e]),
@@ -215,7 +217,7 @@ fn on_hub_event<R: Runtime>(app: &AppHandle<R>, groups: &[SharedStore], event: H
         }
         HubEvent::Synced { group, peer, digest } => {
             report_digest(app, &groups[group], ChangeReason::Sync, &peer, None, &digest);
-            carry_referrals(app, groups, group);
+            carry_referrals(app, &groups[group]);
         }
         HubEvent::Discovered(address) => {
             let address = address.to_string();
@@ -270,10 +272,7 @@ pub async fn sync_with<R: Runtime>(app: &AppHandle<R>, store: &SharedStore, addr
         Ok((peer, digest)) => {
             emit(Some(&peer), SyncPhase::Done, &digest.progress, None);
             report_digest(app, store, ChangeReason::Sync, &peer, Some(address), &digest);
-            let groups = app.state::<App>().all_stores();
-            if let Some(synced) = groups.iter().position(|open| std::sync::Arc::ptr_eq(open, store)) {
-                carry_referrals(app, &groups, synced);
-            }
+            carry_referrals(app, store);
             Ok(digest)
         }
         Err(e) => {

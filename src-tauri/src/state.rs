@@ -236,7 +236,7 @@ impl App {
     /// Counts `changes` a sync brought to `store`'s group as unread, unless it is on screen.
     pub fn note_unread(&self, store: &SharedStore, changes: usize) {
         let mut groups = lock(&self.groups);
-        if let Some(place) = groups.open.iter().position(|open| std::sync::Arc::ptr_eq(open, store)).filter(|place| *place != groups.current) {
+        if let Some(place) = place_of(&groups.open, store).filter(|place| *place != groups.current) {
             groups.unread[place] += changes;
         }
     }
@@ -245,8 +245,7 @@ impl App {
     /// referrals locks them (`aidmesh_net::carry_referrals_from`), so neither waits on the other.
     pub fn with_two<T>(&self, a: &SharedStore, b: &SharedStore, f: impl FnOnce(&mut Store, &mut Store) -> T) -> T {
         let places = self.all_stores();
-        let place = |store: &SharedStore| places.iter().position(|open| std::sync::Arc::ptr_eq(open, store));
-        if place(a) < place(b) {
+        if place_of(&places, a) < place_of(&places, b) {
             let (mut a, mut b) = (lock(a), lock(b));
             f(&mut a, &mut b)
         } else {
@@ -278,6 +277,11 @@ impl App {
         *lock(&self.conflicts_by_record) = counts;
         Ok(())
     }
+}
+
+/// Where `store` stands among the device's groups.
+pub fn place_of(groups: &[SharedStore], store: &SharedStore) -> Option<usize> {
+    groups.iter().position(|open| std::sync::Arc::ptr_eq(open, store))
 }
 
 /// A poisoned lock still guards consistent data: SQLite rolls back what a panic interrupted.

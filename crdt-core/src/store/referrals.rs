@@ -84,13 +84,17 @@ impl Store {
     /// it, a record there cannot be read) becomes a warning and the others still go. Returns how
     /// many records it wrote.
     fn carry_to(&mut self, target: &mut Store) -> Result<usize> {
-        if !self.is_active_member()? || !target.is_active_member()? {
+        let to = target.group()?;
+        // Runs after every sync: with nothing sent to `target`, it reads nothing more.
+        let referred = self.needs(&NeedFilter { status: Some(NeedStatus::Referred), ..NeedFilter::default() })?;
+        let sent_there: Vec<Need> = referred.into_iter().filter(|n| n.referral.as_ref().is_some_and(|r| r.group == to.id)).collect();
+        if sent_there.is_empty() || !self.is_active_member()? || !target.is_active_member()? {
             return Ok(0);
         }
-        let (from, to) = (self.group()?, target.group()?);
+        let from = self.group()?;
         let mut written = 0;
-        for sent in self.needs(&NeedFilter { status: Some(NeedStatus::Referred), ..NeedFilter::default() })? {
-            let Some(referral) = sent.referral.as_ref().filter(|r| r.group == to.id) else { continue };
+        for sent in sent_there {
+            let Some(referral) = sent.referral.as_ref() else { continue };
             let number = referral.number;
             let carried = match target.need(referred_need_id(from.id, sent.id, number)) {
                 Ok(there) => match there.progress_as_referred().filter(|seen| referral.is_news(seen)) {
