@@ -155,7 +155,7 @@ impl SyncSession {
             // automerge asks for the changes held here (it never saw them), which the peer will
             // not send again; ask for what they wait for instead.
             let held: HashSet<ChangeHash> = self.waiting.iter().map(Change::hash).collect();
-            let lacking = self.waiting.iter().flat_map(|c| c.deps()).filter(|d| !held.contains(*d) && doc.automerge().get_change_by_hash(d).is_none());
+            let lacking = self.waiting.iter().flat_map(|c| c.deps()).filter(|d| !held.contains(*d) && !doc.holds(d));
             message.need = message.need.iter().filter(|h| !held.contains(*h)).chain(lacking).copied().collect::<BTreeSet<_>>().into_iter().collect();
         }
         // automerge notes every change a message carries as sent.

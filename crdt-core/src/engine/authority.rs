@@ -545,7 +545,7 @@ impl GroupDoc {
         let mut seen = HashSet::from([hash]);
         let mut next = vec![hash];
         while let Some(hash) = next.pop() {
-            for dep in self.doc.get_change_by_hash(&hash).map(|c| c.deps().to_vec()).unwrap_or_default() {
+            for dep in self.doc.get_change_meta_by_hash(&hash).map(|c| c.deps).unwrap_or_default() {
                 if seen.insert(dep) {
                     next.push(dep);
                 }

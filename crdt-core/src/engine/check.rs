@@ -47,7 +47,7 @@ impl GroupDoc {
                 Error::BadChanges(format!("a change from device {} {why}", &device[..device.len().min(8)]))
             };
             // A sync holds such a change back until they come (`SyncSession::receive`).
-            if change.deps().iter().any(|d| !in_batch.contains(d) && self.doc.get_change_by_hash(d).is_none()) {
+            if change.deps().iter().any(|d| !in_batch.contains(d) && !self.holds(d)) {
                 return Err(refuse("arrived before the changes it builds on; sync again or bring the earlier bundle first"));
             }
             let founding = change.deps().is_empty();
@@ -133,7 +133,7 @@ impl GroupDoc {
     /// in the document).
     fn held_at(&self, obj: &str, key: &str, pred: &str, heads: &[ChangeHash]) -> bool {
         let Ok(obj) = self.doc.import_obj(obj) else { return false };
-        heads.iter().all(|d| self.doc.get_change_by_hash(d).is_some())
+        heads.iter().all(|d| self.holds(d))
             && self.doc.get_all_at(&obj, key, heads).is_ok_and(|values| names(&values, pred))
     }
 }

@@ -43,13 +43,18 @@ impl GroupDoc {
     /// Which records the changes since `before` wrote. Read from the changes' own operations,
     /// so the cost follows the size of the changes, not of the document (a diff walks it all).
     pub(crate) fn touched(&self, before: &[ChangeHash]) -> Touched {
+        self.touched_by(before, &self.doc.get_changes(before))
+    }
+
+    /// `touched`, given the changes since `before` (automerge rebuilds them on every call).
+    pub(crate) fn touched_by(&self, before: &[ChangeHash], changes: &[Change]) -> Touched {
         if before.is_empty() {
             return self.everything();
         }
         let mut touched = Touched::default();
         let mut paths = Paths::default();
-        for change in self.doc.get_changes(before) {
-            for path in self.op_paths(&change, &mut paths) {
+        for change in changes {
+            for path in self.op_paths(change, &mut paths) {
                 match (path.first().map(String::as_str), path.get(1)) {
                     (Some(GROUP), _) => touched.group = true,
                     (Some(ACTORS), _) => touched.actors = true,
