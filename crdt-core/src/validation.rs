@@ -233,6 +233,8 @@ pub enum ValidationError {
     StillReferred(String),
     #[error("the person did not agree to share their contact details, so they stay here")]
     NoConsent,
+    #[error("{0} conflicts are open: decide them before renewing the group's record")]
+    ConflictsOpen(usize),
 }
 
 impl ValidationError {

@@ -183,7 +183,7 @@ impl AppError {
             ValidationError::TooBig { max, .. } => vec![("max", json!(max))],
             ValidationError::DaysOutOfRange { days, max, .. } => vec![("days", json!(days)), ("max", json!(max))],
             ValidationError::Unknown { value, allowed, .. } => vec![("value", json!(value)), ("allowed", json!(allowed))],
-            ValidationError::NeedFull(n) => vec![("count", json!(n))],
+            ValidationError::NeedFull(n) | ValidationError::ConflictsOpen(n) => vec![("count", json!(n))],
             ValidationError::AtCapacity { what, capacity } => vec![("what", json!(what)), ("capacity", json!(capacity))],
             ValidationError::MemberRemoved(name) | ValidationError::AlreadyAssigned(name) => vec![("name", json!(name))],
             ValidationError::NeedClosed(status) => vec![("status", json!(status))],

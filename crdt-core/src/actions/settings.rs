@@ -1,11 +1,12 @@
-//! The group itself: its creation, areas, retention, time zone, organizer key and secret epoch.
+//! The group itself: its creation, areas, retention, time zone, organizer key, secret epoch and
+//! renewals of its record.
 
 use automerge::ActorId;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::members::new_member;
-use crate::engine::{Action, Collection, GroupDoc};
+use crate::engine::{Action, Collection, GroupDoc, Renewal};
 use crate::error::Result;
 use crate::model::{parse_time_zone, AreaInfo, Group, Member, NewMember, Settings};
 use crate::validation::{check_text, Field, ValidationError, MAX_RETENTION_DAYS, MAX_TITLE};
@@ -26,6 +27,21 @@ impl GroupDoc {
             w.put(Collection::Members, member.id, &member, None)
         })?;
         Ok((doc, member))
+    }
+
+    /// Renews the group's record at this device's heads: a new generation starts from all it
+    /// holds (`engine/generation.rs`). Organizers only, and only with no conflict open, since the
+    /// new record starts with one value per field: decide them first, so none is dropped unseen.
+    pub fn renew(&mut self, by: Uuid, now: DateTime<Utc>) -> Result<Renewal> {
+        self.active_member(by)?;
+        self.require_organizer(by, "renew the group's record")?;
+        let open = self.conflicts().len();
+        if open > 0 {
+            return Err(ValidationError::ConflictsOpen(open).into());
+        }
+        let renewal = Renewal::new(&self.heads(), now, by);
+        self.record_renewal(&renewal)?;
+        Ok(renewal)
     }
 
     /// Moves the group to the secret `secret_id` of epoch `epoch`, which the caller has sealed

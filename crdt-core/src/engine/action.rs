@@ -30,6 +30,7 @@ actions! {
     GroupTimeZone = "group.time_zone",
     GroupEpoch = "group.epoch",
     GroupOrganizerKey = "group.organizer_key",
+    GroupRenew = "group.renew",
     AreaAdd = "area.add",
     MemberAdd = "member.add",
     MemberJoin = "member.join",

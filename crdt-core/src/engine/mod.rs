@@ -41,12 +41,14 @@ use crate::signing::{self, Signatures, Signer};
 mod action;
 mod authority;
 mod check;
+mod generation;
 mod links;
 mod touched;
 mod writer;
 
 pub use action::Action;
 pub use authority::{Attempt, Ignored};
+pub use generation::{Renewal, Replayed};
 pub(crate) use links::{field_of, Link};
 pub use touched::Touched;
 

@@ -2,12 +2,13 @@
 //! and every write inside it goes through a `Writer`, which remembers what it wrote.
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
-use automerge::{ObjId, ObjType, ReadDoc, Value, ROOT};
+use automerge::{ChangeHash, ObjId, ObjType, PatchLog, ReadDoc, Value, ROOT};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use super::generation::{GENERATION, REPLAYED};
 use super::{Action, Collection, GroupDoc, Touched, ACTORS, GROUP};
 use crate::codec;
 use crate::error::{Error, Result};
@@ -82,6 +83,37 @@ impl Writer<'_, '_> {
         Ok(())
     }
 
+    /// Writes `new` over `old` as the document holds them, typed or not: a record of
+    /// `collection` under `key`, or the group itself. What a new generation's seed and its
+    /// replays write: they copy what the old record held.
+    pub(crate) fn put_json(&mut self, collection: Collection, key: &str, new: &Json, old: Option<&Json>) -> Result<()> {
+        let (obj, key) = match collection {
+            Collection::Group => {
+                self.touched.group = true;
+                (ROOT, GROUP)
+            }
+            _ => {
+                self.touched.records.insert((collection, key.to_string()));
+                (map_id(self.tx, collection)?, key)
+            }
+        };
+        codec::write(self.tx, &obj, key, new, old)
+    }
+
+    /// Writes a map at the root, which only a founding change (a group's or a seed's) may do.
+    pub(crate) fn put_root(&mut self, key: &str, value: &Json) -> Result<()> {
+        codec::write(self.tx, &ROOT, key, value, None)
+    }
+
+    /// Notes in a new generation that the late change `hash` was replayed.
+    pub(crate) fn mark_replayed(&mut self, hash: &ChangeHash) -> Result<()> {
+        let missing = || Error::BadChanges("the document is not a new generation of the record".into());
+        let (_, generation) = self.tx.get(ROOT, GENERATION)?.ok_or_else(missing)?;
+        let (_, replayed) = self.tx.get(&generation, REPLAYED)?.ok_or_else(missing)?;
+        self.tx.put(&replayed, hash.to_string(), true)?;
+        Ok(())
+    }
+
     /// Records that `actor` writes on behalf of `member`.
     pub(crate) fn put_actor(&mut self, actor: &str, member: Uuid) -> Result<()> {
         let actors = match self.tx.get(ROOT, ACTORS)? {
@@ -119,28 +151,34 @@ impl GroupDoc {
     where
         F: FnOnce(&mut Writer<'_, '_>) -> Result<()>,
     {
-        let commit = |ids: &Vec<Uuid>| {
-            let message = std::iter::once(action.as_str().to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
-            CommitOptions::default().with_message(message).with_time(now.timestamp())
+        self.change_at(None, action, now, f).map(|_| ())
+    }
+
+    /// `change`, made as if this document held only `heads` when `heads` are given: the change
+    /// depends on them alone, so it is concurrent with everything else here (a late change
+    /// replayed into a new generation, see `generation.rs`). It returns the change's hash.
+    pub(crate) fn change_at<F>(&mut self, heads: Option<&[ChangeHash]>, action: Action, now: DateTime<Utc>, f: F) -> Result<Option<ChangeHash>>
+    where
+        F: FnOnce(&mut Writer<'_, '_>) -> Result<()>,
+    {
+        let mut tx = match heads {
+            Some(heads) => self.doc.transaction_at(PatchLog::inactive(), heads).map_err(|e| Error::BadChanges(e.to_string()))?,
+            None => self.doc.transaction(),
         };
-        let (ids_and_touched, hash) = self
-            .doc
-            .transact_with(
-                |(ids, _): &(Vec<Uuid>, Touched)| commit(ids),
-                |tx| {
-                    let mut writer = Writer { tx, ids: Vec::new(), touched: Touched::default() };
-                    f(&mut writer)?;
-                    Ok((writer.ids, writer.touched))
-                },
-            )
-            .map(|success| (success.result, success.hash))
-            .map_err(|failure: automerge::transaction::Failure<Error>| failure.error)?;
+        let mut writer = Writer { tx: &mut tx, ids: Vec::new(), touched: Touched::default() };
+        if let Err(e) = f(&mut writer) {
+            tx.rollback();
+            return Err(e);
+        }
+        let Writer { ids, touched, .. } = writer;
+        let message = std::iter::once(action.as_str().to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_message(message).with_time(now.timestamp()));
         if let Some(change) = hash.and_then(|hash| self.doc.get_change_by_hash(&hash)) {
             self.unsaved.bytes.extend(change.raw_bytes());
             self.unsaved.made_here.push(change.hash());
         }
-        self.note(ids_and_touched.1, false);
-        Ok(())
+        self.note(touched, false);
+        Ok(hash)
     }
 }
 

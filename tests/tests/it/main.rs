@@ -8,6 +8,7 @@ mod cli;
 mod conflicts;
 mod convergence;
 mod durability;
+mod generations;
 mod history;
 mod import;
 mod ledger;

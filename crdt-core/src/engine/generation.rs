@@ -1,0 +1,254 @@
+//! Generations: a new document for the group's record, started from the state of the old one at
+//! a cut, so that what a phone holds stops growing with the group's age (issue 16).
+//!
+//! - An organizer renews the record: a `Renewal` in the old record (a key of its own in the
+//!   group map, so organizers renewing apart never write the same key) names the cut (the heads
+//!   their device held), when, and who. Authority checks it like any change to the group.
+//! - The new record's first change, its seed, is a function of the old record at the cut alone:
+//!   made by an actor derived from the renewal's id, at the renewal's time, holding every record
+//!   as it counts there. Every device that holds the cut builds the same change, byte for byte,
+//!   so none has to take another's seed on trust.
+//! - Changes made on the old record after the cut (late changes) are replayed by the device that
+//!   made them, as the same action at the same time. A replay depends only on the seed and on
+//!   the replays of the late changes it built on, so it is concurrent with whatever the new
+//!   record gained meanwhile: a late edit and a new edit of one field meet as a conflict.
+//! - Of renewals made apart, the one with the lowest id wins.
+
+use std::collections::{HashMap, HashSet};
+
+use automerge::{ActorId, Automerge, Change, ChangeHash, ObjType, ReadDoc, Value, ROOT};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Action, Collection, GroupDoc, GROUP};
+use crate::codec;
+use crate::error::{Error, Result};
+
+/// The group map's key for a renewal, followed by its id.
+const RENEWAL: &str = "renewal_";
+/// The new record's own map at its root: the renewal it started from, and which late changes
+/// were replayed into it (`replayed` maps each one's hash to `true`).
+pub(super) const GENERATION: &str = "generation";
+pub(super) const REPLAYED: &str = "replayed";
+
+/// An organizer's decision to start a new generation of the group's record at `cut`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewal {
+    /// A hash of the rest: of renewals made apart, the lowest id wins.
+    pub id: String,
+    /// The heads of the old record that the new one starts from, in hex, sorted.
+    pub cut: Vec<String>,
+    pub at: DateTime<Utc>,
+    pub by: Uuid,
+}
+
+impl Renewal {
+    /// A renewal of the record at `cut`.
+    pub(crate) fn new(cut: &[ChangeHash], at: DateTime<Utc>, by: Uuid) -> Renewal {
+        let mut cut: Vec<String> = cut.iter().map(ChangeHash::to_string).collect();
+        cut.sort();
+        let mut hash = Sha256::new();
+        hash.update(b"aidmesh/generation/v1");
+        for head in &cut {
+            hash.update(head.as_bytes());
+        }
+        hash.update(at.timestamp_millis().to_be_bytes());
+        hash.update(by.as_bytes());
+        Renewal { id: data_encoding::HEXLOWER.encode(&hash.finalize()), cut, at, by }
+    }
+
+    pub fn cut_heads(&self) -> Result<Vec<ChangeHash>> {
+        self.cut.iter().map(|head| head.parse().map_err(|_| Error::BadChanges(format!("a renewal names '{head}' as a change")))).collect()
+    }
+
+    /// The author of the seed: the same on every device, so that every device's seed is one change.
+    fn seed_actor(&self) -> Result<ActorId> {
+        let id = data_encoding::HEXLOWER.decode(self.id.as_bytes()).ok().filter(|id| id.len() == 32);
+        let id = id.ok_or_else(|| Error::BadChanges(format!("a renewal has the id '{}'", self.id)))?;
+        Ok(ActorId::from(&id[..16]))
+    }
+}
+
+/// What `replay_late_changes` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Replayed {
+    /// Late changes replayed now.
+    pub replayed: usize,
+    /// Late changes that build on another device's late change not replayed yet: they go once
+    /// its replay arrives.
+    pub waiting: usize,
+}
+
+impl GroupDoc {
+    /// Records `renewal` in the group map (see `actions/settings.rs` for who may renew).
+    pub(crate) fn record_renewal(&mut self, renewal: &Renewal) -> Result<()> {
+        let json = codec::to_json(renewal);
+        self.change(Action::GroupRenew, renewal.at, |w| w.put_field(Collection::Group, "", &format!("{RENEWAL}{}", renewal.id), &json))
+    }
+
+    /// The renewals that count here (written by organizers, at cuts this document holds),
+    /// lowest id first: the first is the one every device moves to.
+    pub fn renewals(&self) -> Vec<Renewal> {
+        let Some(Json::Object(group)) = self.authority().group.clone() else { return Vec::new() };
+        let mut renewals: Vec<Renewal> = group
+            .into_iter()
+            .filter(|(key, _)| key.starts_with(RENEWAL))
+            .filter_map(|(_, value)| codec::from_json::<Renewal>(value).ok())
+            .filter(|renewal| renewal.cut_heads().is_ok_and(|cut| cut.iter().all(|head| self.holds(head))))
+            .collect();
+        renewals.sort_by(|a, b| a.id.cmp(&b.id));
+        renewals
+    }
+
+    /// The first document of the generation `renewal` starts, acting as `actor`: the records
+    /// as they count at the renewal's cut, in one change every device builds alike.
+    pub fn seed(&self, renewal: &Renewal, actor: ActorId) -> Result<GroupDoc> {
+        let at_cut = GroupDoc::wrap(self.doc.fork_at(&renewal.cut_heads()?).map_err(|e| Error::BadChanges(e.to_string()))?);
+        let mut group = at_cut.authority().group.clone().ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
+        // The new record starts with no renewal of its own.
+        if let Json::Object(fields) = &mut group {
+            fields.retain(|key, _| !key.starts_with(RENEWAL));
+        }
+        let mut actors = at_cut.authority().actors.clone();
+        let seed_actor = renewal.seed_actor()?;
+        // History names the organizer who renewed as the seed's author.
+        actors.insert(seed_actor.to_hex_string(), renewal.by);
+        let mut generation = codec::to_json(renewal);
+        if let Json::Object(fields) = &mut generation {
+            fields.insert(REPLAYED.into(), Json::Object(Default::default()));
+        }
+        let mut seed = GroupDoc::wrap(Automerge::new().with_actor(seed_actor));
+        seed.change(Action::GroupRenew, renewal.at, |w| {
+            w.create_collections()?;
+            w.put_root(GENERATION, &generation)?;
+            w.put_json(Collection::Group, GROUP, &group, None)?;
+            for collection in Collection::ALL {
+                for id in at_cut.record_ids(collection) {
+                    if let Some(record) = at_cut.record_json(collection, &id)? {
+                        w.put_json(collection, &id, &record, None)?;
+                    }
+                }
+            }
+            actors.iter().try_for_each(|(actor, member)| w.put_actor(actor, *member))
+        })?;
+        seed.doc.set_actor(actor);
+        Ok(seed)
+    }
+
+    /// The renewal this document is the generation of, if it is one.
+    pub fn generation(&self) -> Option<Renewal> {
+        let (value, obj) = self.doc.get(ROOT, GENERATION).ok()??;
+        codec::read(&self.doc, &value, &obj, None).ok().and_then(|json| codec::from_json(json).ok())
+    }
+
+    /// Replays into `next`, the generation started from this document, the late changes this
+    /// device made here: each as the same action at the same time, writing what it wrote.
+    /// Replaying twice replays nothing more.
+    pub fn replay_late_changes(&self, next: &mut GroupDoc) -> Result<Replayed> {
+        let renewal = next.generation().ok_or_else(|| Error::BadChanges("that document is not a new generation of the record".into()))?;
+        let seed = next.seed_hash()?;
+        let me = next.actor().clone();
+        let late = self.doc.get_changes(&renewal.cut_heads()?);
+        let late_hashes: HashSet<ChangeHash> = late.iter().map(|c| c.hash()).collect();
+        let action_of = |change: &Change| change.message().and_then(|m| m.split(' ').next()).and_then(Action::parse);
+        let mut replays = next.replays(self);
+        // A renewal is a decision about the old record, not part of it: what was built on one
+        // stands on the seed.
+        replays.extend(late.iter().filter(|c| action_of(c) == Some(Action::GroupRenew)).map(|c| (c.hash(), seed)));
+        let mut done = Replayed::default();
+        for change in late.iter().filter(|c| *c.actor_id() == me) {
+            if replays.contains_key(&change.hash()) {
+                continue;
+            }
+            let Some(action) = action_of(change) else { continue };
+            let ids = change.message().unwrap_or_default().split(' ').skip(1);
+            // Its place in the new record: after the seed and the replays of what it built on.
+            let mut heads = vec![seed];
+            let mut ready = true;
+            for dep in change.deps().iter().filter(|dep| late_hashes.contains(*dep)) {
+                match replays.get(dep) {
+                    Some(replay) => heads.push(*replay),
+                    None => ready = false,
+                }
+            }
+            if !ready {
+                done.waiting += 1;
+                continue;
+            }
+            let touched = self.touched_by(change.deps(), std::slice::from_ref(change));
+            let (before, after) = (change.deps(), [change.hash()]);
+            let at = DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at);
+            let hash = next.change_at(Some(&heads), action, at, |w| {
+                ids.filter_map(|word| word.parse().ok()).for_each(|id| w.mention(id));
+                if touched.group {
+                    w.put_json(Collection::Group, GROUP, &self.group_at(&after)?, Some(&self.group_at(before)?))?;
+                }
+                for (collection, id) in &touched.records {
+                    let new = self.written_at(*collection, id, &after)?.unwrap_or(Json::Null);
+                    w.put_json(*collection, id, &new, self.written_at(*collection, id, before)?.as_ref())?;
+                }
+                if touched.actors {
+                    for (actor, member) in self.actors_at(&after)?.into_iter().filter(|bound| !self.actors_at(before).is_ok_and(|old| old.contains(bound))) {
+                        w.put_actor(&actor, member)?;
+                    }
+                }
+                w.mark_replayed(&change.hash())
+            })?;
+            if let Some(hash) = hash {
+                replays.insert(change.hash(), hash);
+            }
+            done.replayed += 1;
+        }
+        Ok(done)
+    }
+
+    /// The seed's hash: the change that wrote the generation map.
+    fn seed_hash(&self) -> Result<ChangeHash> {
+        let (_, obj) = self.doc.get(ROOT, GENERATION)?.ok_or_else(|| Error::BadChanges("the document has no generation".into()))?;
+        self.doc.hash_for_opid(&obj).ok_or_else(|| Error::BadChanges("the generation has no seed".into()))
+    }
+
+    /// Each late change of `old` replayed here, with the change that replayed it. Only a replay
+    /// by the late change's own device counts: a mark written by another holds nothing back.
+    fn replays(&self, old: &GroupDoc) -> HashMap<ChangeHash, ChangeHash> {
+        let Some((_, generation)) = self.doc.get(ROOT, GENERATION).ok().flatten() else { return HashMap::new() };
+        let Some((_, replayed)) = self.doc.get(&generation, REPLAYED).ok().flatten() else { return HashMap::new() };
+        let author = |doc: &Automerge, hash: &ChangeHash| doc.get_change_meta_by_hash(hash).map(|c| c.actor.into_owned());
+        let mut replays = HashMap::new();
+        for key in self.doc.keys(&replayed) {
+            let Ok(late) = key.parse::<ChangeHash>() else { continue };
+            for (_, op) in self.doc.get_all(&replayed, key.as_str()).unwrap_or_default() {
+                let Some(replay) = self.doc.hash_for_opid(&op) else { continue };
+                if author(&self.doc, &replay).is_some_and(|by| Some(by) == author(&old.doc, &late)) {
+                    replays.insert(late, replay);
+                }
+            }
+        }
+        replays
+    }
+
+    /// The record as the document held it at `heads`, whoever wrote it.
+    fn written_at(&self, collection: Collection, id: &str, heads: &[ChangeHash]) -> Result<Option<Json>> {
+        let Some(map) = self.collection_obj(collection) else { return Ok(None) };
+        match self.doc.get_at(&map, id, heads)? {
+            None => Ok(None),
+            Some((value, obj)) => Ok(Some(codec::read(&self.doc, &value, &obj, Some(heads))?)),
+        }
+    }
+
+    fn group_at(&self, heads: &[ChangeHash]) -> Result<Json> {
+        match self.doc.get_at(ROOT, GROUP, heads)? {
+            Some((value @ Value::Object(ObjType::Map), obj)) => codec::read(&self.doc, &value, &obj, Some(heads)),
+            _ => Err(Error::BadChanges("the document has no group".into())),
+        }
+    }
+
+    fn actors_at(&self, heads: &[ChangeHash]) -> Result<Vec<(String, Uuid)>> {
+        let Some((value, obj)) = self.doc.get_at(ROOT, super::ACTORS, heads)? else { return Ok(Vec::new()) };
+        let Json::Object(actors) = codec::read(&self.doc, &value, &obj, Some(heads))? else { return Ok(Vec::new()) };
+        Ok(actors.into_iter().filter_map(|(actor, member)| Some((actor, member.as_str()?.parse().ok()?))).collect())
+    }
+}

@@ -1,0 +1,335 @@
+//! Generations of the group's record (issue 16): a renewal starts a new document from the state
+//! at a cut; every device builds the same seed; changes made on the old record after the cut are
+//! replayed by their own device, meeting what the new record gained meanwhile as conflicts.
+
+use aidmesh_tests::{at, deliver_some, Device, Group};
+use automerge::{ChangeHash, ReadDoc, ROOT};
+use crdt_core::*;
+use proptest::prelude::*;
+use uuid::Uuid;
+
+/// Ana renews; the others receive the renewal; each moves over by building the seed itself.
+fn renewed(group: &mut Group) -> (Renewal, Vec<GroupDoc>) {
+    let ana = group.member(Group::ORGANIZER_A);
+    let renewal = group.devices[0].doc.renew(ana, at(100)).unwrap();
+    group.sync_all();
+    let next = group.devices.iter().map(|d| d.doc.seed(&d.doc.renewals()[0], d.doc.actor().clone()).unwrap()).collect();
+    (renewal, next)
+}
+
+fn records(doc: &GroupDoc) -> serde_json::Value {
+    serde_json::to_value(doc.export().unwrap()).unwrap()
+}
+
+#[test]
+fn every_device_builds_the_same_seed_holding_the_record_as_it_was_at_the_cut() {
+    let mut group = Group::new();
+    let ana = group.member(Group::ORGANIZER_A);
+    for i in 0..5 {
+        let need = group.devices[0].doc.add_need(ana, NewNeed::new(&format!("Groceries {i}"), Category::Groceries, Urgency::Normal, "North"), at(10 + i)).unwrap();
+        if i % 2 == 0 {
+            group.devices[0].doc.set_need_status(ana, need.id, NeedStatus::Cancelled, at(20 + i)).unwrap();
+        }
+    }
+    group.sync_all();
+    let before = records(&group.devices[0].doc);
+    let history = group.devices[0].doc.automerge().get_changes(&[]).len();
+
+    let (renewal, next) = renewed(&mut group);
+    assert_eq!(group.devices[2].doc.renewals(), vec![renewal.clone()], "the renewal reached a volunteer's device");
+    let seeds: Vec<Vec<ChangeHash>> = next.iter().map(GroupDoc::heads).collect();
+    assert!(seeds.iter().all(|heads| *heads == seeds[0]), "four devices built four different seeds: {seeds:?}");
+    assert_eq!(next[0].automerge().get_changes(&[]).len(), 1, "the seed is one change (the old record has {history})");
+    assert_eq!(next[0].generation(), Some(renewal));
+    assert_eq!(records(&next[0]), before, "the seed holds every record as it was");
+    // It acts as its own device, with the roles it had.
+    let mut cai_next = next.into_iter().nth(Group::VOLUNTEER_A).unwrap();
+    assert_eq!(cai_next.actor(), group.devices[Group::VOLUNTEER_A].doc.actor());
+    let cai = group.member(Group::VOLUNTEER_A);
+    assert!(cai_next.add_need(cai, NewNeed::new("Lift to clinic", Category::Transport, Urgency::Normal, "North"), at(101)).is_ok());
+    assert!(matches!(cai_next.renew(cai, at(102)), Err(Error::Invalid(ValidationError::OrganizersOnly(_)))));
+}
+
+#[test]
+fn a_renewal_waits_until_every_open_conflict_is_decided() {
+    let mut group = Group::new();
+    let (ana, bea) = (group.member(Group::ORGANIZER_A), group.member(Group::ORGANIZER_B));
+    let need = group.devices[0].doc.add_need(ana, NewNeed::new("Groceries", Category::Groceries, Urgency::Normal, "North"), at(10)).unwrap();
+    group.sync_all();
+    group.devices[0].doc.set_need_status(ana, need.id, NeedStatus::Cancelled, at(11)).unwrap();
+    group.devices[1].doc.set_need_status(bea, need.id, NeedStatus::Referred, at(11)).unwrap();
+    group.sync_all();
+    let heads = group.devices[0].doc.heads();
+    let refused = group.devices[0].doc.renew(ana, at(12));
+    assert!(matches!(refused, Err(Error::Invalid(ValidationError::ConflictsOpen(1)))), "{refused:?}");
+    assert_eq!(group.devices[0].doc.heads(), heads, "a refused renewal writes nothing");
+    let conflict = group.devices[0].doc.conflicts()[0].id;
+    group.devices[0].doc.resolve(ana, conflict, &[0], at(13)).unwrap();
+    assert!(group.devices[0].doc.renew(ana, at(14)).is_ok());
+}
+
+#[test]
+fn a_late_done_and_a_new_cancel_of_one_need_meet_as_a_conflict_in_the_new_record() {
+    let mut group = Group::new();
+    let (ana, cai) = (group.member(Group::ORGANIZER_A), group.member(Group::VOLUNTEER_A));
+    let need = group.devices[0].doc.add_need(ana, NewNeed::new("Groceries", Category::Groceries, Urgency::Normal, "North"), at(10)).unwrap();
+    group.devices[0].doc.assign(ana, need.id, cai, None, "", at(11)).unwrap();
+    group.sync_all();
+    // Cai, offline, finishes the need on the old record; Ana renews without knowing.
+    let late_at = at(50);
+    group.devices[Group::VOLUNTEER_A].doc.set_need_status(cai, need.id, NeedStatus::Done, late_at).unwrap();
+    let renewal = group.devices[0].doc.renew(ana, at(100)).unwrap();
+    let mut ana_next = group.devices[0].doc.seed(&renewal, group.devices[0].doc.actor().clone()).unwrap();
+    ana_next.set_need_status(ana, need.id, NeedStatus::Cancelled, at(101)).unwrap();
+
+    // Cai meets Ana: the renewal reaches Cai's old record, Cai moves over, receives the new
+    // record's changes, and only then replays: the replay still did not see the cancel.
+    group.sync(0, Group::VOLUNTEER_A);
+    let old = &group.devices[Group::VOLUNTEER_A].doc;
+    let mut cai_next = old.seed(&old.renewals()[0], old.actor().clone()).unwrap();
+    cai_next.apply_bytes(&ana_next.changes_since(&[])).unwrap();
+    assert_eq!(old.replay_late_changes(&mut cai_next).unwrap(), Replayed { replayed: 1, waiting: 0 });
+    assert_eq!(old.replay_late_changes(&mut cai_next).unwrap(), Replayed::default(), "replaying again replays nothing");
+    let replay = cai_next.automerge().get_last_local_change().unwrap().clone();
+    assert_eq!(replay.message().map(|m| m.split(' ').next().unwrap()), Some("need.status"), "the same action");
+    assert_eq!(replay.timestamp(), late_at.timestamp(), "at the same time");
+    let seed = cai_next.automerge().get_changes(&[])[0].hash();
+    assert_eq!(replay.deps(), [seed], "concurrent with all the new record gained since the seed");
+
+    ana_next.apply_bytes(&cai_next.changes_since(&[])).unwrap();
+    cai_next.apply_bytes(&ana_next.changes_since(&[])).unwrap();
+    assert_eq!(cai_next.heads(), ana_next.heads());
+    let conflicts = ana_next.conflicts();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let mut sides: Vec<(String, Option<Uuid>)> = conflicts[0].sides.iter().map(|s| (s.value.to_string(), s.by)).collect();
+    sides.sort();
+    assert_eq!(sides, vec![("\"cancelled\"".to_string(), Some(ana)), ("\"done\"".to_string(), Some(cai))], "both sides, each with who");
+    assert_eq!(cai_next.conflicts(), conflicts);
+}
+
+#[test]
+fn a_late_change_built_on_another_devices_late_change_waits_for_its_replay() {
+    let mut group = Group::new();
+    let (ana, bea) = (group.member(Group::ORGANIZER_A), group.member(Group::ORGANIZER_B));
+    let renewal = group.devices[0].doc.renew(ana, at(100)).unwrap();
+    group.sync_all();
+    // After the cut, on the old record: Bea posts a need, and Ana, having received it, cancels it.
+    let need = group.devices[1].doc.add_need(bea, NewNeed::new("Lift", Category::Transport, Urgency::Normal, "North"), at(101)).unwrap();
+    group.sync(1, 0);
+    group.devices[0].doc.set_need_status(ana, need.id, NeedStatus::Cancelled, at(102)).unwrap();
+
+    let mut ana_next = group.devices[0].doc.seed(&renewal, group.devices[0].doc.actor().clone()).unwrap();
+    assert_eq!(group.devices[0].doc.replay_late_changes(&mut ana_next).unwrap(), Replayed { replayed: 0, waiting: 1 }, "Bea's need is not here yet");
+    let mut bea_next = group.devices[1].doc.seed(&renewal, group.devices[1].doc.actor().clone()).unwrap();
+    assert_eq!(group.devices[1].doc.replay_late_changes(&mut bea_next).unwrap(), Replayed { replayed: 1, waiting: 0 });
+    ana_next.apply_bytes(&bea_next.changes_since(&[])).unwrap();
+    assert_eq!(group.devices[0].doc.replay_late_changes(&mut ana_next).unwrap(), Replayed { replayed: 1, waiting: 0 });
+    assert_eq!(ana_next.need(need.id).unwrap().status, NeedStatus::Cancelled);
+    assert!(ana_next.conflicts().is_empty(), "a change after the one it built on is no conflict");
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    AddNeed { device: usize },
+    NeedStatus { device: usize, need: usize, status: usize },
+    /// Ana decides every open conflict and renews (once).
+    Renew,
+    /// The device moves to the new record if the renewal has reached it.
+    MoveOver { device: usize },
+    /// Some of `from`'s changes of the old record, or of the new one when both have moved.
+    Deliver { from: usize, to: usize, subset: u64, reverse: bool, duplicate: bool, new: bool },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let device = 0..4usize;
+    prop_oneof![
+        2 => device.clone().prop_map(|device| Op::AddNeed { device }),
+        4 => (device.clone(), any::<usize>(), 0..NeedStatus::ALL.len()).prop_map(|(device, need, status)| Op::NeedStatus { device, need, status }),
+        1 => Just(Op::Renew),
+        2 => device.clone().prop_map(|device| Op::MoveOver { device }),
+        5 => (device.clone(), device, any::<u64>(), any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(from, to, subset, reverse, duplicate, new)| Op::Deliver { from, to, subset, reverse, duplicate, new }),
+    ]
+}
+
+/// A status some device acknowledged writing, on the old record or the new one.
+#[derive(Debug)]
+struct Ack {
+    change: ChangeHash,
+    need: Uuid,
+    on_new: bool,
+}
+
+struct World {
+    old: Vec<Device>,
+    new: Vec<Option<Device>>,
+    acks: Vec<Ack>,
+    clock: i64,
+}
+
+impl World {
+    fn new() -> World {
+        let group = Group::new();
+        World { new: (0..group.devices.len()).map(|_| None).collect(), old: group.devices, acks: Vec::new(), clock: 10 }
+    }
+
+    fn apply(&mut self, op: &Op) {
+        self.clock += 1;
+        let now = at(self.clock);
+        match *op {
+            Op::AddNeed { device } => {
+                let input = NewNeed::new("Groceries", Category::Groceries, Urgency::Normal, "North");
+                let (doc, me, on_new) = self.current(device);
+                if let Ok(need) = doc.add_need(me, input, now) {
+                    let change = doc.automerge().get_last_local_change().unwrap().hash();
+                    self.acks.push(Ack { change, need: need.id, on_new });
+                }
+            }
+            Op::NeedStatus { device, need, status } => {
+                let (doc, me, on_new) = self.current(device);
+                let needs: Vec<Need> = doc.needs().records;
+                let Some(need) = (!needs.is_empty()).then(|| &needs[need % needs.len()]) else { return };
+                let (id, status) = (need.id, NeedStatus::ALL[status]);
+                if need.status != status && doc.set_need_status(me, id, status, now).is_ok() {
+                    let change = doc.automerge().get_last_local_change().unwrap().hash();
+                    self.acks.push(Ack { change, need: id, on_new });
+                }
+            }
+            Op::Renew => {
+                if self.new[0].is_some() || !self.old[0].doc.renewals().is_empty() {
+                    return;
+                }
+                let ana = self.old[0].member;
+                for conflict in self.old[0].doc.conflicts() {
+                    self.old[0].doc.resolve(ana, conflict.id, &[0], now).unwrap();
+                }
+                self.old[0].doc.renew(ana, now).unwrap();
+                self.move_over(0);
+            }
+            Op::MoveOver { device } => self.move_over(device),
+            Op::Deliver { from, to, subset, reverse, duplicate, new } => {
+                if new && from != to && self.new[from].is_some() && self.new[to].is_some() {
+                    let mut pair: Vec<Device> = [from, to].iter().map(|&i| self.new[i].take().unwrap()).collect();
+                    deliver_some(&mut pair, 0, 1, subset, reverse, duplicate);
+                    let mut pair = pair.into_iter();
+                    self.new[from] = pair.next();
+                    self.new[to] = pair.next();
+                } else {
+                    deliver_some(&mut self.old, from, to, subset, reverse, duplicate);
+                }
+            }
+        }
+    }
+
+    /// The record `device` writes on now: the new one once it moved.
+    fn current(&mut self, device: usize) -> (&mut GroupDoc, Uuid, bool) {
+        let me = self.old[device].member;
+        match self.new[device].as_mut() {
+            Some(next) => (&mut next.doc, me, true),
+            None => (&mut self.old[device].doc, me, false),
+        }
+    }
+
+    /// Moves `device` over if the renewal has reached it, replaying what it can.
+    fn move_over(&mut self, device: usize) {
+        let old = &self.old[device];
+        if let (None, Some(renewal)) = (&self.new[device], old.doc.renewals().first()) {
+            let mut doc = old.doc.seed(renewal, old.doc.actor().clone()).unwrap();
+            old.doc.replay_late_changes(&mut doc).unwrap();
+            self.new[device] = Some(Device { doc, member: old.member });
+        }
+    }
+
+    /// Everyone meets on the old record, moves over, and meets on the new one until every late
+    /// change is replayed.
+    fn meet(&mut self) {
+        let all_old = |world: &mut World| {
+            for from in 0..world.old.len() {
+                let bytes = world.old[from].doc.changes_since(&[]);
+                world.old.iter_mut().for_each(|to| to.doc.apply_bytes(&bytes).unwrap());
+            }
+        };
+        all_old(self);
+        all_old(self);
+        if self.old[0].doc.renewals().is_empty() {
+            self.apply(&Op::Renew);
+            all_old(self);
+        }
+        for device in 0..self.old.len() {
+            self.move_over(device);
+        }
+        for _ in 0..self.old.len() + 1 {
+            let mut waiting = 0;
+            for (old, new) in self.old.iter().zip(self.new.iter_mut()) {
+                waiting += old.doc.replay_late_changes(&mut new.as_mut().unwrap().doc).unwrap().waiting;
+            }
+            for _ in 0..2 {
+                for from in 0..self.new.len() {
+                    let bytes = self.new[from].as_ref().unwrap().doc.changes_since(&[]);
+                    self.new.iter_mut().for_each(|to| to.as_mut().unwrap().doc.apply_bytes(&bytes).unwrap());
+                }
+            }
+            if waiting == 0 {
+                return;
+            }
+        }
+        panic!("late changes still wait after every device replayed and met");
+    }
+}
+
+/// The status write is still visible on the need in `doc`, or a later write that had seen it
+/// replaced it (the convergence test's rule).
+fn still_there_or_superseded(doc: &GroupDoc, need: Uuid, change: ChangeHash) -> bool {
+    let am = doc.automerge();
+    let (_, map) = am.get(ROOT, "needs").unwrap().unwrap();
+    let Some((_, record)) = am.get(&map, need.to_string().as_str()).unwrap() else { return false };
+    let visible = am.get_all(&record, "status").unwrap().iter().any(|(_, op)| am.hash_for_opid(op) == Some(change));
+    visible
+        || doc.history(need).iter().any(|entry| {
+            let later: ChangeHash = entry.change.parse().unwrap();
+            later != change && entry.fields.iter().any(|f| f.field == "status") && am.get_changes(&[later]).iter().all(|c| c.hash() != change)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn devices_on_either_side_of_a_cut_end_on_one_record_with_every_acknowledged_status(ops in prop::collection::vec(op(), 1..40)) {
+        let mut world = World::new();
+        for op in &ops {
+            world.apply(op);
+        }
+        world.meet();
+        let renewal = world.old[0].doc.renewals()[0].clone();
+        let docs: Vec<&GroupDoc> = world.new.iter().map(|d| &d.as_ref().unwrap().doc).collect();
+        for doc in &docs[1..] {
+            prop_assert_eq!(doc.heads(), docs[0].heads());
+            prop_assert_eq!(records(doc), records(docs[0]));
+            prop_assert_eq!(doc.conflicts(), docs[0].conflicts());
+            prop_assert_eq!(doc.generation(), Some(renewal.clone()));
+        }
+        let old = &world.old[0].doc;
+        let cut = renewal.cut_heads().unwrap();
+        let late: Vec<ChangeHash> = old.automerge().get_changes(&cut).iter().map(|c| c.hash()).collect();
+        for ack in &world.acks {
+            prop_assert!(docs[0].need(ack.need).is_ok(), "acknowledged {:?} has no need in the new record", ack);
+            let shown_as = if ack.on_new || !late.contains(&ack.change) {
+                ack.change
+            } else {
+                // Its replay, found by the mark it wrote.
+                let am = docs[0].automerge();
+                let (_, generation) = am.get(ROOT, "generation").unwrap().unwrap();
+                let (_, replayed) = am.get(&generation, "replayed").unwrap().unwrap();
+                let (_, op) = am.get(&replayed, ack.change.to_string().as_str()).unwrap().unwrap_or_else(|| panic!("{ack:?} was not replayed"));
+                am.hash_for_opid(&op).unwrap()
+            };
+            if ack.on_new || late.contains(&ack.change) {
+                prop_assert!(still_there_or_superseded(docs[0], ack.need, shown_as), "acknowledged {:?} vanished", ack);
+            } else {
+                // Before the cut: the seed holds what the old record held there.
+                prop_assert!(still_there_or_superseded(old, ack.need, ack.change), "acknowledged {:?} vanished before the cut", ack);
+            }
+        }
+    }
+}
