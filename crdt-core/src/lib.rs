@@ -44,7 +44,7 @@ pub use actions::{referred_need_id, Answer, Destination, ImportedHours, Imported
 pub use automerge::ActorId;
 pub use uuid::Uuid;
 pub use conflict::{Affected, Conflict, ConflictKind, Side};
-pub use engine::{Action, Attempt, Collection, GroupDoc, Ignored, InvalidRecord, Loaded, Renewal, Replayed, Touched};
+pub use engine::{Action, Attempt, Collection, GroupDoc, Ignored, InvalidRecord, Loaded, Purged, Renewal, Replayed, Touched};
 pub use error::{Error, Result};
 pub use export::Export;
 pub use history::{FieldChange, HistoryEntry};

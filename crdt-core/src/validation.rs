@@ -235,6 +235,8 @@ pub enum ValidationError {
     NoConsent,
     #[error("{0} conflicts are open: decide them before renewing the group's record")]
     ConflictsOpen(usize),
+    #[error("'{0}' cannot be removed from the record; only titles and descriptions can")]
+    NotPurgeable(String),
 }
 
 impl ValidationError {

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::members::new_member;
-use crate::engine::{Action, Collection, GroupDoc, Renewal};
-use crate::error::Result;
+use crate::engine::{Action, Collection, GroupDoc, Purged, Renewal};
+use crate::error::{Error, Result};
 use crate::model::{parse_time_zone, AreaInfo, Group, Member, NewMember, Settings};
 use crate::validation::{check_text, Field, ValidationError, MAX_RETENTION_DAYS, MAX_TITLE};
 
@@ -30,16 +30,25 @@ impl GroupDoc {
     }
 
     /// Renews the group's record at this device's heads: a new generation starts from all it
-    /// holds (`engine/generation.rs`). Organizers only, and only with no conflict open, since the
-    /// new record starts with one value per field: decide them first, so none is dropped unseen.
-    pub fn renew(&mut self, by: Uuid, now: DateTime<Utc>) -> Result<Renewal> {
+    /// holds (`engine/generation.rs`), without the text in `purged`. Organizers only, and only
+    /// with no conflict open, since the new record starts with one value per field: decide them
+    /// first, so none is dropped unseen.
+    pub fn renew(&mut self, by: Uuid, purged: Vec<Purged>, now: DateTime<Utc>) -> Result<Renewal> {
         self.active_member(by)?;
         self.require_organizer(by, "renew the group's record")?;
         let open = self.conflicts().len();
         if open > 0 {
             return Err(ValidationError::ConflictsOpen(open).into());
         }
-        let renewal = Renewal::new(&self.heads(), now, by);
+        for Purged { collection, record, field } in &purged {
+            if !Purged::FIELDS.contains(&(*collection, field.as_str())) {
+                return Err(ValidationError::NotPurgeable(field.clone()).into());
+            }
+            if self.written_json(*collection, record)?.is_none() {
+                return Err(Error::NotFound { kind: collection.noun(), id: record.clone() });
+            }
+        }
+        let renewal = Renewal::new(&self.heads(), now, by, purged);
         self.record_renewal(&renewal)?;
         Ok(renewal)
     }

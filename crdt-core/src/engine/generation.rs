@@ -23,6 +23,7 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::writer::Writer;
 use super::{Action, Collection, GroupDoc, GROUP};
 use crate::codec;
 use crate::error::{Error, Result};
@@ -43,11 +44,27 @@ pub struct Renewal {
     pub cut: Vec<String>,
     pub at: DateTime<Utc>,
     pub by: Uuid,
+    /// Text the new record does not hold at all (a phone number typed into a title).
+    #[serde(default)]
+    pub purged: Vec<Purged>,
+}
+
+/// One field of one record left out of the new generation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purged {
+    pub collection: Collection,
+    pub record: String,
+    pub field: String,
+}
+
+impl Purged {
+    /// The free-text fields that can be purged.
+    pub const FIELDS: [(Collection, &'static str); 3] = [(Collection::Needs, "title"), (Collection::Needs, "description"), (Collection::Offers, "what")];
 }
 
 impl Renewal {
     /// A renewal of the record at `cut`.
-    pub(crate) fn new(cut: &[ChangeHash], at: DateTime<Utc>, by: Uuid) -> Renewal {
+    pub(crate) fn new(cut: &[ChangeHash], at: DateTime<Utc>, by: Uuid, purged: Vec<Purged>) -> Renewal {
         let mut cut: Vec<String> = cut.iter().map(ChangeHash::to_string).collect();
         cut.sort();
         let mut hash = Sha256::new();
@@ -57,7 +74,20 @@ impl Renewal {
         }
         hash.update(at.timestamp_millis().to_be_bytes());
         hash.update(by.as_bytes());
-        Renewal { id: data_encoding::HEXLOWER.encode(&hash.finalize()), cut, at, by }
+        for Purged { collection, record, field } in &purged {
+            hash.update(format!("\0{}\0{record}\0{field}", collection.key()).as_bytes());
+        }
+        Renewal { id: data_encoding::HEXLOWER.encode(&hash.finalize()), cut, at, by, purged }
+    }
+
+    /// `record` of `collection` without the fields this renewal purged.
+    fn without_purged(&self, collection: Collection, id: &str, mut record: Json) -> Json {
+        if let Json::Object(fields) = &mut record {
+            for purged in self.purged.iter().filter(|p| p.collection == collection && p.record == id) {
+                fields.remove(&purged.field);
+            }
+        }
+        record
     }
 
     pub fn cut_heads(&self) -> Result<Vec<ChangeHash>> {
@@ -128,7 +158,7 @@ impl GroupDoc {
             for collection in Collection::ALL {
                 for id in at_cut.record_ids(collection) {
                     if let Some(record) = at_cut.record_json(collection, &id)? {
-                        w.put_json(collection, &id, &record, None)?;
+                        w.put_json(collection, &id, &renewal.without_purged(collection, &id, record), None)?;
                     }
                 }
             }
@@ -148,61 +178,96 @@ impl GroupDoc {
     /// device made here: each as the same action at the same time, writing what it wrote.
     /// Replaying twice replays nothing more.
     pub fn replay_late_changes(&self, next: &mut GroupDoc) -> Result<Replayed> {
-        let renewal = next.generation().ok_or_else(|| Error::BadChanges("that document is not a new generation of the record".into()))?;
-        let seed = next.seed_hash()?;
-        let me = next.actor().clone();
+        let renewal = next.generation().ok_or_else(not_a_generation)?;
         let late = self.doc.get_changes(&renewal.cut_heads()?);
         let late_hashes: HashSet<ChangeHash> = late.iter().map(|c| c.hash()).collect();
-        let action_of = |change: &Change| change.message().and_then(|m| m.split(' ').next()).and_then(Action::parse);
-        let mut replays = next.replays(self);
-        // A renewal is a decision about the old record, not part of it: what was built on one
-        // stands on the seed.
-        replays.extend(late.iter().filter(|c| action_of(c) == Some(Action::GroupRenew)).map(|c| (c.hash(), seed)));
+        let mut replays = next.replays_of(self, &late)?;
+        // What it built on stands in the new record as the seed, or as that change's replay.
+        let place = |dep: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| match late_hashes.contains(dep) {
+            true => replays.get(dep).map(|replay| vec![*replay]),
+            false => Some(Vec::new()),
+        };
+        self.replay_mine(&late, next, &mut replays, place)
+    }
+
+    /// Replays into `next` the changes this device made on `lost`: a generation of the same old
+    /// record (this document) started by a renewal that lost to `next`'s (renewals made apart).
+    /// What the lost seed held beyond the winner's cut stands in `next` as those changes' replays.
+    pub fn replay_lost_generation(&self, lost: &GroupDoc, next: &mut GroupDoc) -> Result<Replayed> {
+        let (won, lost_from) = (next.generation().ok_or_else(not_a_generation)?, lost.generation().ok_or_else(not_a_generation)?);
+        let late = self.doc.get_changes(&won.cut_heads()?);
+        let mut replays = next.replays_of(self, &late)?;
+        replays.extend(next.replays_of(lost, &[])?);
+        let late_hashes: HashSet<ChangeHash> = late.iter().map(|c| c.hash()).collect();
+        let beyond_lost: HashSet<ChangeHash> = self.doc.get_changes(&lost_from.cut_heads()?).iter().map(|c| c.hash()).collect();
+        let lost_seed = lost.seed_hash()?;
+        let seed_held: Vec<ChangeHash> = late_hashes.difference(&beyond_lost).copied().collect();
+        // The old record's change each replay in the lost generation stands for.
+        let replayed_in_lost: HashMap<ChangeHash, ChangeHash> = lost.replays_of(self, &[])?.into_iter().map(|(old, replay)| (replay, old)).collect();
+        let old_place = |old: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| match late_hashes.contains(old) {
+            true => replays.get(old).map(|replay| vec![*replay]),
+            false => Some(Vec::new()),
+        };
+        let place = |dep: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| {
+            if *dep == lost_seed {
+                seed_held.iter().map(|old| old_place(old, replays)).collect::<Option<Vec<_>>>().map(|heads| heads.concat())
+            } else if let Some(old) = replayed_in_lost.get(dep) {
+                old_place(old, replays)
+            } else {
+                replays.get(dep).map(|replay| vec![*replay])
+            }
+        };
+        let made_there: Vec<Change> = lost.doc.get_changes(&[lost_seed]).into_iter().filter(|c| !replayed_in_lost.contains_key(&c.hash())).collect();
+        lost.replay_mine(&made_there, next, &mut replays, place)
+    }
+
+    /// Replays into `next` this device's changes among `changes` (in causal order) that are not
+    /// replayed yet. `place` says which changes of `next` stand for one they built on (none: the
+    /// seed holds it), or `None` while its replay has not arrived.
+    fn replay_mine<F>(&self, changes: &[Change], next: &mut GroupDoc, replays: &mut HashMap<ChangeHash, ChangeHash>, place: F) -> Result<Replayed>
+    where
+        F: Fn(&ChangeHash, &HashMap<ChangeHash, ChangeHash>) -> Option<Vec<ChangeHash>>,
+    {
+        let renewal = next.generation().ok_or_else(not_a_generation)?;
+        let seed = next.seed_hash()?;
+        let me = next.actor().clone();
         let mut done = Replayed::default();
-        for change in late.iter().filter(|c| *c.actor_id() == me) {
-            if replays.contains_key(&change.hash()) {
-                continue;
-            }
-            let Some(action) = action_of(change) else { continue };
-            let ids = change.message().unwrap_or_default().split(' ').skip(1);
-            // Its place in the new record: after the seed and the replays of what it built on.
-            let mut heads = vec![seed];
-            let mut ready = true;
-            for dep in change.deps().iter().filter(|dep| late_hashes.contains(*dep)) {
-                match replays.get(dep) {
-                    Some(replay) => heads.push(*replay),
-                    None => ready = false,
-                }
-            }
-            if !ready {
+        for change in changes.iter().filter(|c| *c.actor_id() == me) {
+            let Some(action) = action_of(change).filter(|_| !replays.contains_key(&change.hash())) else { continue };
+            let Some(built_on) = change.deps().iter().map(|dep| place(dep, replays)).collect::<Option<Vec<_>>>() else {
                 done.waiting += 1;
                 continue;
-            }
-            let touched = self.touched_by(change.deps(), std::slice::from_ref(change));
-            let (before, after) = (change.deps(), [change.hash()]);
-            let at = DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at);
-            let hash = next.change_at(Some(&heads), action, at, |w| {
-                ids.filter_map(|word| word.parse().ok()).for_each(|id| w.mention(id));
-                if touched.group {
-                    w.put_json(Collection::Group, GROUP, &self.group_at(&after)?, Some(&self.group_at(before)?))?;
-                }
-                for (collection, id) in &touched.records {
-                    let new = self.written_at(*collection, id, &after)?.unwrap_or(Json::Null);
-                    w.put_json(*collection, id, &new, self.written_at(*collection, id, before)?.as_ref())?;
-                }
-                if touched.actors {
-                    for (actor, member) in self.actors_at(&after)?.into_iter().filter(|bound| !self.actors_at(before).is_ok_and(|old| old.contains(bound))) {
-                        w.put_actor(&actor, member)?;
-                    }
-                }
-                w.mark_replayed(&change.hash())
-            })?;
-            if let Some(hash) = hash {
-                replays.insert(change.hash(), hash);
-            }
+            };
+            let mut heads: Vec<ChangeHash> = std::iter::once(seed).chain(built_on.concat()).collect();
+            heads.sort();
+            heads.dedup();
+            let hash = next.change_at(Some(&heads), action, DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at), |w| self.rewrite(change, &renewal, w))?;
+            replays.extend(hash.map(|hash| (change.hash(), hash)));
             done.replayed += 1;
         }
         Ok(done)
+    }
+
+    /// Writes what `change` wrote here, as `w`'s change in the new generation.
+    fn rewrite(&self, change: &Change, renewal: &Renewal, w: &mut Writer<'_, '_>) -> Result<()> {
+        change.message().unwrap_or_default().split(' ').skip(1).filter_map(|word| word.parse().ok()).for_each(|id| w.mention(id));
+        let touched = self.touched_by(change.deps(), std::slice::from_ref(change));
+        let (before, after) = (change.deps(), [change.hash()]);
+        if touched.group {
+            w.put_json(Collection::Group, GROUP, &self.group_at(&after)?, Some(&self.group_at(before)?))?;
+        }
+        // A late edit of purged text is not carried over: the organizer removed that text.
+        for &(collection, ref id) in &touched.records {
+            let read = |heads: &[ChangeHash]| Ok::<_, Error>(self.written_at(collection, id, heads)?.map(|r| renewal.without_purged(collection, id, r)));
+            w.put_json(collection, id, &read(&after)?.unwrap_or(Json::Null), read(before)?.as_ref())?;
+        }
+        if touched.actors {
+            let bound_before = self.actors_at(before)?;
+            for (actor, member) in self.actors_at(&after)?.into_iter().filter(|bound| !bound_before.contains(bound)) {
+                w.put_actor(&actor, member)?;
+            }
+        }
+        w.mark_replayed(&change.hash())
     }
 
     /// The seed's hash: the change that wrote the generation map.
@@ -211,23 +276,25 @@ impl GroupDoc {
         self.doc.hash_for_opid(&obj).ok_or_else(|| Error::BadChanges("the generation has no seed".into()))
     }
 
-    /// Each late change of `old` replayed here, with the change that replayed it. Only a replay
-    /// by the late change's own device counts: a mark written by another holds nothing back.
-    fn replays(&self, old: &GroupDoc) -> HashMap<ChangeHash, ChangeHash> {
-        let Some((_, generation)) = self.doc.get(ROOT, GENERATION).ok().flatten() else { return HashMap::new() };
-        let Some((_, replayed)) = self.doc.get(&generation, REPLAYED).ok().flatten() else { return HashMap::new() };
+    /// Each change of `old` replayed here, with the change that replayed it. Only a replay by
+    /// the change's own device counts: a mark written by another holds nothing back. A renewal
+    /// among `late` is a decision about the old record, not part of it: it stands as the seed.
+    fn replays_of(&self, old: &GroupDoc, late: &[Change]) -> Result<HashMap<ChangeHash, ChangeHash>> {
+        let seed = self.seed_hash()?;
+        let mut replays: HashMap<ChangeHash, ChangeHash> = late.iter().filter(|c| action_of(c) == Some(Action::GroupRenew)).map(|c| (c.hash(), seed)).collect();
+        let Some((_, generation)) = self.doc.get(ROOT, GENERATION)? else { return Ok(replays) };
+        let Some((_, replayed)) = self.doc.get(&generation, REPLAYED)? else { return Ok(replays) };
         let author = |doc: &Automerge, hash: &ChangeHash| doc.get_change_meta_by_hash(hash).map(|c| c.actor.into_owned());
-        let mut replays = HashMap::new();
         for key in self.doc.keys(&replayed) {
             let Ok(late) = key.parse::<ChangeHash>() else { continue };
-            for (_, op) in self.doc.get_all(&replayed, key.as_str()).unwrap_or_default() {
+            for (_, op) in self.doc.get_all(&replayed, key.as_str())? {
                 let Some(replay) = self.doc.hash_for_opid(&op) else { continue };
                 if author(&self.doc, &replay).is_some_and(|by| Some(by) == author(&old.doc, &late)) {
                     replays.insert(late, replay);
                 }
             }
         }
-        replays
+        Ok(replays)
     }
 
     /// The record as the document held it at `heads`, whoever wrote it.
@@ -251,4 +318,13 @@ impl GroupDoc {
         let Json::Object(actors) = codec::read(&self.doc, &value, &obj, Some(heads))? else { return Ok(Vec::new()) };
         Ok(actors.into_iter().filter_map(|(actor, member)| Some((actor, member.as_str()?.parse().ok()?))).collect())
     }
+}
+
+/// The action a change made: the first word of its message.
+fn action_of(change: &Change) -> Option<Action> {
+    change.message().and_then(|m| m.split(' ').next()).and_then(Action::parse)
+}
+
+fn not_a_generation() -> Error {
+    Error::BadChanges("that document is not a new generation of the record".into())
 }

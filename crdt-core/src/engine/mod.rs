@@ -48,7 +48,7 @@ mod writer;
 
 pub use action::Action;
 pub use authority::{Attempt, Ignored};
-pub use generation::{Renewal, Replayed};
+pub use generation::{Purged, Renewal, Replayed};
 pub(crate) use links::{field_of, Link};
 pub use touched::Touched;
 

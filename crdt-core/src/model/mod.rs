@@ -217,6 +217,8 @@ impl Coords {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Need {
     pub id: Uuid,
+    /// Empty only when an organizer removed it while renewing the record.
+    #[serde(default)]
     pub title: String,
     #[serde(default)]
     pub description: String,
@@ -378,6 +380,8 @@ pub struct Offer {
     pub id: Uuid,
     /// The member who gives this help.
     pub member: Uuid,
+    /// Empty only when an organizer removed it while renewing the record.
+    #[serde(default)]
     pub what: String,
     pub categories: Vec<Category>,
     pub kind: OfferKind,

@@ -304,6 +304,7 @@ export const en = {
   'error.not_referred': 'This need was not referred between groups.',
   'error.still_referred': 'This need is still with {group}. Wait for their answer before sending it elsewhere.',
   'error.conflicts_open': '{count} conflicts are open. Decide them before renewing the group’s record.',
+  'error.not_purgeable': 'Only titles and descriptions can be removed from the record.',
   'error.no_consent': 'The person did not agree to share their contact details, so they stay here.',
   'error.referral': '“{title}” could not be carried to {group}. The other referrals were.',
   'error.no_organizer_key': 'This group was started before contact details could be sealed, so it can’t keep them.',

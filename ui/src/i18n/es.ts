@@ -306,6 +306,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'error.not_referred': 'Esta necesidad no se derivó entre grupos.',
   'error.still_referred': 'Esta necesidad sigue en manos de {group}. Espera su respuesta antes de enviarla a otro sitio.',
   'error.conflicts_open': 'Hay {count} conflictos abiertos. Decídelos antes de renovar el registro del grupo.',
+  'error.not_purgeable': 'Solo se pueden quitar del registro los títulos y las descripciones.',
   'error.no_consent': 'La persona no aceptó compartir sus datos de contacto, así que se quedan aquí.',
   'error.referral': '«{title}» no se pudo llevar a {group}. Las demás derivaciones sí.',
   'error.no_organizer_key': 'Este grupo se creó antes de que se pudieran sellar los datos de contacto, así que no puede guardarlos.',
