@@ -5,7 +5,7 @@
 /**
  * What one change did: the first word of its message.
  */
-export type Action = "group.create" | "group.retention" | "group.time_zone" | "group.epoch" | "group.organizer_key" | "area.add" | "member.add" | "member.join" | "member.role" | "member.remove" | "device.add" | "device.register" | "need.add" | "need.status" | "need.contact" | "need.forget" | "need.refer" | "referral.take" | "referral.accept" | "referral.return" | "referral.progress" | "offer.add" | "offer.status" | "assign" | "assignment.status" | "hours.log" | "hours.confirm" | "hours.dispute" | "hours.void" | "resolve";
+export type Action = "group.create" | "group.retention" | "group.time_zone" | "group.epoch" | "group.organizer_key" | "group.renew" | "area.add" | "member.add" | "member.join" | "member.role" | "member.remove" | "device.add" | "device.register" | "need.add" | "need.status" | "need.contact" | "need.forget" | "need.refer" | "referral.take" | "referral.accept" | "referral.return" | "referral.progress" | "offer.add" | "offer.status" | "assign" | "assignment.status" | "hours.log" | "hours.confirm" | "hours.dispute" | "hours.void" | "resolve";
 
 /**
  * An error as the UI receives it.
@@ -373,7 +373,11 @@ csv: string, };
 
 export type Nearby = { address: string, seen_at: string, };
 
-export type Need = { id: string, title: string, description: string, category: Category, urgency: Urgency, area: string, coords: Coords | null, needed_by: string | null, window_start: string | null, languages: Array<string>, household_size: number | null, recurring: boolean, volunteers_needed: number, status: NeedStatus, created_by: string, created_at: string, updated_at: string, 
+export type Need = { id: string, 
+/**
+ * Empty only when an organizer removed it while renewing the record.
+ */
+title: string, description: string, category: Category, urgency: Urgency, area: string, coords: Coords | null, needed_by: string | null, window_start: string | null, languages: Array<string>, household_size: number | null, recurring: boolean, volunteers_needed: number, status: NeedStatus, created_by: string, created_at: string, updated_at: string, 
 /**
  * When someone asked the group to forget this person: every device deletes the key to the
  * contact details when it learns of it.
@@ -633,7 +637,7 @@ export type ValueMeaning = { target: Target, value: string, meaning: string, };
 export type WeeklySlot = { day: string, start: string, end: string, };
 
 /** Every code an `AppError` can carry: the core's rules, the network's and the app's own. */
-export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_logged","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","in_group_already","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_consent","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_group","no_such_transition","not_a_bundle","not_a_party","not_found","not_quarter_hours","not_referred","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","refer_to_own_group","referral","remove_self","removed","seal","signature","sqlite","still_referred","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","which_group","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
+export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_logged","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","conflicts_open","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","in_group_already","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_consent","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_group","no_such_transition","not_a_bundle","not_a_party","not_found","not_purgeable","not_quarter_hours","not_referred","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","refer_to_own_group","referral","remove_self","removed","seal","signature","sqlite","still_referred","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","which_group","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Every kind of error, for a sentence when a code has none. */
@@ -641,7 +645,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = ["validation","not_found","not_
 /** Every form input an error can blame. */
 export const FIELDS: readonly Field[] = ["title","description","category","categories","urgency","area","area_name","group_name","your_name","what","kind","capacity","volunteers_needed","household_size","needed_by","coords","weekly","role","need_status","offer_status","assignment_status","verdict","hours_status","hours","to","member","note","reason","passphrase","invite","contact_name","phone","email","address","notes","contact","expiry_days","grace_days","time_zone","channel"];
 /** Every action a change in a record's history can name. */
-export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","need.refer","referral.take","referral.accept","referral.return","referral.progress","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
+export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","group.renew","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","need.refer","referral.take","referral.accept","referral.return","referral.progress","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
 /** Categories of help, in the order forms list them. */
 export const CATEGORIES: readonly Category[] = ["groceries","meals","medical","transport","childcare","eldercare","housing","money","translation","paperwork","tech_help","household","other"];
 /** Urgencies, most urgent first. */
