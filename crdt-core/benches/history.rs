@@ -77,6 +77,34 @@ fn main() -> anyhow::Result<()> {
     emit(json!({"case": "history_peak_rss", "mb": common::peak_rss(&path)?, "target_mb": 80}));
 
     first_sync(&path, dir.path())?;
+    after_renewal(&path)?;
+    Ok(())
+}
+
+/// The record renewed at its heads (issue 16; in the engine only, so the store cannot open a
+/// generation yet): how long the seed takes to build, its size beside the whole history, and how
+/// long it takes to load and list the needs from it.
+fn after_renewal(path: &Path) -> anyhow::Result<()> {
+    let mut store = Store::open(path, &test_key())?;
+    let me = store.me()?;
+    let history = store.doc()?.save();
+    let mut doc = GroupDoc::load(&history, automerge::ActorId::random())?;
+    let t = Instant::now();
+    let renewal = doc.renew(me, Vec::new(), Utc::now())?;
+    let seed = doc.seed(&renewal, automerge::ActorId::random())?;
+    let seed_ms = ms(t);
+    let bytes = seed.save();
+    let (mut needs, mut load_ms) = (0, Vec::new());
+    for _ in 0..3 {
+        let t = Instant::now();
+        needs = GroupDoc::load(&bytes, automerge::ActorId::random())?.needs().records.len();
+        load_ms.push(ms(t));
+    }
+    load_ms.sort_by(f64::total_cmp);
+    emit(json!({
+        "case": "history_after_renewal", "renew_and_seed_ms": seed_ms, "seed_bytes": bytes.len(), "history_bytes": history.len(),
+        "seed_load_and_list_ms": load_ms[1], "needs": needs,
+    }));
     Ok(())
 }
 

@@ -64,7 +64,7 @@ impl Purged {
 
 impl Renewal {
     /// A renewal of the record at `cut`.
-    pub(crate) fn new(cut: &[ChangeHash], at: DateTime<Utc>, by: Uuid, purged: Vec<Purged>) -> Renewal {
+    pub fn new(cut: &[ChangeHash], at: DateTime<Utc>, by: Uuid, purged: Vec<Purged>) -> Renewal {
         let mut cut: Vec<String> = cut.iter().map(ChangeHash::to_string).collect();
         cut.sort();
         let mut hash = Sha256::new();
@@ -119,15 +119,17 @@ impl GroupDoc {
         self.change(Action::GroupRenew, renewal.at, |w| w.put_field(Collection::Group, "", &format!("{RENEWAL}{}", renewal.id), &json))
     }
 
-    /// The renewals that count here (written by organizers, at cuts this document holds),
-    /// lowest id first: the first is the one every device moves to.
+    /// The renewals that count here (written by organizers, whose id is the hash of what they
+    /// say, at cuts this document holds), lowest id first: the first is the one every device
+    /// moves to. A modified app cannot make its renewal win by naming it with a low id.
     pub fn renewals(&self) -> Vec<Renewal> {
         let Some(Json::Object(group)) = self.authority().group.clone() else { return Vec::new() };
+        let honest = |r: &Renewal| r.cut_heads().is_ok_and(|cut| cut.iter().all(|head| self.holds(head)) && Renewal::new(&cut, r.at, r.by, r.purged.clone()) == *r);
         let mut renewals: Vec<Renewal> = group
             .into_iter()
             .filter(|(key, _)| key.starts_with(RENEWAL))
             .filter_map(|(_, value)| codec::from_json::<Renewal>(value).ok())
-            .filter(|renewal| renewal.cut_heads().is_ok_and(|cut| cut.iter().all(|head| self.holds(head))))
+            .filter(honest)
             .collect();
         renewals.sort_by(|a, b| a.id.cmp(&b.id));
         renewals

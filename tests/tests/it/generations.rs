@@ -2,7 +2,7 @@
 //! at a cut; every device builds the same seed; changes made on the old record after the cut are
 //! replayed by their own device, meeting what the new record gained meanwhile as conflicts.
 
-use aidmesh_tests::{at, deliver_some, Device, Group};
+use aidmesh_tests::{at, deliver_some, founded_and_joined, Device, Group, Rogue};
 use automerge::{ChangeHash, ReadDoc, ROOT};
 use crdt_core::*;
 use proptest::prelude::*;
@@ -232,6 +232,25 @@ fn renewals_made_apart() -> bool {
         assert!(doc.conflicts().is_empty());
     }
     winner == by_ana
+}
+
+#[test]
+fn a_renewal_whose_id_is_not_the_hash_of_what_it_says_cannot_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut ana, _) = founded_and_joined(&[dir.path()], &[]);
+    let me = ana.me().unwrap();
+    let heads = ana.doc().unwrap().heads();
+    // An organizer's second phone, running a modified app, writes two renewals by hand: one
+    // named with the lowest id there is, and the same one under its honest id.
+    let mut rogue = Rogue::of(&mut ana, me);
+    let honest = Renewal::new(&heads, at(60), me, Vec::new());
+    for id in ["0".repeat(64), honest.id.clone()] {
+        let key = format!("renewal_{id}");
+        rogue.write(&["group", &key], serde_json::json!({"id": id, "at": honest.at.to_rfc3339(), "by": me.to_string()}));
+        rogue.write(&["group", &key, "cut"], serde_json::json!(honest.cut));
+    }
+    rogue.deliver(&mut ana).unwrap();
+    assert_eq!(ana.doc().unwrap().renewals(), vec![honest], "only the renewal whose id is its hash counts");
 }
 
 #[derive(Clone, Debug)]
