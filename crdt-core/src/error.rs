@@ -21,6 +21,8 @@ pub enum Error {
     Ambiguous { kind: &'static str, prefix: String, count: usize },
     #[error("that conflict is no longer open (someone may have resolved it already)")]
     ConflictGone,
+    #[error("this device already wrote on the group's renewed record, so its earlier changes can no longer be carried over as they were made")]
+    ReplayAfterOwnWrites,
     #[error("{0}")]
     BadResolution(String),
     #[error("the received changes are damaged or not aidmesh data: {0}")]

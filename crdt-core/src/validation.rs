@@ -235,8 +235,10 @@ pub enum ValidationError {
     NoConsent,
     #[error("{0} conflicts are open: decide them before renewing the group's record")]
     ConflictsOpen(usize),
-    #[error("'{0}' cannot be removed from the record; only titles and descriptions can")]
+    #[error("'{0}' cannot be removed from the record; only the titles and descriptions of needs and the text of offers can")]
     NotPurgeable(String),
+    #[error("the group's record was already renewed; move to the new record before renewing again")]
+    AlreadyRenewed,
 }
 
 impl ValidationError {

@@ -30,12 +30,15 @@ impl GroupDoc {
     }
 
     /// Renews the group's record at this device's heads: a new generation starts from all it
-    /// holds (`engine/generation.rs`), without the text in `purged`. Organizers only, and only
-    /// with no conflict open, since the new record starts with one value per field: decide them
-    /// first, so none is dropped unseen.
+    /// holds (`engine/generation.rs`), without the text in `purged`. Organizers only, once (a
+    /// renewal already here is the one to move to), and only with no conflict open, since the
+    /// new record starts with one value per field: decide them first, so none is dropped unseen.
     pub fn renew(&mut self, by: Uuid, purged: Vec<Purged>, now: DateTime<Utc>) -> Result<Renewal> {
         self.active_member(by)?;
         self.require_organizer(by, "renew the group's record")?;
+        if !self.renewals().is_empty() {
+            return Err(ValidationError::AlreadyRenewed.into());
+        }
         let open = self.conflicts().len();
         if open > 0 {
             return Err(ValidationError::ConflictsOpen(open).into());

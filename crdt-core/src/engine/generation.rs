@@ -80,11 +80,15 @@ impl Renewal {
         Renewal { id: data_encoding::HEXLOWER.encode(&hash.finalize()), cut, at, by, purged }
     }
 
-    /// `record` of `collection` without the fields this renewal purged.
+    /// `record` of `collection` without the fields this renewal purged, nor the summary of a
+    /// decided conflict about a purged record (it quotes the title).
     fn without_purged(&self, collection: Collection, id: &str, mut record: Json) -> Json {
         if let Json::Object(fields) = &mut record {
             for purged in self.purged.iter().filter(|p| p.collection == collection && p.record == id) {
                 fields.remove(&purged.field);
+            }
+            if collection == Collection::Resolutions && self.purged.iter().any(|p| fields.get("record").and_then(Json::as_str) == Some(p.record.as_str())) {
+                fields.remove("summary");
             }
         }
         record
@@ -108,7 +112,7 @@ pub struct Replayed {
     /// Late changes replayed now.
     pub replayed: usize,
     /// Late changes that build on another device's late change not replayed yet: they go once
-    /// its replay arrives.
+    /// its replay arrives, so never if that device never moves over.
     pub waiting: usize,
 }
 
@@ -119,12 +123,18 @@ impl GroupDoc {
         self.change(Action::GroupRenew, renewal.at, |w| w.put_field(Collection::Group, "", &format!("{RENEWAL}{}", renewal.id), &json))
     }
 
-    /// The renewals that count here (written by organizers, whose id is the hash of what they
-    /// say, at cuts this document holds), lowest id first: the first is the one every device
-    /// moves to. A modified app cannot make its renewal win by naming it with a low id.
+    /// The renewals that count here, lowest id first: the first is the one every device moves
+    /// to. Each was written by an organizer (authority judges the group map), at a cut this
+    /// document holds, purging only free text, under the id that is the hash of what it says,
+    /// so that every device agrees on the order. The hash does not stop a modified organizer's
+    /// app from trying times until its id sorts first: renewing is trusted to organizers.
     pub fn renewals(&self) -> Vec<Renewal> {
         let Some(Json::Object(group)) = self.authority().group.clone() else { return Vec::new() };
-        let honest = |r: &Renewal| r.cut_heads().is_ok_and(|cut| cut.iter().all(|head| self.holds(head)) && Renewal::new(&cut, r.at, r.by, r.purged.clone()) == *r);
+        let purges_text = |r: &Renewal| r.purged.iter().all(|p| Purged::FIELDS.contains(&(p.collection, p.field.as_str())));
+        let honest = |r: &Renewal| {
+            r.cut_heads().is_ok_and(|cut| !cut.is_empty() && cut.iter().all(|head| self.holds(head)) && Renewal::new(&cut, r.at, r.by, r.purged.clone()) == *r)
+                && purges_text(r)
+        };
         let mut renewals: Vec<Renewal> = group
             .into_iter()
             .filter(|(key, _)| key.starts_with(RENEWAL))
@@ -166,6 +176,8 @@ impl GroupDoc {
             }
             actors.iter().try_for_each(|(actor, member)| w.put_actor(actor, *member))
         })?;
+        // Every device builds the seed: it is nobody's change to sign.
+        seed.unsaved.made_here.clear();
         seed.doc.set_actor(actor);
         Ok(seed)
     }
@@ -181,7 +193,7 @@ impl GroupDoc {
     /// Replaying twice replays nothing more.
     pub fn replay_late_changes(&self, next: &mut GroupDoc) -> Result<Replayed> {
         let renewal = next.generation().ok_or_else(not_a_generation)?;
-        let late = self.doc.get_changes(&renewal.cut_heads()?);
+        let late = self.late_since(&renewal)?;
         let late_hashes: HashSet<ChangeHash> = late.iter().map(|c| c.hash()).collect();
         let mut replays = next.replays_of(self, &late)?;
         // What it built on stands in the new record as the seed, or as that change's replay.
@@ -197,11 +209,11 @@ impl GroupDoc {
     /// What the lost seed held beyond the winner's cut stands in `next` as those changes' replays.
     pub fn replay_lost_generation(&self, lost: &GroupDoc, next: &mut GroupDoc) -> Result<Replayed> {
         let (won, lost_from) = (next.generation().ok_or_else(not_a_generation)?, lost.generation().ok_or_else(not_a_generation)?);
-        let late = self.doc.get_changes(&won.cut_heads()?);
+        let late = self.late_since(&won)?;
         let mut replays = next.replays_of(self, &late)?;
         replays.extend(next.replays_of(lost, &[])?);
         let late_hashes: HashSet<ChangeHash> = late.iter().map(|c| c.hash()).collect();
-        let beyond_lost: HashSet<ChangeHash> = self.doc.get_changes(&lost_from.cut_heads()?).iter().map(|c| c.hash()).collect();
+        let beyond_lost: HashSet<ChangeHash> = self.late_since(&lost_from)?.iter().map(|c| c.hash()).collect();
         let lost_seed = lost.seed_hash()?;
         let seed_held: Vec<ChangeHash> = late_hashes.difference(&beyond_lost).copied().collect();
         // The old record's change each replay in the lost generation stands for.
@@ -243,6 +255,12 @@ impl GroupDoc {
             let mut heads: Vec<ChangeHash> = std::iter::once(seed).chain(built_on.concat()).collect();
             heads.sort();
             heads.dedup();
+            // A device's changes follow one another: after its own writes on the new record, a
+            // replay could not be concurrent with them (automerge would make it as another,
+            // unsigned actor). Until moving over replays first (the store's part), refuse.
+            if next.doc.get_changes_meta(&heads).iter().any(|c| *c.actor == me) {
+                return Err(Error::ReplayAfterOwnWrites);
+            }
             let hash = next.change_at(Some(&heads), action, DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at), |w| self.rewrite(change, &renewal, w))?;
             replays.extend(hash.map(|hash| (change.hash(), hash)));
             done.replayed += 1;
@@ -261,7 +279,15 @@ impl GroupDoc {
         // A late edit of purged text is not carried over: the organizer removed that text.
         for &(collection, ref id) in &touched.records {
             let read = |heads: &[ChangeHash]| Ok::<_, Error>(self.written_at(collection, id, heads)?.map(|r| renewal.without_purged(collection, id, r)));
-            w.put_json(collection, id, &read(&after)?.unwrap_or(Json::Null), read(before)?.as_ref())?;
+            let (old, new) = (read(before)?, read(&after)?);
+            w.put_json(collection, id, &with_deletions(old.as_ref(), new.clone().unwrap_or(Json::Null)), old.as_ref())?;
+            // A field set to a value the seed holds already must still show beside a concurrent
+            // write of another (a late "open" against a new "done" on a need the seed has open).
+            if let (Some(Json::Object(old)), Some(Json::Object(new))) = (&old, &new) {
+                for (field, value) in new.iter().filter(|(f, v)| !v.is_object() && !v.is_array() && !v.is_null() && old.get(*f) != Some(*v)) {
+                    w.put_anew(collection, id, field, value)?;
+                }
+            }
         }
         if touched.actors {
             let bound_before = self.actors_at(before)?;
@@ -270,6 +296,15 @@ impl GroupDoc {
             }
         }
         w.mark_replayed(&change.hash())
+    }
+
+    /// The changes here that the renewal's cut does not hold, in causal order.
+    fn late_since(&self, renewal: &Renewal) -> Result<Vec<Change>> {
+        let cut = renewal.cut_heads()?;
+        if !cut.iter().all(|head| self.holds(head)) {
+            return Err(Error::BadChanges("this record does not hold the cut that generation started from".into()));
+        }
+        Ok(self.doc.get_changes(&cut))
     }
 
     /// The seed's hash: the change that wrote the generation map.
@@ -319,6 +354,25 @@ impl GroupDoc {
         let Some((value, obj)) = self.doc.get_at(ROOT, super::ACTORS, heads)? else { return Ok(Vec::new()) };
         let Json::Object(actors) = codec::read(&self.doc, &value, &obj, Some(heads))? else { return Ok(Vec::new()) };
         Ok(actors.into_iter().filter_map(|(actor, member)| Some((actor, member.as_str()?.parse().ok()?))).collect())
+    }
+}
+
+/// `new` with a null for every field of `old` it no longer has (at any depth): the document
+/// holds a cleared field as absent, and a write leaves absent fields alone (`codec::write`).
+fn with_deletions(old: Option<&Json>, new: Json) -> Json {
+    match (old, new) {
+        (Some(Json::Object(old)), Json::Object(mut new)) => {
+            for (key, value) in old {
+                let kept = new.remove(key);
+                let written = match kept {
+                    Some(kept) => with_deletions(Some(value), kept),
+                    None => Json::Null,
+                };
+                new.insert(key.clone(), written);
+            }
+            Json::Object(new)
+        }
+        (_, new) => new,
     }
 }
 

@@ -100,6 +100,18 @@ impl Writer<'_, '_> {
         codec::write(self.tx, &obj, key, new, old)
     }
 
+    /// Writes the scalar `value` at `field` of a record even where it holds that value already:
+    /// automerge drops a put that changes nothing, and a replayed write must stand beside the
+    /// writes it was concurrent with, whatever the seed holds (`generation.rs`).
+    pub(crate) fn put_anew(&mut self, collection: Collection, id: &str, field: &str, value: &Json) -> Result<()> {
+        let map = map_id(self.tx, collection)?;
+        let Some((_, record)) = self.tx.get(&map, id)? else { return Ok(()) };
+        if self.tx.get(&record, field)?.is_some() {
+            self.tx.delete(&record, field)?;
+        }
+        codec::write(self.tx, &record, field, value, None)
+    }
+
     /// Writes a map at the root, which only a founding change (a group's or a seed's) may do.
     pub(crate) fn put_root(&mut self, key: &str, value: &Json) -> Result<()> {
         codec::write(self.tx, &ROOT, key, value, None)

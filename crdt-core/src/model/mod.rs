@@ -483,6 +483,8 @@ pub struct Resolution {
     pub id: Uuid,
     pub conflict: Uuid,
     pub record: Uuid,
+    /// It quotes the record's title: empty when that title was purged while renewing.
+    #[serde(default)]
     pub summary: String,
     pub decided_by: Uuid,
     pub decided_at: DateTime<Utc>,
