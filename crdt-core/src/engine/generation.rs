@@ -196,12 +196,7 @@ impl GroupDoc {
         let late = self.late_since(&renewal)?;
         let late_hashes: HashSet<ChangeHash> = late.iter().map(|c| c.hash()).collect();
         let mut replays = next.replays_of(self, &late)?;
-        // What it built on stands in the new record as the seed, or as that change's replay.
-        let place = |dep: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| match late_hashes.contains(dep) {
-            true => replays.get(dep).map(|replay| vec![*replay]),
-            false => Some(Vec::new()),
-        };
-        self.replay_mine(&late, next, &mut replays, place)
+        self.replay_mine(&late, next, &mut replays, |dep, replays| placed(&late_hashes, dep, replays))
     }
 
     /// Replays into `next` the changes this device made on `lost`: a generation of the same old
@@ -218,10 +213,7 @@ impl GroupDoc {
         let seed_held: Vec<ChangeHash> = late_hashes.difference(&beyond_lost).copied().collect();
         // The old record's change each replay in the lost generation stands for.
         let replayed_in_lost: HashMap<ChangeHash, ChangeHash> = lost.replays_of(self, &[])?.into_iter().map(|(old, replay)| (replay, old)).collect();
-        let old_place = |old: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| match late_hashes.contains(old) {
-            true => replays.get(old).map(|replay| vec![*replay]),
-            false => Some(Vec::new()),
-        };
+        let old_place = |old: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| placed(&late_hashes, old, replays);
         let place = |dep: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>| {
             if *dep == lost_seed {
                 seed_held.iter().map(|old| old_place(old, replays)).collect::<Option<Vec<_>>>().map(|heads| heads.concat())
@@ -373,6 +365,15 @@ fn with_deletions(old: Option<&Json>, new: Json) -> Json {
             Json::Object(new)
         }
         (_, new) => new,
+    }
+}
+
+/// Which changes of the new record stand for `old`, a change of the old one: none when the seed
+/// holds it (it is not among the `late` ones), else its replay, or `None` until that arrives.
+fn placed(late: &HashSet<ChangeHash>, old: &ChangeHash, replays: &HashMap<ChangeHash, ChangeHash>) -> Option<Vec<ChangeHash>> {
+    match late.contains(old) {
+        true => replays.get(old).map(|replay| vec![*replay]),
+        false => Some(Vec::new()),
     }
 }
 

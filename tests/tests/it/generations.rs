@@ -3,7 +3,7 @@
 //! replayed by their own device, meeting what the new record gained meanwhile as conflicts.
 
 use aidmesh_tests::{at, deliver_some, founded_and_joined, Device, Group, Rogue};
-use automerge::{ChangeHash, ReadDoc, ROOT};
+use automerge::{ActorId, ChangeHash, ReadDoc, ROOT};
 use crdt_core::*;
 use proptest::prelude::*;
 use uuid::Uuid;
@@ -502,7 +502,18 @@ proptest! {
         }
         world.meet();
         let renewal = world.old[0].doc.renewals()[0].clone();
+        // Replaying again, once everyone met, replays nothing.
+        for (old, new) in world.old.iter().zip(world.new.iter_mut()) {
+            let doc = &mut new.as_mut().unwrap().doc;
+            let heads = doc.heads();
+            prop_assert_eq!(old.doc.replay_late_changes(doc).unwrap(), Replayed::default());
+            prop_assert_eq!(doc.heads(), heads);
+        }
         let docs: Vec<&GroupDoc> = world.new.iter().map(|d| &d.as_ref().unwrap().doc).collect();
+        // Every change of the new record is the seed or a device's own, under its own actor.
+        let seed = docs[0].automerge().get_changes(&[])[0].actor_id().clone();
+        let devices: Vec<ActorId> = world.old.iter().map(|d| d.doc.actor().clone()).chain([seed]).collect();
+        prop_assert!(docs[0].automerge().get_changes(&[]).iter().all(|c| devices.contains(c.actor_id())));
         for doc in &docs[1..] {
             prop_assert_eq!(doc.heads(), docs[0].heads());
             prop_assert_eq!(records(doc), records(docs[0]));
