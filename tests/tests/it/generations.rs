@@ -379,14 +379,14 @@ impl World {
         match *op {
             Op::AddNeed { device } => {
                 let input = NewNeed::new("Groceries", Category::Groceries, Urgency::Normal, "North");
-                let (doc, me, on_new) = self.current(device);
+                let Some((doc, me, on_new)) = self.current(device) else { return };
                 if let Ok(need) = doc.add_need(me, input, now) {
                     let change = doc.automerge().get_last_local_change().unwrap().hash();
                     self.acks.push(Ack { change, need: need.id, on_new });
                 }
             }
             Op::NeedStatus { device, need, status } => {
-                let (doc, me, on_new) = self.current(device);
+                let Some((doc, me, on_new)) = self.current(device) else { return };
                 let needs: Vec<Need> = doc.needs().records;
                 let Some(need) = (!needs.is_empty()).then(|| &needs[need % needs.len()]) else { return };
                 let (id, status) = (need.id, NeedStatus::ALL[status]);
@@ -421,12 +421,14 @@ impl World {
         }
     }
 
-    /// The record `device` writes on now: the new one once it moved.
-    fn current(&mut self, device: usize) -> (&mut GroupDoc, Uuid, bool) {
+    /// The record `device` writes on now: the new one once it moved. A device that moved writes
+    /// only once none of its late changes waits, since a replay cannot be concurrent with what
+    /// its own device wrote after it (`Error::ReplayAfterOwnWrites`).
+    fn current(&mut self, device: usize) -> Option<(&mut GroupDoc, Uuid, bool)> {
         let me = self.old[device].member;
         match self.new[device].as_mut() {
-            Some(next) => (&mut next.doc, me, true),
-            None => (&mut self.old[device].doc, me, false),
+            Some(next) => (self.old[device].doc.replay_late_changes(&mut next.doc).unwrap().waiting == 0).then_some((&mut next.doc, me, true)),
+            None => Some((&mut self.old[device].doc, me, false)),
         }
     }
 
