@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::codec;
-use crate::engine::GroupDoc;
+use crate::engine::{message_parts, GroupDoc};
 
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -44,11 +44,11 @@ impl GroupDoc {
         let mut entries = Vec::new();
         for meta in doc.get_changes_meta(&[]) {
             let message = meta.message.as_deref().unwrap_or_default();
-            let mut words = message.split_whitespace();
-            let action = words.next().unwrap_or_default().to_string();
-            if !words.any(|w| w == id) {
+            let (action, mut ids) = message_parts(message);
+            if !ids.any(|w| w == id) {
                 continue;
             }
+            let action = action.to_string();
             let after = [meta.hash];
             let fields = doc
                 .diff(&meta.deps, &after)

@@ -57,3 +57,15 @@ actions! {
     HoursVoid = "hours.void",
     Resolve = "resolve",
 }
+
+/// A change's message: the action's name, then the id of every record it wrote. `GroupDoc::change`
+/// writes it; history and generations read it back through `message_parts`.
+pub(crate) fn message(action: Action, ids: &[uuid::Uuid]) -> String {
+    std::iter::once(action.as_str().to_string()).chain(ids.iter().map(uuid::Uuid::to_string)).collect::<Vec<_>>().join(" ")
+}
+
+/// A message's action name (as written, so that one from a newer version still reads) and ids.
+pub(crate) fn message_parts(message: &str) -> (&str, impl Iterator<Item = &str>) {
+    let mut words = message.split_whitespace();
+    (words.next().unwrap_or_default(), words)
+}

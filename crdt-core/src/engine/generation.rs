@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::writer::Writer;
-use super::{Action, Collection, GroupDoc, GROUP};
+use super::{message_parts, Action, Collection, GroupDoc, GROUP};
 use crate::codec;
 use crate::error::{Error, Result};
 
@@ -262,7 +262,7 @@ impl GroupDoc {
 
     /// Writes what `change` wrote here, as `w`'s change in the new generation.
     fn rewrite(&self, change: &Change, renewal: &Renewal, w: &mut Writer<'_, '_>) -> Result<()> {
-        change.message().unwrap_or_default().split(' ').skip(1).filter_map(|word| word.parse().ok()).for_each(|id| w.mention(id));
+        message_parts(change.message().unwrap_or_default()).1.filter_map(|id| id.parse().ok()).for_each(|id| w.mention(id));
         let touched = self.touched_by(change.deps(), std::slice::from_ref(change));
         let (before, after) = (change.deps(), [change.hash()]);
         if touched.group {
@@ -379,7 +379,7 @@ fn placed(late: &HashSet<ChangeHash>, old: &ChangeHash, replays: &HashMap<Change
 
 /// The action a change made: the first word of its message.
 fn action_of(change: &Change) -> Option<Action> {
-    change.message().and_then(|m| m.split(' ').next()).and_then(Action::parse)
+    Action::parse(message_parts(change.message()?).0)
 }
 
 fn not_a_generation() -> Error {

@@ -47,6 +47,7 @@ mod touched;
 mod writer;
 
 pub use action::Action;
+pub(crate) use action::{message, message_parts};
 pub use authority::{Attempt, Ignored};
 pub use generation::{Purged, Renewal, Replayed};
 pub(crate) use links::{field_of, Link};

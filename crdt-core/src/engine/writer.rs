@@ -183,8 +183,7 @@ impl GroupDoc {
             return Err(e);
         }
         let Writer { ids, touched, .. } = writer;
-        let message = std::iter::once(action.as_str().to_string()).chain(ids.iter().map(Uuid::to_string)).collect::<Vec<_>>().join(" ");
-        let (hash, _) = tx.commit_with(CommitOptions::default().with_message(message).with_time(now.timestamp()));
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_message(super::message(action, &ids)).with_time(now.timestamp()));
         if let Some(change) = hash.and_then(|hash| self.doc.get_change_by_hash(&hash)) {
             self.unsaved.bytes.extend(change.raw_bytes());
             self.unsaved.made_here.push(change.hash());
