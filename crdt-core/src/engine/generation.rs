@@ -12,6 +12,11 @@
 //!   made them, as the same action at the same time. A replay depends only on the seed and on
 //!   the replays of the late changes it built on, so it is concurrent with whatever the new
 //!   record gained meanwhile: a late edit and a new edit of one field meet as a conflict.
+//! - A replay never waits. A late change built on another device's late change that is not
+//!   replayed yet (that device has not moved over, and may never) brings along what it saw of
+//!   that change: the records it touched are written as they stood after it. When the other
+//!   device's own replay comes, equal values agree, and a record both created shows as two
+//!   copies whose differing fields are a decision (`conflict.rs`).
 //! - Of renewals made apart, the one with the lowest id wins.
 
 use std::collections::{HashMap, HashSet};
@@ -111,9 +116,9 @@ impl Renewal {
 pub struct Replayed {
     /// Late changes replayed now.
     pub replayed: usize,
-    /// Late changes that build on another device's late change not replayed yet: they go once
-    /// its replay arrives, so never if that device never moves over.
-    pub waiting: usize,
+    /// Of those, how many built on another device's late change not replayed yet, and so
+    /// brought along what they saw of it.
+    pub ahead: usize,
 }
 
 impl GroupDoc {
@@ -240,54 +245,55 @@ impl GroupDoc {
         let mut done = Replayed::default();
         for change in changes.iter().filter(|c| *c.actor_id() == me) {
             let Some(action) = action_of(change).filter(|_| !replays.contains_key(&change.hash())) else { continue };
-            let Some(built_on) = change.deps().iter().map(|dep| place(dep, replays)).collect::<Option<Vec<_>>>() else {
-                done.waiting += 1;
-                continue;
-            };
-            let mut heads: Vec<ChangeHash> = std::iter::once(seed).chain(built_on.concat()).collect();
+            let placed: Vec<Option<Vec<ChangeHash>>> = change.deps().iter().map(|dep| place(dep, replays)).collect();
+            let ahead = placed.iter().any(Option::is_none);
+            let mut heads: Vec<ChangeHash> = std::iter::once(seed).chain(placed.into_iter().flatten().flatten()).collect();
             heads.sort();
             heads.dedup();
             // A device's changes follow one another: after its own writes on the new record, a
             // replay could not be concurrent with them (automerge would make it as another,
-            // unsigned actor). Until moving over replays first (the store's part), refuse.
+            // unsigned actor). The store replays when it moves over, before anything else.
             if next.doc.get_changes_meta(&heads).iter().any(|c| *c.actor == me) {
                 return Err(Error::ReplayAfterOwnWrites);
             }
-            let hash = next.change_at(Some(&heads), action, DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at), |w| self.rewrite(change, &renewal, w))?;
+            let writes = self.rewrite(change, &renewal, ahead.then_some((&*next, heads.as_slice())))?;
+            let at = DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at);
+            let hash = next.change_at(Some(&heads), action, at, |w| writes.write(w))?;
             replays.extend(hash.map(|hash| (change.hash(), hash)));
             done.replayed += 1;
+            done.ahead += usize::from(ahead);
         }
         Ok(done)
     }
 
-    /// Writes what `change` wrote here, as `w`'s change in the new generation.
-    fn rewrite(&self, change: &Change, renewal: &Renewal, w: &mut Writer<'_, '_>) -> Result<()> {
-        message_parts(change.message().unwrap_or_default()).1.filter_map(|id| id.parse().ok()).for_each(|id| w.mention(id));
+    /// What `change` wrote here, to be written as a change of the new generation. `ahead` is the
+    /// new record at the heads the replay builds on, when it lacks a late change `change` built
+    /// on: its records are written from there, so they bring along what that change did.
+    fn rewrite(&self, change: &Change, renewal: &Renewal, ahead: Option<(&GroupDoc, &[ChangeHash])>) -> Result<Rewrite> {
         let touched = self.touched_by(change.deps(), std::slice::from_ref(change));
         let (before, after) = (change.deps(), [change.hash()]);
-        if touched.group {
-            w.put_json(Collection::Group, GROUP, &self.group_at(&after)?, Some(&self.group_at(before)?))?;
-        }
+        let mut rewrite = Rewrite {
+            mentions: message_parts(change.message().unwrap_or_default()).1.filter_map(|id| id.parse().ok()).collect(),
+            group: touched.group.then(|| Ok::<_, Error>((self.group_at(&after)?, self.group_at(before)?))).transpose()?,
+            records: Vec::new(),
+            actors: Vec::new(),
+            replayed: change.hash(),
+        };
         // A late edit of purged text is not carried over: the organizer removed that text.
         for &(collection, ref id) in &touched.records {
-            let read = |heads: &[ChangeHash]| Ok::<_, Error>(self.written_at(collection, id, heads)?.map(|r| renewal.without_purged(collection, id, r)));
-            let (old, new) = (read(before)?, read(&after)?);
-            w.put_json(collection, id, &with_deletions(old.as_ref(), new.clone().unwrap_or(Json::Null)), old.as_ref())?;
-            // A field set to a value the seed holds already must still show beside a concurrent
-            // write of another (a late "open" against a new "done" on a need the seed has open).
-            if let (Some(Json::Object(old)), Some(Json::Object(new))) = (&old, &new) {
-                for (field, value) in new.iter().filter(|(f, v)| !v.is_object() && !v.is_array() && !v.is_null() && old.get(*f) != Some(*v)) {
-                    w.put_anew(collection, id, field, value)?;
-                }
-            }
+            let read = |doc: &GroupDoc, heads: &[ChangeHash]| Ok::<_, Error>(doc.written_at(collection, id, heads)?.map(|r| renewal.without_purged(collection, id, r)));
+            let (old, new) = (read(self, before)?, read(self, &after)?);
+            let base = match ahead {
+                Some((next, heads)) => read(next, heads)?,
+                None => old.clone(),
+            };
+            rewrite.records.push(RecordWrite { collection, id: id.clone(), old, base, new });
         }
         if touched.actors {
             let bound_before = self.actors_at(before)?;
-            for (actor, member) in self.actors_at(&after)?.into_iter().filter(|bound| !bound_before.contains(bound)) {
-                w.put_actor(&actor, member)?;
-            }
+            rewrite.actors = self.actors_at(&after)?.into_iter().filter(|bound| !bound_before.contains(bound)).collect();
         }
-        w.mark_replayed(&change.hash())
+        Ok(rewrite)
     }
 
     /// The changes here that the renewal's cut does not hold, in causal order.
@@ -346,6 +352,51 @@ impl GroupDoc {
         let Some((value, obj)) = self.doc.get_at(ROOT, super::ACTORS, heads)? else { return Ok(Vec::new()) };
         let Json::Object(actors) = codec::read(&self.doc, &value, &obj, Some(heads))? else { return Ok(Vec::new()) };
         Ok(actors.into_iter().filter_map(|(actor, member)| Some((actor, member.as_str()?.parse().ok()?))).collect())
+    }
+}
+
+/// One late change's writes, read from the old record, to be written into the new one.
+struct Rewrite {
+    mentions: Vec<Uuid>,
+    /// The group's settings after the change and before it.
+    group: Option<(Json, Json)>,
+    records: Vec<RecordWrite>,
+    /// Devices the change bound to members.
+    actors: Vec<(String, Uuid)>,
+    replayed: ChangeHash,
+}
+
+/// A record a late change touched: as it was before the change (`old`) and after it (`new`) on
+/// the old record, and as the replay finds it (`base`: `old`, unless the replay runs ahead).
+struct RecordWrite {
+    collection: Collection,
+    id: String,
+    old: Option<Json>,
+    base: Option<Json>,
+    new: Option<Json>,
+}
+
+impl Rewrite {
+    fn write(&self, w: &mut Writer<'_, '_>) -> Result<()> {
+        self.mentions.iter().for_each(|id| w.mention(*id));
+        if let Some((after, before)) = &self.group {
+            w.put_json(Collection::Group, GROUP, after, Some(before))?;
+        }
+        for RecordWrite { collection, id, old, base, new } in &self.records {
+            w.put_json(*collection, id, &with_deletions(base.as_ref(), new.clone().unwrap_or(Json::Null)), base.as_ref())?;
+            // A field the change set to a value the seed holds already must still show beside a
+            // concurrent write of another (a late "open" against a new "done" on a need the
+            // seed has open).
+            if let (Some(Json::Object(old)), Some(Json::Object(new))) = (old, new) {
+                for (field, value) in new.iter().filter(|(f, v)| !v.is_object() && !v.is_array() && !v.is_null() && old.get(*f) != Some(*v)) {
+                    w.put_anew(*collection, id, field, value)?;
+                }
+            }
+        }
+        for (actor, member) in &self.actors {
+            w.put_actor(actor, *member)?;
+        }
+        w.mark_replayed(&self.replayed)
     }
 }
 
