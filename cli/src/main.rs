@@ -54,6 +54,28 @@ enum Command {
     Group,
     /// The groups this device is in
     Groups,
+    /// Renew the group's record (organizers): a new record starts from the state now, so phones
+    /// stop carrying every change ever made; the history stays in the archive. Shows what it
+    /// would do unless --apply
+    Renew {
+        /// Leave this need's title out of the new record (text typed there by mistake)
+        #[arg(long, value_name = "NEED")]
+        purge_title: Vec<String>,
+        /// Leave this need's description out of the new record
+        #[arg(long, value_name = "NEED")]
+        purge_description: Vec<String>,
+        /// Leave this offer's text out of the new record
+        #[arg(long, value_name = "OFFER")]
+        purge_offer: Vec<String>,
+        #[arg(long)]
+        apply: bool,
+    },
+    /// The older records of the group this device keeps since a renewal; --delete deletes them
+    /// (a phone needs only the current one; keep them on a hub or laptop for devices still on them)
+    Archive {
+        #[arg(long)]
+        delete: bool,
+    },
     /// How long contact details are kept after a need closes, and how long an unanswered need
     /// waits past 'needed by' before it expires; with no option, shows them (organizers set them)
     Retention {
@@ -729,6 +751,30 @@ fn run(cli: Cli) -> Result<()> {
             let group = store.group()?;
             let counts = show::Counts::of(&store)?;
             out.print(&serde_json::json!({ "group": group, "counts": counts }), || show::group(&group, &counts))
+        }
+        Command::Renew { purge_title, purge_description, purge_offer, apply } => {
+            let mut purged = Vec::new();
+            for (collection, field, ids) in [(Collection::Needs, "title", purge_title), (Collection::Needs, "description", purge_description), (Collection::Offers, "what", purge_offer)] {
+                for id in ids {
+                    purged.push(Purged { collection, record: store.find(collection, &id)?.to_string(), field: field.into() });
+                }
+            }
+            let preview = store.renewal_preview(&purged)?;
+            if !apply {
+                return out.print(&preview, || show::renewal_preview(&preview));
+            }
+            let renewal = store.renew(purged)?;
+            out.print(&renewal, || format!("The group's record is renewed; the old one is kept as an archive on this device (`aidmesh archive --delete` deletes it). Other devices move over when they sync."))
+        }
+        Command::Archive { delete } => {
+            let held = store.held_generations()?;
+            let deleted = if delete { store.delete_archive()? } else { 0 };
+            let archived = held.len() - 1;
+            out.print(&serde_json::json!({ "generation": held[0], "archived": archived, "deleted": deleted }), || match (archived, delete) {
+                (0, _) => "This device keeps no older record of the group.".to_string(),
+                (n, true) => format!("Deleted {n} older record(s) of the group from this device."),
+                (n, false) => format!("This device keeps {n} older record(s) of the group, for devices that have not moved over yet. `aidmesh archive --delete` deletes them."),
+            })
         }
         Command::Retention { expiry_days, grace_days } => {
             let mut settings = store.group()?.settings;

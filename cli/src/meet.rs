@@ -114,6 +114,9 @@ fn log(event: &HubEvent, names: &[String], out: Output) {
 /// "2 new needs, 1 updated offer, 1 conflict to decide", or "nothing new".
 fn describe(digest: &Digest) -> String {
     let mut parts = Vec::new();
+    if digest.renewed {
+        parts.push("the group's record was renewed and this device moved to it".to_string());
+    }
     let kinds = [
         (("need", "needs"), &digest.needs),
         (("offer", "offers"), &digest.offers),

@@ -607,3 +607,19 @@ pub fn network(network: &crdt_core::totals::Network) -> String {
     text.push_str("\n\nA person in two groups counts as a member of each.");
     text
 }
+
+/// What renewing would do, before it is done.
+pub fn renewal_preview(preview: &RenewalPreview) -> String {
+    let mut lines = vec![format!(
+        "Renewing starts a new record from the state now: {} members, {} needs and {} offers carry over. The {} changes of history stay in the archive on this device.",
+        preview.members, preview.needs, preview.offers, preview.history_changes
+    )];
+    for (purged, text) in &preview.purged {
+        lines.push(format!("Left out: the {} of {} {}: \"{text}\"", purged.field, purged.collection.noun(), &purged.record[purged.record.len().saturating_sub(8)..]));
+    }
+    lines.push(match preview.conflicts_open {
+        0 => "Run again with --apply to renew.".to_string(),
+        n => format!("{n} conflict(s) must be decided first (`aidmesh conflicts`)."),
+    });
+    lines.join("\n")
+}

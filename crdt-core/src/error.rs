@@ -23,6 +23,8 @@ pub enum Error {
     ConflictGone,
     #[error("this device already wrote on the group's renewed record, so its earlier changes can no longer be carried over as they were made")]
     ReplayAfterOwnWrites,
+    #[error("the other device is on a renewed record of the group and no longer keeps the one this device is on (or the other way round): sync with a device that keeps the older record, such as a hub or an organizer's laptop")]
+    NoCommonGeneration,
     #[error("{0}")]
     BadResolution(String),
     #[error("the received changes are damaged or not aidmesh data: {0}")]

@@ -14,7 +14,7 @@ use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;
 /// The largest frame accepted from the wire, compressed. Checked before anything is allocated.
 pub const MAX_FRAME: usize = 16 << 20;
 /// The largest sync message accepted after decompression.
@@ -28,6 +28,7 @@ pub const MAX_WHOLE: usize = MAX_MESSAGE + MAX_MESSAGE / 1024 + 64;
 const KIND_SYNC: u8 = 1;
 const KIND_ENVELOPES: u8 = 2;
 const KIND_PART: u8 = 3;
+const KIND_HELLO: u8 = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
@@ -35,6 +36,9 @@ pub enum Frame {
     Sync { message: Vec<u8>, signatures: Vec<u8> },
     /// Key envelopes (`seal::encode_envelopes`): they travel beside the record, never in it.
     Envelopes(Vec<u8>),
+    /// The generations of the record a device holds, newest first (`sync::Generation`, as JSON):
+    /// a meeting's first frame, so both sides sync the same one.
+    Hello(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
@@ -65,6 +69,7 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
         }
         // Sealed boxes do not compress.
         Frame::Envelopes(list) => [&[VERSION, KIND_ENVELOPES][..], list].concat(),
+        Frame::Hello(held) => [&[VERSION, KIND_HELLO][..], held].concat(),
     }
 }
 
@@ -152,6 +157,7 @@ fn decode_within(bytes: &[u8], limit: usize) -> Result<Frame, FrameError> {
             Ok(Frame::Sync { message: message.to_vec(), signatures: signatures.to_vec() })
         }
         KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
+        KIND_HELLO => Ok(Frame::Hello(payload.to_vec())),
         other => Err(FrameError::Kind(other)),
     }
 }

@@ -54,6 +54,6 @@ pub use invite::{Invite, InviteError};
 pub use seal::Contact;
 pub use secret::{DeviceKey, EpochSecret, GroupSecret, Keyring};
 pub use signing::{Signatures, Signer};
-pub use store::{carry_referrals, check_new_group, choose_group, group_files, new_group_file, GroupOnDevice, FIRST_GROUP_FILE, DbKey, ImportProgress, Imported, NeedToImport, LedgerFilter, NeedFilter, OfferFilter, Store, Upkeep};
-pub use sync::{Digest, Progress, SyncSession};
+pub use store::{carry_referrals, check_new_group, choose_group, group_files, new_group_file, GroupOnDevice, FIRST_GROUP_FILE, DbKey, ImportProgress, Imported, NeedToImport, LedgerFilter, RenewalPreview, NeedFilter, OfferFilter, Store, Upkeep};
+pub use sync::{Digest, Generation, Progress, SyncSession};
 pub use validation::{Field, ValidationError, MAX_ADDRESS, MAX_CONTACT_NAME, MAX_COUNT, MAX_EMAIL, MAX_PHONE, MAX_RETENTION_DAYS, MAX_TEXT, MAX_TITLE};

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{Change, ChangeHash, ReadDoc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
@@ -58,6 +58,8 @@ pub struct Digest {
     /// Timebank entries: new ones, and ones confirmed, disputed or voided since.
     pub hours: Counts,
     pub group_changed: bool,
+    /// This device moved to a renewed record of the group in this meeting (issue 16).
+    pub renewed: bool,
     /// Conflicts among the records this sync touched.
     pub conflicts: Vec<Conflict>,
     pub progress: Progress,
@@ -65,7 +67,7 @@ pub struct Digest {
 
 impl Digest {
     pub fn is_empty(&self) -> bool {
-        self.records() == 0 && !self.group_changed
+        self.records() == 0 && !self.group_changed && !self.renewed
     }
 
     /// How many records came or changed.
@@ -74,11 +76,37 @@ impl Digest {
     }
 }
 
+/// A generation of the group's record (issue 16): `id` is the renewal that started it (empty for
+/// the first), `depth` how many renewals came before it and it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generation {
+    pub id: String,
+    pub depth: u32,
+}
+
+/// The most generations a device names in its hello: it holds its record and a few archives.
+const MAX_HELD: usize = 16;
+
+/// The hello of a session between stores: which generations this side holds (newest first) and
+/// the sync state saved for the newest, until the peer says which it holds.
+struct Greeting {
+    held: Vec<Generation>,
+    saved: Option<Vec<u8>>,
+    sent: bool,
+    heard: bool,
+}
+
 pub struct SyncSession {
     /// The group whose changes this session exchanges: their signatures name it.
     group: Uuid,
     state: sync::State,
-    before: Vec<automerge::ChangeHash>,
+    /// Until both sides said which generations they hold; then the one this session syncs.
+    greeting: Option<Greeting>,
+    chosen: Option<Generation>,
+    /// The two sides were on different generations: meet again once this one is done.
+    again: bool,
+    /// The heads of the record synced, before: set once it is known which record that is.
+    before: Option<Vec<automerge::ChangeHash>>,
     /// A hash of the last sync message sent, until the peer's next frame. automerge offers some
     /// messages again every time it is asked (a reset, when the peer names changes this device
     /// lacks), and the driver asks until there is nothing to send: a repeat is not sent.
@@ -109,17 +137,25 @@ impl SyncSession {
     /// Starts a sync of `group` from the state saved after the last one with this peer (if any).
     /// A saved state that cannot be read only costs a full exchange, so it is dropped, not an error.
     pub fn new(doc: &GroupDoc, group: Uuid, saved: Option<&[u8]>) -> Self {
-        let mut state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
-        if !state.shared_heads.is_empty() {
-            // "They have what we shared": send what is new at once. If they got some of it from
-            // someone else meanwhile, the cost is a few duplicate bytes, never a wrong result.
-            state.their_have = Some(vec![sync::Have { last_sync: state.shared_heads.clone(), bloom: Default::default() }]);
-            state.their_need = Some(Vec::new());
-        }
+        SyncSession { state: resumed(saved), before: Some(doc.heads()), ..SyncSession::greeting(group, Vec::new(), None) }
+    }
+
+    /// Starts a sync of `group` between two stores, which first say which generations of the
+    /// record they hold (`held`, newest first) and then sync the newest both hold. `saved` is the
+    /// state saved after the last sync with this peer, of the newest generation held here.
+    pub fn between_generations(group: Uuid, held: Vec<Generation>, saved: Option<&[u8]>) -> Self {
+        SyncSession::greeting(group, held, saved.map(<[u8]>::to_vec))
+    }
+
+    fn greeting(group: Uuid, held: Vec<Generation>, saved: Option<Vec<u8>>) -> Self {
+        let greeting = (!held.is_empty()).then_some(Greeting { held, saved, sent: false, heard: false });
         SyncSession {
             group,
-            state,
-            before: doc.heads(),
+            state: sync::State::new(),
+            greeting,
+            chosen: None,
+            again: false,
+            before: None,
             unanswered: None,
             progress: Progress::default(),
             envelopes_out: None,
@@ -143,12 +179,25 @@ impl SyncSession {
     /// The next frame to send, if there is one now. `signatures_of` gives the signatures of
     /// the changes it will carry (the store keeps them).
     pub fn next_frame(&mut self, doc: &GroupDoc, signatures_of: impl FnOnce(&[automerge::ChangeHash]) -> Result<Signatures>) -> Result<Option<Vec<u8>>> {
+        if let Some(greeting) = self.greeting.as_mut().filter(|g| !g.sent) {
+            greeting.sent = true;
+            let held = serde_json::to_vec(&greeting.held).expect("generations serialize");
+            if greeting.heard {
+                self.greeting = None;
+            }
+            return Ok(Some(self.count_sent(frame::encode(&Frame::Hello(held)))));
+        }
         if let Some(part) = self.parts_out.pop_front() {
             return Ok(Some(self.count_sent(part)));
         }
         if let Some(envelopes) = self.envelopes_out.take() {
             return Ok(Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes))))));
         }
+        if self.greeting.as_ref().is_some_and(|g| !g.heard) {
+            // The record waits until the peer says which generation it holds.
+            return Ok(None);
+        }
+        self.before.get_or_insert_with(|| doc.heads());
         let sent_before = self.state.sent_hashes.clone();
         let Some(mut message) = doc.automerge().generate_sync_message(&mut self.state) else { return Ok(None) };
         if !self.waiting.is_empty() {
@@ -159,7 +208,9 @@ impl SyncSession {
             message.need = message.need.iter().filter(|h| !held.contains(*h)).chain(lacking).copied().collect::<BTreeSet<_>>().into_iter().collect();
         }
         // automerge notes every change a message carries as sent.
-        let carried: Vec<_> = self.state.sent_hashes.difference(&sent_before).copied().collect();
+        // A generation's seed is nobody's to sign: a peer on the same generation built it too.
+        let seed = doc.seed_change();
+        let carried: Vec<_> = self.state.sent_hashes.difference(&sent_before).filter(|hash| Some(**hash) != seed).copied().collect();
         if carried.is_empty() && !message.changes.is_empty() {
             // The whole document again, to a peer whose empty-handed message crossed the first
             // copy (automerge sends the document while the peer's heads are empty).
@@ -214,7 +265,15 @@ impl SyncSession {
                 self.envelopes_in.extend(envelopes);
                 return Ok(self.progress.clone());
             }
+            Frame::Hello(held) => {
+                self.choose(&held)?;
+                return Ok(self.progress.clone());
+            }
         };
+        if self.greeting.as_ref().is_some_and(|g| !g.heard) {
+            return Err(Error::BadChanges("the other device sent its record before saying which generation of it it holds".into()));
+        }
+        self.before.get_or_insert_with(|| doc.heads());
         self.unanswered = None;
         let mut message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
         if !message.have.iter().all(|have| usable_bloom(&have.bloom)) {
@@ -252,11 +311,44 @@ impl SyncSession {
         Ok(self.progress.clone())
     }
 
+    /// Takes the peer's hello: this session syncs the newest generation both sides hold.
+    fn choose(&mut self, peer: &[u8]) -> Result<()> {
+        let Some(greeting) = self.greeting.as_mut().filter(|g| !g.heard) else {
+            return Err(Error::BadChanges("the other device said twice which generations it holds".into()));
+        };
+        greeting.heard = true;
+        let peer: Vec<Generation> = serde_json::from_slice(peer).map_err(|e| Error::BadChanges(format!("the other device's hello is damaged: {e}")))?;
+        if peer.is_empty() || peer.len() > MAX_HELD {
+            return Err(Error::BadChanges(format!("the other device names {} generations of the record", peer.len())));
+        }
+        let newest_shared = greeting.held.iter().filter(|g| peer.contains(g)).max_by(|a, b| a.depth.cmp(&b.depth).then_with(|| b.id.cmp(&a.id)));
+        let chosen = newest_shared.cloned().ok_or(Error::NoCommonGeneration)?;
+        self.again = greeting.held[0] != peer[0];
+        // Saved state belongs to the newest generation held here.
+        self.state = if chosen == greeting.held[0] { resumed(greeting.saved.as_deref()) } else { sync::State::new() };
+        if greeting.sent {
+            self.greeting = None;
+        }
+        self.chosen = Some(chosen);
+        Ok(())
+    }
+
+    /// The generation this session syncs, once both sides said which they hold.
+    pub fn generation(&self) -> Option<&Generation> {
+        self.chosen.as_ref()
+    }
+
+    /// The two sides were on different generations of the record: once this session is done (and
+    /// the one behind moved over), they should meet again.
+    pub fn again(&self) -> bool {
+        self.again
+    }
+
     /// Both sides hold the same record, and both know it: the peer told us its heads, and we
     /// have sent ours. Call after sending whatever `next_frame` had.
     pub fn is_finished(&self, doc: &GroupDoc) -> bool {
         let heads = doc.heads();
-        self.parts_out.is_empty() && self.state.their_heads.as_ref() == Some(&heads) && self.state.last_sent_heads == heads
+        self.greeting.is_none() && self.parts_out.is_empty() && self.state.their_heads.as_ref() == Some(&heads) && self.state.last_sent_heads == heads
     }
 
     pub fn progress(&self) -> &Progress {
@@ -275,8 +367,22 @@ impl SyncSession {
 
     /// What this sync changed on this device.
     pub fn digest(&self, doc: &GroupDoc) -> Digest {
-        digest_of(doc, &self.before, &self.touched, self.progress.clone())
+        let before = self.before.clone().unwrap_or_else(|| doc.heads());
+        digest_of(doc, &before, &self.touched, self.progress.clone())
     }
+}
+
+/// The sync state saved after the last meeting with a peer (none if it cannot be read: that
+/// only costs a full exchange).
+fn resumed(saved: Option<&[u8]>) -> sync::State {
+    let mut state = saved.and_then(|bytes| sync::State::decode(bytes).ok()).unwrap_or_default();
+    if !state.shared_heads.is_empty() {
+        // "They have what we shared": send what is new at once. If they got some of it from
+        // someone else meanwhile, the cost is a few duplicate bytes, never a wrong result.
+        state.their_have = Some(vec![sync::Have { last_sync: state.shared_heads.clone(), bloom: Default::default() }]);
+        state.their_need = Some(Vec::new());
+    }
+    state
 }
 
 /// More probes than any sensible filter uses (automerge uses 7); each costs work per change.
@@ -341,6 +447,7 @@ fn digest_of(doc: &GroupDoc, before: &[automerge::ChangeHash], touched: &Touched
         members: take(Collection::Members),
         hours: Counts { new: take(Collection::HourEntries).new, updated: judged.len() },
         group_changed: touched.group,
+        renewed: false,
         conflicts: if first { Vec::new() } else { doc.conflicts_touching(touched) },
         progress,
     }

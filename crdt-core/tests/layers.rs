@@ -9,7 +9,7 @@ const LAYERS: &[&str] = &[
     "validation", "chunks", "frame", "secret", "signing", "seal", "invite", "bundle", "error", "codec", "model", "engine", "reads", "conflict",
     "history", "matching", "report", "totals", "actions", "export", "sync", "store",
 ];
-const STORE_LAYERS: &[&str] = &["db", "index", "mod", "write", "queries", "privacy", "meeting", "import", "groups", "referrals"];
+const STORE_LAYERS: &[&str] = &["db", "index", "mod", "write", "queries", "privacy", "generations", "meeting", "import", "groups", "referrals"];
 
 /// Every `crate::name` a source file's code mentions, in `use` lines and in paths alike
 /// (comments aside).

@@ -43,17 +43,25 @@ impl GroupDoc {
         if open > 0 {
             return Err(ValidationError::ConflictsOpen(open).into());
         }
-        for Purged { collection, record, field } in &purged {
-            if !Purged::FIELDS.contains(&(*collection, field.as_str())) {
-                return Err(ValidationError::NotPurgeable(field.clone()).into());
-            }
-            if self.written_json(*collection, record)?.is_none() {
-                return Err(Error::NotFound { kind: collection.noun(), id: record.clone() });
-            }
-        }
+        self.purged_texts(&purged)?;
         let renewal = Renewal::new(&self.heads(), now, by, purged);
         self.record_renewal(&renewal)?;
         Ok(renewal)
+    }
+
+    /// The text each purge would leave out, as it reads now: only free text of a record that is
+    /// here can be purged.
+    pub fn purged_texts(&self, purged: &[Purged]) -> Result<Vec<String>> {
+        purged
+            .iter()
+            .map(|Purged { collection, record, field }| {
+                if !Purged::FIELDS.contains(&(*collection, field.as_str())) {
+                    return Err(ValidationError::NotPurgeable(field.clone()).into());
+                }
+                let json = self.written_json(*collection, record)?.ok_or_else(|| Error::NotFound { kind: collection.noun(), id: record.clone() })?;
+                Ok(json.get(field).and_then(|text| text.as_str()).unwrap_or_default().to_string())
+            })
+            .collect()
     }
 
     /// Moves the group to the secret `secret_id` of epoch `epoch`, which the caller has sealed

@@ -102,6 +102,9 @@ impl Reach {
     }
 }
 
+/// Ends the path of a watched object made inside a list: what is written in it writes the list.
+const IN_LIST: &str = "\0list";
+
 /// Map keys from a record (or the group) down to a field.
 type Path = Vec<String>;
 
@@ -381,13 +384,19 @@ impl GroupDoc {
             };
             // An operation on a map under the root writes a whole record; one inside a record
             // (or the group) writes the field at its path (a list is written whole).
-            let (key, field) = match (top, record) {
+            let in_list = map_key.is_none();
+            let (key, mut field) = match (top, record) {
                 (GROUP, _) => (None, [path, map_key.into_iter().collect()].concat()),
                 (_, Some(record)) => (Some(record), [path, map_key.into_iter().collect()].concat()),
                 (_, None) => (map_key, Vec::new()),
             };
+            // Inside a list, every operation writes the list: its path ends there.
+            if let Some(list_end) = field.iter().position(|key| key == IN_LIST) {
+                field.truncate(list_end);
+            }
             if matches!(op.action, legacy::OpType::Make(_)) {
-                watched.insert(format!("{}@{}", start + i as u64, change.actor_id().to_hex_string()), (top, key.clone(), field.clone()));
+                let made = if in_list { [field.clone(), vec![IN_LIST.to_string()]].concat() } else { field.clone() };
+                watched.insert(format!("{}@{}", start + i as u64, change.actor_id().to_hex_string()), (top, key.clone(), made));
             }
             match (top, key) {
                 (GROUP, _) => _ = reach.group.insert(field),

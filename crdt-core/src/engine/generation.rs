@@ -305,6 +305,11 @@ impl GroupDoc {
         Ok(self.doc.get_changes(&cut))
     }
 
+    /// The seed of the generation this document is, if it is one.
+    pub fn seed_change(&self) -> Option<ChangeHash> {
+        self.seed_hash().ok()
+    }
+
     /// The seed's hash: the change that wrote the generation map.
     fn seed_hash(&self) -> Result<ChangeHash> {
         let (_, obj) = self.doc.get(ROOT, GENERATION)?.ok_or_else(|| Error::BadChanges("the document has no generation".into()))?;

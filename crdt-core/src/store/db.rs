@@ -9,6 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::error::Error;
 use crate::signing::Signatures;
+use crate::sync::Generation;
 
 /// SQLite's "damaged" errors become `Corrupt`, which promises the file was left alone.
 pub(super) fn classify(path: &Path, e: rusqlite::Error) -> Error {
@@ -60,4 +61,10 @@ pub(super) fn signatures_of(conn: &Connection, path: &Path, hashes: &[ChangeHash
         out.insert(*hash, signature);
     }
     Ok(out)
+}
+
+/// The generation of the record in `chunks`: the first one (no id, depth 0) until a renewal.
+pub(super) fn current_generation(conn: &Connection) -> rusqlite::Result<Generation> {
+    let depth = get_meta(conn, "generation_depth")?.and_then(|depth| depth.parse().ok()).unwrap_or(0);
+    Ok(Generation { id: get_meta(conn, "generation")?.unwrap_or_default(), depth })
 }

@@ -9,13 +9,13 @@ use rusqlite::{params, OptionalExtension};
 use super::db::signatures_of;
 use super::Store;
 use crate::bundle::{self, Contents};
-use crate::engine::Touched;
+use crate::engine::{GroupDoc, Touched};
 use crate::error::{Error, Result};
 use crate::seal::Subject;
 use crate::secret::{GroupSecret, Keyring};
 use crate::signing;
 use crate::store::Peer;
-use crate::sync::{self, Digest, Progress, SyncSession};
+use crate::sync::{self, Digest, Generation, Progress, SyncSession};
 
 impl Store {
     /// What the network driver needs to meet other devices: keys, secrets, removed devices.
@@ -33,24 +33,45 @@ impl Store {
         let saved = self.saved_sync_state(peer)?;
         let sent: i64 = self.conn.query_row("SELECT envelopes_sent FROM peers WHERE device = ?1", [peer], |r| r.get(0)).optional()?.unwrap_or(0);
         let (envelopes, up_to) = self.envelopes_after(sent)?;
-        let group = self.group_id;
-        Ok(SyncSession::new(self.doc()?, group, saved.as_deref()).with_envelopes(envelopes, up_to))
+        Ok(SyncSession::between_generations(self.group_id, self.held_generations()?, saved.as_deref()).with_envelopes(envelopes, up_to))
+    }
+
+    /// The archived generation a session syncs, if it syncs one (a device still on it).
+    fn archive_synced(&self, session: &SyncSession) -> Option<Generation> {
+        session.generation().filter(|g| **g != self.generation).cloned()
+    }
+
+    /// The record a session syncs: this device's, or an archived generation.
+    fn synced_doc(&mut self, session: &SyncSession) -> Result<&GroupDoc> {
+        match self.archive_synced(session) {
+            Some(generation) => Ok(self.archive_doc(&generation)?),
+            None => self.doc(),
+        }
     }
 
     /// The next frame for the peer, if any.
     pub fn next_sync_frame(&mut self, session: &mut SyncSession) -> Result<Option<Vec<u8>>> {
-        self.doc()?;
-        let doc = self.doc.as_ref().expect("loaded just above");
+        self.synced_doc(session)?;
+        let doc = match &self.archive {
+            Some((generation, doc)) if session.generation() == Some(generation) => doc,
+            _ => self.doc.as_ref().expect("loaded just above"),
+        };
         session.next_frame(doc, |hashes| signatures_of(&self.conn, &self.path, hashes))
     }
 
     /// Whether both sides now hold the same record, and know it.
     pub fn sync_finished(&mut self, session: &SyncSession) -> Result<bool> {
-        Ok(session.is_finished(self.doc()?))
+        Ok(session.is_finished(self.synced_doc(session)?))
     }
 
     /// Applies a frame from the peer; changes it carries are durable when this returns.
     pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
+        if let Some(generation) = self.archive_synced(session) {
+            let received = self.write_archive(&generation, |doc| session.receive(doc, frame));
+            let progress = self.keep_evidence(received)?;
+            self.insert_envelopes(&session.take_envelopes())?;
+            return Ok(progress);
+        }
         let received = self.write(|doc| session.receive(doc, frame));
         let (progress, touched) = self.keep_evidence(received)?;
         session.note_touched(touched);
@@ -59,17 +80,22 @@ impl Store {
         Ok(progress)
     }
 
-    /// Records the meeting (state to resume from, when, where) and says what it changed.
+    /// Records the meeting (state to resume from, when, where) and says what it changed. A
+    /// meeting that brought a renewal moves this device to the renewed record
+    /// (`Digest::renewed`); `SyncSession::again` says to meet once more on it.
     pub fn end_sync(&mut self, session: &SyncSession, peer: &str, address: Option<&str>) -> Result<Digest> {
+        let archive_met = self.archive_synced(session).is_some();
+        let mut digest = session.digest(self.synced_doc(session)?);
         let envelopes_sent = self.envelopes_held_by(session)?;
         self.conn.execute(
             "INSERT INTO peers (device, address, last_synced_at, sync_state, envelopes_sent) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO UPDATE SET address = coalesce(excluded.address, address),
                  last_synced_at = excluded.last_synced_at, sync_state = excluded.sync_state, envelopes_sent = excluded.envelopes_sent",
-            params![peer, address, Utc::now().timestamp_millis(), session.saved_state(), envelopes_sent],
+            params![peer, address, Utc::now().timestamp_millis(), (!archive_met).then(|| session.saved_state()), envelopes_sent],
         )?;
+        digest.renewed = self.move_over(archive_met)?.is_some();
         self.upkeep(Utc::now())?;
-        Ok(session.digest(self.doc()?))
+        Ok(digest)
     }
 
     /// The newest envelope id the peer is known to hold: the last one sent to it, moved on past
@@ -111,7 +137,10 @@ impl Store {
             Some(peer) => self.shared_heads(peer)?,
         };
         // One pass gives both the changes' bytes and their hashes (the bundle deflates it all).
-        let missing = self.doc()?.automerge().get_changes(&since);
+        let doc = self.doc()?;
+        // A generation's seed is nobody's to sign: a device on the same generation builds it.
+        let seed = doc.seed_change();
+        let missing: Vec<_> = doc.automerge().get_changes(&since).into_iter().filter(|c| Some(c.hash()) != seed).collect();
         let changes = missing.iter().flat_map(|c| c.raw_bytes().iter().copied()).collect();
         let hashes: Vec<ChangeHash> = missing.iter().map(|c| c.hash()).collect();
         let signatures = signing::encode(&signatures_of(&self.conn, &self.path, &hashes)?);

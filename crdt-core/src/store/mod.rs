@@ -27,9 +27,11 @@ use crate::invite::Invite;
 use crate::model::{Category, EntryStatus, NeedStatus, NewMember, OfferStatus, Party, Urgency};
 use crate::secret::{DeviceKey, EpochSecret, GroupSecret};
 use crate::signing::{Signatures, Signer};
+use crate::sync::Generation;
 use crate::validation::{check_text, Field, ValidationError, MAX_TITLE};
 
 mod db;
+mod generations;
 mod groups;
 mod import;
 mod index;
@@ -39,15 +41,16 @@ mod queries;
 mod referrals;
 mod write;
 
-use db::{classify, get_meta, insert_chunk, insert_signatures, set_meta};
+use db::{classify, current_generation, get_meta, insert_chunk, insert_signatures, set_meta};
 use index::reindex_all;
 pub use groups::{check_new_group, choose_group, group_files, new_group_file, GroupOnDevice, FIRST_GROUP_FILE};
+pub use generations::RenewalPreview;
 pub use import::{ImportProgress, Imported, NeedToImport};
 pub use privacy::Upkeep;
 pub use referrals::carry_referrals;
 
 /// The schema this build writes. `MIGRATIONS[n]` takes a database from version n to n + 1.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 const MIGRATIONS: &[&str] = &[
     include_str!("schema_v1.sql"),
     include_str!("schema_v2.sql"),
@@ -57,6 +60,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema_v6.sql"),
     include_str!("schema_v7.sql"),
     include_str!("schema_v8.sql"),
+    include_str!("schema_v9.sql"),
 ];
 
 pub struct Store {
@@ -72,6 +76,9 @@ pub struct Store {
     /// The member this device acts for; `None` on a device that joined but has not synced yet.
     me: Option<Uuid>,
     doc: Option<GroupDoc>,
+    /// Which generation of the record `doc` is, and an older one while a meeting syncs it.
+    generation: Generation,
+    archive: Option<(Generation, GroupDoc)>,
     /// The highest chunk id already applied to `doc`.
     loaded_up_to: i64,
     chunks_since_snapshot: i64,
@@ -195,6 +202,7 @@ impl Store {
         configure(&conn).map_err(|e| classify(path, e))?;
         migrate(&mut conn, version)?;
         let identity = Identity::read(&conn).map_err(corrupt)?;
+        let generation = current_generation(&conn).map_err(|e| corrupt(e.to_string()))?;
         Ok(Store {
             path: path.to_path_buf(),
             conn,
@@ -205,6 +213,8 @@ impl Store {
             group_id: identity.group_id,
             me: identity.member,
             doc: None,
+            generation,
+            archive: None,
             loaded_up_to: 0,
             chunks_since_snapshot: 0,
             warnings: Vec::new(),

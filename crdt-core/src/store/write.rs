@@ -6,7 +6,7 @@ use rusqlite::TransactionBehavior;
 use uuid::Uuid;
 
 use super::index::{reindex, reindex_all, INDEX_VERSION};
-use super::db::{chunks_after, classify, get_meta, insert_chunk, insert_signatures};
+use super::db::{chunks_after, classify, current_generation, get_meta, insert_chunk, insert_signatures};
 use super::Store;
 use crate::engine::{GroupDoc, Touched};
 use crate::error::{Error, Result};
@@ -158,6 +158,14 @@ impl Store {
     /// Loads the document if needed, then applies chunks other processes wrote since.
     pub(super) fn catch_up(&mut self) -> Result<()> {
         let rows = chunks_after(&self.conn, self.loaded_up_to).map_err(|e| classify(&self.path, e))?;
+        if self.doc.is_some() && !rows.is_empty() {
+            let generation = current_generation(&self.conn)?;
+            if generation != self.generation {
+                // Another process moved the device to a renewed record: load that one whole.
+                (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+                return self.catch_up();
+            }
+        }
         let Some(&(newest, _)) = rows.last() else {
             return match (&self.doc, self.me) {
                 (Some(_), _) => Ok(()),

@@ -440,3 +440,24 @@ fn an_organizer_refers_a_need_to_another_group_and_sees_it_returned_after_a_sync
     let refused = phone.fails(&["--group", "cleveland", "need", "return", &there, "--reason", "x"]).unwrap();
     assert!(refused.contains("only organizers"), "{refused}");
 }
+
+#[test]
+fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and_deletes_the_archive() {
+    let (_dir, cli) = group();
+    let secret = "Maria 12 Elm St no papers";
+    let need = cli.json(&["need", "add", "--title", secret, "--category", "groceries", "--area", "North"]).unwrap();
+    let preview = cli.ok(&["renew", "--purge-title", &id(&need)[..13]]).unwrap();
+    assert!(preview.contains("1 needs") && preview.contains(secret) && preview.contains("--apply"), "{preview}");
+    assert_eq!(cli.json(&["need", "show", &id(&need)]).unwrap()["need"]["title"], secret, "a preview changes nothing");
+
+    let renewal = cli.json(&["renew", "--purge-title", &id(&need), "--apply"]).unwrap();
+    assert_eq!(renewal["purged"][0]["field"], "title");
+    assert_eq!(cli.json(&["need", "show", &id(&need)]).unwrap()["need"]["title"], "", "the new record has no title for it");
+    assert_eq!(cli.json(&["need", "list", "--search", "Maria"]).unwrap().as_array().unwrap().len(), 0, "nor does the search index");
+    assert!(cli.ok(&["archive"]).unwrap().contains("keeps 1 older record"));
+    assert!(cli.ok(&["archive", "--delete"]).unwrap().contains("Deleted 1"));
+    assert!(cli.ok(&["archive"]).unwrap().contains("keeps no older record"));
+    // Work goes on in the new record.
+    cli.ok(&["need", "add", "--title", "Soup", "--category", "meals", "--area", "North"]).unwrap();
+    assert_eq!(cli.json(&["need", "list"]).unwrap().as_array().unwrap().len(), 2);
+}

@@ -2,7 +2,7 @@
 //! at a cut; every device builds the same seed; changes made on the old record after the cut are
 //! replayed by their own device, meeting what the new record gained meanwhile as conflicts.
 
-use aidmesh_tests::{at, deliver_some, founded_and_joined, Device, Group, Rogue};
+use aidmesh_tests::{at, deliver_some, founded_and_joined, sync_stores, Device, Group, Rogue};
 use automerge::{ActorId, ChangeHash, ReadDoc, ROOT};
 use crdt_core::*;
 use proptest::prelude::*;
@@ -190,6 +190,9 @@ fn purged_text_is_in_no_byte_of_the_new_record_while_a_late_change_to_its_record
     let renewal = group.devices[0].doc.renew(ana, vec![purge("title")], at(100)).unwrap();
     group.devices[1].doc.set_need_status(bea, need.id, NeedStatus::Open, at(101)).unwrap();
     group.sync_all();
+    // A renewal's list of purges is a list of maps in the group: authority reads it whole
+    // (it once read each map's fields as paths of their own, and the renewal never counted).
+    assert!(group.devices.iter().all(|d| d.doc.renewals() == vec![renewal.clone()]));
     let mut next: Vec<GroupDoc> = group.devices.iter().map(|d| d.doc.seed(&renewal, d.doc.actor().clone()).unwrap()).collect();
     group.devices[1].doc.replay_late_changes(&mut next[1]).unwrap();
     let bytes = next[1].save();
@@ -532,4 +535,105 @@ proptest! {
             }
         }
     }
+}
+
+/// Every byte a device's database holds, readable: its tables exported unencrypted, and each
+/// stored chunk of a record (current or archived) uncompressed.
+fn database_plaintext(path: &std::path::Path) -> Vec<u8> {
+    let conn = Store::unlocked_connection(path, &aidmesh_tests::test_key()).unwrap();
+    let plain = path.with_extension("plain");
+    drop(rusqlite::Connection::open(&plain).unwrap());
+    conn.execute("ATTACH DATABASE ?1 AS plain KEY ''", [plain.to_str().unwrap()]).unwrap();
+    conn.query_row("SELECT sqlcipher_export('plain')", [], |_| Ok(())).unwrap();
+    conn.execute("DETACH DATABASE plain", []).unwrap();
+    let mut bytes = std::fs::read(&plain).unwrap();
+    std::fs::remove_file(&plain).unwrap();
+    for table in ["chunks", "archive_chunks"] {
+        let mut stmt = conn.prepare(&format!("SELECT data FROM {table} ORDER BY id")).unwrap();
+        let chunks: Vec<Vec<u8>> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        if let Some((first, rest)) = chunks.split_first() {
+            let mut doc = automerge::Automerge::load(first).unwrap();
+            doc.load_incremental(&rest.concat()).unwrap();
+            bytes.extend(doc.save_nocompress());
+        }
+    }
+    bytes
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_device_offline_for_a_whole_generation_moves_over_on_its_next_sync_and_the_purged_text_leaves_every_database() {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
+    let (mut ana, mut joined) = founded_and_joined(&paths, &["Bo", "Cy"]);
+    let (mut bo, mut cy) = (joined.remove(0), joined.remove(0));
+    let secret = "Maria, 12 Elm St, no papers";
+    let mistake = ana.act(|doc, me, now| doc.add_need(me, NewNeed::new(secret, Category::Groceries, Urgency::Normal, "North"), now)).unwrap();
+    sync_stores(&mut ana, &mut bo);
+    sync_stores(&mut ana, &mut cy);
+    // Bo, offline, posts a need on the old record; Ana renews, purging the mistake's title.
+    let late = bo.act(|doc, me, now| doc.add_need(me, NewNeed::new("Lift to the clinic", Category::Transport, Urgency::Normal, "North"), now)).unwrap();
+    let purge = vec![Purged { collection: Collection::Needs, record: mistake.id.to_string(), field: "title".into() }];
+    let renewal = ana.renew(purge).unwrap();
+    assert_eq!(ana.generation(), &Generation { id: renewal.id.clone(), depth: 1 });
+    assert_eq!(ana.held_generations().unwrap().len(), 2, "the old record is archived");
+    assert_eq!(ana.needs(&NeedFilter::default()).unwrap().len(), 1, "the index is rebuilt from the new record");
+    let new_need = ana.act(|doc, me, now| doc.add_need(me, NewNeed::new("Soup", Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+
+    // Cy meets Ana, moves over and meets her again on the new record, all in one sync.
+    let (_, on_ana, on_cy) = sync_stores(&mut ana, &mut cy);
+    assert!(on_cy.renewed && !on_ana.renewed);
+    assert_eq!(cy.generation(), ana.generation());
+    // Bo, offline the whole time, meets Cy: his late need is replayed into the new record.
+    let (_, on_bo, _) = sync_stores(&mut bo, &mut cy);
+    assert!(on_bo.renewed);
+    sync_stores(&mut cy, &mut ana);
+    for store in [&mut ana, &mut bo, &mut cy] {
+        assert_eq!(store.generation(), &Generation { id: renewal.id.clone(), depth: 1 });
+        let doc = store.doc().unwrap();
+        for need in [mistake.id, late.id, new_need.id] {
+            assert!(doc.need(need).is_ok(), "need {need} is on every device");
+        }
+        assert_eq!(doc.need(mistake.id).unwrap().title, "", "the purged title is gone");
+        assert!(!holds(&doc.automerge().save_nocompress(), secret));
+    }
+    assert_eq!(ana.doc().unwrap().heads(), bo.doc().unwrap().heads());
+
+    // Bo's phone deletes the archive: the text is then in no byte of its database.
+    assert!(holds(&database_plaintext(&paths[1].join("aidmesh.db")), secret), "control: the archive holds it");
+    assert_eq!(bo.delete_archive().unwrap(), 1);
+    assert_eq!(bo.held_generations().unwrap().len(), 1);
+    drop(bo);
+    assert!(!holds(&database_plaintext(&paths[1].join("aidmesh.db")), secret), "Bo's database still holds the purged text");
+    let mut bo = Store::open(&paths[1].join("aidmesh.db"), &aidmesh_tests::test_key()).unwrap();
+    assert!(bo.doc().unwrap().need(late.id).is_ok(), "reopened on the new record");
+    // Nor is it in what Bo sends from now on, nor in a bundle.
+    let (frames, _, _) = aidmesh_tests::sync_stores_capturing(&mut bo, &mut cy);
+    for bytes in &frames {
+        if let Ok(frame::Frame::Sync { message, .. }) = frame::decode(bytes) {
+            assert!(!holds(&message, secret));
+        }
+    }
+    let bundle = bo.export_bundle(None).unwrap();
+    let contents = bundle::open(bo.secret(), bo.group_id(), &bundle).unwrap();
+    assert!(!holds(&contents.changes, secret));
+}
+
+#[test]
+fn a_device_that_deleted_its_archive_cannot_meet_one_still_on_the_old_record_and_says_so() {
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
+    let (mut ana, mut joined) = founded_and_joined(&paths, &["Bo"]);
+    let mut bo = joined.remove(0);
+    ana.renew(vec![]).unwrap();
+    ana.delete_archive().unwrap();
+    let (id_a, id_b) = (ana.device().id(), bo.device().id());
+    let (mut session_a, mut session_b) = (ana.begin_sync(&id_b).unwrap(), bo.begin_sync(&id_a).unwrap());
+    let hello_a = ana.next_sync_frame(&mut session_a).unwrap().unwrap();
+    let hello_b = bo.next_sync_frame(&mut session_b).unwrap().unwrap();
+    assert!(matches!(bo.receive_sync_frame(&mut session_b, &hello_a), Err(Error::NoCommonGeneration)));
+    assert!(matches!(ana.receive_sync_frame(&mut session_a, &hello_b), Err(Error::NoCommonGeneration)));
 }

@@ -271,7 +271,8 @@ fn a_store_from_schema_7_numbers_its_parties_and_reports_the_same() {
     let conn = Store::unlocked_connection(&path, &test_key()).unwrap();
     conn.execute_batch(
         "DROP INDEX hour_entries_by_time; ALTER TABLE hour_entries DROP COLUMN from_no; ALTER TABLE hour_entries DROP COLUMN to_no; DROP TABLE parties;
-         CREATE INDEX hour_entries_by_time ON hour_entries (created_at, from_member, to_party, quarters, status, category); PRAGMA user_version = 7;",
+         CREATE INDEX hour_entries_by_time ON hour_entries (created_at, from_member, to_party, quarters, status, category);
+         DROP TABLE archive_chunks; PRAGMA user_version = 7;",
     )
     .unwrap();
     drop(conn);

@@ -134,6 +134,10 @@ export type Digest = { needs: Counts, offers: Counts, assignments: Counts, membe
  */
 hours: Counts, group_changed: boolean, 
 /**
+ * This device moved to a renewed record of the group in this meeting (issue 16).
+ */
+renewed: boolean, 
+/**
  * Conflicts among the records this sync touched.
  */
 conflicts: Array<Conflict>, progress: Progress, };
@@ -637,7 +641,7 @@ export type ValueMeaning = { target: Target, value: string, meaning: string, };
 export type WeeklySlot = { day: string, start: string, end: string, };
 
 /** Every code an `AppError` can carry: the core's rules, the network's and the app's own. */
-export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_logged","already_renewed","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","conflicts_open","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","in_group_already","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_consent","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_group","no_such_transition","not_a_bundle","not_a_party","not_found","not_purgeable","not_quarter_hours","not_referred","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","refer_to_own_group","referral","remove_self","removed","replay_after_own_writes","seal","signature","sqlite","still_referred","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","which_group","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
+export const ERROR_CODES = ["after_commit","already_assigned","already_confirmed","already_disputed","already_exists","already_logged","already_renewed","ambiguous","area_exists","assignment_not_done","assignment_of_another_member","at_capacity","bad_address","bad_changes","bad_coordinates","bad_date","bad_resolution","bad_slot","bad_time_zone","category_not_used","closed","confirm_own_hours","conflict_gone","conflicts_open","connect","connection_lost","contact_expired","contact_forgotten","contact_gone","contact_not_yours","corrupt","days_out_of_range","decrypt","document","empty","equivocation","frame","handshake","hours_out_of_range","hours_to_self","import_invalid","import_not_ready","in_group_already","invite_invalid","io","locked","member_removed","need_closed","need_full","needed_by_in_past","newer_schema","no_common_generation","no_consent","no_contact","no_database","no_group","no_key","no_organizer_key","no_organizer_key_here","no_such_group","no_such_transition","not_a_bundle","not_a_party","not_found","not_purgeable","not_quarter_hours","not_referred","not_synced_yet","not_the_receiver","offer_not_active","offer_of_another_member","organizers_only","other_group","own_role","period_backwards","refer_to_own_group","referral","remove_self","removed","replay_after_own_writes","seal","signature","sqlite","still_referred","tampered","timeout","too_big","too_large","too_long","totals_invalid","truncated","unknown","version","voided","which_group","window_after_needed_by","wrong_group","wrong_key","zero"] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** Every kind of error, for a sentence when a code has none. */

@@ -7,7 +7,7 @@ const zero = { new: 0, updated: 0 };
 const progress = { frames_sent: 0, frames_received: 0, bytes_sent: 0, bytes_received: 0, changes_received: 0, changes_in_last_message: 0 };
 const conflict = { id: 'c', kind: { type: 'concurrent_edit' }, collection: 'needs', record: 'n', label: 'x', field: 'title', sides: [] } as Conflict;
 function digest(p: Partial<Digest>): Digest {
-  return { needs: zero, offers: zero, assignments: zero, members: zero, hours: zero, group_changed: false, conflicts: [], progress, ...p };
+  return { needs: zero, offers: zero, assignments: zero, members: zero, hours: zero, group_changed: false, renewed: false, conflicts: [], progress, ...p };
 }
 
 describe('digest summary', () => {

@@ -20,6 +20,7 @@ export function digestParts(d: Digest): DigestPart[] {
     if (c?.new) parts.push({ key: newKey, count: c.new });
     if (c?.updated) parts.push({ key: updatedKey, count: c.updated });
   }
+  if (d.renewed) parts.push({ key: 'digest.renewed', count: 1 });
   if (d.group_changed) parts.push({ key: 'digest.group_changed', count: 1 });
   if (d.conflicts?.length) parts.push({ key: 'digest.conflicts', count: d.conflicts.length });
   return parts;

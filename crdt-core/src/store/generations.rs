@@ -1,0 +1,198 @@
+//! Generations of the group's record on this device (issue 16; the rules are in
+//! `engine/generation.rs`). Renewing, or learning of a renewal in a meeting, moves the device to
+//! the new record in one transaction: the old one goes to `archive_chunks`, the new one (the seed
+//! every device builds alike, and the replays of this device's late changes) becomes `chunks`,
+//! and the index is rebuilt from it. The archive is kept for meetings with devices still on it
+//! until the person deletes it.
+
+use rusqlite::{params, TransactionBehavior};
+use serde::Serialize;
+
+use super::db::{insert_chunk, insert_signatures, set_meta};
+use super::index::reindex_all;
+use super::Store;
+use crate::engine::{Collection, GroupDoc, Purged, Renewal};
+use crate::error::{Error, Result};
+use crate::sync::Generation;
+
+/// What renewing the record now would do, for the organizer to see first.
+#[derive(Clone, Debug, Serialize)]
+pub struct RenewalPreview {
+    pub generation: Generation,
+    /// The changes of the record's history: they stay in the archive, and the new record starts
+    /// from the state they led to.
+    pub history_changes: usize,
+    pub members: usize,
+    pub needs: usize,
+    pub offers: usize,
+    /// Renewing waits until these are decided.
+    pub conflicts_open: usize,
+    /// The text each purge leaves out, as it reads now.
+    pub purged: Vec<(Purged, String)>,
+}
+
+impl Store {
+    /// What `renew(purged)` would do now, without doing it; a purge that cannot be done is the
+    /// error renewing would give.
+    pub fn renewal_preview(&mut self, purged: &[Purged]) -> Result<RenewalPreview> {
+        let doc = self.doc()?;
+        let texts = purged.iter().cloned().zip(doc.purged_texts(purged)?).collect();
+        let (history_changes, conflicts_open) = (doc.automerge().get_changes_meta(&[]).len(), doc.conflicts().len());
+        Ok(RenewalPreview {
+            generation: self.generation.clone(),
+            history_changes,
+            members: self.members()?.len(),
+            needs: self.ids(Collection::Needs)?.len(),
+            offers: self.ids(Collection::Offers)?.len(),
+            conflicts_open,
+            purged: texts,
+        })
+    }
+
+    /// The generation of the record this device works on.
+    pub fn generation(&self) -> &Generation {
+        &self.generation
+    }
+
+    /// The generations this device holds, newest first: its record, then its archives.
+    pub fn held_generations(&self) -> Result<Vec<Generation>> {
+        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT generation, depth FROM archive_chunks ORDER BY depth DESC, generation")?;
+        let archived = stmt.query_map([], |r| Ok(Generation { id: r.get(0)?, depth: r.get(1)? }))?;
+        std::iter::once(Ok(self.generation.clone())).chain(archived.map(|g| g.map_err(Error::from))).collect()
+    }
+
+    /// Renews the group's record (organizers), leaving out the text in `purged`, and moves this
+    /// device to the new record at once.
+    pub fn renew(&mut self, purged: Vec<Purged>) -> Result<Renewal> {
+        let renewal = self.act(|doc, me, now| doc.renew(me, purged, now))?;
+        self.move_over(false)?;
+        Ok(renewal)
+    }
+
+    /// Moves this device to the renewal that wins, if its record knows of one; `archive_met`
+    /// says a meeting synced the archive this record came from, which may have brought a
+    /// renewal that wins over the one this device moved to (renewals made apart). Returns the
+    /// renewal moved to.
+    pub(super) fn move_over(&mut self, archive_met: bool) -> Result<Option<Renewal>> {
+        self.catch_up()?;
+        let actor = self.signer.actor();
+        let doc = self.doc.as_ref().expect("catch_up loads the document");
+        if let Some(winner) = doc.renewals().into_iter().next() {
+            let mut next = doc.seed(&winner, actor)?;
+            doc.replay_late_changes(&mut next)?;
+            let depth = self.generation.depth + 1;
+            self.start_generation(next, &winner, depth, true)?;
+            return Ok(Some(winner));
+        }
+        let Some(from) = self.archived_before()? else { return Ok(None) };
+        if !archive_met {
+            return Ok(None);
+        }
+        let renewals = self.archive_doc(&from)?.renewals();
+        let Some(winner) = renewals.into_iter().next().filter(|winner| winner.id != self.generation.id) else { return Ok(None) };
+        let lost = self.doc.as_ref().expect("loaded above");
+        let archive = &self.archive.as_ref().expect("loaded above").1;
+        let mut next = archive.seed(&winner, actor)?;
+        archive.replay_late_changes(&mut next)?;
+        archive.replay_lost_generation(lost, &mut next)?;
+        self.start_generation(next, &winner, from.depth + 1, false)?;
+        Ok(Some(winner))
+    }
+
+    /// Makes `next` this device's record, in one transaction: the record it replaces goes to
+    /// the archive when `archive` (a generation that lost is dropped: its work was replayed).
+    fn start_generation(&mut self, mut next: GroupDoc, renewal: &Renewal, depth: u32, archive: bool) -> Result<()> {
+        let unsaved = next.take_unsaved();
+        let signatures: crate::signing::Signatures = unsaved.made_here.iter().map(|hash| (*hash, self.signer.sign(self.group_id, hash))).collect();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let newest: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM chunks", [], |r| r.get(0))?;
+        if newest != self.loaded_up_to {
+            // Another process wrote meanwhile: the next action or meeting moves over with it.
+            return Ok(());
+        }
+        if archive {
+            tx.execute(
+                "INSERT INTO archive_chunks (generation, depth, data) SELECT ?1, ?2, data FROM chunks ORDER BY id",
+                params![self.generation.id, self.generation.depth],
+            )?;
+        }
+        tx.execute("DELETE FROM chunks", [])?;
+        let snapshot = insert_chunk(&tx, true, &next.save())?;
+        insert_signatures(&tx, &signatures)?;
+        set_meta(&tx, "generation", &renewal.id)?;
+        set_meta(&tx, "generation_depth", &depth.to_string())?;
+        // What peers were known to hold was of the old record.
+        tx.execute("UPDATE peers SET sync_state = NULL", [])?;
+        reindex_all(&tx, &next)?;
+        tx.commit()?;
+        self.generation = Generation { id: renewal.id.clone(), depth };
+        (self.doc, self.archive, self.loaded_up_to, self.chunks_since_snapshot) = (Some(next), None, snapshot, 0);
+        Ok(())
+    }
+
+    /// The archived generation this device's record was started from, if it keeps it.
+    fn archived_before(&self) -> Result<Option<Generation>> {
+        Ok(self.held_generations()?.into_iter().skip(1).find(|g| g.depth + 1 == self.generation.depth))
+    }
+
+    /// The archived generation `generation`, loaded on first use.
+    pub(super) fn archive_doc(&mut self, generation: &Generation) -> Result<&mut GroupDoc> {
+        if self.archive.as_ref().is_none_or(|(held, _)| held != generation) {
+            let mut stmt = self.conn.prepare_cached("SELECT data FROM archive_chunks WHERE generation = ?1 ORDER BY id")?;
+            let chunks: Vec<Vec<u8>> = stmt.query_map([&generation.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let damaged = |e: Error| Error::Corrupt { path: self.path.clone(), detail: format!("an archived record cannot be read: {e}") };
+            let (first, rest) = chunks.split_first().ok_or_else(|| Error::NotFound { kind: "archived record", id: generation.id.clone() })?;
+            let mut doc = GroupDoc::load(first, self.signer.actor()).map_err(damaged)?;
+            doc.apply_bytes(&rest.concat()).map_err(damaged)?;
+            doc.take_unsaved();
+            self.archive = Some((generation.clone(), doc));
+        }
+        Ok(&mut self.archive.as_mut().expect("loaded just above").1)
+    }
+
+    /// Runs `f` on the archived generation `generation` (a meeting with a device still on it)
+    /// and keeps what it received, durably, before returning.
+    pub(super) fn write_archive<T>(&mut self, generation: &Generation, f: impl FnOnce(&mut GroupDoc) -> Result<T>) -> Result<T> {
+        let doc = self.archive_doc(generation)?;
+        let result = f(doc);
+        let unsaved = doc.take_unsaved();
+        let persisted = result.and_then(|result| {
+            if !unsaved.bytes.is_empty() {
+                let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                tx.execute("INSERT INTO archive_chunks (generation, depth, data) VALUES (?1, ?2, ?3)", params![generation.id, generation.depth, unsaved.bytes])?;
+                insert_signatures(&tx, &unsaved.signatures)?;
+                tx.commit()?;
+            }
+            Ok(result)
+        });
+        if persisted.is_err() {
+            // Nothing unpersisted is kept in memory.
+            self.archive = None;
+        }
+        persisted
+    }
+
+    /// Deletes the archived generations on this device (a phone needs only the record it
+    /// works on), with the signatures of their changes. Returns how many were deleted.
+    pub fn delete_archive(&mut self) -> Result<usize> {
+        let archived = self.held_generations()?.len() - 1;
+        let held: Vec<[u8; 32]> = self.doc()?.automerge().get_changes_meta(&[]).iter().map(|c| c.hash.0).collect();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM archive_chunks", [])?;
+        tx.execute("CREATE TEMP TABLE IF NOT EXISTS held (hash BLOB PRIMARY KEY)", [])?;
+        tx.execute("DELETE FROM held", [])?;
+        {
+            let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO held (hash) VALUES (?1)")?;
+            for hash in &held {
+                insert.execute([&hash[..]])?;
+            }
+        }
+        tx.execute("DELETE FROM signatures WHERE hash NOT IN (SELECT hash FROM held)", [])?;
+        tx.execute("DROP TABLE held", [])?;
+        tx.commit()?;
+        self.archive = None;
+        // `secure_delete` overwrote the rows; this hands their pages back and empties the log.
+        self.conn.execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(archived)
+    }
+}
