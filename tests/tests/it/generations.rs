@@ -637,3 +637,32 @@ fn a_device_that_deleted_its_archive_cannot_meet_one_still_on_the_old_record_and
     assert!(matches!(bo.receive_sync_frame(&mut session_b, &hello_a), Err(Error::NoCommonGeneration)));
     assert!(matches!(ana.receive_sync_frame(&mut session_a, &hello_b), Err(Error::NoCommonGeneration)));
 }
+
+#[test]
+fn two_organizers_renewing_apart_end_on_one_record_when_their_devices_meet() {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
+    let (mut ana, mut joined) = founded_and_joined(&paths, &["Dee", "Bo"]);
+    let (mut dee, mut bo) = (joined.remove(0), joined.remove(0));
+    let dee_id = dee.me().unwrap();
+    ana.act(|doc, me, now| doc.set_role(me, dee_id, Role::Organizer, now)).unwrap();
+    sync_stores(&mut ana, &mut dee);
+    sync_stores(&mut ana, &mut bo);
+    // Apart: each organizer renews and posts on their own new record; Bo posts on the old one.
+    let (by_ana, by_dee) = (ana.renew(vec![]).unwrap(), dee.renew(vec![]).unwrap());
+    let post = |store: &mut Store, title: &str| store.act(|doc, me, now| doc.add_need(me, NewNeed::new(title, Category::Meals, Urgency::Normal, "North"), now)).unwrap().id;
+    let needs = [post(&mut ana, "Ana's"), post(&mut dee, "Dee's"), post(&mut bo, "Bo's")];
+    sync_stores(&mut ana, &mut dee);
+    sync_stores(&mut bo, &mut dee);
+    sync_stores(&mut ana, &mut dee);
+    let winner = if by_ana.id < by_dee.id { by_ana } else { by_dee };
+    for store in [&mut ana, &mut dee, &mut bo] {
+        assert_eq!(store.generation(), &Generation { id: winner.id.clone(), depth: 1 });
+        for need in needs {
+            assert!(store.doc().unwrap().need(need).is_ok(), "need {need} was lost");
+        }
+        assert!(store.doc().unwrap().conflicts().is_empty());
+    }
+    assert_eq!(ana.doc().unwrap().heads(), dee.doc().unwrap().heads());
+    assert_eq!(bo.doc().unwrap().heads(), dee.doc().unwrap().heads());
+}

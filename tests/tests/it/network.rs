@@ -365,3 +365,40 @@ fn one_group_cannot_take_every_place_on_a_shared_hub() {
     });
     assert!(refused.lock().unwrap().iter().any(|reason| reason.contains("every place it may have")), "{:?}", refused.lock().unwrap());
 }
+
+/// A newcomer joins a group whose record was renewed, through the hub over loopback: one sync
+/// meets on the old record (which the hub keeps), moves the newcomer over, and meets again on the
+/// new one.
+#[test]
+fn a_newcomer_syncing_with_a_hub_on_a_renewed_record_moves_over_in_the_same_meeting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hub = founder(dir.path(), 3);
+    hub.renew(vec![]).unwrap();
+    hub.act(|doc, me, now| doc.add_need(me, NewNeed::new("After the renewal", Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    let (invite, heads, generation) = (hub.invite(None).unwrap(), hub.doc().unwrap().heads(), hub.generation().clone());
+    let newcomer = aidmesh_net::shared(Store::join(&dir.path().join("newcomer.db"), &test_key(), &invite, "Newcomer").unwrap());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let options = HubOptions { discovery: DiscoveryMode::Off, max_connections: 4, run_for: Some(Duration::from_secs(30)) };
+    let hub = aidmesh_net::shared(hub);
+    runtime.spawn(aidmesh_net::serve(vec![hub.clone()], listener, options, std::future::pending(), |_| {}));
+    let digest = runtime
+        .block_on(async {
+            let keys = newcomer.lock().unwrap().keyring()?;
+            let mut channel = aidmesh_net::Channel::connect(&address, &keys).await?;
+            aidmesh_net::sync_over(&mut channel, &newcomer, None, |_| {}).await
+        })
+        .unwrap();
+
+    assert!(digest.renewed, "{digest:?}");
+    let mut newcomer = newcomer.lock().unwrap();
+    assert_eq!(newcomer.generation(), &generation);
+    assert_eq!(newcomer.doc().unwrap().needs().records.len(), 4);
+    let me = newcomer.me().unwrap();
+    // The newcomer joined on the old record: that change was replayed, and the hub has it.
+    let hub_heads = hub.lock().unwrap().doc().unwrap().heads();
+    assert_ne!(hub_heads, heads, "the hub received the newcomer's replayed join");
+    assert!(hub.lock().unwrap().doc().unwrap().member(me).is_ok());
+}
