@@ -143,7 +143,8 @@ impl SyncSession {
     /// Starts a sync of `group` between two stores, which first say which generations of the
     /// record they hold (`held`, newest first) and then sync the newest both hold. `saved` is the
     /// state saved after the last sync with this peer, of the newest generation held here.
-    pub fn between_generations(group: Uuid, held: Vec<Generation>, saved: Option<&[u8]>) -> Self {
+    pub fn between_generations(group: Uuid, mut held: Vec<Generation>, saved: Option<&[u8]>) -> Self {
+        held.truncate(MAX_HELD);
         SyncSession::greeting(group, held, saved.map(<[u8]>::to_vec))
     }
 
@@ -271,7 +272,9 @@ impl SyncSession {
             }
         };
         if self.greeting.as_ref().is_some_and(|g| !g.heard) {
-            return Err(Error::BadChanges("the other device sent its record before saying which generation of it it holds".into()));
+            // Before the peer's hello, a sync frame is the tail of an earlier round of this
+            // meeting (or nothing honest): the round that starts now syncs it again.
+            return Ok(self.progress.clone());
         }
         self.before.get_or_insert_with(|| doc.heads());
         self.unanswered = None;

@@ -391,11 +391,12 @@ impl GroupDoc {
                 (_, None) => (map_key, Vec::new()),
             };
             // Inside a list, every operation writes the list: its path ends there.
-            if let Some(list_end) = field.iter().position(|key| key == IN_LIST) {
+            let list_end = field.iter().position(|key| key == IN_LIST);
+            if let Some(list_end) = list_end {
                 field.truncate(list_end);
             }
             if matches!(op.action, legacy::OpType::Make(_)) {
-                let made = if in_list { [field.clone(), vec![IN_LIST.to_string()]].concat() } else { field.clone() };
+                let made = if in_list || list_end.is_some() { [field.clone(), vec![IN_LIST.to_string()]].concat() } else { field.clone() };
                 watched.insert(format!("{}@{}", start + i as u64, change.actor_id().to_hex_string()), (top, key.clone(), made));
             }
             match (top, key) {

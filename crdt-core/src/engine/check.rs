@@ -38,6 +38,9 @@ impl GroupDoc {
                 }
             }
         }
+        // A record has one founding change (a group's first, or a generation's seed): another is
+        // a record of its own (another generation of the group, or a forgery), never mixed in.
+        let mut founded = !self.doc.get_heads().is_empty();
         let mut maps_here: HashMap<ObjKey, bool> = HashMap::new();
         let by_hash: HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), *c)).collect();
         let mut frontiers: HashMap<ChangeHash, Vec<ChangeHash>> = HashMap::new();
@@ -51,6 +54,9 @@ impl GroupDoc {
                 return Err(refuse("arrived before the changes it builds on; sync again or bring the earlier bundle first"));
             }
             let founding = change.deps().is_empty();
+            if founding && std::mem::replace(&mut founded, true) {
+                return Err(refuse("starts a record of its own: it belongs to another generation of the group's record, or to none"));
+            }
             let start = change.start_op().get();
             let own = |counter: u64| (start..start + ops.operations.len() as u64).contains(&counter);
             let mut lists_here: HashSet<OpKey> = HashSet::new();

@@ -13,10 +13,11 @@
 //!   the replays of the late changes it built on, so it is concurrent with whatever the new
 //!   record gained meanwhile: a late edit and a new edit of one field meet as a conflict.
 //! - A replay never waits. A late change built on another device's late change that is not
-//!   replayed yet (that device has not moved over, and may never) brings along what it saw of
-//!   that change: the records it touched are written as they stood after it. When the other
-//!   device's own replay comes, equal values agree, and a record both created shows as two
-//!   copies whose differing fields are a decision (`conflict.rs`).
+//!   replayed yet (that device has not moved over, and may never) writes its own fields onto
+//!   what the new record holds, and a record the new record lacks (the other device created it
+//!   late) whole, as it stood after the change. When the other device's own replay comes, equal
+//!   values agree, and a record both created shows as two copies whose differing fields are a
+//!   decision (`conflict.rs`).
 //! - Of renewals made apart, the one with the lowest id wins.
 
 use std::collections::{HashMap, HashSet};
@@ -388,7 +389,8 @@ impl Rewrite {
             w.put_json(Collection::Group, GROUP, after, Some(before))?;
         }
         for RecordWrite { collection, id, old, base, new } in &self.records {
-            w.put_json(*collection, id, &with_deletions(base.as_ref(), new.clone().unwrap_or(Json::Null)), base.as_ref())?;
+            let target = own_changes_onto(base.as_ref(), old.as_ref(), new.clone().unwrap_or(Json::Null));
+            w.put_json(*collection, id, &with_deletions(base.as_ref(), target), base.as_ref())?;
             // A field the change set to a value the seed holds already must still show beside a
             // concurrent write of another (a late "open" against a new "done" on a need the
             // seed has open).
@@ -402,6 +404,28 @@ impl Rewrite {
             w.put_actor(actor, *member)?;
         }
         w.mark_replayed(&self.replayed)
+    }
+}
+
+/// What a replay writes on a record the new record holds as `base`: `new`, where the late change
+/// found it as `base`; where it did not (a replay ahead of another device's), only the fields the
+/// change itself changed from `old`, so it never writes what another device's unreplayed change
+/// did to a record the new record has (authority may not have counted that).
+fn own_changes_onto(base: Option<&Json>, old: Option<&Json>, new: Json) -> Json {
+    match (base, old, new) {
+        (Some(Json::Object(base)), Some(Json::Object(old)), Json::Object(new)) if base != old => {
+            let mut target = base.clone();
+            for (field, value) in &new {
+                if old.get(field) != Some(value) {
+                    target.insert(field.clone(), value.clone());
+                }
+            }
+            for field in old.keys().filter(|field| !new.contains_key(*field)) {
+                target.remove(field);
+            }
+            Json::Object(target)
+        }
+        (_, _, new) => new,
     }
 }
 

@@ -258,8 +258,10 @@ impl GroupDoc {
         let new: Vec<(ActorId, ChangeHash, Option<&[u8; 64]>)> =
             unseen.iter().map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash()))).collect();
         signing::verify_all(group, &new)?;
-        self.check_one_change_per_number(&unseen)?;
+        // The shape first: changes of another generation are refused as such, not taken for a
+        // device numbering two changes alike.
         self.check_structure(&unseen)?;
+        self.check_one_change_per_number(&unseen)?;
         Ok(new.into_iter().filter_map(|(_, hash, signature)| Some((hash, *signature?))).collect())
     }
 

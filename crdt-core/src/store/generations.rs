@@ -8,7 +8,7 @@
 use rusqlite::{params, TransactionBehavior};
 use serde::Serialize;
 
-use super::db::{insert_chunk, insert_signatures, set_meta};
+use super::db::{chunks_after, current_generation, insert_chunk, insert_signatures, set_meta};
 use super::index::reindex_all;
 use super::Store;
 use crate::engine::{Collection, GroupDoc, Purged, Renewal};
@@ -81,8 +81,7 @@ impl Store {
             let mut next = doc.seed(&winner, actor)?;
             doc.replay_late_changes(&mut next)?;
             let depth = self.generation.depth + 1;
-            self.start_generation(next, &winner, depth, true)?;
-            return Ok(Some(winner));
+            return Ok(self.start_generation(next, &winner, depth, true)?.then_some(winner));
         }
         let Some(from) = self.archived_before()? else { return Ok(None) };
         if !archive_met {
@@ -95,20 +94,20 @@ impl Store {
         let mut next = archive.seed(&winner, actor)?;
         archive.replay_late_changes(&mut next)?;
         archive.replay_lost_generation(lost, &mut next)?;
-        self.start_generation(next, &winner, from.depth + 1, false)?;
-        Ok(Some(winner))
+        Ok(self.start_generation(next, &winner, from.depth + 1, false)?.then_some(winner))
     }
 
     /// Makes `next` this device's record, in one transaction: the record it replaces goes to
     /// the archive when `archive` (a generation that lost is dropped: its work was replayed).
-    fn start_generation(&mut self, mut next: GroupDoc, renewal: &Renewal, depth: u32, archive: bool) -> Result<()> {
+    /// Returns whether it moved: not if another process wrote meanwhile (the next meeting or
+    /// renewal moves over with that too).
+    fn start_generation(&mut self, mut next: GroupDoc, renewal: &Renewal, depth: u32, archive: bool) -> Result<bool> {
         let unsaved = next.take_unsaved();
         let signatures: crate::signing::Signatures = unsaved.made_here.iter().map(|hash| (*hash, self.signer.sign(self.group_id, hash))).collect();
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let newest: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM chunks", [], |r| r.get(0))?;
-        if newest != self.loaded_up_to {
-            // Another process wrote meanwhile: the next action or meeting moves over with it.
-            return Ok(());
+        if newest != self.loaded_up_to || current_generation(&tx)? != self.generation {
+            return Ok(false);
         }
         if archive {
             tx.execute(
@@ -127,7 +126,7 @@ impl Store {
         tx.commit()?;
         self.generation = Generation { id: renewal.id.clone(), depth };
         (self.doc, self.archive, self.loaded_up_to, self.chunks_since_snapshot) = (Some(next), None, snapshot, 0);
-        Ok(())
+        Ok(true)
     }
 
     /// The archived generation this device's record was started from, if it keeps it.
@@ -176,8 +175,23 @@ impl Store {
     /// works on), with the signatures of their changes. Returns how many were deleted.
     pub fn delete_archive(&mut self) -> Result<usize> {
         let archived = self.held_generations()?.len() - 1;
-        let held: Vec<[u8; 32]> = self.doc()?.automerge().get_changes_meta(&[]).iter().map(|c| c.hash.0).collect();
+        self.catch_up()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let generation = current_generation(&tx)?;
+        if generation != self.generation {
+            // Another process moved the device over meanwhile: delete beside that record.
+            drop(tx);
+            (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+            return self.delete_archive();
+        }
+        // Under the lock, with what other processes stored meanwhile: their signatures stay.
+        let doc = self.doc.as_mut().expect("catch_up loads the document");
+        for (id, data) in chunks_after(&tx, self.loaded_up_to)? {
+            doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
+            self.loaded_up_to = id;
+        }
+        doc.take_unsaved();
+        let held: Vec<[u8; 32]> = doc.automerge().get_changes_meta(&[]).iter().map(|c| c.hash.0).collect();
         tx.execute("DELETE FROM archive_chunks", [])?;
         tx.execute("CREATE TEMP TABLE IF NOT EXISTS held (hash BLOB PRIMARY KEY)", [])?;
         tx.execute("DELETE FROM held", [])?;

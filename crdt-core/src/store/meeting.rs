@@ -90,10 +90,13 @@ impl Store {
         self.conn.execute(
             "INSERT INTO peers (device, address, last_synced_at, sync_state, envelopes_sent) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(device) DO UPDATE SET address = coalesce(excluded.address, address),
-                 last_synced_at = excluded.last_synced_at, sync_state = excluded.sync_state, envelopes_sent = excluded.envelopes_sent",
+                 last_synced_at = excluded.last_synced_at, sync_state = coalesce(excluded.sync_state, sync_state), envelopes_sent = excluded.envelopes_sent",
             params![peer, address, Utc::now().timestamp_millis(), (!archive_met).then(|| session.saved_state()), envelopes_sent],
         )?;
-        digest.renewed = self.move_over(archive_met)?.is_some();
+        // The meeting stands even if moving over fails: that is told, and the next one tries again.
+        let moved = self.move_over(archive_met);
+        digest.renewed = moved.as_ref().is_ok_and(Option::is_some);
+        self.warn_after_commit("moving to the renewed record", moved.map(drop));
         self.upkeep(Utc::now())?;
         Ok(digest)
     }

@@ -48,7 +48,7 @@ impl Store {
         std::mem::take(&mut self.warnings)
     }
 
-    fn warn_after_commit(&mut self, what: &str, result: Result<()>) {
+    pub(super) fn warn_after_commit(&mut self, what: &str, result: Result<()>) {
         if let Err(e) = result {
             tracing::warn!("saved, but {what} failed afterwards: {e}");
             self.warnings.push(Error::AfterCommit { what: what.to_string(), source: Box::new(e) });
@@ -79,6 +79,14 @@ impl Store {
     pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut GroupDoc) -> Result<T>) -> Result<(T, Touched)> {
         self.catch_up()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let generation = current_generation(&tx)?;
+        if generation != self.generation {
+            // Another process moved the device to a renewed record between our catch-up and
+            // taking the lock: write on that one.
+            drop(tx);
+            (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+            return self.write(f);
+        }
         let doc = self.doc.as_mut().expect("catch_up loads the document");
         // Another process may have written between our catch-up and taking the lock.
         let mut loaded_up_to = self.loaded_up_to;
@@ -139,6 +147,10 @@ impl Store {
     pub fn compact(&mut self) -> Result<()> {
         self.catch_up()?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if current_generation(&tx)? != self.generation {
+            // Another process moved the device over: its record is one snapshot already.
+            return Ok(());
+        }
         let doc = self.doc.as_mut().expect("catch_up loads the document");
         for (_, data) in chunks_after(&tx, self.loaded_up_to)? {
             doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
@@ -158,9 +170,11 @@ impl Store {
     /// Loads the document if needed, then applies chunks other processes wrote since.
     pub(super) fn catch_up(&mut self) -> Result<()> {
         let rows = chunks_after(&self.conn, self.loaded_up_to).map_err(|e| classify(&self.path, e))?;
-        if self.doc.is_some() && !rows.is_empty() {
+        if !rows.is_empty() {
             let generation = current_generation(&self.conn)?;
-            if generation != self.generation {
+            if generation != self.generation && self.doc.is_none() {
+                self.generation = generation;
+            } else if generation != self.generation {
                 // Another process moved the device to a renewed record: load that one whole.
                 (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
                 return self.catch_up();

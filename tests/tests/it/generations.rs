@@ -666,3 +666,20 @@ fn two_organizers_renewing_apart_end_on_one_record_when_their_devices_meet() {
     assert_eq!(ana.doc().unwrap().heads(), dee.doc().unwrap().heads());
     assert_eq!(bo.doc().unwrap().heads(), dee.doc().unwrap().heads());
 }
+
+#[test]
+fn a_bundle_of_the_old_record_is_refused_whole_by_a_device_on_the_new_one() {
+    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
+    let (mut ana, mut joined) = founded_and_joined(&paths, &["Bo"]);
+    let mut bo = joined.remove(0);
+    ana.renew(vec![]).unwrap();
+    // Bo, still on the old record, hands over everything he holds on a USB stick.
+    bo.act(|doc, me, now| doc.add_need(me, NewNeed::new("Lift", Category::Transport, Urgency::Normal, "North"), now)).unwrap();
+    let bundle = bo.export_bundle(None).unwrap();
+    let (heads, ignored) = (ana.doc().unwrap().heads(), ana.ignored().unwrap().len());
+    let refused = ana.import_bundle(&bundle).unwrap_err();
+    assert!(matches!(&refused, Error::BadChanges(why) if why.contains("another generation")), "{refused}");
+    assert_eq!(ana.doc().unwrap().heads(), heads, "nothing of the old record is mixed into the new one");
+    assert_eq!(ana.ignored().unwrap().len(), ignored, "and nobody is taken for equivocating");
+}
