@@ -5,10 +5,11 @@
 //! and the index is rebuilt from it. The archive is kept for meetings with devices still on it
 //! until the person deletes it.
 
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::db::{chunks_after, current_generation, insert_chunk, insert_signatures, set_meta};
+use super::db::{current_generation, insert_chunk, insert_signatures, set_meta};
+use super::write::apply_stored_after;
 use super::index::reindex_all;
 use super::Store;
 use crate::engine::{Collection, GroupDoc, Purged, Renewal};
@@ -131,7 +132,9 @@ impl Store {
 
     /// The archived generation this device's record was started from, if it keeps it.
     fn archived_before(&self) -> Result<Option<Generation>> {
-        Ok(self.held_generations()?.into_iter().skip(1).find(|g| g.depth + 1 == self.generation.depth))
+        let Some(depth) = self.generation.depth.checked_sub(1) else { return Ok(None) };
+        let mut stmt = self.conn.prepare_cached("SELECT generation FROM archive_chunks WHERE depth = ?1 LIMIT 1")?;
+        Ok(stmt.query_row([depth], |r| r.get(0)).optional()?.map(|id| Generation { id, depth }))
     }
 
     /// The archived generation `generation`, loaded on first use.
@@ -181,16 +184,12 @@ impl Store {
         if generation != self.generation {
             // Another process moved the device over meanwhile: delete beside that record.
             drop(tx);
-            (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+            self.forget_loaded(generation);
             return self.delete_archive();
         }
         // Under the lock, with what other processes stored meanwhile: their signatures stay.
         let doc = self.doc.as_mut().expect("catch_up loads the document");
-        for (id, data) in chunks_after(&tx, self.loaded_up_to)? {
-            doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
-            self.loaded_up_to = id;
-        }
-        doc.take_unsaved();
+        self.loaded_up_to = apply_stored_after(&tx, doc, self.loaded_up_to, &self.path)?;
         let held: Vec<[u8; 32]> = doc.automerge().get_changes_meta(&[]).iter().map(|c| c.hash.0).collect();
         tx.execute("DELETE FROM archive_chunks", [])?;
         tx.execute("CREATE TEMP TABLE IF NOT EXISTS held (hash BLOB PRIMARY KEY)", [])?;

@@ -2,7 +2,7 @@
 //! then its chunk and the index rows it touched are committed in one SQLite transaction.
 
 use chrono::{DateTime, Utc};
-use rusqlite::TransactionBehavior;
+use rusqlite::{Transaction, TransactionBehavior};
 use uuid::Uuid;
 
 use super::index::{reindex, reindex_all, INDEX_VERSION};
@@ -11,6 +11,7 @@ use super::Store;
 use crate::engine::{GroupDoc, Touched};
 use crate::error::{Error, Result};
 use crate::signing::Signatures;
+use crate::sync::Generation;
 
 /// After this many change chunks the store folds them into one snapshot.
 const COMPACT_AFTER: i64 = 500;
@@ -84,19 +85,12 @@ impl Store {
             // Another process moved the device to a renewed record between our catch-up and
             // taking the lock: write on that one.
             drop(tx);
-            (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+            self.forget_loaded(generation);
             return self.write(f);
         }
         let doc = self.doc.as_mut().expect("catch_up loads the document");
         // Another process may have written between our catch-up and taking the lock.
-        let mut loaded_up_to = self.loaded_up_to;
-        for (id, data) in chunks_after(&tx, loaded_up_to).map_err(|e| classify(&self.path, e))? {
-            doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("stored change {id} cannot be read: {e}") })?;
-            loaded_up_to = id;
-        }
-        self.loaded_up_to = loaded_up_to;
-        // What catch-up applied is stored already.
-        doc.take_unsaved();
+        self.loaded_up_to = apply_stored_after(&tx, doc, self.loaded_up_to, &self.path)?;
         let result = match f(doc) {
             Ok(result) => result,
             Err(e) => {
@@ -152,10 +146,7 @@ impl Store {
             return Ok(());
         }
         let doc = self.doc.as_mut().expect("catch_up loads the document");
-        for (_, data) in chunks_after(&tx, self.loaded_up_to)? {
-            doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: e.to_string() })?;
-        }
-        doc.take_unsaved();
+        apply_stored_after(&tx, doc, self.loaded_up_to, &self.path)?;
         let newest: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM chunks", [], |r| r.get(0))?;
         tx.execute("DELETE FROM chunks WHERE id <= ?1", [newest])?;
         let snapshot = insert_chunk(&tx, true, &doc.save())?;
@@ -176,7 +167,7 @@ impl Store {
                 self.generation = generation;
             } else if generation != self.generation {
                 // Another process moved the device to a renewed record: load that one whole.
-                (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+                self.forget_loaded(generation);
                 return self.catch_up();
             }
         }
@@ -227,4 +218,23 @@ impl Store {
         Ok(())
     }
 
+
+    /// Forgets the records loaded in memory: the device is now on `generation` (another process
+    /// moved it over), which the next read loads whole.
+    pub(super) fn forget_loaded(&mut self, generation: Generation) {
+        (self.generation, self.doc, self.archive, self.loaded_up_to) = (generation, None, None, 0);
+    }
+}
+
+/// Applies to `doc` the chunks stored after `loaded_up_to` (by another process, since our
+/// catch-up), under the write lock `tx` holds; returns the newest chunk id. What they hold is
+/// stored already, so nothing of it is left to save.
+pub(super) fn apply_stored_after(tx: &Transaction<'_>, doc: &mut GroupDoc, loaded_up_to: i64, path: &std::path::Path) -> Result<i64> {
+    let mut newest = loaded_up_to;
+    for (id, data) in chunks_after(tx, loaded_up_to).map_err(|e| classify(path, e))? {
+        doc.apply_bytes(&data).map_err(|e| Error::Corrupt { path: path.to_path_buf(), detail: format!("stored change {id} cannot be read: {e}") })?;
+        newest = id;
+    }
+    doc.take_unsaved();
+    Ok(newest)
 }

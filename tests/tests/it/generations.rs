@@ -537,6 +537,15 @@ proptest! {
     }
 }
 
+/// Ana's group on real stores, each in a directory of its own, with a device joined as each of
+/// `names`; the directories last as long as the first value.
+fn on_devices(names: &[&str]) -> (Vec<tempfile::TempDir>, Store, Vec<Store>) {
+    let dirs: Vec<tempfile::TempDir> = (0..=names.len()).map(|_| tempfile::tempdir().unwrap()).collect();
+    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
+    let (ana, joined) = founded_and_joined(&paths, names);
+    (dirs, ana, joined)
+}
+
 /// Every byte a device's database holds, readable: its tables exported unencrypted, and each
 /// stored chunk of a record (current or archived) uncompressed.
 fn database_plaintext(path: &std::path::Path) -> Vec<u8> {
@@ -566,9 +575,7 @@ fn holds(haystack: &[u8], needle: &str) -> bool {
 
 #[test]
 fn a_device_offline_for_a_whole_generation_moves_over_on_its_next_sync_and_the_purged_text_leaves_every_database() {
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
-    let (mut ana, mut joined) = founded_and_joined(&paths, &["Bo", "Cy"]);
+    let (dirs, mut ana, mut joined) = on_devices(&["Bo", "Cy"]);
     let (mut bo, mut cy) = (joined.remove(0), joined.remove(0));
     let secret = "Maria, 12 Elm St, no papers";
     let mistake = ana.act(|doc, me, now| doc.add_need(me, NewNeed::new(secret, Category::Groceries, Urgency::Normal, "North"), now)).unwrap();
@@ -603,12 +610,12 @@ fn a_device_offline_for_a_whole_generation_moves_over_on_its_next_sync_and_the_p
     assert_eq!(ana.doc().unwrap().heads(), bo.doc().unwrap().heads());
 
     // Bo's phone deletes the archive: the text is then in no byte of its database.
-    assert!(holds(&database_plaintext(&paths[1].join("aidmesh.db")), secret), "control: the archive holds it");
+    assert!(holds(&database_plaintext(&dirs[1].path().join("aidmesh.db")), secret), "control: the archive holds it");
     assert_eq!(bo.delete_archive().unwrap(), 1);
     assert_eq!(bo.held_generations().unwrap().len(), 1);
     drop(bo);
-    assert!(!holds(&database_plaintext(&paths[1].join("aidmesh.db")), secret), "Bo's database still holds the purged text");
-    let mut bo = Store::open(&paths[1].join("aidmesh.db"), &aidmesh_tests::test_key()).unwrap();
+    assert!(!holds(&database_plaintext(&dirs[1].path().join("aidmesh.db")), secret), "Bo's database still holds the purged text");
+    let mut bo = Store::open(&dirs[1].path().join("aidmesh.db"), &aidmesh_tests::test_key()).unwrap();
     assert!(bo.doc().unwrap().need(late.id).is_ok(), "reopened on the new record");
     // Nor is it in what Bo sends from now on, nor in a bundle.
     let (frames, _, _) = aidmesh_tests::sync_stores_capturing(&mut bo, &mut cy);
@@ -624,9 +631,7 @@ fn a_device_offline_for_a_whole_generation_moves_over_on_its_next_sync_and_the_p
 
 #[test]
 fn a_device_that_deleted_its_archive_cannot_meet_one_still_on_the_old_record_and_says_so() {
-    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
-    let (mut ana, mut joined) = founded_and_joined(&paths, &["Bo"]);
+    let (_dirs, mut ana, mut joined) = on_devices(&["Bo"]);
     let mut bo = joined.remove(0);
     ana.renew(vec![]).unwrap();
     ana.delete_archive().unwrap();
@@ -640,9 +645,7 @@ fn a_device_that_deleted_its_archive_cannot_meet_one_still_on_the_old_record_and
 
 #[test]
 fn two_organizers_renewing_apart_end_on_one_record_when_their_devices_meet() {
-    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
-    let (mut ana, mut joined) = founded_and_joined(&paths, &["Dee", "Bo"]);
+    let (_dirs, mut ana, mut joined) = on_devices(&["Dee", "Bo"]);
     let (mut dee, mut bo) = (joined.remove(0), joined.remove(0));
     let dee_id = dee.me().unwrap();
     ana.act(|doc, me, now| doc.set_role(me, dee_id, Role::Organizer, now)).unwrap();
@@ -669,9 +672,7 @@ fn two_organizers_renewing_apart_end_on_one_record_when_their_devices_meet() {
 
 #[test]
 fn a_bundle_of_the_old_record_is_refused_whole_by_a_device_on_the_new_one() {
-    let dirs: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-    let paths: Vec<&std::path::Path> = dirs.iter().map(|d| d.path()).collect();
-    let (mut ana, mut joined) = founded_and_joined(&paths, &["Bo"]);
+    let (_dirs, mut ana, mut joined) = on_devices(&["Bo"]);
     let mut bo = joined.remove(0);
     ana.renew(vec![]).unwrap();
     // Bo, still on the old record, hands over everything he holds on a USB stick.
