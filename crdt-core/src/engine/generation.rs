@@ -32,6 +32,7 @@ use uuid::Uuid;
 use super::writer::Writer;
 use super::{message_parts, Action, Collection, GroupDoc, GROUP};
 use crate::codec;
+use crate::model::{Assignment, OfferStatus};
 use crate::error::{Error, Result};
 
 /// The group map's key for a renewal, followed by its id.
@@ -152,7 +153,8 @@ impl GroupDoc {
     }
 
     /// The first document of the generation `renewal` starts, acting as `actor`: the records
-    /// as they count at the renewal's cut, in one change every device builds alike.
+    /// that are still live at the renewal's cut (`archived_by_renewing`), as they count there, in one
+    /// change every device builds alike.
     pub fn seed(&self, renewal: &Renewal, actor: ActorId) -> Result<GroupDoc> {
         let at_cut = GroupDoc::wrap(self.doc.fork_at(&renewal.cut_heads()?).map_err(|e| Error::BadChanges(e.to_string()))?);
         let mut group = at_cut.authority().group.clone().ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
@@ -168,13 +170,14 @@ impl GroupDoc {
         if let Json::Object(fields) = &mut generation {
             fields.insert(REPLAYED.into(), Json::Object(Default::default()));
         }
+        let archived = at_cut.archived_by_renewing();
         let mut seed = GroupDoc::wrap(Automerge::new().with_actor(seed_actor));
         seed.change(Action::GroupRenew, renewal.at, |w| {
             w.create_collections()?;
             w.put_root(GENERATION, &generation)?;
             w.put_json(Collection::Group, GROUP, &group, None)?;
             for collection in Collection::ALL {
-                for id in at_cut.record_ids(collection) {
+                for id in at_cut.record_ids(collection).into_iter().filter(|id| !archived.contains(&(collection, id.clone()))) {
                     if let Some(record) = at_cut.record_json(collection, &id)? {
                         w.put_json(collection, &id, &renewal.without_purged(collection, &id, record), None)?;
                     }
@@ -257,7 +260,7 @@ impl GroupDoc {
             if next.doc.get_changes_meta(&heads).iter().any(|c| *c.actor == me) {
                 return Err(Error::ReplayAfterOwnWrites);
             }
-            let writes = self.rewrite(change, &renewal, ahead.then_some((&*next, heads.as_slice())))?;
+            let writes = self.rewrite(change, &renewal, next, &heads, ahead)?;
             let at = DateTime::from_timestamp(change.timestamp(), 0).unwrap_or(renewal.at);
             let hash = next.change_at(Some(&heads), action, at, |w| writes.write(w))?;
             replays.extend(hash.map(|hash| (change.hash(), hash)));
@@ -267,10 +270,11 @@ impl GroupDoc {
         Ok(done)
     }
 
-    /// What `change` wrote here, to be written as a change of the new generation. `ahead` is the
-    /// new record at the heads the replay builds on, when it lacks a late change `change` built
-    /// on: its records are written from there, so they bring along what that change did.
-    fn rewrite(&self, change: &Change, renewal: &Renewal, ahead: Option<(&GroupDoc, &[ChangeHash])>) -> Result<Rewrite> {
+    /// What `change` wrote here, to be written as a change of `next` at `heads`. When the replay
+    /// runs `ahead` (`next` lacks a late change `change` built on), records are written from
+    /// what `next` holds, so they bring along what that change did. A record `next` does not hold
+    /// (closed at the cut, so in the archive) comes back whole, as the change left it.
+    fn rewrite(&self, change: &Change, renewal: &Renewal, next: &GroupDoc, heads: &[ChangeHash], ahead: bool) -> Result<Rewrite> {
         let touched = self.touched_by(change.deps(), std::slice::from_ref(change));
         let (before, after) = (change.deps(), [change.hash()]);
         let mut rewrite = Rewrite {
@@ -283,11 +287,8 @@ impl GroupDoc {
         // A late edit of purged text is not carried over: the organizer removed that text.
         for &(collection, ref id) in &touched.records {
             let read = |doc: &GroupDoc, heads: &[ChangeHash]| Ok::<_, Error>(doc.written_at(collection, id, heads)?.map(|r| renewal.without_purged(collection, id, r)));
-            let (old, new) = (read(self, before)?, read(self, &after)?);
-            let base = match ahead {
-                Some((next, heads)) => read(next, heads)?,
-                None => old.clone(),
-            };
+            let (old, new, found) = (read(self, before)?, read(self, &after)?, read(next, heads)?);
+            let base = if ahead || found.is_none() { found } else { old.clone() };
             rewrite.records.push(RecordWrite { collection, id: id.clone(), old, base, new });
         }
         if touched.actors {
@@ -358,6 +359,29 @@ impl GroupDoc {
         let Some((value, obj)) = self.doc.get_at(ROOT, super::ACTORS, heads)? else { return Ok(Vec::new()) };
         let Json::Object(actors) = codec::read(&self.doc, &value, &obj, Some(heads))? else { return Ok(Vec::new()) };
         Ok(actors.into_iter().filter_map(|(actor, member)| Some((actor, member.as_str()?.parse().ok()?))).collect())
+    }
+}
+
+impl GroupDoc {
+    /// The records a renewal now would leave in the archive: needs closed here with their
+    /// assignments and the decisions about them, and withdrawn offers no kept assignment names.
+    /// Everything else is live and carried, records that cannot be read included (they are not
+    /// known to be closed). A late change to an archived record brings it back (`rewrite`).
+    pub(crate) fn archived_by_renewing(&self) -> HashSet<(Collection, String)> {
+        let closed: HashSet<Uuid> = self.needs().records.iter().filter(|n| !n.status.takes_assignments() && !n.recurring).map(|n| n.id).collect();
+        let (archived, kept): (Vec<Assignment>, Vec<Assignment>) = self.assignments().records.into_iter().partition(|a| closed.contains(&a.need));
+        let named: HashSet<Uuid> = kept.iter().filter_map(|a| a.offer).collect();
+        let withdrawn = self.offers().records.into_iter().filter(|o| o.status == OfferStatus::Withdrawn && !named.contains(&o.id)).map(|o| o.id);
+        let decided = self.resolutions().records.into_iter().filter(|r| closed.contains(&r.record)).map(|r| r.id);
+        let of = |collection: Collection| move |id: Uuid| (collection, id.to_string());
+        closed
+            .iter()
+            .copied()
+            .map(of(Collection::Needs))
+            .chain(archived.iter().map(|a| a.id).map(of(Collection::Assignments)))
+            .chain(withdrawn.map(of(Collection::Offers)))
+            .chain(decided.map(of(Collection::Resolutions)))
+            .collect()
     }
 }
 

@@ -24,8 +24,12 @@ pub struct RenewalPreview {
     /// from the state they led to.
     pub history_changes: usize,
     pub members: usize,
+    /// Needs and offers the new record carries, and those it leaves in the archive (closed
+    /// needs, with their assignments; withdrawn offers).
     pub needs: usize,
     pub offers: usize,
+    pub needs_archived: usize,
+    pub offers_archived: usize,
     /// Renewing waits until these are decided.
     pub conflicts_open: usize,
     /// The text each purge leaves out, as it reads now.
@@ -39,12 +43,17 @@ impl Store {
         let doc = self.doc()?;
         let texts = purged.iter().cloned().zip(doc.purged_texts(purged)?).collect();
         let (history_changes, conflicts_open) = (doc.automerge().get_changes_meta(&[]).len(), doc.conflicts().len());
+        let archived = doc.archived_by_renewing();
+        let archived_of = |kind| archived.iter().filter(|(collection, _)| *collection == kind).count();
+        let (needs_archived, offers_archived) = (archived_of(Collection::Needs), archived_of(Collection::Offers));
         Ok(RenewalPreview {
             generation: self.generation.clone(),
             history_changes,
             members: self.members()?.len(),
-            needs: self.ids(Collection::Needs)?.len(),
-            offers: self.ids(Collection::Offers)?.len(),
+            needs: self.ids(Collection::Needs)?.len().saturating_sub(needs_archived),
+            offers: self.ids(Collection::Offers)?.len().saturating_sub(offers_archived),
+            needs_archived,
+            offers_archived,
             conflicts_open,
             purged: texts,
         })

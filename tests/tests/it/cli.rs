@@ -446,14 +446,17 @@ fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and
     let (_dir, cli) = group();
     let secret = "Maria 12 Elm St no papers";
     let need = cli.json(&["need", "add", "--title", secret, "--category", "groceries", "--area", "North"]).unwrap();
+    let cancelled = cli.json(&["need", "add", "--title", "Old request", "--category", "meals", "--area", "North"]).unwrap();
+    cli.ok(&["need", "status", &id(&cancelled), "cancelled"]).unwrap();
     let preview = cli.ok(&["renew", "--purge-title", &id(&need)[..13]]).unwrap();
-    assert!(preview.contains("1 needs") && preview.contains(secret) && preview.contains("--apply"), "{preview}");
+    assert!(preview.contains("1 needs and 0 offers carry over. 1 closed needs") && preview.contains(secret) && preview.contains("--apply"), "{preview}");
     assert_eq!(cli.json(&["need", "show", &id(&need)]).unwrap()["need"]["title"], secret, "a preview changes nothing");
 
     let renewal = cli.json(&["renew", "--purge-title", &id(&need), "--apply"]).unwrap();
     assert_eq!(renewal["purged"][0]["field"], "title");
     assert_eq!(cli.json(&["need", "show", &id(&need)]).unwrap()["need"]["title"], "", "the new record has no title for it");
     assert_eq!(cli.json(&["need", "list", "--search", "Maria"]).unwrap().as_array().unwrap().len(), 0, "nor does the search index");
+    assert!(cli.fails(&["need", "show", &id(&cancelled)]).unwrap().contains("no need matches"), "the cancelled need stays in the archive");
     assert!(cli.ok(&["archive"]).unwrap().contains("keeps 1 older record"));
     assert!(cli.ok(&["archive", "--delete"]).unwrap().contains("Deleted 1"));
     assert!(cli.ok(&["archive"]).unwrap().contains("keeps no older record"));
