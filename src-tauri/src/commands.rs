@@ -12,7 +12,7 @@ use crdt_core::report::{Bucket, Period};
 use crdt_core::totals::{GroupTotals, Network, TotalsError};
 use crdt_core::{
     Answer, AssignmentStatus, Conflict, Contact, EntryStatus, Field, Hours, ImportProgress, Imported, Invite, LedgerFilter, Load, Member, Names, NeedFilter, NeedStatus,
-    NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Role, Store, Uuid, ValidationError,
+    NewHours, NewMember, OfferFilter, OfferStatus, Party, Proposal, Purged, Role, Store, Uuid, ValidationError,
 };
 use aidmesh_sheets::{Answers, ImportError, Mapping, Preset, Presets, Summary, Table};
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -238,6 +238,34 @@ pub async fn set_retention<R: Runtime>(app: AppHandle<R>, state: State<'_, App>,
 pub async fn set_time_zone<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, time_zone: String) -> AppResult<GroupInfo> {
     let group = write(&app, &state, |store| store.act(|doc, me, now| doc.set_time_zone(me, &time_zone, now)))?;
     Ok(group.into())
+}
+
+/// What renewing the record would do now, leaving out the text of `purges` (organizers see it
+/// before renewing). A purge that cannot be done is the error renewing would give.
+#[tauri::command]
+pub async fn renewal_preview(state: State<'_, App>, purges: Vec<Purge>) -> AppResult<RenewalPreviewView> {
+    let purged: Vec<Purged> = purges.iter().cloned().map(Purged::from).collect();
+    read(&state, |store| Ok(RenewalPreviewView::new(store.renewal_preview(&purged)?, purges)))
+}
+
+/// Renews the group's record (organizers), leaving out the text of `purges`: this device moves
+/// to the new record at once and keeps the old one as an archive; others move over when they sync.
+#[tauri::command]
+pub async fn renew<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, purges: Vec<Purge>) -> AppResult<()> {
+    write(&app, &state, |store| store.renew(purges.into_iter().map(Purged::from).collect()).map(drop))
+}
+
+/// How many older records of the group this device keeps since a renewal.
+#[tauri::command]
+pub async fn archive_info(state: State<'_, App>) -> AppResult<ArchiveView> {
+    read(&state, |store| Ok(ArchiveView { archived: store.held_generations()?.len() - 1 }))
+}
+
+/// Deletes the older records this device keeps; returns how many. It can then no longer sync
+/// with devices still on them.
+#[tauri::command]
+pub async fn delete_archive<R: Runtime>(app: AppHandle<R>, state: State<'_, App>) -> AppResult<usize> {
+    write(&app, &state, Store::delete_archive)
 }
 
 /// Removes a member; the group moves to a new secret their devices never get.

@@ -7,8 +7,8 @@ use std::any::TypeId;
 use std::collections::{BTreeMap, HashSet};
 
 use crdt_core::{
-    Action, AssignmentStatus, Category, Channel, Conflict, Contact, Digest, EntryStatus, Field, Member, NeedStatus, OfferKind, OfferStatus, Role,
-    Urgency,
+    Action, AssignmentStatus, Category, Channel, Conflict, Contact, Digest, EntryStatus, Field, Member, NeedStatus, OfferKind, OfferStatus, Purged,
+    Role, Urgency,
 };
 use aidmesh_sheets::Target;
 use serde::Serialize;
@@ -97,6 +97,9 @@ fn render() -> String {
     types.add::<Nearby>();
     types.add::<BundleWritten>();
     types.add::<ListsWritten>();
+    types.add::<RenewalPreviewView>();
+    types.add::<Purge>();
+    types.add::<ArchiveView>();
     types.add::<NewNeedInput>();
     types.add::<NewOfferInput>();
     types.add::<NeedFilterInput>();
@@ -143,6 +146,8 @@ fn render() -> String {
     out.push_str(&list("How a request came in.", "CHANNELS", "Channel", Channel::ALL));
     out.push_str(&list("What a column of a sheet of requests can hold.", "NEED_IMPORT_TARGETS", "Target", Target::for_needs().collect::<Vec<_>>()));
     out.push_str(&list("What a column of a volunteer sheet can hold.", "MEMBER_IMPORT_TARGETS", "Target", Target::FOR_MEMBERS));
+    let purgeable: Vec<_> = Purged::FIELDS.iter().map(|(collection, field)| serde_json::json!({ "collection": collection, "field": field })).collect();
+    out.push_str(&list("The free-text fields a renewal can leave out of the new record (`Purged::FIELDS`).", "PURGEABLE_FIELDS", "{ collection: Collection, field: string }", purgeable));
 
     let taking: Vec<_> = NeedStatus::ALL.iter().filter(|s| s.takes_assignments()).collect();
     out.push_str(&list("Statuses of a need still taking volunteers (`NeedStatus::takes_assignments`).", "NEED_STATUSES_TAKING_ASSIGNMENTS", "NeedStatus", taking));

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use crdt_core::{
-    parse_deadline, Assignment, Attempt, Channel, AssignmentStatus, Availability, Candidate, Category, Conflict, Contact, EntryStatus, Excluded, Exclusion, Group,
-    HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus, Party,
-    Proposal, Reason, Referral, Role, StatementLine, Store, Urgency, Uuid, WeeklySlot,
+    parse_deadline, Assignment, Attempt, Channel, AssignmentStatus, Availability, Candidate, Category, Collection, Conflict, Contact, EntryStatus, Excluded,
+    Exclusion, Group, HistoryEntry, HourEntry, Hours, Ignored, LedgerEntry, Member, Names, Need, NeedStatus, NewNeed, NewOffer, Offer, OfferKind, OfferStatus,
+    Party, Proposal, Purged, Reason, Referral, RenewalPreview, Role, StatementLine, Store, Urgency, Uuid, WeeklySlot,
 };
 use aidmesh_sheets::{Answers, DateOrder, ImportError, Mapping, Summary, Table, Target, Values};
 use serde::{Deserialize, Serialize};
@@ -495,6 +495,65 @@ pub struct InviteView {
 pub struct Nearby {
     pub address: String,
     pub seen_at: DateTime<Utc>,
+}
+
+/// One free-text field of one need or offer to leave out of the renewed record. Which fields
+/// can be is `PURGEABLE_FIELDS` in the contract (`Purged::FIELDS`); renewing checks it.
+#[derive(Clone, Serialize, Deserialize, TS)]
+pub struct Purge {
+    pub collection: Collection,
+    pub record: Uuid,
+    pub field: String,
+}
+
+impl From<Purge> for Purged {
+    fn from(purge: Purge) -> Self {
+        Purged { collection: purge.collection, record: purge.record.to_string(), field: purge.field }
+    }
+}
+
+/// A purge with the text it leaves out, as it reads now.
+#[derive(Serialize, TS)]
+pub struct PurgedText {
+    pub purge: Purge,
+    pub text: String,
+}
+
+/// What renewing the record now would do (`Store::renewal_preview`), for the organizer to see
+/// before renewing.
+#[derive(Serialize, TS)]
+pub struct RenewalPreviewView {
+    /// The members, needs and offers the new record starts with.
+    pub members: usize,
+    pub needs: usize,
+    pub offers: usize,
+    /// The changes of the record's history: they stay in the archive on this device.
+    pub history_changes: usize,
+    /// Renewing waits until these are decided.
+    pub conflicts_open: usize,
+    pub purged: Vec<PurgedText>,
+}
+
+impl RenewalPreviewView {
+    /// `purges` are the ones the preview was asked for, in its order.
+    pub fn new(preview: RenewalPreview, purges: Vec<Purge>) -> Self {
+        let purged = purges.into_iter().zip(preview.purged).map(|(purge, (_, text))| PurgedText { purge, text }).collect();
+        RenewalPreviewView {
+            members: preview.members,
+            needs: preview.needs,
+            offers: preview.offers,
+            history_changes: preview.history_changes,
+            conflicts_open: preview.conflicts_open,
+            purged,
+        }
+    }
+}
+
+/// The older records of the group this device keeps since a renewal, for devices that have not
+/// moved over yet.
+#[derive(Serialize, TS)]
+pub struct ArchiveView {
+    pub archived: usize,
 }
 
 /// What the rows of a sheet become.

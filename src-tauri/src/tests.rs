@@ -1,6 +1,6 @@
 //! The real commands, invoked through Tauri's IPC on its mock runtime, over a device's real store.
 
-use crdt_core::{Category, DbKey, NewMember, NewNeed, NewOffer, OfferKind, Role, Store, Urgency, Uuid};
+use crdt_core::{Category, DbKey, NeedStatus, NewMember, NewNeed, NewOffer, OfferKind, Role, Store, Urgency, Uuid};
 use serde_json::{json, Value as Json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
@@ -29,6 +29,12 @@ fn organizer(dir: &std::path::Path) -> Organizer {
     Organizer { ana: store.me().unwrap(), store, need: need.id, offer: offer.id }
 }
 
+/// The app on the mock runtime over the device whose data folder is `dir`.
+fn app_in(dir: &std::path::Path) -> (tauri::App<tauri::test::MockRuntime>, WebviewWindow<tauri::test::MockRuntime>) {
+    let net = NetConfig { listen: "127.0.0.1:0".into(), discovery: aidmesh_net::DiscoveryMode::Off };
+    app_with(App::with_passphrase(dir.to_path_buf(), net, Some(PASSPHRASE.into())))
+}
+
 /// The app on the mock runtime with `state`, and its window.
 fn app_with(state: App) -> (tauri::App<tauri::test::MockRuntime>, WebviewWindow<tauri::test::MockRuntime>) {
     let app = crate::with_commands(mock_builder()).manage(state).build(mock_context(noop_assets())).expect("the mock app builds");
@@ -50,7 +56,7 @@ fn invoke(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Jso
 }
 
 #[test]
-fn a_volunteers_app_cannot_apply_batch_proposals() {
+fn a_volunteers_app_cannot_apply_batch_proposals_nor_renew_the_record() {
     let (ana_dir, bea_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut ana = organizer(ana_dir.path());
     let (invite, bundle) = (ana.store.invite(None).unwrap(), ana.store.export_bundle(None).unwrap());
@@ -71,6 +77,8 @@ fn a_volunteers_app_cannot_apply_batch_proposals() {
     assert_eq!((refused["code"].as_str(), refused["kind"].as_str()), (Some("organizers_only"), Some("validation")), "{refused}");
     let store = app.state::<App>().store().unwrap();
     assert!(lock(&store).assignments(None, None).unwrap().is_empty(), "nothing was assigned");
+    let renewing = invoke(&window, "renew", json!({ "purges": [] })).expect_err("a volunteer cannot renew the record");
+    assert_eq!(renewing["code"], "organizers_only", "{renewing}");
 }
 
 /// The import wizard's two commands over a real fixture: the dry run asks what it cannot know,
@@ -80,8 +88,7 @@ fn an_import_is_previewed_refused_until_answered_then_applied_once() {
     let dir = tempfile::tempdir().unwrap();
     let ana = organizer(dir.path());
     drop(ana.store);
-    let net = NetConfig { listen: "127.0.0.1:0".into(), discovery: aidmesh_net::DiscoveryMode::Off };
-    let (app, window) = app_with(App::with_passphrase(dir.path().to_path_buf(), net, Some(PASSPHRASE.into())));
+    let (app, window) = app_in(dir.path());
     let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/import/google-form-requests.csv")).unwrap();
     let needs = || lock(&app.state::<App>().store().unwrap()).needs(&Default::default()).unwrap().len();
 
@@ -116,8 +123,7 @@ fn a_need_referred_to_the_devices_other_group_comes_back_returned() {
     let ana = organizer(dir.path());
     let need = ana.need;
     drop(ana.store);
-    let net = NetConfig { listen: "127.0.0.1:0".into(), discovery: aidmesh_net::DiscoveryMode::Off };
-    let (_app, window) = app_with(App::with_passphrase(dir.path().to_path_buf(), net, Some(PASSPHRASE.into())));
+    let (_app, window) = app_in(dir.path());
     let status = invoke(&window, "create_group", json!({ "groupName": "Cleveland SEWG", "yourName": "Ana", "role": "organizer", "passphrase": null })).unwrap();
     assert_eq!(status["group"]["name"], "Cleveland SEWG", "the new group is on screen");
     let again = invoke(&window, "create_group", json!({ "groupName": "cleveland sewg", "yourName": "Ana", "role": "organizer", "passphrase": null })).unwrap_err();
@@ -142,4 +148,60 @@ fn a_need_referred_to_the_devices_other_group_comes_back_returned() {
     let home = invoke(&window, "get_need", json!({ "id": need })).unwrap();
     assert_eq!((home["need"]["status"].as_str(), home["need"]["referral"]["progress"].as_str()), (Some("open"), Some("returned")));
     assert_eq!(home["need"]["referral"]["reason"], "No drivers this week");
+}
+
+/// Renewing from the app: the preview says what the new record keeps and shows the text a purge
+/// leaves out; renewing leaves it out and keeps the old record as an archive, until the phone
+/// deletes it.
+#[test]
+fn an_organizer_previews_renews_with_a_title_left_out_and_deletes_the_archive() {
+    let dir = tempfile::tempdir().unwrap();
+    let ana = organizer(dir.path());
+    let need = ana.need;
+    drop(ana.store);
+    let (_app, window) = app_in(dir.path());
+    let title = json!({ "purges": [{ "collection": "needs", "record": need, "field": "title" }] });
+
+    let preview = invoke(&window, "renewal_preview", title.clone()).unwrap();
+    let counts = ["members", "needs", "offers", "conflicts_open"].map(|k| preview[k].as_u64().unwrap());
+    assert_eq!(counts, [1, 1, 1, 0], "{preview}");
+    assert!(preview["history_changes"].as_u64().unwrap() >= 3, "{preview}");
+    assert_eq!(preview["purged"], json!([{ "purge": title["purges"][0], "text": "Groceries" }]));
+    let area = json!({ "purges": [{ "collection": "needs", "record": need, "field": "area" }] });
+    assert_eq!(invoke(&window, "renewal_preview", area.clone()).unwrap_err()["code"], "not_purgeable");
+    assert_eq!(invoke(&window, "renew", area).unwrap_err()["code"], "not_purgeable", "nothing is renewed");
+    assert_eq!(invoke(&window, "archive_info", json!({})).unwrap()["archived"], 0);
+
+    invoke(&window, "renew", title).unwrap();
+    let needs = invoke(&window, "list_needs", json!({ "filter": {} })).unwrap();
+    assert_eq!((needs[0]["id"].as_str(), needs[0]["title"].as_str()), (Some(need.to_string().as_str()), Some("")), "the title is left out: {needs}");
+    assert_eq!(invoke(&window, "archive_info", json!({})).unwrap()["archived"], 1);
+
+    assert_eq!(invoke(&window, "delete_archive", json!({})).unwrap(), 1);
+    assert_eq!(invoke(&window, "archive_info", json!({})).unwrap()["archived"], 0);
+}
+
+/// The new record starts with one value per field, so renewing waits until the conflicts are
+/// decided: the preview counts them, and renewing is refused with their number.
+#[test]
+fn renewing_waits_until_open_conflicts_are_decided() {
+    let (ana_dir, bea_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let Organizer { store: mut ana, need, .. } = organizer(ana_dir.path());
+    let key = DbKey::passphrase(PASSPHRASE).unwrap();
+    let mut bea = Store::join(&bea_dir.path().join("aidmesh.db"), &key, &ana.invite(None).unwrap(), "Bea").unwrap();
+    bea.import_bundle(&ana.export_bundle(None).unwrap()).unwrap();
+    ana.import_bundle(&bea.export_bundle(None).unwrap()).unwrap();
+    ana.set_role(bea.me().unwrap(), Role::Organizer).unwrap();
+    bea.import_bundle(&ana.export_bundle(None).unwrap()).unwrap();
+    // Apart, Ana cancels the need and Bea marks it done; then Ana's phone gets Bea's change.
+    ana.act(|doc, me, now| doc.set_need_status(me, need, NeedStatus::Cancelled, now)).unwrap();
+    bea.act(|doc, me, now| doc.set_need_status(me, need, NeedStatus::Done, now)).unwrap();
+    ana.import_bundle(&bea.export_bundle(None).unwrap()).unwrap();
+    drop(ana);
+    let (_app, window) = app_in(ana_dir.path());
+
+    assert_eq!(invoke(&window, "renewal_preview", json!({ "purges": [] })).unwrap()["conflicts_open"], 1);
+    let refused = invoke(&window, "renew", json!({ "purges": [] })).unwrap_err();
+    assert_eq!((refused["code"].as_str(), &refused["params"]["count"]), (Some("conflicts_open"), &json!(1)), "{refused}");
+    assert_eq!(invoke(&window, "archive_info", json!({})).unwrap()["archived"], 0, "nothing was renewed");
 }

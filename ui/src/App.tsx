@@ -21,6 +21,7 @@ import { MineScreen } from './screens/Mine';
 import { SyncScreen } from './screens/Sync';
 import { MembersScreen } from './screens/Members';
 import { SettingsScreen } from './screens/Settings';
+import { RenewScreen } from './screens/Renew';
 import { GroupsScreen } from './screens/Groups';
 import type { MessageKey } from './i18n';
 
@@ -41,6 +42,7 @@ function Screen({ route }: { route: Route }): JSX.Element {
     case 'sync': return <SyncScreen />;
     case 'members': return <MembersScreen />;
     case 'settings': return <SettingsScreen />;
+    case 'renew': return <RenewScreen />;
     case 'groups': return <GroupsScreen />;
   }
 }
@@ -194,7 +196,7 @@ export function App(): JSX.Element {
   }
 
   const tab = tabOf(route);
-  const organizerOnly = ['organize', 'match', 'batch', 'conflicts', 'report'].includes(route.name);
+  const organizerOnly = ['organize', 'match', 'batch', 'conflicts', 'report', 'renew'].includes(route.name);
   return (
     <div class="app with-tabs">
       {skip}

@@ -17,6 +17,7 @@ export type Route =
   | { name: 'sync' }
   | { name: 'members' }
   | { name: 'settings' }
+  | { name: 'renew' }
   | { name: 'groups' };
 
 export function parseRoute(hash: string): Route {
@@ -39,7 +40,7 @@ export function parseRoute(hash: string): Route {
     case 'mine': return { name: 'mine' };
     case 'sync': return { name: 'sync' };
     case 'members': return { name: 'members' };
-    case 'settings': return { name: 'settings' };
+    case 'settings': return b === 'renew' ? { name: 'renew' } : { name: 'settings' };
     case 'groups': return { name: 'groups' };
     default: return { name: 'needs' };
   }
@@ -51,6 +52,7 @@ export function tabOf(r: Route): string {
     case 'needs': case 'need-new': case 'need': return 'needs';
     case 'offers': case 'offer-new': return 'offers';
     case 'organize': case 'match': case 'batch': case 'conflicts': case 'report': case 'import': return 'organize';
+    case 'renew': return 'settings';
     default: return r.name;
   }
 }
@@ -71,6 +73,7 @@ export const href = {
   sync: () => '#/sync',
   members: () => '#/members',
   settings: () => '#/settings',
+  renew: () => '#/settings/renew',
   groups: () => '#/groups',
 };
 

@@ -2,9 +2,9 @@
 // AppError.
 import { invoke } from '@tauri-apps/api/core';
 import type {
-  AppError, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
+  AppError, ArchiveView, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
   BundleWritten, GroupInfo, GroupSummary, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
-  NewOfferInput, OfferStatus, OfferView, Peer, Pick, RankingView, Role, Status, AssignmentView,
+  NewOfferInput, OfferStatus, OfferView, Peer, Pick, Purge, RankingView, RenewalPreviewView, Role, Status, AssignmentView,
 } from './generated';
 
 export const api = {
@@ -100,6 +100,18 @@ export const api = {
   /** Organizers only: the group's time zone (an IANA name such as "Europe/Madrid"); a date typed
    * alone means the end of that day there. An unknown name rejects with code `bad_time_zone`. */
   setTimeZone: (timeZone: string) => invoke<GroupInfo>('set_time_zone', { timeZone }),
+
+  /** What renewing the group's record would do now, leaving out the text of `purges`
+   * (organizers). A purge that cannot be done rejects as renewing would. */
+  renewalPreview: (purges: Purge[]) => invoke<RenewalPreviewView>('renewal_preview', { purges }),
+  /** Organizers only, and not undoable: a new record starts from the state now, without the text
+   * of `purges`; this device keeps the old one as an archive. Open conflicts reject with
+   * `conflicts_open`. */
+  renew: (purges: Purge[]) => invoke<null>('renew', { purges }),
+  /** How many older records of the group this device keeps since a renewal. */
+  archiveInfo: () => invoke<ArchiveView>('archive_info'),
+  /** Deletes them and says how many: this device can then no longer sync with devices still on them. */
+  deleteArchive: () => invoke<number>('delete_archive'),
 
   peers: () => invoke<Peer[]>('peers'),
   nearby: () => invoke<Nearby[]>('nearby'),

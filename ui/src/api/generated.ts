@@ -28,6 +28,12 @@ message: string,
  */
 params: Record<string, string | number>, };
 
+/**
+ * The older records of the group this device keeps since a renewal, for devices that have not
+ * moved over yet.
+ */
+export type ArchiveView = { archived: number, };
+
 export type AssignmentStatus = "proposed" | "accepted" | "declined" | "done" | "cancelled";
 
 export type AssignmentView = { id: string, need: string, need_title: string, need_area: string, need_urgency: Urgency, volunteer: string, volunteer_name: string, offer: string | null, assigned_by_name: string, status: AssignmentStatus, note: string, created_at: string, updated_at: string, 
@@ -525,6 +531,17 @@ changes_in_last_message: number, };
 export type ProposalView = { need: string, need_title: string, need_urgency: Urgency, offer: string, member: string, member_name: string, offer_what: string, score: number, reasons: Array<ReasonView>, };
 
 /**
+ * One free-text field of one need or offer to leave out of the renewed record. Which fields
+ * can be is `PURGEABLE_FIELDS` in the contract (`Purged::FIELDS`); renewing checks it.
+ */
+export type Purge = { collection: Collection, record: string, field: string, };
+
+/**
+ * A purge with the text it leaves out, as it reads now.
+ */
+export type PurgedText = { purge: Purge, text: string, };
+
+/**
  * Something only the person importing can decide.
  */
 export type Question = { "kind": "unknown_value", target: Target, value: string, lines: Array<number>, } | { "kind": "no_area", lines: Array<number>, } | { "kind": "unknown_area", value: string, lines: Array<number>, } | { "kind": "date_order", column: string, lines: Array<number>, } | { "kind": "looks_private", column: string, lines: Array<number>, } | { "kind": "likely_duplicates", lines: Array<number>, };
@@ -584,6 +601,24 @@ export type ReferredFrom = { group: string, group_name: string, need: string, nu
  * What happened to the need before it was sent, oldest first.
  */
 history: Array<ReferralStep>, accepted_at: string | null, returned_at: string | null, reason: string, };
+
+/**
+ * What renewing the record now would do (`Store::renewal_preview`), for the organizer to see
+ * before renewing.
+ */
+export type RenewalPreviewView = { 
+/**
+ * The members, needs and offers the new record starts with.
+ */
+members: number, needs: number, offers: number, 
+/**
+ * The changes of the record's history: they stay in the archive on this device.
+ */
+history_changes: number, 
+/**
+ * Renewing waits until these are decided.
+ */
+conflicts_open: number, purged: Array<PurgedText>, };
 
 export type Role = "organizer" | "volunteer";
 
@@ -672,6 +707,8 @@ export const CHANNELS: readonly Channel[] = ["app","phone","text","paper","walk_
 export const NEED_IMPORT_TARGETS: readonly Target[] = ["title","description","category","urgency","area","status","posted_at","languages","household_size","recurring","channel","contact_name","phone","email","address","notes","organizer_notes","key","skip"];
 /** What a column of a volunteer sheet can hold. */
 export const MEMBER_IMPORT_TARGETS: readonly Target[] = ["name","languages","skills","area","availability","key","phone","email","skip"];
+/** The free-text fields a renewal can leave out of the new record (`Purged::FIELDS`). */
+export const PURGEABLE_FIELDS: readonly { collection: Collection, field: string }[] = [{"collection":"needs","field":"title"},{"collection":"needs","field":"description"},{"collection":"offers","field":"what"}];
 /** Statuses of a need still taking volunteers (`NeedStatus::takes_assignments`). */
 export const NEED_STATUSES_TAKING_ASSIGNMENTS: readonly NeedStatus[] = ["open","matched","in_progress"];
 /** Assignment statuses that fill one of a need's places (`AssignmentStatus::fills_need`). */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ASSIGNMENT_STATUSES, CATEGORIES, CHANNELS, ENTRY_STATUSES, ERROR_CODES, ERROR_KINDS, FIELDS, HISTORY_ACTIONS, NEED_STATUSES, OFFER_KINDS,
-  MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS, OFFER_STATUSES, ROLES, URGENCIES,
+  MEMBER_IMPORT_TARGETS, NEED_IMPORT_TARGETS, OFFER_STATUSES, PURGEABLE_FIELDS, ROLES, URGENCIES,
 } from '../api/generated';
+import { fieldKey } from '../logic/renew';
 import { CLIENT_ERROR_CODES } from '../logic/validation';
 import { createTranslator, interpolate, pickLang, type Message } from './core';
 import { en } from './en';
@@ -93,6 +94,9 @@ describe('dictionaries', () => {
     ['error', CLIENT_ERROR_CODES],
     ['field', FIELDS],
     ['history.action', HISTORY_ACTIONS],
+    ['renew.field', PURGEABLE_FIELDS.map(fieldKey)],
+    ['renew.remove', PURGEABLE_FIELDS.map(fieldKey)],
+    ['renew.kind', [...new Set(PURGEABLE_FIELDS.map((f) => f.collection))]],
   ];
   for (const [prefix, values] of enumSets) {
     it(`translate every ${prefix} value`, () => {

@@ -4,6 +4,7 @@ import { api } from '../api/commands';
 import type { GroupInfo } from '../api/generated';
 import { BackLink, Field, fieldAria, ScreenTitle } from '../components/ui';
 import { ExportLists } from '../components/ExportLists';
+import { OldRecords } from '../components/OldRecords';
 import { LANGS, type Lang } from '../i18n';
 import { href } from '../router';
 import { getState, isOrganizer, setLang, setState, showBanner, toast, useApp } from '../store';
@@ -226,6 +227,16 @@ export function SettingsScreen(): JSX.Element {
           {isOrganizer(app) ? <RetentionForm group={app.status.group} /> : null}
         </section>
       ) : null}
+      {app.status?.group && isOrganizer(app) ? (
+        <section class="card stack" aria-labelledby="renew-open-title">
+          <h2 id="renew-open-title">{t('renew.settings_title')}</h2>
+          <p class="muted">{t('renew.explain')}</p>
+          <a class="btn btn-secondary" href={href.renew()} data-testid="renew-open">
+            {t('renew.open')}
+          </a>
+        </section>
+      ) : null}
+      {app.status?.group ? <OldRecords /> : null}
       {app.status?.group ? <ExportLists /> : null}
       <section class="card about">
         <h2>{t('settings.about')}</h2>

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { NeedSummary, OfferView, Purge } from '../api/generated';
+import { addPurge, fieldKey, findRecords, purgeableFields, purgedText, purgeRecords, removePurge, samePurge } from './renew';
+
+const need = (id: string, title: string) => ({ id, title }) as NeedSummary;
+const offer = (id: string, what: string) => ({ id, what }) as OfferView;
+const title: Purge = { collection: 'needs', record: 'n1', field: 'title' };
+const description: Purge = { collection: 'needs', record: 'n1', field: 'description' };
+
+describe('renewal purges', () => {
+  const records = purgeRecords([need('n1', 'Maria, 12 Elm St'), need('n2', 'Groceries')], [offer('o1', 'Call me at 555-0101')]);
+
+  it('lists needs then offers by their text', () => {
+    expect(records).toEqual([
+      { collection: 'needs', id: 'n1', label: 'Maria, 12 Elm St' },
+      { collection: 'needs', id: 'n2', label: 'Groceries' },
+      { collection: 'offers', id: 'o1', label: 'Call me at 555-0101' },
+    ]);
+  });
+
+  it('finds records by any part of their text, in any case, and none before anything is typed', () => {
+    expect(findRecords(records, ' elm ').map((r) => r.id)).toEqual(['n1']);
+    expect(findRecords(records, '555').map((r) => r.id)).toEqual(['o1']);
+    expect(findRecords(records, '   ')).toEqual([]);
+    expect(findRecords(records, 'e', 2)).toHaveLength(2);
+  });
+
+  it('offers the fields the contract says can be left out', () => {
+    expect(purgeableFields('needs')).toEqual(['title', 'description']);
+    expect(purgeableFields('offers')).toEqual(['what']);
+    expect(purgeableFields('members')).toEqual([]);
+    expect(fieldKey(title)).toBe('needs.title');
+  });
+
+  it('adds a purge once and removes it again', () => {
+    const both = addPurge(addPurge([title], description), { ...title });
+    expect(both).toEqual([title, description]);
+    expect(removePurge(both, { ...title })).toEqual([description]);
+    expect(samePurge(title, description)).toBe(false);
+  });
+
+  it('reads the text a purge leaves out from the preview, once it has it', () => {
+    const purged = [{ purge: title, text: 'Maria, 12 Elm St' }];
+    expect(purgedText(purged, { ...title })).toBe('Maria, 12 Elm St');
+    expect(purgedText(purged, description)).toBeUndefined();
+    expect(purgedText(undefined, title)).toBeUndefined();
+  });
+});
