@@ -527,7 +527,10 @@ pub struct RenewalPreviewView {
     pub members: usize,
     pub needs: usize,
     pub offers: usize,
-    /// The changes of the record's history: they stay in the archive on this device.
+    /// What stays in the archive on this device: closed needs (with their assignments),
+    /// withdrawn offers, and the changes of the record's history.
+    pub needs_archived: usize,
+    pub offers_archived: usize,
     pub history_changes: usize,
     /// Renewing waits until these are decided.
     pub conflicts_open: usize,
@@ -542,6 +545,8 @@ impl RenewalPreviewView {
             members: preview.members,
             needs: preview.needs,
             offers: preview.offers,
+            needs_archived: preview.needs_archived,
+            offers_archived: preview.offers_archived,
             history_changes: preview.history_changes,
             conflicts_open: preview.conflicts_open,
             purged,

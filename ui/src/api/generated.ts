@@ -612,9 +612,10 @@ export type RenewalPreviewView = {
  */
 members: number, needs: number, offers: number, 
 /**
- * The changes of the record's history: they stay in the archive on this device.
+ * What stays in the archive on this device: closed needs (with their assignments),
+ * withdrawn offers, and the changes of the record's history.
  */
-history_changes: number, 
+needs_archived: number, offers_archived: number, history_changes: number, 
 /**
  * Renewing waits until these are decided.
  */

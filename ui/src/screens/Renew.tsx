@@ -9,25 +9,42 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Icon } from '../components/Icon';
 import { BackLink, LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
 import { addPurge, fieldKey, findRecords, purgeableFields, purgedText, purgeRecords, removePurge, samePurge, type PurgeRecord } from '../logic/renew';
+import type { MessageKey } from '../i18n';
 import { enumText } from '../logic/words';
 import { href, navigate } from '../router';
 import { run, toast, useApp } from '../store';
 
+type Fact = readonly [MessageKey, number, string];
+
+function Facts({ facts }: { facts: readonly Fact[] }): JSX.Element {
+  const { t } = useApp();
+  return (
+    <dl class="facts">
+      {facts.map(([label, count, testid]) => (
+        <div class="fact" key={testid}>
+          <dt>{t(label)}</dt>
+          <dd data-testid={testid}>{t.number(count)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 /** What the new record starts with, and what stays behind in the archive. */
-function Keeps({ preview }: { preview: RenewalPreviewView }): JSX.Element {
+function Preview({ preview }: { preview: RenewalPreviewView }): JSX.Element {
   const { t } = useApp();
   return (
     <section class="card" aria-labelledby="renew-keeps-title" data-testid="renew-preview">
       <h2 id="renew-keeps-title">{t('renew.keeps')}</h2>
-      <dl class="facts">
-        {([['nav.members', preview.members, 'renew-members'], ['nav.needs', preview.needs, 'renew-needs'], ['nav.offers', preview.offers, 'renew-offers']] as const).map(([label, count, testid]) => (
-          <div class="fact" key={testid}>
-            <dt>{t(label)}</dt>
-            <dd data-testid={testid}>{t.number(count)}</dd>
-          </div>
-        ))}
-      </dl>
-      <p class="muted small" data-testid="renew-history">{t('renew.history', { count: preview.history_changes })}</p>
+      <Facts facts={[['nav.members', preview.members, 'renew-members'], ['nav.needs', preview.needs, 'renew-needs'], ['nav.offers', preview.offers, 'renew-offers']]} />
+      <h2 class="sub-heading" id="renew-archived-title">{t('renew.archived')}</h2>
+      <Facts
+        facts={[
+          ['renew.needs_archived', preview.needs_archived, 'renew-needs-archived'],
+          ['renew.offers_archived', preview.offers_archived, 'renew-offers-archived'],
+          ['renew.history_changes', preview.history_changes, 'renew-history'],
+        ]}
+      />
     </section>
   );
 }
@@ -143,7 +160,7 @@ export function RenewScreen(): JSX.Element {
       <ScreenTitle sub={t('renew.explain')}>{t('renew.title')}</ScreenTitle>
       {preview.error ? <LoadError error={preview.error} retry={preview.reload} /> : null}
       {!preview.data && preview.loading ? <Loading /> : null}
-      {preview.data ? <Keeps preview={preview.data} /> : null}
+      {preview.data ? <Preview preview={preview.data} /> : null}
       {conflicts ? (
         <div class="notice notice-warn" role="status" data-testid="renew-conflicts">
           <Icon name="conflict" size={20} />
