@@ -3,6 +3,9 @@
 //! `[u32 length][signatures][automerge sync message]` (raw automerge messages are several times
 //! larger than their content). The signatures are those of the changes the message carries.
 //!
+//! A meeting between stores starts with a hello: `[u32 length][generations, JSON]`, then
+//! possibly the first sync payload, deflated as above.
+//!
 //! A frame larger than `PART` (a new member's first sync of a group with years of history) is
 //! sent as parts, `[version][part][u32 whole length][bytes]`, each a frame of its own, so the
 //! channel's limit on one frame holds however large the record grows; `Parts` puts them back
@@ -36,9 +39,18 @@ pub enum Frame {
     Sync { message: Vec<u8>, signatures: Vec<u8> },
     /// Key envelopes (`seal::encode_envelopes`): they travel beside the record, never in it.
     Envelopes(Vec<u8>),
-    /// The generations of the record a device holds, newest first (`sync::Generation`, as JSON):
-    /// a meeting's first frame, so both sides sync the same one.
-    Hello(Vec<u8>),
+    /// The generations of the record a device holds, newest first (`sync::Generation`, as JSON),
+    /// so both sides sync the same one; and, when it fits, the first sync message for the
+    /// newest, which the peer takes if that is the one synced (it nearly always is), so a meeting
+    /// costs no extra trip for the hello.
+    Hello { held: Vec<u8>, first: Option<SyncMessage> },
+}
+
+/// A sync message and the signatures of the changes it carries, as `Frame::Sync` holds them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncMessage {
+    pub message: Vec<u8>,
+    pub signatures: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error, strum::IntoStaticStr, strum::VariantNames)]
@@ -60,17 +72,42 @@ pub enum FrameError {
 
 pub fn encode(frame: &Frame) -> Vec<u8> {
     match frame {
-        Frame::Sync { message, signatures } => {
-            let mut out = DeflateEncoder::new(vec![VERSION, KIND_SYNC], Compression::best());
-            out.write_all(&(signatures.len() as u32).to_be_bytes()).expect("writing to memory");
-            out.write_all(signatures).expect("writing to memory");
-            out.write_all(message).expect("writing to memory");
-            out.finish().expect("writing to memory")
-        }
+        Frame::Sync { message, signatures } => deflated(vec![VERSION, KIND_SYNC], message, signatures),
         // Sealed boxes do not compress.
         Frame::Envelopes(list) => [&[VERSION, KIND_ENVELOPES][..], list].concat(),
-        Frame::Hello(held) => [&[VERSION, KIND_HELLO][..], held].concat(),
+        Frame::Hello { held, first } => {
+            let start = [&[VERSION, KIND_HELLO][..], &(held.len() as u32).to_be_bytes(), held].concat();
+            match first {
+                Some(SyncMessage { message, signatures }) => deflated(start, message, signatures),
+                None => start,
+            }
+        }
     }
+}
+
+/// `start`, then deflate of `[u32 length][signatures][message]`.
+fn deflated(start: Vec<u8>, message: &[u8], signatures: &[u8]) -> Vec<u8> {
+    let mut out = DeflateEncoder::new(start, Compression::best());
+    out.write_all(&(signatures.len() as u32).to_be_bytes()).expect("writing to memory");
+    out.write_all(signatures).expect("writing to memory");
+    out.write_all(message).expect("writing to memory");
+    out.finish().expect("writing to memory")
+}
+
+/// The sync message in a deflated payload, refused if it inflates past `MAX_MESSAGE`.
+fn inflated(payload: &[u8]) -> Result<SyncMessage, FrameError> {
+    let mut message = Vec::new();
+    DeflateDecoder::new(payload).take(MAX_MESSAGE as u64 + 1).read_to_end(&mut message).map_err(|e| FrameError::Damaged(e.to_string()))?;
+    if message.len() > MAX_MESSAGE {
+        return Err(FrameError::TooLarge { size: message.len(), limit: MAX_MESSAGE });
+    }
+    let [a, b, c, d, rest @ ..] = message.as_slice() else { return Err(FrameError::Short) };
+    let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+    if rest.len() < length {
+        return Err(FrameError::Short);
+    }
+    let (signatures, message) = rest.split_at(length);
+    Ok(SyncMessage { message: message.to_vec(), signatures: signatures.to_vec() })
 }
 
 /// `encode`, in parts when the frame is larger than `PART`; one the peer would refuse is
@@ -139,25 +176,18 @@ fn decode_within(bytes: &[u8], limit: usize) -> Result<Frame, FrameError> {
         return Err(FrameError::Version(*version));
     }
     match *kind {
-        KIND_SYNC => {
-            let mut message = Vec::new();
-            DeflateDecoder::new(payload)
-                .take(MAX_MESSAGE as u64 + 1)
-                .read_to_end(&mut message)
-                .map_err(|e| FrameError::Damaged(e.to_string()))?;
-            if message.len() > MAX_MESSAGE {
-                return Err(FrameError::TooLarge { size: message.len(), limit: MAX_MESSAGE });
-            }
-            let [a, b, c, d, rest @ ..] = message.as_slice() else { return Err(FrameError::Short) };
+        KIND_SYNC => inflated(payload).map(|SyncMessage { message, signatures }| Frame::Sync { message, signatures }),
+        KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
+        KIND_HELLO => {
+            let [a, b, c, d, rest @ ..] = payload else { return Err(FrameError::Short) };
             let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
             if rest.len() < length {
                 return Err(FrameError::Short);
             }
-            let (signatures, message) = rest.split_at(length);
-            Ok(Frame::Sync { message: message.to_vec(), signatures: signatures.to_vec() })
+            let (held, first) = rest.split_at(length);
+            let first = (!first.is_empty()).then(|| inflated(first)).transpose()?;
+            Ok(Frame::Hello { held: held.to_vec(), first })
         }
-        KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
-        KIND_HELLO => Ok(Frame::Hello(payload.to_vec())),
         other => Err(FrameError::Kind(other)),
     }
 }
@@ -187,6 +217,17 @@ mod tests {
         let small = Frame::Envelopes(vec![1, 2, 3]);
         assert_eq!(encode_in_parts(&small), Ok(vec![encode(&small)]));
         assert_eq!(received.take(&encode(&small)), Ok(Some(small)));
+    }
+
+    #[test]
+    fn a_hello_comes_back_with_or_without_its_first_message_and_one_claiming_more_than_it_holds_is_refused() {
+        let held = br#"[{"id":"","depth":0}]"#.to_vec();
+        let first = SyncMessage { message: vec![5; 300], signatures: vec![7; 64] };
+        for hello in [Frame::Hello { held: held.clone(), first: None }, Frame::Hello { held: held.clone(), first: Some(first) }] {
+            assert_eq!(decode(&encode(&hello)), Ok(hello));
+        }
+        let claims_more = [&[VERSION, KIND_HELLO][..], &1000u32.to_be_bytes(), &held].concat();
+        assert_eq!(decode(&claims_more), Err(FrameError::Short));
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! driver (sockets, encryption) moves the frames. One automerge `sync::State` per peer device is
 //! persisted by the store, so the next meeting resumes from the heads both sides already share.
 //!
-//! Two things keep a meeting to two round trips. A resumed session assumes the peer still has
-//! exactly what both shared last time, so its first message already carries every change made
-//! since (automerge alone would first exchange summaries). And the session is finished as soon as
-//! this side knows the peer's heads equal its own and has sent its own heads: both sides then
-//! know they hold the same record, with no closing handshake.
+//! Three things keep a meeting to two round trips. Between stores, the first frame is a hello
+//! naming the generations of the record each side holds, and it carries the first sync message
+//! for the newest, which the peer takes when that is the generation both sync. A resumed session
+//! assumes the peer still has exactly what both shared last time, so that first message already
+//! carries every change made since (automerge alone would first exchange summaries). And the
+//! session is finished as soon as this side knows the peer's heads equal its own and has sent its
+//! own heads: both sides then know they hold the same record, with no closing handshake.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 
@@ -21,7 +23,7 @@ use crate::chunks;
 use crate::conflict::Conflict;
 use crate::engine::{parse_changes, Collection, GroupDoc, Touched};
 use crate::error::{Error, Result};
-use crate::frame::{self, Frame};
+use crate::frame::{self, Frame, SyncMessage};
 use crate::seal::{self, Envelope};
 use crate::signing::{self, Signatures};
 
@@ -87,11 +89,10 @@ pub struct Generation {
 /// The most generations a device names in its hello: it holds its record and a few archives.
 const MAX_HELD: usize = 16;
 
-/// The hello of a session between stores: which generations this side holds (newest first) and
-/// the sync state saved for the newest, until the peer says which it holds.
+/// The hello of a session between stores: which generations this side holds (newest first),
+/// until the peer says which it holds.
 struct Greeting {
     held: Vec<Generation>,
-    saved: Option<Vec<u8>>,
     sent: bool,
     heard: bool,
 }
@@ -137,7 +138,7 @@ impl SyncSession {
     /// Starts a sync of `group` from the state saved after the last one with this peer (if any).
     /// A saved state that cannot be read only costs a full exchange, so it is dropped, not an error.
     pub fn new(doc: &GroupDoc, group: Uuid, saved: Option<&[u8]>) -> Self {
-        SyncSession { state: resumed(saved), before: Some(doc.heads()), ..SyncSession::greeting(group, Vec::new(), None) }
+        SyncSession { state: resumed(saved), before: Some(doc.heads()), ..SyncSession::greeting(group, Vec::new()) }
     }
 
     /// Starts a sync of `group` between two stores, which first say which generations of the
@@ -145,11 +146,11 @@ impl SyncSession {
     /// state saved after the last sync with this peer, of the newest generation held here.
     pub fn between_generations(group: Uuid, mut held: Vec<Generation>, saved: Option<&[u8]>) -> Self {
         held.truncate(MAX_HELD);
-        SyncSession::greeting(group, held, saved.map(<[u8]>::to_vec))
+        SyncSession { state: resumed(saved), ..SyncSession::greeting(group, held) }
     }
 
-    fn greeting(group: Uuid, held: Vec<Generation>, saved: Option<Vec<u8>>) -> Self {
-        let greeting = (!held.is_empty()).then_some(Greeting { held, saved, sent: false, heard: false });
+    fn greeting(group: Uuid, held: Vec<Generation>) -> Self {
+        let greeting = (!held.is_empty()).then_some(Greeting { held, sent: false, heard: false });
         SyncSession {
             group,
             state: sync::State::new(),
@@ -178,26 +179,56 @@ impl SyncSession {
     }
 
     /// The next frame to send, if there is one now. `signatures_of` gives the signatures of
-    /// the changes it will carry (the store keeps them).
+    /// the changes it will carry (the store keeps them). Before the peer's hello, `doc` is the
+    /// newest generation held here.
     pub fn next_frame(&mut self, doc: &GroupDoc, signatures_of: impl FnOnce(&[automerge::ChangeHash]) -> Result<Signatures>) -> Result<Option<Vec<u8>>> {
-        if let Some(greeting) = self.greeting.as_mut().filter(|g| !g.sent) {
-            greeting.sent = true;
-            let held = serde_json::to_vec(&greeting.held).expect("generations serialize");
-            if greeting.heard {
-                self.greeting = None;
-            }
-            return Ok(Some(self.count_sent(frame::encode(&Frame::Hello(held)))));
+        // Envelopes first, so the peer holds them by the time it sees this side's heads.
+        if let Some(envelopes) = self.envelopes_out.take() {
+            return Ok(Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes))))));
+        }
+        if self.greeting.as_ref().is_some_and(|g| !g.sent) {
+            return self.hello(doc, signatures_of).map(Some);
         }
         if let Some(part) = self.parts_out.pop_front() {
             return Ok(Some(self.count_sent(part)));
-        }
-        if let Some(envelopes) = self.envelopes_out.take() {
-            return Ok(Some(self.count_sent(frame::encode(&Frame::Envelopes(seal::encode_envelopes(&envelopes))))));
         }
         if self.greeting.as_ref().is_some_and(|g| !g.heard) {
             // The record waits until the peer says which generation it holds.
             return Ok(None);
         }
+        let Some(message) = self.sync_message(doc, signatures_of)? else { return Ok(None) };
+        self.parts_out = frame::encode_in_parts(&Frame::Sync { message: message.message, signatures: message.signatures })?.into();
+        let first = self.parts_out.pop_front().expect("a frame has at least one part");
+        Ok(Some(self.count_sent(first)))
+    }
+
+    /// The hello, with the first sync message for the newest generation held here when it fits
+    /// in one frame: the peer takes it if that is the generation both sync, so a meeting between
+    /// devices on the same record takes no longer for the hello.
+    fn hello(&mut self, doc: &GroupDoc, signatures_of: impl FnOnce(&[automerge::ChangeHash]) -> Result<Signatures>) -> Result<Vec<u8>> {
+        let greeting = self.greeting.as_mut().expect("called before the hello is sent");
+        greeting.sent = true;
+        let held = serde_json::to_vec(&greeting.held).expect("generations serialize");
+        // Heard already (a peer that spoke first), the message is of the generation chosen:
+        // the peer takes it only if that is the newest held here.
+        let of_newest = self.chosen.as_ref().is_none_or(|chosen| *chosen == greeting.held[0]);
+        if greeting.heard {
+            self.greeting = None;
+        }
+        let before = (self.state.clone(), self.before.clone(), self.unanswered);
+        let first = if of_newest { self.sync_message(doc, signatures_of)? } else { None };
+        let mut hello = frame::encode(&Frame::Hello { held: held.clone(), first });
+        if hello.len() > frame::PART {
+            // It goes once the peer's hello is heard, in parts, as it would have.
+            (self.state, self.before, self.unanswered) = before;
+            hello = frame::encode(&Frame::Hello { held, first: None });
+        }
+        Ok(self.count_sent(hello))
+    }
+
+    /// The next sync message of the record `doc`, if automerge has one to send, with the
+    /// signatures of the changes it carries.
+    fn sync_message(&mut self, doc: &GroupDoc, signatures_of: impl FnOnce(&[automerge::ChangeHash]) -> Result<Signatures>) -> Result<Option<SyncMessage>> {
         self.before.get_or_insert_with(|| doc.heads());
         let sent_before = self.state.sent_hashes.clone();
         let Some(mut message) = doc.automerge().generate_sync_message(&mut self.state) else { return Ok(None) };
@@ -223,10 +254,7 @@ impl SyncSession {
             return Ok(None);
         }
         self.unanswered = Some(hash);
-        let signatures = signing::encode(&signatures_of(&carried)?);
-        self.parts_out = frame::encode_in_parts(&Frame::Sync { message, signatures })?.into();
-        let first = self.parts_out.pop_front().expect("a frame has at least one part");
-        Ok(Some(self.count_sent(first)))
+        Ok(Some(SyncMessage { message, signatures: signing::encode(&signatures_of(&carried)?) }))
     }
 
     fn count_sent(&mut self, bytes: Vec<u8>) -> Vec<u8> {
@@ -259,6 +287,11 @@ impl SyncSession {
         self.progress.bytes_received += bytes.len() as u64;
         let Some(frame) = self.parts_in.take(bytes)? else { return Ok(self.progress.clone()) };
         let (message, signatures) = match frame {
+            Frame::Sync { .. } if self.greeting.as_ref().is_some_and(|g| !g.heard) => {
+                // Before the peer's hello, a sync frame is the tail of an earlier round of this
+                // meeting (or nothing honest): the round that starts now syncs it again.
+                return Ok(self.progress.clone());
+            }
             Frame::Sync { message, signatures } => (message, signing::decode(&signatures)?),
             Frame::Envelopes(list) => {
                 let envelopes = seal::decode_envelopes(&list)?;
@@ -266,16 +299,12 @@ impl SyncSession {
                 self.envelopes_in.extend(envelopes);
                 return Ok(self.progress.clone());
             }
-            Frame::Hello(held) => {
-                self.choose(&held)?;
-                return Ok(self.progress.clone());
-            }
+            Frame::Hello { held, first } => match (self.choose(&held)?, first) {
+                // Its first message is of the generation synced: taken as any other.
+                (true, Some(SyncMessage { message, signatures })) => (message, signing::decode(&signatures)?),
+                _ => return Ok(self.progress.clone()),
+            },
         };
-        if self.greeting.as_ref().is_some_and(|g| !g.heard) {
-            // Before the peer's hello, a sync frame is the tail of an earlier round of this
-            // meeting (or nothing honest): the round that starts now syncs it again.
-            return Ok(self.progress.clone());
-        }
         self.before.get_or_insert_with(|| doc.heads());
         self.unanswered = None;
         let mut message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;
@@ -315,7 +344,8 @@ impl SyncSession {
     }
 
     /// Takes the peer's hello: this session syncs the newest generation both sides hold.
-    fn choose(&mut self, peer: &[u8]) -> Result<()> {
+    /// Returns whether that is the peer's newest, of which its hello may carry the first message.
+    fn choose(&mut self, peer: &[u8]) -> Result<bool> {
         let Some(greeting) = self.greeting.as_mut().filter(|g| !g.heard) else {
             return Err(Error::BadChanges("the other device said twice which generations it holds".into()));
         };
@@ -327,13 +357,17 @@ impl SyncSession {
         let newest_shared = greeting.held.iter().filter(|g| peer.contains(g)).max_by(|a, b| a.depth.cmp(&b.depth).then_with(|| b.id.cmp(&a.id)));
         let chosen = newest_shared.cloned().ok_or(Error::NoCommonGeneration)?;
         self.again = greeting.held[0] != peer[0];
-        // Saved state belongs to the newest generation held here.
-        self.state = if chosen == greeting.held[0] { resumed(greeting.saved.as_deref()) } else { sync::State::new() };
+        if chosen != greeting.held[0] {
+            // The saved state, and any first message the hello carried, were of the newest
+            // generation held here: the peer drops that message, and syncing starts afresh.
+            (self.state, self.before, self.unanswered) = (sync::State::new(), None, None);
+        }
         if greeting.sent {
             self.greeting = None;
         }
+        let peers_newest = chosen == peer[0];
         self.chosen = Some(chosen);
-        Ok(())
+        Ok(peers_newest)
     }
 
     /// The generation this session syncs, once both sides said which they hold.
