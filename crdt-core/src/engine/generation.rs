@@ -156,7 +156,18 @@ impl GroupDoc {
     /// that are still live at the renewal's cut (`archived_by_renewing`), as they count there, in one
     /// change every device builds alike.
     pub fn seed(&self, renewal: &Renewal, actor: ActorId) -> Result<GroupDoc> {
-        let at_cut = GroupDoc::wrap(self.doc.fork_at(&renewal.cut_heads()?).map_err(|e| Error::BadChanges(e.to_string()))?);
+        let cut = renewal.cut_heads()?;
+        let mut heads = self.heads();
+        heads.sort();
+        // The organizer's own device renews at its heads: no copy to make, and what it read to
+        // renew (authority, the records) is read already.
+        let forked;
+        let at_cut = if heads == cut {
+            self
+        } else {
+            forked = GroupDoc::wrap(self.doc.fork_at(&cut).map_err(|e| Error::BadChanges(e.to_string()))?);
+            &forked
+        };
         let mut group = at_cut.authority().group.clone().ok_or_else(|| Error::BadChanges("the document has no group".into()))?;
         // The new record starts with no renewal of its own.
         if let Json::Object(fields) = &mut group {
