@@ -106,6 +106,8 @@ pub struct SyncSession {
     chosen: Option<Generation>,
     /// The two sides were on different generations: meet again once this one is done.
     again: bool,
+    /// The first sync message the peer's hello carried, until taken into the record synced.
+    first_in: Option<SyncMessage>,
     /// The heads of the record synced, before: set once it is known which record that is.
     before: Option<Vec<automerge::ChangeHash>>,
     /// A hash of the last sync message sent, until the peer's next frame. automerge offers some
@@ -157,6 +159,7 @@ impl SyncSession {
             greeting,
             chosen: None,
             again: false,
+            first_in: None,
             before: None,
             unanswered: None,
             progress: Progress::default(),
@@ -281,7 +284,8 @@ impl SyncSession {
         std::mem::take(&mut self.envelopes_in)
     }
 
-    /// Takes a frame from the other device, applying any changes it carries to `doc`.
+    /// Takes a frame from the other device, applying any changes it carries to `doc`. After the
+    /// peer's hello, its first sync message may wait to be taken (`has_first_message`).
     pub fn receive(&mut self, doc: &mut GroupDoc, bytes: &[u8]) -> Result<Progress> {
         self.progress.frames_received += 1;
         self.progress.bytes_received += bytes.len() as u64;
@@ -299,12 +303,32 @@ impl SyncSession {
                 self.envelopes_in.extend(envelopes);
                 return Ok(self.progress.clone());
             }
-            Frame::Hello { held, first } => match (self.choose(&held)?, first) {
-                // Its first message is of the generation synced: taken as any other.
-                (true, Some(SyncMessage { message, signatures })) => (message, signing::decode(&signatures)?),
-                _ => return Ok(self.progress.clone()),
-            },
+            Frame::Hello { held, first } => {
+                // Its first message is taken if it is of the generation synced, into the record
+                // of that generation (`take_first_message`), which may not be `doc`.
+                let peers_newest = self.choose(&held)?;
+                self.first_in = first.filter(|_| peers_newest);
+                return Ok(self.progress.clone());
+            }
         };
+        self.apply(doc, message, signatures)
+    }
+
+    /// Whether the peer's hello carried a first message for the generation chosen, still to be
+    /// taken (`take_first_message`) into that generation's record.
+    pub fn has_first_message(&self) -> bool {
+        self.first_in.is_some()
+    }
+
+    /// Takes the first message of the peer's hello into `doc`, the record of the generation
+    /// this session syncs.
+    pub fn take_first_message(&mut self, doc: &mut GroupDoc) -> Result<Progress> {
+        let Some(SyncMessage { message, signatures }) = self.first_in.take() else { return Ok(self.progress.clone()) };
+        self.apply(doc, message, signing::decode(&signatures)?)
+    }
+
+    /// Applies a sync message from the peer, whose changes' `signatures` are to be checked.
+    fn apply(&mut self, doc: &mut GroupDoc, message: Vec<u8>, signatures: Signatures) -> Result<Progress> {
         self.before.get_or_insert_with(|| doc.heads());
         self.unanswered = None;
         let mut message = sync::Message::decode(&message).map_err(|e| Error::BadChanges(e.to_string()))?;

@@ -66,13 +66,23 @@ impl Store {
 
     /// Applies a frame from the peer; changes it carries are durable when this returns.
     pub fn receive_sync_frame(&mut self, session: &mut SyncSession, frame: &[u8]) -> Result<Progress> {
+        let progress = self.receive_into_synced(session, |session, doc| session.receive(doc, frame))?;
+        if !session.has_first_message() {
+            return Ok(progress);
+        }
+        // A hello, which chose the record synced: its first message goes into that one.
+        self.receive_into_synced(session, SyncSession::take_first_message)
+    }
+
+    /// Runs `receive` on the record the session syncs and keeps what it brought.
+    fn receive_into_synced(&mut self, session: &mut SyncSession, receive: impl FnOnce(&mut SyncSession, &mut GroupDoc) -> Result<Progress>) -> Result<Progress> {
         if let Some(generation) = self.archive_synced(session) {
-            let received = self.write_archive(&generation, |doc| session.receive(doc, frame));
+            let received = self.write_archive(&generation, |doc| receive(session, doc));
             let progress = self.keep_evidence(received)?;
             self.insert_envelopes(&session.take_envelopes())?;
             return Ok(progress);
         }
-        let received = self.write(|doc| session.receive(doc, frame));
+        let received = self.write(|doc| receive(session, doc));
         let (progress, touched) = self.keep_evidence(received)?;
         session.note_touched(touched);
         self.insert_envelopes(&session.take_envelopes())?;
