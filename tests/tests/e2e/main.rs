@@ -242,6 +242,15 @@ async fn two_organizers_assign_one_place_apart_and_resolving_clears_it_on_both()
     let text = conflict.text().await?;
     ensure!(text.contains("Ana") && text.contains("Bea"), "both sides are shown with who made them: {text}");
     app.screenshot("en", "22-conflicts").await?;
+    // Renewing the record waits until it is decided: the renew screen says so and leads here.
+    app.click("nav-settings").await?;
+    app.click("renew-open").await?;
+    app.wait_text("renew-conflicts", "1 conflict").await?;
+    ensure!(app.wait("renew-submit").await?.attr("disabled").await?.is_some(), "renewing waits for the conflict");
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "65-renew-conflicts").await?;
+    app.click("renew-conflicts-open").await?;
+    app.item_with_text("conflict-item", "Weekly shop for Mr. Okafor").await?;
     // The side is chosen by tapping its card (the label); the radio inside is only its state.
     app.click("[data-testid=conflict-keep-0] + label").await?;
     app.click("conflict-resolve").await?;
@@ -877,5 +886,90 @@ async fn a_phone_in_two_groups_refers_a_need_and_sees_the_answer_come_back() -> 
     app.click("nav-groups").await?;
     app.wait_text(CURRENT, "Eastside Mutual Aid").await?;
     app.screenshot("es", "70-groups").await?;
+    app.close().await
+}
+
+/// Issue 16 in the app: an organizer opens "Renew the record", sees what the new record starts
+/// with and what stays in the archive, leaves out a need's title (a phone number typed there),
+/// renews, and then deletes the old record from the phone. In both languages, with screenshots.
+#[tokio::test]
+async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_archive() -> Result<()> {
+    let _one = one_at_a_time().await;
+    let app = App::launch().await?;
+    start_group(&app, None).await?;
+    post_need(&app, "Ride for Rosa, 216-555-0142", "transport", "high").await?;
+    post_need(&app, "Coats before winter", "other", "normal").await?;
+    app.click("need-action-cancel").await?;
+    app.wait_text("need-status", "Cancelled").await?;
+    post_need(&app, "Soup for the Nguyens", "meals", "normal").await?;
+    // Settings in `lang`, from the top, as a person comes to it.
+    let settings_in = |lang: &'static str| {
+        let app = &app;
+        async move {
+            app.click("nav-needs").await?;
+            app.click("nav-settings").await?;
+            app.choose("lang-select", lang).await?;
+            app.wait(&format!("[lang={lang}]:root")).await?;
+            anyhow::Ok(())
+        }
+    };
+    let up_to_confirming = |lang: &'static str| {
+        let app = &app;
+        async move {
+            settings_in(lang).await?;
+            ensure!(app.count("archive-section").await? == 0, "no old record is kept before renewing");
+            app.click("renew-open").await?;
+            app.wait_text("renew-needs", "2").await?;
+            app.wait_text("renew-needs-archived", "1").await?;
+            app.dismiss_toasts().await?;
+            app.screenshot(lang, "65-renew").await?;
+            app.fill("renew-find", "555").await?;
+            app.click_in("renew-record", "216-555-0142", "renew-purge-title").await?;
+            app.wait_text("renew-purged-text", "Ride for Rosa, 216-555-0142").await?;
+            app.screenshot(lang, "66-renew-left-out").await?;
+            app.click("renew-submit").await?;
+            app.wait("renew-dialog").await?;
+            app.screenshot(lang, "67-renew-confirm").await?;
+            anyhow::Ok(())
+        }
+    };
+    let archive_shown = |lang: &'static str| {
+        let app = &app;
+        async move {
+            app.scroll_to(&app.wait("archive-section").await?).await?;
+            app.dismiss_toasts().await?;
+            app.screenshot(lang, "68-archive").await?;
+            app.click("archive-delete").await?;
+            app.wait("archive-dialog").await?;
+            app.screenshot(lang, "69-archive-delete").await?;
+            anyhow::Ok(())
+        }
+    };
+    up_to_confirming("en").await?;
+    app.click("renew-dialog-cancel").await?;
+    up_to_confirming("es").await?;
+    app.click("renew-dialog-confirm").await?;
+
+    // Renewed: Settings shows the old record kept on this phone, until it is deleted.
+    app.wait("archive-section").await?;
+    archive_shown("es").await?;
+    app.click("archive-dialog-cancel").await?;
+    settings_in("en").await?;
+    archive_shown("en").await?;
+    app.click("archive-dialog-confirm").await?;
+    app.wait_gone("archive-section", "").await?;
+    ensure!(app.count("renew-open").await? == 1, "the organizer can renew again later");
+
+    // The list shows the need without its title; the record holds the open needs only (the
+    // cancelled one was in the archive, now deleted).
+    app.click("nav-needs").await?;
+    app.item_with_text("need-item", "Soup for the Nguyens").await?;
+    app.wait_gone("need-item", "555-0142").await?;
+    let cli = Cli::new(app.database().parent().context("data dir")?);
+    let needs = cli.json(&["need", "list"])?;
+    let mut titles: Vec<&str> = needs.as_array().context("needs")?.iter().filter_map(|n| n["title"].as_str()).collect();
+    titles.sort();
+    ensure!(titles == ["", "Soup for the Nguyens"], "the record holds: {needs}");
+    ensure!(cli.json(&["archive"])?["archived"] == 0, "no old record is left on the phone");
     app.close().await
 }

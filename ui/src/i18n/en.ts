@@ -983,7 +983,7 @@ export const en = {
   'renew.submit': 'Renew the record',
   'renew.confirm_title': 'Renew the group’s record?',
   'renew.confirm_text': 'This cannot be undone. The new record starts now with what is open today; closed needs and the history stay in the archive on this phone. Other phones move over when they sync.',
-  'renew.confirm_purged': { one: '{count} text is left out of it.', other: '{count} texts are left out of it.' },
+  'renew.confirm_purged': { one: 'It leaves out the text you picked.', other: 'It leaves out the {count} texts you picked.' },
   'renew.confirm': 'Renew',
   'renew.done': 'The group’s record is renewed. The old one is kept as an archive on this phone; other phones move over when they sync.',
   'archive.title': 'The old record on this phone',

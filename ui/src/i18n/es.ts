@@ -985,7 +985,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'renew.submit': 'Renovar el registro',
   'renew.confirm_title': '¿Renovar el registro del grupo?',
   'renew.confirm_text': 'No se puede deshacer. El registro nuevo empieza ahora con lo que está abierto hoy; las necesidades cerradas y el historial se quedan en el archivo de este teléfono. Los demás teléfonos se pasan al nuevo cuando sincronizan.',
-  'renew.confirm_purged': { one: 'Se le quita {count} texto.', other: 'Se le quitan {count} textos.' },
+  'renew.confirm_purged': { one: 'Deja fuera el texto que elegiste.', other: 'Deja fuera los {count} textos que elegiste.' },
   'renew.confirm': 'Renovar',
   'renew.done': 'El registro del grupo está renovado. El viejo se guarda como archivo en este teléfono; los demás teléfonos se pasan al nuevo cuando sincronizan.',
   'archive.title': 'El registro viejo en este teléfono',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NeedSummary, OfferView, Purge } from '../api/generated';
-import { addPurge, fieldKey, findRecords, purgeableFields, purgedText, purgeRecords, removePurge, samePurge } from './renew';
+import { fieldKey, findRecords, hasPurge, purgeableFields, purgedText, purgeRecords, removePurge, samePurge, togglePurge } from './renew';
 
 const need = (id: string, title: string) => ({ id, title }) as NeedSummary;
 const offer = (id: string, what: string) => ({ id, what }) as OfferView;
@@ -32,10 +32,12 @@ describe('renewal purges', () => {
     expect(fieldKey(title)).toBe('needs.title');
   });
 
-  it('adds a purge once and removes it again', () => {
-    const both = addPurge(addPurge([title], description), { ...title });
+  it('toggles a purge on at the end and off again, and removes one', () => {
+    const both = togglePurge([title], description);
     expect(both).toEqual([title, description]);
-    expect(removePurge(both, { ...title })).toEqual([description]);
+    expect(hasPurge(both, { ...title })).toBe(true);
+    expect(togglePurge(both, { ...title })).toEqual([description]);
+    expect(removePurge(both, { ...description })).toEqual([title]);
     expect(samePurge(title, description)).toBe(false);
   });
 

@@ -38,9 +38,13 @@ export function samePurge(a: Purge, b: Purge): boolean {
   return a.collection === b.collection && a.record === b.record && a.field === b.field;
 }
 
-/** `purges` with `purge` at the end, once. */
-export function addPurge(purges: Purge[], purge: Purge): Purge[] {
-  return purges.some((p) => samePurge(p, purge)) ? purges : [...purges, purge];
+export function hasPurge(purges: Purge[], purge: Purge): boolean {
+  return purges.some((p) => samePurge(p, purge));
+}
+
+/** `purges` without `purge` if it is there, else with it at the end. */
+export function togglePurge(purges: Purge[], purge: Purge): Purge[] {
+  return hasPurge(purges, purge) ? removePurge(purges, purge) : [...purges, purge];
 }
 
 export function removePurge(purges: Purge[], purge: Purge): Purge[] {

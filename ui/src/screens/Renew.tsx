@@ -8,8 +8,8 @@ import type { Purge, RenewalPreviewView } from '../api/generated';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Icon } from '../components/Icon';
 import { BackLink, LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
-import { addPurge, fieldKey, findRecords, purgeableFields, purgedText, purgeRecords, removePurge, samePurge, type PurgeRecord } from '../logic/renew';
 import type { MessageKey } from '../i18n';
+import { fieldKey, findRecords, hasPurge, purgeableFields, purgedText, purgeRecords, removePurge, togglePurge, type PurgeRecord } from '../logic/renew';
 import { enumText } from '../logic/words';
 import { href, navigate } from '../router';
 import { run, toast, useApp } from '../store';
@@ -49,8 +49,8 @@ function Preview({ preview }: { preview: RenewalPreviewView }): JSX.Element {
   );
 }
 
-/** Find a need or offer, then the field whose text to leave out. */
-function PurgePicker({ records, purges, onAdd }: { records: PurgeRecord[]; purges: Purge[]; onAdd: (p: Purge) => void }): JSX.Element {
+/** Find a need or offer, then the field whose text to leave out (pressed again, it is kept). */
+function PurgePicker({ records, purges, onToggle }: { records: PurgeRecord[]; purges: Purge[]; onToggle: (p: Purge) => void }): JSX.Element {
   const { t } = useApp();
   const [query, setQuery] = useState('');
   const found = findRecords(records, query);
@@ -79,16 +79,18 @@ function PurgePicker({ records, purges, onAdd }: { records: PurgeRecord[]; purge
                   {purgeableFields(r.collection).map((field) => {
                     const purge = { collection: r.collection, record: r.id, field };
                     const action = enumText(t, 'renew.remove', fieldKey(purge));
+                    const on = hasPurge(purges, purge);
                     return (
                       <button
                         type="button"
                         key={field}
-                        class="btn btn-secondary btn-small"
+                        class={`btn btn-small ${on ? 'btn-primary' : 'btn-secondary'}`}
                         data-testid={`renew-purge-${field}`}
+                        aria-pressed={on}
                         aria-label={`${action}: ${label}`}
-                        disabled={purges.some((p) => samePurge(p, purge))}
-                        onClick={() => onAdd(purge)}
+                        onClick={() => onToggle(purge)}
                       >
+                        {on ? <Icon name="check" size={18} /> : null}
                         {action}
                       </button>
                     );
@@ -158,9 +160,7 @@ export function RenewScreen(): JSX.Element {
     <div class="screen">
       <BackLink to={href.settings()} label={t('settings.title')} />
       <ScreenTitle sub={t('renew.explain')}>{t('renew.title')}</ScreenTitle>
-      {preview.error ? <LoadError error={preview.error} retry={preview.reload} /> : null}
-      {!preview.data && preview.loading ? <Loading /> : null}
-      {preview.data ? <Preview preview={preview.data} /> : null}
+      {/* What stops renewing comes first. */}
       {conflicts ? (
         <div class="notice notice-warn" role="status" data-testid="renew-conflicts">
           <Icon name="conflict" size={20} />
@@ -170,14 +170,17 @@ export function RenewScreen(): JSX.Element {
           </div>
         </div>
       ) : null}
+      {preview.error ? <LoadError error={preview.error} retry={preview.reload} /> : null}
+      {!preview.data && preview.loading ? <Loading /> : null}
+      {preview.data ? <Preview preview={preview.data} /> : null}
       <section class="card stack" aria-labelledby="renew-purge-title">
         <h2 id="renew-purge-title">{t('renew.purge_title')}</h2>
         <p class="muted">{t('renew.purge_explain')}</p>
         {lists.error ? <LoadError error={lists.error} retry={lists.reload} /> : null}
-        <PurgePicker records={records} purges={purges} onAdd={(p) => setPurges(addPurge(purges, p))} />
+        <PurgePicker records={records} purges={purges} onToggle={(p) => setPurges(togglePurge(purges, p))} />
         {purges.length ? <LeftOut purges={purges} records={records} preview={preview.data} onKeep={(p) => setPurges(removePurge(purges, p))} /> : null}
       </section>
-      <button type="button" class="btn btn-primary btn-block" data-testid="renew-submit" disabled={!preview.data || preview.loading || conflicts > 0 || busy} onClick={() => setConfirming(true)}>
+      <button type="button" class="btn btn-primary btn-block" data-testid="renew-submit" disabled={!preview.data || preview.loading || !!preview.error || conflicts > 0 || busy} onClick={() => setConfirming(true)}>
         {t('renew.submit')}
       </button>
       {confirming ? (
