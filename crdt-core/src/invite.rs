@@ -51,10 +51,41 @@ pub struct Invite {
     pub epoch: u32,
     /// Where a member's device listens (`host:port`), if the inviter shared it.
     pub address: Option<String>,
+    /// The renewed record the inviter works on, if the group's record was renewed: the new
+    /// member takes that record's seed from whoever it meets, since the invite vouches for it,
+    /// and never needs the history before it. Links only (a code is read aloud).
+    pub record: Option<InvitedRecord>,
+}
+
+/// A generation of the group's record (`sync::Generation`) and the hash of its seed, in hex.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvitedRecord {
+    pub id: String,
+    pub depth: u32,
+    pub seed: String,
+}
+
+impl InvitedRecord {
+    /// `<id>.<depth>.<seed>`, as the link's `r` field.
+    fn field(&self) -> String {
+        format!("{}.{}.{}", self.id, self.depth, self.seed)
+    }
+
+    fn parse(field: &str) -> Result<InvitedRecord, InviteError> {
+        let bad = InviteError::Malformed("bad record");
+        let mut parts = field.split('.');
+        let (Some(id), Some(depth), Some(seed), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else { return Err(bad) };
+        let hash = |text: &str| text.len() == 64 && HEXLOWER.decode(text.as_bytes()).is_ok();
+        let depth = depth.parse().map_err(|_| InviteError::Malformed("bad record"))?;
+        if !hash(id) || !hash(seed) || depth == 0 {
+            return Err(bad);
+        }
+        Ok(InvitedRecord { id: id.to_string(), depth, seed: seed.to_string() })
+    }
 }
 
 impl Invite {
-    /// `aidmesh:join?v=1&g=<group>&k=<secret>[&a=<address>]&c=<checksum>`.
+    /// `aidmesh:join?v=1&g=<group>&k=<secret>[&e=<epoch>][&a=<address>][&r=<record>]&c=<checksum>`.
     pub fn to_link(&self) -> String {
         let mut link = format!("{LINK_PREFIX}v={VERSION}&g={}&k={}", self.group.simple(), BASE32_NOPAD.encode(self.secret.as_bytes()));
         if self.epoch > 0 {
@@ -63,7 +94,10 @@ impl Invite {
         if let Some(address) = &self.address {
             link.push_str(&format!("&a={address}"));
         }
-        link.push_str(&format!("&c={}", HEXLOWER.encode(&self.checksum(self.address.as_deref()))));
+        if let Some(record) = &self.record {
+            link.push_str(&format!("&r={}", record.field()));
+        }
+        link.push_str(&format!("&c={}", HEXLOWER.encode(&self.checksum(self.address.as_deref(), self.record.as_ref()))));
         link
     }
 
@@ -75,7 +109,7 @@ impl Invite {
         if self.epoch > 0 {
             bytes.extend_from_slice(&self.epoch.to_be_bytes());
         }
-        bytes.extend_from_slice(&self.checksum(None));
+        bytes.extend_from_slice(&self.checksum(None, None));
         let code = BASE32_NOPAD.encode(&bytes);
         code.as_bytes().chunks(5).map(|c| std::str::from_utf8(c).expect("base32 is ASCII")).collect::<Vec<_>>().join("-")
     }
@@ -102,9 +136,10 @@ impl Invite {
             check_address(address).map_err(|_| InviteError::Malformed("bad address"))?;
         }
         let epoch = field("e").map_or(Ok(0), |e| e.parse().map_err(|_| InviteError::Malformed("bad epoch")))?;
-        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), epoch, address };
+        let record = field("r").map(InvitedRecord::parse).transpose()?;
+        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), epoch, address, record };
         let checksum = HEXLOWER.decode(field("c").ok_or(InviteError::Missing("checksum"))?.as_bytes()).map_err(|_| InviteError::Checksum)?;
-        if checksum != invite.checksum(invite.address.as_deref()) {
+        if checksum != invite.checksum(invite.address.as_deref(), invite.record.as_ref()) {
             return Err(InviteError::Checksum);
         }
         Ok(invite)
@@ -125,14 +160,14 @@ impl Invite {
         let group = Uuid::from_slice(&rest[..16]).expect("16 bytes");
         let secret: [u8; SECRET_LEN] = rest[16..16 + SECRET_LEN].try_into().expect("32 bytes");
         let epoch = rest[16 + SECRET_LEN..16 + SECRET_LEN + epoch_len].try_into().map_or(0, u32::from_be_bytes);
-        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), epoch, address: None };
-        if rest[16 + SECRET_LEN + epoch_len..] != invite.checksum(None) {
+        let invite = Invite { group, secret: GroupSecret::from_bytes(secret), epoch, address: None, record: None };
+        if rest[16 + SECRET_LEN + epoch_len..] != invite.checksum(None, None) {
             return Err(InviteError::Checksum);
         }
         Ok(invite)
     }
 
-    fn checksum(&self, address: Option<&str>) -> [u8; 4] {
+    fn checksum(&self, address: Option<&str>, record: Option<&InvitedRecord>) -> [u8; 4] {
         let mut hash = Sha256::new();
         hash.update(b"aidmesh-invite");
         hash.update([VERSION]);
@@ -142,6 +177,9 @@ impl Invite {
             hash.update(self.epoch.to_be_bytes());
         }
         hash.update(address.unwrap_or_default().as_bytes());
+        if let Some(record) = record {
+            hash.update(record.field().as_bytes());
+        }
         hash.finalize()[..4].try_into().expect("4 of 32 bytes")
     }
 

@@ -50,7 +50,7 @@ pub use export::Export;
 pub use history::{FieldChange, HistoryEntry};
 pub use matching::{Batch, Candidate, Excluded, Exclusion, Matcher, Proposal, Ranking, Reason, Unfilled};
 pub use model::*;
-pub use invite::{Invite, InviteError};
+pub use invite::{Invite, InviteError, InvitedRecord};
 pub use seal::Contact;
 pub use secret::{DeviceKey, EpochSecret, GroupSecret, Keyring};
 pub use signing::{Signatures, Signer};

@@ -108,6 +108,8 @@ pub struct SyncSession {
     again: bool,
     /// The first sync message the peer's hello carried, until taken into the record synced.
     first_in: Option<SyncMessage>,
+    /// The seed of a renewed record that this device's invite vouches for: taken unsigned.
+    vouched_seed: Option<ChangeHash>,
     /// The heads of the record synced, before: set once it is known which record that is.
     before: Option<Vec<automerge::ChangeHash>>,
     /// A hash of the last sync message sent, until the peer's next frame. automerge offers some
@@ -160,6 +162,7 @@ impl SyncSession {
             chosen: None,
             again: false,
             first_in: None,
+            vouched_seed: None,
             before: None,
             unanswered: None,
             progress: Progress::default(),
@@ -173,6 +176,13 @@ impl SyncSession {
             parts_out: VecDeque::new(),
             parts_in: frame::Parts::default(),
         }
+    }
+
+    /// Takes the seed `seed` of the renewed record this device joined by invite without a
+    /// signature: nobody signs a seed, every device on that record builds it, and the invite
+    /// named it.
+    pub fn vouching(self, seed: Option<ChangeHash>) -> Self {
+        SyncSession { vouched_seed: seed, ..self }
     }
 
     /// Key envelopes to send first, ahead of the record, so the peer holds them by the time it
@@ -243,9 +253,7 @@ impl SyncSession {
             message.need = message.need.iter().filter(|h| !held.contains(*h)).chain(lacking).copied().collect::<BTreeSet<_>>().into_iter().collect();
         }
         // automerge notes every change a message carries as sent.
-        // A generation's seed is nobody's to sign: a peer on the same generation built it too.
-        let seed = doc.seed_change();
-        let carried: Vec<_> = self.state.sent_hashes.difference(&sent_before).filter(|hash| Some(**hash) != seed).copied().collect();
+        let carried: Vec<_> = self.state.sent_hashes.difference(&sent_before).copied().collect();
         if carried.is_empty() && !message.changes.is_empty() {
             // The whole document again, to a peer whose empty-handed message crossed the first
             // copy (automerge sends the document while the peer's heads are empty).
@@ -257,7 +265,11 @@ impl SyncSession {
             return Ok(None);
         }
         self.unanswered = Some(hash);
-        Ok(Some(SyncMessage { message, signatures: signing::encode(&signatures_of(&carried)?) }))
+        // A generation's seed is nobody's to sign: a peer on the same generation built it too,
+        // and a newcomer's invite names it.
+        let seed = doc.seed_change();
+        let signed: Vec<_> = carried.into_iter().filter(|hash| Some(*hash) != seed).collect();
+        Ok(Some(SyncMessage { message, signatures: signing::encode(&signatures_of(&signed)?) }))
     }
 
     fn count_sent(&mut self, bytes: Vec<u8>) -> Vec<u8> {
@@ -347,7 +359,7 @@ impl SyncSession {
         let (ready, waiting) = doc.ready_to_apply(carried);
         let unchecked: Vec<_> = waiting.iter().map(|c| (c.actor_id().clone(), c.hash(), signatures.get(&c.hash()))).collect();
         signing::verify_all(self.group, &unchecked)?;
-        let checked = doc.check_signed(&ready, &signatures, self.group)?;
+        let checked = doc.check_signed(&ready, &signatures, self.group, self.vouched_seed)?;
         if held_before || !waiting.is_empty() {
             message.changes = ready.iter().map(|c| c.raw_bytes().to_vec()).collect::<Vec<_>>().into();
         }

@@ -92,7 +92,7 @@ fn main() {
 
     // Invites: a link with an address, one without, a short code.
     let dir = seeds.join("invite");
-    let invite = Invite { group: common::GROUP, secret: common::secret(), epoch: 0, address: Some("192.168.1.20:7420".into()) };
+    let invite = Invite { group: common::GROUP, secret: common::secret(), epoch: 0, address: Some("192.168.1.20:7420".into()), record: None };
     write(&dir, "link-address", invite.to_link().as_bytes());
     write(&dir, "code", invite.to_code().as_bytes());
     let invite = Invite { address: None, ..invite };

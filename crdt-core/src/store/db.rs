@@ -21,6 +21,10 @@ pub(super) fn classify(path: &Path, e: rusqlite::Error) -> Error {
     }
 }
 
+/// The `meta` key naming the seed of the record this device works on (a renewed one): what an
+/// invite vouches for, and what a device that joined by such an invite takes unsigned.
+pub(super) const GENERATION_SEED: &str = "generation_seed";
+
 pub(super) fn get_meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()
 }

@@ -8,7 +8,7 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::db::{current_generation, insert_chunk, insert_signatures, set_meta};
+use super::db::{current_generation, insert_chunk, insert_signatures, set_meta, GENERATION_SEED};
 use super::write::apply_stored_after;
 use super::index::reindex_all;
 use super::Store;
@@ -130,6 +130,7 @@ impl Store {
         insert_signatures(&tx, &signatures)?;
         set_meta(&tx, "generation", &renewal.id)?;
         set_meta(&tx, "generation_depth", &depth.to_string())?;
+        set_meta(&tx, GENERATION_SEED, &next.seed_change().map(|seed| seed.to_string()).unwrap_or_default())?;
         // What peers were known to hold was of the old record.
         tx.execute("UPDATE peers SET sync_state = NULL", [])?;
         reindex_all(&tx, &next)?;

@@ -6,7 +6,7 @@ use automerge::ChangeHash;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::db::signatures_of;
+use super::db::{signatures_of, GENERATION_SEED};
 use super::Store;
 use crate::bundle::{self, Contents};
 use crate::engine::{GroupDoc, Touched};
@@ -33,7 +33,8 @@ impl Store {
         let saved = self.saved_sync_state(peer)?;
         let sent: i64 = self.conn.query_row("SELECT envelopes_sent FROM peers WHERE device = ?1", [peer], |r| r.get(0)).optional()?.unwrap_or(0);
         let (envelopes, up_to) = self.envelopes_after(sent)?;
-        Ok(SyncSession::between_generations(self.group_id, self.held_generations()?, saved.as_deref()).with_envelopes(envelopes, up_to))
+        let vouched = super::get_meta(&self.conn, GENERATION_SEED)?.and_then(|seed| seed.parse().ok());
+        Ok(SyncSession::between_generations(self.group_id, self.held_generations()?, saved.as_deref()).with_envelopes(envelopes, up_to).vouching(vouched))
     }
 
     /// The archived generation a session syncs, if it syncs one (a device still on it).

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use crate::engine::GroupDoc;
 use crate::error::{Error, Result};
-use crate::invite::Invite;
+use crate::invite::{Invite, InvitedRecord};
 use crate::model::{Category, EntryStatus, NeedStatus, NewMember, OfferStatus, Party, Urgency};
 use crate::secret::{DeviceKey, EpochSecret, GroupSecret};
 use crate::signing::{Signatures, Signer};
@@ -41,7 +41,7 @@ mod queries;
 mod referrals;
 mod write;
 
-use db::{classify, current_generation, get_meta, insert_chunk, insert_signatures, set_meta};
+use db::{classify, current_generation, get_meta, insert_chunk, insert_signatures, set_meta, GENERATION_SEED};
 use index::reindex_all;
 pub use groups::{check_new_group, choose_group, group_files, new_group_file, GroupOnDevice, FIRST_GROUP_FILE};
 pub use generations::RenewalPreview;
@@ -146,7 +146,7 @@ impl Store {
         let group_id = doc.group()?.id;
         let founding: Signatures = doc.take_unsaved().made_here.iter().map(|hash| (*hash, signer.sign(group_id, hash))).collect();
         let identity = Identity { signer, device, secret: GroupSecret::generate(), epoch: 0, group_id, member: Some(member.id), join_name: None };
-        build(path, key, &identity, Some((&doc, &founding)))?;
+        build(path, key, &identity, Some((&doc, &founding)), None)?;
         let mut store = Store::open(path, key)?;
         store.make_organizer_key()?;
         Ok(store)
@@ -166,7 +166,7 @@ impl Store {
             member: None,
             join_name: Some(name.trim().to_string()),
         };
-        build(path, key, &identity, None)?;
+        build(path, key, &identity, None, invite.record.as_ref())?;
         Store::open(path, key)
     }
 
@@ -293,7 +293,11 @@ impl Store {
         if let Some(address) = &address {
             crate::invite::check_address(address)?;
         }
-        Ok(Invite { group: self.group_id, secret: self.secret.clone(), epoch: self.epoch, address })
+        let record = match get_meta(&self.conn, GENERATION_SEED)? {
+            Some(seed) if self.generation.depth > 0 => Some(InvitedRecord { id: self.generation.id.clone(), depth: self.generation.depth, seed }),
+            _ => None,
+        };
+        Ok(Invite { group: self.group_id, secret: self.secret.clone(), epoch: self.epoch, address, record })
     }
 
 }
@@ -444,7 +448,9 @@ fn refuse_existing(path: &Path) -> Result<()> {
 
 /// Writes a new database beside its final name and renames it into place, so a half-made one
 /// never appears.
-fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<(&GroupDoc, &Signatures)>) -> Result<()> {
+/// A new database for `identity`, holding the founding `doc`, or nothing yet (a device joining:
+/// `record` is the renewed record its invite vouches for).
+fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<(&GroupDoc, &Signatures)>, record: Option<&InvitedRecord>) -> Result<()> {
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     {
@@ -460,6 +466,11 @@ fn build(path: &Path, key: &DbKey, identity: &Identity, doc: Option<(&GroupDoc, 
             insert_chunk(&tx, true, &doc.save())?;
             insert_signatures(&tx, signatures)?;
             reindex_all(&tx, doc)?;
+        }
+        if let Some(InvitedRecord { id, depth, seed }) = record {
+            set_meta(&tx, "generation", id)?;
+            set_meta(&tx, "generation_depth", &depth.to_string())?;
+            set_meta(&tx, GENERATION_SEED, seed)?;
         }
         tx.commit()?;
         conn.pragma_update(None, "journal_mode", "DELETE")?;

@@ -727,3 +727,53 @@ fn a_bundle_of_the_old_record_is_refused_whole_by_a_device_on_the_new_one() {
     assert_eq!(ana.doc().unwrap().heads(), heads, "nothing of the old record is mixed into the new one");
     assert_eq!(ana.ignored().unwrap().len(), ignored, "and nobody is taken for equivocating");
 }
+
+#[test]
+fn a_member_invited_after_a_renewal_receives_only_the_renewed_record_which_the_invite_vouches_for() {
+    let (dirs, mut ana, _) = on_devices(&[]);
+    for i in 0..20 {
+        let need = ana.act(|doc, me, now| doc.add_need(me, NewNeed::new(&format!("Old {i}"), Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+        ana.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Done, now)).unwrap();
+    }
+    let open = ana.act(|doc, me, now| doc.add_need(me, NewNeed::new("Still open", Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    let old_invite = ana.invite(None).unwrap();
+    assert_eq!(old_invite.record, None, "a record never renewed needs no vouching");
+    ana.renew(vec![]).unwrap();
+    let invite = Invite::parse(&ana.invite(Some("127.0.0.1:7370".into())).unwrap().to_link()).unwrap();
+    let record = invite.record.clone().expect("the invite names the renewed record");
+    assert_eq!((record.id.as_str(), record.depth), (ana.generation().id.as_str(), 1));
+    assert!(Invite::parse(&invite.to_link().replace(&record.seed[..8], "00000000")).is_err(), "the checksum covers the record");
+
+    let mut eve = Store::join(&dirs[0].path().join("eve.db"), &aidmesh_tests::test_key(), &invite, "Eve").unwrap();
+    let (bytes, _, digest) = sync_stores(&mut ana, &mut eve);
+    assert_eq!(eve.generation(), ana.generation());
+    assert_eq!(eve.held_generations().unwrap().len(), 1, "no archive: the history never came");
+    let doc = eve.doc().unwrap();
+    assert!(doc.need(open.id).is_ok() && doc.needs().records.len() == 1, "the open need, not the 20 done ones");
+    assert!(doc.automerge().get_changes(&[]).len() <= 3, "the seed, Ana's nothing since, Eve's joining");
+    assert_eq!(digest.needs.new, 1);
+    assert!(ana.doc().unwrap().member(eve.me().unwrap()).is_ok(), "Eve's joining reached Ana");
+    let history = ana.held_generations().unwrap();
+    assert_eq!(history.len(), 2, "Ana keeps her archive");
+    assert!(bytes > 0);
+
+    // An invite naming another seed takes nothing: the seed that comes is not signed by anyone.
+    let forged = Invite { record: Some(InvitedRecord { seed: "ab".repeat(32), ..record }), ..invite };
+    let mut mallory = Store::join(&dirs[0].path().join("mallory.db"), &aidmesh_tests::test_key(), &forged, "Mal").unwrap();
+    let (id_a, id_m) = (ana.device().id(), mallory.device().id());
+    let (mut session_a, mut session_m) = (ana.begin_sync(&id_m).unwrap(), mallory.begin_sync(&id_a).unwrap());
+    let mut refused = None;
+    'meeting: for _ in 0..5 {
+        while let Some(frame) = ana.next_sync_frame(&mut session_a).unwrap() {
+            if let Err(e) = mallory.receive_sync_frame(&mut session_m, &frame) {
+                refused = Some(e);
+                break 'meeting;
+            }
+        }
+        while let Some(frame) = mallory.next_sync_frame(&mut session_m).unwrap() {
+            ana.receive_sync_frame(&mut session_a, &frame).unwrap();
+        }
+    }
+    assert!(refused.as_ref().is_some_and(|e| e.to_string().contains("signature")), "an unsigned seed the invite does not name is refused: {refused:?}");
+    assert!(mallory.doc().unwrap().heads().is_empty());
+}
