@@ -196,7 +196,7 @@ export function App(): JSX.Element {
   }
 
   const tab = tabOf(route);
-  const organizerOnly = ['organize', 'match', 'batch', 'conflicts', 'report', 'renew'].includes(route.name);
+  const organizerOnly = ['organize', 'match', 'batch', 'conflicts', 'report', 'import', 'renew'].includes(route.name);
   return (
     <div class="app with-tabs">
       {skip}
