@@ -960,11 +960,12 @@ async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_arc
     app.wait_gone("archive-section", "").await?;
     ensure!(app.count("renew-open").await? == 1, "the organizer can renew again later");
 
-    // The list shows the need without its title; the record holds the open needs only (the
+    // The list shows the need without its title, saying so; the record holds the open needs only (the
     // cancelled one was in the archive, now deleted).
     app.click("nav-needs").await?;
     app.item_with_text("need-item", "Soup for the Nguyens").await?;
     app.wait_gone("need-item", "555-0142").await?;
+    app.item_with_text("need-item", "title left out when the record was renewed").await?;
     let cli = Cli::new(app.database().parent().context("data dir")?);
     let needs = cli.json(&["need", "list"])?;
     let mut titles: Vec<&str> = needs.as_array().context("needs")?.iter().filter_map(|n| n["title"].as_str()).collect();

@@ -106,6 +106,12 @@ export function StatusBadge({ status, prefix = 'need_status' }: { status: string
   return <span class={`badge status status-${status}`}>{t.maybe(`${prefix}.${status}`) ?? status}</span>;
 }
 
+/** A need's title; one an organizer left out when renewing the record reads as such, not blank. */
+export function NeedTitle({ title }: { title: string }): JSX.Element {
+  const { t } = useApp();
+  return title ? <>{title}</> : <em class="muted">{t('need.title_left_out')}</em>;
+}
+
 export function CategoryText({ category }: { category: Category }): JSX.Element {
   const { t } = useApp();
   return <span class="category">{t(`category.${category}`)}</span>;

@@ -424,6 +424,7 @@ export const en = {
   'need_form.posted': 'Posted “{title}”.',
 
   'need.volunteers': 'Volunteers',
+  'need.title_left_out': '(title left out when the record was renewed)',
   'need.recurring': 'Repeats',
   'need.contact_shared': 'Contact details',
   'need.contact_organizers_only': 'For organizers only: the person did not agree to share them with the volunteer',

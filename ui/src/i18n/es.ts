@@ -426,6 +426,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'need_form.posted': 'Se publicó «{title}».',
 
   'need.volunteers': 'Voluntarios',
+  'need.title_left_out': '(título quitado al renovar el registro)',
   'need.recurring': 'Se repite',
   'need.contact_shared': 'Datos de contacto',
   'need.contact_organizers_only': 'Solo para quienes coordinan: la persona no aceptó compartirlos con quien ayude',

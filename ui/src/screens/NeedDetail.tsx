@@ -5,7 +5,7 @@ import type { HistoryEntry, NeedDetail, NeedStatus } from '../api/generated';
 import { Icon } from '../components/Icon';
 import { NeedContact } from '../components/NeedContact';
 import { ReferAction, ReferralPanel } from '../components/Referral';
-import { BackLink, Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
+import { BackLink, Empty, LoadError, Loading, NeedTitle, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { isActiveNeed, isLongWait, waitingLabel } from '../logic/time';
 import { needActions } from '../logic/undo';
 import { actionText, conflictKindText, fieldName, languageName, valueText } from '../logic/words';
@@ -101,7 +101,7 @@ function Detail({ d }: { d: NeedDetail }): JSX.Element {
           </span>
           {need.recurring ? <span class="badge">{t('need.recurring')}</span> : null}
         </div>
-        <ScreenTitle testid="need-detail-title">{need.title}</ScreenTitle>
+        <ScreenTitle testid="need-detail-title"><NeedTitle title={need.title} /></ScreenTitle>
         <p class={`with-icon${isLongWait(need, now) ? ' long-wait' : ''}`}>
           <Icon name="clock" size={16} />
           {waitingLabel(need, now, t)}

@@ -4,7 +4,7 @@ import { api } from '../api/commands';
 import { CATEGORIES, CHANNELS, URGENCIES, type Category, type Channel, type Contact, type NeedSummary, type Urgency } from '../api/generated';
 import { ContactFields, contactInputId, type ContactErrors } from '../components/NeedContact';
 import { CONTACT_FIELDS, contactIsEmpty, emptyContact, validateContact, type ContactField } from '../logic/contact';
-import { BackLink, Field, FieldError, fieldAria, ScreenTitle } from '../components/ui';
+import { BackLink, Field, FieldError, fieldAria, NeedTitle, ScreenTitle } from '../components/ui';
 import { Icon } from '../components/Icon';
 import { todayInput } from '../logic/time';
 import {
@@ -265,7 +265,7 @@ export function NeedForm(): JSX.Element {
                     <ul>
                       {samePhone.map((n) => (
                         <li key={n.id}>
-                          <a href={href.need(n.id)}>{n.title}</a> · {t(`need_status.${n.status}`)}
+                          <a href={href.need(n.id)}><NeedTitle title={n.title} /></a> · {t(`need_status.${n.status}`)}
                         </li>
                       ))}
                     </ul>

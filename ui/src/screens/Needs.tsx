@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
 import { CATEGORIES, NEED_STATUSES, URGENCIES, type NeedSummary } from '../api/generated';
 import { Icon } from '../components/Icon';
-import { Empty, LoadError, Loading, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
+import { Empty, LoadError, Loading, NeedTitle, ScreenTitle, StatusBadge, UrgencyBadge, useLoad } from '../components/ui';
 import { activeFilterCount, DEFAULT_NEEDS_FILTER, sortNeeds, toNeedFilter, type NeedsFilterState } from '../logic/filters';
 import { isLongWait, waitingLabel } from '../logic/time';
 import { href } from '../router';
@@ -50,7 +50,7 @@ export function NeedItem({ need, now }: { need: NeedSummary; now: Date }): JSX.E
           ) : null}
         </div>
         <h2 class="item-title" data-testid="need-item-title">
-          {need.title}
+          <NeedTitle title={need.title} />
         </h2>
         <p class="item-meta">
           <span>{t(`category.${need.category}`)}</span>

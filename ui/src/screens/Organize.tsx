@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import { api } from '../api/commands';
 import { Icon } from '../components/Icon';
 import { HoursToConfirm } from '../components/HoursToConfirm';
-import { Empty, LoadError, Loading, ScreenTitle, UrgencyBadge, useLoad } from '../components/ui';
+import { Empty, LoadError, Loading, NeedTitle, ScreenTitle, UrgencyBadge, useLoad } from '../components/ui';
 import { sortNeeds } from '../logic/filters';
 import { waitingLabel } from '../logic/time';
 import { href } from '../router';
@@ -56,7 +56,7 @@ export function OrganizeScreen(): JSX.Element {
                       <UrgencyBadge urgency={n.urgency} />
                     </div>
                     <a class="item-title-sm" href={href.need(n.id)}>
-                      {n.title}
+                      <NeedTitle title={n.title} />
                     </a>
                     <p class="muted small">
                       {n.area} · {waitingLabel(n, now, t)} · {t('needs.filled', { filled: n.filled, needed: n.volunteers_needed })}
