@@ -94,6 +94,16 @@ fn deflated(start: Vec<u8>, message: &[u8], signatures: &[u8]) -> Vec<u8> {
     out.finish().expect("writing to memory")
 }
 
+/// `[u32 length][that many bytes][the rest]`, split into the bytes and the rest.
+fn length_prefixed(bytes: &[u8]) -> Result<(&[u8], &[u8]), FrameError> {
+    let [a, b, c, d, rest @ ..] = bytes else { return Err(FrameError::Short) };
+    let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
+    if rest.len() < length {
+        return Err(FrameError::Short);
+    }
+    Ok(rest.split_at(length))
+}
+
 /// The sync message in a deflated payload, refused if it inflates past `MAX_MESSAGE`.
 fn inflated(payload: &[u8]) -> Result<SyncMessage, FrameError> {
     let mut message = Vec::new();
@@ -101,12 +111,7 @@ fn inflated(payload: &[u8]) -> Result<SyncMessage, FrameError> {
     if message.len() > MAX_MESSAGE {
         return Err(FrameError::TooLarge { size: message.len(), limit: MAX_MESSAGE });
     }
-    let [a, b, c, d, rest @ ..] = message.as_slice() else { return Err(FrameError::Short) };
-    let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
-    if rest.len() < length {
-        return Err(FrameError::Short);
-    }
-    let (signatures, message) = rest.split_at(length);
+    let (signatures, message) = length_prefixed(&message)?;
     Ok(SyncMessage { message: message.to_vec(), signatures: signatures.to_vec() })
 }
 
@@ -179,12 +184,7 @@ fn decode_within(bytes: &[u8], limit: usize) -> Result<Frame, FrameError> {
         KIND_SYNC => inflated(payload).map(|SyncMessage { message, signatures }| Frame::Sync { message, signatures }),
         KIND_ENVELOPES => Ok(Frame::Envelopes(payload.to_vec())),
         KIND_HELLO => {
-            let [a, b, c, d, rest @ ..] = payload else { return Err(FrameError::Short) };
-            let length = u32::from_be_bytes([*a, *b, *c, *d]) as usize;
-            if rest.len() < length {
-                return Err(FrameError::Short);
-            }
-            let (held, first) = rest.split_at(length);
+            let (held, first) = length_prefixed(payload)?;
             let first = (!first.is_empty()).then(|| inflated(first)).transpose()?;
             Ok(Frame::Hello { held: held.to_vec(), first })
         }
