@@ -1124,9 +1124,12 @@ fn hours(store: &mut Store, out: Output, command: HoursCommand) -> Result<()> {
             out.print(&ledger.entries, || show::entries(&ledger.entries, &labels))
         }
         HoursCommand::Balance => {
-            let balances = store.balances()?;
+            let (balances, late) = (store.balances()?, store.verdicts_on_archived_hours()?);
             let labels = show::Labels::of(store)?;
-            out.print(&balances, || show::balances(&balances, &labels))
+            out.print(&balances, || {
+                let text = show::balances(&balances, &labels);
+                if late.is_empty() { text } else { format!("{text}\n\n{}", show::verdicts_on_archived_hours(&late, &labels)) }
+            })
         }
         HoursCommand::Statement { member, csv } => {
             let party = party(store, &member)?;

@@ -468,6 +468,18 @@ pub fn entries(entries: &[LedgerEntry], labels: &Labels) -> String {
     text
 }
 
+/// Verdicts given after a renewal on hours it archived: the balances still count those hours.
+pub fn verdicts_on_archived_hours(verdicts: &[HourVerdict], labels: &Labels) -> String {
+    let mut text = format!(
+        "{} decision(s) about hours from before the record was renewed came in after it. The balances still count those hours; an organizer can correct a balance with an entry (`aidmesh hours log`):",
+        verdicts.len()
+    );
+    for v in verdicts {
+        let _ = write!(text, "\n  {} {} of entry {} by {}: {}", v.at.format("%Y-%m-%d"), v.kind, labels.short(v.entry), labels.party(Party::Member(v.by)), v.reason);
+    }
+    text
+}
+
 pub fn balances(balances: &[Balance], labels: &Labels) -> String {
     if balances.is_empty() {
         return "No confirmed hours yet. Log some with `aidmesh hours log`.".into();
@@ -484,6 +496,9 @@ pub fn balances(balances: &[Balance], labels: &Labels) -> String {
 
 pub fn statement(statement: &Statement, labels: &Labels) -> String {
     let mut text = format!("Statement for {}: balance {} h (confirmed hours only)", labels.party(statement.party), signed(statement.balance));
+    if statement.opening != Hours::ZERO {
+        let _ = write!(text, "\nOpening balance {} h, carried over when the record was renewed", signed(statement.opening));
+    }
     if statement.lines.is_empty() {
         text.push_str("\nNo hours given or received yet.");
         return text;

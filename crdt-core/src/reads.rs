@@ -53,8 +53,9 @@ impl GroupDoc {
         self.record(Collection::HourVerdicts, id)
     }
 
-    /// Every entry with its status: what balances and statements are computed from.
+    /// Every entry with its status, after the opening balances: what balances and statements
+    /// are computed from.
     pub fn ledger(&self) -> Ledger {
-        Ledger::new(self.hour_entries().records, &self.hour_verdicts().records)
+        Ledger::new(self.hour_entries().records, &self.hour_verdicts().records).after(self.opening())
     }
 }

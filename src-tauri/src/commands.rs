@@ -537,6 +537,7 @@ pub async fn my_hours(state: State<'_, App>) -> AppResult<MyHours> {
             given: balance.as_ref().map_or(Hours::ZERO, |b| b.given),
             received: balance.as_ref().map_or(Hours::ZERO, |b| b.received),
             net: balance.as_ref().map_or(Hours::ZERO, |b| b.net),
+            opening: statement.opening,
             csv: statement.to_csv(&names),
             lines: statement.lines.into_iter().map(|l| StatementLineView::new(l, &names)).collect(),
         })

@@ -479,6 +479,8 @@ pub struct MyHours {
     pub given: Hours,
     pub received: Hours,
     pub net: Hours,
+    /// The balance carried over when the group's record was last renewed (before the first line).
+    pub opening: Hours,
     pub lines: Vec<StatementLineView>,
     /// The statement as the CLI writes it (`Statement::to_csv`).
     pub csv: String,

@@ -74,6 +74,9 @@ pub(crate) struct Authority {
     /// Resolutions and verdicts that do not count.
     pub(crate) ignored_records: HashSet<(Collection, String)>,
     pub(crate) ignored: Vec<Ignored>,
+    /// Entries that ignored verdicts judge but the document does not hold: when one comes,
+    /// those verdicts are judged again.
+    pub(crate) awaited_entries: HashSet<String>,
 }
 
 impl Authority {
@@ -493,6 +496,7 @@ impl GroupDoc {
             *act_basis = basis;
         }
         let mut loss_ancestors: HashMap<usize, HashSet<ChangeHash>> = HashMap::new();
+        let mut awaited = HashSet::new();
         for (record, writers) in acts.iter() {
             let Some(first) = writers.first() else { continue };
             let known = act_verdicts.get(record).filter(|(count, _)| *count == writers.len());
@@ -502,17 +506,20 @@ impl GroupDoc {
                     let (collection, key) = record;
                     let author = replay.actors.get(&first.actor).copied();
                     let ancestors = ancestry.get(&first.hash).cloned().unwrap_or_default();
-                    let allowed = writers.len() == 1
-                        && author.is_some_and(|author| {
+                    // `None` while the entry a verdict judges is not here (its replay may come later).
+                    let allowed = match author.filter(|_| writers.len() == 1) {
+                        None => Some(false),
+                        Some(author) => {
                             let standing = standing_at(replay, author, &ancestors);
                             let lost_concurrently = replay.losses.iter().any(|&(loss, member)| {
                                 member == author
                                     && !ancestors.has(loss)
                                     && !loss_ancestors.entry(loss).or_insert_with(|| self.ancestors_of(candidates[loss].hash)).contains(&first.hash)
                             });
-                            standing.active && !lost_concurrently && self.act_allowed(*collection, key, author, standing.organizer)
-                        });
-                    let verdict = (!allowed).then(|| Ignored {
+                            if standing.active && !lost_concurrently { self.act_allowed(*collection, key, author, standing.organizer) } else { Some(false) }
+                        }
+                    };
+                    let verdict = (allowed != Some(true)).then(|| Ignored {
                         change: first.hash.to_string(),
                         device: first.actor.clone(),
                         member: author,
@@ -520,7 +527,10 @@ impl GroupDoc {
                         record: Some(key.clone()),
                         at: DateTime::from_timestamp(first.at, 0).unwrap_or_default(),
                     });
-                    act_verdicts.insert(record.clone(), (writers.len(), verdict.clone()));
+                    match allowed {
+                        Some(_) => _ = act_verdicts.insert(record.clone(), (writers.len(), verdict.clone())),
+                        None => awaited.extend(self.written_record::<HourVerdict>(*collection, key).map(|v| v.entry.to_string())),
+                    }
                     verdict
                 }
             };
@@ -529,23 +539,24 @@ impl GroupDoc {
                 authority.ignored.push(ignored);
             }
         }
+        authority.awaited_entries = awaited;
     }
 
-    /// Whether `author` may have written the resolution or verdict `key` as it reads now.
-    fn act_allowed(&self, collection: Collection, key: &str, author: Uuid, organizer: bool) -> bool {
-        let read = |collection, key: &str| self.written_json(collection, key).ok().flatten().map(|mut json| {
-            json.as_object_mut().map(|fields| fields.insert("id".into(), Json::String(key.to_string())));
-            json
-        });
+    /// Whether `author` may have written the resolution or verdict `key` as it reads now;
+    /// `None` for a verdict on an entry the document does not hold (yet, or at all: the entry
+    /// of a late verdict replayed into a new generation may be in the archive).
+    fn act_allowed(&self, collection: Collection, key: &str, author: Uuid, organizer: bool) -> Option<bool> {
         match collection {
             Collection::Resolutions => {
-                let resolution = read(collection, key).and_then(|j| serde_json::from_value::<Resolution>(j).ok());
-                organizer && resolution.is_some_and(|r| r.decided_by == author)
+                let resolution = self.written_record::<Resolution>(collection, key);
+                Some(organizer && resolution.is_some_and(|r| r.decided_by == author))
             }
             _ => {
-                let Some(verdict) = read(collection, key).and_then(|j| serde_json::from_value::<HourVerdict>(j).ok()) else { return false };
-                let entry = read(Collection::HourEntries, &verdict.entry.to_string()).and_then(|j| serde_json::from_value::<HourEntry>(j).ok());
-                verdict.by == author && entry.is_some_and(|entry| entry.may_judge(verdict.kind, author, organizer))
+                let Some(verdict) = self.written_record::<HourVerdict>(collection, key) else { return Some(false) };
+                let id = verdict.entry.to_string();
+                self.written_json(Collection::HourEntries, &id).ok().flatten()?;
+                let entry = self.written_record::<HourEntry>(Collection::HourEntries, &id);
+                Some(verdict.by == author && entry.is_some_and(|entry| entry.may_judge(verdict.kind, author, organizer)))
             }
         }
     }

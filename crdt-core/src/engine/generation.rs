@@ -30,9 +30,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::writer::Writer;
-use super::{message_parts, Action, Collection, GroupDoc, GROUP};
+use super::{message_parts, Action, Attempt, Collection, GroupDoc, Ignored, GROUP};
 use crate::codec;
-use crate::model::{Assignment, OfferStatus};
+use crate::model::{Assignment, Balance, EntryStatus, HourVerdict, LedgerEntry, OfferStatus, Party, Totals};
 use crate::error::{Error, Result};
 
 /// The group map's key for a renewal, followed by its id.
@@ -41,6 +41,8 @@ const RENEWAL: &str = "renewal_";
 /// were replayed into it (`replayed` maps each one's hash to `true`).
 pub(super) const GENERATION: &str = "generation";
 pub(super) const REPLAYED: &str = "replayed";
+/// The generation map's key for each party's confirmed hours in the entries left in the archive.
+const OPENING: &str = "opening";
 
 /// An organizer's decision to start a new generation of the group's record at `cut`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,11 +179,12 @@ impl GroupDoc {
         let seed_actor = renewal.seed_actor()?;
         // History names the organizer who renewed as the seed's author.
         actors.insert(seed_actor.to_hex_string(), renewal.by);
+        let archived = at_cut.archived_by_renewing();
         let mut generation = codec::to_json(renewal);
         if let Json::Object(fields) = &mut generation {
             fields.insert(REPLAYED.into(), Json::Object(Default::default()));
+            fields.insert(OPENING.into(), codec::to_json(&at_cut.opening_after(&archived)));
         }
-        let archived = at_cut.archived_by_renewing();
         let mut seed = GroupDoc::wrap(Automerge::new().with_actor(seed_actor));
         seed.change(Action::GroupRenew, renewal.at, |w| {
             w.create_collections()?;
@@ -200,6 +203,51 @@ impl GroupDoc {
         seed.unsaved.made_here.clear();
         seed.doc.set_actor(actor);
         Ok(seed)
+    }
+
+    /// Each party's confirmed hours when this generation started, in the entries its renewal
+    /// left in the archive (none for a first generation). Read as the seed wrote it: the seed is
+    /// the same on every device, and no later change can alter what it holds.
+    pub fn opening(&self) -> Vec<Balance> {
+        let Ok(seed) = self.seed_hash() else { return Vec::new() };
+        let read = || -> Result<Option<Json>> {
+            let Some((_, generation)) = self.doc.get_at(ROOT, GENERATION, &[seed])? else { return Ok(None) };
+            let Some((value, obj)) = self.doc.get_at(&generation, OPENING, &[seed])? else { return Ok(None) };
+            codec::read(&self.doc, &value, &obj, Some(&[seed])).map(Some)
+        };
+        read().ok().flatten().and_then(|json| codec::from_json(json).ok()).unwrap_or_default()
+    }
+
+    /// Verdicts given in this generation on hours its renewal left in the archive (an entry
+    /// confirmed at the cut that a device apart voided or disputed): the opening still counts
+    /// them. Listed for an organizer, who can correct a balance with an entry; never applied by
+    /// themselves, since whether an entry is in the opening, and with what hours, is the
+    /// archive's to say, and an archive is input from whoever holds it.
+    pub fn verdicts_on_archived_hours(&self) -> Vec<HourVerdict> {
+        if self.seed_change().is_none() {
+            return Vec::new();
+        }
+        // Authority does not count them (who may judge an entry it cannot read?): they are
+        // among the ignored, where the device's member must be the verdict's author.
+        let held: HashSet<String> = self.record_ids(Collection::HourEntries).into_iter().collect();
+        let authority = self.authority();
+        let verdict = |i: &Ignored| self.written_record::<HourVerdict>(Collection::HourVerdicts, i.record.as_deref()?).filter(|v| Some(v.by) == i.member);
+        let ignored = authority.ignored.iter().filter(|i| i.attempt == Attempt::Hours);
+        ignored.filter_map(verdict).filter(|v| !held.contains(&v.entry.to_string())).collect()
+    }
+
+    /// The opening of a generation that would archive `archived` now: this one's, plus the
+    /// confirmed hours of the entries archived.
+    fn opening_after(&self, archived: &HashSet<(Collection, String)>) -> Vec<Balance> {
+        let mut totals = Totals::opening(&self.opening());
+        let ledger = self.ledger();
+        for LedgerEntry { entry, status } in &ledger.entries {
+            if *status == EntryStatus::Confirmed && archived.contains(&(Collection::HourEntries, entry.id.to_string())) {
+                totals.given(Party::Member(entry.from), entry.hours);
+                totals.received(entry.to, entry.hours);
+            }
+        }
+        totals.balances()
     }
 
     /// The renewal this document is the generation of, if it is one.
@@ -375,15 +423,24 @@ impl GroupDoc {
 
 impl GroupDoc {
     /// The records a renewal now would leave in the archive: needs closed here with their
-    /// assignments and the decisions about them, and withdrawn offers no kept assignment names.
+    /// assignments and the decisions about them, withdrawn offers no kept assignment names, and
+    /// hours confirmed or voided (but for a kept assignment's, which say it was logged) with
+    /// their verdicts: the opening balances count the confirmed ones (`opening_after`).
     /// Everything else is live and carried, records that cannot be read included (they are not
-    /// known to be closed). A late change to an archived record brings it back (`rewrite`).
+    /// known to be closed). A late change to an archived need or offer brings it back
+    /// (`rewrite`); a late verdict on archived hours is listed (`verdicts_on_archived_hours`).
     pub(crate) fn archived_by_renewing(&self) -> HashSet<(Collection, String)> {
         let closed: HashSet<Uuid> = self.needs().records.iter().filter(|n| !n.status.takes_assignments() && !n.recurring).map(|n| n.id).collect();
         let (archived, kept): (Vec<Assignment>, Vec<Assignment>) = self.assignments().records.into_iter().partition(|a| closed.contains(&a.need));
         let named: HashSet<Uuid> = kept.iter().filter_map(|a| a.offer).collect();
         let withdrawn = self.offers().records.into_iter().filter(|o| o.status == OfferStatus::Withdrawn && !named.contains(&o.id)).map(|o| o.id);
         let decided = self.resolutions().records.into_iter().filter(|r| closed.contains(&r.record)).map(|r| r.id);
+        let kept_ids: HashSet<Uuid> = kept.iter().map(|a| a.id).collect();
+        let settled: HashSet<Uuid> = (self.ledger().entries.into_iter())
+            .filter(|e| matches!(e.status, EntryStatus::Confirmed | EntryStatus::Voided) && !e.entry.assignment.is_some_and(|a| kept_ids.contains(&a)))
+            .map(|e| e.entry.id)
+            .collect();
+        let verdicts = self.hour_verdicts().records.into_iter().filter(|v| settled.contains(&v.entry)).map(|v| v.id);
         let of = |collection: Collection| move |id: Uuid| (collection, id.to_string());
         closed
             .iter()
@@ -392,6 +449,8 @@ impl GroupDoc {
             .chain(archived.iter().map(|a| a.id).map(of(Collection::Assignments)))
             .chain(withdrawn.map(of(Collection::Offers)))
             .chain(decided.map(of(Collection::Resolutions)))
+            .chain(settled.iter().copied().map(of(Collection::HourEntries)))
+            .chain(verdicts.map(of(Collection::HourVerdicts)))
             .collect()
     }
 }

@@ -340,7 +340,10 @@ impl GroupDoc {
     /// construction.
     fn note(&mut self, mut touched: Touched, from_elsewhere: bool) {
         let acts = touched.records.iter().any(|(c, _)| matches!(c, Collection::HourVerdicts | Collection::Resolutions));
-        if touched.moves_authority() || (from_elsewhere && acts) {
+        // An entry that verdicts judged before it came (a replay can bring it after them).
+        let authority = self.authority.get_mut().as_ref();
+        let awaited = touched.records.iter().any(|(c, id)| *c == Collection::HourEntries && authority.is_some_and(|a| a.awaited_entries.contains(id)));
+        if touched.moves_authority() || (from_elsewhere && acts) || awaited {
             // Who may do what can change what counts of records nobody touched now (a demotion
             // revokes its target's concurrent acts), so those are noted too.
             if let Some(old) = self.authority.get_mut().take() {
@@ -464,10 +467,12 @@ impl GroupDoc {
 
     /// Reads one record (its id is its key); the error says why it is not a valid record.
     pub fn read_record<T: DeserializeOwned>(&self, collection: Collection, id: &str) -> Result<Option<Result<T, String>>> {
-        Ok(self.record_json(collection, id)?.map(|mut json| {
-            json.as_object_mut().map(|fields| fields.insert("id".into(), Json::String(id.to_string())));
-            codec::from_json(json)
-        }))
+        Ok(self.record_json(collection, id)?.map(|json| codec::from_json(with_id(json, id))))
+    }
+
+    /// The record at `id` as the document holds it, whoever wrote it, if it reads as a `T`.
+    pub(crate) fn written_record<T: DeserializeOwned>(&self, collection: Collection, id: &str) -> Option<T> {
+        self.written_json(collection, id).ok().flatten().and_then(|json| codec::from_json(with_id(json, id)).ok())
     }
 
     pub(crate) fn record<T: DeserializeOwned>(&self, collection: Collection, id: Uuid) -> Result<T> {
@@ -544,4 +549,10 @@ pub fn parse_changes(bytes: &[u8]) -> Result<Vec<Change>> {
         }
     }
     Ok(changes)
+}
+
+/// A record as the document holds it, with its id (its key) among its fields.
+fn with_id(mut json: Json, id: &str) -> Json {
+    json.as_object_mut().map(|fields| fields.insert("id".into(), Json::String(id.to_string())));
+    json
 }

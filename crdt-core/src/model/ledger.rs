@@ -290,10 +290,13 @@ impl LedgerEntry {
     }
 }
 
-/// Entries with their statuses, oldest first (ties by id, so every replica lists them alike).
+/// Entries with their statuses, oldest first (ties by id, so every replica lists them alike),
+/// after what each party had when the record was last renewed (`opening`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Ledger {
     pub entries: Vec<LedgerEntry>,
+    /// Each party's confirmed hours in the entries a renewal left in the archive.
+    pub opening: Vec<Balance>,
 }
 
 impl Ledger {
@@ -316,12 +319,17 @@ impl Ledger {
     /// A ledger of entries whose statuses are already known (read from the store's index).
     pub fn in_order(mut entries: Vec<LedgerEntry>) -> Ledger {
         entries.sort_by_key(|e| (e.entry.created_at, e.entry.id));
-        Ledger { entries }
+        Ledger { entries, opening: Vec::new() }
+    }
+
+    /// This ledger, starting from `opening` (`GroupDoc::opening`).
+    pub fn after(self, opening: Vec<Balance>) -> Ledger {
+        Ledger { opening, ..self }
     }
 
     /// Every party with confirmed hours: what they gave, received, and the difference.
     pub fn balances(&self) -> Vec<Balance> {
-        let mut totals = Totals::default();
+        let mut totals = Totals::opening(&self.opening);
         for e in self.entries.iter().filter(|e| e.status == EntryStatus::Confirmed) {
             totals.given(Party::Member(e.entry.from), e.entry.hours);
             totals.received(e.entry.to, e.entry.hours);
@@ -331,7 +339,8 @@ impl Ledger {
 
     /// One party's entries, oldest first, with the balance after each.
     pub fn statement(&self, party: Party) -> Statement {
-        let mut balance = Hours::ZERO;
+        let opening = self.opening.iter().find(|b| b.party == party).map_or(Hours::ZERO, |b| b.net);
+        let mut balance = opening;
         let mut lines = Vec::new();
         for LedgerEntry { entry, status } in &self.entries {
             let (hours, with) = if Party::Member(entry.from) == party {
@@ -356,12 +365,12 @@ impl Ledger {
                 note: entry.note.clone(),
             });
         }
-        Statement { party, balance, lines }
+        Statement { party, opening, balance, lines }
     }
 }
 
 /// What one party gave and received in confirmed hours. `net` is what they have in the bank.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balance {
     pub party: Party,
     pub given: Hours,
@@ -374,6 +383,16 @@ pub struct Balance {
 pub(crate) struct Totals(HashMap<Party, (Hours, Hours)>);
 
 impl Totals {
+    /// Totals that start from `opening`.
+    pub(crate) fn opening(opening: &[Balance]) -> Totals {
+        let mut totals = Totals::default();
+        for b in opening {
+            totals.given(b.party, b.given);
+            totals.received(b.party, b.received);
+        }
+        totals
+    }
+
     pub(crate) fn given(&mut self, party: Party, hours: Hours) {
         self.0.entry(party).or_default().0 += hours;
     }
@@ -394,6 +413,8 @@ impl Totals {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Statement {
     pub party: Party,
+    /// The balance carried over when the record was last renewed, before the first line.
+    pub opening: Hours,
     pub balance: Hours,
     pub lines: Vec<StatementLine>,
 }
@@ -419,6 +440,9 @@ impl Statement {
     /// formula is prefixed with `'`.
     pub fn to_csv(&self, names: &Names) -> String {
         let mut csv = String::from("date,entry,with,hours,status,balance,category,assignment,note\r\n");
+        if self.opening != Hours::ZERO {
+            csv.push_str(&format!(",,,{0},opening,{0},,,\r\n", self.opening));
+        }
         for line in &self.lines {
             let fields = [
                 line.at.to_rfc3339_opts(SecondsFormat::Secs, true),

@@ -36,6 +36,9 @@ pub(super) fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
     Ok(())
 }
 
+/// The meta key of the opening balances (`GroupDoc::opening`), as JSON.
+pub(super) const OPENING: &str = "opening";
+
 /// Brings the index rows of the touched records in line with the document.
 pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
     if touched.group {
@@ -43,6 +46,8 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
         if let Ok(group) = doc.group() {
             set_meta(tx, "group", &serde_json::to_string(&group).expect("serializable"))?;
         }
+        // The seed writes the group, and the opening with it.
+        set_meta(tx, OPENING, &serde_json::to_string(&doc.opening()).expect("serializable"))?;
     }
     // Read before the loop below indexes them.
     let added = added_members(tx, touched)?;

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::index::{forget_conflicts, fts_query, index_table, indexed_conflicts, store_conflicts};
+use super::index::{forget_conflicts, fts_query, index_table, indexed_conflicts, store_conflicts, OPENING};
 use super::db::{chunks_after, classify, get_meta};
 use super::{LedgerFilter, NeedFilter, OfferFilter, Store};
 use crate::conflict::{in_order, Conflict};
@@ -21,7 +21,7 @@ use crate::matching::Matcher;
 use crate::report::{Bucket, Logged, Period, Records, Report};
 use crate::totals::GroupTotals;
 use chrono::{DateTime, NaiveDate};
-use crate::model::{Assignment, Load, Party, Role, Balance, EntryStatus, Group, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
+use crate::model::{Assignment, Load, Party, Role, Balance, EntryStatus, Group, HourVerdict, Hours, Ledger, LedgerEntry, Member, Need, NeedStatus, Offer, Totals};
 
 /// The slices of a report's period that the two connections share out.
 const HOUR_SLICES: usize = 8;
@@ -157,7 +157,21 @@ impl Store {
         }
         let filter = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };
         let sql = format!("SELECT json_set(json, '$.status', status) FROM hour_entries{filter} ORDER BY created_at, id");
-        Ok(Ledger::in_order(self.json_rows(&sql, rusqlite::params_from_iter(args))?))
+        Ok(Ledger::in_order(self.json_rows(&sql, rusqlite::params_from_iter(args))?).after(self.opening()?))
+    }
+
+    /// Verdicts on hours the last renewal left in the archive (`GroupDoc::verdicts_on_archived_hours`).
+    pub fn verdicts_on_archived_hours(&mut self) -> Result<Vec<HourVerdict>> {
+        if self.generation.depth == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(self.doc()?.verdicts_on_archived_hours())
+    }
+
+    /// Each party's confirmed hours when this generation of the record started (`GroupDoc::opening`).
+    pub fn opening(&self) -> Result<Vec<Balance>> {
+        let Some(json) = get_meta(&self.conn, OPENING)? else { return Ok(Vec::new()) };
+        serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("opening balances: {e}") })
     }
 
     /// The meeting report over `period` (see `report`), from the index.
@@ -225,7 +239,7 @@ impl Store {
 
     /// Every party's confirmed hours, summed in the index (no document load).
     pub fn balances(&self) -> Result<Vec<Balance>> {
-        let mut totals = Totals::default();
+        let mut totals = Totals::opening(&self.opening()?);
         for (column, given) in [("from_member", true), ("to_party", false)] {
             let sql = format!("SELECT {column}, sum(quarters) FROM hour_entries WHERE status = ?1 GROUP BY {column}");
             let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| classify(&self.path, e))?;

@@ -375,7 +375,11 @@ contacts: number, };
 
 export type Member = { id: string, display_name: string, role: Role, languages: Array<string>, skills: Array<string>, home_area: string | null, device_ids: Array<string>, removed_at: string | null, created_at: string, };
 
-export type MyHours = { given: Hours, received: Hours, net: Hours, lines: Array<StatementLineView>, 
+export type MyHours = { given: Hours, received: Hours, net: Hours, 
+/**
+ * The balance carried over when the group's record was last renewed (before the first line).
+ */
+opening: Hours, lines: Array<StatementLineView>, 
 /**
  * The statement as the CLI writes it (`Statement::to_csv`).
  */

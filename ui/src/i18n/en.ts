@@ -820,6 +820,7 @@ export const en = {
   'hours.col_with': 'With',
   'hours.col_hours': 'Hours',
   'hours.col_balance': 'Balance',
+  'hours.opening': 'Carried over when the group\'s record was renewed: {hours} h',
   'hours.no_lines': 'No hours yet. Hours you give and receive appear here.',
   'hours.show_all': { one: 'Show all {count}', other: 'Show all {count}' },
   'hours.show_recent': 'Show recent only',

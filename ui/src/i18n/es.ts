@@ -822,6 +822,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'hours.col_with': 'Con',
   'hours.col_hours': 'Horas',
   'hours.col_balance': 'Saldo',
+  'hours.opening': 'Saldo que traías cuando se renovó el registro del grupo: {hours} h',
   'hours.no_lines': 'Aún no hay horas. Aquí verás las que das y las que recibes.',
   'hours.show_all': { one: 'Ver {count}', other: 'Ver las {count}' },
   'hours.show_recent': 'Ver solo las recientes',

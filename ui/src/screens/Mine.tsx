@@ -239,6 +239,11 @@ function Balance({ members }: { members: Member[] }): JSX.Element {
       ) : (
         <p class="muted">{t('hours.no_lines')}</p>
       )}
+      {data.opening !== 0 ? (
+        <p class="small muted" data-testid="hours-opening">
+          {t('hours.opening', { hours: signedHours(data.opening, fmt) })}
+        </p>
+      ) : null}
     </section>
   );
 }
