@@ -321,6 +321,7 @@ pub fn ignored(ignored: &[Ignored], labels: &Labels) -> String {
             Attempt::Settings => "tried to change the group's settings".into(),
             Attempt::Resolution => "tried to decide a conflict".into(),
             Attempt::Hours => "tried to confirm, dispute or void hours".into(),
+            Attempt::ArchivedHours => "confirmed, disputed or voided hours settled before the record was renewed (the balances still count them as settled)".into(),
             Attempt::Equivocation => "had a device sign two different changes with one number (a modified app, or a copied phone)".into(),
         };
         let _ = write!(text, "\n{}  {who} {what}", i.at.format("%Y-%m-%d %H:%M"));

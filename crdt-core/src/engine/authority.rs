@@ -43,6 +43,9 @@ pub enum Attempt {
     Resolution,
     /// Confirm, dispute or void hours.
     Hours,
+    /// Confirm, dispute or void hours the record does not hold: in a new generation, hours
+    /// settled before the renewal, which the opening balances count as they were.
+    ArchivedHours,
     /// Sign two different changes with one number (the second was refused, not kept).
     Equivocation,
 }
@@ -523,7 +526,11 @@ impl GroupDoc {
                         change: first.hash.to_string(),
                         device: first.actor.clone(),
                         member: author,
-                        attempt: if *collection == Collection::Resolutions { Attempt::Resolution } else { Attempt::Hours },
+                        attempt: match (collection, allowed) {
+                            (Collection::Resolutions, _) => Attempt::Resolution,
+                            (_, None) => Attempt::ArchivedHours,
+                            _ => Attempt::Hours,
+                        },
                         record: Some(key.clone()),
                         at: DateTime::from_timestamp(first.at, 0).unwrap_or_default(),
                     });

@@ -229,11 +229,9 @@ impl GroupDoc {
         }
         // Authority does not count them (who may judge an entry it cannot read?): they are
         // among the ignored, where the device's member must be the verdict's author.
-        let held: HashSet<String> = self.record_ids(Collection::HourEntries).into_iter().collect();
         let authority = self.authority();
         let verdict = |i: &Ignored| self.written_record::<HourVerdict>(Collection::HourVerdicts, i.record.as_deref()?).filter(|v| Some(v.by) == i.member);
-        let ignored = authority.ignored.iter().filter(|i| i.attempt == Attempt::Hours);
-        ignored.filter_map(verdict).filter(|v| !held.contains(&v.entry.to_string())).collect()
+        authority.ignored.iter().filter(|i| i.attempt == Attempt::ArchivedHours).filter_map(verdict).collect()
     }
 
     /// The opening of a generation that would archive `archived` now: this one's, plus the

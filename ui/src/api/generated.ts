@@ -45,7 +45,7 @@ hours_logged: boolean, };
 /**
  * What an ignored change tried to do.
  */
-export type Attempt = "role" | "removal" | "device" | "member" | "settings" | "resolution" | "hours" | "equivocation";
+export type Attempt = "role" | "removal" | "device" | "member" | "settings" | "resolution" | "hours" | "archived_hours" | "equivocation";
 
 export type AvailabilityView = { 
 /**

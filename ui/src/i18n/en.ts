@@ -773,6 +773,7 @@ export const en = {
   'ignored.settings_any': '{who} tried to change the group’s settings',
   'ignored.resolution_any': '{who} tried to decide a conflict',
   'ignored.equivocation_any': '{who}’s device signed two different changes with one number: a modified app, or a copied phone',
+  'ignored.archived_hours_any': '{who} confirmed, disputed or voided hours that were settled before the group’s record was renewed. The balances still count them as they were settled: if they should not, log a correcting entry.',
   'ignored.hours_any': '{who} tried to confirm, dispute or void hours',
   'conflicts.open_inbox': 'Open conflicts',
 

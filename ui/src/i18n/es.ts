@@ -775,6 +775,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'ignored.settings_any': '{who} intentó cambiar la configuración del grupo',
   'ignored.resolution_any': '{who} intentó resolver un conflicto',
   'ignored.equivocation_any': 'Un dispositivo de {who} firmó dos cambios distintos con el mismo número: una app modificada o un teléfono copiado',
+  'ignored.archived_hours_any': '{who} confirmó, disputó o anuló horas que ya estaban saldadas antes de renovar el registro del grupo. Los saldos las siguen contando como se saldaron: si no deberían, registra una entrada que lo corrija.',
   'ignored.hours_any': '{who} intentó confirmar, disputar o anular horas',
   'conflicts.open_inbox': 'Ver conflictos',
 

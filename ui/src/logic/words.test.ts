@@ -91,6 +91,7 @@ describe('ignored changes', () => {
     expect(ignoredText(ignored({ target_name: 'Victor', own: true }), en)).toBe('Victor tried to change their own role');
     expect(ignoredText(ignored({ target_name: 'Ana' }), es)).toBe('Victor intentó cambiar el rol de Ana');
     expect(ignoredText(ignored({ attempt: 'hours' }), en)).toBe('Victor tried to confirm, dispute or void hours');
+    expect(ignoredText(ignored({ attempt: 'archived_hours' }), es)).toMatch(/^Victor confirmó, disputó o anuló horas que ya estaban saldadas/);
     expect(ignoredText(ignored({ attempt: 'equivocation' }), es)).toMatch(/^Un dispositivo de Victor firmó dos cambios distintos/);
     expect(ignoredText(ignored({ attempt: 'settings', by_name: null }), es)).toMatch(/^Un dispositivo .* intentó cambiar la configuración/);
     // A kind this UI doesn't know yet still reads as a sentence.
