@@ -627,8 +627,8 @@ pub fn network(network: &crdt_core::totals::Network) -> String {
 /// What renewing would do, before it is done.
 pub fn renewal_preview(preview: &RenewalPreview) -> String {
     let mut lines = vec![format!(
-        "Renewing starts a new record from the state now: {} members, {} needs and {} offers carry over. {} closed needs (with their assignments), {} withdrawn offers and the {} changes of history stay in the archive on this device.",
-        preview.members, preview.needs, preview.offers, preview.needs_archived, preview.offers_archived, preview.history_changes
+        "Renewing starts a new record from the state now: {} members, {} needs and {} offers carry over. {} closed needs (with their assignments), {} withdrawn offers, {} settled hour entries (each balance carries over) and the {} changes of history stay in the archive on this device.",
+        preview.members, preview.needs, preview.offers, preview.needs_archived, preview.offers_archived, preview.hours_archived, preview.history_changes
     )];
     for (purged, text) in &preview.purged {
         lines.push(format!("Left out: the {} of {} {}: \"{text}\"", purged.field, purged.collection.noun(), &purged.record[purged.record.len().saturating_sub(8)..]));

@@ -533,6 +533,8 @@ pub struct RenewalPreviewView {
     /// withdrawn offers, and the changes of the record's history.
     pub needs_archived: usize,
     pub offers_archived: usize,
+    /// Settled hour entries; each member's balance carries over.
+    pub hours_archived: usize,
     pub history_changes: usize,
     /// Renewing waits until these are decided.
     pub conflicts_open: usize,
@@ -549,6 +551,7 @@ impl RenewalPreviewView {
             offers: preview.offers,
             needs_archived: preview.needs_archived,
             offers_archived: preview.offers_archived,
+            hours_archived: preview.hours_archived,
             history_changes: preview.history_changes,
             conflicts_open: preview.conflicts_open,
             purged,

@@ -30,6 +30,9 @@ pub struct RenewalPreview {
     pub offers: usize,
     pub needs_archived: usize,
     pub offers_archived: usize,
+    /// Hour entries confirmed or voided: each party's confirmed hours carry over as an opening
+    /// balance (`GroupDoc::opening`).
+    pub hours_archived: usize,
     /// Renewing waits until these are decided.
     pub conflicts_open: usize,
     /// The text each purge leaves out, as it reads now.
@@ -40,12 +43,14 @@ impl Store {
     /// What `renew(purged)` would do now, without doing it; a purge that cannot be done is the
     /// error renewing would give.
     pub fn renewal_preview(&mut self, purged: &[Purged]) -> Result<RenewalPreview> {
+        // From the index: finding them in the document reads every record.
+        let conflicts_open = self.conflicts()?.len();
         let doc = self.doc()?;
         let texts = purged.iter().cloned().zip(doc.purged_texts(purged)?).collect();
-        let (history_changes, conflicts_open) = (doc.automerge().get_changes_meta(&[]).len(), doc.conflicts().len());
+        let history_changes = doc.automerge().get_changes_meta(&[]).len();
         let archived = doc.archived_by_renewing();
         let archived_of = |kind| archived.iter().filter(|(collection, _)| *collection == kind).count();
-        let (needs_archived, offers_archived) = (archived_of(Collection::Needs), archived_of(Collection::Offers));
+        let (needs_archived, offers_archived, hours_archived) = (archived_of(Collection::Needs), archived_of(Collection::Offers), archived_of(Collection::HourEntries));
         Ok(RenewalPreview {
             generation: self.generation.clone(),
             history_changes,
@@ -54,6 +59,7 @@ impl Store {
             offers: self.ids(Collection::Offers)?.len().saturating_sub(offers_archived),
             needs_archived,
             offers_archived,
+            hours_archived,
             conflicts_open,
             purged: texts,
         })

@@ -902,6 +902,12 @@ async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_arc
     app.click("need-action-cancel").await?;
     app.wait_text("need-status", "Cancelled").await?;
     post_need(&app, "Soup for the Nguyens", "meals", "normal").await?;
+    // Bo, added from the CLI, drove Ana for two hours, which she confirmed: settled hours, which
+    // the renewal leaves in the archive and carries as her opening balance.
+    let cli = Cli::new(app.database().parent().context("data dir")?);
+    cli.ok(&["member", "add", "--name", "Bo"])?;
+    let entry = cli.json(&["hours", "log", "--from", "Bo", "--to", "Ana", "--hours", "2"])?;
+    cli.ok(&["hours", "confirm", entry["id"].as_str().context("entry id")?])?;
     // Settings in `lang`, from the top, as a person comes to it.
     let settings_in = |lang: &'static str| {
         let app = &app;
@@ -960,13 +966,18 @@ async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_arc
     app.wait_gone("archive-section", "").await?;
     ensure!(app.count("renew-open").await? == 1, "the organizer can renew again later");
 
+    // Ana's hours open with what she received before the renewal.
+    app.click("nav-mine").await?;
+    app.wait_text("hours-opening", "-2").await?;
+    app.scroll_to(&app.wait("hours-opening").await?).await?;
+    app.screenshot("en", "70-hours-opening").await?;
+
     // The list shows the need without its title, saying so; the record holds the open needs only (the
     // cancelled one was in the archive, now deleted).
     app.click("nav-needs").await?;
     app.item_with_text("need-item", "Soup for the Nguyens").await?;
     app.wait_gone("need-item", "555-0142").await?;
     app.item_with_text("need-item", "title left out when the record was renewed").await?;
-    let cli = Cli::new(app.database().parent().context("data dir")?);
     let needs = cli.json(&["need", "list"])?;
     let mut titles: Vec<&str> = needs.as_array().context("needs")?.iter().filter_map(|n| n["title"].as_str()).collect();
     titles.sort();

@@ -448,8 +448,12 @@ fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and
     let need = cli.json(&["need", "add", "--title", secret, "--category", "groceries", "--area", "North"]).unwrap();
     let cancelled = cli.json(&["need", "add", "--title", "Old request", "--category", "meals", "--area", "North"]).unwrap();
     cli.ok(&["need", "status", &id(&cancelled), "cancelled"]).unwrap();
+    cli.ok(&["member", "add", "--name", "Bo"]).unwrap();
+    let hours = cli.json(&["hours", "log", "--from", "Bo", "--to", "group", "--hours", "2"]).unwrap();
+    cli.ok(&["hours", "confirm", &id(&hours)]).unwrap();
     let preview = cli.ok(&["renew", "--purge-title", &id(&need)[..13]]).unwrap();
     assert!(preview.contains("1 needs and 0 offers carry over. 1 closed needs") && preview.contains(secret) && preview.contains("--apply"), "{preview}");
+    assert!(preview.contains("1 settled hour entries (each balance carries over)"), "{preview}");
     assert_eq!(cli.json(&["need", "show", &id(&need)]).unwrap()["need"]["title"], secret, "a preview changes nothing");
 
     let renewal = cli.json(&["renew", "--purge-title", &id(&need), "--apply"]).unwrap();
@@ -457,6 +461,9 @@ fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and
     assert_eq!(cli.json(&["need", "show", &id(&need)]).unwrap()["need"]["title"], "", "the new record has no title for it");
     assert_eq!(cli.json(&["need", "list", "--search", "Maria"]).unwrap().as_array().unwrap().len(), 0, "nor does the search index");
     assert!(cli.fails(&["need", "show", &id(&cancelled)]).unwrap().contains("no need matches"), "the cancelled need stays in the archive");
+    assert!(cli.json(&["hours", "list"]).unwrap().as_array().unwrap().is_empty(), "so do the confirmed hours");
+    let statement = cli.ok(&["hours", "statement", "Bo"]).unwrap();
+    assert!(statement.contains("balance +2 h") && statement.contains("Opening balance +2 h, carried over when the record was renewed"), "{statement}");
     assert!(cli.ok(&["archive"]).unwrap().contains("keeps 1 older record"));
     assert!(cli.ok(&["archive", "--delete"]).unwrap().contains("Deleted 1"));
     assert!(cli.ok(&["archive"]).unwrap().contains("keeps no older record"));

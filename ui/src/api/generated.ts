@@ -619,7 +619,11 @@ members: number, needs: number, offers: number,
  * What stays in the archive on this device: closed needs (with their assignments),
  * withdrawn offers, and the changes of the record's history.
  */
-needs_archived: number, offers_archived: number, history_changes: number, 
+needs_archived: number, offers_archived: number, 
+/**
+ * Settled hour entries; each member's balance carries over.
+ */
+hours_archived: number, history_changes: number, 
 /**
  * Renewing waits until these are decided.
  */

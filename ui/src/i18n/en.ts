@@ -960,6 +960,7 @@ export const en = {
   'renew.archived': 'Stays in the archive on this phone',
   'renew.needs_archived': 'Closed needs, with their assignments',
   'renew.offers_archived': 'Withdrawn offers',
+  'renew.hours_archived': 'Settled hours (each balance carries over)',
   'renew.history_changes': 'Changes of history',
   'renew.conflicts': {
     one: '{count} conflict must be decided before renewing.',
@@ -985,7 +986,7 @@ export const en = {
   'renew.keep': 'Keep it',
   'renew.submit': 'Renew the record',
   'renew.confirm_title': 'Renew the group’s record?',
-  'renew.confirm_text': 'This cannot be undone. The new record starts now with what is open today; closed needs and the history stay in the archive on this phone. Other phones move over when they sync.',
+  'renew.confirm_text': 'This cannot be undone. The new record starts now with what is open today; closed needs, settled hours and the history stay in the archive on this phone, and each member’s hours carry over as an opening balance. Other phones move over when they sync. On a record with years of history this takes a few minutes: keep the app open until it is done.',
   'renew.confirm_purged': { one: 'It leaves out the text you picked.', other: 'It leaves out the {count} texts you picked.' },
   'renew.confirm': 'Renew',
   'renew.done': 'The group’s record is renewed. The old one is kept as an archive on this phone; other phones move over when they sync.',

@@ -962,6 +962,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'renew.archived': 'Se queda en el archivo de este teléfono',
   'renew.needs_archived': 'Necesidades cerradas, con sus asignaciones',
   'renew.offers_archived': 'Ofertas retiradas',
+  'renew.hours_archived': 'Horas saldadas (cada saldo pasa al nuevo)',
   'renew.history_changes': 'Cambios del historial',
   'renew.conflicts': {
     one: 'Hay {count} conflicto que decidir antes de renovar.',
@@ -987,7 +988,7 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'renew.keep': 'Mantenerlo',
   'renew.submit': 'Renovar el registro',
   'renew.confirm_title': '¿Renovar el registro del grupo?',
-  'renew.confirm_text': 'No se puede deshacer. El registro nuevo empieza ahora con lo que está abierto hoy; las necesidades cerradas y el historial se quedan en el archivo de este teléfono. Los demás teléfonos se pasan al nuevo cuando sincronizan.',
+  'renew.confirm_text': 'No se puede deshacer. El registro nuevo empieza ahora con lo que está abierto hoy; las necesidades cerradas, las horas saldadas y el historial se quedan en el archivo de este teléfono, y las horas de cada persona pasan como saldo inicial. Los demás teléfonos se pasan al nuevo cuando sincronizan. Con años de historial tarda unos minutos: deja la aplicación abierta hasta que termine.',
   'renew.confirm_purged': { one: 'Deja fuera el texto que elegiste.', other: 'Deja fuera los {count} textos que elegiste.' },
   'renew.confirm': 'Renovar',
   'renew.done': 'El registro del grupo está renovado. El viejo se guarda como archivo en este teléfono; los demás teléfonos se pasan al nuevo cuando sincronizan.',

@@ -42,6 +42,7 @@ function Preview({ preview }: { preview: RenewalPreviewView }): JSX.Element {
         facts={[
           ['renew.needs_archived', preview.needs_archived, 'renew-needs-archived'],
           ['renew.offers_archived', preview.offers_archived, 'renew-offers-archived'],
+          ['renew.hours_archived', preview.hours_archived, 'renew-hours-archived'],
           ['renew.history_changes', preview.history_changes, 'renew-history'],
         ]}
       />
