@@ -138,16 +138,26 @@ impl GroupDoc {
     /// so that every device agrees on the order. The hash does not stop a modified organizer's
     /// app from trying times until its id sorts first: renewing is trusted to organizers.
     pub fn renewals(&self) -> Vec<Renewal> {
-        let Some(Json::Object(group)) = self.authority().group.clone() else { return Vec::new() };
+        let authority = self.authority();
+        let Some(Json::Object(group)) = authority.group.clone() else { return Vec::new() };
         let purges_text = |r: &Renewal| r.purged.iter().all(|p| Purged::FIELDS.contains(&(p.collection, p.field.as_str())));
         let honest = |r: &Renewal| {
             r.cut_heads().is_ok_and(|cut| !cut.is_empty() && cut.iter().all(|head| self.holds(head)) && Renewal::new(&cut, r.at, r.by, r.purged.clone()) == *r)
                 && purges_text(r)
         };
+        // Written from a device of the organizer it names: history shows who renewed.
+        let group_obj = self.collection_obj(Collection::Group);
+        let by_its_author = |key: &str, r: &Renewal| {
+            let written = group_obj.as_ref().and_then(|group| self.doc.get_all(group, key).ok()).unwrap_or_default();
+            written.iter().any(|(_, op)| {
+                let author = self.doc.hash_for_opid(op).and_then(|hash| self.doc.get_change_meta_by_hash(&hash)).map(|c| c.actor.to_hex_string());
+                author.and_then(|actor| authority.actors.get(&actor).copied()) == Some(r.by)
+            })
+        };
         let mut renewals: Vec<Renewal> = group
             .into_iter()
             .filter(|(key, _)| key.starts_with(RENEWAL))
-            .filter_map(|(_, value)| codec::from_json::<Renewal>(value).ok())
+            .filter_map(|(key, value)| codec::from_json::<Renewal>(value).ok().filter(|r| by_its_author(&key, r)))
             .filter(honest)
             .collect();
         renewals.sort_by(|a, b| a.id.cmp(&b.id));

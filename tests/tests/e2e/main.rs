@@ -970,7 +970,8 @@ async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_arc
     app.click("nav-mine").await?;
     app.wait_text("hours-opening", "-2").await?;
     app.scroll_to(&app.wait("hours-opening").await?).await?;
-    app.screenshot("en", "70-hours-opening").await?;
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "41-hours-opening").await?;
 
     // The list shows the need without its title, saying so; the record holds the open needs only (the
     // cancelled one was in the archive, now deleted).

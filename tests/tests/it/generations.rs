@@ -384,22 +384,24 @@ fn renewals_made_apart() -> bool {
 }
 
 #[test]
-fn a_renewal_whose_id_is_not_the_hash_of_what_it_says_cannot_win() {
+fn a_renewal_whose_id_is_not_the_hash_of_what_it_says_or_that_names_another_author_cannot_win() {
     let dir = tempfile::tempdir().unwrap();
     let (mut ana, _) = founded_and_joined(&[dir.path()], &[]);
     let me = ana.me().unwrap();
     let heads = ana.doc().unwrap().heads();
-    // An organizer's second phone, running a modified app, writes two renewals by hand: one
-    // named with the lowest id there is, and the same one under its honest id.
+    // An organizer's second phone, running a modified app, writes renewals by hand: one named
+    // with the lowest id there is, the same one under its honest id, and an honest one that
+    // names another organizer as its author.
     let mut rogue = Rogue::of(&mut ana, me);
     let honest = Renewal::new(&heads, at(60), me, Vec::new());
-    for id in ["0".repeat(64), honest.id.clone()] {
+    let someone_else = Renewal::new(&heads, at(60), Uuid::now_v7(), Vec::new());
+    for (id, by) in [("0".repeat(64), me), (honest.id.clone(), me), (someone_else.id.clone(), someone_else.by)] {
         let key = format!("renewal_{id}");
-        rogue.write(&["group", &key], serde_json::json!({"id": id, "at": honest.at.to_rfc3339(), "by": me.to_string()}));
+        rogue.write(&["group", &key], serde_json::json!({"id": id, "at": honest.at.to_rfc3339(), "by": by.to_string()}));
         rogue.write(&["group", &key, "cut"], serde_json::json!(honest.cut));
     }
     rogue.deliver(&mut ana).unwrap();
-    assert_eq!(ana.doc().unwrap().renewals(), vec![honest], "only the renewal whose id is its hash counts");
+    assert_eq!(ana.doc().unwrap().renewals(), vec![honest], "only the renewal whose id is its hash, by its author, counts");
 }
 
 #[test]

@@ -236,9 +236,9 @@ function Balance({ members }: { members: Member[] }): JSX.Element {
             </button>
           ) : null}
         </>
-      ) : (
+      ) : data.opening === 0 ? (
         <p class="muted">{t('hours.no_lines')}</p>
-      )}
+      ) : null}
       {data.opening !== 0 ? (
         <p class="small muted" data-testid="hours-opening">
           {t('hours.opening', { hours: signedHours(data.opening, fmt) })}
