@@ -500,6 +500,10 @@ impl GroupDoc {
         }
         let mut loss_ancestors: HashMap<usize, HashSet<ChangeHash>> = HashMap::new();
         let mut awaited = HashSet::new();
+        // A generation's seed holds only the acts authority counted at its cut, under the actor of
+        // the organizer who renewed: each stands as it was judged there (a record's founding change
+        // is refused unless this device built it or its invite vouched for it).
+        let founding = candidates.iter().find(|c| c.founding).map(|c| c.hash);
         for (record, writers) in acts.iter() {
             let Some(first) = writers.first() else { continue };
             let known = act_verdicts.get(record).filter(|(count, _)| *count == writers.len());
@@ -511,6 +515,7 @@ impl GroupDoc {
                     let ancestors = ancestry.get(&first.hash).cloned().unwrap_or_default();
                     // `None` while the entry a verdict judges is not here (its replay may come later).
                     let allowed = match author.filter(|_| writers.len() == 1) {
+                        _ if writers.len() == 1 && Some(first.hash) == founding => Some(true),
                         None => Some(false),
                         Some(author) => {
                             let standing = standing_at(replay, author, &ancestors);

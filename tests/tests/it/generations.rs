@@ -133,6 +133,23 @@ fn settled_hours_stay_in_the_archive_and_the_new_record_opens_with_every_balance
     assert_eq!(third.opening().iter().find(|b| b.party == Party::Member(bea)).map(|b| b.net.to_string()), Some("-0.5".to_string()));
 }
 
+/// The seed writes every carried record, so history names the organizer who renewed as the
+/// author of a dispute Cai made: it must still count (it counted at the cut).
+#[test]
+fn a_dispute_another_member_made_before_the_renewal_still_holds_the_hours_in_the_new_record() {
+    let mut group = Group::new();
+    let (ana, cai, dev) = (group.member(Group::ORGANIZER_A), group.member(Group::VOLUNTEER_A), group.member(Group::VOLUNTEER_B));
+    let entry = group.devices[0].doc.log_hours(ana, NewHours::new(dev, Party::Member(cai), "2".parse().unwrap()), at(10)).unwrap();
+    group.sync_all();
+    group.devices[Group::VOLUNTEER_A].doc.dispute_hours(cai, entry.id, "It was one hour", at(11)).unwrap();
+    group.sync_all();
+    let (_, next) = renewed(&mut group);
+    for doc in &next {
+        assert_eq!(doc.ledger().entries.iter().map(|e| e.status).collect::<Vec<_>>(), vec![EntryStatus::Disputed]);
+        assert!(doc.ignored().is_empty(), "{:?}", doc.ignored());
+    }
+}
+
 #[test]
 fn a_late_change_to_the_opening_balances_counts_for_nothing() {
     let mut group = Group::new();
