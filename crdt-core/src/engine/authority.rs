@@ -290,7 +290,12 @@ impl GroupDoc {
         if scan.watched.is_empty() {
             scan.watched = self.watched_objects();
         }
-        for change in self.doc.get_changes(&scan.heads) {
+        let mut since = scan.heads.clone();
+        if let Some(seed) = self.seed_change().filter(|_| since.is_empty()) {
+            self.read_seed(seed, scan);
+            since = vec![seed];
+        }
+        for change in self.doc.get_changes(&since) {
             let mut inherited = change.deps().iter().filter_map(|d| scan.ancestry.get(d)).fold(None::<Arc<Bits>>, |acc, bits| match acc {
                 None => Some(bits.clone()),
                 Some(acc) if acc == *bits => Some(acc),
@@ -314,6 +319,33 @@ impl GroupDoc {
             *last = (*last).max(change.seq());
         }
         scan.heads = self.doc.get_heads();
+    }
+
+    /// Reads a generation's seed as the founding candidate without decoding its operations (a
+    /// group's years make hundreds of thousands): it wrote every record, so what it reached is
+    /// what the record holds at the seed alone.
+    fn read_seed(&self, seed: ChangeHash, scan: &mut Scan) {
+        let Some(meta) = self.doc.get_change_meta_by_hash(&seed) else { return };
+        let (actor, heads) = (meta.actor.to_hex_string(), [seed]);
+        let keys = |top: &str| match self.doc.get_at(ROOT, top, &heads) {
+            Ok(Some((Value::Object(_), map))) => self.doc.keys_at(&map, &heads).collect(),
+            _ => Vec::new(),
+        };
+        let mut reach = Reach { actors: keys(ACTORS).into_iter().collect(), ..Reach::default() };
+        reach.members = keys("members").into_iter().map(|member| (member, BTreeSet::from([Vec::new()]))).collect();
+        if self.doc.get_at(ROOT, GROUP, &heads).is_ok_and(|group| group.is_some()) {
+            reach.group.insert(Vec::new());
+        }
+        for (top, collection) in [("resolutions", Collection::Resolutions), ("hour_verdicts", Collection::HourVerdicts)] {
+            for key in keys(top) {
+                scan.acts.entry((collection, key)).or_default().push(Writer { hash: seed, actor: actor.clone(), at: meta.timestamp });
+            }
+        }
+        let ancestors = Arc::new(Bits::default().with(scan.candidates.len()));
+        scan.candidates.push(Candidate { hash: seed, actor: actor.clone(), founding: true, at: meta.timestamp, reach, ancestors: ancestors.clone() });
+        scan.ancestry.insert(seed, ancestors);
+        let last = scan.last_seq.entry(actor).or_default();
+        *last = (*last).max(meta.seq);
     }
 
     /// The objects authority reads, by id: the maps of members, devices, resolutions and
