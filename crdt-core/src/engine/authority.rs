@@ -536,6 +536,8 @@ impl GroupDoc {
         // the organizer who renewed: each stands as it was judged there (a record's founding change
         // is refused unless this device built it or its invite vouched for it).
         let founding = candidates.iter().find(|c| c.founding).map(|c| c.hash);
+        // A verdict on an entry a renewed record does not hold is on hours in its archive.
+        let renewed = self.seed_change().is_some();
         for (record, writers) in acts.iter() {
             let Some(first) = writers.first() else { continue };
             let known = act_verdicts.get(record).filter(|(count, _)| *count == writers.len());
@@ -565,7 +567,7 @@ impl GroupDoc {
                         member: author,
                         attempt: match (collection, allowed) {
                             (Collection::Resolutions, _) => Attempt::Resolution,
-                            (_, None) => Attempt::ArchivedHours,
+                            (_, None) if renewed => Attempt::ArchivedHours,
                             _ => Attempt::Hours,
                         },
                         record: Some(key.clone()),
@@ -598,8 +600,8 @@ impl GroupDoc {
             _ => {
                 let Some(verdict) = self.written_record::<HourVerdict>(collection, key) else { return Some(false) };
                 let id = verdict.entry.to_string();
-                self.written_json(Collection::HourEntries, &id).ok().flatten()?;
-                let entry = self.written_record::<HourEntry>(Collection::HourEntries, &id);
+                let entry = self.written_json(Collection::HourEntries, &id).ok().flatten()?;
+                let entry = codec::from_json::<HourEntry>(super::with_id(entry, &id)).ok();
                 Some(verdict.by == author && entry.is_some_and(|entry| entry.may_judge(verdict.kind, author, organizer)))
             }
         }

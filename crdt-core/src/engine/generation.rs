@@ -234,9 +234,6 @@ impl GroupDoc {
     /// themselves, since whether an entry is in the opening, and with what hours, is the
     /// archive's to say, and an archive is input from whoever holds it.
     pub fn verdicts_on_archived_hours(&self) -> Vec<HourVerdict> {
-        if self.seed_change().is_none() {
-            return Vec::new();
-        }
         // Authority does not count them (who may judge an entry it cannot read?): they are
         // among the ignored, where the device's member must be the verdict's author.
         let authority = self.authority();
