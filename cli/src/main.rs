@@ -69,6 +69,14 @@ enum Command {
         purge_offer: Vec<String>,
         #[arg(long)]
         apply: bool,
+        /// With --apply: renew only if the group's schedule says the record is due (for a
+        /// timer on a hub or an organizer's laptop)
+        #[arg(long, requires = "apply")]
+        if_due: bool,
+        /// Renew the record every MONTHS months (0: only when an organizer asks); a hub renews
+        /// it when it starts once it is due. Organizers set it
+        #[arg(long, value_name = "MONTHS", conflicts_with = "apply")]
+        every: Option<u32>,
     },
     /// The older records of the group this device keeps since a renewal; --delete deletes them
     /// (a phone needs only the current one; keep them on a hub or laptop for devices still on them)
@@ -697,6 +705,7 @@ fn run(cli: Cli) -> Result<()> {
             let open = |path: &PathBuf| -> Result<Store> {
                 let mut store = Store::open(path, &db_key(cli.passphrase.clone(), path, false)?)?;
                 store.upkeep(Utc::now())?;
+                renew_on_schedule(&mut store);
                 Ok(store)
             };
             return meet::serve(paths.iter().map(open).collect::<Result<_>>()?, &listen, discovery, run_for, out);
@@ -752,7 +761,20 @@ fn run(cli: Cli) -> Result<()> {
             let counts = show::Counts::of(&store)?;
             out.print(&serde_json::json!({ "group": group, "counts": counts }), || show::group(&group, &counts))
         }
-        Command::Renew { purge_title, purge_description, purge_offer, apply } => {
+        Command::Renew { every: Some(months), .. } => {
+            store.act(|doc, me, now| doc.set_renewal_schedule(me, months, now))?;
+            let due_at = store.renewal_due_at()?;
+            out.print(&serde_json::json!({ "renew_every_months": months, "due_at": due_at }), || show::renewal_schedule(months, due_at))
+        }
+        Command::Renew { if_due: true, .. } => match store.renew_if_due(Utc::now())? {
+            Some(renewal) => out.print(&renewal, show::renewed),
+            None => {
+                let due_at = store.renewal_due_at()?;
+                let months = store.group()?.settings.renew_every_months;
+                out.print(&serde_json::json!({ "renewed": false, "due_at": due_at }), || format!("Not due yet. {}", show::renewal_schedule(months, due_at)))
+            }
+        },
+        Command::Renew { purge_title, purge_description, purge_offer, apply, .. } => {
             let mut purged = Vec::new();
             for (collection, field, ids) in [(Collection::Needs, "title", purge_title), (Collection::Needs, "description", purge_description), (Collection::Offers, "what", purge_offer)] {
                 for id in ids {
@@ -764,7 +786,7 @@ fn run(cli: Cli) -> Result<()> {
                 return out.print(&preview, || show::renewal_preview(&preview));
             }
             let renewal = store.renew(purged)?;
-            out.print(&renewal, || format!("The group's record is renewed; the old one is kept as an archive on this device (`aidmesh archive --delete` deletes it). Other devices move over when they sync."))
+            out.print(&renewal, show::renewed)
         }
         Command::Archive { delete } => {
             let held = store.held_generations()?;
@@ -972,6 +994,22 @@ fn carry_referrals_on_device(dir: &Path, store: &mut Store, open: impl Fn(&Path)
     }
     print_warnings(store);
     Ok(carried)
+}
+
+/// A hub run by an organizer renews the group's record when it starts, once the group's schedule
+/// says it is due. It says why when it cannot (conflicts still open), and serves on regardless.
+fn renew_on_schedule(store: &mut Store) {
+    let me = store.me().ok();
+    let organizer = store.members().is_ok_and(|members| members.iter().any(|m| Some(m.id) == me && m.role == Role::Organizer));
+    if !organizer {
+        return;
+    }
+    let label = GroupOnDevice::of(store).map(|g| g.label()).unwrap_or_default();
+    match store.renew_if_due(Utc::now()) {
+        Ok(Some(_)) => eprintln!("renewed the record of '{label}', as the group's schedule says; devices move over when they sync"),
+        Ok(None) => {}
+        Err(e) => eprintln!("the record of '{label}' is due for renewal, but it was not renewed: {e}"),
+    }
 }
 
 fn print_warnings(store: &mut Store) {

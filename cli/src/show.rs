@@ -625,6 +625,18 @@ pub fn network(network: &crdt_core::totals::Network) -> String {
 }
 
 /// What renewing would do, before it is done.
+pub fn renewed() -> String {
+    "The group's record is renewed; the old one is kept as an archive on this device (`aidmesh archive --delete` deletes it). Other devices move over when they sync.".to_string()
+}
+
+/// When the record is renewed: every `months` months, next on `due_at`.
+pub fn renewal_schedule(months: u32, due_at: Option<DateTime<Utc>>) -> String {
+    match due_at {
+        Some(at) => format!("The group's record is renewed every {months} months; it is next due on {} (UTC).", at.format("%Y-%m-%d")),
+        None => "The group's record is renewed only when an organizer asks (`aidmesh renew --every 12` renews it yearly).".to_string(),
+    }
+}
+
 pub fn renewal_preview(preview: &RenewalPreview) -> String {
     let mut lines = vec![format!(
         "Renewing starts a new record from the state now: {} members, {} needs and {} offers carry over. {} closed needs (with their assignments), {} withdrawn offers, {} settled hour entries (each balance carries over) and the {} changes of history stay in the archive on this device.",

@@ -14,6 +14,8 @@ pub const MAX_TEXT: usize = 4000;
 pub const MAX_COUNT: u32 = 10_000;
 /// The longest a group may keep contact details, or wait past 'needed by': ten years.
 pub const MAX_RETENTION_DAYS: u32 = 3650;
+/// Ten years between renewals of the record at most.
+pub const MAX_RENEW_EVERY_MONTHS: u32 = 120;
 /// The longest parts of a person's contact details.
 pub const MAX_CONTACT_NAME: usize = 200;
 pub const MAX_PHONE: usize = 64;
@@ -110,6 +112,7 @@ names_enum!(
         ExpiryDays = "expiry_days",
         GraceDays = "grace_days",
         TimeZone = "time_zone",
+        RenewEveryMonths = "renew_every_months",
         Channel = "channel",
     }
 );
@@ -138,6 +141,7 @@ impl Field {
             Field::ExpiryDays => "expiry days",
             Field::GraceDays => "grace days",
             Field::TimeZone => "time zone",
+            Field::RenewEveryMonths => "months between renewals",
             other => other.as_str(),
         }
     }

@@ -9,7 +9,7 @@ use super::members::new_member;
 use crate::engine::{Action, Collection, GroupDoc, Purged, Renewal};
 use crate::error::{Error, Result};
 use crate::model::{parse_time_zone, AreaInfo, Group, Member, NewMember, Settings};
-use crate::validation::{check_text, Field, ValidationError, MAX_RETENTION_DAYS, MAX_TITLE};
+use crate::validation::{check_text, Field, ValidationError, MAX_RENEW_EVERY_MONTHS, MAX_RETENTION_DAYS, MAX_TITLE};
 
 impl GroupDoc {
     /// Starts a new group with its first member (an organizer, normally), mapped to `actor`.
@@ -121,6 +121,20 @@ impl GroupDoc {
         let mut new = old.clone();
         new.settings.time_zone = zone.name().to_string();
         self.change(Action::GroupTimeZone, now, |w| w.put_group(&new, Some(&old)))?;
+        Ok(new)
+    }
+
+    /// How many months the group's record runs before it is due for renewal; 0 renews it only
+    /// when an organizer asks. Organizers only.
+    pub fn set_renewal_schedule(&mut self, by: Uuid, months: u32, now: DateTime<Utc>) -> Result<Group> {
+        self.require_organizer(by, "change when the group's record is renewed")?;
+        if months > MAX_RENEW_EVERY_MONTHS {
+            return Err(ValidationError::TooBig { field: Field::RenewEveryMonths, max: MAX_RENEW_EVERY_MONTHS }.into());
+        }
+        let old = self.group()?;
+        let mut new = old.clone();
+        new.settings.renew_every_months = months;
+        self.change(Action::GroupSchedule, now, |w| w.put_group(&new, Some(&old)))?;
         Ok(new)
     }
 

@@ -31,6 +31,7 @@ actions! {
     GroupEpoch = "group.epoch",
     GroupOrganizerKey = "group.organizer_key",
     GroupRenew = "group.renew",
+    GroupSchedule = "group.schedule",
     AreaAdd = "area.add",
     MemberAdd = "member.add",
     MemberJoin = "member.join",

@@ -219,13 +219,27 @@ impl GroupDoc {
     /// left in the archive (none for a first generation). Read as the seed wrote it: the seed is
     /// the same on every device, and no later change can alter what it holds.
     pub fn opening(&self) -> Vec<Balance> {
-        let Ok(seed) = self.seed_hash() else { return Vec::new() };
+        self.seed_wrote(OPENING).unwrap_or_default()
+    }
+
+    /// When this generation of the record started: its renewal's time, read as the seed wrote
+    /// it (as `opening` is), or the group's creation for a first generation.
+    pub fn started_at(&self) -> Result<DateTime<Utc>> {
+        match self.seed_wrote("at") {
+            Some(at) => Ok(at),
+            None => Ok(self.group()?.created_at),
+        }
+    }
+
+    /// What the seed wrote under `key` of the generation map, at the seed's heads.
+    fn seed_wrote<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let seed = self.seed_hash().ok()?;
         let read = || -> Result<Option<Json>> {
             let Some((_, generation)) = self.doc.get_at(ROOT, GENERATION, &[seed])? else { return Ok(None) };
-            let Some((value, obj)) = self.doc.get_at(&generation, OPENING, &[seed])? else { return Ok(None) };
+            let Some((value, obj)) = self.doc.get_at(&generation, key, &[seed])? else { return Ok(None) };
             codec::read(&self.doc, &value, &obj, Some(&[seed])).map(Some)
         };
-        read().ok().flatten().and_then(|json| codec::from_json(json).ok()).unwrap_or_default()
+        read().ok().flatten().and_then(|json| codec::from_json(json).ok())
     }
 
     /// Verdicts given in this generation on hours its renewal left in the archive (an entry

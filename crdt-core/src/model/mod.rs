@@ -98,6 +98,10 @@ pub struct Settings {
     /// slots are read there.
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
+    /// Months between renewals of the group's record (`Store::renewal_due_at`); 0: only when an
+    /// organizer asks.
+    #[serde(default)]
+    pub renew_every_months: u32,
 }
 
 impl Settings {
@@ -139,7 +143,7 @@ fn all_categories() -> Vec<Category> {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { areas: BTreeMap::new(), expiry_days: default_expiry_days(), grace_days: default_grace_days(), categories: all_categories(), time_zone: default_time_zone() }
+        Self { areas: BTreeMap::new(), expiry_days: default_expiry_days(), grace_days: default_grace_days(), categories: all_categories(), time_zone: default_time_zone(), renew_every_months: 0 }
     }
 }
 

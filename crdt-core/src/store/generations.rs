@@ -5,12 +5,13 @@
 //! and the index is rebuilt from it. The archive is kept for meetings with devices still on it
 //! until the person deletes it.
 
+use chrono::{DateTime, Months, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::db::{current_generation, insert_chunk, insert_signatures, set_meta, GENERATION_SEED};
+use super::db::{current_generation, get_meta, insert_chunk, insert_signatures, set_meta, GENERATION_SEED};
 use super::write::apply_stored_after;
-use super::index::reindex_all;
+use super::index::{reindex_all, RECORD_STARTED};
 use super::Store;
 use crate::engine::{Collection, GroupDoc, Purged, Renewal};
 use crate::error::{Error, Result};
@@ -83,6 +84,31 @@ impl Store {
         let renewal = self.act(|doc, me, now| doc.renew(me, purged, now))?;
         self.move_over(false)?;
         Ok(renewal)
+    }
+
+    /// When the group's record is next due for renewal: `Settings::renew_every_months` after
+    /// this generation started. `None` when the group renews only when an organizer asks.
+    pub fn renewal_due_at(&mut self) -> Result<Option<DateTime<Utc>>> {
+        let months = self.group()?.settings.renew_every_months;
+        if months == 0 {
+            return Ok(None);
+        }
+        let indexed = get_meta(&self.conn, RECORD_STARTED)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok());
+        let started = match indexed {
+            Some(at) => at.to_utc(),
+            // A record indexed before the time was.
+            None => self.doc()?.started_at()?,
+        };
+        Ok(started.checked_add_months(Months::new(months)))
+    }
+
+    /// Renews the record, keeping all its text, if its schedule says it is due at `now` (a hub
+    /// at start, or `aidmesh renew --if-due` on a timer). Returns the renewal, if it renewed.
+    pub fn renew_if_due(&mut self, now: DateTime<Utc>) -> Result<Option<Renewal>> {
+        match self.renewal_due_at()? {
+            Some(due) if due <= now => self.renew(Vec::new()).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Moves this device to the renewal that wins, if its record knows of one; `archive_met`

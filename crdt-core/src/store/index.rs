@@ -38,6 +38,8 @@ pub(super) fn reindex_all(tx: &Transaction<'_>, doc: &GroupDoc) -> Result<()> {
 
 /// The meta key of the opening balances (`GroupDoc::opening`), as JSON.
 pub(super) const OPENING: &str = "opening";
+/// The meta key of when this generation of the record started (`GroupDoc::started_at`).
+pub(super) const RECORD_STARTED: &str = "record_started";
 
 /// Brings the index rows of the touched records in line with the document.
 pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -> Result<()> {
@@ -46,8 +48,11 @@ pub(super) fn reindex(tx: &Transaction<'_>, doc: &GroupDoc, touched: &Touched) -
         if let Ok(group) = doc.group() {
             set_meta(tx, "group", &serde_json::to_string(&group).expect("serializable"))?;
         }
-        // The seed writes the group, and the opening with it.
+        // The seed writes the group, and the opening and its time with it.
         set_meta(tx, OPENING, &serde_json::to_string(&doc.opening()).expect("serializable"))?;
+        if let Ok(started) = doc.started_at() {
+            set_meta(tx, RECORD_STARTED, &started.to_rfc3339())?;
+        }
     }
     // Read before the loop below indexes them.
     let added = added_members(tx, touched)?;

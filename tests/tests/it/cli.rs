@@ -470,4 +470,14 @@ fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and
     // Work goes on in the new record.
     cli.ok(&["need", "add", "--title", "Soup", "--category", "meals", "--area", "North"]).unwrap();
     assert_eq!(cli.json(&["need", "list"]).unwrap().as_array().unwrap().len(), 2);
+
+    // On a schedule: a timer on a hub runs `renew --if-due --apply`, which renews only once due.
+    assert!(cli.ok(&["renew", "--if-due", "--apply"]).unwrap().contains("renewed only when an organizer asks"));
+    let schedule = cli.json(&["renew", "--every", "12"]).unwrap();
+    let due: chrono::DateTime<chrono::Utc> = serde_json::from_value(schedule["due_at"].clone()).unwrap();
+    let renewed_at: chrono::DateTime<chrono::Utc> = serde_json::from_value(renewal["at"].clone()).unwrap();
+    assert_eq!(due, renewed_at.checked_add_months(chrono::Months::new(12)).unwrap(), "a year after the record was renewed");
+    let not_due = cli.ok(&["renew", "--if-due", "--apply"]).unwrap();
+    assert!(not_due.contains(&format!("Not due yet. The group's record is renewed every 12 months; it is next due on {}", due.format("%Y-%m-%d"))), "{not_due}");
+    assert!(cli.fails(&["renew", "--every", "200"]).unwrap().contains("at most 120"));
 }

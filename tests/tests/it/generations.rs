@@ -907,6 +907,45 @@ fn a_member_invited_after_a_renewal_receives_only_the_renewed_record_which_the_i
 }
 
 #[test]
+fn a_group_on_a_yearly_schedule_is_due_a_year_after_its_record_started_and_renews_then_on_every_device() {
+    use chrono::{Duration, Months};
+    let (_dirs, mut ana, mut joined) = on_devices(&["Bo"]);
+    let mut bo = joined.remove(0);
+    assert_eq!(ana.renewal_due_at().unwrap(), None, "by default the record is renewed only when an organizer asks");
+    let refused = bo.act(|doc, me, now| doc.set_renewal_schedule(me, 12, now));
+    assert!(matches!(refused, Err(Error::Invalid(ValidationError::OrganizersOnly(_)))), "{refused:?}");
+    let refused = ana.act(|doc, me, now| doc.set_renewal_schedule(me, 121, now));
+    assert!(matches!(refused, Err(Error::Invalid(ValidationError::TooBig { field: Field::RenewEveryMonths, max: 120 }))), "{refused:?}");
+    ana.act(|doc, me, now| doc.set_renewal_schedule(me, 12, now)).unwrap();
+    let due = ana.renewal_due_at().unwrap().expect("on a schedule");
+    assert_eq!(due, ana.group().unwrap().created_at.checked_add_months(Months::new(12)).unwrap(), "a year after the group began");
+    assert_eq!(ana.renew_if_due(due - Duration::minutes(1)).unwrap(), None, "not due yet");
+    assert_eq!(ana.generation().depth, 0);
+    sync_stores(&mut ana, &mut bo);
+    assert_eq!(bo.renewal_due_at().unwrap(), Some(due), "the schedule is the group's, on every device");
+    assert!(matches!(bo.renew_if_due(due), Err(Error::Invalid(ValidationError::OrganizersOnly(_)))), "a volunteer's device does not renew");
+
+    let renewal = ana.renew_if_due(due).unwrap().expect("due");
+    assert_eq!(ana.generation().depth, 1);
+    let next = renewal.at.checked_add_months(Months::new(12)).unwrap();
+    assert_eq!(ana.renewal_due_at().unwrap(), Some(next), "the next year counts from the renewal");
+    assert_eq!(ana.renew_if_due(due).unwrap(), None, "and a renewed record is not due again");
+    sync_stores(&mut ana, &mut bo);
+    assert_eq!(bo.generation(), ana.generation());
+    assert_eq!(bo.renewal_due_at().unwrap(), Some(next), "Bo, moved over, counts from the renewal too");
+
+    // The time is indexed; a record indexed before it was reads it from the document, as the
+    // seed wrote it.
+    let path = bo.path().to_path_buf();
+    drop(bo);
+    let conn = Store::unlocked_connection(&path, &aidmesh_tests::test_key()).unwrap();
+    assert_eq!(conn.execute("DELETE FROM meta WHERE key = 'record_started'", []).unwrap(), 1);
+    drop(conn);
+    let mut bo = Store::open(&path, &aidmesh_tests::test_key()).unwrap();
+    assert_eq!(bo.renewal_due_at().unwrap(), Some(next));
+}
+
+#[test]
 fn hours_confirmed_before_a_renewal_and_voided_after_it_apart_are_listed_while_every_device_keeps_the_same_balances() {
     let (dirs, mut ana, mut joined) = on_devices(&["Bo"]);
     let mut bo = joined.remove(0);
