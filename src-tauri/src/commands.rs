@@ -50,15 +50,16 @@ pub async fn status(state: State<'_, App>) -> AppResult<Status> {
     let asks_passphrase = state.asks_passphrase();
     let Some(store) = state.shared_store() else {
         let state = if state.is_locked() { DeviceState::Locked } else { DeviceState::New };
-        return Ok(Status { state, group: None, me: None, device_id: None, listening, discovery, asks_passphrase });
+        return Ok(Status { state, group: None, me: None, device_id: None, listening, discovery, asks_passphrase, renewal_due_at: None });
     };
-    let store = lock(&store);
+    let mut store = lock(&store);
     let device_id = Some(store.device().id());
     let Ok(me) = store.me() else {
-        return Ok(Status { state: DeviceState::Waiting, group: None, me: None, device_id, listening, discovery, asks_passphrase });
+        return Ok(Status { state: DeviceState::Waiting, group: None, me: None, device_id, listening, discovery, asks_passphrase, renewal_due_at: None });
     };
     let me = store.members()?.into_iter().find(|m| m.id == me);
-    Ok(Status { state: DeviceState::Ready, group: Some(store.group()?.into()), me, device_id, listening, discovery, asks_passphrase })
+    let renewal_due_at = store.renewal_due_at()?;
+    Ok(Status { state: DeviceState::Ready, group: Some(store.group()?.into()), me, device_id, listening, discovery, asks_passphrase, renewal_due_at })
 }
 
 /// Opens this device's encrypted database with the passphrase typed.
@@ -240,6 +241,14 @@ pub async fn set_time_zone<R: Runtime>(app: AppHandle<R>, state: State<'_, App>,
     Ok(group.into())
 }
 
+/// How many months the group's record runs before it is due for renewal; 0: only when an
+/// organizer asks (organizers). Returns the status, which says when it is next due.
+#[tauri::command]
+pub async fn set_renewal_schedule<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, months: u32) -> AppResult<Status> {
+    write(&app, &state, |store| store.act(|doc, me, now| doc.set_renewal_schedule(me, months, now)))?;
+    status(state).await
+}
+
 /// What renewing the record would do now, leaving out the text of `purges` (organizers see it
 /// before renewing). A purge that cannot be done is the error renewing would give.
 #[tauri::command]
@@ -268,10 +277,11 @@ pub async fn delete_archive<R: Runtime>(app: AppHandle<R>, state: State<'_, App>
     write(&app, &state, Store::delete_archive)
 }
 
-/// Removes a member; the group moves to a new secret their devices never get.
+/// Removes a member; the group moves to a new secret their devices never get. With `renew`, the
+/// record is renewed too, so the group goes on with a record that starts after the removal.
 #[tauri::command]
-pub async fn remove_member<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid) -> AppResult<()> {
-    write(&app, &state, |store| store.remove_member(id))
+pub async fn remove_member<R: Runtime>(app: AppHandle<R>, state: State<'_, App>, id: Uuid, renew: bool) -> AppResult<()> {
+    write(&app, &state, |store| if renew { store.remove_member_and_renew(id).map(drop) } else { store.remove_member(id) })
 }
 
 #[tauri::command]

@@ -31,6 +31,8 @@ pub struct GroupInfo {
     /// Where the group is (an IANA name such as `Europe/Madrid`): a date typed alone means the
     /// end of that day there.
     pub time_zone: String,
+    /// Months between renewals of the group's record; 0: only when an organizer asks.
+    pub renew_every_months: u32,
 }
 
 impl From<Group> for GroupInfo {
@@ -43,6 +45,7 @@ impl From<Group> for GroupInfo {
             expiry_days: group.settings.expiry_days,
             grace_days: group.settings.grace_days,
             time_zone: group.settings.time_zone,
+            renew_every_months: group.settings.renew_every_months,
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct Status {
     /// Where this device accepts syncs, e.g. "192.168.1.20:7370"; null while not listening.
     pub listening: Option<String>,
     pub discovery: Discovery,
+    /// When the group's record is next due for renewal, by its schedule; null with none.
+    pub renewal_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, TS)]

@@ -62,6 +62,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::remove_member,
         commands::set_retention,
         commands::set_time_zone,
+        commands::set_renewal_schedule,
         commands::renewal_preview,
         commands::renew,
         commands::archive_info,

@@ -16,11 +16,12 @@ use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
 use super::{NeedFilter, Store};
-use crate::engine::{Collection, Touched};
+use crate::engine::{Collection, Renewal, Touched};
 use crate::error::{Error, Result};
 use crate::model::{Group, Member, Need, NeedStatus, NewNeed, Role, SealedContact};
 use crate::seal::{Contact, Envelope, Key32, SealingKey, Subject};
 use crate::secret::{EpochSecret, GroupSecret};
+use crate::validation::ValidationError;
 
 /// Collections whose wholesale rebuild (a received snapshot) calls for a full `upkeep`.
 const AFFECTS_KEYS: [Collection; 3] = [Collection::Needs, Collection::Assignments, Collection::Members];
@@ -442,6 +443,19 @@ impl Store {
             organizer_key.as_deref().map_or(Ok(()), |key| doc.set_organizer_key(me, key, now))
         })?;
         Ok(())
+    }
+
+    /// Removes a member (`remove_member`) and renews the record at once, so that the record the
+    /// group goes on with starts after the removal: it never held the history the removed
+    /// member's devices keep, and a phone that deletes its archive keeps none of it either.
+    /// Refused whole while conflicts are open, as renewing is.
+    pub fn remove_member_and_renew(&mut self, member: Uuid) -> Result<Renewal> {
+        let open = self.conflicts()?.len();
+        if open > 0 {
+            return Err(ValidationError::ConflictsOpen(open).into());
+        }
+        self.remove_member(member)?;
+        self.renew(Vec::new())
     }
 
     /// Makes a member an organizer or a volunteer again. Demoting an organizer replaces the

@@ -261,6 +261,15 @@ impl App {
         Ok(())
     }
 
+    /// Moves the page's clock `days` on, as if the phone were picked up that much later: the
+    /// screens read the shifted time (the backend keeps the real one).
+    pub async fn move_clock_on(&self, days: u32) -> Result<()> {
+        let script = "const shift = arguments[0] * 86400000; const Real = Date; \
+            window.Date = class extends Real { constructor(...at) { super(...(at.length ? at : [Real.now() + shift])); } static now() { return Real.now() + shift; } };";
+        self.client.execute(script, vec![days.into()]).await?;
+        Ok(())
+    }
+
     pub async fn choose(&self, testid: &str, value: &str) -> Result<()> {
         self.wait(testid).await?.select_by_value(value).await.with_context(|| format!("cannot choose {value} in {testid}"))?;
         Ok(())

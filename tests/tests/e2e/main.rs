@@ -320,9 +320,14 @@ async fn contact_details_reach_only_the_assigned_and_forgetting_and_removal_take
     ensure!(bea.json(&["retention"])?["expiry_days"] == 14, "the group's setting reached Bea's device");
 
     app.click("nav-members").await?;
+    // Removing her renews the record too: the group goes on with a record that starts after.
     app.click_in("member-item", "Bea", "member-remove").await?;
+    app.click("remove-renew").await?;
+    app.screenshot("en", "52-remove-and-renew").await?;
     app.click("remove-dialog-confirm").await?;
     app.item_with_text("member-item", "Removed").await?;
+    let ana = Cli::new(app.database().parent().context("data dir")?);
+    ensure!(ana.json(&["archive"])?["archived"] == 1, "the removal renewed the record");
     let shut_out = bea.fails(&["sync", &app.address])?;
     ensure!(shut_out.contains("handshake failed"), "Bea's device can no longer sync: {shut_out}");
     app.close().await
@@ -984,5 +989,24 @@ async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_arc
     titles.sort();
     ensure!(titles == ["", "Soup for the Nguyens"], "the record holds: {needs}");
     ensure!(cli.json(&["archive"])?["archived"] == 0, "no old record is left on the phone");
+
+    // A yearly schedule: Settings says when the record is next due; once due, Organize says so.
+    settings_in("en").await?;
+    app.scroll_to(&app.wait("renew-every").await?).await?;
+    app.choose("renew-every", "12").await?;
+    app.wait_text("renew-due", "Next due on").await?;
+    ensure!(cli.json(&["group"])?.to_string().contains("\"renew_every_months\":12"), "the schedule is the group's");
+    app.dismiss_toasts().await?;
+    app.screenshot("en", "63-renew-schedule").await?;
+    app.move_clock_on(366).await?;
+    for lang in ["en", "es"] {
+        settings_in(lang).await?;
+        app.click("nav-organize").await?;
+        app.click("renew-due-tile").await?;
+        app.wait("renew-preview").await?;
+        app.click("nav-organize").await?;
+        app.wait("renew-due-tile").await?;
+        app.screenshot(lang, "21-renew-due").await?;
+    }
     app.close().await
 }

@@ -946,6 +946,42 @@ fn a_group_on_a_yearly_schedule_is_due_a_year_after_its_record_started_and_renew
 }
 
 #[test]
+fn removing_a_member_can_renew_the_record_so_the_group_goes_on_from_after_the_removal() {
+    let (_dirs, mut ana, mut joined) = on_devices(&["Bo", "Cy"]);
+    let (mut bo, cy) = (joined.remove(0), joined.remove(0));
+    let (bo_id, cy_id) = (bo.me().unwrap(), cy.me().unwrap());
+    ana.set_role(bo_id, Role::Organizer).unwrap();
+    let need = ana.act(|doc, me, now| doc.add_need(me, NewNeed::new("Groceries", Category::Groceries, Urgency::Normal, "North"), now)).unwrap();
+    sync_stores(&mut ana, &mut bo);
+    // Ana and Bo decide the need differently apart: a conflict, which a renewal waits for.
+    ana.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Cancelled, now)).unwrap();
+    bo.act(|doc, me, now| doc.set_need_status(me, need.id, NeedStatus::Referred, now)).unwrap();
+    sync_stores(&mut ana, &mut bo);
+    let heads = ana.doc().unwrap().heads();
+    let refused = ana.remove_member_and_renew(cy_id);
+    assert!(matches!(refused, Err(Error::Invalid(ValidationError::ConflictsOpen(1)))), "{refused:?}");
+    assert_eq!(ana.doc().unwrap().heads(), heads, "refused whole: nobody is removed");
+    assert!(ana.members().unwrap().iter().any(|m| m.id == cy_id && m.removed_at.is_none()));
+
+    let conflict = ana.conflicts().unwrap()[0].id;
+    ana.act(|doc, me, now| doc.resolve(me, conflict, &[0], now)).unwrap();
+    let renewal = ana.remove_member_and_renew(cy_id).unwrap();
+    assert_eq!((ana.generation().id.as_str(), ana.generation().depth), (renewal.id.as_str(), 1));
+    assert_eq!(ana.epoch(), 1, "the removal moved the group to a new secret");
+    let doc = ana.doc().unwrap();
+    assert!(doc.member(cy_id).unwrap().removed_at.is_some(), "the new record starts with Cy removed");
+    assert_eq!(doc.group().unwrap().epoch, 1, "and at the new secret");
+    assert_eq!(doc.automerge().get_changes(&[]).len(), 1, "its history is the seed alone");
+
+    // Bo moves over and to the new secret in one meeting.
+    sync_stores(&mut ana, &mut bo);
+    assert_eq!(bo.generation(), ana.generation());
+    assert_eq!(bo.epoch(), 1);
+    assert!(bo.doc().unwrap().member(cy_id).unwrap().removed_at.is_some());
+    assert_eq!(bo.delete_archive().unwrap(), 1, "and can drop the history Cy saw written");
+}
+
+#[test]
 fn hours_confirmed_before_a_renewal_and_voided_after_it_apart_are_listed_while_every_device_keeps_the_same_balances() {
     let (dirs, mut ana, mut joined) = on_devices(&["Bo"]);
     let mut bo = joined.remove(0);

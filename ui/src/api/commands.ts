@@ -92,7 +92,7 @@ export const api = {
   listMembers: () => invoke<Member[]>('list_members'),
   setMemberRole: (id: string, role: Role) => invoke<Member>('set_member_role', { id, role }),
   /** Organizers only; the group moves to a new secret the removed member's devices never get. */
-  removeMember: (id: string) => invoke<null>('remove_member', { id }),
+  removeMember: (id: string, renew: boolean) => invoke<null>('remove_member', { id, renew }),
   invite: (address: string | null) => invoke<InviteView>('invite', { address }),
   /** Organizers only: days contact details are kept after a need closes, and days an open need
    * waits past 'needed by' before it expires. Out of range rejects with code `days_out_of_range`. */
@@ -100,6 +100,7 @@ export const api = {
   /** Organizers only: the group's time zone (an IANA name such as "Europe/Madrid"); a date typed
    * alone means the end of that day there. An unknown name rejects with code `bad_time_zone`. */
   setTimeZone: (timeZone: string) => invoke<GroupInfo>('set_time_zone', { timeZone }),
+  setRenewalSchedule: (months: number) => invoke<Status>('set_renewal_schedule', { months }),
 
   /** What renewing the group's record would do now, leaving out the text of `purges`
    * (organizers). A purge that cannot be done rejects as renewing would. */

@@ -5,7 +5,7 @@
 /**
  * What one change did: the first word of its message.
  */
-export type Action = "group.create" | "group.retention" | "group.time_zone" | "group.epoch" | "group.organizer_key" | "group.renew" | "area.add" | "member.add" | "member.join" | "member.role" | "member.remove" | "device.add" | "device.register" | "need.add" | "need.status" | "need.contact" | "need.forget" | "need.refer" | "referral.take" | "referral.accept" | "referral.return" | "referral.progress" | "offer.add" | "offer.status" | "assign" | "assignment.status" | "hours.log" | "hours.confirm" | "hours.dispute" | "hours.void" | "resolve";
+export type Action = "group.create" | "group.retention" | "group.time_zone" | "group.epoch" | "group.organizer_key" | "group.renew" | "group.schedule" | "area.add" | "member.add" | "member.join" | "member.role" | "member.remove" | "device.add" | "device.register" | "need.add" | "need.status" | "need.contact" | "need.forget" | "need.refer" | "referral.take" | "referral.accept" | "referral.return" | "referral.progress" | "offer.add" | "offer.status" | "assign" | "assignment.status" | "hours.log" | "hours.confirm" | "hours.dispute" | "hours.void" | "resolve";
 
 /**
  * An error as the UI receives it.
@@ -174,7 +174,7 @@ export type ExclusionView = { text: string, } & ({ "type": "offer_not_active", s
  * An input that can be wrong, named as the app's form inputs are (`volunteers_needed`);
  * `words` names it in a sentence ("volunteers needed").
  */
-export type Field = "title" | "description" | "category" | "categories" | "urgency" | "area" | "area_name" | "group_name" | "your_name" | "what" | "kind" | "capacity" | "volunteers_needed" | "household_size" | "needed_by" | "coords" | "weekly" | "role" | "need_status" | "offer_status" | "assignment_status" | "verdict" | "hours_status" | "hours" | "to" | "member" | "note" | "reason" | "passphrase" | "invite" | "contact_name" | "phone" | "email" | "address" | "notes" | "contact" | "expiry_days" | "grace_days" | "time_zone" | "channel";
+export type Field = "title" | "description" | "category" | "categories" | "urgency" | "area" | "area_name" | "group_name" | "your_name" | "what" | "kind" | "capacity" | "volunteers_needed" | "household_size" | "needed_by" | "coords" | "weekly" | "role" | "need_status" | "offer_status" | "assignment_status" | "verdict" | "hours_status" | "hours" | "to" | "member" | "note" | "reason" | "passphrase" | "invite" | "contact_name" | "phone" | "email" | "address" | "notes" | "contact" | "expiry_days" | "grace_days" | "time_zone" | "renew_every_months" | "channel";
 
 export type FieldChange = { 
 /**
@@ -199,7 +199,11 @@ grace_days: number,
  * Where the group is (an IANA name such as `Europe/Madrid`): a date typed alone means the
  * end of that day there.
  */
-time_zone: string, };
+time_zone: string, 
+/**
+ * Months between renewals of the group's record; 0: only when an organizer asks.
+ */
+renew_every_months: number, };
 
 /**
  * A group on this device, as the group switcher shows it.
@@ -653,7 +657,11 @@ asks_passphrase: boolean, group: GroupInfo | null, me: Member | null, device_id:
 /**
  * Where this device accepts syncs, e.g. "192.168.1.20:7370"; null while not listening.
  */
-listening: string | null, discovery: DiscoveryMode, };
+listening: string | null, discovery: DiscoveryMode, 
+/**
+ * When the group's record is next due for renewal, by its schedule; null with none.
+ */
+renewal_due_at: string | null, };
 
 export type SyncDigestEvent = { address: string | null, peer: string, peer_name: string | null, digest: Digest, };
 
@@ -691,9 +699,9 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** Every kind of error, for a sentence when a code has none. */
 export const ERROR_KINDS: readonly ErrorKind[] = ["validation","not_found","not_ready","conflict_gone","network","bundle","invite","storage","privacy"];
 /** Every form input an error can blame. */
-export const FIELDS: readonly Field[] = ["title","description","category","categories","urgency","area","area_name","group_name","your_name","what","kind","capacity","volunteers_needed","household_size","needed_by","coords","weekly","role","need_status","offer_status","assignment_status","verdict","hours_status","hours","to","member","note","reason","passphrase","invite","contact_name","phone","email","address","notes","contact","expiry_days","grace_days","time_zone","channel"];
+export const FIELDS: readonly Field[] = ["title","description","category","categories","urgency","area","area_name","group_name","your_name","what","kind","capacity","volunteers_needed","household_size","needed_by","coords","weekly","role","need_status","offer_status","assignment_status","verdict","hours_status","hours","to","member","note","reason","passphrase","invite","contact_name","phone","email","address","notes","contact","expiry_days","grace_days","time_zone","renew_every_months","channel"];
 /** Every action a change in a record's history can name. */
-export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","group.renew","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","need.refer","referral.take","referral.accept","referral.return","referral.progress","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
+export const HISTORY_ACTIONS: readonly Action[] = ["group.create","group.retention","group.time_zone","group.epoch","group.organizer_key","group.renew","group.schedule","area.add","member.add","member.join","member.role","member.remove","device.add","device.register","need.add","need.status","need.contact","need.forget","need.refer","referral.take","referral.accept","referral.return","referral.progress","offer.add","offer.status","assign","assignment.status","hours.log","hours.confirm","hours.dispute","hours.void","resolve"];
 /** Categories of help, in the order forms list them. */
 export const CATEGORIES: readonly Category[] = ["groceries","meals","medical","transport","childcare","eldercare","housing","money","translation","paperwork","tech_help","household","other"];
 /** Urgencies, most urgent first. */

@@ -1,7 +1,7 @@
 // A modal question before an action that can't be undone. The focus starts on Cancel (the safe
 // choice), stays inside while it is open (Tab cycles, Escape cancels) and goes back to where it
 // was when it closes.
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { useApp } from '../store';
 
@@ -12,6 +12,8 @@ export function ConfirmDialog(props: {
   text: string;
   confirmLabel: string;
   busy?: boolean;
+  /** More to choose before confirming (a checkbox), under the text. */
+  children?: ComponentChildren;
   onConfirm: () => void;
   onCancel: () => void;
 }): JSX.Element {
@@ -32,7 +34,7 @@ export function ConfirmDialog(props: {
       return;
     }
     if (e.key !== 'Tab' || !box.current) return;
-    const items = [...box.current.querySelectorAll<HTMLElement>('button:not([disabled])')];
+    const items = [...box.current.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled])')];
     if (items.length === 0) return;
     const first = items[0];
     const last = items[items.length - 1];
@@ -59,6 +61,7 @@ export function ConfirmDialog(props: {
       >
         <h2 id={`${props.id}-title`}>{props.title}</h2>
         <p id={`${props.id}-text`}>{props.text}</p>
+        {props.children}
         <div class="dialog-actions">
           <button ref={cancel} type="button" id={`${props.id}-cancel`} class="btn btn-secondary" data-testid={`${props.id}-cancel`} disabled={props.busy} onClick={props.onCancel}>
             {t('common.cancel')}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NeedSummary, OfferView, Purge } from '../api/generated';
-import { fieldKey, findRecords, hasPurge, purgeableFields, purgedText, purgeRecords, removePurge, samePurge, togglePurge } from './renew';
+import { fieldKey, findRecords, hasPurge, purgeableFields, purgedText, purgeRecords, removePurge, renewalDue, samePurge, scheduleChoices, togglePurge } from './renew';
 
 const need = (id: string, title: string) => ({ id, title }) as NeedSummary;
 const offer = (id: string, what: string) => ({ id, what }) as OfferView;
@@ -46,5 +46,19 @@ describe('renewal purges', () => {
     expect(purgedText(purged, { ...title })).toBe('Maria, 12 Elm St');
     expect(purgedText(purged, description)).toBeUndefined();
     expect(purgedText(undefined, title)).toBeUndefined();
+  });
+});
+
+describe('renewal schedule', () => {
+  it('offers the usual schedules and keeps a group\'s own', () => {
+    expect(scheduleChoices(12)).toEqual([0, 6, 12, 24]);
+    expect(scheduleChoices(3)).toEqual([0, 3, 6, 12, 24]);
+  });
+
+  it('is due once the time has come, never without a schedule', () => {
+    const now = new Date('2027-12-03T10:00:00Z');
+    expect(renewalDue('2027-12-03T09:59:00Z', now)).toBe(true);
+    expect(renewalDue('2027-12-03T10:01:00Z', now)).toBe(false);
+    expect(renewalDue(null, now)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
-// Renewing the group's record: which needs and offers an organizer can leave text out of, and
-// the list of purges the preview and the renewal are asked for.
+// Renewing the group's record: which needs and offers an organizer can leave text out of, the
+// list of purges the preview and the renewal are asked for, and the schedule.
 import { PURGEABLE_FIELDS, type Collection, type NeedSummary, type OfferView, type Purge, type PurgedText } from '../api/generated';
 
 /** A need or offer as the purge picker shows it. */
@@ -54,4 +54,15 @@ export function removePurge(purges: Purge[], purge: Purge): Purge[] {
 /** The text a purge leaves out, as the last preview read it; undefined until a preview has it. */
 export function purgedText(purged: PurgedText[] | undefined, purge: Purge): string | undefined {
   return purged?.find((p) => samePurge(p.purge, purge))?.text;
+}
+
+/** The schedules offered: never (0), every 6, 12 or 24 months, and the group's own if another. */
+export function scheduleChoices(current: number): number[] {
+  const choices = [0, 6, 12, 24];
+  return choices.includes(current) ? choices : [...choices, current].sort((a, b) => a - b);
+}
+
+/** Whether the schedule makes the record due for renewal at `now`. */
+export function renewalDue(dueAt: string | null | undefined, now: Date): boolean {
+  return !!dueAt && new Date(dueAt).getTime() <= now.getTime();
 }

@@ -62,14 +62,16 @@ export function MembersScreen(): JSX.Element {
   const me = app.status?.me?.id;
   const organizer = isOrganizer(app);
   const [removing, setRemoving] = useState<Member | null>(null);
+  const [renewToo, setRenewToo] = useState(false);
   const [busy, setBusy] = useState(false);
   const remove = async (m: Member) => {
     setBusy(true);
-    const out = await run(() => api.removeMember(m.id));
+    const out = await run(() => api.removeMember(m.id, renewToo));
     setBusy(false);
     setRemoving(null);
+    setRenewToo(false);
     if (out === undefined) return;
-    toast({ text: t('members.removed_toast', { name: m.display_name }) });
+    toast({ text: t(renewToo ? 'members.removed_renewed_toast' : 'members.removed_toast', { name: m.display_name }) });
   };
   const list = data ? [...data].sort((a, b) => Number(!!a.removed_at) - Number(!!b.removed_at) || (a.role === b.role ? a.display_name.localeCompare(b.display_name) : a.role === 'organizer' ? -1 : 1)) : undefined;
   return (
@@ -94,7 +96,12 @@ export function MembersScreen(): JSX.Element {
           busy={busy}
           onConfirm={() => void remove(removing)}
           onCancel={() => setRemoving(null)}
-        />
+        >
+          <div class="check-row top">
+            <input id="remove-renew" type="checkbox" data-testid="remove-renew" checked={renewToo} disabled={busy} onChange={(e) => setRenewToo(e.currentTarget.checked)} />
+            <label for="remove-renew">{t('members.remove_renew')}</label>
+          </div>
+        </ConfirmDialog>
       ) : null}
     </div>
   );

@@ -4,6 +4,7 @@ import { Icon } from '../components/Icon';
 import { HoursToConfirm } from '../components/HoursToConfirm';
 import { Empty, LoadError, Loading, NeedTitle, ScreenTitle, UrgencyBadge, useLoad } from '../components/ui';
 import { sortNeeds } from '../logic/filters';
+import { renewalDue } from '../logic/renew';
 import { waitingLabel } from '../logic/time';
 import { href } from '../router';
 import { useApp } from '../store';
@@ -14,6 +15,7 @@ export function OrganizeScreen(): JSX.Element {
   const { data, error, loading, reload } = useLoad(() => api.listNeeds({ status: 'open' }), []);
   const waiting = data ? sortNeeds(data.filter((n) => n.filled < n.volunteers_needed)) : undefined;
   const now = new Date();
+  const renewalDueAt = app.status?.renewal_due_at;
   return (
     <div class="screen">
       <ScreenTitle>{t('organize.title')}</ScreenTitle>
@@ -33,6 +35,13 @@ export function OrganizeScreen(): JSX.Element {
           <span class="tile-title">{t('organize.report')}</span>
           <span class="tile-sub">{t('organize.report_sub')}</span>
         </a>
+        {renewalDueAt && renewalDue(renewalDueAt, now) ? (
+          <a class="tile tile-alert" href={href.renew()} data-testid="renew-due-tile">
+            <Icon name="clock" size={26} />
+            <span class="tile-title">{t('organize.renew_due')}</span>
+            <span class="tile-sub">{t('organize.renew_due_sub', { date: t.date(renewalDueAt) })}</span>
+          </a>
+        ) : null}
         <a class="tile" href={href.import()} data-testid="import-open">
           <Icon name="upload" size={26} />
           <span class="tile-title">{t('organize.import')}</span>

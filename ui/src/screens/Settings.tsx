@@ -9,6 +9,7 @@ import { LANGS, type Lang } from '../i18n';
 import { href } from '../router';
 import { getState, isOrganizer, setLang, setState, showBanner, toast, useApp } from '../store';
 import { shortId } from '../logic/time';
+import { renewalDue, scheduleChoices } from '../logic/renew';
 import { MAX_RETENTION_DAYS } from '../api/generated';
 import { formFieldOf, RETENTION_FIELDS, validateRetentionDays, type FieldError, type RetentionField } from '../logic/validation';
 import { describeError, errorText } from '../logic/words';
@@ -162,6 +163,43 @@ function TimeZoneForm({ group }: { group: GroupInfo }): JSX.Element {
   );
 }
 
+/** Organizers: how often the group's record is renewed, and when it is next due. */
+function RenewalSchedule({ months, dueAt }: { months: number; dueAt: string | null }): JSX.Element {
+  const { t } = useApp();
+  const [busy, setBusy] = useState(false);
+  const change = async (value: number) => {
+    setBusy(true);
+    try {
+      setState({ status: await api.setRenewalSchedule(value) });
+      showBanner(null);
+      toast({ text: value ? t('renew.schedule_saved', { count: value }) : t('renew.schedule_off') });
+    } catch (err) {
+      showBanner(describeError(err, getState().t).text);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const due = dueAt ? t(renewalDue(dueAt, new Date()) ? 'renew.due_now' : 'renew.due_on', { date: t.date(dueAt) }) : '';
+  return (
+    <div class="field">
+      <label for="renew-every">{t('renew.every')}</label>
+      <p class="hint" id="renew-every-hint">
+        {t('renew.every_hint')}
+      </p>
+      <select id="renew-every" data-testid="renew-every" aria-describedby="renew-every-hint renew-due" value={String(months)} disabled={busy} onChange={(e) => void change(Number(e.currentTarget.value))}>
+        {scheduleChoices(months).map((m) => (
+          <option key={m} value={String(m)}>
+            {m ? t('renew.every_months', { count: m }) : t('renew.every_never')}
+          </option>
+        ))}
+      </select>
+      <p id="renew-due" data-testid="renew-due">
+        {due}
+      </p>
+    </div>
+  );
+}
+
 export function SettingsScreen(): JSX.Element {
   const app = useApp();
   const { t } = app;
@@ -231,6 +269,7 @@ export function SettingsScreen(): JSX.Element {
         <section class="card stack" aria-labelledby="renew-open-title">
           <h2 id="renew-open-title">{t('renew.settings_title')}</h2>
           <p class="muted">{t('renew.explain')}</p>
+          <RenewalSchedule months={app.status.group.renew_every_months} dueAt={app.status.renewal_due_at} />
           <a class="btn btn-secondary" href={href.renew()} data-testid="renew-open">
             {t('renew.open')}
           </a>
