@@ -566,7 +566,13 @@ enum MemberCommand {
     Role { id: String, role: Role },
     /// Remove a member: their devices can no longer sync with the group or read what it shares
     /// from now on (organizers)
-    Remove { id: String },
+    Remove {
+        id: String,
+        /// Renew the group's record too, so the record the group goes on with starts after the
+        /// removal (refused while conflicts are open)
+        #[arg(long)]
+        renew: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -889,16 +895,21 @@ fn run(cli: Cli) -> Result<()> {
             let member = store.set_role(id, role)?;
             out.print(&member, || format!("{} is now {}.", member.display_name, article(member.role)))
         }
-        Command::Member(MemberCommand::Remove { id }) => {
+        Command::Member(MemberCommand::Remove { id, renew }) => {
             let id = store.find_member(&id)?;
-            store.remove_member(id)?;
+            if renew {
+                store.remove_member_and_renew(id)?;
+            } else {
+                store.remove_member(id)?;
+            }
             let member = store.doc()?.member(id)?;
             out.print(&member, || {
-                format!(
+                let removed = format!(
                     "Removed {}. Their devices can no longer sync with the group or read what it shares from now on; \
                      what they already hold cannot be taken back.",
                     member.display_name
-                )
+                );
+                if renew { format!("{removed}\n{}", show::renewed()) } else { removed }
             })
         }
         Command::Member(MemberCommand::List) => {
