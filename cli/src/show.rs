@@ -538,7 +538,11 @@ pub fn report(report: &report::Report, labels: &Labels, from: chrono::NaiveDate,
     };
     let posted: usize = report.by_status.values().sum();
     let statuses: Vec<String> = report.by_status.iter().map(|(status, n)| format!("{n} {}", status.as_str().replace('_', " "))).collect();
-    let mut text = format!("Report for {from} to {to}\n\nNeeds posted: {posted}");
+    let mut text = format!("Report for {from} to {to}\n");
+    if let Some(at) = report.not_held_before {
+        let _ = write!(text, "\nNot counted: what happened before {}. The group's record was renewed then, and this device no longer keeps the old one.\n", at.format("%Y-%m-%d"));
+    }
+    let _ = write!(text, "\nNeeds posted: {posted}");
     if !statuses.is_empty() {
         let _ = write!(text, " (now {})", statuses.join(", "));
     }

@@ -34,7 +34,7 @@ impl Period {
         Ok(Period { from: midnight(first), to: midnight(last + Duration::days(1)) })
     }
 
-    fn holds(&self, at: DateTime<Utc>) -> bool {
+    pub fn holds(&self, at: DateTime<Utc>) -> bool {
         self.from <= at && at < self.to
     }
 
@@ -121,6 +121,10 @@ pub struct Report {
     /// Those of them who posted, offered, were assigned, assigned someone, gave or received
     /// nothing in it.
     pub inactive: Vec<Uuid>,
+    /// Set when the period starts before the records this device keeps: a renewal left the
+    /// group's earlier records in an archive this device deleted, so nothing before this time
+    /// is counted.
+    pub not_held_before: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -267,6 +271,7 @@ impl Report {
                 hours_by_category: logged.by_category,
                 members: in_period(records.members, period).count(),
                 inactive: inactive(records.members, period, &active),
+                not_held_before: None,
             }
         })
     }

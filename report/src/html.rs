@@ -45,6 +45,7 @@ const STYLE: &str = r#"
 .meeting-report td.mr-num, .meeting-report th.mr-num { text-align: right; }
 .meeting-report ol, .meeting-report ul { margin: 0.2rem 0; padding-left: 1.3rem; }
 .meeting-report .mr-muted { color: #555; }
+.meeting-report .mr-note { margin: 0 0 0.8rem; padding: 0.5rem 0.7rem; border-left: 4px solid #8a5a00; background: #fff7e6; color: #4a3000; }
 .meeting-report .mr-scroll { overflow-x: auto; }
 .meeting-report footer { margin-top: 1rem; font-size: 0.8rem; color: #555; }
 .meeting-report .mr-columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 0 1.5rem; }
@@ -82,6 +83,9 @@ pub fn fragment(meeting: &Meeting<'_>, lang: Lang) -> String {
         lang.day(meeting.first_day),
         lang.day(meeting.last_day)
     );
+    if let Some(at) = report.not_held_before {
+        let _ = write!(page, "<p class=\"mr-note\" data-testid=\"report-not-held\">{}</p>", w.not_held_before.replace("{day}", &lang.day(at.date_naive())));
+    }
 
     let posted: usize = report.by_status.values().sum();
     let done = report.by_status.get(&crdt_core::NeedStatus::Done).copied().unwrap_or(0);

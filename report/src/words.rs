@@ -81,6 +81,8 @@ pub struct Words {
     /// days, hours given, active members.
     pub network_columns: [&'static str; 6],
     pub counted_twice: &'static str,
+    /// `{day}`: when the oldest record this device keeps begins.
+    pub not_held_before: &'static str,
     months: [&'static str; 12],
 }
 
@@ -136,6 +138,7 @@ const EN: Words = Words {
     all_groups: "All groups",
     network_columns: ["Posted", "Done", "Served", "Open > 5 d", "Hours", "Active"],
     counted_twice: "Counts only, from files each group signed. A person in two groups counts in each.",
+    not_held_before: "Not counted: what happened before {day}. The group's record was renewed then, and this device no longer keeps the old one; a hub or an organizer's laptop that keeps it can show it.",
     months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 };
 
@@ -191,6 +194,7 @@ const ES: Words = Words {
     all_groups: "Todos los grupos",
     network_columns: ["Publicadas", "Resueltas", "Atendidas", "Abiertas > 5 d", "Horas", "Activas"],
     counted_twice: "Solo cifras, de archivos que cada grupo firmó. Quien está en dos grupos cuenta en cada uno.",
+    not_held_before: "Sin contar: lo que pasó antes del {day}. El registro del grupo se renovó entonces y este dispositivo ya no guarda el antiguo; un hub o el portátil de alguien de la organización que lo guarde puede mostrarlo.",
     months: ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"],
 };
 

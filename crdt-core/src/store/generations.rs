@@ -5,17 +5,33 @@
 //! and the index is rebuilt from it. The archive is kept for meetings with devices still on it
 //! until the person deletes it.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Months, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
+use uuid::Uuid;
 
 use super::db::{current_generation, get_meta, insert_chunk, insert_signatures, set_meta, GENERATION_SEED};
 use super::write::apply_stored_after;
 use super::index::{reindex_all, RECORD_STARTED};
 use super::Store;
 use crate::engine::{Collection, GroupDoc, Purged, Renewal};
+use crate::model::{Assignment, Need, Offer};
+use crate::report::{Logged, Period};
 use crate::error::{Error, Result};
 use crate::sync::Generation;
+
+/// Records of the group's archives a report counts (`Store::archived_for_report`).
+#[derive(Default)]
+pub(super) struct Archived {
+    pub needs: Vec<Need>,
+    pub assignments: Vec<Assignment>,
+    pub offers: Vec<Offer>,
+    pub entries: Vec<Logged>,
+    /// What happened before this time is in an archive this device no longer keeps.
+    pub not_held_before: Option<DateTime<Utc>>,
+}
 
 /// What renewing the record now would do, for the organizer to see first.
 #[derive(Clone, Debug, Serialize)]
@@ -93,13 +109,48 @@ impl Store {
         if months == 0 {
             return Ok(None);
         }
-        let indexed = get_meta(&self.conn, RECORD_STARTED)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok());
-        let started = match indexed {
-            Some(at) => at.to_utc(),
+        Ok(self.record_started()?.checked_add_months(Months::new(months)))
+    }
+
+    /// When this generation of the record started (`GroupDoc::started_at`).
+    fn record_started(&mut self) -> Result<DateTime<Utc>> {
+        match get_meta(&self.conn, RECORD_STARTED)?.and_then(|at| DateTime::parse_from_rfc3339(&at).ok()) {
+            Some(at) => Ok(at.to_utc()),
             // A record indexed before the time was.
-            None => self.doc()?.started_at()?,
-        };
-        Ok(started.checked_add_months(Months::new(months)))
+            None => self.doc()?.started_at(),
+        }
+    }
+
+    /// What the archives this device keeps add to a report over `period` that starts before
+    /// the record did: the needs, assignments, offers and hours (logged in the period) renewals
+    /// left there, each once, as the newest archive holding it has it, and none the record
+    /// holds. Members are all carried. Says from when on the group's records are not here, if
+    /// the device no longer keeps the archive that had them.
+    pub(super) fn archived_for_report(&mut self, period: Period) -> Result<Archived> {
+        let mut archived = Archived::default();
+        let mut held_from = self.record_started()?;
+        if self.generation.depth == 0 || period.from >= held_from {
+            return Ok(archived);
+        }
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        for collection in [Collection::Needs, Collection::Assignments, Collection::Offers, Collection::HourEntries] {
+            seen.extend(self.ids(collection)?);
+        }
+        let mut oldest_depth = self.generation.depth;
+        for generation in self.held_generations()?.into_iter().skip(1) {
+            let doc = self.archive_doc(&generation)?;
+            let mut unseen = |id: Uuid| seen.insert(id);
+            archived.needs.extend(doc.needs().records.into_iter().filter(|n| unseen(n.id)));
+            archived.assignments.extend(doc.assignments().records.into_iter().filter(|a| unseen(a.id)));
+            archived.offers.extend(doc.offers().records.into_iter().filter(|o| unseen(o.id)));
+            let entries = doc.ledger().entries.into_iter().filter(|e| unseen(e.entry.id) && period.holds(e.entry.created_at));
+            archived.entries.extend(entries.map(|e| Logged::from(&e)));
+            (oldest_depth, held_from) = (generation.depth, doc.started_at()?);
+        }
+        if oldest_depth > 0 && period.from < held_from {
+            archived.not_held_before = Some(held_from);
+        }
+        Ok(archived)
     }
 
     /// Renews the record, keeping all its text, if its schedule says it is due at `now` (a hub

@@ -174,8 +174,10 @@ impl Store {
         serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: self.path.clone(), detail: format!("opening balances: {e}") })
     }
 
-    /// The meeting report over `period` (see `report`), from the index.
-    pub fn report(&self, period: Period, bucket: Bucket) -> Result<Report> {
+    /// The meeting report over `period` (see `report`), from the index, and from the archives
+    /// this device keeps when the period starts before the record did (`archived_for_report`).
+    pub fn report(&mut self, period: Period, bucket: Bucket) -> Result<Report> {
+        let archived = self.archived_for_report(period)?;
         // The dashboard from a cold start is meant to take under 200 ms on a group's years of
         // records, so two connections read side by side, each taking the next share when free:
         // the needs, assignments, offers and members, then the hours in slices of the period.
@@ -219,21 +221,27 @@ impl Store {
             entries.extend(beside.join().expect("reading does not panic")?);
             Ok(entries)
         })?;
-        let (needs, assignments, offers, members) = (taken(needs), taken(assignments), taken(offers), taken(members));
+        let mut entries = entries;
+        entries.extend(archived.entries);
+        let needs = [taken(needs), archived.needs].concat();
+        let assignments = [taken(assignments), archived.assignments].concat();
+        let offers = [taken(offers), archived.offers].concat();
+        let members = taken(members);
         let records = Records { needs: &needs, assignments: &assignments, entries: &entries, members: &members, offers: &offers };
-        Ok(Report::new(&records, period, bucket, self.group()?.settings.zone()))
+        let report = Report::new(&records, period, bucket, self.group()?.settings.zone());
+        Ok(Report { not_held_before: archived.not_held_before, ..report })
     }
 
     /// This group's totals over whole days, for the network of chapters (`totals`): counts
     /// only, no names.
-    pub fn totals(&self, first_day: NaiveDate, last_day: NaiveDate) -> Result<GroupTotals> {
+    pub fn totals(&mut self, first_day: NaiveDate, last_day: NaiveDate) -> Result<GroupTotals> {
         let group = self.group()?;
         let report = self.report(Period::days(first_day, last_day, group.settings.zone())?, Bucket::Week)?;
         Ok(GroupTotals::of(&report, group.id, &group.name, first_day, last_day))
     }
 
     /// The same totals as a file signed by this device, to hand to other chapters.
-    pub fn totals_file(&self, first_day: NaiveDate, last_day: NaiveDate) -> Result<Vec<u8>> {
+    pub fn totals_file(&mut self, first_day: NaiveDate, last_day: NaiveDate) -> Result<Vec<u8>> {
         Ok(self.totals(first_day, last_day)?.sign(&self.signer))
     }
 

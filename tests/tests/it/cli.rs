@@ -443,7 +443,7 @@ fn an_organizer_refers_a_need_to_another_group_and_sees_it_returned_after_a_sync
 
 #[test]
 fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and_deletes_the_archive() {
-    let (_dir, cli) = group();
+    let (dir, cli) = group();
     let secret = "Maria 12 Elm St no papers";
     let need = cli.json(&["need", "add", "--title", secret, "--category", "groceries", "--area", "North"]).unwrap();
     let cancelled = cli.json(&["need", "add", "--title", "Old request", "--category", "meals", "--area", "North"]).unwrap();
@@ -467,6 +467,13 @@ fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and
     assert!(cli.ok(&["archive"]).unwrap().contains("keeps 1 older record"));
     assert!(cli.ok(&["archive", "--delete"]).unwrap().contains("Deleted 1"));
     assert!(cli.ok(&["archive"]).unwrap().contains("keeps no older record"));
+    // The last weeks' report can no longer count what the archive held, and says so.
+    let renewed_on = renewal["at"].as_str().unwrap()[..10].to_string();
+    let report = cli.ok(&["report"]).unwrap();
+    assert!(report.contains(&format!("Not counted: what happened before {renewed_on}")), "{report}");
+    let html = dir.path().join("report.html");
+    cli.ok(&["report", "--html", html.to_str().unwrap(), "--lang", "es"]).unwrap();
+    assert!(std::fs::read_to_string(&html).unwrap().contains("Sin contar: lo que pasó antes del"));
     // Work goes on in the new record.
     cli.ok(&["need", "add", "--title", "Soup", "--category", "meals", "--area", "North"]).unwrap();
     assert_eq!(cli.json(&["need", "list"]).unwrap().as_array().unwrap().len(), 2);
@@ -480,4 +487,10 @@ fn an_organizer_sees_what_renewing_does_then_renews_without_a_mistaken_title_and
     let not_due = cli.ok(&["renew", "--if-due", "--apply"]).unwrap();
     assert!(not_due.contains(&format!("Not due yet. The group's record is renewed every 12 months; it is next due on {}", due.format("%Y-%m-%d"))), "{not_due}");
     assert!(cli.fails(&["renew", "--every", "200"]).unwrap().contains("at most 120"));
+
+    // Removing a member can renew the record with it.
+    let cy = cli.json(&["member", "add", "--name", "Cy"]).unwrap();
+    let removed = cli.ok(&["member", "remove", &id(&cy), "--renew"]).unwrap();
+    assert!(removed.contains("Removed Cy") && removed.contains("record is renewed"), "{removed}");
+    assert!(cli.ok(&["archive"]).unwrap().contains("keeps 1 older record"));
 }

@@ -982,6 +982,40 @@ fn removing_a_member_can_renew_the_record_so_the_group_goes_on_from_after_the_re
 }
 
 #[test]
+fn a_report_reaching_back_before_a_renewal_counts_the_archive_kept_and_says_what_a_device_without_it_lacks() {
+    use crdt_core::report::{Bucket, Period};
+    let (_dirs, mut ana, mut joined) = on_devices(&["Bo"]);
+    let mut bo = joined.remove(0);
+    let need = |ana: &mut Store, title: &str| ana.act(|doc, me, now| doc.add_need(me, NewNeed::new(title, Category::Meals, Urgency::Normal, "North"), now)).unwrap();
+    let done = need(&mut ana, "Soup");
+    ana.act(|doc, me, now| doc.set_need_status(me, done.id, NeedStatus::Done, now)).unwrap();
+    let cancelled = need(&mut ana, "Coats");
+    ana.act(|doc, me, now| doc.set_need_status(me, cancelled.id, NeedStatus::Cancelled, now)).unwrap();
+    need(&mut ana, "Still open");
+    let entry = bo.act(|doc, me, now| doc.log_hours(me, NewHours::new(me, Party::Group, "2".parse().unwrap()), now)).unwrap();
+    sync_stores(&mut ana, &mut bo);
+    ana.act(|doc, me, now| doc.confirm_hours(me, entry.id, now)).unwrap();
+    let now = chrono::Utc::now();
+    let around_now = Period { from: now - chrono::Duration::days(7), to: now + chrono::Duration::days(1) };
+    let before = ana.report(around_now, Bucket::Week).unwrap();
+    assert_eq!((before.by_status.values().sum::<usize>(), before.hours.len()), (3, 1));
+
+    let renewal = ana.renew(vec![]).unwrap();
+    assert_eq!(ana.report(around_now, Bucket::Week).unwrap(), before, "the archive on Ana's laptop fills in what the renewal left there");
+    let after_renewal = Period { from: renewal.at, to: around_now.to };
+    assert_eq!(ana.report(after_renewal, Bucket::Week).unwrap().not_held_before, None, "a period after the renewal needs no archive");
+
+    // Bo moves over and deletes the archive: his report counts what the record carried, and says
+    // what it cannot count.
+    sync_stores(&mut ana, &mut bo);
+    assert_eq!(bo.report(around_now, Bucket::Week).unwrap(), before, "while he keeps the archive");
+    bo.delete_archive().unwrap();
+    let lacking = bo.report(around_now, Bucket::Week).unwrap();
+    assert_eq!(lacking.not_held_before, Some(renewal.at));
+    assert_eq!((lacking.by_status.values().sum::<usize>(), lacking.hours.len()), (1, 0), "the open need only");
+}
+
+#[test]
 fn hours_confirmed_before_a_renewal_and_voided_after_it_apart_are_listed_while_every_device_keeps_the_same_balances() {
     let (dirs, mut ana, mut joined) = on_devices(&["Bo"]);
     let mut bo = joined.remove(0);

@@ -263,7 +263,7 @@ fn the_store_reports_from_its_index_what_the_records_say() {
 /// it opens, and reports the same hours as before; new entries get numbers as they come.
 #[test]
 fn a_store_from_schema_7_numbers_its_parties_and_reports_the_same() {
-    let Fixture { _dir, store, period, .. } = fixture();
+    let Fixture { _dir, mut store, period, .. } = fixture();
     let before = store.report(period, Bucket::Week).unwrap();
     let path = store.path().to_path_buf();
     drop(store);
@@ -341,7 +341,7 @@ pub(crate) fn chromium(args: &[&str], page: &std::path::Path) {
 #[test]
 fn network_totals_add_up_across_groups_and_a_changed_file_is_refused() {
     use crdt_core::totals::{GroupTotals, Network, TotalsError};
-    let fixture = fixture();
+    let mut fixture = fixture();
     let (first, last) = (chrono::NaiveDate::from_ymd_opt(2030, 1, 14).unwrap(), chrono::NaiveDate::from_ymd_opt(2030, 2, 10).unwrap());
     let file = fixture.store.totals_file(first, last).unwrap();
     for name in fixture.names.values().chain(&["in North", "in South"]) {
