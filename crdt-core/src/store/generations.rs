@@ -128,8 +128,11 @@ impl Store {
     /// the device no longer keeps the archive that had them.
     pub(super) fn archived_for_report(&mut self, period: Period) -> Result<Archived> {
         let mut archived = Archived::default();
+        if self.generation.depth == 0 {
+            return Ok(archived);
+        }
         let mut held_from = self.record_started()?;
-        if self.generation.depth == 0 || period.from >= held_from {
+        if period.from >= held_from {
             return Ok(archived);
         }
         let mut seen: HashSet<Uuid> = HashSet::new();
@@ -138,7 +141,8 @@ impl Store {
         }
         let mut oldest_depth = self.generation.depth;
         for generation in self.held_generations()?.into_iter().skip(1) {
-            let doc = self.archive_doc(&generation)?;
+            // Not kept in memory: an archive of years is a phone's whole memory.
+            let doc = self.load_archive(&generation)?;
             let mut unseen = |id: Uuid| seen.insert(id);
             archived.needs.extend(doc.needs().records.into_iter().filter(|n| unseen(n.id)));
             archived.assignments.extend(doc.assignments().records.into_iter().filter(|a| unseen(a.id)));
@@ -230,19 +234,24 @@ impl Store {
         Ok(stmt.query_row([depth], |r| r.get(0)).optional()?.map(|id| Generation { id, depth }))
     }
 
-    /// The archived generation `generation`, loaded on first use.
+    /// The archived generation `generation`, loaded on first use and kept (a meeting on it).
     pub(super) fn archive_doc(&mut self, generation: &Generation) -> Result<&mut GroupDoc> {
         if self.archive.as_ref().is_none_or(|(held, _)| held != generation) {
-            let mut stmt = self.conn.prepare_cached("SELECT data FROM archive_chunks WHERE generation = ?1 ORDER BY id")?;
-            let chunks: Vec<Vec<u8>> = stmt.query_map([&generation.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            let damaged = |e: Error| Error::Corrupt { path: self.path.clone(), detail: format!("an archived record cannot be read: {e}") };
-            let (first, rest) = chunks.split_first().ok_or_else(|| Error::NotFound { kind: "archived record", id: generation.id.clone() })?;
-            let mut doc = GroupDoc::load(first, self.signer.actor()).map_err(damaged)?;
-            doc.apply_bytes(&rest.concat()).map_err(damaged)?;
-            doc.take_unsaved();
-            self.archive = Some((generation.clone(), doc));
+            self.archive = Some((generation.clone(), self.load_archive(generation)?));
         }
         Ok(&mut self.archive.as_mut().expect("loaded just above").1)
+    }
+
+    /// The archived generation `generation`, read from the database.
+    fn load_archive(&self, generation: &Generation) -> Result<GroupDoc> {
+        let mut stmt = self.conn.prepare_cached("SELECT data FROM archive_chunks WHERE generation = ?1 ORDER BY id")?;
+        let chunks: Vec<Vec<u8>> = stmt.query_map([&generation.id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let damaged = |e: Error| Error::Corrupt { path: self.path.clone(), detail: format!("an archived record cannot be read: {e}") };
+        let (first, rest) = chunks.split_first().ok_or_else(|| Error::NotFound { kind: "archived record", id: generation.id.clone() })?;
+        let mut doc = GroupDoc::load(first, self.signer.actor()).map_err(damaged)?;
+        doc.apply_bytes(&rest.concat()).map_err(damaged)?;
+        doc.take_unsaved();
+        Ok(doc)
     }
 
     /// Runs `f` on the archived generation `generation` (a meeting with a device still on it)

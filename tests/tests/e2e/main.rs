@@ -990,6 +990,13 @@ async fn an_organizer_renews_the_record_leaving_a_title_out_then_deletes_the_arc
     ensure!(titles == ["", "Soup for the Nguyens"], "the record holds: {needs}");
     ensure!(cli.json(&["archive"])?["archived"] == 0, "no old record is left on the phone");
 
+    // The meeting report over the last weeks reaches back before the renewal: the phone no
+    // longer keeps that record, and the report says so.
+    app.click("nav-organize").await?;
+    app.click("report-open").await?;
+    app.wait_text("report-not-held", "Not counted: what happened before").await?;
+    app.screenshot("en", "24-report-not-held").await?;
+
     // A yearly schedule: Settings says when the record is next due; once due, Organize says so.
     settings_in("en").await?;
     app.scroll_to(&app.wait("renew-every").await?).await?;
