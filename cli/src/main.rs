@@ -74,7 +74,7 @@ enum Command {
         #[arg(long, requires = "apply")]
         if_due: bool,
         /// Renew the record every MONTHS months (0: only when an organizer asks); a hub renews
-        /// it when it starts once it is due. Organizers set it
+        /// it once it is due. Organizers set it
         #[arg(long, value_name = "MONTHS", conflicts_with = "apply")]
         every: Option<u32>,
     },
@@ -1007,8 +1007,9 @@ fn carry_referrals_on_device(dir: &Path, store: &mut Store, open: impl Fn(&Path)
     Ok(carried)
 }
 
-/// A hub run by an organizer renews the group's record when it starts, once the group's schedule
-/// says it is due. It says why when it cannot (conflicts still open), and serves on regardless.
+/// A hub run by an organizer renews the group's record once the group's schedule says it is due
+/// (when it starts, then hourly). It says why when it cannot (conflicts still open), and serves
+/// on regardless.
 fn renew_on_schedule(store: &mut Store) {
     let me = store.me().ok();
     let organizer = store.members().is_ok_and(|members| members.iter().any(|m| Some(m.id) == me && m.role == Role::Organizer));

@@ -34,6 +34,9 @@ pub fn join(path: &Path, key: &DbKey, invite: &Invite, name: &str, out: Output) 
     sync(store, &address, out)
 }
 
+/// How often a hub looks at whether the group's record is due for renewal.
+const RENEWAL_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the network runtime")
 }
@@ -70,6 +73,18 @@ pub fn serve(groups: Vec<Store>, listen: &str, discovery: DiscoveryMode, run_for
             }
         };
         let names: Vec<String> = groups.iter().map(|store| GroupOnDevice::of(&store.lock().expect("not yet shared")).map(|g| g.label())).collect::<Result<_, _>>()?;
+        // A hub runs for months: it looks at the renewal schedule hourly, not only when it starts.
+        let scheduled = groups.clone();
+        tokio::spawn(async move {
+            let mut hours = tokio::time::interval(RENEWAL_CHECK_EVERY);
+            hours.tick().await;
+            loop {
+                hours.tick().await;
+                for store in &scheduled {
+                    tokio::task::block_in_place(|| store.lock().map(|mut store| crate::renew_on_schedule(&mut store)).ok());
+                }
+            }
+        });
         let bridges = groups.clone();
         aidmesh_net::serve(groups, listener, options, shutdown, move |event| {
             log(&event, &names, out);
