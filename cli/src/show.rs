@@ -628,7 +628,7 @@ pub fn network(network: &crdt_core::totals::Network) -> String {
     text
 }
 
-/// What renewing would do, before it is done.
+/// Said once the record is renewed.
 pub fn renewed() -> String {
     "The group's record is renewed; the old one is kept as an archive on this device (`aidmesh archive --delete` deletes it). Other devices move over when they sync.".to_string()
 }
@@ -641,6 +641,7 @@ pub fn renewal_schedule(months: u32, due_at: Option<DateTime<Utc>>) -> String {
     }
 }
 
+/// What renewing would do, before it is done.
 pub fn renewal_preview(preview: &RenewalPreview) -> String {
     let mut lines = vec![format!(
         "Renewing starts a new record from the state now: {} members, {} needs and {} offers carry over. {} closed needs (with their assignments), {} withdrawn offers, {} settled hour entries (each balance carries over) and the {} changes of history stay in the archive on this device.",

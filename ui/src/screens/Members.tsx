@@ -64,14 +64,14 @@ export function MembersScreen(): JSX.Element {
   const [removing, setRemoving] = useState<Member | null>(null);
   const [renewToo, setRenewToo] = useState(false);
   const [busy, setBusy] = useState(false);
-  const remove = async (m: Member) => {
+  const remove = async (m: Member, renew: boolean) => {
     setBusy(true);
-    const out = await run(() => api.removeMember(m.id, renewToo));
+    const out = await run(() => api.removeMember(m.id, renew));
     setBusy(false);
     setRemoving(null);
     setRenewToo(false);
     if (out === undefined) return;
-    toast({ text: t(renewToo ? 'members.removed_renewed_toast' : 'members.removed_toast', { name: m.display_name }) });
+    toast({ text: t(renew ? 'members.removed_renewed_toast' : 'members.removed_toast', { name: m.display_name }) });
   };
   const list = data ? [...data].sort((a, b) => Number(!!a.removed_at) - Number(!!b.removed_at) || (a.role === b.role ? a.display_name.localeCompare(b.display_name) : a.role === 'organizer' ? -1 : 1)) : undefined;
   return (
@@ -94,8 +94,11 @@ export function MembersScreen(): JSX.Element {
           text={t('members.remove_text')}
           confirmLabel={t('members.remove')}
           busy={busy}
-          onConfirm={() => void remove(removing)}
-          onCancel={() => setRemoving(null)}
+          onConfirm={() => void remove(removing, renewToo)}
+          onCancel={() => {
+            setRemoving(null);
+            setRenewToo(false);
+          }}
         >
           <div class="check-row top">
             <input id="remove-renew" type="checkbox" data-testid="remove-renew" checked={renewToo} disabled={busy} onChange={(e) => setRenewToo(e.currentTarget.checked)} />
