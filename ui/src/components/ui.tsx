@@ -129,12 +129,13 @@ export function Empty({ title, children, icon = 'needs' }: { title: string; chil
   );
 }
 
-export function Loading(): JSX.Element {
+/** A spinner, saying what is loading when it may take a while. */
+export function Loading({ text }: { text?: string }): JSX.Element {
   const { t } = useApp();
   return (
     <p class="loading" role="status">
       <span class="spinner" aria-hidden="true" />
-      {t('common.loading')}
+      {text ?? t('common.loading')}
     </p>
   );
 }

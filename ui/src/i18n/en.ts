@@ -1009,6 +1009,8 @@ export const en = {
   'renew.confirm_text': 'This cannot be undone. The new record starts now with what is open today; closed needs, settled hours and the history stay in the archive on this phone, and each member’s hours carry over as an opening balance. Other phones move over when they sync. On a record with years of history this takes a few minutes: keep the app open until it is done.',
   'renew.confirm_purged': { one: 'It leaves out the text you picked.', other: 'It leaves out the {count} texts you picked.' },
   'renew.confirm': 'Renew',
+  'renew.reading': 'Reading the whole record to see what carries over. On a group with years of history this takes up to a minute.',
+  'renew.renewing': 'Renewing: building the new record from what is open, then moving this phone over. On a group with years of history this takes a few minutes; keep the app open.',
   'renew.done': 'The group’s record is renewed. The old one is kept as an archive on this phone; other phones move over when they sync.',
   'archive.title': 'The old record on this phone',
   'archive.explain': {

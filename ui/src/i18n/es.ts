@@ -1011,6 +1011,8 @@ export const es: Record<keyof typeof en, string | Plural> = {
   'renew.confirm_text': 'No se puede deshacer. El registro nuevo empieza ahora con lo que está abierto hoy; las necesidades cerradas, las horas saldadas y el historial se quedan en el archivo de este teléfono, y las horas de cada persona pasan como saldo inicial. Los demás teléfonos se pasan al nuevo cuando sincronizan. Con años de historial tarda unos minutos: deja la aplicación abierta hasta que termine.',
   'renew.confirm_purged': { one: 'Deja fuera el texto que elegiste.', other: 'Deja fuera los {count} textos que elegiste.' },
   'renew.confirm': 'Renovar',
+  'renew.reading': 'Leyendo todo el registro para ver qué pasa al nuevo. Con años de historial tarda hasta un minuto.',
+  'renew.renewing': 'Renovando: se construye el registro nuevo con lo que está abierto y este teléfono se pasa a él. Con años de historial tarda unos minutos; deja la aplicación abierta.',
   'renew.done': 'El registro del grupo está renovado. El viejo se guarda como archivo en este teléfono; los demás teléfonos se pasan al nuevo cuando sincronizan.',
   'archive.title': 'El registro viejo en este teléfono',
   'archive.explain': {

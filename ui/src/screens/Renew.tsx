@@ -172,7 +172,7 @@ export function RenewScreen(): JSX.Element {
         </div>
       ) : null}
       {preview.error ? <LoadError error={preview.error} retry={preview.reload} /> : null}
-      {!preview.data && preview.loading ? <Loading /> : null}
+      {!preview.data && preview.loading ? <Loading text={t('renew.reading')} /> : null}
       {preview.data ? <Preview preview={preview.data} /> : null}
       <section class="card stack" aria-labelledby="renew-purge-title">
         <h2 id="renew-purge-title">{t('renew.purge_title')}</h2>
@@ -188,7 +188,7 @@ export function RenewScreen(): JSX.Element {
         <ConfirmDialog
           id="renew-dialog"
           title={t('renew.confirm_title')}
-          text={[t('renew.confirm_text'), purges.length ? t('renew.confirm_purged', { count: purges.length }) : ''].filter(Boolean).join(' ')}
+          text={busy ? t('renew.renewing') : [t('renew.confirm_text'), purges.length ? t('renew.confirm_purged', { count: purges.length }) : ''].filter(Boolean).join(' ')}
           confirmLabel={t('renew.confirm')}
           busy={busy}
           onConfirm={() => void renew()}
