@@ -249,12 +249,20 @@ pub async fn set_renewal_schedule<R: Runtime>(app: AppHandle<R>, state: State<'_
     status(state).await
 }
 
-/// What renewing the record would do now, leaving out the text of `purges` (organizers see it
-/// before renewing). A purge that cannot be done is the error renewing would give.
+/// What renewing the record would do now (organizers see it before renewing). It reads every
+/// record, so the screen asks once; the text each purge leaves out is `purged_texts`.
 #[tauri::command]
-pub async fn renewal_preview(state: State<'_, App>, purges: Vec<Purge>) -> AppResult<RenewalPreviewView> {
+pub async fn renewal_preview(state: State<'_, App>) -> AppResult<RenewalPreviewView> {
+    read(&state, |store| Ok(store.renewal_preview(&[])?.into()))
+}
+
+/// The text each of `purges` would leave out of the new record, as it reads now. A purge that
+/// cannot be done is the error renewing would give.
+#[tauri::command]
+pub async fn purged_texts(state: State<'_, App>, purges: Vec<Purge>) -> AppResult<Vec<PurgedText>> {
     let purged: Vec<Purged> = purges.iter().cloned().map(Purged::from).collect();
-    read(&state, |store| Ok(RenewalPreviewView::new(store.renewal_preview(&purged)?, purges)))
+    let texts = read(&state, |store| Ok(store.doc()?.purged_texts(&purged)?))?;
+    Ok(purges.into_iter().zip(texts).map(|(purge, text)| PurgedText { purge, text }).collect())
 }
 
 /// Renews the group's record (organizers), leaving out the text of `purges`: this device moves

@@ -98,6 +98,7 @@ fn render() -> String {
     types.add::<BundleWritten>();
     types.add::<ListsWritten>();
     types.add::<RenewalPreviewView>();
+    types.add::<PurgedText>();
     types.add::<Purge>();
     types.add::<ArchiveView>();
     types.add::<NewNeedInput>();

@@ -543,13 +543,10 @@ pub struct RenewalPreviewView {
     pub history_changes: usize,
     /// Renewing waits until these are decided.
     pub conflicts_open: usize,
-    pub purged: Vec<PurgedText>,
 }
 
-impl RenewalPreviewView {
-    /// `purges` are the ones the preview was asked for, in its order.
-    pub fn new(preview: RenewalPreview, purges: Vec<Purge>) -> Self {
-        let purged = purges.into_iter().zip(preview.purged).map(|(purge, (_, text))| PurgedText { purge, text }).collect();
+impl From<RenewalPreview> for RenewalPreviewView {
+    fn from(preview: RenewalPreview) -> Self {
         RenewalPreviewView {
             members: preview.members,
             needs: preview.needs,
@@ -559,7 +556,6 @@ impl RenewalPreviewView {
             hours_archived: preview.hours_archived,
             history_changes: preview.history_changes,
             conflicts_open: preview.conflicts_open,
-            purged,
         }
     }
 }

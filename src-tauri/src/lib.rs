@@ -64,6 +64,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::set_time_zone,
         commands::set_renewal_schedule,
         commands::renewal_preview,
+        commands::purged_texts,
         commands::renew,
         commands::archive_info,
         commands::delete_archive,

@@ -163,13 +163,14 @@ fn an_organizer_previews_renews_with_a_title_left_out_and_deletes_the_archive() 
     let (_app, window) = app_in(dir.path());
     let title = json!({ "purges": [{ "collection": "needs", "record": need, "field": "title" }] });
 
-    let preview = invoke(&window, "renewal_preview", title.clone()).unwrap();
+    let preview = invoke(&window, "renewal_preview", json!({})).unwrap();
     let counts = ["members", "needs", "offers", "needs_archived", "offers_archived", "conflicts_open"].map(|k| preview[k].as_u64().unwrap());
     assert_eq!(counts, [1, 1, 1, 1, 0, 0], "the done need stays in the archive: {preview}");
     assert!(preview["history_changes"].as_u64().unwrap() >= 3, "{preview}");
-    assert_eq!(preview["purged"], json!([{ "purge": title["purges"][0], "text": "Groceries" }]));
+    let texts = invoke(&window, "purged_texts", title.clone()).unwrap();
+    assert_eq!(texts, json!([{ "purge": title["purges"][0], "text": "Groceries" }]));
     let area = json!({ "purges": [{ "collection": "needs", "record": need, "field": "area" }] });
-    assert_eq!(invoke(&window, "renewal_preview", area.clone()).unwrap_err()["code"], "not_purgeable");
+    assert_eq!(invoke(&window, "purged_texts", area.clone()).unwrap_err()["code"], "not_purgeable");
     assert_eq!(invoke(&window, "renew", area).unwrap_err()["code"], "not_purgeable", "nothing is renewed");
     assert_eq!(invoke(&window, "archive_info", json!({})).unwrap()["archived"], 0);
 

@@ -4,7 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError, ArchiveView, AssignmentStatus, BatchView, Conflict, Contact, IgnoredView, Digest, HourEntryView, InviteView, Member, MyHours,
   BundleWritten, GroupInfo, GroupSummary, ImportChoices, ListsWritten, ImportPreview, Imported, Nearby, NeedDetail, NeedFilterInput, NeedStatus, NeedSummary, NewHoursInput, NewNeedInput,
-  NewOfferInput, OfferStatus, OfferView, Peer, Pick, Purge, RankingView, RenewalPreviewView, Role, Status, AssignmentView,
+  NewOfferInput, OfferStatus, OfferView, Peer, Pick, Purge, PurgedText, RankingView, RenewalPreviewView, Role, Status, AssignmentView,
 } from './generated';
 
 export const api = {
@@ -104,7 +104,8 @@ export const api = {
 
   /** What renewing the group's record would do now, leaving out the text of `purges`
    * (organizers). A purge that cannot be done rejects as renewing would. */
-  renewalPreview: (purges: Purge[]) => invoke<RenewalPreviewView>('renewal_preview', { purges }),
+  renewalPreview: () => invoke<RenewalPreviewView>('renewal_preview'),
+  purgedTexts: (purges: Purge[]) => invoke<PurgedText[]>('purged_texts', { purges }),
   /** Organizers only, and not undoable: a new record starts from the state now, without the text
    * of `purges`; this device keeps the old one as an archive. Open conflicts reject with
    * `conflicts_open`. */

@@ -631,7 +631,7 @@ hours_archived: number, history_changes: number,
 /**
  * Renewing waits until these are decided.
  */
-conflicts_open: number, purged: Array<PurgedText>, };
+conflicts_open: number, };
 
 export type Role = "organizer" | "volunteer";
 

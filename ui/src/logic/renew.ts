@@ -51,7 +51,7 @@ export function removePurge(purges: Purge[], purge: Purge): Purge[] {
   return purges.filter((p) => !samePurge(p, purge));
 }
 
-/** The text a purge leaves out, as the last preview read it; undefined until a preview has it. */
+/** The text a purge leaves out, as last read; undefined until it is. */
 export function purgedText(purged: PurgedText[] | undefined, purge: Purge): string | undefined {
   return purged?.find((p) => samePurge(p.purge, purge))?.text;
 }

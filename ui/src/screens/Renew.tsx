@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api/commands';
-import type { Purge, RenewalPreviewView } from '../api/generated';
+import type { Purge, PurgedText, RenewalPreviewView } from '../api/generated';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Icon } from '../components/Icon';
 import { BackLink, LoadError, Loading, ScreenTitle, useLoad } from '../components/ui';
@@ -107,14 +107,14 @@ function PurgePicker({ records, purges, onToggle }: { records: PurgeRecord[]; pu
 }
 
 /** The text each chosen purge leaves out, exactly as the record holds it now. */
-function LeftOut({ purges, records, preview, onKeep }: { purges: Purge[]; records: PurgeRecord[]; preview: RenewalPreviewView | undefined; onKeep: (p: Purge) => void }): JSX.Element {
+function LeftOut({ purges, records, texts, onKeep }: { purges: Purge[]; records: PurgeRecord[]; texts: PurgedText[] | undefined; onKeep: (p: Purge) => void }): JSX.Element {
   const { t } = useApp();
   return (
     <div class="stack">
       <h3 class="sub-heading">{t('renew.left_out')}</h3>
       <ul class="list compact">
         {purges.map((p) => {
-          const text = purgedText(preview?.purged, p);
+          const text = purgedText(texts, p);
           const field = enumText(t, 'renew.field', fieldKey(p));
           const record = records.find((r) => r.id === p.record);
           return (
@@ -142,7 +142,9 @@ export function RenewScreen(): JSX.Element {
   const [purges, setPurges] = useState<Purge[]>([]);
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
-  const preview = useLoad(() => api.renewalPreview(purges), [purges]);
+  const preview = useLoad(() => api.renewalPreview(), []);
+  // Cheap beside the preview, which reads every record: asked again as purges change.
+  const texts = useLoad(() => (purges.length ? api.purgedTexts(purges) : Promise.resolve([])), [purges]);
   const lists = useLoad(() => Promise.all([api.listNeeds({}), api.listOffers(false)]), []);
   const records = lists.data ? purgeRecords(...lists.data) : [];
   const conflicts = preview.data?.conflicts_open ?? 0;
@@ -179,9 +181,10 @@ export function RenewScreen(): JSX.Element {
         <p class="muted">{t('renew.purge_explain')}</p>
         {lists.error ? <LoadError error={lists.error} retry={lists.reload} /> : null}
         <PurgePicker records={records} purges={purges} onToggle={(p) => setPurges(togglePurge(purges, p))} />
-        {purges.length ? <LeftOut purges={purges} records={records} preview={preview.data} onKeep={(p) => setPurges(removePurge(purges, p))} /> : null}
+        {texts.error ? <LoadError error={texts.error} retry={texts.reload} /> : null}
+        {purges.length ? <LeftOut purges={purges} records={records} texts={texts.data} onKeep={(p) => setPurges(removePurge(purges, p))} /> : null}
       </section>
-      <button type="button" class="btn btn-primary btn-block" data-testid="renew-submit" disabled={!preview.data || preview.loading || !!preview.error || conflicts > 0 || busy} onClick={() => setConfirming(true)}>
+      <button type="button" class="btn btn-primary btn-block" data-testid="renew-submit" disabled={!preview.data || preview.loading || !!preview.error || texts.loading || !!texts.error || conflicts > 0 || busy} onClick={() => setConfirming(true)}>
         {t('renew.submit')}
       </button>
       {confirming ? (
