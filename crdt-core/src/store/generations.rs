@@ -139,8 +139,9 @@ impl Store {
         for collection in [Collection::Needs, Collection::Assignments, Collection::Offers, Collection::HourEntries] {
             seen.extend(self.ids(collection)?);
         }
-        let mut oldest_depth = self.generation.depth;
-        for generation in self.held_generations()?.into_iter().skip(1) {
+        let (current, mut oldest_depth) = (self.generation.clone(), self.generation.depth);
+        // Newest first, so a record carried through several renewals counts as it was last.
+        for generation in self.held_generations()?.into_iter().filter(|held| *held != current) {
             // Not kept in memory: an archive of years is a phone's whole memory.
             let doc = self.load_archive(&generation)?;
             let mut unseen = |id: Uuid| seen.insert(id);
